@@ -1,0 +1,35 @@
+//! What the service tells live sessions after a committed write. Events are hints: a
+//! session that lags behind reloads from the store, which is the truth.
+
+use std::sync::Arc;
+
+use crate::camp::PostView;
+use crate::model::Id;
+
+/// Something changed in the camp.
+#[derive(Debug, Clone)]
+pub enum CampEvent {
+    /// A post was written; it is already committed and flushed.
+    Posted(Arc<NewPost>),
+    /// An account's record changed (role, suspension, profile).
+    AccountChanged(Id),
+}
+
+/// A new post with the audiences it was filed under, so a session can place it
+/// without asking the store.
+#[derive(Debug)]
+pub struct NewPost {
+    /// The post as readers see it (shared by every session that shows it).
+    pub view: Arc<PostView>,
+    /// Whether it is on the camp timeline.
+    pub on_camp: bool,
+    /// Accounts whose home timeline it joins.
+    pub home_owners: Vec<Id>,
+}
+
+impl NewPost {
+    /// True when it belongs on `account`'s home timeline.
+    pub fn in_home_of(&self, account: Id) -> bool {
+        self.home_owners.contains(&account)
+    }
+}

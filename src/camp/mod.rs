@@ -1,0 +1,145 @@
+//! The service: the `Camp` handle and every domain operation. It validates, checks who
+//! asks, commits to the store, flushes, then publishes a [`CampEvent`]. It is the only
+//! writer, and it knows nothing of screens, SSH or HTTP.
+
+mod events;
+mod onboarding;
+mod posting;
+
+use std::sync::Arc;
+
+use tokio::sync::broadcast;
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::model::*;
+use crate::store::Store;
+
+pub use events::{CampEvent, NewPost};
+pub use onboarding::{InviteOptions, KeyInfo, generate_code, parse_duration, validate_username};
+pub use posting::{Author, PostDraft, PostView, TimelineKind};
+
+/// How many events a slow session may fall behind before it reloads.
+const EVENT_BACKLOG: usize = 1024;
+
+/// The shared handle to one camp: cheap to clone, used by every front end.
+#[derive(Clone)]
+pub struct Camp {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    config: Config,
+    events: broadcast::Sender<CampEvent>,
+}
+
+/// What the welcome screen shows before anyone has an account.
+#[derive(Debug, Clone)]
+pub struct CampInfo {
+    /// The camp's name.
+    pub name: String,
+    /// What the camp is about.
+    pub description: String,
+    /// Longest post in characters.
+    pub max_post_chars: usize,
+    /// How people reach the camp over SSH (for hints).
+    pub ssh_hint: String,
+}
+
+impl Camp {
+    /// Opens the camp's database as configured.
+    pub fn open(config: Config) -> Result<Camp> {
+        let store = Store::open(&config.data_dir)?;
+        Ok(Self::with_store(store, config))
+    }
+
+    /// A camp over an existing store (tests and benchmarks use a temporary one).
+    pub fn with_store(store: Store, config: Config) -> Camp {
+        let (events, _) = broadcast::channel(EVENT_BACKLOG);
+        Camp {
+            inner: Arc::new(Inner {
+                store,
+                config,
+                events,
+            }),
+        }
+    }
+
+    /// A camp in a throw-away database with default settings.
+    pub fn temporary() -> Result<Camp> {
+        Ok(Self::with_store(
+            Store::temporary()?,
+            Config::with_dirs("unused", "unused"),
+        ))
+    }
+
+    /// The configuration this camp runs with.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    pub(crate) fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    /// Live events for a session.
+    pub fn subscribe(&self) -> broadcast::Receiver<CampEvent> {
+        self.inner.events.subscribe()
+    }
+
+    fn publish(&self, event: CampEvent) {
+        // No receivers is normal (no one connected).
+        let _ = self.inner.events.send(event);
+    }
+
+    /// Name, description and limits for screens and help.
+    pub fn info(&self) -> CampInfo {
+        let c = &self.inner.config;
+        CampInfo {
+            name: c.camp.name.clone(),
+            description: c.camp.description.clone(),
+            max_post_chars: c.camp.max_post_chars,
+            ssh_hint: c.ssh_hint(),
+        }
+    }
+
+    /// Makes everything durable (at shutdown).
+    pub async fn flush(&self) -> Result<()> {
+        self.inner.store.flush_async().await
+    }
+
+    /// The account `id`, refusing suspended ones: every action starts here, so a
+    /// suspension takes effect on the very next request.
+    pub fn actor(&self, id: Id) -> Result<Account> {
+        let account = self
+            .store()
+            .account(id)?
+            .ok_or_else(|| Error::not_found("that account no longer exists"))?;
+        if account.suspended {
+            return Err(Error::Suspended {
+                contact: self.contact_suffix(),
+            });
+        }
+        Ok(account)
+    }
+
+    fn contact_suffix(&self) -> String {
+        let contact = &self.inner.config.camp.contact;
+        if contact.is_empty() {
+            String::new()
+        } else {
+            format!("; contact {contact}")
+        }
+    }
+
+    /// The account with this id, if any (no permission needed: names are public inside).
+    pub fn account(&self, id: Id) -> Result<Option<Account>> {
+        self.store().account(id)
+    }
+
+    /// The account with this username, if any.
+    pub fn account_by_name(&self, name: &str) -> Result<Option<Account>> {
+        self.store().account_by_name(name.trim_start_matches('@'))
+    }
+}

@@ -1,0 +1,391 @@
+//! Writing posts and reading timelines, with every visibility rule checked here.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::camp::{Camp, CampEvent, NewPost};
+use crate::error::{Error, Result};
+use crate::model::*;
+use crate::store::now_ms;
+use crate::text;
+
+/// Longest content warning, in characters.
+pub const MAX_CW_CHARS: usize = 100;
+/// Most posts one timeline request returns.
+pub const MAX_PAGE: usize = 200;
+
+/// What a camper submits from the composer or the `post` verb.
+#[derive(Debug, Clone, Default)]
+pub struct PostDraft {
+    /// Body text (sanitized on the way in).
+    pub text: String,
+    /// Optional content warning.
+    pub cw: Option<String>,
+    /// Who may see it.
+    pub visibility: Visibility,
+    /// The post answered.
+    pub reply_to: Option<Id>,
+}
+
+/// The public face of an account, as shown beside posts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Author {
+    /// Account id.
+    pub id: Id,
+    /// Unique name.
+    pub username: String,
+    /// Free-form name (may be empty).
+    pub display_name: String,
+}
+
+/// A post ready for a reader: the record plus who wrote it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostView {
+    /// The stored post.
+    pub post: Post,
+    /// Its author.
+    pub author: Author,
+}
+
+/// Which timeline to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimelineKind {
+    /// Own posts and posts of people followed.
+    Home,
+    /// Every camper's camp and public posts.
+    Camp,
+}
+
+impl TimelineKind {
+    /// Parses `home` or `camp`.
+    pub fn parse(s: &str) -> Option<TimelineKind> {
+        match s {
+            "home" => Some(TimelineKind::Home),
+            "camp" => Some(TimelineKind::Camp),
+            _ => None,
+        }
+    }
+
+    /// The lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TimelineKind::Home => "home",
+            TimelineKind::Camp => "camp",
+        }
+    }
+}
+
+/// The `@names` a text mentions, lower-cased, without duplicates, in order.
+pub fn mentioned_names(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut chars = text.char_indices().peekable();
+    let mut prev: Option<char> = None;
+    while let Some((i, c)) = chars.next() {
+        let starts = c == '@' && !prev.is_some_and(|p| p.is_alphanumeric() || p == '_');
+        prev = Some(c);
+        if !starts {
+            continue;
+        }
+        let rest = &text[i + 1..];
+        let len = rest
+            .find(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '_'))
+            .unwrap_or(rest.len());
+        let name = rest[..len].to_lowercase();
+        if !name.is_empty() && name.len() <= 30 && !out.contains(&name) {
+            out.push(name);
+        }
+    }
+    out
+}
+
+impl Camp {
+    /// Writes a post for `by`. Refuses empty, over-long or unauthorised posts with a
+    /// reason, and writes nothing then. The post is flushed before this returns.
+    pub fn create_post(&self, by: Id, draft: PostDraft) -> Result<PostView> {
+        let author = self.actor(by)?;
+        let limit = self.config().camp.max_post_chars;
+        let body = text::sanitize(&draft.text);
+        let body = body.trim_end().trim_start_matches('\n').to_string();
+        if body.trim().is_empty() {
+            return Err(Error::invalid("a post needs some text"));
+        }
+        let len = text::char_count(&body);
+        if len > limit {
+            return Err(Error::invalid(format!(
+                "posts are limited to {limit} characters; this one has {len}"
+            )));
+        }
+        let cw = draft
+            .cw
+            .as_deref()
+            .map(text::sanitize_line)
+            .filter(|c| !c.is_empty());
+        if let Some(cw) = &cw
+            && text::char_count(cw) > MAX_CW_CHARS
+        {
+            return Err(Error::invalid(format!(
+                "a content warning is limited to {MAX_CW_CHARS} characters"
+            )));
+        }
+        if let Some(parent) = draft.reply_to {
+            let visible = self
+                .store()
+                .post(parent)?
+                .is_some_and(|p| self.can_see(&author, &p).unwrap_or(false));
+            if !visible {
+                return Err(Error::not_found(format!("there is no post {parent} to reply to")));
+            }
+        }
+        let mut mentions = Vec::new();
+        for name in mentioned_names(&body) {
+            if let Some(a) = self.store().account_by_name(&name)?
+                && a.id != author.id
+            {
+                mentions.push(a.id);
+            }
+        }
+        if draft.visibility == Visibility::Direct && mentions.is_empty() {
+            return Err(Error::invalid(
+                "a direct post goes only to the campers it mentions: add an @name",
+            ));
+        }
+        let post = Post {
+            id: self.store().next_id(),
+            author: author.id,
+            text: body,
+            cw,
+            visibility: draft.visibility,
+            reply_to: draft.reply_to,
+            mentions,
+            created_ms: now_ms(),
+            edited_ms: None,
+        };
+        let mut home_owners = vec![author.id];
+        match post.visibility {
+            Visibility::Direct => home_owners.extend(&post.mentions),
+            _ => home_owners.extend(self.store().followers_of(author.id)?),
+        }
+        home_owners.sort_unstable();
+        home_owners.dedup();
+        let on_camp = post.visibility.on_camp_timeline() && !author.silenced;
+        self.store().insert_post(&post, on_camp, &home_owners)?;
+        self.store().flush()?;
+        let view = self.view_with(post, &author);
+        self.publish(CampEvent::Posted(std::sync::Arc::new(NewPost {
+            view: std::sync::Arc::new(view.clone()),
+            on_camp,
+            home_owners,
+        })));
+        Ok(view)
+    }
+
+    /// Whether `viewer` may see `post` at all. The single rule every read goes through.
+    pub fn can_see(&self, viewer: &Account, post: &Post) -> Result<bool> {
+        if post.author == viewer.id {
+            return Ok(true);
+        }
+        if self.store().account(post.author)?.is_none_or(|a| a.suspended) {
+            return Ok(false);
+        }
+        Ok(match post.visibility {
+            Visibility::Camp | Visibility::Public => true,
+            Visibility::Followers => self.store().follows(viewer.id, post.author)?,
+            Visibility::Direct => post.mentions.contains(&viewer.id),
+        })
+    }
+
+    fn view_with(&self, mut post: Post, author: &Account) -> PostView {
+        if author.sensitive && post.cw.is_none() {
+            post.cw = Some("sensitive content".into());
+        }
+        PostView {
+            post,
+            author: Author {
+                id: author.id,
+                username: author.username.clone(),
+                display_name: author.display_name.clone(),
+            },
+        }
+    }
+
+    /// One post, if `viewer` may see it.
+    pub fn post(&self, viewer: Id, id: Id) -> Result<PostView> {
+        let viewer = self.actor(viewer)?;
+        let missing = || Error::not_found(format!("there is no post {id}"));
+        let post = self.store().post(id)?.ok_or_else(missing)?;
+        if !self.can_see(&viewer, &post)? {
+            return Err(missing());
+        }
+        let author = self.store().account(post.author)?.ok_or_else(missing)?;
+        Ok(self.view_with(post, &author))
+    }
+
+    /// A page of a timeline for `viewer`, newest first, older than `before` when given.
+    pub fn timeline(
+        &self,
+        viewer: Id,
+        kind: TimelineKind,
+        before: Option<Id>,
+        limit: usize,
+    ) -> Result<Vec<PostView>> {
+        let viewer = self.actor(viewer)?;
+        let limit = limit.clamp(1, MAX_PAGE);
+        let mut out = Vec::with_capacity(limit);
+        let mut cursor = before;
+        let mut authors: HashMap<Id, Option<Account>> = HashMap::new();
+        // Hidden posts (suspended authors) are skipped, so read in rounds until full.
+        for _ in 0..8 {
+            let batch = match kind {
+                TimelineKind::Camp => self.store().camp_timeline(cursor, limit)?,
+                TimelineKind::Home => self.store().home_timeline(viewer.id, cursor, limit)?,
+            };
+            let exhausted = batch.len() < limit;
+            for post in batch {
+                cursor = Some(post.id);
+                if out.len() >= limit {
+                    break;
+                }
+                let author = match authors.get(&post.author) {
+                    Some(a) => a.clone(),
+                    None => {
+                        let a = self.store().account(post.author)?;
+                        authors.insert(post.author, a.clone());
+                        a
+                    }
+                };
+                let Some(author) = author else { continue };
+                if author.suspended && author.id != viewer.id {
+                    continue;
+                }
+                if !self.can_see(&viewer, &post)? {
+                    continue;
+                }
+                out.push(self.view_with(post, &author));
+            }
+            if exhausted || out.len() >= limit {
+                break;
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::camp::InviteOptions;
+    use crate::camp::KeyInfo;
+
+    fn key(n: u8) -> KeyInfo {
+        KeyInfo {
+            fingerprint: format!("SHA256:k{n}"),
+            algorithm: "ssh-ed25519".into(),
+            openssh: String::new(),
+        }
+    }
+
+    /// A camp with an admin `ana` and campers `bo` and `cy`.
+    fn camp3() -> (Camp, Id, Id, Id) {
+        let camp = Camp::temporary().unwrap();
+        let code = camp.admin_invite().unwrap().unwrap();
+        let ana = camp.join(&key(1), &code, "ana", true).unwrap().id;
+        let inv = camp
+            .create_invite(ana, InviteOptions { uses: 5, ..Default::default() })
+            .unwrap();
+        let bo = camp.join(&key(2), &inv.code, "bo", true).unwrap().id;
+        let cy = camp.join(&key(3), &inv.code, "cy", true).unwrap().id;
+        (camp, ana, bo, cy)
+    }
+
+    fn draft(text: &str) -> PostDraft {
+        PostDraft {
+            text: text.into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn posts_are_validated_and_nothing_is_written_on_refusal() {
+        let (camp, ana, _, _) = camp3();
+        assert!(camp.create_post(ana, draft("  \n ")).unwrap_err().to_string().contains("needs some text"));
+        let long = "x".repeat(501);
+        let err = camp.create_post(ana, draft(&long)).unwrap_err().to_string();
+        assert!(err.contains("limited to 500") && err.contains("501"), "{err}");
+        assert!(camp.create_post(ana, draft(&"é".repeat(500))).is_ok());
+        let cw = PostDraft {
+            cw: Some("c".repeat(101)),
+            ..draft("hi")
+        };
+        assert!(camp.create_post(ana, cw).is_err());
+        let bad_reply = PostDraft {
+            reply_to: Some(12345),
+            ..draft("hi")
+        };
+        assert!(matches!(camp.create_post(ana, bad_reply), Err(Error::NotFound(_))));
+        assert_eq!(camp.store().post_count(), 1);
+    }
+
+    #[test]
+    fn escape_sequences_are_stored_harmless() {
+        let (camp, ana, _, _) = camp3();
+        let v = camp
+            .create_post(ana, draft("\x1b]0;pwned\x07hello\x1b[2J world"))
+            .unwrap();
+        assert_eq!(v.post.text, "hello world");
+    }
+
+    #[test]
+    fn camp_and_home_timelines_follow_visibility() {
+        let (camp, ana, bo, cy) = camp3();
+        let p1 = camp.create_post(ana, draft("camp post")).unwrap();
+        camp.store().follow(cy, bo).unwrap();
+        let p2 = camp
+            .create_post(bo, PostDraft { visibility: Visibility::Followers, ..draft("for followers") })
+            .unwrap();
+        let p3 = camp
+            .create_post(bo, PostDraft { visibility: Visibility::Direct, ..draft("psst @ana") })
+            .unwrap();
+        let ids = |v: Vec<PostView>| v.into_iter().map(|p| p.post.id).collect::<Vec<_>>();
+        assert_eq!(ids(camp.timeline(cy, TimelineKind::Camp, None, 20).unwrap()), vec![p1.post.id]);
+        assert_eq!(ids(camp.timeline(cy, TimelineKind::Home, None, 20).unwrap()), vec![p2.post.id]);
+        assert_eq!(ids(camp.timeline(ana, TimelineKind::Home, None, 20).unwrap()), vec![p3.post.id, p1.post.id]);
+        assert_eq!(ids(camp.timeline(bo, TimelineKind::Home, None, 20).unwrap()), vec![p3.post.id, p2.post.id]);
+        assert!(camp.post(cy, p3.post.id).is_err(), "direct post hidden from others");
+        assert!(camp.post(ana, p2.post.id).is_err(), "followers-only hidden from non-followers");
+        assert!(camp.post(ana, p3.post.id).is_ok());
+        let direct_without_mention = PostDraft { visibility: Visibility::Direct, ..draft("nobody") };
+        assert!(camp.create_post(bo, direct_without_mention).is_err());
+    }
+
+    #[test]
+    fn suspended_accounts_cannot_post_and_vanish() {
+        let (camp, ana, bo, _) = camp3();
+        camp.create_post(bo, draft("hello")).unwrap();
+        let mut acc = camp.account(bo).unwrap().unwrap();
+        acc.suspended = true;
+        camp.store().put_account(&acc).unwrap();
+        assert!(matches!(camp.create_post(bo, draft("x")), Err(Error::Suspended { .. })));
+        assert!(camp.timeline(ana, TimelineKind::Camp, None, 10).unwrap().is_empty());
+    }
+
+    #[test]
+    fn new_posts_are_published_with_their_audience() {
+        let (camp, ana, bo, _) = camp3();
+        let mut rx = camp.subscribe();
+        camp.create_post(ana, draft("hi @bo")).unwrap();
+        match rx.try_recv().unwrap() {
+            CampEvent::Posted(p) => {
+                assert!(p.on_camp);
+                assert!(p.in_home_of(ana));
+                assert_eq!(p.view.post.mentions, vec![bo]);
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn mentions_are_parsed() {
+        assert_eq!(mentioned_names("hi @Ana and @bo_1, not a@b.c @ana"), vec!["ana", "bo_1"]);
+    }
+}

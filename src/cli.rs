@@ -1,0 +1,96 @@
+//! The command line: `camp serve` and the offline admin verbs.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::Config;
+
+/// camp: a small private social network served over SSH.
+#[derive(Debug, Parser)]
+#[command(name = "camp", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Where the camp keeps its things (shared by every subcommand).
+#[derive(Debug, clap::Args, Clone)]
+pub struct Paths {
+    /// Directory of the embedded database.
+    #[arg(long, default_value = "./camp-data")]
+    pub data: PathBuf,
+    /// Directory of the SSH host key.
+    #[arg(long, default_value = "./keys")]
+    pub keys: PathBuf,
+    /// camp.toml with the camp's settings.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the camp: SSH server (and the federation bridge when --http is given).
+    Serve {
+        /// Paths.
+        #[command(flatten)]
+        paths: Paths,
+        /// Address for SSH (port 0 picks a free port).
+        #[arg(long, default_value = "127.0.0.1:2222")]
+        ssh: SocketAddr,
+        /// Address for the ActivityPub bridge (off when absent).
+        #[arg(long)]
+        http: Option<SocketAddr>,
+    },
+    /// Make an invite while the server is stopped (prints the code).
+    Invite {
+        /// Paths.
+        #[command(flatten)]
+        paths: Paths,
+        /// How many accounts may join with it.
+        #[arg(long, default_value_t = 1)]
+        uses: u32,
+        /// Role granted: camper, moderator or admin.
+        #[arg(long, default_value = "camper")]
+        role: String,
+    },
+}
+
+impl Paths {
+    fn config(&self, ssh: SocketAddr, http: Option<SocketAddr>) -> crate::Result<Config> {
+        let mut config = Config::with_dirs(&self.data, &self.keys);
+        config.ssh_addr = ssh;
+        config.http_addr = http;
+        if let Some(path) = &self.config {
+            config.camp = Config::load_file(path)?;
+        }
+        Ok(config)
+    }
+}
+
+/// Runs a parsed command line; `Err` becomes a one-line message and exit status 1.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Serve { paths, ssh, http } => {
+            let config = paths.config(ssh, http)?;
+            if http.is_some() {
+                anyhow::bail!("the federation bridge (--http) is not built yet; run without --http");
+            }
+            crate::server::run_blocking(config)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Invite { paths, uses, role } => {
+            let config = paths.config("127.0.0.1:2222".parse()?, None)?;
+            let role = crate::model::Role::parse(&role)
+                .ok_or_else(|| anyhow::anyhow!("role must be camper, moderator or admin"))?;
+            let camp = crate::Camp::open(config)?;
+            let code = camp.offline_invite(uses, role)?;
+            println!("{code}");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -1,0 +1,345 @@
+//! Exec command mode (`ssh camp <verb> ...`): parse the words, call the `Camp` service,
+//! print plain text or `--json`. Success is exit 0; a failure is one line on stderr and
+//! a non-zero exit, with nothing changed.
+
+mod args;
+
+use serde_json::json;
+
+use crate::Camp;
+use crate::camp::{InviteOptions, KeyInfo, PostDraft, PostView, TimelineKind, parse_duration};
+use crate::error::Error;
+use crate::model::{Account, Role, Visibility};
+use args::Args;
+
+/// Who runs the command.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// The verified key.
+    pub key: KeyInfo,
+    /// Its account, if it has one.
+    pub account: Option<Account>,
+}
+
+/// What a command printed and how it ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+    /// Exit status.
+    pub status: u32,
+}
+
+/// Exit status for refused input or permissions.
+pub const EXIT_FAILURE: u32 = 1;
+/// Exit status for a command line that could not be understood.
+pub const EXIT_USAGE: u32 = 2;
+
+/// The verbs this camp answers, for help and for "unknown verb" errors.
+pub const VERBS: &[(&str, &str)] = &[
+    ("help", "this list"),
+    ("join CODE USERNAME --agree", "join with an invite (without --agree: print the code of conduct)"),
+    ("whoami [--json]", "your account"),
+    ("post [--cw TEXT] [--to camp|followers|public|direct] [--reply-to ID] [TEXT...]", "write a post (stdin when no TEXT); prints its id"),
+    ("timeline [home|camp] [--limit N] [--json]", "read a timeline, newest first"),
+    ("invite [--uses N] [--expires DURATION] [--role camper|moderator|admin] [--note TEXT]", "admins: make an invite; prints the code"),
+];
+
+/// True when the verb reads standard input (so the caller collects it first).
+pub fn needs_stdin(argv: &[String]) -> bool {
+    match argv.first().map(String::as_str) {
+        Some("post") => Args::parse(&argv[1..], POST_VALUED, &[])
+            .map(|a| a.positional.is_empty())
+            .unwrap_or(false),
+        _ => false,
+    }
+}
+
+const POST_VALUED: &[&str] = &["cw", "to", "reply-to"];
+
+/// Runs one command line.
+pub fn run(camp: &Camp, caller: &Caller, argv: &[String], stdin: Option<&str>) -> Outcome {
+    match dispatch(camp, caller, argv, stdin) {
+        Ok(stdout) => Outcome {
+            stdout,
+            stderr: String::new(),
+            status: 0,
+        },
+        Err(Failure {
+            message,
+            status,
+            stdout,
+        }) => Outcome {
+            stdout,
+            stderr: format!("camp: {}\n", crate::text::sanitize_line(&message)),
+            status,
+        },
+    }
+}
+
+struct Failure {
+    message: String,
+    status: u32,
+    /// Printed on stdout even though the command failed (e.g. the code of conduct).
+    stdout: String,
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Failure {
+            message: e.to_string(),
+            status: EXIT_FAILURE,
+            stdout: String::new(),
+        }
+    }
+}
+
+fn usage(message: impl Into<String>) -> Failure {
+    Failure {
+        message: message.into(),
+        status: EXIT_USAGE,
+        stdout: String::new(),
+    }
+}
+
+fn verb_list() -> String {
+    VERBS
+        .iter()
+        .map(|(v, _)| v.split_whitespace().next().unwrap_or(v))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn dispatch(
+    camp: &Camp,
+    caller: &Caller,
+    argv: &[String],
+    stdin: Option<&str>,
+) -> std::result::Result<String, Failure> {
+    let Some(verb) = argv.first() else {
+        return Ok(help(camp));
+    };
+    let rest = &argv[1..];
+    match verb.as_str() {
+        "help" | "--help" | "-h" => Ok(help(camp)),
+        "join" => join(camp, caller, rest),
+        "whoami" => whoami(camp, member(camp, caller)?, rest),
+        "post" => post(camp, member(camp, caller)?, rest, stdin),
+        "timeline" => timeline(camp, member(camp, caller)?, rest),
+        "invite" => invite(camp, member(camp, caller)?, rest),
+        other => Err(usage(format!(
+            "unknown command '{}'; commands: {}",
+            crate::text::sanitize_line(other),
+            verb_list()
+        ))),
+    }
+}
+
+/// The caller's account, fresh from the store, or the "join first" refusal.
+fn member(camp: &Camp, caller: &Caller) -> std::result::Result<Account, Failure> {
+    let Some(account) = &caller.account else {
+        return Err(Error::NoAccount {
+            host: camp.config().ssh_hint(),
+        }
+        .into());
+    };
+    Ok(camp.actor(account.id)?)
+}
+
+fn help(camp: &Camp) -> String {
+    let info = camp.info();
+    let mut out = format!("{} — commands (ssh {} <command>):\n", info.name, info.ssh_hint);
+    let w = VERBS.iter().map(|(v, _)| v.len()).max().unwrap_or(0).min(40);
+    for (v, d) in VERBS {
+        if v.len() > w {
+            out.push_str(&format!("  {v}\n  {:w$}  {d}\n", ""));
+        } else {
+            out.push_str(&format!("  {v:w$}  {d}\n"));
+        }
+    }
+    out.push_str("Add --json to whoami and timeline for machine-readable output.\n");
+    out
+}
+
+fn join(camp: &Camp, caller: &Caller, rest: &[String]) -> std::result::Result<String, Failure> {
+    let a = Args::parse(rest, &[], &["agree"])?;
+    if caller.account.is_some() {
+        return Err(Error::invalid("this key already has an account here").into());
+    }
+    let [code, name] = a.positional.as_slice() else {
+        return Err(usage("usage: join CODE USERNAME --agree"));
+    };
+    if !a.has("agree") {
+        // Check what can be checked first, so the person fixes everything in one go.
+        camp.check_invite(code)?;
+        camp.check_username(name)?;
+        let coc = camp.code_of_conduct()?;
+        return Err(Failure {
+            message: "read the code of conduct above, then run the same command with --agree"
+                .into(),
+            status: EXIT_FAILURE,
+            stdout: format!("Code of conduct of {}:\n\n{}\n", camp.info().name, coc.text),
+        });
+    }
+    let account = camp.join(&caller.key, code, name, true)?;
+    Ok(format!(
+        "Welcome to {}, @{}! Connect with: ssh -t {}\n",
+        camp.info().name,
+        account.username,
+        camp.config().ssh_hint()
+    ))
+}
+
+fn whoami(camp: &Camp, me: Account, rest: &[String]) -> std::result::Result<String, Failure> {
+    let a = Args::parse(rest, &[], &["json"])?;
+    if !a.positional.is_empty() {
+        return Err(usage("usage: whoami [--json]"));
+    }
+    if a.has("json") {
+        let v = json!({
+            "id": me.id.to_string(),
+            "username": me.username,
+            "display_name": me.display_name,
+            "role": me.role.as_str(),
+            "created_ms": me.created_ms,
+            "camp": camp.info().name,
+        });
+        return Ok(format!("{v}\n"));
+    }
+    Ok(format!(
+        "@{} ({}) on {}, joined {}\n",
+        me.username,
+        me.role.as_str(),
+        camp.info().name,
+        crate::text::date(me.created_ms)
+    ))
+}
+
+fn post(
+    camp: &Camp,
+    me: Account,
+    rest: &[String],
+    stdin: Option<&str>,
+) -> std::result::Result<String, Failure> {
+    let a = Args::parse(rest, POST_VALUED, &[])?;
+    let visibility = match a.value("to") {
+        None => Visibility::Camp,
+        Some(v) => Visibility::parse(v).ok_or_else(|| {
+            usage("--to must be camp, followers, public or direct")
+        })?,
+    };
+    let reply_to = match a.value("reply-to") {
+        None => None,
+        Some(v) => Some(
+            v.parse::<u64>()
+                .map_err(|_| usage("--reply-to needs a post id (a number)"))?,
+        ),
+    };
+    let text = if a.positional.is_empty() {
+        stdin.unwrap_or_default().to_string()
+    } else {
+        a.positional.join(" ")
+    };
+    let view = camp.create_post(
+        me.id,
+        PostDraft {
+            text,
+            cw: a.value("cw").map(str::to_string),
+            visibility,
+            reply_to,
+        },
+    )?;
+    Ok(format!("{}\n", view.post.id))
+}
+
+/// A post as JSON for scripts.
+pub fn post_json(v: &PostView) -> serde_json::Value {
+    json!({
+        "id": v.post.id.to_string(),
+        "author": {
+            "id": v.author.id.to_string(),
+            "username": v.author.username,
+            "display_name": v.author.display_name,
+        },
+        "text": v.post.text,
+        "cw": v.post.cw,
+        "visibility": v.post.visibility.as_str(),
+        "reply_to": v.post.reply_to.map(|r| r.to_string()),
+        "created_ms": v.post.created_ms,
+        "edited_ms": v.post.edited_ms,
+    })
+}
+
+fn timeline(camp: &Camp, me: Account, rest: &[String]) -> std::result::Result<String, Failure> {
+    let a = Args::parse(rest, &["limit"], &["json"])?;
+    let kind = match a.positional.as_slice() {
+        [] => TimelineKind::Home,
+        [k] => TimelineKind::parse(k).ok_or_else(|| usage("timeline is home or camp"))?,
+        _ => return Err(usage("usage: timeline [home|camp] [--limit N] [--json]")),
+    };
+    let limit = a.number("limit", 20, 1, 200)? as usize;
+    let posts = camp.timeline(me.id, kind, None, limit)?;
+    if a.has("json") {
+        let list: Vec<_> = posts.iter().map(post_json).collect();
+        return Ok(format!("{}\n", serde_json::Value::Array(list)));
+    }
+    if posts.is_empty() {
+        return Ok(format!("(the {} timeline is empty)\n", kind.as_str()));
+    }
+    let now = crate::store::now_ms();
+    let mut out = String::new();
+    for v in &posts {
+        let p = &v.post;
+        out.push_str(&format!(
+            "@{} · {} · {} · id {}\n",
+            v.author.username,
+            ago(now, p.created_ms),
+            p.visibility.as_str(),
+            p.id
+        ));
+        if let Some(cw) = &p.cw {
+            out.push_str(&format!("CW: {cw}\n"));
+        }
+        out.push_str(&p.text);
+        out.push_str("\n\n");
+    }
+    Ok(out)
+}
+
+/// "just now" or "5m ago".
+fn ago(now: u64, then: u64) -> String {
+    match crate::text::relative_time(now, then).as_str() {
+        "now" => "just now".into(),
+        t => format!("{t} ago"),
+    }
+}
+
+fn invite(camp: &Camp, me: Account, rest: &[String]) -> std::result::Result<String, Failure> {
+    let a = Args::parse(rest, &["uses", "expires", "role", "note"], &[])?;
+    if !a.positional.is_empty() {
+        return Err(usage("usage: invite [--uses N] [--expires DURATION] [--role ROLE] [--note TEXT]"));
+    }
+    if me.role != Role::Admin {
+        return Err(Error::forbidden("only admins can create invites").into());
+    }
+    let role = match a.value("role") {
+        None => Role::Camper,
+        Some(r) => Role::parse(r).ok_or_else(|| usage("--role must be camper, moderator or admin"))?,
+    };
+    let opts = InviteOptions {
+        uses: a.number("uses", 1, 1, 1000)? as u32,
+        expires_in: match a.value("expires") {
+            Some(d) => Some(parse_duration(d)?),
+            None => InviteOptions::default().expires_in,
+        },
+        role,
+        note: a.value("note").unwrap_or_default().to_string(),
+    };
+    let inv = camp.create_invite(me.id, opts)?;
+    Ok(format!("{}\n", inv.code))
+}
+
+#[cfg(test)]
+mod tests;

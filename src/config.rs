@@ -1,0 +1,187 @@
+//! `camp.toml` plus command-line flags, validated into one [`Config`].
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+
+/// The code of conduct a new camp starts with, until the admin writes its own.
+pub const DEFAULT_COC: &str = "\
+Be kind. Everyone here was invited by someone who trusts them.
+No harassment, hate, or threats. Disagree with ideas, not people.
+Keep private what was said in private: posts are camp-only unless marked public.
+Use a content warning for anything people may not want to see unasked.
+Moderators act on reports; the admin has the last word.";
+
+/// Settings read from `camp.toml`; every field is optional there.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FileConfig {
+    /// The camp's name, shown on the welcome screen and in headers.
+    pub name: String,
+    /// One or two sentences about the camp for the welcome screen.
+    pub description: String,
+    /// The first code of conduct (the admin can change it later).
+    pub code_of_conduct: String,
+    /// How to reach the admin (shown to suspended campers).
+    pub contact: String,
+    /// How people reach the camp, for hints such as `ssh camp.example join ...`.
+    pub ssh_hint: Option<String>,
+    /// Longest post, in characters (grapheme clusters).
+    pub max_post_chars: usize,
+    /// Connections served at once, in total.
+    pub max_connections: usize,
+    /// Connections served at once from one IP address.
+    pub max_connections_per_ip: usize,
+    /// Seconds without a key press before a session is closed.
+    pub idle_timeout_secs: u64,
+    /// Seconds between keepalives when the client is silent.
+    pub keepalive_secs: u64,
+    /// Unanswered keepalives before the connection is dropped.
+    pub keepalive_max: usize,
+    /// Bytes of screen output a client may leave unread before it is disconnected.
+    pub output_budget_bytes: usize,
+    /// Seconds a client may stay over the output budget.
+    pub output_stall_secs: u64,
+}
+
+impl Default for FileConfig {
+    fn default() -> Self {
+        FileConfig {
+            name: "camp".into(),
+            description: "A small, private place for friends. Posts stay here unless you say otherwise."
+                .into(),
+            code_of_conduct: DEFAULT_COC.into(),
+            contact: String::new(),
+            ssh_hint: None,
+            max_post_chars: 500,
+            max_connections: 2000,
+            max_connections_per_ip: 32,
+            idle_timeout_secs: 3600,
+            keepalive_secs: 30,
+            keepalive_max: 3,
+            output_budget_bytes: 1 << 20,
+            output_stall_secs: 30,
+        }
+    }
+}
+
+/// Everything a running camp needs to know, checked.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where the sled database lives.
+    pub data_dir: PathBuf,
+    /// Where the SSH host key lives.
+    pub keys_dir: PathBuf,
+    /// Address the SSH server binds.
+    pub ssh_addr: SocketAddr,
+    /// Address of the federation bridge, when on.
+    pub http_addr: Option<SocketAddr>,
+    /// Camp settings from the file.
+    pub camp: FileConfig,
+}
+
+impl Config {
+    /// Defaults for a development camp in the current directory.
+    pub fn with_dirs(data_dir: impl Into<PathBuf>, keys_dir: impl Into<PathBuf>) -> Config {
+        Config {
+            data_dir: data_dir.into(),
+            keys_dir: keys_dir.into(),
+            ssh_addr: SocketAddr::from(([127, 0, 0, 1], 2222)),
+            http_addr: None,
+            camp: FileConfig::default(),
+        }
+    }
+
+    /// Reads and validates `camp.toml`.
+    pub fn load_file(path: &Path) -> Result<FileConfig> {
+        let meta = std::fs::metadata(path)
+            .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+        if meta.len() > 1 << 20 {
+            return Err(Error::Config(format!("{} is larger than 1 MiB", path.display())));
+        }
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+        let file: FileConfig =
+            toml::from_str(&text).map_err(|e| Error::Config(format!("{}: {e}", path.display())))?;
+        file.validate()?;
+        Ok(file)
+    }
+
+    /// The hint people should type to reach this camp.
+    pub fn ssh_hint(&self) -> String {
+        if let Some(h) = &self.camp.ssh_hint {
+            return h.clone();
+        }
+        let host = match self.ssh_addr.ip() {
+            ip if ip.is_loopback() || ip.is_unspecified() => "localhost".to_string(),
+            ip => ip.to_string(),
+        };
+        match self.ssh_addr.port() {
+            22 => host,
+            port => format!("-p {port} {host}"),
+        }
+    }
+
+    /// Seconds of input silence before a session ends.
+    pub fn idle_timeout(&self) -> Duration {
+        Duration::from_secs(self.camp.idle_timeout_secs)
+    }
+}
+
+impl FileConfig {
+    /// Refuses values that cannot work, with a reason.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |m: &str| Err(Error::Config(m.to_string()));
+        if self.name.trim().is_empty() || self.name.chars().count() > 60 {
+            return bad("name must be 1 to 60 characters");
+        }
+        if self.description.chars().count() > 500 {
+            return bad("description must be at most 500 characters");
+        }
+        if !(1..=100_000).contains(&self.max_post_chars) {
+            return bad("max_post_chars must be between 1 and 100000");
+        }
+        if self.max_connections == 0 || self.max_connections_per_ip == 0 {
+            return bad("max_connections and max_connections_per_ip must be at least 1");
+        }
+        if self.idle_timeout_secs == 0 {
+            return bad("idle_timeout_secs must be at least 1");
+        }
+        if self.output_budget_bytes < 64 * 1024 {
+            return bad("output_budget_bytes must be at least 65536");
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_config_parses_and_rejects_nonsense() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("camp.toml");
+        std::fs::write(&p, "name = \"pine\"\nmax_post_chars = 800\n").unwrap();
+        let f = Config::load_file(&p).unwrap();
+        assert_eq!(f.name, "pine");
+        assert_eq!(f.max_post_chars, 800);
+        assert_eq!(f.max_connections_per_ip, 32);
+        std::fs::write(&p, "max_post_chars = 0\n").unwrap();
+        assert!(Config::load_file(&p).unwrap_err().to_string().contains("max_post_chars"));
+        std::fs::write(&p, "nmae = \"typo\"\n").unwrap();
+        assert!(Config::load_file(&p).unwrap_err().to_string().contains("nmae"));
+    }
+
+    #[test]
+    fn ssh_hint_follows_the_port() {
+        let mut c = Config::with_dirs("d", "k");
+        assert_eq!(c.ssh_hint(), "-p 2222 localhost");
+        c.ssh_addr = "10.0.0.5:22".parse().unwrap();
+        assert_eq!(c.ssh_hint(), "10.0.0.5");
+    }
+}

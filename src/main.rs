@@ -1,0 +1,22 @@
+//! The `camp` binary: parse the command line, start logging, run, map errors to exit codes.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = camp::cli::Cli::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CAMP_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("camp=info,russh=warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+    match camp::cli::run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("camp: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! Start-up and shutdown of a whole camp: open the store, load the host key, bind, print
+//! the listening line (and the admin invite while there is no admin), serve until
+//! SIGINT/SIGTERM, then tell sessions, flush and return.
+
+use std::net::SocketAddr;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::ssh;
+use crate::Camp;
+
+/// A camp that is serving; drop or [`Running::stop`] to end it.
+pub struct Running {
+    /// The service, for in-process tests and benchmarks.
+    pub camp: Camp,
+    /// Where SSH listens (with the real port when 0 was asked for).
+    pub ssh_addr: SocketAddr,
+    /// `SHA256:...` of the host key.
+    pub host_key_fingerprint: String,
+    /// The admin invite, while the camp has no admin.
+    pub admin_invite: Option<String>,
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<Result<()>>,
+}
+
+impl Running {
+    /// The one line printed at start.
+    pub fn listening_line(&self) -> String {
+        format!(
+            "camp listening on ssh://{} (host key {})",
+            self.ssh_addr, self.host_key_fingerprint
+        )
+    }
+
+    /// Stops accepting, tells sessions, waits for them briefly, flushes.
+    pub async fn stop(self) -> Result<()> {
+        let _ = self.stop.send(true);
+        let r = self.task.await;
+        self.camp.flush().await?;
+        match r {
+            Ok(r) => r,
+            Err(e) => Err(Error::Config(format!("server task failed: {e}"))),
+        }
+    }
+}
+
+/// Starts a camp on the current tokio runtime.
+pub async fn start(config: Config) -> Result<Running> {
+    let host_key = ssh::hostkey::load_or_create(&config.keys_dir)?;
+    let fingerprint = ssh::hostkey::fingerprint(&host_key);
+    let listener = TcpListener::bind(config.ssh_addr)
+        .await
+        .map_err(|e| Error::io(format!("binding SSH to {}", config.ssh_addr), e))?;
+    let ssh_addr = listener
+        .local_addr()
+        .map_err(|e| Error::io("reading the bound address", e))?;
+    let mut config = config;
+    config.ssh_addr = ssh_addr;
+    let camp = Camp::open(config)?;
+    start_with(camp, listener, host_key, fingerprint)
+}
+
+/// Starts serving an already opened camp on a bound listener.
+pub fn start_with(
+    camp: Camp,
+    listener: TcpListener,
+    host_key: russh::keys::PrivateKey,
+    host_key_fingerprint: String,
+) -> Result<Running> {
+    let ssh_addr = listener
+        .local_addr()
+        .map_err(|e| Error::io("reading the bound address", e))?;
+    let admin_invite = camp.admin_invite()?;
+    let (stop, stop_rx) = watch::channel(false);
+    let task = tokio::spawn(ssh::serve(camp.clone(), listener, host_key, stop_rx));
+    Ok(Running {
+        camp,
+        ssh_addr,
+        host_key_fingerprint,
+        admin_invite,
+        stop,
+        task,
+    })
+}
+
+/// `camp serve`: runs until SIGINT or SIGTERM, then shuts down cleanly (exit 0).
+pub fn run_blocking(config: Config) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::io("starting the async runtime", e))?;
+    runtime.block_on(async {
+        let running = start(config).await?;
+        println!("{}", running.listening_line());
+        if let Some(code) = &running.admin_invite {
+            println!("admin invite: {code}");
+        }
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+        wait_for_signal().await?;
+        tracing::info!("stopping: telling sessions, flushing the store");
+        running.stop().await?;
+        tracing::info!("stopped cleanly");
+        Ok(())
+    })
+}
+
+async fn wait_for_signal() -> Result<()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate())
+            .map_err(|e| Error::io("installing the SIGTERM handler", e))?;
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r.map_err(|e| Error::io("waiting for Ctrl-C", e))?,
+            _ = term.recv() => {}
+        }
+        Ok(())
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c()
+            .await
+            .map_err(|e| Error::io("waiting for Ctrl-C", e))
+    }
+}

@@ -1,0 +1,89 @@
+//! Exec mode over SSH: split the command line with POSIX shell quoting, read stdin
+//! when the verb wants it, run the verb, send stdout/stderr and an exit status.
+
+use tokio::sync::mpsc;
+
+use crate::commands::{self, Caller};
+use crate::model::Account;
+use crate::ssh::output::Output;
+use crate::ssh::session::{ChannelInput, SessionStart};
+
+/// Most stdin a verb may read.
+const MAX_STDIN: usize = 1 << 20;
+
+/// Runs one command; returns the exit status.
+pub async fn run(
+    start: &SessionStart,
+    out: &mut Output,
+    account: Option<Account>,
+    command: String,
+    pty: bool,
+    mut input: mpsc::Receiver<ChannelInput>,
+) -> u32 {
+    let fail = |msg: String| format!("camp: {msg}\n");
+    let argv = match shell_words::split(&command) {
+        Ok(v) => v,
+        Err(e) => {
+            out.stderr(eol(fail(format!("could not read the command line: {e}")), pty))
+                .await;
+            return 2;
+        }
+    };
+    let stdin = if commands::needs_stdin(&argv) {
+        let mut buf = Vec::new();
+        loop {
+            match input.recv().await {
+                Some(ChannelInput::Data(d)) => {
+                    if buf.len() + d.len() > MAX_STDIN {
+                        out.stderr(eol(fail(format!("input is larger than {MAX_STDIN} bytes")), pty))
+                            .await;
+                        return 2;
+                    }
+                    buf.extend_from_slice(&d);
+                }
+                Some(ChannelInput::Eof) | None => break,
+            }
+        }
+        match crate::text::from_utf8(&buf) {
+            Ok(s) => Some(s.to_string()),
+            Err(e) => {
+                out.stderr(eol(fail(e.to_string()), pty)).await;
+                return 2;
+            }
+        }
+    } else {
+        None
+    };
+    let caller = Caller {
+        key: start.key.clone(),
+        account,
+    };
+    let camp = start.camp.clone();
+    let outcome = tokio::task::spawn_blocking(move || {
+        commands::run(&camp, &caller, &argv, stdin.as_deref())
+    })
+    .await;
+    let outcome = match outcome {
+        Ok(o) => o,
+        Err(_) => {
+            out.stderr(eol(fail("internal error".into()), pty)).await;
+            return 70;
+        }
+    };
+    if !outcome.stdout.is_empty() {
+        let _ = out.send_and_wait(eol(outcome.stdout, pty)).await;
+    }
+    if !outcome.stderr.is_empty() {
+        out.stderr(eol(outcome.stderr, pty)).await;
+    }
+    outcome.status
+}
+
+/// Under a PTY the client expects CR LF line ends.
+fn eol(s: String, pty: bool) -> Vec<u8> {
+    if pty {
+        s.replace('\n', "\r\n").into_bytes()
+    } else {
+        s.into_bytes()
+    }
+}

@@ -1,0 +1,268 @@
+//! The russh `Handler` for one connection. It authenticates by public key, answers every
+//! channel request with success or failure, and forwards input bytes, resizes and
+//! closes to the channel's own task. It never awaits that task (the russh loop that
+//! would drain the task's output is the one running this code).
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use russh::keys::HashAlg;
+use russh::server::{Auth, ChannelOpenHandle, Handler, Msg, Session, VerifiedPublicKey};
+use russh::{Channel, ChannelId, Pty};
+use tokio::sync::{mpsc, watch};
+
+use crate::camp::KeyInfo;
+use crate::ssh::Shared;
+use crate::ssh::session::{ChannelInput, SessionStart, Size};
+
+/// Session channels one connection may hold (OpenSSH multiplexing opens several).
+const MAX_CHANNELS: usize = 8;
+/// Input messages queued for a channel task before more input is dropped.
+const INPUT_QUEUE: usize = 256;
+/// Environment variables kept per channel.
+const MAX_ENV: usize = 32;
+
+#[derive(Default)]
+struct ChannelState {
+    pty: Option<(String, Size)>,
+    env: Vec<(String, String)>,
+    input: Option<mpsc::Sender<ChannelInput>>,
+    size: Option<watch::Sender<Size>>,
+}
+
+/// One SSH connection.
+pub(crate) struct Conn {
+    shared: Arc<Shared>,
+    peer: Option<SocketAddr>,
+    key: Option<KeyInfo>,
+    channels: HashMap<ChannelId, ChannelState>,
+}
+
+impl Conn {
+    pub(crate) fn new(shared: Arc<Shared>, peer: Option<SocketAddr>) -> Self {
+        Conn {
+            shared,
+            peer,
+            key: None,
+            channels: HashMap::new(),
+        }
+    }
+
+    fn start(
+        &mut self,
+        channel: ChannelId,
+        session: &mut Session,
+        command: Option<String>,
+    ) -> Result<(), russh::Error> {
+        let Some(state) = self.channels.get_mut(&channel) else {
+            session.channel_failure(channel)?;
+            return Ok(());
+        };
+        let Some(key) = self.key.clone() else {
+            session.channel_failure(channel)?;
+            return Ok(());
+        };
+        if state.input.is_some() {
+            // One shell or command per channel.
+            session.channel_failure(channel)?;
+            return Ok(());
+        }
+        session.channel_success(channel)?;
+        let (tx, rx) = mpsc::channel(INPUT_QUEUE);
+        state.input = Some(tx);
+        let size = state.pty.as_ref().map(|(_, s)| *s).unwrap_or_default();
+        let (size_tx, size_rx) = watch::channel(size);
+        state.size = Some(size_tx);
+        let start = SessionStart {
+            camp: self.shared.camp.clone(),
+            handle: session.handle(),
+            channel,
+            key,
+            term: state.pty.as_ref().map(|(t, _)| t.clone()),
+            env: state.env.clone(),
+            input: rx,
+            size: size_rx,
+            shutdown: self.shared.shutdown.clone(),
+        };
+        let peer = self.peer;
+        tokio::spawn(async move {
+            tracing::debug!(?peer, "channel task starts");
+            crate::ssh::session::run(start, command).await;
+        });
+        Ok(())
+    }
+}
+
+impl Handler for Conn {
+    type Error = russh::Error;
+
+    async fn authentication_banner(&mut self) -> Result<Option<String>, Self::Error> {
+        Ok(Some(crate::ssh::AUTH_BANNER.to_string()))
+    }
+
+    async fn auth_none(&mut self, _user: &str) -> Result<Auth, Self::Error> {
+        Ok(Auth::Reject {
+            proceed_with_methods: Some(russh::MethodSet::from(&[russh::MethodKind::PublicKey][..])),
+            partial_success: false,
+        })
+    }
+
+    async fn auth_publickey(
+        &mut self,
+        _user: &str,
+        key: VerifiedPublicKey<'_>,
+    ) -> Result<Auth, Self::Error> {
+        // Only the key whose signature russh verified is trusted, never one merely offered.
+        let public = key.public_key;
+        self.key = Some(KeyInfo {
+            fingerprint: public.fingerprint(HashAlg::Sha256).to_string(),
+            algorithm: public.algorithm().as_str().to_string(),
+            openssh: public.to_openssh().unwrap_or_default(),
+        });
+        Ok(Auth::Accept)
+    }
+
+    async fn channel_open_session(
+        &mut self,
+        channel: Channel<Msg>,
+        reply: ChannelOpenHandle,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        if self.channels.len() >= MAX_CHANNELS {
+            reply
+                .reject(russh::ChannelOpenFailure::ResourceShortage)
+                .await;
+            return Ok(());
+        }
+        self.channels.insert(channel.id(), ChannelState::default());
+        reply.accept().await;
+        Ok(())
+    }
+
+    async fn pty_request(
+        &mut self,
+        channel: ChannelId,
+        term: &str,
+        col_width: u32,
+        row_height: u32,
+        _pix_width: u32,
+        _pix_height: u32,
+        _modes: &[(Pty, u32)],
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        match self.channels.get_mut(&channel) {
+            Some(state) if state.input.is_none() => {
+                let term = crate::text::sanitize_line(term).chars().take(64).collect();
+                state.pty = Some((term, Size::clamped(col_width, row_height)));
+                session.channel_success(channel)?;
+            }
+            _ => session.channel_failure(channel)?,
+        }
+        Ok(())
+    }
+
+    async fn env_request(
+        &mut self,
+        channel: ChannelId,
+        variable_name: &str,
+        variable_value: &str,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        let wanted = matches!(variable_name, "NO_COLOR" | "COLORTERM" | "LANG" | "LC_ALL" | "TZ");
+        match self.channels.get_mut(&channel) {
+            Some(state) if wanted && state.env.len() < MAX_ENV && variable_value.len() <= 256 => {
+                state
+                    .env
+                    .push((variable_name.to_string(), crate::text::sanitize_line(variable_value)));
+                session.channel_success(channel)?;
+            }
+            _ => session.channel_failure(channel)?,
+        }
+        Ok(())
+    }
+
+    async fn shell_request(
+        &mut self,
+        channel: ChannelId,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        self.start(channel, session, None)
+    }
+
+    async fn exec_request(
+        &mut self,
+        channel: ChannelId,
+        data: &[u8],
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        if data.len() > 64 * 1024 {
+            session.channel_failure(channel)?;
+            return Ok(());
+        }
+        let command = String::from_utf8_lossy(data).into_owned();
+        self.start(channel, session, Some(command))
+    }
+
+    async fn subsystem_request(
+        &mut self,
+        channel: ChannelId,
+        _name: &str,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        session.channel_failure(channel)?;
+        Ok(())
+    }
+
+    async fn data(
+        &mut self,
+        channel: ChannelId,
+        data: &[u8],
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        if let Some(tx) = self.channels.get(&channel).and_then(|c| c.input.as_ref())
+            && tx.try_send(ChannelInput::Data(data.to_vec())).is_err()
+        {
+            // A full queue means the task is far behind: dropping keystrokes beats
+            // stalling the connection (which would also stall its output).
+            tracing::debug!(?self.peer, "input dropped: session busy");
+        }
+        Ok(())
+    }
+
+    async fn window_change_request(
+        &mut self,
+        channel: ChannelId,
+        col_width: u32,
+        row_height: u32,
+        _pix_width: u32,
+        _pix_height: u32,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        if let Some(tx) = self.channels.get(&channel).and_then(|c| c.size.as_ref()) {
+            let _ = tx.send(Size::clamped(col_width, row_height));
+        }
+        Ok(())
+    }
+
+    async fn channel_eof(
+        &mut self,
+        channel: ChannelId,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        if let Some(tx) = self.channels.get(&channel).and_then(|c| c.input.as_ref()) {
+            let _ = tx.try_send(ChannelInput::Eof);
+        }
+        Ok(())
+    }
+
+    async fn channel_close(
+        &mut self,
+        channel: ChannelId,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        // Dropping the sender tells the task the client has gone.
+        self.channels.remove(&channel);
+        Ok(())
+    }
+}

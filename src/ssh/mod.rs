@@ -1,0 +1,129 @@
+//! The SSH front door: our own accept loop with connection caps, public-key-only auth,
+//! and one task per session channel (TUI, exec command, or a hint for shells without
+//! a PTY). The russh `Handler` only forwards input, resizes and closes to that task.
+
+mod handler;
+pub mod hostkey;
+pub mod limits;
+mod exec;
+mod output;
+mod session;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use russh::keys::PrivateKey;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::Camp;
+use handler::Conn;
+use limits::{Limiter, Refusal};
+
+/// Text shown by clients before authentication: how to get in without a key.
+pub const AUTH_BANNER: &str = "camp: log in with an SSH key. No key yet? Run: ssh-keygen -t ed25519   then connect again.\r\n";
+
+/// Everything the connections of one server share.
+pub(crate) struct Shared {
+    pub camp: Camp,
+    pub shutdown: watch::Receiver<bool>,
+}
+
+/// The russh server settings camp runs with.
+pub fn russh_config(camp: &Camp, host_key: PrivateKey) -> russh::server::Config {
+    let c = &camp.config().camp;
+    russh::server::Config {
+        methods: russh::MethodSet::from(&[russh::MethodKind::PublicKey][..]),
+        auth_rejection_time: Duration::from_millis(300),
+        auth_rejection_time_initial: Some(Duration::ZERO),
+        keys: vec![host_key],
+        // russh's own inactivity timer is reset by our output, so it cannot see idle
+        // readers; sessions keep their own input-based idle timer instead.
+        inactivity_timeout: None,
+        keepalive_interval: Some(Duration::from_secs(c.keepalive_secs.max(1))),
+        keepalive_max: c.keepalive_max,
+        max_auth_attempts: 6,
+        nodelay: true,
+        ..Default::default()
+    }
+}
+
+/// Serves SSH on `listener` until `shutdown` turns true, then tells every session,
+/// waits briefly for them to say goodbye, and returns.
+pub async fn serve(
+    camp: Camp,
+    listener: TcpListener,
+    host_key: PrivateKey,
+    shutdown: watch::Receiver<bool>,
+) -> crate::Result<()> {
+    let config = Arc::new(russh_config(&camp, host_key));
+    let c = &camp.config().camp;
+    let limiter = Limiter::new(c.max_connections, c.max_connections_per_ip);
+    let shared = Arc::new(Shared {
+        camp: camp.clone(),
+        shutdown: shutdown.clone(),
+    });
+    let mut stop = shutdown.clone();
+    loop {
+        tokio::select! {
+            _ = async { stop.wait_for(|s| *s).await.map(|_| ()) } => break,
+            accepted = listener.accept() => {
+                let (stream, peer) = match accepted {
+                    Ok(x) => x,
+                    Err(e) => {
+                        // Out of file descriptors and similar: back off instead of spinning.
+                        tracing::warn!("accept failed: {e}");
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        continue;
+                    }
+                };
+                let slot = match limiter.acquire(peer.ip()) {
+                    Ok(slot) => slot,
+                    Err(why) => {
+                        tracing::info!(%peer, ?why, "connection refused");
+                        refuse(stream, why);
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let config = config.clone();
+                let conn = Conn::new(shared.clone(), Some(peer));
+                tokio::spawn(async move {
+                    match russh::server::run_stream(config, stream, conn).await {
+                        Ok(session) => {
+                            if let Err(e) = session.await {
+                                tracing::debug!(%peer, "connection ended: {e}");
+                            }
+                        }
+                        Err(e) => tracing::debug!(%peer, "handshake failed: {e}"),
+                    }
+                    drop(slot);
+                });
+            }
+        }
+    }
+    // Sessions saw the same signal and are closing; give them a moment to send their
+    // goodbye before the process exits.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
+    while limiter.open() > 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    Ok(())
+}
+
+/// Says why before hanging up; SSH clients print lines sent before the version string.
+fn refuse(stream: tokio::net::TcpStream, why: Refusal) {
+    let msg: &[u8] = match why {
+        Refusal::Full => b"camp is full right now; please try again in a few minutes\r\n",
+        Refusal::TooManyFromIp => b"too many connections from your address; close some and try again\r\n",
+    };
+    tokio::spawn(async move {
+        let _ = tokio::time::timeout(Duration::from_secs(2), async {
+            use tokio::io::AsyncWriteExt;
+            let mut stream = stream;
+            let _ = stream.write_all(msg).await;
+            let _ = stream.shutdown().await;
+        })
+        .await;
+    });
+}

@@ -1,0 +1,101 @@
+//! Screen output for one channel: at most one frame in flight. While a frame is being
+//! handed to the connection, new changes only mark the screen dirty; the next frame is
+//! drawn from the latest model once this one is gone, so a slow client gets the latest
+//! screen rather than a growing queue, and a client that stops reading is detected.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use russh::ChannelId;
+use russh::server::Handle;
+use tokio::time::Instant;
+
+type SendFuture = Pin<Box<dyn Future<Output = Result<(), ()>> + Send>>;
+
+/// The frame sender of one session channel.
+pub struct Output {
+    handle: Handle,
+    channel: ChannelId,
+    in_flight: Option<(Instant, usize, SendFuture)>,
+    /// Total bytes handed to the connection.
+    pub bytes_sent: u64,
+}
+
+impl Output {
+    /// Output for `channel` of the connection behind `handle`.
+    pub fn new(handle: Handle, channel: ChannelId) -> Self {
+        Output {
+            handle,
+            channel,
+            in_flight: None,
+            bytes_sent: 0,
+        }
+    }
+
+    /// True while a frame is still on its way.
+    pub fn busy(&self) -> bool {
+        self.in_flight.is_some()
+    }
+
+    /// Since when the frame in flight has waited, and its size.
+    pub fn pending(&self) -> Option<(Instant, usize)> {
+        self.in_flight.as_ref().map(|(t, n, _)| (*t, *n))
+    }
+
+    /// Starts sending a frame. Call only when not busy.
+    pub fn send(&mut self, frame: Vec<u8>) {
+        debug_assert!(self.in_flight.is_none());
+        if frame.is_empty() {
+            return;
+        }
+        let len = frame.len();
+        self.bytes_sent += len as u64;
+        let handle = self.handle.clone();
+        let channel = self.channel;
+        let fut = Box::pin(async move { handle.data(channel, frame).await.map_err(|_| ()) });
+        self.in_flight = Some((Instant::now(), len, fut));
+    }
+
+    /// Completes when the frame in flight has been handed over (never, when idle).
+    /// `Err` means the connection is gone.
+    pub async fn done(&mut self) -> Result<(), ()> {
+        match self.in_flight.as_mut() {
+            Some((_, _, fut)) => {
+                let r = fut.await;
+                self.in_flight = None;
+                r
+            }
+            None => std::future::pending().await,
+        }
+    }
+
+    /// Sends bytes and waits (for the goodbye at the end of a session).
+    pub async fn send_and_wait(&mut self, bytes: Vec<u8>) -> Result<(), ()> {
+        if self.busy() {
+            self.done().await?;
+        }
+        self.send(bytes);
+        if self.busy() {
+            self.done().await?;
+        }
+        Ok(())
+    }
+
+    /// Ends the channel: exit status, EOF, close.
+    pub async fn finish(&mut self, status: u32) {
+        if self.busy() {
+            let _ = self.done().await;
+        }
+        let _ = self.handle.exit_status_request(self.channel, status).await;
+        let _ = self.handle.eof(self.channel).await;
+        let _ = self.handle.close(self.channel).await;
+    }
+
+    /// Writes to stderr (exec mode).
+    pub async fn stderr(&mut self, bytes: Vec<u8>) {
+        if self.busy() {
+            let _ = self.done().await;
+        }
+        let _ = self.handle.extended_data(self.channel, 1, bytes).await;
+    }
+}

@@ -1,0 +1,291 @@
+//! The task behind one session channel: the TUI loop for a shell with a PTY, the exec
+//! command mode, or a one-line hint for a shell without a PTY.
+
+use std::io::Write;
+use std::time::Duration;
+
+use ratatui::backend::CrosstermBackend;
+use ratatui::layout::Rect;
+use ratatui::{Terminal, TerminalOptions, Viewport};
+use russh::ChannelId;
+use russh::server::Handle;
+use tokio::sync::{broadcast, mpsc, watch};
+use tokio::time::{Instant, sleep_until};
+
+use crate::Camp;
+use crate::camp::{CampEvent, KeyInfo};
+use crate::ssh::output::Output;
+use crate::tui::effects::{self, Identity};
+use crate::tui::input::Decoder;
+use crate::tui::{Effect, Model, Msg, update, view};
+
+/// Smallest and largest screens accepted; anything else from a client is clamped.
+pub const MIN_COLS: u16 = 1;
+/// Largest width.
+pub const MAX_COLS: u16 = 500;
+/// Smallest height.
+pub const MIN_ROWS: u16 = 1;
+/// Largest height.
+pub const MAX_ROWS: u16 = 200;
+/// At most this many redraws a second.
+const FRAME_INTERVAL: Duration = Duration::from_millis(33);
+/// How long a lone Esc waits for the rest of a key sequence.
+const ESC_TIMEOUT: Duration = Duration::from_millis(50);
+/// Relative times ("5m") are refreshed this often; a redraw that changes nothing sends nothing.
+const CLOCK_TICK: Duration = Duration::from_secs(60);
+
+/// A terminal size in cells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Size {
+    /// Columns.
+    pub cols: u16,
+    /// Rows.
+    pub rows: u16,
+}
+
+impl Default for Size {
+    fn default() -> Self {
+        Size { cols: 80, rows: 24 }
+    }
+}
+
+impl Size {
+    /// A size from a client, clamped to sane bounds (0 means "unknown": use 80×24).
+    pub fn clamped(cols: u32, rows: u32) -> Size {
+        let d = Size::default();
+        let pick = |v: u32, default: u16, lo: u16, hi: u16| {
+            if v == 0 {
+                default
+            } else {
+                v.min(hi as u32).max(lo as u32) as u16
+            }
+        };
+        Size {
+            cols: pick(cols, d.cols, MIN_COLS, MAX_COLS),
+            rows: pick(rows, d.rows, MIN_ROWS, MAX_ROWS),
+        }
+    }
+}
+
+/// Input for a channel task.
+#[derive(Debug)]
+pub enum ChannelInput {
+    /// Bytes typed or piped by the client.
+    Data(Vec<u8>),
+    /// The client will send no more.
+    Eof,
+}
+
+/// Everything a channel task starts with.
+pub struct SessionStart {
+    pub camp: Camp,
+    pub handle: Handle,
+    pub channel: ChannelId,
+    pub key: KeyInfo,
+    pub term: Option<String>,
+    pub env: Vec<(String, String)>,
+    pub input: mpsc::Receiver<ChannelInput>,
+    pub size: watch::Receiver<Size>,
+    pub shutdown: watch::Receiver<bool>,
+}
+
+/// Runs the channel until it ends, then sends the exit status and closes it.
+pub async fn run(mut start: SessionStart, command: Option<String>) {
+    let mut out = Output::new(start.handle.clone(), start.channel);
+    let account = match start.camp.account_for_key(&start.key.fingerprint) {
+        Ok(a) => a,
+        Err(e) => {
+            out.stderr(format!("camp: {e}\r\n").into_bytes()).await;
+            out.finish(1).await;
+            return;
+        }
+    };
+    if account.as_ref().is_some_and(|a| a.suspended) {
+        let msg = format!("{}\r\n", start.camp.suspended_message());
+        out.stderr(msg.into_bytes()).await;
+        out.finish(1).await;
+        return;
+    }
+    match (command, start.term.is_some()) {
+        (Some(cmd), pty) => {
+            let input = std::mem::replace(&mut start.input, mpsc::channel(1).1);
+            let status = crate::ssh::exec::run(&start, &mut out, account, cmd, pty, input).await;
+            out.finish(status).await;
+        }
+        (None, false) => {
+            let hint = format!(
+                "camp needs a terminal: use ssh -t {host}, or run a command: ssh {host} help\r\n",
+                host = start.camp.config().ssh_hint()
+            );
+            out.stderr(hint.into_bytes()).await;
+            out.finish(1).await;
+        }
+        (None, true) => {
+            let status = run_tui(start, &mut out, account).await;
+            out.finish(status).await;
+        }
+    }
+}
+
+type Term = Terminal<CrosstermBackend<Vec<u8>>>;
+
+fn new_terminal(size: Size) -> Term {
+    let area = Rect::new(0, 0, size.cols, size.rows);
+    // Fixed viewport: ratatui never asks a backend (the server's own tty) for its size.
+    Terminal::with_options(
+        CrosstermBackend::new(Vec::with_capacity(4096)),
+        TerminalOptions {
+            viewport: Viewport::Fixed(area),
+        },
+    )
+    .expect("a terminal over a Vec<u8> cannot fail to build")
+}
+
+/// Enter the alternate screen, clear it, hide the cursor, turn bracketed paste on.
+const SETUP: &[u8] = b"\x1b[?1049h\x1b[2J\x1b[H\x1b[?25l\x1b[?2004h";
+/// Undo SETUP.
+const TEARDOWN: &[u8] = b"\x1b[?2004l\x1b[0m\x1b[?25h\x1b[?1049l";
+
+async fn run_tui(start: SessionStart, out: &mut Output, account: Option<crate::model::Account>) -> u32 {
+    let SessionStart {
+        camp,
+        key,
+        mut input,
+        mut size,
+        mut shutdown,
+        env,
+        ..
+    } = start;
+    let coc = camp
+        .code_of_conduct()
+        .map(|c| c.text)
+        .unwrap_or_else(|_| camp.config().camp.code_of_conduct.clone());
+    let mut who = Identity {
+        key,
+        account: account.as_ref().map(|a| a.id),
+    };
+    let mut model = Model::new(camp.info(), coc, account);
+    model.theme = crate::tui::theme::Theme::from_env(&env);
+    let mut events = camp.subscribe();
+    let mut terminal = new_terminal(*size.borrow_and_update());
+    let mut decoder = Decoder::new();
+    let mut pending_frame: Vec<u8> = SETUP.to_vec();
+    let mut dirty = true;
+    let mut next_frame_at = Instant::now();
+    let idle = camp.config().idle_timeout();
+    let stall = Duration::from_secs(camp.config().camp.output_stall_secs);
+    let mut last_input = Instant::now();
+    let mut esc_deadline: Option<Instant> = None;
+    let mut clock = tokio::time::interval_at(Instant::now() + CLOCK_TICK, CLOCK_TICK);
+    let mut queue: Vec<Effect> = model.init();
+    let mut goodbye: Option<String> = None;
+
+    loop {
+        // Run effects; their results may ask for more.
+        while !queue.is_empty() {
+            for effect in std::mem::take(&mut queue) {
+                if effect == Effect::Quit {
+                    model.quit = true;
+                    continue;
+                }
+                if let Some(msg) = effects::run(&camp, &mut who, effect).await {
+                    queue.extend(update(&mut model, msg));
+                }
+                dirty = true;
+            }
+        }
+        if model.quit {
+            break;
+        }
+        if dirty && !out.busy() && Instant::now() >= next_frame_at {
+            model.now_ms = crate::store::now_ms();
+            if terminal.draw(|f| view::render(f, &mut model)).is_err() {
+                break;
+            }
+            pending_frame.extend(std::mem::take(terminal.backend_mut().writer_mut()));
+            out.send(std::mem::take(&mut pending_frame));
+            dirty = false;
+            next_frame_at = Instant::now() + FRAME_INTERVAL;
+        }
+        let stall_at = out.pending().map(|(t, _)| t + stall);
+        tokio::select! {
+            msg = input.recv() => match msg {
+                Some(ChannelInput::Data(bytes)) => {
+                    last_input = Instant::now();
+                    let mut inputs = Vec::new();
+                    decoder.feed(&bytes, &mut inputs);
+                    esc_deadline = decoder.has_pending().then(|| Instant::now() + ESC_TIMEOUT);
+                    for i in inputs {
+                        queue.extend(update(&mut model, Msg::Input(i)));
+                    }
+                    dirty = true;
+                }
+                Some(ChannelInput::Eof) | None => break,
+            },
+            _ = async { sleep_until(esc_deadline.unwrap_or_else(Instant::now)).await }, if esc_deadline.is_some() => {
+                esc_deadline = None;
+                let mut inputs = Vec::new();
+                decoder.flush_pending(&mut inputs);
+                for i in inputs {
+                    queue.extend(update(&mut model, Msg::Input(i)));
+                }
+                dirty = true;
+            }
+            ev = events.recv() => match ev {
+                Ok(CampEvent::Posted(p)) => {
+                    queue.extend(update(&mut model, Msg::Posted(p)));
+                    dirty = true;
+                }
+                Ok(CampEvent::AccountChanged(id)) => {
+                    if who.account == Some(id)
+                        && let Err(e @ crate::Error::Suspended { .. }) = camp.actor(id)
+                    {
+                        goodbye = Some(e.to_string());
+                        break;
+                    }
+                }
+                Err(broadcast::error::RecvError::Lagged(_)) => {
+                    queue.extend(update(&mut model, Msg::Lagged));
+                    dirty = true;
+                }
+                Err(broadcast::error::RecvError::Closed) => break,
+            },
+            changed = size.changed() => {
+                if changed.is_err() {
+                    break;
+                }
+                let s = *size.borrow_and_update();
+                // A new Terminal instead of resize(): ratatui's clear() would query the
+                // cursor position of the server's own tty.
+                terminal = new_terminal(s);
+                pending_frame.extend_from_slice(b"\x1b[0m\x1b[2J");
+                dirty = true;
+            }
+            r = out.done(), if out.busy() => {
+                if r.is_err() {
+                    return 0;
+                }
+            }
+            _ = async { sleep_until(next_frame_at).await }, if dirty && !out.busy() => {}
+            _ = async { sleep_until(stall_at.unwrap_or_else(Instant::now)).await }, if stall_at.is_some() => {
+                tracing::info!("client stopped reading its screen; disconnecting");
+                return 0;
+            }
+            _ = sleep_until(last_input + idle) => {
+                goodbye = Some(format!("Closed after {} minutes without input. Come back any time.", idle.as_secs() / 60));
+                break;
+            }
+            _ = clock.tick() => dirty = true,
+            _ = shutdown.wait_for(|s| *s) => {
+                goodbye = Some("camp is shutting down for a moment; connect again soon.".into());
+                break;
+            }
+        }
+    }
+    let mut bye = TEARDOWN.to_vec();
+    if let Some(msg) = goodbye {
+        let _ = write!(bye, "{msg}\r\n");
+    }
+    let _ = out.send_and_wait(bye).await;
+    0
+}

@@ -1,0 +1,416 @@
+//! The only code that touches sled: typed trees, key encoding, the record codec and id
+//! generation. Multi-tree writes that must stay consistent run in sled transactions.
+//!
+//! Flush policy: the service calls [`Store::flush`] before it tells anyone a write
+//! succeeded, so an acknowledged write survives `kill -9` (tested by killing a child
+//! process in the integration tests). Writes nobody waits on (read markers) may be lost
+//! in a crash and are flushed by sled's background flusher within a second.
+
+pub mod codec;
+pub mod ids;
+
+use std::path::Path;
+
+use serde::{Serialize, de::DeserializeOwned};
+use sled::transaction::{ConflictableTransactionError, TransactionalTree};
+use sled::{Transactional, Tree};
+
+use crate::error::{Error, Result};
+use crate::model::*;
+use codec::{decode, encode, id_key, pair_key, read_id};
+pub use ids::{IdGen, now_ms};
+
+/// Typed access to camp's sled database.
+pub struct Store {
+    db: sled::Db,
+    accounts: Tree,
+    usernames: Tree,
+    keys: Tree,
+    account_keys: Tree,
+    posts: Tree,
+    timeline_camp: Tree,
+    home: Tree,
+    follows: Tree,
+    followers: Tree,
+    invites: Tree,
+    settings: Tree,
+    ids: IdGen,
+}
+
+fn abort(e: Error) -> ConflictableTransactionError<Error> {
+    ConflictableTransactionError::Abort(e)
+}
+
+fn tx_put<T: Serialize>(
+    tree: &TransactionalTree,
+    key: impl AsRef<[u8]>,
+    value: &T,
+) -> std::result::Result<(), ConflictableTransactionError<Error>> {
+    tree.insert(key.as_ref(), encode(value).map_err(abort)?)?;
+    Ok(())
+}
+
+fn tx_get<T: DeserializeOwned>(
+    tree: &TransactionalTree,
+    key: impl AsRef<[u8]>,
+) -> std::result::Result<Option<T>, ConflictableTransactionError<Error>> {
+    match tree.get(key.as_ref())? {
+        Some(bytes) => Ok(Some(decode(&bytes).map_err(abort)?)),
+        None => Ok(None),
+    }
+}
+
+impl Store {
+    /// Opens (or creates) the database in `dir`. Fails clearly when another process holds it.
+    pub fn open(dir: &Path) -> Result<Store> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::io(format!("creating data directory {}", dir.display()), e))?;
+        let db = sled::Config::new()
+            .path(dir)
+            .flush_every_ms(Some(1000))
+            .open()
+            .map_err(|e| match e {
+                sled::Error::Io(io) if io.kind() == std::io::ErrorKind::WouldBlock => Error::Config(
+                    format!("the data directory {} is in use by another camp process", dir.display()),
+                ),
+                other => Error::Store(other),
+            })?;
+        Self::from_db(db)
+    }
+
+    /// A throw-away database for tests and benchmarks.
+    pub fn temporary() -> Result<Store> {
+        Self::from_db(sled::Config::new().temporary(true).open()?)
+    }
+
+    fn from_db(db: sled::Db) -> Result<Store> {
+        let tree = |name: &str| db.open_tree(name);
+        let mut store = Store {
+            accounts: tree("accounts")?,
+            usernames: tree("usernames")?,
+            keys: tree("keys")?,
+            account_keys: tree("account_keys")?,
+            posts: tree("posts")?,
+            timeline_camp: tree("timeline_camp")?,
+            home: tree("home")?,
+            follows: tree("follows")?,
+            followers: tree("followers")?,
+            invites: tree("invites")?,
+            settings: tree("settings")?,
+            ids: IdGen::new(0),
+            db,
+        };
+        let floor = [&store.accounts, &store.posts]
+            .iter()
+            .filter_map(|t| t.last().ok().flatten())
+            .filter_map(|(k, _)| read_id(&k))
+            .max()
+            .unwrap_or(0);
+        store.ids = IdGen::new(floor);
+        Ok(store)
+    }
+
+    /// A fresh time-ordered id.
+    pub fn next_id(&self) -> Id {
+        self.ids.next()
+    }
+
+    /// Makes every write so far durable.
+    pub fn flush(&self) -> Result<()> {
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// Makes every write so far durable without blocking the async runtime.
+    pub async fn flush_async(&self) -> Result<()> {
+        self.db.flush_async().await?;
+        Ok(())
+    }
+
+    fn get<T: DeserializeOwned>(tree: &Tree, key: impl AsRef<[u8]>) -> Result<Option<T>> {
+        tree.get(key)?.map(|b| decode(&b)).transpose()
+    }
+
+    // ---- accounts and keys ----
+
+    /// The account with this id.
+    pub fn account(&self, id: Id) -> Result<Option<Account>> {
+        Self::get(&self.accounts, id_key(id))
+    }
+
+    /// The account with this username (any case).
+    pub fn account_by_name(&self, name: &str) -> Result<Option<Account>> {
+        match self.usernames.get(name.to_lowercase().as_bytes())? {
+            Some(id) => match read_id(&id) {
+                Some(id) => self.account(id),
+                None => Err(Error::Codec("bad username index entry".into())),
+            },
+            None => Ok(None),
+        }
+    }
+
+    /// The key record for a fingerprint.
+    pub fn key(&self, fingerprint: &str) -> Result<Option<AccountKey>> {
+        Self::get(&self.keys, fingerprint.as_bytes())
+    }
+
+    /// Every key of an account, oldest first.
+    pub fn keys_of(&self, account: Id) -> Result<Vec<AccountKey>> {
+        let mut out = Vec::new();
+        for item in self.account_keys.scan_prefix(id_key(account)) {
+            let (k, _) = item?;
+            let fp = std::str::from_utf8(&k[8..]).map_err(|e| Error::Codec(e.to_string()))?;
+            if let Some(key) = self.key(fp)? {
+                out.push(key);
+            }
+        }
+        out.sort_by_key(|k| k.added_ms);
+        Ok(out)
+    }
+
+    /// Every account, in join order.
+    pub fn accounts(&self) -> Result<Vec<Account>> {
+        self.accounts.iter().values().map(|v| decode(&v?)).collect()
+    }
+
+    /// Number of accounts.
+    pub fn account_count(&self) -> usize {
+        self.accounts.len()
+    }
+
+    /// Replaces an account record (username changes are not allowed here).
+    pub fn put_account(&self, account: &Account) -> Result<()> {
+        self.accounts.insert(id_key(account.id), encode(account)?)?;
+        Ok(())
+    }
+
+    /// Creates an account with its first key, consuming one use of `invite_code`, all or
+    /// nothing. `check_invite` decides whether the invite may be used (expiry, uses, revoked).
+    pub fn join(
+        &self,
+        invite_code: &str,
+        account: &Account,
+        key: &AccountKey,
+        check_invite: impl Fn(&Invite) -> Result<()>,
+    ) -> Result<Invite> {
+        let trees = (
+            &self.accounts,
+            &self.usernames,
+            &self.keys,
+            &self.account_keys,
+            &self.invites,
+        );
+        let invite = trees.transaction(|(accounts, usernames, keys, account_keys, invites)| {
+            let mut invite: Invite = tx_get(invites, invite_code.as_bytes())?
+                .ok_or_else(|| abort(Error::invalid("that invite code is not valid here")))?;
+            check_invite(&invite).map_err(abort)?;
+            if usernames.get(account.username.as_bytes())?.is_some() {
+                return Err(abort(Error::invalid(format!(
+                    "the name '{}' is taken; choose another",
+                    account.username
+                ))));
+            }
+            if keys.get(key.fingerprint.as_bytes())?.is_some() {
+                return Err(abort(Error::invalid("this key already belongs to an account")));
+            }
+            invite.used_by.push(account.id);
+            tx_put(invites, invite_code.as_bytes(), &invite)?;
+            tx_put(accounts, id_key(account.id), account)?;
+            usernames.insert(account.username.as_bytes(), &id_key(account.id))?;
+            tx_put(keys, key.fingerprint.as_bytes(), key)?;
+            let mut ak = id_key(account.id).to_vec();
+            ak.extend_from_slice(key.fingerprint.as_bytes());
+            account_keys.insert(ak, &[])?;
+            Ok(invite)
+        })?;
+        Ok(invite)
+    }
+
+    // ---- posts and timelines ----
+
+    /// Stores a post and its index entries: the camp timeline (when `on_camp`) and the
+    /// home timeline of every account in `home_owners`, atomically.
+    pub fn insert_post(&self, post: &Post, on_camp: bool, home_owners: &[Id]) -> Result<()> {
+        (&self.posts, &self.timeline_camp, &self.home).transaction(|(posts, camp, home)| {
+            tx_put(posts, id_key(post.id), post)?;
+            if on_camp {
+                camp.insert(&id_key(post.id), &[])?;
+            }
+            for owner in home_owners {
+                home.insert(&pair_key(*owner, post.id), &[])?;
+            }
+            Ok(())
+        })?;
+        Ok(())
+    }
+
+    /// The post with this id.
+    pub fn post(&self, id: Id) -> Result<Option<Post>> {
+        Self::get(&self.posts, id_key(id))
+    }
+
+    fn page(&self, ids: impl Iterator<Item = Id>, limit: usize) -> Result<Vec<Post>> {
+        let mut out = Vec::with_capacity(limit.min(256));
+        for id in ids {
+            if out.len() >= limit {
+                break;
+            }
+            if let Some(p) = self.post(id)? {
+                out.push(p);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Camp-timeline posts older than `before` (all when None), newest first.
+    pub fn camp_timeline(&self, before: Option<Id>, limit: usize) -> Result<Vec<Post>> {
+        let end = id_key(before.unwrap_or(u64::MAX));
+        let ids: Vec<Id> = self
+            .timeline_camp
+            .range(..end)
+            .rev()
+            .take(limit)
+            .filter_map(|kv| kv.ok().and_then(|(k, _)| read_id(&k)))
+            .collect();
+        self.page(ids.into_iter(), limit)
+    }
+
+    /// Home-timeline posts of `owner` older than `before`, newest first.
+    pub fn home_timeline(&self, owner: Id, before: Option<Id>, limit: usize) -> Result<Vec<Post>> {
+        let start = pair_key(owner, 0);
+        let end = pair_key(owner, before.unwrap_or(u64::MAX));
+        let ids: Vec<Id> = self
+            .home
+            .range(start..end)
+            .rev()
+            .take(limit)
+            .filter_map(|kv| kv.ok().and_then(|(k, _)| read_id(&k[8..])))
+            .collect();
+        self.page(ids.into_iter(), limit)
+    }
+
+    /// Number of posts stored.
+    pub fn post_count(&self) -> usize {
+        self.posts.len()
+    }
+
+    // ---- social graph ----
+
+    /// Records that `follower` follows `followee`.
+    pub fn follow(&self, follower: Id, followee: Id) -> Result<()> {
+        (&self.follows, &self.followers).transaction(|(follows, followers)| {
+            follows.insert(&pair_key(follower, followee), &[])?;
+            followers.insert(&pair_key(followee, follower), &[])?;
+            Ok::<_, ConflictableTransactionError<Error>>(())
+        })?;
+        Ok(())
+    }
+
+    /// Accounts that follow `account`.
+    pub fn followers_of(&self, account: Id) -> Result<Vec<Id>> {
+        self.followers
+            .scan_prefix(id_key(account))
+            .keys()
+            .map(|k| {
+                let k = k?;
+                read_id(&k[8..]).ok_or_else(|| Error::Codec("bad follower key".into()))
+            })
+            .collect()
+    }
+
+    /// True when `follower` follows `followee`.
+    pub fn follows(&self, follower: Id, followee: Id) -> Result<bool> {
+        Ok(self.follows.contains_key(pair_key(follower, followee))?)
+    }
+
+    // ---- invites ----
+
+    /// Saves an invite (new or changed).
+    pub fn put_invite(&self, invite: &Invite) -> Result<()> {
+        self.invites.insert(invite.code.as_bytes(), encode(invite)?)?;
+        Ok(())
+    }
+
+    /// The invite with this code.
+    pub fn invite(&self, code: &str) -> Result<Option<Invite>> {
+        Self::get(&self.invites, code.as_bytes())
+    }
+
+    /// Every invite.
+    pub fn invites(&self) -> Result<Vec<Invite>> {
+        self.invites.iter().values().map(|v| decode(&v?)).collect()
+    }
+
+    // ---- settings ----
+
+    /// A named setting.
+    pub fn setting<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>> {
+        Self::get(&self.settings, name.as_bytes())
+    }
+
+    /// Saves a named setting.
+    pub fn put_setting<T: Serialize>(&self, name: &str, value: &T) -> Result<()> {
+        self.settings.insert(name.as_bytes(), encode(value)?)?;
+        Ok(())
+    }
+
+    /// Removes a named setting.
+    pub fn remove_setting(&self, name: &str) -> Result<()> {
+        self.settings.remove(name.as_bytes())?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn post(store: &Store, author: Id) -> Post {
+        Post {
+            id: store.next_id(),
+            author,
+            text: "hi".into(),
+            cw: None,
+            visibility: Visibility::Camp,
+            reply_to: None,
+            mentions: vec![],
+            created_ms: now_ms(),
+            edited_ms: None,
+        }
+    }
+
+    #[test]
+    fn timelines_are_newest_first_and_paged() {
+        let s = Store::temporary().unwrap();
+        let ids: Vec<Id> = (0..10)
+            .map(|i| {
+                let p = post(&s, 1);
+                s.insert_post(&p, i % 2 == 0, &[1]).unwrap();
+                p.id
+            })
+            .collect();
+        let camp = s.camp_timeline(None, 100).unwrap();
+        assert_eq!(camp.len(), 5);
+        assert!(camp.windows(2).all(|w| w[0].id > w[1].id));
+        let home = s.home_timeline(1, None, 3).unwrap();
+        assert_eq!(home.iter().map(|p| p.id).collect::<Vec<_>>(), vec![ids[9], ids[8], ids[7]]);
+        let older = s.home_timeline(1, Some(ids[7]), 100).unwrap();
+        assert_eq!(older.len(), 7);
+        assert!(s.home_timeline(2, None, 10).unwrap().is_empty());
+    }
+
+    #[test]
+    fn ids_stay_above_stored_ones_after_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let last = {
+            let s = Store::open(dir.path()).unwrap();
+            let p = post(&s, 1);
+            s.insert_post(&p, true, &[]).unwrap();
+            s.flush().unwrap();
+            p.id
+        };
+        let s = Store::open(dir.path()).unwrap();
+        assert!(s.next_id() > last);
+        assert_eq!(s.camp_timeline(None, 5).unwrap()[0].id, last);
+    }
+}

@@ -1,0 +1,236 @@
+//! The composer: body, content warning and visibility, Ctrl-S to send. The draft lives
+//! in the model, so a resize or a failed send never loses it.
+
+use crate::camp::PostView;
+use crate::model::Visibility;
+use crate::tui::editor::Editor;
+use crate::tui::input::{Input, Key};
+use crate::tui::{Draft, Effect, Model};
+
+/// Largest draft in bytes (far above any post limit; it only bounds pastes).
+const MAX_DRAFT_BYTES: usize = 64 * 1024;
+
+/// Which part of the composer has the keyboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    /// The post text.
+    Body,
+    /// The content warning.
+    Cw,
+    /// The visibility picker.
+    Visibility,
+}
+
+/// An open composer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Composer {
+    /// Post text.
+    pub body: Editor,
+    /// Content warning.
+    pub cw: Editor,
+    /// Chosen visibility.
+    pub visibility: Visibility,
+    /// Focused field.
+    pub focus: Field,
+    /// Waiting for the server.
+    pub sending: bool,
+    /// Why the last send failed.
+    pub error: Option<String>,
+    /// Asking whether to throw the draft away.
+    pub confirm_discard: bool,
+    /// Character limit, for the counter.
+    pub limit: usize,
+}
+
+impl Composer {
+    /// An empty composer.
+    pub fn new(limit: usize) -> Self {
+        Composer {
+            body: Editor::new(true, MAX_DRAFT_BYTES),
+            cw: Editor::new(false, 1024),
+            visibility: Visibility::Camp,
+            focus: Field::Body,
+            sending: false,
+            error: None,
+            confirm_discard: false,
+            limit,
+        }
+    }
+
+    /// Characters used, as the service will count them.
+    pub fn count(&self) -> usize {
+        crate::text::char_count(self.body.text().trim_end())
+    }
+
+    fn draft(&self) -> Draft {
+        let cw = self.cw.text();
+        Draft {
+            text: self.body.text(),
+            cw: (!cw.trim().is_empty()).then_some(cw),
+            visibility: self.visibility,
+            reply_to: None,
+        }
+    }
+}
+
+/// What a visibility means, for the picker.
+pub fn visibility_help(v: Visibility) -> &'static str {
+    match v {
+        Visibility::Camp => "everyone in this camp, never outside",
+        Visibility::Followers => "your followers only",
+        Visibility::Public => "everyone, may leave the camp",
+        Visibility::Direct => "only the people you @mention",
+    }
+}
+
+/// Keys while the composer is open.
+pub fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
+    let Some(c) = model.composer.as_mut() else {
+        return vec![];
+    };
+    if c.sending {
+        return vec![];
+    }
+    let k = match input {
+        Input::Paste(text) => {
+            match c.focus {
+                Field::Body => {
+                    if !c.body.insert_str(&text) {
+                        c.error = Some("the paste was too long and was cut".into());
+                    }
+                }
+                Field::Cw => {
+                    c.cw.insert_str(&text);
+                }
+                Field::Visibility => {}
+            }
+            return vec![];
+        }
+        Input::Key(k) => k,
+    };
+    if c.confirm_discard {
+        match k.key {
+            Key::Char('y') | Key::Char('Y') => model.composer = None,
+            _ => c.confirm_discard = false,
+        }
+        return vec![];
+    }
+    if k.mods.ctrl {
+        match k.key {
+            Key::Char('s') => return send(model),
+            Key::Char('c') => {
+                ask_discard(model);
+                return vec![];
+            }
+            Key::Char('w') => match c.focus {
+                Field::Body => c.body.delete_word(),
+                Field::Cw => c.cw.delete_word(),
+                Field::Visibility => {}
+            },
+            _ => {}
+        }
+        return vec![];
+    }
+    match k.key {
+        Key::Esc => ask_discard(model),
+        Key::Tab => {
+            c.focus = match c.focus {
+                Field::Body => Field::Cw,
+                Field::Cw => Field::Visibility,
+                Field::Visibility => Field::Body,
+            }
+        }
+        Key::BackTab => {
+            c.focus = match c.focus {
+                Field::Body => Field::Visibility,
+                Field::Cw => Field::Body,
+                Field::Visibility => Field::Cw,
+            }
+        }
+        _ => match c.focus {
+            Field::Body => edit(&mut c.body, k.key),
+            Field::Cw => edit(&mut c.cw, k.key),
+            Field::Visibility => match k.key {
+                Key::Right | Key::Char(' ') | Key::Char('l') | Key::Enter | Key::Down => {
+                    c.visibility = c.visibility.next()
+                }
+                Key::Left | Key::Char('h') | Key::Up => {
+                    c.visibility = c.visibility.next().next().next()
+                }
+                _ => {}
+            },
+        },
+    }
+    vec![]
+}
+
+fn edit(e: &mut Editor, key: Key) {
+    match key {
+        Key::Char(ch) => {
+            e.insert_char(ch);
+        }
+        Key::Enter => {
+            e.insert_char('\n');
+        }
+        Key::Backspace => e.backspace(),
+        Key::Delete => e.delete(),
+        Key::Left => e.left(),
+        Key::Right => e.right(),
+        Key::Up => e.up(),
+        Key::Down => e.down(),
+        Key::Home => e.home(),
+        Key::End => e.end(),
+        _ => {}
+    }
+}
+
+fn ask_discard(model: &mut Model) {
+    if let Some(c) = model.composer.as_mut() {
+        if c.body.is_blank() && c.cw.is_blank() {
+            model.composer = None;
+        } else {
+            c.confirm_discard = true;
+        }
+    }
+}
+
+fn send(model: &mut Model) -> Vec<Effect> {
+    let Some(c) = model.composer.as_mut() else {
+        return vec![];
+    };
+    if c.body.is_blank() {
+        c.error = Some("a post needs some text".into());
+        return vec![];
+    }
+    if c.count() > c.limit {
+        c.error = Some(format!(
+            "posts are limited to {} characters; this one has {}",
+            c.limit,
+            c.count()
+        ));
+        return vec![];
+    }
+    c.sending = true;
+    c.error = None;
+    vec![Effect::SendPost(c.draft())]
+}
+
+/// The server's answer to a send: close on success, keep the draft and say why otherwise.
+pub fn post_sent(model: &mut Model, result: Result<PostView, String>) -> Vec<Effect> {
+    match result {
+        Ok(view) => {
+            model.composer = None;
+            model.flash = Some(crate::tui::Flash {
+                text: format!("Posted ({}).", view.post.visibility.as_str()),
+                error: false,
+            });
+        }
+        Err(e) => {
+            if let Some(c) = model.composer.as_mut() {
+                c.sending = false;
+                c.error = Some(e);
+            }
+        }
+    }
+    vec![]
+}

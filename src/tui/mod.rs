@@ -1,0 +1,364 @@
+//! The per-session terminal app. `update(&mut Model, Msg)` is pure: it changes the model
+//! and returns [`Effect`]s as data; the session loop runs them through `Camp` and feeds
+//! the results back as messages. Rendering lives in [`view`].
+
+pub mod compose;
+pub mod editor;
+pub mod effects;
+pub mod input;
+pub mod onboarding;
+pub mod theme;
+pub mod timeline;
+pub mod view;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use crate::camp::{CampInfo, NewPost, PostDraft, PostView, TimelineKind};
+use crate::model::{Account, Id};
+use compose::Composer;
+use input::{Input, Key, KeyEvent};
+use onboarding::Onboarding;
+use timeline::Timeline;
+
+/// How many posts a timeline asks for at a time.
+pub const PAGE: usize = 40;
+
+/// Which screen is in front.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Screen {
+    /// A stranger's key: invite code, name, code of conduct.
+    Onboarding(Onboarding),
+    /// The timelines (with the composer and help as overlays).
+    Main,
+}
+
+/// A short message in the footer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flash {
+    /// What to say.
+    pub text: String,
+    /// Shown in the error colour.
+    pub error: bool,
+}
+
+/// Everything one session shows.
+#[derive(Debug, Clone)]
+pub struct Model {
+    /// The camp's name and limits.
+    pub info: CampInfo,
+    /// The code of conduct in force (for onboarding).
+    pub coc: String,
+    /// Who is logged in (None while onboarding).
+    pub me: Option<Account>,
+    /// Front screen.
+    pub screen: Screen,
+    /// Timeline in front on the main screen.
+    pub tab: TimelineKind,
+    /// Home timeline.
+    pub home: Timeline,
+    /// Camp timeline.
+    pub camp: Timeline,
+    /// Open composer, if any.
+    pub composer: Option<Composer>,
+    /// Posts whose content warning the reader opened.
+    pub expanded: HashSet<Id>,
+    /// Help overlay shown.
+    pub help: bool,
+    /// Footer message.
+    pub flash: Option<Flash>,
+    /// Clock for relative times, set by the session loop before each draw.
+    pub now_ms: u64,
+    /// Rows available to the timeline list (for page jumps), from the last draw.
+    pub list_rows: u16,
+    /// The session should end.
+    pub quit: bool,
+    /// Colours.
+    pub theme: theme::Theme,
+}
+
+/// Something that happened, for [`update`].
+#[derive(Debug, Clone)]
+pub enum Msg {
+    /// A key or a paste.
+    Input(Input),
+    /// Someone posted.
+    Posted(Arc<NewPost>),
+    /// Live events were missed: reload.
+    Lagged,
+    /// Result of [`Effect::CheckInvite`].
+    InviteChecked(Result<(), String>),
+    /// Result of [`Effect::CheckUsername`], with the normalised name.
+    UsernameChecked(Result<String, String>),
+    /// Result of [`Effect::Join`].
+    Joined(Result<Account, String>),
+    /// Result of [`Effect::LoadTimeline`].
+    TimelineLoaded {
+        /// Which timeline.
+        kind: TimelineKind,
+        /// The page asked for (None = newest).
+        before: Option<Id>,
+        /// The posts or why not.
+        result: Result<Vec<PostView>, String>,
+    },
+    /// Result of [`Effect::SendPost`].
+    PostSent(Result<PostView, String>),
+}
+
+/// Work for the session loop.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Check an invite code.
+    CheckInvite(String),
+    /// Check a wanted username.
+    CheckUsername(String),
+    /// Create the account.
+    Join {
+        /// Invite code.
+        code: String,
+        /// Username.
+        username: String,
+    },
+    /// Load a page of a timeline.
+    LoadTimeline {
+        /// Which one.
+        kind: TimelineKind,
+        /// Older than this post (None = newest).
+        before: Option<Id>,
+    },
+    /// Publish a post.
+    SendPost(Draft),
+    /// End the session.
+    Quit,
+}
+
+/// A post draft as data (PostDraft has no Eq).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Draft {
+    /// Body.
+    pub text: String,
+    /// Content warning.
+    pub cw: Option<String>,
+    /// Visibility.
+    pub visibility: crate::model::Visibility,
+    /// Reply target.
+    pub reply_to: Option<Id>,
+}
+
+impl From<Draft> for PostDraft {
+    fn from(d: Draft) -> Self {
+        PostDraft {
+            text: d.text,
+            cw: d.cw,
+            visibility: d.visibility,
+            reply_to: d.reply_to,
+        }
+    }
+}
+
+impl Model {
+    /// A session for a member (`me`) or, when None, a stranger who must onboard.
+    pub fn new(info: CampInfo, coc: String, me: Option<Account>) -> Model {
+        let screen = match me {
+            Some(_) => Screen::Main,
+            None => Screen::Onboarding(Onboarding::default()),
+        };
+        Model {
+            info,
+            coc,
+            me,
+            screen,
+            tab: TimelineKind::Camp,
+            home: Timeline::default(),
+            camp: Timeline::default(),
+            composer: None,
+            expanded: HashSet::new(),
+            help: false,
+            flash: None,
+            now_ms: 0,
+            list_rows: 20,
+            quit: false,
+            theme: theme::Theme::default(),
+        }
+    }
+
+    /// Effects to run when the session starts.
+    pub fn init(&mut self) -> Vec<Effect> {
+        match self.screen {
+            Screen::Main => self.load_all(),
+            Screen::Onboarding(_) => vec![],
+        }
+    }
+
+    fn load_all(&mut self) -> Vec<Effect> {
+        self.home.loading = true;
+        self.camp.loading = true;
+        vec![
+            Effect::LoadTimeline {
+                kind: TimelineKind::Camp,
+                before: None,
+            },
+            Effect::LoadTimeline {
+                kind: TimelineKind::Home,
+                before: None,
+            },
+        ]
+    }
+
+    /// The timeline in front.
+    pub fn current(&self) -> &Timeline {
+        match self.tab {
+            TimelineKind::Home => &self.home,
+            TimelineKind::Camp => &self.camp,
+        }
+    }
+
+    fn current_mut(&mut self) -> &mut Timeline {
+        match self.tab {
+            TimelineKind::Home => &mut self.home,
+            TimelineKind::Camp => &mut self.camp,
+        }
+    }
+
+    fn timeline_mut(&mut self, kind: TimelineKind) -> &mut Timeline {
+        match kind {
+            TimelineKind::Home => &mut self.home,
+            TimelineKind::Camp => &mut self.camp,
+        }
+    }
+
+    fn flash(&mut self, text: impl Into<String>, error: bool) {
+        self.flash = Some(Flash {
+            text: text.into(),
+            error,
+        });
+    }
+}
+
+fn is_quit_chord(k: &KeyEvent) -> bool {
+    k.mods.ctrl && matches!(k.key, Key::Char('c') | Key::Char('d'))
+}
+
+/// Applies one message to the model; returns the work it asks for.
+pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Input(input) => on_input(model, input),
+        Msg::Posted(new) => {
+            if let Some(me) = &model.me {
+                let view = new.view.clone();
+                if new.on_camp {
+                    model.camp.insert_new(view.clone());
+                }
+                if new.in_home_of(me.id) {
+                    model.home.insert_new(view);
+                }
+            }
+            vec![]
+        }
+        Msg::Lagged => match (&model.screen, &model.me) {
+            (Screen::Main, Some(_)) => model.load_all(),
+            _ => vec![],
+        },
+        Msg::InviteChecked(r) => onboarding::invite_checked(model, r),
+        Msg::UsernameChecked(r) => onboarding::username_checked(model, r),
+        Msg::Joined(r) => match r {
+            Ok(account) => {
+                let name = account.username.clone();
+                model.me = Some(account);
+                model.screen = Screen::Main;
+                model.flash(format!("Welcome to {}, @{name}! Press c to write your first post.", model.info.name), false);
+                model.load_all()
+            }
+            Err(e) => onboarding::join_failed(model, e),
+        },
+        Msg::TimelineLoaded {
+            kind,
+            before,
+            result,
+        } => {
+            let tl = model.timeline_mut(kind);
+            match result {
+                Ok(posts) => tl.loaded_page(before, posts.into_iter().map(Arc::new).collect(), PAGE),
+                Err(e) => {
+                    tl.loading = false;
+                    model.flash(format!("could not load the timeline: {e}"), true);
+                }
+            }
+            vec![]
+        }
+        Msg::PostSent(result) => compose::post_sent(model, result),
+    }
+}
+
+fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
+    if let Input::Key(k) = &input
+        && is_quit_chord(k)
+        && model.composer.is_none()
+    {
+        model.quit = true;
+        return vec![Effect::Quit];
+    }
+    if model.help {
+        model.help = false;
+        return vec![];
+    }
+    if matches!(model.screen, Screen::Onboarding(_)) {
+        return onboarding::on_input(model, input);
+    }
+    if model.composer.is_some() {
+        return compose::on_input(model, input);
+    }
+    let Input::Key(k) = input else {
+        return vec![];
+    };
+    model.flash = None;
+    let page = model.list_rows.max(1) as usize;
+    let effects = match (k.key, k.mods.ctrl) {
+        (Key::Char('q'), false) => {
+            model.quit = true;
+            return vec![Effect::Quit];
+        }
+        (Key::Char('?'), false) => {
+            model.help = true;
+            vec![]
+        }
+        (Key::Tab, _) | (Key::BackTab, _) => {
+            model.tab = match model.tab {
+                TimelineKind::Home => TimelineKind::Camp,
+                TimelineKind::Camp => TimelineKind::Home,
+            };
+            vec![]
+        }
+        (Key::Char('c'), false) => {
+            model.composer = Some(Composer::new(model.info.max_post_chars));
+            vec![]
+        }
+        (Key::Char('x'), false) => {
+            if let Some(p) = model.current().selected_post() {
+                let id = p.post.id;
+                if p.post.cw.is_some() && !model.expanded.remove(&id) {
+                    model.expanded.insert(id);
+                }
+            }
+            vec![]
+        }
+        (Key::Char('j'), false) | (Key::Down, _) => model.current_mut().move_by(1),
+        (Key::Char('k'), false) | (Key::Up, _) => model.current_mut().move_by(-1),
+        (Key::PageDown, _) | (Key::Char('f'), true) => model.current_mut().move_by(page as isize / 3 + 1),
+        (Key::PageUp, _) | (Key::Char('b'), true) => model.current_mut().move_by(-(page as isize / 3 + 1)),
+        (Key::Char('g'), false) | (Key::Home, _) => model.current_mut().jump_top(),
+        (Key::Char('G'), false) | (Key::End, _) => model.current_mut().jump_bottom(),
+        _ => vec![],
+    };
+    let kind = model.tab;
+    effects
+        .into_iter()
+        .map(|e| match e {
+            Effect::LoadTimeline { before, .. } => Effect::LoadTimeline { kind, before },
+            other => other,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+pub(crate) mod tests;

@@ -1,0 +1,3 @@
+//! Pure `update` transitions and screen snapshots.
+
+use super::*;

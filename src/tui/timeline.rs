@@ -1,0 +1,147 @@
+//! One timeline's state: loaded posts, the selection, the first visible post, and the
+//! count of posts that arrived above a reader who had scrolled down.
+
+use std::sync::Arc;
+
+use crate::camp::{PostView, TimelineKind};
+use crate::model::Id;
+use crate::tui::Effect;
+
+/// Most posts a session keeps in memory per timeline; older ones reload on demand.
+pub const MAX_KEPT: usize = 400;
+
+/// A scrollable list of posts, newest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Timeline {
+    /// Loaded posts, newest first.
+    pub posts: Vec<Arc<PostView>>,
+    /// Index of the selected post.
+    pub selected: usize,
+    /// Index of the first post drawn.
+    pub top: usize,
+    /// Posts that arrived above the reader's place and are not yet seen.
+    pub unseen: usize,
+    /// A page request is in flight.
+    pub loading: bool,
+    /// The first page has arrived.
+    pub loaded: bool,
+    /// No older posts exist.
+    pub at_end: bool,
+}
+
+impl Timeline {
+    /// The selected post.
+    pub fn selected_post(&self) -> Option<&Arc<PostView>> {
+        self.posts.get(self.selected)
+    }
+
+    /// Takes a loaded page: the newest page replaces the list, an older one appends.
+    pub fn loaded_page(&mut self, before: Option<Id>, page: Vec<Arc<PostView>>, asked: usize) {
+        self.loading = false;
+        self.at_end = page.len() < asked;
+        match before {
+            None => {
+                let keep = self.selected_post().map(|p| p.post.id);
+                self.posts = page;
+                self.loaded = true;
+                self.unseen = 0;
+                self.selected = keep
+                    .and_then(|id| self.posts.iter().position(|p| p.post.id == id))
+                    .unwrap_or(0);
+                self.top = self.top.min(self.selected);
+            }
+            Some(_) => {
+                let known: std::collections::HashSet<Id> =
+                    self.posts.iter().map(|p| p.post.id).collect();
+                self.posts
+                    .extend(page.into_iter().filter(|p| !known.contains(&p.post.id)));
+            }
+        }
+    }
+
+    /// A new post arrived live. At the very top it simply appears; a reader further down
+    /// keeps their place and sees a "new posts" marker instead.
+    pub fn insert_new(&mut self, post: Arc<PostView>) {
+        if self.posts.iter().any(|p| p.post.id == post.post.id) {
+            return;
+        }
+        let at = self
+            .posts
+            .iter()
+            .position(|p| p.post.id < post.post.id)
+            .unwrap_or(self.posts.len());
+        self.posts.insert(at, post);
+        let reading_top = self.top == 0 && self.selected == 0;
+        if !reading_top {
+            if at <= self.selected {
+                self.selected += 1;
+            }
+            if at <= self.top {
+                self.top += 1;
+                self.unseen += 1;
+            }
+        }
+        if self.posts.len() > MAX_KEPT && self.selected < MAX_KEPT - 1 {
+            self.posts.truncate(MAX_KEPT);
+            self.at_end = false;
+        }
+    }
+
+    /// Moves the selection; asks for older posts when it reaches the end of what is loaded.
+    pub fn move_by(&mut self, delta: isize) -> Vec<Effect> {
+        if self.posts.is_empty() {
+            return vec![];
+        }
+        let last = self.posts.len() - 1;
+        let target = (self.selected as isize + delta).clamp(0, last as isize) as usize;
+        self.selected = target;
+        if self.selected < self.top {
+            self.top = self.selected;
+        }
+        if self.top == 0 {
+            self.unseen = 0;
+        }
+        self.more_if_needed()
+    }
+
+    /// To the newest post.
+    pub fn jump_top(&mut self) -> Vec<Effect> {
+        self.selected = 0;
+        self.top = 0;
+        self.unseen = 0;
+        vec![]
+    }
+
+    /// To the oldest loaded post.
+    pub fn jump_bottom(&mut self) -> Vec<Effect> {
+        self.selected = self.posts.len().saturating_sub(1);
+        self.more_if_needed()
+    }
+
+    fn more_if_needed(&mut self) -> Vec<Effect> {
+        if self.selected + 5 >= self.posts.len() && !self.at_end && !self.loading && self.loaded {
+            self.loading = true;
+            let before = self.posts.last().map(|p| p.post.id);
+            vec![Effect::LoadTimeline {
+                // The caller substitutes the timeline's kind.
+                kind: TimelineKind::Camp,
+                before,
+            }]
+        } else {
+            vec![]
+        }
+    }
+
+    /// Called by the view once it knows post heights: makes the selection visible.
+    pub fn scroll_into_view(&mut self, fits_from: impl Fn(usize, usize) -> bool) {
+        if self.selected < self.top {
+            self.top = self.selected;
+        }
+        while self.top < self.selected && !fits_from(self.top, self.selected) {
+            self.top += 1;
+        }
+        if self.top == 0 {
+            self.unseen = 0;
+        }
+    }
+}

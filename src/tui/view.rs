@@ -1,0 +1,506 @@
+//! Drawing the model. Every string that reaches the screen went through
+//! [`crate::text`] when it was stored; widths come from `unicode-width`, and no line is
+//! ever wider than its box.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Position, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use crate::camp::{PostView, TimelineKind};
+use crate::model::Visibility;
+use crate::text;
+use crate::tui::compose::{Composer, Field, visibility_help};
+use crate::tui::onboarding::{Onboarding, Step};
+use crate::tui::theme::Theme;
+use crate::tui::timeline::Timeline;
+use crate::tui::{Model, Screen};
+
+/// Draws the whole screen for `model` (and scrolls the selection into view).
+pub fn render(frame: &mut Frame, model: &mut Model) {
+    let theme = model.theme;
+    let area = frame.area();
+    if area.width < 10 || area.height < 4 {
+        frame.render_widget(Paragraph::new("window too small"), area);
+        return;
+    }
+    match &model.screen {
+        Screen::Onboarding(o) => render_onboarding(frame, area, model, o, &theme),
+        Screen::Main => render_main(frame, area, model, &theme),
+    }
+    if model.help {
+        render_help(frame, area, model, &theme);
+    }
+}
+
+fn render_main(frame: &mut Frame, area: Rect, model: &mut Model, theme: &Theme) {
+    let [header, body, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    render_header(frame, header, model, theme);
+    model.list_rows = body.height;
+    let now = model.now_ms;
+    let expanded = model.expanded.clone();
+    let tl = match model.tab {
+        TimelineKind::Home => &mut model.home,
+        TimelineKind::Camp => &mut model.camp,
+    };
+    render_timeline(frame, body, tl, now, &expanded, model.tab, theme);
+    render_footer(frame, footer, model, theme);
+    if let Some(c) = &model.composer {
+        render_composer(frame, body, c, theme);
+    }
+}
+
+fn render_header(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
+    let mut spans = vec![Span::styled(
+        format!(" {} ", text::truncate(&model.info.name, 20)),
+        theme.bar.patch(theme.accent),
+    )];
+    for kind in [TimelineKind::Home, TimelineKind::Camp] {
+        let label = match kind {
+            TimelineKind::Home => " Home ",
+            TimelineKind::Camp => " Camp ",
+        };
+        let style = if kind == model.tab {
+            theme.bar.patch(theme.accent).add_modifier(ratatui::style::Modifier::REVERSED)
+        } else {
+            theme.bar
+        };
+        spans.push(Span::styled(label, style));
+    }
+    let left_width: usize = spans.iter().map(|s| text::width(&s.content)).sum();
+    if let Some(me) = &model.me {
+        let who = format!("@{} ", me.username);
+        let room = (area.width as usize).saturating_sub(left_width);
+        if text::width(&who) < room {
+            spans.push(Span::styled(
+                format!("{:>room$}", who, room = room),
+                theme.bar,
+            ));
+        }
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)).style(theme.bar), area);
+}
+
+fn render_footer(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
+    let width = area.width as usize;
+    let line = match &model.flash {
+        Some(f) => Line::styled(
+            text::truncate(&f.text, width),
+            if f.error { theme.error } else { theme.ok },
+        ),
+        None => {
+            let hints = if model.composer.is_some() {
+                "Ctrl-S send · Tab field · Esc cancel"
+            } else {
+                "j/k move · Tab timeline · c compose · ? help · q quit"
+            };
+            Line::styled(text::truncate(hints, width), theme.dim)
+        }
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+/// The lines one post takes at `width` (without the selection gutter).
+fn post_lines(p: &PostView, width: usize, now: u64, open: bool, theme: &Theme) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    let a = &p.author;
+    let mut head = Vec::new();
+    let mut used = 0;
+    if !a.display_name.is_empty() {
+        let name = text::truncate(&a.display_name, width.saturating_sub(12) / 2);
+        used += text::width(&name) + 1;
+        head.push(Span::styled(name, theme.name));
+        head.push(Span::raw(" "));
+    }
+    let handle = format!("@{}", a.username);
+    let handle_style = if a.display_name.is_empty() { theme.name } else { theme.dim };
+    let mut meta = format!(" · {}", text::relative_time(now, p.post.created_ms));
+    if p.post.visibility != Visibility::Camp {
+        meta.push_str(&format!(" · {}", p.post.visibility.as_str()));
+    }
+    if p.post.edited_ms.is_some() {
+        meta.push_str(" · edited");
+    }
+    let handle = text::truncate(&handle, width.saturating_sub(used + text::width(&meta)).max(1));
+    head.push(Span::styled(handle, handle_style));
+    head.push(Span::styled(meta, theme.dim));
+    lines.push(truncate_line(Line::from(head), width));
+    let show_body = match &p.post.cw {
+        Some(cw) => {
+            let hint = if open { " (x to hide)" } else { " (x to show)" };
+            for l in text::wrap(&format!("CW: {cw}{hint}"), width) {
+                lines.push(Line::styled(l, theme.warn));
+            }
+            open
+        }
+        None => true,
+    };
+    if show_body {
+        for l in text::wrap(&p.post.text, width) {
+            lines.push(Line::raw(l));
+        }
+    }
+    lines
+}
+
+fn truncate_line(line: Line<'static>, width: usize) -> Line<'static> {
+    let mut left = width;
+    let mut spans = Vec::new();
+    for s in line.spans {
+        if left == 0 {
+            break;
+        }
+        let t = text::truncate(&s.content, left);
+        left = left.saturating_sub(text::width(&t));
+        spans.push(Span::styled(t, s.style));
+    }
+    Line::from(spans)
+}
+
+fn render_timeline(
+    frame: &mut Frame,
+    area: Rect,
+    tl: &mut Timeline,
+    now: u64,
+    expanded: &std::collections::HashSet<u64>,
+    kind: TimelineKind,
+    theme: &Theme,
+) {
+    let width = area.width.saturating_sub(2) as usize;
+    let rows = area.height as usize;
+    if tl.posts.is_empty() {
+        let msg = if !tl.loaded {
+            "Loading…".to_string()
+        } else {
+            match kind {
+                TimelineKind::Home => "Nothing here yet. Your posts and the posts of people you follow appear here. Press c to write one.".to_string(),
+                TimelineKind::Camp => "The camp is quiet. Press c to write the first post.".to_string(),
+            }
+        };
+        let lines: Vec<Line> = text::wrap(&msg, width.max(1))
+            .into_iter()
+            .map(|l| Line::styled(l, theme.dim))
+            .collect();
+        frame.render_widget(Paragraph::new(lines), area.inner(ratatui::layout::Margin::new(1, 1)));
+        return;
+    }
+    let height_of = |tl: &Timeline, i: usize| -> usize {
+        let p = &tl.posts[i];
+        post_lines(p, width, now, expanded.contains(&p.post.id), theme).len() + 1
+    };
+    let marker_rows = usize::from(tl.unseen > 0);
+    // Selection must fit: from `top`, the selected post's first lines must be on screen.
+    let heights: Vec<usize> = (0..tl.posts.len()).map(|i| {
+        if i >= tl.top.saturating_sub(1) && i <= tl.selected + 1 { height_of(tl, i) } else { 0 }
+    }).collect();
+    tl.scroll_into_view(|top, sel| {
+        let used: usize = heights[top..sel].iter().sum();
+        used + heights[sel].min(rows) <= rows.saturating_sub(marker_rows)
+    });
+    let marker_rows = usize::from(tl.unseen > 0);
+    let mut out: Vec<Line> = Vec::with_capacity(rows);
+    if tl.unseen > 0 {
+        let s = if tl.unseen == 1 { "" } else { "s" };
+        out.push(Line::styled(
+            text::truncate(&format!("▲ {} new post{s} above · g to jump", tl.unseen), area.width as usize),
+            theme.warn.add_modifier(ratatui::style::Modifier::REVERSED),
+        ));
+    }
+    let _ = marker_rows;
+    let mut i = tl.top;
+    while out.len() < rows && i < tl.posts.len() {
+        let p = &tl.posts[i];
+        let selected = i == tl.selected;
+        let gutter = if selected {
+            Span::styled("▌ ", theme.accent)
+        } else {
+            Span::raw("  ")
+        };
+        for l in post_lines(p, width, now, expanded.contains(&p.post.id), theme) {
+            let mut spans = vec![gutter.clone()];
+            spans.extend(l.spans);
+            out.push(Line::from(spans));
+        }
+        out.push(Line::raw(""));
+        i += 1;
+    }
+    if i >= tl.posts.len() && out.len() < rows {
+        let tail = if tl.loading {
+            "  Loading older posts…"
+        } else if tl.at_end {
+            "  — the beginning —"
+        } else {
+            ""
+        };
+        out.push(Line::styled(tail, theme.dim));
+    }
+    out.truncate(rows);
+    frame.render_widget(Paragraph::new(out), area);
+}
+
+fn render_composer(frame: &mut Frame, area: Rect, c: &Composer, theme: &Theme) {
+    frame.render_widget(Clear, area);
+    let title = if c.sending { " New post · sending… " } else { " New post " };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(Span::styled(title, theme.accent));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if inner.width < 4 || inner.height < 4 {
+        return;
+    }
+    let [body_area, cw_area, vis_area, status_area] = Layout::vertical([
+        Constraint::Min(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(inner);
+    let width = body_area.width as usize;
+    // Wrap each editor line; remember where the cursor lands.
+    let (crow, _) = c.body.cursor();
+    let mut lines: Vec<String> = Vec::new();
+    let mut cursor = (0u16, 0u16);
+    for (row, l) in c.body.lines().iter().enumerate() {
+        let wrapped = text::wrap_hard(l, width.max(1));
+        if row == crow {
+            let before = text::wrap_hard(c.body.before_cursor(), width.max(1));
+            let last = before.last().map(|s| text::width(s)).unwrap_or(0);
+            let mut line_in = before.len().saturating_sub(1);
+            let mut col = last;
+            if col >= width {
+                line_in += 1;
+                col = 0;
+            }
+            cursor = ((lines.len() + line_in) as u16, col as u16);
+        }
+        lines.extend(wrapped);
+    }
+    let visible = body_area.height as usize;
+    let skip = (cursor.0 as usize + 1).saturating_sub(visible);
+    let shown: Vec<Line> = lines
+        .iter()
+        .skip(skip)
+        .take(visible)
+        .map(|l| Line::raw(l.clone()))
+        .collect();
+    if c.body.is_blank() && c.focus != Field::Body {
+        frame.render_widget(Paragraph::new(Line::styled("(empty)", theme.dim)), body_area);
+    } else {
+        frame.render_widget(Paragraph::new(shown), body_area);
+    }
+    let label = |f: Field, s: &str| {
+        if c.focus == f {
+            Span::styled(s.to_string(), theme.accent)
+        } else {
+            Span::styled(s.to_string(), theme.dim)
+        }
+    };
+    let cw_text = text::truncate(&c.cw.text(), (cw_area.width as usize).saturating_sub(5));
+    frame.render_widget(
+        Paragraph::new(Line::from(vec![label(Field::Cw, "CW: "), Span::styled(cw_text, theme.warn)])),
+        cw_area,
+    );
+    let vis = format!("◂ {} ▸ {}", c.visibility.as_str(), visibility_help(c.visibility));
+    frame.render_widget(
+        Paragraph::new(truncate_line(
+            Line::from(vec![label(Field::Visibility, "To: "), Span::raw(vis)]),
+            vis_area.width as usize,
+        )),
+        vis_area,
+    );
+    let count = c.count();
+    let counter = format!("{count}/{}", c.limit);
+    let counter_style = if count > c.limit { theme.error } else { theme.dim };
+    let status: Line = if c.confirm_discard {
+        Line::styled("Discard this draft? y = discard, any other key = keep", theme.warn)
+    } else if let Some(e) = &c.error {
+        Line::styled(e.clone(), theme.error)
+    } else {
+        Line::styled("Ctrl-S send · Tab next field · Esc cancel", theme.dim)
+    };
+    let sw = status_area.width as usize;
+    let room = sw.saturating_sub(text::width(&counter) + 1);
+    let status = truncate_line(status, room);
+    let pad = sw.saturating_sub(status.width() + text::width(&counter));
+    let mut spans = status.spans;
+    spans.push(Span::raw(" ".repeat(pad)));
+    spans.push(Span::styled(counter, counter_style));
+    frame.render_widget(Paragraph::new(truncate_line(Line::from(spans), sw)), status_area);
+    let pos = match c.focus {
+        Field::Body => Position::new(
+            body_area.x + cursor.1.min(body_area.width.saturating_sub(1)),
+            body_area.y + (cursor.0 - skip as u16).min(body_area.height.saturating_sub(1)),
+        ),
+        Field::Cw => Position::new(
+            (cw_area.x + 4 + text::width(c.cw.before_cursor()) as u16)
+                .min(cw_area.right().saturating_sub(1)),
+            cw_area.y,
+        ),
+        Field::Visibility => Position::new(vis_area.x + 4, vis_area.y),
+    };
+    if !c.confirm_discard {
+        frame.set_cursor_position(pos);
+    }
+}
+
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
+
+fn render_onboarding(frame: &mut Frame, area: Rect, model: &Model, o: &Onboarding, theme: &Theme) {
+    let box_area = centered(area, 72, 22);
+    let block = Block::default().borders(Borders::ALL).title(Span::styled(
+        format!(" Welcome to {} ", text::truncate(&model.info.name, 40)),
+        theme.accent,
+    ));
+    let inner = block.inner(box_area);
+    frame.render_widget(block, box_area);
+    let width = inner.width as usize;
+    let mut lines: Vec<Line> = Vec::new();
+    let para = |lines: &mut Vec<Line>, s: &str, style: Style| {
+        for l in text::wrap(s, width.max(1)) {
+            lines.push(Line::styled(l, style));
+        }
+    };
+    let mut cursor: Option<Position> = None;
+    match o.step {
+        Step::Invite | Step::Username => {
+            para(&mut lines, &model.info.description, Style::default());
+            lines.push(Line::raw(""));
+            let (prompt, field, help) = if o.step == Step::Invite {
+                (
+                    "Invite code: ",
+                    &o.code,
+                    "This camp is invite-only. Type the code you were given and press Enter. Esc leaves.",
+                )
+            } else {
+                (
+                    "Your name: ",
+                    &o.name,
+                    "Pick a username: 1–30 of a-z, 0-9 and _. Enter to continue, Esc to go back.",
+                )
+            };
+            para(&mut lines, help, theme.dim);
+            lines.push(Line::raw(""));
+            let value = field.text();
+            let room = width.saturating_sub(text::width(prompt) + 1);
+            let shown = text::truncate(&value, room);
+            cursor = Some(Position::new(
+                inner.x + (text::width(prompt) + text::width(field.before_cursor()).min(room)) as u16,
+                inner.y + lines.len() as u16,
+            ));
+            lines.push(Line::from(vec![
+                Span::styled(prompt, theme.accent),
+                Span::raw(shown),
+            ]));
+        }
+        Step::Coc => {
+            para(
+                &mut lines,
+                &format!("Hello @{}. Please read the code of conduct:", o.checked_name),
+                theme.accent,
+            );
+            lines.push(Line::raw(""));
+            let coc: Vec<String> = text::wrap(&model.coc, width.max(1));
+            let room = (inner.height as usize).saturating_sub(lines.len() + 4).max(1);
+            let max_scroll = coc.len().saturating_sub(room);
+            let start = (o.coc_scroll as usize).min(max_scroll);
+            for l in coc.iter().skip(start).take(room) {
+                lines.push(Line::raw(l.clone()));
+            }
+            lines.push(Line::raw(""));
+            let more = if start < max_scroll { "j/↓ more · " } else { "" };
+            para(&mut lines, &format!("{more}a accept and join · q leave · Esc back"), theme.dim);
+        }
+    }
+    if o.busy {
+        lines.push(Line::styled("Checking…", theme.dim));
+    }
+    if let Some(e) = &o.error {
+        lines.push(Line::raw(""));
+        para(&mut lines, &format!("✗ {e}"), theme.error);
+    }
+    lines.truncate(inner.height as usize);
+    frame.render_widget(Paragraph::new(lines), inner);
+    if let Some(c) = cursor
+        && c.y < inner.bottom()
+    {
+        frame.set_cursor_position(c);
+    }
+}
+
+/// Keys listed by `?` on each screen: exactly what that screen accepts.
+pub fn help_lines(model: &Model) -> Vec<(&'static str, &'static str)> {
+    match (&model.screen, model.composer.is_some()) {
+        (Screen::Onboarding(o), _) => match o.step {
+            Step::Coc => vec![
+                ("j/k ↓/↑", "scroll"),
+                ("PgDn/PgUp", "scroll a page"),
+                ("a", "accept and join"),
+                ("Esc", "back to the name"),
+                ("q", "leave"),
+            ],
+            _ => vec![
+                ("Enter", "continue"),
+                ("←/→ Home/End", "move in the field"),
+                ("Backspace", "delete"),
+                ("Ctrl-U", "clear the field"),
+                ("Esc", "back / leave"),
+            ],
+        },
+        (Screen::Main, true) => vec![
+            ("Ctrl-S", "send the post"),
+            ("Tab/Shift-Tab", "text → content warning → visibility"),
+            ("←/→", "change visibility (in To:)"),
+            ("arrows Home/End", "move the cursor"),
+            ("Ctrl-W", "delete a word"),
+            ("Esc", "cancel (asks first)"),
+        ],
+        (Screen::Main, false) => vec![
+            ("j/k ↓/↑", "next / previous post"),
+            ("PgDn/PgUp", "jump a page"),
+            ("g/G", "newest / oldest"),
+            ("Tab", "switch Home ⇄ Camp"),
+            ("x", "show/hide a content warning"),
+            ("c", "compose a post"),
+            ("?", "this help"),
+            ("q", "quit"),
+        ],
+    }
+}
+
+fn render_help(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
+    let items = help_lines(model);
+    let h = (items.len() as u16 + 3).min(area.height);
+    let r = centered(area, 56, h);
+    frame.render_widget(Clear, r);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(Span::styled(" Keys ", theme.accent));
+    let key_w = items.iter().map(|(k, _)| text::width(k)).max().unwrap_or(0);
+    let mut lines: Vec<Line> = items
+        .iter()
+        .map(|(k, d)| {
+            Line::from(vec![
+                Span::styled(text::fit(k, key_w + 2), theme.accent),
+                Span::raw(*d),
+            ])
+        })
+        .collect();
+    lines.push(Line::styled("any key closes", theme.dim));
+    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), r);
+}
