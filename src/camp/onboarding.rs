@@ -45,9 +45,13 @@ pub fn validate_username(raw: &str) -> Result<String> {
         .chars()
         .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_'))
     {
-        let shown = crate::text::sanitize_line(&bad.to_string());
+        let shown = if bad.is_whitespace() {
+            "a space".to_string()
+        } else {
+            format!("'{}'", crate::text::sanitize_line(&bad.to_string()))
+        };
         return Err(Error::invalid(format!(
-            "names may use only a-z, 0-9 and _ (not '{shown}')"
+            "names may use only a-z, 0-9 and _ (not {shown})"
         )));
     }
     Ok(name)
@@ -339,7 +343,8 @@ mod tests {
         assert_eq!(validate_username("@bo").unwrap(), "bo");
         assert!(validate_username("").is_err());
         assert!(validate_username(&"a".repeat(31)).is_err());
-        assert!(validate_username("a b").unwrap_err().to_string().contains("' '"));
+        assert!(validate_username("a b").unwrap_err().to_string().contains("not a space"));
+        assert!(validate_username("a-b").unwrap_err().to_string().contains("not '-'"));
         assert!(validate_username("ünï").is_err());
         assert!(validate_username("x\x1b[2J").is_err());
     }

@@ -66,7 +66,7 @@ impl Editor {
     }
 
     fn len_bytes(&self) -> usize {
-        self.lines.iter().map(|l| l.len() + 1).sum::<usize>()
+        self.lines.iter().map(String::len).sum::<usize>() + self.lines.len() - 1
     }
 
     /// Inserts one character; newlines only in multi-line editors. Returns false when
