@@ -78,7 +78,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve { paths, ssh, http } => {
             let config = paths.config(ssh, http)?;
             if http.is_some() {
-                anyhow::bail!("the federation bridge (--http) is not built yet; run without --http");
+                anyhow::bail!(
+                    "the federation bridge (--http) is not built yet; run without --http"
+                );
             }
             crate::server::run_blocking(config)?;
             Ok(ExitCode::SUCCESS)

@@ -42,9 +42,8 @@ pub struct FileConfig {
     pub keepalive_secs: u64,
     /// Unanswered keepalives before the connection is dropped.
     pub keepalive_max: usize,
-    /// Bytes of screen output a client may leave unread before it is disconnected.
-    pub output_budget_bytes: usize,
-    /// Seconds a client may stay over the output budget.
+    /// Seconds a client may leave a screen update unread (its SSH window full and the
+    /// connection's small queue behind it) before it is disconnected.
     pub output_stall_secs: u64,
 }
 
@@ -52,8 +51,9 @@ impl Default for FileConfig {
     fn default() -> Self {
         FileConfig {
             name: "camp".into(),
-            description: "A small, private place for friends. Posts stay here unless you say otherwise."
-                .into(),
+            description:
+                "A small, private place for friends. Posts stay here unless you say otherwise."
+                    .into(),
             code_of_conduct: DEFAULT_COC.into(),
             contact: String::new(),
             ssh_hint: None,
@@ -63,7 +63,6 @@ impl Default for FileConfig {
             idle_timeout_secs: 3600,
             keepalive_secs: 30,
             keepalive_max: 3,
-            output_budget_bytes: 1 << 20,
             output_stall_secs: 30,
         }
     }
@@ -101,7 +100,10 @@ impl Config {
         let meta = std::fs::metadata(path)
             .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
         if meta.len() > 1 << 20 {
-            return Err(Error::Config(format!("{} is larger than 1 MiB", path.display())));
+            return Err(Error::Config(format!(
+                "{} is larger than 1 MiB",
+                path.display()
+            )));
         }
         let text = std::fs::read_to_string(path)
             .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
@@ -151,8 +153,8 @@ impl FileConfig {
         if self.idle_timeout_secs == 0 {
             return bad("idle_timeout_secs must be at least 1");
         }
-        if self.output_budget_bytes < 64 * 1024 {
-            return bad("output_budget_bytes must be at least 65536");
+        if !(1..=3600).contains(&self.output_stall_secs) {
+            return bad("output_stall_secs must be between 1 and 3600");
         }
         Ok(())
     }
@@ -172,9 +174,19 @@ mod tests {
         assert_eq!(f.max_post_chars, 800);
         assert_eq!(f.max_connections_per_ip, 32);
         std::fs::write(&p, "max_post_chars = 0\n").unwrap();
-        assert!(Config::load_file(&p).unwrap_err().to_string().contains("max_post_chars"));
+        assert!(
+            Config::load_file(&p)
+                .unwrap_err()
+                .to_string()
+                .contains("max_post_chars")
+        );
         std::fs::write(&p, "nmae = \"typo\"\n").unwrap();
-        assert!(Config::load_file(&p).unwrap_err().to_string().contains("nmae"));
+        assert!(
+            Config::load_file(&p)
+                .unwrap_err()
+                .to_string()
+                .contains("nmae")
+        );
     }
 
     #[test]

@@ -12,6 +12,8 @@
 //!
 //! Knowledge flows one way: `tui`, `commands`, `ssh` → `camp` → `store` → `model`.
 
+#![warn(missing_docs)]
+
 pub mod camp;
 pub mod cli;
 pub mod commands;

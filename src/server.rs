@@ -7,10 +7,10 @@ use std::net::SocketAddr;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use crate::Camp;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::ssh;
-use crate::Camp;
 
 /// A camp that is serving; drop or [`Running::stop`] to end it.
 pub struct Running {

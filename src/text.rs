@@ -149,24 +149,29 @@ pub fn wrap(s: &str, width: usize) -> Vec<String> {
 /// it shows. Meant for single-line text (see [`sanitize_line`]).
 pub fn truncate(s: &str, width: usize) -> String {
     let s = expand_tabs(s);
-    if self::width(&s) <= width {
+    // One pass that stops at the first grapheme past `width`, so cutting a
+    // long post for a one-line preview costs only the preview.
+    let budget = width.saturating_sub(1);
+    let mut used = 0;
+    let mut end = 0;
+    let mut cuts = Vec::new();
+    let mut cut = false;
+    for (i, g) in s.grapheme_indices(true) {
+        used += grapheme_width(g);
+        if used > width {
+            cut = true;
+            break;
+        }
+        if used <= budget {
+            end = i + g.len();
+            cuts.push(i);
+        }
+    }
+    if !cut {
         return s.into_owned();
     }
     if width == 0 {
         return String::new();
-    }
-    let budget = width - 1;
-    let mut used = 0;
-    let mut end = 0;
-    let mut cuts = Vec::new();
-    for (i, g) in s.grapheme_indices(true) {
-        let gw = grapheme_width(g);
-        if used + gw > budget {
-            break;
-        }
-        used += gw;
-        end = i + g.len();
-        cuts.push(i);
     }
     // A prefix ending in a prepended mark would merge with the '…' into one
     // wider grapheme; give back graphemes until the result really fits.
@@ -530,8 +535,43 @@ fn push_checked<'a>(piece: &'a str, max: usize, out: &mut Vec<&'a str>) {
     if fits(piece, max) {
         out.push(piece);
     } else {
-        out.extend(piece.char_indices().map(|(i, c)| &piece[i..i + c.len_utf8()]));
+        out.extend(
+            piece
+                .char_indices()
+                .map(|(i, c)| &piece[i..i + c.len_utf8()]),
+        );
     }
+}
+
+/// Breaks one line into pieces of at most `width` cells at grapheme boundaries, ignoring
+/// words: the composer uses it so the cursor's screen position follows from the text
+/// before it. An empty line gives one empty piece.
+pub fn wrap_hard(line: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut out = vec![String::new()];
+    let mut used = 0;
+    for g in line.graphemes(true) {
+        let w = if g == "\t" {
+            TAB_WIDTH
+        } else {
+            UnicodeWidthStr::width(g)
+        };
+        if used + w > width && used > 0 {
+            out.push(String::new());
+            used = 0;
+        }
+        if g == "\t" {
+            if let Some(l) = out.last_mut() {
+                l.push_str(&" ".repeat(TAB_WIDTH.min(width)));
+            }
+        } else {
+            if let Some(l) = out.last_mut() {
+                l.push_str(g);
+            }
+        }
+        used += w;
+    }
+    out
 }
 
 #[cfg(test)]
@@ -663,7 +703,10 @@ mod tests {
 
     #[test]
     fn sanitize_line_flattens() {
-        assert_eq!(sanitize_line("  Ada \n\n\t Lovelace\x1b[31m  "), "Ada Lovelace");
+        assert_eq!(
+            sanitize_line("  Ada \n\n\t Lovelace\x1b[31m  "),
+            "Ada Lovelace"
+        );
         assert_eq!(sanitize_line("a  b"), "a  b");
         assert_eq!(sanitize_line("\n\t"), "");
         assert_eq!(sanitize_line("cw:\r\nspoilers"), "cw: spoilers");
@@ -741,7 +784,10 @@ mod tests {
 
     #[test]
     fn wrap_expands_tabs() {
-        assert_eq!(wrap("a\tb", 20), vec![format!("a{}b", " ".repeat(TAB_WIDTH))]);
+        assert_eq!(
+            wrap("a\tb", 20),
+            vec![format!("a{}b", " ".repeat(TAB_WIDTH))]
+        );
     }
 
     #[test]
@@ -770,7 +816,11 @@ mod tests {
             let w = rng.below(30);
             let lines = wrap(&s, w);
             assert_fits(&lines, w);
-            let kept: String = lines.concat().chars().filter(|c| !c.is_whitespace()).collect();
+            let kept: String = lines
+                .concat()
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect();
             let want: String = s.chars().filter(|c| !c.is_whitespace()).collect();
             assert_eq!(kept, want, "input {s:?} width {w}");
             assert!(lines.len() >= s.split('\n').count());
@@ -871,7 +921,10 @@ mod tests {
         assert_eq!(ago(3 * 365 * 86_400 + 5), "3y");
         assert_eq!(relative_time(now, now + 60_000), "now");
         assert_eq!(relative_time(0, u64::MAX), "now");
-        assert_eq!(relative_time(u64::MAX, 0), format!("{}y", u64::MAX / 1000 / (365 * 86_400)));
+        assert_eq!(
+            relative_time(u64::MAX, 0),
+            format!("{}y", u64::MAX / 1000 / (365 * 86_400))
+        );
     }
 
     #[test]
@@ -943,12 +996,46 @@ mod tests {
         /// Text a person might post, plus the awkward clusters.
         fn text_string(&mut self) -> String {
             const PIECES: &[&str] = &[
-                "a", "b", "word", "hello", "x", " ", " ", "  ", "\t", "\n", "-", "/", ".",
-                "世", "界", "。", "👍", "👨\u{200D}👩\u{200D}👧", "❤\u{FE0F}", "🇳🇿", "🇦",
-                "e\u{301}", "\u{301}", "\u{200D}", "\u{FE0F}", "가", "\u{1100}\u{1100}\u{1100}",
-                "\u{1161}", "क\u{903}\u{903}\u{903}\u{903}\u{903}", "\u{903}", "ｶﾞ", "ﾞ",
-                "\u{600}", "لا", "\u{3000}", "\u{a0}", "https://example.com/a/b?c=d",
-                "supercalifragilisticexpialidocious", "🏳\u{FE0F}\u{200D}🌈", "👋🏽",
+                "a",
+                "b",
+                "word",
+                "hello",
+                "x",
+                " ",
+                " ",
+                "  ",
+                "\t",
+                "\n",
+                "-",
+                "/",
+                ".",
+                "世",
+                "界",
+                "。",
+                "👍",
+                "👨\u{200D}👩\u{200D}👧",
+                "❤\u{FE0F}",
+                "🇳🇿",
+                "🇦",
+                "e\u{301}",
+                "\u{301}",
+                "\u{200D}",
+                "\u{FE0F}",
+                "가",
+                "\u{1100}\u{1100}\u{1100}",
+                "\u{1161}",
+                "क\u{903}\u{903}\u{903}\u{903}\u{903}",
+                "\u{903}",
+                "ｶﾞ",
+                "ﾞ",
+                "\u{600}",
+                "لا",
+                "\u{3000}",
+                "\u{a0}",
+                "https://example.com/a/b?c=d",
+                "supercalifragilisticexpialidocious",
+                "🏳\u{FE0F}\u{200D}🌈",
+                "👋🏽",
             ];
             let n = self.below(40);
             (0..n).map(|_| self.pick(PIECES)).collect()
@@ -957,36 +1044,22 @@ mod tests {
         /// Text mixed with escape fragments and controls.
         fn hostile_string(&mut self) -> String {
             const PIECES: &[&str] = &[
-                "\x1b", "[", "]", "P", "X", "^", "_", "N", "O", "\\", "(", "0", "1", ";",
-                "m", "\x07", "\u{9b}", "\u{9c}", "\u{9d}", "\u{90}", "\r", "\n", "\t", "\0",
-                "\x7f", "\u{85}", "\u{202E}", "\u{2066}", "\u{FEFF}", "a", "世", "é", " ",
-                "\u{200D}", "\u{FE0F}",
+                "\x1b", "[", "]", "P", "X", "^", "_", "N", "O", "\\", "(", "0", "1", ";", "m",
+                "\x07", "\u{9b}", "\u{9c}", "\u{9d}", "\u{90}", "\r", "\n", "\t", "\0", "\x7f",
+                "\u{85}", "\u{202E}", "\u{2066}", "\u{FEFF}", "a", "世", "é", " ", "\u{200D}",
+                "\u{FE0F}",
             ];
             let n = self.below(30);
             (0..n).map(|_| self.pick(PIECES)).collect()
         }
     }
-}
 
-/// Breaks one line into pieces of at most `width` cells at grapheme boundaries, ignoring
-/// words: the composer uses it so the cursor's screen position follows from the text
-/// before it. An empty line gives one empty piece.
-pub fn wrap_hard(line: &str, width: usize) -> Vec<String> {
-    let width = width.max(1);
-    let mut out = vec![String::new()];
-    let mut used = 0;
-    for g in line.graphemes(true) {
-        let w = if g == "\t" { TAB_WIDTH } else { UnicodeWidthStr::width(g) };
-        if used + w > width && used > 0 {
-            out.push(String::new());
-            used = 0;
-        }
-        if g == "\t" {
-            out.last_mut().map(|l| l.push_str(&" ".repeat(TAB_WIDTH.min(width))));
-        } else {
-            out.last_mut().map(|l| l.push_str(g));
-        }
-        used += w;
+    #[test]
+    fn wrap_hard_breaks_at_graphemes_and_keeps_everything() {
+        assert_eq!(wrap_hard("", 5), vec![""]);
+        assert_eq!(wrap_hard("abcdef", 4), vec!["abcd", "ef"]);
+        assert_eq!(wrap_hard("世界世", 3), vec!["世", "界", "世"]);
+        assert_eq!(wrap_hard("a👨‍👩‍👧b", 2), vec!["a", "👨‍👩‍👧", "b"]);
+        assert_eq!(wrap_hard("x", 0), vec!["x"]);
     }
-    out
 }

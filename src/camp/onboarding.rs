@@ -121,13 +121,17 @@ impl Default for InviteOptions {
 
 fn check_invite_usable(invite: &Invite, now: Millis) -> Result<()> {
     if invite.revoked {
-        return Err(Error::invalid("that invite was withdrawn; ask for a new one"));
+        return Err(Error::invalid(
+            "that invite was withdrawn; ask for a new one",
+        ));
     }
     if invite.expires_ms.is_some_and(|t| t <= now) {
         return Err(Error::invalid("that invite has expired; ask for a new one"));
     }
     if invite.uses_left() == 0 {
-        return Err(Error::invalid("that invite has been used up; ask for a new one"));
+        return Err(Error::invalid(
+            "that invite has been used up; ask for a new one",
+        ));
     }
     Ok(())
 }
@@ -202,7 +206,9 @@ impl Camp {
     pub fn check_username(&self, raw: &str) -> Result<String> {
         let name = validate_username(raw)?;
         if self.store().account_by_name(&name)?.is_some() {
-            return Err(Error::invalid(format!("the name '{name}' is taken; choose another")));
+            return Err(Error::invalid(format!(
+                "the name '{name}' is taken; choose another"
+            )));
         }
         Ok(name)
     }
@@ -255,8 +261,9 @@ impl Camp {
             comment: "added at join".into(),
             added_ms: now,
         };
-        self.store()
-            .join(&invite.code, &account, &record, |inv| check_invite_usable(inv, now))?;
+        self.store().join(&invite.code, &account, &record, |inv| {
+            check_invite_usable(inv, now)
+        })?;
         if account.role == Role::Admin {
             self.store().remove_setting(ADMIN_INVITE_SETTING)?;
         }
@@ -269,7 +276,9 @@ impl Camp {
     /// trusted as the host admin).
     pub fn offline_invite(&self, uses: u32, role: Role) -> Result<String> {
         if !(1..=MAX_INVITE_USES).contains(&uses) {
-            return Err(Error::invalid(format!("an invite allows 1 to {MAX_INVITE_USES} uses")));
+            return Err(Error::invalid(format!(
+                "an invite allows 1 to {MAX_INVITE_USES} uses"
+            )));
         }
         let now = now_ms();
         let invite = Invite {
@@ -324,7 +333,6 @@ impl Camp {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -343,8 +351,18 @@ mod tests {
         assert_eq!(validate_username("@bo").unwrap(), "bo");
         assert!(validate_username("").is_err());
         assert!(validate_username(&"a".repeat(31)).is_err());
-        assert!(validate_username("a b").unwrap_err().to_string().contains("not a space"));
-        assert!(validate_username("a-b").unwrap_err().to_string().contains("not '-'"));
+        assert!(
+            validate_username("a b")
+                .unwrap_err()
+                .to_string()
+                .contains("not a space")
+        );
+        assert!(
+            validate_username("a-b")
+                .unwrap_err()
+                .to_string()
+                .contains("not '-'")
+        );
         assert!(validate_username("ünï").is_err());
         assert!(validate_username("x\x1b[2J").is_err());
     }
@@ -352,7 +370,10 @@ mod tests {
     #[test]
     fn durations_parse() {
         assert_eq!(parse_duration("30m").unwrap(), Duration::from_secs(1800));
-        assert_eq!(parse_duration("7d").unwrap(), Duration::from_secs(7 * 86400));
+        assert_eq!(
+            parse_duration("7d").unwrap(),
+            Duration::from_secs(7 * 86400)
+        );
         for bad in ["", "d", "5", "5y", "-1d", "0m", "99999999999999999999d"] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
@@ -362,10 +383,16 @@ mod tests {
     fn first_admin_joins_and_invite_is_single_use() {
         let camp = Camp::temporary().unwrap();
         let code = camp.admin_invite().unwrap().unwrap();
-        assert_eq!(camp.admin_invite().unwrap().unwrap(), code, "kept until used");
+        assert_eq!(
+            camp.admin_invite().unwrap().unwrap(),
+            code,
+            "kept until used"
+        );
         let err = camp.join(&key(1), &code, "ana", false).unwrap_err();
         assert!(err.to_string().contains("code of conduct"));
-        let admin = camp.join(&key(1), &code.to_uppercase(), "Ana", true).unwrap();
+        let admin = camp
+            .join(&key(1), &code.to_uppercase(), "Ana", true)
+            .unwrap();
         assert_eq!(admin.role, Role::Admin);
         assert_eq!(admin.username, "ana");
         assert!(camp.admin_invite().unwrap().is_none());
@@ -380,7 +407,13 @@ mod tests {
         let code = camp.admin_invite().unwrap().unwrap();
         let admin = camp.join(&key(1), &code, "ana", true).unwrap();
         let inv = camp
-            .create_invite(admin.id, InviteOptions { uses: 2, ..Default::default() })
+            .create_invite(
+                admin.id,
+                InviteOptions {
+                    uses: 2,
+                    ..Default::default()
+                },
+            )
             .unwrap();
         let taken = camp.join(&key(2), &inv.code, "ANA", true).unwrap_err();
         assert!(taken.to_string().contains("taken"));
@@ -390,7 +423,9 @@ mod tests {
         let bo = camp.join(&key(2), &inv.code, "bo", true).unwrap();
         assert_eq!(bo.role, Role::Camper);
         assert_eq!(bo.invited_by, Some(admin.id));
-        let denied = camp.create_invite(bo.id, InviteOptions::default()).unwrap_err();
+        let denied = camp
+            .create_invite(bo.id, InviteOptions::default())
+            .unwrap_err();
         assert!(matches!(denied, Error::Forbidden(_)));
     }
 
@@ -399,10 +434,22 @@ mod tests {
         let camp = Camp::temporary().unwrap();
         let code = camp.admin_invite().unwrap().unwrap();
         let admin = camp.join(&key(1), &code, "ana", true).unwrap();
-        let mut inv = camp.create_invite(admin.id, InviteOptions::default()).unwrap();
+        let mut inv = camp
+            .create_invite(admin.id, InviteOptions::default())
+            .unwrap();
         inv.expires_ms = Some(1);
         camp.store().put_invite(&inv).unwrap();
-        assert!(camp.check_invite(&inv.code).unwrap_err().to_string().contains("expired"));
-        assert!(camp.check_invite("nope").unwrap_err().to_string().contains("not valid"));
+        assert!(
+            camp.check_invite(&inv.code)
+                .unwrap_err()
+                .to_string()
+                .contains("expired")
+        );
+        assert!(
+            camp.check_invite("nope")
+                .unwrap_err()
+                .to_string()
+                .contains("not valid")
+        );
     }
 }

@@ -79,9 +79,8 @@ impl TimelineKind {
 /// The `@names` a text mentions, lower-cased, without duplicates, in order.
 pub fn mentioned_names(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    let mut chars = text.char_indices().peekable();
     let mut prev: Option<char> = None;
-    while let Some((i, c)) = chars.next() {
+    for (i, c) in text.char_indices() {
         let starts = c == '@' && !prev.is_some_and(|p| p.is_alphanumeric() || p == '_');
         prev = Some(c);
         if !starts {
@@ -134,7 +133,9 @@ impl Camp {
                 .post(parent)?
                 .is_some_and(|p| self.can_see(&author, &p).unwrap_or(false));
             if !visible {
-                return Err(Error::not_found(format!("there is no post {parent} to reply to")));
+                return Err(Error::not_found(format!(
+                    "there is no post {parent} to reply to"
+                )));
             }
         }
         let mut mentions = Vec::new();
@@ -185,7 +186,11 @@ impl Camp {
         if post.author == viewer.id {
             return Ok(true);
         }
-        if self.store().account(post.author)?.is_none_or(|a| a.suspended) {
+        if self
+            .store()
+            .account(post.author)?
+            .is_none_or(|a| a.suspended)
+        {
             return Ok(false);
         }
         Ok(match post.visibility {
@@ -291,7 +296,13 @@ mod tests {
         let code = camp.admin_invite().unwrap().unwrap();
         let ana = camp.join(&key(1), &code, "ana", true).unwrap().id;
         let inv = camp
-            .create_invite(ana, InviteOptions { uses: 5, ..Default::default() })
+            .create_invite(
+                ana,
+                InviteOptions {
+                    uses: 5,
+                    ..Default::default()
+                },
+            )
             .unwrap();
         let bo = camp.join(&key(2), &inv.code, "bo", true).unwrap().id;
         let cy = camp.join(&key(3), &inv.code, "cy", true).unwrap().id;
@@ -308,10 +319,18 @@ mod tests {
     #[test]
     fn posts_are_validated_and_nothing_is_written_on_refusal() {
         let (camp, ana, _, _) = camp3();
-        assert!(camp.create_post(ana, draft("  \n ")).unwrap_err().to_string().contains("needs some text"));
+        assert!(
+            camp.create_post(ana, draft("  \n "))
+                .unwrap_err()
+                .to_string()
+                .contains("needs some text")
+        );
         let long = "x".repeat(501);
         let err = camp.create_post(ana, draft(&long)).unwrap_err().to_string();
-        assert!(err.contains("limited to 500") && err.contains("501"), "{err}");
+        assert!(
+            err.contains("limited to 500") && err.contains("501"),
+            "{err}"
+        );
         assert!(camp.create_post(ana, draft(&"é".repeat(500))).is_ok());
         let cw = PostDraft {
             cw: Some("c".repeat(101)),
@@ -322,7 +341,10 @@ mod tests {
             reply_to: Some(12345),
             ..draft("hi")
         };
-        assert!(matches!(camp.create_post(ana, bad_reply), Err(Error::NotFound(_))));
+        assert!(matches!(
+            camp.create_post(ana, bad_reply),
+            Err(Error::NotFound(_))
+        ));
         assert_eq!(camp.store().post_count(), 1);
     }
 
@@ -341,20 +363,53 @@ mod tests {
         let p1 = camp.create_post(ana, draft("camp post")).unwrap();
         camp.store().follow(cy, bo).unwrap();
         let p2 = camp
-            .create_post(bo, PostDraft { visibility: Visibility::Followers, ..draft("for followers") })
+            .create_post(
+                bo,
+                PostDraft {
+                    visibility: Visibility::Followers,
+                    ..draft("for followers")
+                },
+            )
             .unwrap();
         let p3 = camp
-            .create_post(bo, PostDraft { visibility: Visibility::Direct, ..draft("psst @ana") })
+            .create_post(
+                bo,
+                PostDraft {
+                    visibility: Visibility::Direct,
+                    ..draft("psst @ana")
+                },
+            )
             .unwrap();
         let ids = |v: Vec<PostView>| v.into_iter().map(|p| p.post.id).collect::<Vec<_>>();
-        assert_eq!(ids(camp.timeline(cy, TimelineKind::Camp, None, 20).unwrap()), vec![p1.post.id]);
-        assert_eq!(ids(camp.timeline(cy, TimelineKind::Home, None, 20).unwrap()), vec![p2.post.id]);
-        assert_eq!(ids(camp.timeline(ana, TimelineKind::Home, None, 20).unwrap()), vec![p3.post.id, p1.post.id]);
-        assert_eq!(ids(camp.timeline(bo, TimelineKind::Home, None, 20).unwrap()), vec![p3.post.id, p2.post.id]);
-        assert!(camp.post(cy, p3.post.id).is_err(), "direct post hidden from others");
-        assert!(camp.post(ana, p2.post.id).is_err(), "followers-only hidden from non-followers");
+        assert_eq!(
+            ids(camp.timeline(cy, TimelineKind::Camp, None, 20).unwrap()),
+            vec![p1.post.id]
+        );
+        assert_eq!(
+            ids(camp.timeline(cy, TimelineKind::Home, None, 20).unwrap()),
+            vec![p2.post.id]
+        );
+        assert_eq!(
+            ids(camp.timeline(ana, TimelineKind::Home, None, 20).unwrap()),
+            vec![p3.post.id, p1.post.id]
+        );
+        assert_eq!(
+            ids(camp.timeline(bo, TimelineKind::Home, None, 20).unwrap()),
+            vec![p3.post.id, p2.post.id]
+        );
+        assert!(
+            camp.post(cy, p3.post.id).is_err(),
+            "direct post hidden from others"
+        );
+        assert!(
+            camp.post(ana, p2.post.id).is_err(),
+            "followers-only hidden from non-followers"
+        );
         assert!(camp.post(ana, p3.post.id).is_ok());
-        let direct_without_mention = PostDraft { visibility: Visibility::Direct, ..draft("nobody") };
+        let direct_without_mention = PostDraft {
+            visibility: Visibility::Direct,
+            ..draft("nobody")
+        };
         assert!(camp.create_post(bo, direct_without_mention).is_err());
     }
 
@@ -365,8 +420,15 @@ mod tests {
         let mut acc = camp.account(bo).unwrap().unwrap();
         acc.suspended = true;
         camp.store().put_account(&acc).unwrap();
-        assert!(matches!(camp.create_post(bo, draft("x")), Err(Error::Suspended { .. })));
-        assert!(camp.timeline(ana, TimelineKind::Camp, None, 10).unwrap().is_empty());
+        assert!(matches!(
+            camp.create_post(bo, draft("x")),
+            Err(Error::Suspended { .. })
+        ));
+        assert!(
+            camp.timeline(ana, TimelineKind::Camp, None, 10)
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[test]
@@ -386,6 +448,9 @@ mod tests {
 
     #[test]
     fn mentions_are_parsed() {
-        assert_eq!(mentioned_names("hi @Ana and @bo_1, not a@b.c @ana"), vec!["ana", "bo_1"]);
+        assert_eq!(
+            mentioned_names("hi @Ana and @bo_1, not a@b.c @ana"),
+            vec!["ana", "bo_1"]
+        );
     }
 }

@@ -91,13 +91,23 @@ mod tests {
 
     #[test]
     fn flags_and_positionals() {
-        let a = Args::parse(&v(&["home", "--limit", "5", "--json"]), &["limit"], &["json"]).unwrap();
+        let a = Args::parse(
+            &v(&["home", "--limit", "5", "--json"]),
+            &["limit"],
+            &["json"],
+        )
+        .unwrap();
         assert_eq!(a.positional, vec!["home"]);
         assert_eq!(a.number("limit", 20, 1, 200).unwrap(), 5);
         assert!(a.has("json"));
         let a = Args::parse(&v(&["--limit=0"]), &["limit"], &[]).unwrap();
         assert!(a.number("limit", 20, 1, 200).is_err());
-        assert!(Args::parse(&v(&["--nope"]), &[], &[]).unwrap_err().to_string().contains("--nope"));
+        assert!(
+            Args::parse(&v(&["--nope"]), &[], &[])
+                .unwrap_err()
+                .to_string()
+                .contains("--nope")
+        );
         assert!(Args::parse(&v(&["--limit"]), &["limit"], &[]).is_err());
         let a = Args::parse(&v(&["--", "--not-a-flag"]), &[], &[]).unwrap();
         assert_eq!(a.positional, vec!["--not-a-flag"]);

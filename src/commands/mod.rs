@@ -40,11 +40,23 @@ pub const EXIT_USAGE: u32 = 2;
 /// The verbs this camp answers, for help and for "unknown verb" errors.
 pub const VERBS: &[(&str, &str)] = &[
     ("help", "this list"),
-    ("join CODE USERNAME --agree", "join with an invite (without --agree: print the code of conduct)"),
+    (
+        "join CODE USERNAME --agree",
+        "join with an invite (without --agree: print the code of conduct)",
+    ),
     ("whoami [--json]", "your account"),
-    ("post [--cw TEXT] [--to camp|followers|public|direct] [--reply-to ID] [TEXT...]", "write a post (stdin when no TEXT); prints its id"),
-    ("timeline [home|camp] [--limit N] [--json]", "read a timeline, newest first"),
-    ("invite [--uses N] [--expires DURATION] [--role camper|moderator|admin] [--note TEXT]", "admins: make an invite; prints the code"),
+    (
+        "post [--cw TEXT] [--to camp|followers|public|direct] [--reply-to ID] [TEXT...]",
+        "write a post (stdin when no TEXT); prints its id",
+    ),
+    (
+        "timeline [home|camp] [--limit N] [--json]",
+        "read a timeline, newest first",
+    ),
+    (
+        "invite [--uses N] [--expires DURATION] [--role camper|moderator|admin] [--note TEXT]",
+        "admins: make an invite; prints the code",
+    ),
 ];
 
 /// True when the verb reads standard input (so the caller collects it first).
@@ -150,8 +162,16 @@ fn member(camp: &Camp, caller: &Caller) -> std::result::Result<Account, Failure>
 
 fn help(camp: &Camp) -> String {
     let info = camp.info();
-    let mut out = format!("{} — commands (ssh {} <command>):\n", info.name, info.ssh_hint);
-    let w = VERBS.iter().map(|(v, _)| v.len()).max().unwrap_or(0).min(40);
+    let mut out = format!(
+        "{} — commands (ssh {} <command>):\n",
+        info.name, info.ssh_hint
+    );
+    let w = VERBS
+        .iter()
+        .map(|(v, _)| v.len())
+        .max()
+        .unwrap_or(0)
+        .min(40);
     for (v, d) in VERBS {
         if v.len() > w {
             out.push_str(&format!("  {v}\n  {:w$}  {d}\n", ""));
@@ -226,9 +246,8 @@ fn post(
     let a = Args::parse(rest, POST_VALUED, &[])?;
     let visibility = match a.value("to") {
         None => Visibility::Camp,
-        Some(v) => Visibility::parse(v).ok_or_else(|| {
-            usage("--to must be camp, followers, public or direct")
-        })?,
+        Some(v) => Visibility::parse(v)
+            .ok_or_else(|| usage("--to must be camp, followers, public or direct"))?,
     };
     let reply_to = match a.value("reply-to") {
         None => None,
@@ -319,14 +338,18 @@ fn ago(now: u64, then: u64) -> String {
 fn invite(camp: &Camp, me: Account, rest: &[String]) -> std::result::Result<String, Failure> {
     let a = Args::parse(rest, &["uses", "expires", "role", "note"], &[])?;
     if !a.positional.is_empty() {
-        return Err(usage("usage: invite [--uses N] [--expires DURATION] [--role ROLE] [--note TEXT]"));
+        return Err(usage(
+            "usage: invite [--uses N] [--expires DURATION] [--role ROLE] [--note TEXT]",
+        ));
     }
     if me.role != Role::Admin {
         return Err(Error::forbidden("only admins can create invites").into());
     }
     let role = match a.value("role") {
         None => Role::Camper,
-        Some(r) => Role::parse(r).ok_or_else(|| usage("--role must be camper, moderator or admin"))?,
+        Some(r) => {
+            Role::parse(r).ok_or_else(|| usage("--role must be camper, moderator or admin"))?
+        }
     };
     let opts = InviteOptions {
         uses: a.number("uses", 1, 1, 1000)? as u32,

@@ -49,7 +49,10 @@ fn strangers_are_told_how_to_join() {
     let camp = camp_with_admin();
     let out = run_as(&camp, 9, "timeline", None);
     assert_eq!(out.status, EXIT_FAILURE);
-    assert!(out.stderr.contains("this key has no account here; join with an invite"));
+    assert!(
+        out.stderr
+            .contains("this key has no account here; join with an invite")
+    );
     assert!(out.stderr.ends_with('\n') && out.stderr.lines().count() == 1);
 }
 
@@ -82,7 +85,10 @@ fn bad_input_is_refused_with_a_reason() {
         ("post --to everyone hi".to_string(), "--to must be"),
         ("timeline --limit 0".to_string(), "--limit must be"),
         ("timeline sideways".to_string(), "home or camp"),
-        ("frobnicate".to_string(), "unknown command 'frobnicate'; commands: help, join"),
+        (
+            "frobnicate".to_string(),
+            "unknown command 'frobnicate'; commands: help, join",
+        ),
         ("invite --uses 0".to_string(), "--uses must be"),
         ("invite --expires 3y".to_string(), "not a duration"),
     ];

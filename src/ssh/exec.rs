@@ -16,33 +16,42 @@ pub async fn run(
     start: &SessionStart,
     out: &mut Output,
     account: Option<Account>,
-    command: String,
+    command: Vec<u8>,
     pty: bool,
     mut input: mpsc::Receiver<ChannelInput>,
 ) -> u32 {
     let fail = |msg: String| format!("camp: {msg}\n");
-    let argv = match shell_words::split(&command) {
+    let command = match crate::text::from_utf8(&command) {
+        Ok(c) => c,
+        Err(e) => {
+            out.stderr(eol(fail(format!("the command line: {e}")), pty))
+                .await;
+            return 2;
+        }
+    };
+    let argv = match shell_words::split(command) {
         Ok(v) => v,
         Err(e) => {
-            out.stderr(eol(fail(format!("could not read the command line: {e}")), pty))
-                .await;
+            out.stderr(eol(
+                fail(format!("could not read the command line: {e}")),
+                pty,
+            ))
+            .await;
             return 2;
         }
     };
     let stdin = if commands::needs_stdin(&argv) {
         let mut buf = Vec::new();
-        loop {
-            match input.recv().await {
-                Some(ChannelInput::Data(d)) => {
-                    if buf.len() + d.len() > MAX_STDIN {
-                        out.stderr(eol(fail(format!("input is larger than {MAX_STDIN} bytes")), pty))
-                            .await;
-                        return 2;
-                    }
-                    buf.extend_from_slice(&d);
-                }
-                Some(ChannelInput::Eof) | None => break,
+        while let Some(ChannelInput::Data(d)) = input.recv().await {
+            if buf.len() + d.len() > MAX_STDIN {
+                out.stderr(eol(
+                    fail(format!("input is larger than {MAX_STDIN} bytes")),
+                    pty,
+                ))
+                .await;
+                return 2;
             }
+            buf.extend_from_slice(&d);
         }
         match crate::text::from_utf8(&buf) {
             Ok(s) => Some(s.to_string()),
@@ -59,10 +68,9 @@ pub async fn run(
         account,
     };
     let camp = start.camp.clone();
-    let outcome = tokio::task::spawn_blocking(move || {
-        commands::run(&camp, &caller, &argv, stdin.as_deref())
-    })
-    .await;
+    let outcome =
+        tokio::task::spawn_blocking(move || commands::run(&camp, &caller, &argv, stdin.as_deref()))
+            .await;
     let outcome = match outcome {
         Ok(o) => o,
         Err(_) => {

@@ -53,7 +53,7 @@ impl Conn {
         &mut self,
         channel: ChannelId,
         session: &mut Session,
-        command: Option<String>,
+        command: Option<Vec<u8>>,
     ) -> Result<(), russh::Error> {
         let Some(state) = self.channels.get_mut(&channel) else {
             session.channel_failure(channel)?;
@@ -129,6 +129,10 @@ impl Handler for Conn {
         reply: ChannelOpenHandle,
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
+        // russh does not report channels the server closed itself: forget those whose
+        // task has ended, or a long-lived multiplexed connection would run out of slots.
+        self.channels
+            .retain(|_, s| s.input.as_ref().is_none_or(|tx| !tx.is_closed()));
         if self.channels.len() >= MAX_CHANNELS {
             reply
                 .reject(russh::ChannelOpenFailure::ResourceShortage)
@@ -169,12 +173,16 @@ impl Handler for Conn {
         variable_value: &str,
         session: &mut Session,
     ) -> Result<(), Self::Error> {
-        let wanted = matches!(variable_name, "NO_COLOR" | "COLORTERM" | "LANG" | "LC_ALL" | "TZ");
+        let wanted = matches!(
+            variable_name,
+            "NO_COLOR" | "COLORTERM" | "LANG" | "LC_ALL" | "TZ"
+        );
         match self.channels.get_mut(&channel) {
             Some(state) if wanted && state.env.len() < MAX_ENV && variable_value.len() <= 256 => {
-                state
-                    .env
-                    .push((variable_name.to_string(), crate::text::sanitize_line(variable_value)));
+                state.env.push((
+                    variable_name.to_string(),
+                    crate::text::sanitize_line(variable_value),
+                ));
                 session.channel_success(channel)?;
             }
             _ => session.channel_failure(channel)?,
@@ -200,8 +208,7 @@ impl Handler for Conn {
             session.channel_failure(channel)?;
             return Ok(());
         }
-        let command = String::from_utf8_lossy(data).into_owned();
-        self.start(channel, session, Some(command))
+        self.start(channel, session, Some(data.to_vec()))
     }
 
     async fn subsystem_request(

@@ -2,13 +2,14 @@
 //! and one task per session channel (TUI, exec command, or a hint for shells without
 //! a PTY). The russh `Handler` only forwards input, resizes and closes to that task.
 
+mod exec;
 mod handler;
 pub mod hostkey;
 pub mod limits;
-mod exec;
 mod output;
 mod session;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -64,6 +65,9 @@ pub async fn serve(
         shutdown: shutdown.clone(),
     });
     let mut stop = shutdown.clone();
+    let connections: Arc<std::sync::Mutex<HashMap<u64, russh::server::Handle>>> =
+        Default::default();
+    let mut next_conn = 0u64;
     loop {
         tokio::select! {
             _ = async { stop.wait_for(|s| *s).await.map(|_| ()) } => break,
@@ -88,12 +92,17 @@ pub async fn serve(
                 let _ = stream.set_nodelay(true);
                 let config = config.clone();
                 let conn = Conn::new(shared.clone(), Some(peer));
+                let registry = connections.clone();
+                next_conn += 1;
+                let conn_id = next_conn;
                 tokio::spawn(async move {
                     match russh::server::run_stream(config, stream, conn).await {
                         Ok(session) => {
+                            lock(&registry).insert(conn_id, session.handle());
                             if let Err(e) = session.await {
                                 tracing::debug!(%peer, "connection ended: {e}");
                             }
+                            lock(&registry).remove(&conn_id);
                         }
                         Err(e) => tracing::debug!(%peer, "handshake failed: {e}"),
                     }
@@ -102,20 +111,41 @@ pub async fn serve(
             }
         }
     }
-    // Sessions saw the same signal and are closing; give them a moment to send their
-    // goodbye before the process exits.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
-    while limiter.open() > 0 && tokio::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(20)).await;
+    // Sessions saw the same signal and are saying goodbye; give them a moment, then
+    // hang up on every connection that is still open (exec-only clients included).
+    wait_until_closed(&limiter, Duration::from_millis(500)).await;
+    let open: Vec<russh::server::Handle> = lock(&connections).values().cloned().collect();
+    for handle in open {
+        let _ = handle
+            .disconnect(
+                russh::Disconnect::ByApplication,
+                "camp is shutting down".into(),
+                String::new(),
+            )
+            .await;
     }
+    wait_until_closed(&limiter, Duration::from_secs(2)).await;
     Ok(())
+}
+
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+async fn wait_until_closed(limiter: &Limiter, within: Duration) {
+    let deadline = tokio::time::Instant::now() + within;
+    while limiter.open() > 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }
 
 /// Says why before hanging up; SSH clients print lines sent before the version string.
 fn refuse(stream: tokio::net::TcpStream, why: Refusal) {
     let msg: &[u8] = match why {
         Refusal::Full => b"camp is full right now; please try again in a few minutes\r\n",
-        Refusal::TooManyFromIp => b"too many connections from your address; close some and try again\r\n",
+        Refusal::TooManyFromIp => {
+            b"too many connections from your address; close some and try again\r\n"
+        }
     };
     tokio::spawn(async move {
         let _ = tokio::time::timeout(Duration::from_secs(2), async {

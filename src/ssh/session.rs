@@ -90,7 +90,7 @@ pub struct SessionStart {
 }
 
 /// Runs the channel until it ends, then sends the exit status and closes it.
-pub async fn run(mut start: SessionStart, command: Option<String>) {
+pub async fn run(mut start: SessionStart, command: Option<Vec<u8>>) {
     let mut out = Output::new(start.handle.clone(), start.channel);
     let account = match start.camp.account_for_key(&start.key.fingerprint) {
         Ok(a) => a,
@@ -146,7 +146,11 @@ const SETUP: &[u8] = b"\x1b[?1049h\x1b[2J\x1b[H\x1b[?25l\x1b[?2004h";
 /// Undo SETUP.
 const TEARDOWN: &[u8] = b"\x1b[?2004l\x1b[0m\x1b[?25h\x1b[?1049l";
 
-async fn run_tui(start: SessionStart, out: &mut Output, account: Option<crate::model::Account>) -> u32 {
+async fn run_tui(
+    start: SessionStart,
+    out: &mut Output,
+    account: Option<crate::model::Account>,
+) -> u32 {
     let SessionStart {
         camp,
         key,

@@ -70,9 +70,12 @@ impl Store {
             .flush_every_ms(Some(1000))
             .open()
             .map_err(|e| match e {
-                sled::Error::Io(io) if io.kind() == std::io::ErrorKind::WouldBlock => Error::Config(
-                    format!("the data directory {} is in use by another camp process", dir.display()),
-                ),
+                sled::Error::Io(io) if io.kind() == std::io::ErrorKind::WouldBlock => {
+                    Error::Config(format!(
+                        "the data directory {} is in use by another camp process",
+                        dir.display()
+                    ))
+                }
                 other => Error::Store(other),
             })?;
         Self::from_db(db)
@@ -211,7 +214,9 @@ impl Store {
                 ))));
             }
             if keys.get(key.fingerprint.as_bytes())?.is_some() {
-                return Err(abort(Error::invalid("this key already belongs to an account")));
+                return Err(abort(Error::invalid(
+                    "this key already belongs to an account",
+                )));
             }
             invite.used_by.push(account.id);
             tx_put(invites, invite_code.as_bytes(), &invite)?;
@@ -327,7 +332,8 @@ impl Store {
 
     /// Saves an invite (new or changed).
     pub fn put_invite(&self, invite: &Invite) -> Result<()> {
-        self.invites.insert(invite.code.as_bytes(), encode(invite)?)?;
+        self.invites
+            .insert(invite.code.as_bytes(), encode(invite)?)?;
         Ok(())
     }
 
@@ -393,7 +399,10 @@ mod tests {
         assert_eq!(camp.len(), 5);
         assert!(camp.windows(2).all(|w| w[0].id > w[1].id));
         let home = s.home_timeline(1, None, 3).unwrap();
-        assert_eq!(home.iter().map(|p| p.id).collect::<Vec<_>>(), vec![ids[9], ids[8], ids[7]]);
+        assert_eq!(
+            home.iter().map(|p| p.id).collect::<Vec<_>>(),
+            vec![ids[9], ids[8], ids[7]]
+        );
         let older = s.home_timeline(1, Some(ids[7]), 100).unwrap();
         assert_eq!(older.len(), 7);
         assert!(s.home_timeline(2, None, 10).unwrap().is_empty());

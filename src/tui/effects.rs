@@ -24,18 +24,29 @@ pub async fn run(camp: &Camp, who: &mut Identity, effect: Effect) -> Option<Msg>
     let camp = camp.clone();
     match effect {
         Effect::Quit => None,
-        Effect::CheckInvite(code) => blocking(move || {
-            Msg::InviteChecked(camp.check_invite(&code).map(|_| ()).map_err(|e| e.to_string()))
-        })
-        .await,
-        Effect::CheckUsername(name) => blocking(move || {
-            Msg::UsernameChecked(camp.check_username(&name).map_err(|e| e.to_string()))
-        })
-        .await,
+        Effect::CheckInvite(code) => {
+            blocking(move || {
+                Msg::InviteChecked(
+                    camp.check_invite(&code)
+                        .map(|_| ())
+                        .map_err(|e| e.to_string()),
+                )
+            })
+            .await
+        }
+        Effect::CheckUsername(name) => {
+            blocking(move || {
+                Msg::UsernameChecked(camp.check_username(&name).map_err(|e| e.to_string()))
+            })
+            .await
+        }
         Effect::Join { code, username } => {
             let key = who.key.clone();
             let msg = blocking(move || {
-                Msg::Joined(camp.join(&key, &code, &username, true).map_err(|e| e.to_string()))
+                Msg::Joined(
+                    camp.join(&key, &code, &username, true)
+                        .map_err(|e| e.to_string()),
+                )
             })
             .await?;
             if let Msg::Joined(Ok(account)) = &msg {
@@ -48,7 +59,9 @@ pub async fn run(camp: &Camp, who: &mut Identity, effect: Effect) -> Option<Msg>
             blocking(move || Msg::TimelineLoaded {
                 kind,
                 before,
-                result: camp.timeline(me, kind, before, PAGE).map_err(|e| e.to_string()),
+                result: camp
+                    .timeline(me, kind, before, PAGE)
+                    .map_err(|e| e.to_string()),
             })
             .await
         }
@@ -57,7 +70,10 @@ pub async fn run(camp: &Camp, who: &mut Identity, effect: Effect) -> Option<Msg>
                 return Some(Msg::PostSent(Err("join the camp first".into())));
             };
             blocking(move || {
-                Msg::PostSent(camp.create_post(me, draft.into()).map_err(|e| e.to_string()))
+                Msg::PostSent(
+                    camp.create_post(me, draft.into())
+                        .map_err(|e| e.to_string()),
+                )
             })
             .await
         }

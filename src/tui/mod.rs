@@ -266,7 +266,13 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
                 let name = account.username.clone();
                 model.me = Some(account);
                 model.screen = Screen::Main;
-                model.flash(format!("Welcome to {}, @{name}! Press c to write your first post.", model.info.name), false);
+                model.flash(
+                    format!(
+                        "Welcome to {}, @{name}! Press c to write your first post.",
+                        model.info.name
+                    ),
+                    false,
+                );
                 model.load_all()
             }
             Err(e) => onboarding::join_failed(model, e),
@@ -278,7 +284,9 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         } => {
             let tl = model.timeline_mut(kind);
             match result {
-                Ok(posts) => tl.loaded_page(before, posts.into_iter().map(Arc::new).collect(), PAGE),
+                Ok(posts) => {
+                    tl.loaded_page(before, posts.into_iter().map(Arc::new).collect(), PAGE)
+                }
                 Err(e) => {
                     tl.loading = false;
                     model.flash(format!("could not load the timeline: {e}"), true);
@@ -344,8 +352,12 @@ fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
         }
         (Key::Char('j'), false) | (Key::Down, _) => model.current_mut().move_by(1),
         (Key::Char('k'), false) | (Key::Up, _) => model.current_mut().move_by(-1),
-        (Key::PageDown, _) | (Key::Char('f'), true) => model.current_mut().move_by(page as isize / 3 + 1),
-        (Key::PageUp, _) | (Key::Char('b'), true) => model.current_mut().move_by(-(page as isize / 3 + 1)),
+        (Key::PageDown, _) | (Key::Char('f'), true) => {
+            model.current_mut().move_by(page as isize / 3 + 1)
+        }
+        (Key::PageUp, _) | (Key::Char('b'), true) => {
+            model.current_mut().move_by(-(page as isize / 3 + 1))
+        }
         (Key::Char('g'), false) | (Key::Home, _) => model.current_mut().jump_top(),
         (Key::Char('G'), false) | (Key::End, _) => model.current_mut().jump_bottom(),
         _ => vec![],

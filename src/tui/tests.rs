@@ -68,9 +68,21 @@ fn member_model() -> Model {
     let mut spoiler = view(30, "bo", "Bo Chen", "The butler did it.", 3 * 60_000);
     spoiler.post.cw = Some("book spoilers".into());
     let posts = vec![
-        view(40, "cy", "", "Anyone up for the crag on Saturday? 🧗 Weather looks dry: 18°C and sunny.", 20_000),
+        view(
+            40,
+            "cy",
+            "",
+            "Anyone up for the crag on Saturday? 🧗 Weather looks dry: 18°C and sunny.",
+            20_000,
+        ),
         spoiler,
-        view(20, "ana", "Ana Lee", "世界 wide camp test — CJK and emoji 👨‍👩‍👧 must not break the layout, and a long URL https://example.com/a/very/long/path/that/keeps/going/and/going must wrap.", 5 * 3_600_000),
+        view(
+            20,
+            "ana",
+            "Ana Lee",
+            "世界 wide camp test — CJK and emoji 👨‍👩‍👧 must not break the layout, and a long URL https://example.com/a/very/long/path/that/keeps/going/and/going must wrap.",
+            5 * 3_600_000,
+        ),
         view(10, "dee", "", "first!", 3 * 86_400_000),
     ];
     update(
@@ -133,7 +145,10 @@ fn members_start_on_the_camp_timeline_and_load_both() {
     let mut m = Model::new(info(), String::new(), Some(account(1, "ana")));
     let effects = m.init();
     assert_eq!(effects.len(), 2);
-    assert!(effects.contains(&Effect::LoadTimeline { kind: TimelineKind::Home, before: None }));
+    assert!(effects.contains(&Effect::LoadTimeline {
+        kind: TimelineKind::Home,
+        before: None
+    }));
     assert_eq!(m.tab, TimelineKind::Camp);
 }
 
@@ -142,8 +157,17 @@ fn moving_reaching_the_end_asks_for_older_posts_once() {
     let mut m = member_model();
     m.camp.at_end = false;
     let e = update(&mut m, ch('j'));
-    assert_eq!(e, vec![Effect::LoadTimeline { kind: TimelineKind::Camp, before: Some(10) }]);
-    assert!(update(&mut m, ch('j')).is_empty(), "no second request while loading");
+    assert_eq!(
+        e,
+        vec![Effect::LoadTimeline {
+            kind: TimelineKind::Camp,
+            before: Some(10)
+        }]
+    );
+    assert!(
+        update(&mut m, ch('j')).is_empty(),
+        "no second request while loading"
+    );
     assert_eq!(m.camp.selected, 2);
     update(&mut m, ch('G'));
     assert_eq!(m.camp.selected, 3);
@@ -223,7 +247,10 @@ fn composing_sends_a_draft_and_keeps_it_when_refused() {
     let c = m.composer.as_ref().unwrap();
     assert_eq!(c.body.text(), "hello camp");
     assert_eq!(c.error.as_deref(), Some("the server said no"));
-    update(&mut m, Msg::PostSent(Ok(view(60, "ana", "", "hello camp", 0))));
+    update(
+        &mut m,
+        Msg::PostSent(Ok(view(60, "ana", "", "hello camp", 0))),
+    );
     assert!(m.composer.is_none());
     assert!(m.flash.as_ref().unwrap().text.starts_with("Posted"));
 }
@@ -233,7 +260,10 @@ fn composer_refuses_empty_and_overlong_posts_locally() {
     let mut m = member_model();
     update(&mut m, ch('c'));
     assert!(update(&mut m, ctrl('s')).is_empty());
-    assert_eq!(m.composer.as_ref().unwrap().error.as_deref(), Some("a post needs some text"));
+    assert_eq!(
+        m.composer.as_ref().unwrap().error.as_deref(),
+        Some("a post needs some text")
+    );
     update(&mut m, Msg::Input(Input::Paste("é".repeat(501))));
     assert!(update(&mut m, ctrl('s')).is_empty());
     let err = m.composer.as_ref().unwrap().error.clone().unwrap();
@@ -276,18 +306,30 @@ fn q_and_ctrl_c_quit_but_not_while_composing() {
 fn onboarding_walks_through_code_name_and_coc() {
     let mut m = Model::new(info(), "Be kind.".into(), None);
     typed(&mut m, "abcd-efgh");
-    assert_eq!(update(&mut m, key(Key::Enter)), vec![Effect::CheckInvite("abcd-efgh".into())]);
-    update(&mut m, Msg::InviteChecked(Err("that invite code is not valid here".into())));
+    assert_eq!(
+        update(&mut m, key(Key::Enter)),
+        vec![Effect::CheckInvite("abcd-efgh".into())]
+    );
+    update(
+        &mut m,
+        Msg::InviteChecked(Err("that invite code is not valid here".into())),
+    );
     assert!(screen(&mut m, 80, 24).contains("✗ that invite code is not valid here"));
     update(&mut m, key(Key::Enter));
     update(&mut m, Msg::InviteChecked(Ok(())));
     typed(&mut m, "Ana");
-    assert_eq!(update(&mut m, key(Key::Enter)), vec![Effect::CheckUsername("Ana".into())]);
+    assert_eq!(
+        update(&mut m, key(Key::Enter)),
+        vec![Effect::CheckUsername("Ana".into())]
+    );
     update(&mut m, Msg::UsernameChecked(Ok("ana".into())));
     assert!(screen(&mut m, 80, 24).contains("Be kind."));
     assert_eq!(
         update(&mut m, ch('a')),
-        vec![Effect::Join { code: "abcd-efgh".into(), username: "ana".into() }]
+        vec![Effect::Join {
+            code: "abcd-efgh".into(),
+            username: "ana".into()
+        }]
     );
     let effects = update(&mut m, Msg::Joined(Ok(account(1, "ana"))));
     assert_eq!(m.screen, Screen::Main);
@@ -304,7 +346,10 @@ fn a_name_taken_at_the_last_moment_goes_back_to_the_name() {
     update(&mut m, key(Key::Enter));
     update(&mut m, Msg::UsernameChecked(Ok("ana".into())));
     update(&mut m, ch('a'));
-    update(&mut m, Msg::Joined(Err("the name 'ana' is taken; choose another".into())));
+    update(
+        &mut m,
+        Msg::Joined(Err("the name 'ana' is taken; choose another".into())),
+    );
     match &m.screen {
         Screen::Onboarding(o) => assert_eq!(o.step, onboarding::Step::Username),
         other => panic!("{other:?}"),
@@ -319,7 +364,10 @@ fn tiny_and_huge_screens_do_not_panic() {
     for (w, h) in [(1, 1), (5, 3), (10, 4), (20, 6), (40, 15), (500, 200)] {
         let _ = screen(&mut m, w, h);
     }
-    assert_eq!(m.composer.as_ref().unwrap().body.text(), "draft survives resizes");
+    assert_eq!(
+        m.composer.as_ref().unwrap().body.text(),
+        "draft survives resizes"
+    );
     let mut o = Model::new(info(), "x".repeat(5000), None);
     for (w, h) in [(1, 1), (12, 5), (40, 15), (500, 200)] {
         let _ = screen(&mut o, w, h);
@@ -338,7 +386,8 @@ fn the_selection_and_errors_carry_colour() {
     update(&mut o, Msg::InviteChecked(Err("nope".into())));
     let t = draw(&mut o, 80, 24);
     let buf = t.backend().buffer();
-    let red = (0..24).any(|y| (0..80).any(|x| buf[(x, y)].symbol() == "✗" && buf[(x, y)].fg == Color::Red));
+    let red = (0..24)
+        .any(|y| (0..80).any(|x| buf[(x, y)].symbol() == "✗" && buf[(x, y)].fg == Color::Red));
     assert!(red, "the refusal is shown in red");
 }
 
@@ -347,7 +396,9 @@ fn nothing_is_clipped_at_40_columns() {
     let mut m = member_model();
     let s = screen(&mut m, 40, 15);
     // Wrapping happens before ratatui could clip: every word of the first post shows.
-    for word in "Anyone up for the crag on Saturday? 🧗 Weather looks dry: 18°C and sunny.".split(' ') {
+    for word in
+        "Anyone up for the crag on Saturday? 🧗 Weather looks dry: 18°C and sunny.".split(' ')
+    {
         assert!(s.contains(word), "{word} missing in\n{s}");
     }
 }
@@ -405,10 +456,22 @@ fn onboarding_at(step: u8) -> Model {
         update(&mut m, Msg::InviteChecked(Ok(())));
         typed(&mut m, "Bad Name!");
         update(&mut m, key(Key::Enter));
-        update(&mut m, Msg::UsernameChecked(Err("names may use only a-z, 0-9 and _ (not a space)".into())));
+        update(
+            &mut m,
+            Msg::UsernameChecked(Err("names may use only a-z, 0-9 and _ (not a space)".into())),
+        );
     }
     if step >= 2 {
-        update(&mut m, Msg::Input(Input::Key(KeyEvent { key: Key::Char('u'), mods: Mods { ctrl: true, ..Mods::default() } })));
+        update(
+            &mut m,
+            Msg::Input(Input::Key(KeyEvent {
+                key: Key::Char('u'),
+                mods: Mods {
+                    ctrl: true,
+                    ..Mods::default()
+                },
+            })),
+        );
         typed(&mut m, "ana");
         update(&mut m, key(Key::Enter));
         update(&mut m, Msg::UsernameChecked(Ok("ana".into())));

@@ -67,7 +67,10 @@ fn render_header(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
             TimelineKind::Camp => " Camp ",
         };
         let style = if kind == model.tab {
-            theme.bar.patch(theme.accent).add_modifier(ratatui::style::Modifier::REVERSED)
+            theme
+                .bar
+                .patch(theme.accent)
+                .add_modifier(ratatui::style::Modifier::REVERSED)
         } else {
             theme.bar
         };
@@ -107,7 +110,13 @@ fn render_footer(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
 }
 
 /// The lines one post takes at `width` (without the selection gutter).
-fn post_lines(p: &PostView, width: usize, now: u64, open: bool, theme: &Theme) -> Vec<Line<'static>> {
+fn post_lines(
+    p: &PostView,
+    width: usize,
+    now: u64,
+    open: bool,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
     let a = &p.author;
     let mut head = Vec::new();
@@ -119,7 +128,11 @@ fn post_lines(p: &PostView, width: usize, now: u64, open: bool, theme: &Theme) -
         head.push(Span::raw(" "));
     }
     let handle = format!("@{}", a.username);
-    let handle_style = if a.display_name.is_empty() { theme.name } else { theme.dim };
+    let handle_style = if a.display_name.is_empty() {
+        theme.name
+    } else {
+        theme.dim
+    };
     let mut meta = format!(" · {}", text::relative_time(now, p.post.created_ms));
     if p.post.visibility != Visibility::Camp {
         meta.push_str(&format!(" · {}", p.post.visibility.as_str()));
@@ -127,7 +140,10 @@ fn post_lines(p: &PostView, width: usize, now: u64, open: bool, theme: &Theme) -
     if p.post.edited_ms.is_some() {
         meta.push_str(" · edited");
     }
-    let handle = text::truncate(&handle, width.saturating_sub(used + text::width(&meta)).max(1));
+    let handle = text::truncate(
+        &handle,
+        width.saturating_sub(used + text::width(&meta)).max(1),
+    );
     head.push(Span::styled(handle, handle_style));
     head.push(Span::styled(meta, theme.dim));
     lines.push(truncate_line(Line::from(head), width));
@@ -187,7 +203,10 @@ fn render_timeline(
             .into_iter()
             .map(|l| Line::styled(l, theme.dim))
             .collect();
-        frame.render_widget(Paragraph::new(lines), area.inner(ratatui::layout::Margin::new(1, 1)));
+        frame.render_widget(
+            Paragraph::new(lines),
+            area.inner(ratatui::layout::Margin::new(1, 1)),
+        );
         return;
     }
     let height_of = |tl: &Timeline, i: usize| -> usize {
@@ -196,9 +215,15 @@ fn render_timeline(
     };
     let marker_rows = usize::from(tl.unseen > 0);
     // Selection must fit: from `top`, the selected post's first lines must be on screen.
-    let heights: Vec<usize> = (0..tl.posts.len()).map(|i| {
-        if i >= tl.top.saturating_sub(1) && i <= tl.selected + 1 { height_of(tl, i) } else { 0 }
-    }).collect();
+    let heights: Vec<usize> = (0..tl.posts.len())
+        .map(|i| {
+            if i >= tl.top.saturating_sub(1) && i <= tl.selected + 1 {
+                height_of(tl, i)
+            } else {
+                0
+            }
+        })
+        .collect();
     tl.scroll_into_view(|top, sel| {
         let used: usize = heights[top..sel].iter().sum();
         used + heights[sel].min(rows) <= rows.saturating_sub(marker_rows)
@@ -208,7 +233,10 @@ fn render_timeline(
     if tl.unseen > 0 {
         let s = if tl.unseen == 1 { "" } else { "s" };
         out.push(Line::styled(
-            text::truncate(&format!("▲ {} new post{s} above · g to jump", tl.unseen), area.width as usize),
+            text::truncate(
+                &format!("▲ {} new post{s} above · g to jump", tl.unseen),
+                area.width as usize,
+            ),
             theme.warn.add_modifier(ratatui::style::Modifier::REVERSED),
         ));
     }
@@ -246,7 +274,11 @@ fn render_timeline(
 
 fn render_composer(frame: &mut Frame, area: Rect, c: &Composer, theme: &Theme) {
     frame.render_widget(Clear, area);
-    let title = if c.sending { " New post · sending… " } else { " New post " };
+    let title = if c.sending {
+        " New post · sending… "
+    } else {
+        " New post "
+    };
     let block = Block::default()
         .borders(Borders::ALL)
         .title(Span::styled(title, theme.accent));
@@ -291,7 +323,10 @@ fn render_composer(frame: &mut Frame, area: Rect, c: &Composer, theme: &Theme) {
         .map(|l| Line::raw(l.clone()))
         .collect();
     if c.body.is_blank() && c.focus != Field::Body {
-        frame.render_widget(Paragraph::new(Line::styled("(empty)", theme.dim)), body_area);
+        frame.render_widget(
+            Paragraph::new(Line::styled("(empty)", theme.dim)),
+            body_area,
+        );
     } else {
         frame.render_widget(Paragraph::new(shown), body_area);
     }
@@ -304,10 +339,17 @@ fn render_composer(frame: &mut Frame, area: Rect, c: &Composer, theme: &Theme) {
     };
     let cw_text = text::truncate(&c.cw.text(), (cw_area.width as usize).saturating_sub(5));
     frame.render_widget(
-        Paragraph::new(Line::from(vec![label(Field::Cw, "CW: "), Span::styled(cw_text, theme.warn)])),
+        Paragraph::new(Line::from(vec![
+            label(Field::Cw, "CW: "),
+            Span::styled(cw_text, theme.warn),
+        ])),
         cw_area,
     );
-    let vis = format!("◂ {} ▸ {}", c.visibility.as_str(), visibility_help(c.visibility));
+    let vis = format!(
+        "◂ {} ▸ {}",
+        c.visibility.as_str(),
+        visibility_help(c.visibility)
+    );
     frame.render_widget(
         Paragraph::new(truncate_line(
             Line::from(vec![label(Field::Visibility, "To: "), Span::raw(vis)]),
@@ -317,9 +359,16 @@ fn render_composer(frame: &mut Frame, area: Rect, c: &Composer, theme: &Theme) {
     );
     let count = c.count();
     let counter = format!("{count}/{}", c.limit);
-    let counter_style = if count > c.limit { theme.error } else { theme.dim };
+    let counter_style = if count > c.limit {
+        theme.error
+    } else {
+        theme.dim
+    };
     let status: Line = if c.confirm_discard {
-        Line::styled("Discard this draft? y = discard, any other key = keep", theme.warn)
+        Line::styled(
+            "Discard this draft? y = discard, any other key = keep",
+            theme.warn,
+        )
     } else if let Some(e) = &c.error {
         Line::styled(e.clone(), theme.error)
     } else {
@@ -332,7 +381,10 @@ fn render_composer(frame: &mut Frame, area: Rect, c: &Composer, theme: &Theme) {
     let mut spans = status.spans;
     spans.push(Span::raw(" ".repeat(pad)));
     spans.push(Span::styled(counter, counter_style));
-    frame.render_widget(Paragraph::new(truncate_line(Line::from(spans), sw)), status_area);
+    frame.render_widget(
+        Paragraph::new(truncate_line(Line::from(spans), sw)),
+        status_area,
+    );
     let pos = match c.focus {
         Field::Body => Position::new(
             body_area.x + cursor.1.min(body_area.width.saturating_sub(1)),
@@ -400,7 +452,8 @@ fn render_onboarding(frame: &mut Frame, area: Rect, model: &Model, o: &Onboardin
             let room = width.saturating_sub(text::width(prompt) + 1);
             let shown = text::truncate(&value, room);
             cursor = Some(Position::new(
-                inner.x + (text::width(prompt) + text::width(field.before_cursor()).min(room)) as u16,
+                inner.x
+                    + (text::width(prompt) + text::width(field.before_cursor()).min(room)) as u16,
                 inner.y + lines.len() as u16,
             ));
             lines.push(Line::from(vec![
@@ -411,20 +464,33 @@ fn render_onboarding(frame: &mut Frame, area: Rect, model: &Model, o: &Onboardin
         Step::Coc => {
             para(
                 &mut lines,
-                &format!("Hello @{}. Please read the code of conduct:", o.checked_name),
+                &format!(
+                    "Hello @{}. Please read the code of conduct:",
+                    o.checked_name
+                ),
                 theme.accent,
             );
             lines.push(Line::raw(""));
             let coc: Vec<String> = text::wrap(&model.coc, width.max(1));
-            let room = (inner.height as usize).saturating_sub(lines.len() + 4).max(1);
+            let room = (inner.height as usize)
+                .saturating_sub(lines.len() + 4)
+                .max(1);
             let max_scroll = coc.len().saturating_sub(room);
             let start = (o.coc_scroll as usize).min(max_scroll);
             for l in coc.iter().skip(start).take(room) {
                 lines.push(Line::raw(l.clone()));
             }
             lines.push(Line::raw(""));
-            let more = if start < max_scroll { "j/↓ more · " } else { "" };
-            para(&mut lines, &format!("{more}a accept and join · q leave · Esc back"), theme.dim);
+            let more = if start < max_scroll {
+                "j/↓ more · "
+            } else {
+                ""
+            };
+            para(
+                &mut lines,
+                &format!("{more}a accept and join · q leave · Esc back"),
+                theme.dim,
+            );
         }
     }
     if o.busy {
@@ -502,5 +568,10 @@ fn render_help(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
         })
         .collect();
     lines.push(Line::styled("any key closes", theme.dim));
-    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), r);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        r,
+    );
 }
