@@ -213,3 +213,65 @@ pub struct CodeOfConduct {
     /// When it was last set.
     pub updated_ms: Millis,
 }
+
+/// Why a notification was sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash)]
+pub enum NotificationKind {
+    /// Someone mentioned the account in a post.
+    Mention,
+    /// Someone replied to the account's post.
+    Reply,
+    /// Someone favourited the account's post.
+    Favourite,
+    /// Someone boosted the account's post.
+    Boost,
+    /// Someone followed the account.
+    Follow,
+    /// Someone asked to follow the account.
+    FollowRequest,
+    /// A direct post reached the account.
+    Direct,
+    /// A report the account filed was resolved.
+    ReportResolved,
+    /// A moderator warned the account.
+    Warning,
+    /// A note from the camp's admins.
+    Announcement,
+}
+
+impl NotificationKind {
+    /// The lower-case name used in commands and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotificationKind::Mention => "mention",
+            NotificationKind::Reply => "reply",
+            NotificationKind::Favourite => "favourite",
+            NotificationKind::Boost => "boost",
+            NotificationKind::Follow => "follow",
+            NotificationKind::FollowRequest => "follow_request",
+            NotificationKind::Direct => "direct",
+            NotificationKind::ReportResolved => "report_resolved",
+            NotificationKind::Warning => "warning",
+            NotificationKind::Announcement => "announcement",
+        }
+    }
+}
+
+/// Something that happened to an account, shown on its Notifications screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notification {
+    /// Time-ordered id (newest last in the store).
+    pub id: Id,
+    /// Who is notified.
+    pub account: Id,
+    /// What happened.
+    pub kind: NotificationKind,
+    /// Who did it (None for the camp itself).
+    pub actor: Option<Id>,
+    /// The post concerned, if any.
+    pub post: Option<Id>,
+    /// Free text (a warning's reason, a resolution note), sanitized.
+    pub text: Option<String>,
+    /// When it happened.
+    pub created_ms: Millis,
+}

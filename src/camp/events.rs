@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use crate::camp::PostView;
-use crate::model::Id;
+use crate::model::{Id, Notification};
 
 /// Something changed in the camp.
 #[derive(Debug, Clone)]
@@ -13,6 +13,8 @@ pub enum CampEvent {
     Posted(Arc<NewPost>),
     /// An account's record changed (role, suspension, profile).
     AccountChanged(Id),
+    /// An account got a notification (already stored).
+    Notified(Arc<Notification>),
 }
 
 /// A new post with the audiences it was filed under, so a session can place it

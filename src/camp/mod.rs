@@ -3,6 +3,7 @@
 //! writer, and it knows nothing of screens, SSH or HTTP.
 
 mod events;
+mod notifications;
 mod onboarding;
 mod posting;
 
@@ -16,6 +17,7 @@ use crate::model::*;
 use crate::store::Store;
 
 pub use events::{CampEvent, NewPost};
+pub use notifications::{NotificationView, UNREAD_CAP};
 pub use onboarding::{InviteOptions, KeyInfo, generate_code, parse_duration, validate_username};
 pub use posting::{Author, PostDraft, PostView, TimelineKind};
 

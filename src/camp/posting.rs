@@ -172,12 +172,41 @@ impl Camp {
         let on_camp = post.visibility.on_camp_timeline() && !author.silenced;
         self.store().insert_post(&post, on_camp, &home_owners)?;
         self.store().flush()?;
+        let parent_author = match post.reply_to {
+            Some(parent) => self.store().post(parent)?.map(|p| p.author),
+            None => None,
+        };
+        let mention_kind = if post.visibility == Visibility::Direct {
+            NotificationKind::Direct
+        } else {
+            NotificationKind::Mention
+        };
         let view = self.view_with(post, &author);
         self.publish(CampEvent::Posted(std::sync::Arc::new(NewPost {
             view: std::sync::Arc::new(view.clone()),
             on_camp,
             home_owners,
         })));
+        for &m in &view.post.mentions {
+            if Some(m) != parent_author {
+                self.notify(m, mention_kind, Some(author.id), Some(view.post.id), None)?;
+            }
+        }
+        if let Some(parent_author) = parent_author {
+            let visible = match self.store().account(parent_author)? {
+                Some(a) => self.can_see(&a, &view.post)?,
+                None => false,
+            };
+            if visible {
+                self.notify(
+                    parent_author,
+                    NotificationKind::Reply,
+                    Some(author.id),
+                    Some(view.post.id),
+                    None,
+                )?;
+            }
+        }
         Ok(view)
     }
 
@@ -444,6 +473,35 @@ mod tests {
             }
             other => panic!("unexpected {other:?}"),
         }
+    }
+
+    #[test]
+    fn mentions_and_replies_notify_the_people_concerned() {
+        let (camp, ana, bo, cy) = camp3();
+        let p = camp
+            .create_post(ana, draft("hello @bo and @nobody"))
+            .unwrap();
+        let reply = PostDraft {
+            reply_to: Some(p.post.id),
+            ..draft("hi @cy")
+        };
+        camp.create_post(bo, reply).unwrap();
+        let kinds = |id| {
+            camp.notifications(id, None, 10)
+                .unwrap()
+                .into_iter()
+                .map(|n| n.kind)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(kinds(bo), vec![NotificationKind::Mention]);
+        assert_eq!(kinds(ana), vec![NotificationKind::Reply]);
+        assert_eq!(kinds(cy), vec![NotificationKind::Mention]);
+        let dm = PostDraft {
+            visibility: Visibility::Direct,
+            ..draft("psst @cy")
+        };
+        camp.create_post(ana, dm).unwrap();
+        assert_eq!(kinds(cy)[0], NotificationKind::Direct);
     }
 
     #[test]

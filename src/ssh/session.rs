@@ -170,6 +170,9 @@ async fn run_tui(
     };
     let mut model = Model::new(camp.info(), coc, account);
     model.theme = crate::tui::theme::Theme::from_env(&env);
+    if let Some(me) = who.account {
+        model.unread = camp.unread_notifications(me).unwrap_or(0);
+    }
     let mut events = camp.subscribe();
     let mut terminal = new_terminal(*size.borrow_and_update());
     let mut decoder = Decoder::new();
@@ -240,6 +243,17 @@ async fn run_tui(
                     queue.extend(update(&mut model, Msg::Posted(p)));
                     dirty = true;
                 }
+                Ok(CampEvent::Notified(n)) => {
+                    if let Some(me) = who.account.filter(|me| *me == n.account) {
+                        let camp = camp.clone();
+                        let n = (*n).clone();
+                        let view = tokio::task::spawn_blocking(move || camp.notification_view(me, n)).await;
+                        if let Ok(Ok(view)) = view {
+                            queue.extend(update(&mut model, Msg::Notified(std::sync::Arc::new(view))));
+                            dirty = true;
+                        }
+                    }
+                }
                 Ok(CampEvent::AccountChanged(id)) => {
                     if who.account == Some(id)
                         && let Err(e @ crate::Error::Suspended { .. }) = camp.actor(id)
@@ -280,7 +294,7 @@ async fn run_tui(
                 break;
             }
             _ = clock.tick() => dirty = true,
-            _ = shutdown.wait_for(|s| *s) => {
+            _ = async { shutdown.wait_for(|s| *s).await.map(|_| ()) } => {
                 goodbye = Some("camp is shutting down for a moment; connect again soon.".into());
                 break;
             }

@@ -34,6 +34,7 @@ pub struct Store {
     followers: Tree,
     invites: Tree,
     settings: Tree,
+    notifications: Tree,
     ids: IdGen,
 }
 
@@ -100,6 +101,7 @@ impl Store {
             followers: tree("followers")?,
             invites: tree("invites")?,
             settings: tree("settings")?,
+            notifications: tree("notifications")?,
             ids: IdGen::new(0),
             db,
         };
@@ -345,6 +347,40 @@ impl Store {
     /// Every invite.
     pub fn invites(&self) -> Result<Vec<Invite>> {
         self.invites.iter().values().map(|v| decode(&v?)).collect()
+    }
+
+    // ---- notifications ----
+
+    /// Stores a notification under its account.
+    pub fn put_notification(&self, n: &Notification) -> Result<()> {
+        self.notifications
+            .insert(pair_key(n.account, n.id), encode(n)?)?;
+        Ok(())
+    }
+
+    /// An account's notifications older than `before`, newest first.
+    pub fn notifications(
+        &self,
+        account: Id,
+        before: Option<Id>,
+        limit: usize,
+    ) -> Result<Vec<Notification>> {
+        let start = pair_key(account, 0);
+        let end = pair_key(account, before.unwrap_or(u64::MAX));
+        self.notifications
+            .range(start..end)
+            .rev()
+            .take(limit)
+            .map(|kv| decode(&kv?.1))
+            .collect()
+    }
+
+    /// How many of an account's notifications are newer than `after` (capped at `cap`,
+    /// so a badge never costs a long scan).
+    pub fn notifications_newer_than(&self, account: Id, after: Id, cap: usize) -> usize {
+        let start = pair_key(account, after.saturating_add(1));
+        let end = pair_key(account, u64::MAX);
+        self.notifications.range(start..end).take(cap).count()
     }
 
     // ---- settings ----

@@ -65,6 +65,26 @@ pub async fn run(camp: &Camp, who: &mut Identity, effect: Effect) -> Option<Msg>
             })
             .await
         }
+        Effect::LoadNotifications { before } => {
+            let me = who.account?;
+            blocking(move || Msg::NotificationsLoaded {
+                before,
+                result: camp
+                    .notification_views(me, before, PAGE)
+                    .map_err(|e| e.to_string()),
+            })
+            .await
+        }
+        Effect::MarkNotificationsRead { up_to } => {
+            let me = who.account?;
+            blocking(move || {
+                if let Err(e) = camp.mark_notifications_read(me, Some(up_to)) {
+                    tracing::warn!("marking notifications read: {e}");
+                }
+            })
+            .await;
+            None
+        }
         Effect::SendPost(draft) => {
             let Some(me) = who.account else {
                 return Some(Msg::PostSent(Err("join the camp first".into())));

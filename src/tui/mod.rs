@@ -6,7 +6,9 @@ pub mod compose;
 pub mod editor;
 pub mod effects;
 pub mod input;
+pub mod notifications;
 pub mod onboarding;
+pub mod pages;
 pub mod theme;
 pub mod timeline;
 pub mod view;
@@ -75,6 +77,10 @@ pub struct Model {
     pub quit: bool,
     /// Colours.
     pub theme: theme::Theme,
+    /// Notifications not yet seen (for the header badge).
+    pub unread: usize,
+    /// Screens opened over the timelines, top last.
+    pub pages: Vec<pages::Page>,
 }
 
 /// Something that happened, for [`update`].
@@ -84,6 +90,15 @@ pub enum Msg {
     Input(Input),
     /// Someone posted.
     Posted(Arc<NewPost>),
+    /// The session's account got a notification (with its actor and post).
+    Notified(Arc<crate::camp::NotificationView>),
+    /// Result of [`Effect::LoadNotifications`].
+    NotificationsLoaded {
+        /// The page asked for.
+        before: Option<Id>,
+        /// The notifications or why not.
+        result: Result<Vec<crate::camp::NotificationView>, String>,
+    },
     /// Live events were missed: reload.
     Lagged,
     /// Result of [`Effect::CheckInvite`].
@@ -128,6 +143,16 @@ pub enum Effect {
     },
     /// Publish a post.
     SendPost(Draft),
+    /// Load a page of notifications.
+    LoadNotifications {
+        /// Older than this one (None = newest).
+        before: Option<Id>,
+    },
+    /// Remember that notifications up to this id were seen.
+    MarkNotificationsRead {
+        /// Newest seen.
+        up_to: Id,
+    },
     /// End the session.
     Quit,
 }
@@ -179,6 +204,8 @@ impl Model {
             list_rows: 20,
             quit: false,
             theme: theme::Theme::default(),
+            unread: 0,
+            pages: Vec::new(),
         }
     }
 
@@ -255,6 +282,10 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             }
             vec![]
         }
+        Msg::Notified(n) => pages::notified(model, n),
+        Msg::NotificationsLoaded { before, result } => {
+            pages::notifications_loaded(model, before, result)
+        }
         Msg::Lagged => match (&model.screen, &model.me) {
             (Screen::Main, Some(_)) => model.load_all(),
             _ => vec![],
@@ -316,6 +347,9 @@ fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
     if model.composer.is_some() {
         return compose::on_input(model, input);
     }
+    if !model.pages.is_empty() {
+        return pages::on_input(model, input);
+    }
     let Input::Key(k) = input else {
         return vec![];
     };
@@ -337,6 +371,10 @@ fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
             };
             vec![]
         }
+        (Key::Char('n'), false) => pages::open(
+            model,
+            pages::Page::Notifications(notifications::NotificationsPage::default()),
+        ),
         (Key::Char('c'), false) => {
             model.composer = Some(Composer::new(model.info.max_post_chars));
             vec![]

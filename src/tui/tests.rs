@@ -515,3 +515,114 @@ fn snapshot_help_80x24() {
     update(&mut m, ch('?'));
     insta::assert_snapshot!(screen(&mut m, 80, 24));
 }
+
+fn notification(
+    id: u64,
+    kind: crate::model::NotificationKind,
+    actor: &str,
+    post: Option<PostView>,
+) -> crate::camp::NotificationView {
+    crate::camp::NotificationView {
+        notification: crate::model::Notification {
+            id,
+            account: 1,
+            kind,
+            actor: Some(9),
+            post: post.as_ref().map(|p| p.post.id),
+            text: None,
+            created_ms: NOW - 90_000,
+        },
+        actor: Some(Author {
+            id: 9,
+            username: actor.into(),
+            display_name: String::new(),
+        }),
+        post,
+    }
+}
+
+#[test]
+fn notifications_page_opens_loads_marks_read_and_goes_back() {
+    use crate::model::NotificationKind::*;
+    let mut m = member_model();
+    update(
+        &mut m,
+        Msg::Notified(Arc::new(notification(5, Follow, "bo", None))),
+    );
+    assert_eq!(m.unread, 1);
+    assert!(screen(&mut m, 80, 24).contains("● 1 @ana"));
+    assert_eq!(
+        update(&mut m, ch('n')),
+        vec![Effect::LoadNotifications { before: None }]
+    );
+    let items = vec![
+        notification(
+            7,
+            Mention,
+            "cy",
+            Some(view(40, "cy", "", "hey @ana, climbing?", 60_000)),
+        ),
+        notification(5, Follow, "bo", None),
+    ];
+    let effects = update(
+        &mut m,
+        Msg::NotificationsLoaded {
+            before: None,
+            result: Ok(items),
+        },
+    );
+    assert_eq!(effects, vec![Effect::MarkNotificationsRead { up_to: 7 }]);
+    assert_eq!(m.unread, 0);
+    let s = screen(&mut m, 80, 24);
+    assert!(
+        s.contains("@cy mentioned you")
+            && s.contains("hey @ana, climbing?")
+            && s.contains("@bo followed you"),
+        "{s}"
+    );
+    let live = update(
+        &mut m,
+        Msg::Notified(Arc::new(notification(9, Reply, "dee", None))),
+    );
+    assert_eq!(live, vec![Effect::MarkNotificationsRead { up_to: 9 }]);
+    assert!(screen(&mut m, 80, 24).contains("@dee replied to you"));
+    update(&mut m, key(Key::Esc));
+    assert!(m.pages.is_empty());
+    assert!(!m.quit);
+}
+
+#[test]
+fn snapshot_notifications_80x24() {
+    use crate::model::NotificationKind::*;
+    let mut m = member_model();
+    update(&mut m, ch('n'));
+    let items = vec![
+        notification(
+            7,
+            Mention,
+            "cy",
+            Some(view(
+                40,
+                "cy",
+                "",
+                "hey @ana, climbing on Saturday?",
+                60_000,
+            )),
+        ),
+        notification(
+            6,
+            Reply,
+            "bo",
+            Some(view(41, "bo", "", "yes! bring the rope", 30_000)),
+        ),
+        notification(5, Follow, "dee", None),
+    ];
+    update(
+        &mut m,
+        Msg::NotificationsLoaded {
+            before: None,
+            result: Ok(items),
+        },
+    );
+    insta::assert_snapshot!(screen(&mut m, 80, 24));
+}

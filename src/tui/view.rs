@@ -43,6 +43,11 @@ fn render_main(frame: &mut Frame, area: Rect, model: &mut Model, theme: &Theme) 
     .areas(area);
     render_header(frame, header, model, theme);
     model.list_rows = body.height;
+    if !model.pages.is_empty() {
+        crate::tui::pages::render(frame, body, model);
+        render_footer(frame, footer, model, theme);
+        return;
+    }
     let now = model.now_ms;
     let expanded = model.expanded.clone();
     let tl = match model.tab {
@@ -61,12 +66,21 @@ fn render_header(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
         format!(" {} ", text::truncate(&model.info.name, 20)),
         theme.bar.patch(theme.accent),
     )];
+    if let Some(page) = model.pages.last() {
+        spans.push(Span::styled(
+            format!(" {} ", page.title()),
+            theme
+                .bar
+                .patch(theme.accent)
+                .add_modifier(ratatui::style::Modifier::REVERSED),
+        ));
+    }
     for kind in [TimelineKind::Home, TimelineKind::Camp] {
         let label = match kind {
             TimelineKind::Home => " Home ",
             TimelineKind::Camp => " Camp ",
         };
-        let style = if kind == model.tab {
+        let style = if kind == model.tab && model.pages.is_empty() {
             theme
                 .bar
                 .patch(theme.accent)
@@ -78,7 +92,12 @@ fn render_header(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
     }
     let left_width: usize = spans.iter().map(|s| text::width(&s.content)).sum();
     if let Some(me) = &model.me {
-        let who = format!("@{} ", me.username);
+        let badge = match model.unread {
+            0 => String::new(),
+            n if n >= crate::camp::UNREAD_CAP => format!("● {}+ ", crate::camp::UNREAD_CAP - 1),
+            n => format!("● {n} "),
+        };
+        let who = format!("{badge}@{} ", me.username);
         let room = (area.width as usize).saturating_sub(left_width);
         if text::width(&who) < room {
             spans.push(Span::styled(
@@ -100,8 +119,10 @@ fn render_footer(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
         None => {
             let hints = if model.composer.is_some() {
                 "Ctrl-S send · Tab field · Esc cancel"
+            } else if !model.pages.is_empty() {
+                "j/k move · Esc back · ? help"
             } else {
-                "j/k move · Tab timeline · c compose · ? help · q quit"
+                "j/k move · Tab timeline · c compose · n notifications · ? help · q quit"
             };
             Line::styled(text::truncate(hints, width), theme.dim)
         }
@@ -536,6 +557,9 @@ pub fn help_lines(model: &Model) -> Vec<(&'static str, &'static str)> {
             ("Ctrl-W", "delete a word"),
             ("Esc", "cancel (asks first)"),
         ],
+        (Screen::Main, false) if !model.pages.is_empty() => {
+            model.pages.last().map(|p| p.help()).unwrap_or_default()
+        }
         (Screen::Main, false) => vec![
             ("j/k ↓/↑", "next / previous post"),
             ("PgDn/PgUp", "jump a page"),
@@ -543,6 +567,7 @@ pub fn help_lines(model: &Model) -> Vec<(&'static str, &'static str)> {
             ("Tab", "switch Home ⇄ Camp"),
             ("x", "show/hide a content warning"),
             ("c", "compose a post"),
+            ("n", "notifications"),
             ("?", "this help"),
             ("q", "quit"),
         ],

@@ -1,0 +1,170 @@
+//! Notifications: stored per account, published live, read state kept across sessions
+//! as a per-account "read up to" marker.
+
+use std::sync::Arc;
+
+use crate::camp::{Author, Camp, CampEvent, PostView};
+use crate::error::Result;
+use crate::model::*;
+use crate::store::now_ms;
+
+/// Largest unread count a badge shows exactly ("99+" beyond).
+pub const UNREAD_CAP: usize = 100;
+
+fn read_marker(account: Id) -> String {
+    format!("notifications_read/{account}")
+}
+
+/// A notification ready for a screen: who did it and the post concerned (when the
+/// reader may still see it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotificationView {
+    /// The stored notification.
+    pub notification: Notification,
+    /// Who did it.
+    pub actor: Option<Author>,
+    /// The post concerned.
+    pub post: Option<PostView>,
+}
+
+impl Camp {
+    /// Notifications with their actor and post, newest first.
+    pub fn notification_views(
+        &self,
+        viewer: Id,
+        before: Option<Id>,
+        limit: usize,
+    ) -> Result<Vec<NotificationView>> {
+        let list = self.notifications(viewer, before, limit)?;
+        let mut out = Vec::with_capacity(list.len());
+        for n in list {
+            out.push(self.notification_view(viewer, n)?);
+        }
+        Ok(out)
+    }
+
+    /// One notification with its actor and post (post only if `viewer` may see it).
+    pub fn notification_view(&self, viewer: Id, n: Notification) -> Result<NotificationView> {
+        let actor = match n.actor {
+            Some(id) => self.store().account(id)?.map(|a| Author {
+                id: a.id,
+                username: a.username,
+                display_name: a.display_name,
+            }),
+            None => None,
+        };
+        let post = match n.post {
+            Some(id) => self.post(viewer, id).ok(),
+            None => None,
+        };
+        Ok(NotificationView {
+            notification: n,
+            actor,
+            post,
+        })
+    }
+
+    /// Records a notification for `account` and tells its sessions. Callers decide
+    /// whether the account wants it (mutes, blocks); self-notifications are dropped here.
+    pub(crate) fn notify(
+        &self,
+        account: Id,
+        kind: NotificationKind,
+        actor: Option<Id>,
+        post: Option<Id>,
+        text: Option<String>,
+    ) -> Result<()> {
+        if actor == Some(account) {
+            return Ok(());
+        }
+        let n = Notification {
+            id: self.store().next_id(),
+            account,
+            kind,
+            actor,
+            post,
+            text: text.map(|t| crate::text::sanitize(&t)),
+            created_ms: now_ms(),
+        };
+        self.store().put_notification(&n)?;
+        self.publish(CampEvent::Notified(Arc::new(n)));
+        Ok(())
+    }
+
+    /// A page of `viewer`'s notifications, newest first.
+    pub fn notifications(
+        &self,
+        viewer: Id,
+        before: Option<Id>,
+        limit: usize,
+    ) -> Result<Vec<Notification>> {
+        let me = self.actor(viewer)?;
+        self.store()
+            .notifications(me.id, before, limit.clamp(1, 200))
+    }
+
+    /// How many notifications `viewer` has not seen (at most [`UNREAD_CAP`]).
+    pub fn unread_notifications(&self, viewer: Id) -> Result<usize> {
+        let marker: Id = self.store().setting(&read_marker(viewer))?.unwrap_or(0);
+        Ok(self
+            .store()
+            .notifications_newer_than(viewer, marker, UNREAD_CAP))
+    }
+
+    /// Marks everything up to `up_to` (or everything) as read.
+    pub fn mark_notifications_read(&self, viewer: Id, up_to: Option<Id>) -> Result<()> {
+        let me = self.actor(viewer)?;
+        let newest = match up_to {
+            Some(id) => id,
+            None => self
+                .store()
+                .notifications(me.id, None, 1)?
+                .first()
+                .map(|n| n.id)
+                .unwrap_or(0),
+        };
+        let old: Id = self.store().setting(&read_marker(me.id))?.unwrap_or(0);
+        if newest > old {
+            self.store().put_setting(&read_marker(me.id), &newest)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::camp::{InviteOptions, KeyInfo};
+
+    fn key(n: u8) -> KeyInfo {
+        KeyInfo {
+            fingerprint: format!("SHA256:n{n}"),
+            algorithm: "ssh-ed25519".into(),
+            openssh: String::new(),
+        }
+    }
+
+    #[test]
+    fn notifications_are_stored_published_and_counted() {
+        let camp = Camp::temporary().unwrap();
+        let code = camp.admin_invite().unwrap().unwrap();
+        let ana = camp.join(&key(1), &code, "ana", true).unwrap().id;
+        let inv = camp.create_invite(ana, InviteOptions::default()).unwrap();
+        let bo = camp.join(&key(2), &inv.code, "bo", true).unwrap().id;
+        let mut rx = camp.subscribe();
+        camp.notify(ana, NotificationKind::Follow, Some(bo), None, None)
+            .unwrap();
+        camp.notify(ana, NotificationKind::Mention, Some(ana), None, None)
+            .unwrap();
+        assert!(matches!(rx.try_recv().unwrap(), CampEvent::Notified(n) if n.account == ana));
+        assert_eq!(
+            camp.unread_notifications(ana).unwrap(),
+            1,
+            "self-notifications dropped"
+        );
+        camp.mark_notifications_read(ana, None).unwrap();
+        assert_eq!(camp.unread_notifications(ana).unwrap(), 0);
+        assert_eq!(camp.notifications(ana, None, 10).unwrap().len(), 1);
+        assert!(camp.notifications(bo, None, 10).unwrap().is_empty());
+    }
+}
