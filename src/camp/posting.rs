@@ -171,7 +171,6 @@ impl Camp {
         home_owners.dedup();
         let on_camp = post.visibility.on_camp_timeline() && !author.silenced;
         self.store().insert_post(&post, on_camp, &home_owners)?;
-        self.store().flush()?;
         let parent_author = match post.reply_to {
             Some(parent) => self.store().post(parent)?.map(|p| p.author),
             None => None,
@@ -207,6 +206,9 @@ impl Camp {
                 )?;
             }
         }
+        // Readers may see the post before it is on disk (an fsync under I/O load can take
+        // a second and would hold every screen back); the author is told only after it is.
+        self.store().flush()?;
         Ok(view)
     }
 
