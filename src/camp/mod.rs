@@ -2,7 +2,10 @@
 //! asks, commits to the store, flushes, then publishes a [`CampEvent`]. It is the only
 //! writer, and it knows nothing of screens, SSH or HTTP.
 
+pub(crate) mod domains;
 mod events;
+mod floods;
+mod moderation;
 mod notifications;
 mod onboarding;
 mod posting;
@@ -16,7 +19,12 @@ use crate::error::{Error, Result};
 use crate::model::*;
 use crate::store::Store;
 
+pub use domains::{DomainBlockOptions, ImportSummary, normalize_domain};
 pub use events::{CampEvent, NewPost};
+pub use floods::RateWindow;
+pub use moderation::{
+    AccountAction, AccountView, AuditView, InviteView, ReportTarget, ReportView, clean_reason,
+};
 pub use notifications::{NotificationView, UNREAD_CAP};
 pub use onboarding::{InviteOptions, KeyInfo, generate_code, parse_duration, validate_username};
 pub use posting::{Author, PostDraft, PostView, TimelineKind};
@@ -34,6 +42,7 @@ struct Inner {
     store: Store,
     config: Config,
     events: broadcast::Sender<CampEvent>,
+    floods: floods::Floods,
 }
 
 /// What the welcome screen shows before anyone has an account.
@@ -59,11 +68,13 @@ impl Camp {
     /// A camp over an existing store (tests and benchmarks use a temporary one).
     pub fn with_store(store: Store, config: Config) -> Camp {
         let (events, _) = broadcast::channel(EVENT_BACKLOG);
+        let floods = floods::Floods::new(config.camp.posts_per_minute);
         Camp {
             inner: Arc::new(Inner {
                 store,
                 config,
                 events,
+                floods,
             }),
         }
     }
@@ -111,8 +122,9 @@ impl Camp {
         self.inner.store.flush_async().await
     }
 
-    /// The account `id`, refusing suspended ones: every action starts here, so a
-    /// suspension takes effect on the very next request.
+    /// The account `id`, refusing suspended ones and ones that have not accepted the
+    /// code of conduct in force: every action starts here, so a suspension or a new
+    /// code of conduct takes effect on the very next request.
     pub fn actor(&self, id: Id) -> Result<Account> {
         let account = self
             .store()
@@ -122,6 +134,9 @@ impl Camp {
             return Err(Error::Suspended {
                 contact: self.contact_suffix(),
             });
+        }
+        if self.coc_outdated(&account)? {
+            return Err(Error::CocChanged);
         }
         Ok(account)
     }

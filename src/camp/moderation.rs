@@ -1,0 +1,796 @@
+//! Moderation: roles, actions on accounts and posts, reports, the audit log, invites
+//! for admins, the versioned code of conduct and announcements. Every rule is checked
+//! here, so the TUI and the exec verbs cannot differ; every action is audited.
+
+use serde::Serialize;
+
+use crate::camp::{Author, Camp, CampEvent};
+use crate::error::{Error, Result};
+use crate::model::*;
+use crate::store::now_ms;
+use crate::text;
+
+/// Longest reason, note or report text, in characters.
+pub const MAX_REASON_CHARS: usize = 1000;
+/// Longest code of conduct, in characters.
+pub const MAX_COC_CHARS: usize = 20_000;
+/// Longest announcement, in characters.
+pub const MAX_ANNOUNCEMENT_CHARS: usize = 500;
+/// Most reports or audit entries one request returns.
+pub const MAX_LIST: usize = 500;
+
+const COC_SETTING: &str = "code_of_conduct";
+/// Only the version, so checking it on every request does not decode the whole text.
+const COC_VERSION_SETTING: &str = "code_of_conduct_version";
+const ANNOUNCEMENT_SETTING: &str = "announcement";
+
+fn dismissed_setting(account: Id) -> String {
+    format!("announcement_dismissed/{account}")
+}
+
+/// What a report points at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReportTarget {
+    /// A post, by id.
+    Post(Id),
+    /// An account, by username.
+    Account(String),
+}
+
+/// A report as moderators see it: names, and the post in context.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReportView {
+    /// The stored report.
+    #[serde(skip)]
+    pub report: Report,
+    /// Who reported.
+    pub reporter: Author,
+    /// Who is reported.
+    pub account: Author,
+    /// The reported post's text (with its CW), if it still exists.
+    pub post_text: Option<String>,
+    /// The post it answers, for context.
+    pub parent_text: Option<String>,
+    /// The moderator handling it.
+    pub assigned_to: Option<Author>,
+}
+
+/// An audit entry with the actor's name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditView {
+    /// The stored entry.
+    pub entry: AuditEntry,
+    /// `@name`, or `camp` for the camp itself.
+    pub actor: String,
+}
+
+/// An invite as admins see it: who made it and who joined with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InviteView {
+    /// The stored invite.
+    pub invite: Invite,
+    /// Who made it (None: the host or the bootstrap invite).
+    pub created_by: Option<String>,
+    /// Usernames that joined with it, in order.
+    pub used_by: Vec<String>,
+}
+
+/// An account as moderators see it, with its vouch trail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountView {
+    /// The stored account.
+    pub account: Account,
+    /// Who invited it, then who invited them, ... (nearest first).
+    pub vouch_trail: Vec<String>,
+    /// The invite's note, if the invite still exists.
+    pub invite_note: Option<String>,
+}
+
+/// A change to an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountAction {
+    /// A note the camper sees.
+    Warn,
+    /// Force (true) or stop forcing a content warning.
+    Sensitive(bool),
+    /// Keep off (true) or put back on the camp timeline.
+    Silence(bool),
+    /// Refuse (true) or let in again.
+    Suspend(bool),
+}
+
+impl AccountAction {
+    /// The audit name of the action.
+    pub fn name(self) -> &'static str {
+        match self {
+            AccountAction::Warn => "warn",
+            AccountAction::Sensitive(true) => "sensitive",
+            AccountAction::Sensitive(false) => "unsensitive",
+            AccountAction::Silence(true) => "silence",
+            AccountAction::Silence(false) => "unsilence",
+            AccountAction::Suspend(true) => "suspend",
+            AccountAction::Suspend(false) => "unsuspend",
+        }
+    }
+}
+
+/// Sanitises and caps a reason or note.
+pub fn clean_reason(raw: &str) -> Result<String> {
+    let r = text::sanitize(raw).trim().to_string();
+    let n = text::char_count(&r);
+    if n > MAX_REASON_CHARS {
+        return Err(Error::invalid(format!(
+            "a reason is at most {MAX_REASON_CHARS} characters; this one has {n}"
+        )));
+    }
+    Ok(r)
+}
+
+impl Camp {
+    /// The account `by`, if it may moderate.
+    pub(crate) fn moderator(&self, by: Id) -> Result<Account> {
+        let a = self.actor(by)?;
+        if !a.role.can_moderate() {
+            return Err(Error::forbidden(
+                "only moderators and admins can do that here",
+            ));
+        }
+        Ok(a)
+    }
+
+    /// The account `by`, if it is an admin.
+    pub(crate) fn admin(&self, by: Id) -> Result<Account> {
+        let a = self.actor(by)?;
+        if a.role != Role::Admin {
+            return Err(Error::forbidden("only admins can do that here"));
+        }
+        Ok(a)
+    }
+
+    /// Writes one audit entry (who, what, target, why, now).
+    pub(crate) fn audit(
+        &self,
+        actor: Option<Id>,
+        action: &str,
+        target: String,
+        reason: &str,
+    ) -> Result<()> {
+        self.store().append_audit(&AuditEntry {
+            id: self.store().next_id(),
+            actor,
+            action: action.into(),
+            target,
+            reason: reason.into(),
+            created_ms: now_ms(),
+        })
+    }
+
+    pub(crate) fn author(&self, id: Id) -> Result<Author> {
+        Ok(match self.store().account(id)? {
+            Some(a) => Author {
+                id: a.id,
+                username: a.username,
+                display_name: a.display_name,
+            },
+            None => Author {
+                id,
+                username: "(gone)".into(),
+                display_name: String::new(),
+            },
+        })
+    }
+
+    fn named(&self, name: &str) -> Result<Account> {
+        let name = name.trim().trim_start_matches('@');
+        self.account_by_name(name)?.ok_or_else(|| {
+            Error::not_found(format!(
+                "there is no camper named '{}'",
+                text::sanitize_line(name)
+            ))
+        })
+    }
+
+    /// Checks that `actor` may act on `target`: nobody on themselves; moderators on
+    /// campers only; admins on anyone else.
+    fn may_act_on(actor: &Account, target: &Account) -> Result<()> {
+        if actor.id == target.id {
+            return Err(Error::forbidden("you cannot do that to your own account"));
+        }
+        if actor.role != Role::Admin && target.role.can_moderate() {
+            return Err(Error::forbidden(
+                "only admins can act on moderators and admins",
+            ));
+        }
+        Ok(())
+    }
+
+    // ---- roles ----
+
+    /// Sets a member's role (admins only; not their own, so a camp keeps its admin).
+    pub fn set_role(&self, by: Id, name: &str, role: Role) -> Result<Account> {
+        let admin = self.admin(by)?;
+        let mut target = self.named(name)?;
+        if target.id == admin.id {
+            return Err(Error::forbidden(
+                "you cannot change your own role; ask another admin",
+            ));
+        }
+        if target.role == role {
+            return Err(Error::invalid(format!(
+                "@{} is already {}",
+                target.username,
+                role.as_str()
+            )));
+        }
+        let old = target.role;
+        target.role = role;
+        self.store().put_account(&target)?;
+        self.audit(
+            Some(admin.id),
+            "role",
+            format!("@{}", target.username),
+            &format!("{} -> {}", old.as_str(), role.as_str()),
+        )?;
+        self.store().flush()?;
+        self.publish(CampEvent::AccountChanged(target.id));
+        Ok(target)
+    }
+
+    // ---- actions on accounts and posts ----
+
+    /// Warns, marks sensitive, silences or suspends an account (or undoes it), with a
+    /// reason. Suspension ends the account's open sessions at once (through the event).
+    pub fn act_on_account(
+        &self,
+        by: Id,
+        name: &str,
+        action: AccountAction,
+        reason: &str,
+    ) -> Result<Account> {
+        let moderator = self.moderator(by)?;
+        let target = self.named(name)?;
+        self.apply_account_action(&moderator, target, action, reason)
+    }
+
+    fn apply_account_action(
+        &self,
+        moderator: &Account,
+        mut target: Account,
+        action: AccountAction,
+        reason: &str,
+    ) -> Result<Account> {
+        Self::may_act_on(moderator, &target)?;
+        let reason = clean_reason(reason)?;
+        let already = |what: &str| {
+            Err(Error::invalid(format!(
+                "@{} is {what} already",
+                target.username
+            )))
+        };
+        match action {
+            AccountAction::Warn => {
+                if reason.is_empty() {
+                    return Err(Error::invalid(
+                        "a warning needs a reason: it is what the camper reads",
+                    ));
+                }
+            }
+            AccountAction::Sensitive(on) => {
+                if target.sensitive == on {
+                    return already(if on { "sensitive" } else { "not sensitive" });
+                }
+                target.sensitive = on;
+            }
+            AccountAction::Silence(on) => {
+                if target.silenced == on {
+                    return already(if on { "silenced" } else { "not silenced" });
+                }
+                target.silenced = on;
+            }
+            AccountAction::Suspend(on) => {
+                if target.suspended == on {
+                    return already(if on { "suspended" } else { "not suspended" });
+                }
+                target.suspended = on;
+            }
+        }
+        if action != AccountAction::Warn {
+            self.store().put_account(&target)?;
+        }
+        if let AccountAction::Silence(on) = action {
+            // Existing posts follow the new state, not only future ones.
+            self.store().set_camp_listing(target.id, !on)?;
+        }
+        self.audit(
+            Some(moderator.id),
+            action.name(),
+            format!("@{}", target.username),
+            &reason,
+        )?;
+        self.store().flush()?;
+        if action == AccountAction::Warn {
+            self.notify(
+                target.id,
+                NotificationKind::Warning,
+                None,
+                None,
+                Some(reason),
+            )?;
+        } else {
+            self.publish(CampEvent::AccountChanged(target.id));
+        }
+        Ok(target)
+    }
+
+    /// Removes a post as a moderator, with a reason (its author is told by a warning
+    /// notification only when the moderator writes one separately).
+    pub fn remove_post_as_moderator(&self, by: Id, post: Id, reason: &str) -> Result<Post> {
+        let moderator = self.moderator(by)?;
+        let p = self
+            .store()
+            .post(post)?
+            .ok_or_else(|| Error::not_found(format!("there is no post {post}")))?;
+        if p.author != moderator.id {
+            let author = self
+                .store()
+                .account(p.author)?
+                .ok_or_else(|| Error::not_found(format!("there is no post {post}")))?;
+            Self::may_act_on(&moderator, &author)?;
+        }
+        let reason = clean_reason(reason)?;
+        let removed = self
+            .store()
+            .remove_post(post)?
+            .ok_or_else(|| Error::not_found(format!("there is no post {post}")))?;
+        let author = self.author(removed.author)?;
+        self.audit(
+            Some(moderator.id),
+            "delete-post",
+            format!("post {post} by @{}", author.username),
+            &reason,
+        )?;
+        self.store().flush()?;
+        Ok(removed)
+    }
+
+    /// Accounts whose name contains `query` (all when empty), for the moderation screen.
+    pub fn moderation_accounts(&self, by: Id, query: &str) -> Result<Vec<AccountView>> {
+        self.moderator(by)?;
+        let q = query.trim().trim_start_matches('@').to_lowercase();
+        let mut out = Vec::new();
+        for a in self.store().accounts()? {
+            if !q.is_empty() && !a.username.contains(&q) {
+                continue;
+            }
+            out.push(self.account_view(a)?);
+            if out.len() >= MAX_LIST {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// One account with its vouch trail (moderators).
+    pub fn moderation_account(&self, by: Id, name: &str) -> Result<AccountView> {
+        self.moderator(by)?;
+        let a = self.named(name)?;
+        self.account_view(a)
+    }
+
+    fn account_view(&self, account: Account) -> Result<AccountView> {
+        let mut trail = Vec::new();
+        let mut next = account.invited_by;
+        // Bounded: a trail is as long as the camp is deep, and never loops.
+        while let Some(id) = next {
+            if trail.len() >= 20 {
+                break;
+            }
+            match self.store().account(id)? {
+                Some(a) => {
+                    trail.push(a.username.clone());
+                    next = a.invited_by.filter(|n| *n != id);
+                }
+                None => break,
+            }
+        }
+        let invite_note = self
+            .store()
+            .invite(&account.invite_code)?
+            .map(|i| i.note)
+            .filter(|n| !n.is_empty());
+        Ok(AccountView {
+            account,
+            vouch_trail: trail,
+            invite_note,
+        })
+    }
+
+    // ---- reports ----
+
+    /// Files a report about a post or an account. Anyone may report; the reported
+    /// person never learns who did.
+    pub fn file_report(&self, by: Id, target: ReportTarget, reason: &str) -> Result<Report> {
+        let me = self.actor(by)?;
+        let reason = clean_reason(reason)?;
+        if reason.is_empty() {
+            return Err(Error::invalid(
+                "a report needs a reason: say what is wrong (--reason TEXT)",
+            ));
+        }
+        let (account, post) = match target {
+            ReportTarget::Post(id) => {
+                let missing = || Error::not_found(format!("there is no post {id}"));
+                let p = self.store().post(id)?.ok_or_else(missing)?;
+                if !self.can_see(&me, &p)? {
+                    return Err(missing());
+                }
+                (p.author, Some(id))
+            }
+            ReportTarget::Account(name) => (self.named(&name)?.id, None),
+        };
+        if account == me.id {
+            return Err(Error::invalid("you cannot report yourself"));
+        }
+        let report = Report {
+            id: self.store().next_id(),
+            reporter: me.id,
+            account,
+            post,
+            reason,
+            created_ms: now_ms(),
+            assigned_to: None,
+            resolution: None,
+        };
+        self.store().put_report(&report)?;
+        self.store().flush()?;
+        Ok(report)
+    }
+
+    /// The report queue, newest first (open ones only unless `all`).
+    pub fn reports(&self, by: Id, all: bool) -> Result<Vec<ReportView>> {
+        self.moderator(by)?;
+        let mut out = Vec::new();
+        for r in self.store().reports(usize::MAX)? {
+            if !all && r.resolution.is_some() {
+                continue;
+            }
+            out.push(self.report_view(r)?);
+            if out.len() >= MAX_LIST {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    fn report_view(&self, report: Report) -> Result<ReportView> {
+        let shown = |p: &Post| match &p.cw {
+            Some(cw) => format!("[CW: {cw}] {}", p.text),
+            None => p.text.clone(),
+        };
+        let post = match report.post {
+            Some(id) => self.store().post(id)?,
+            None => None,
+        };
+        let parent = match post.as_ref().and_then(|p| p.reply_to) {
+            Some(id) => self.store().post(id)?,
+            None => None,
+        };
+        Ok(ReportView {
+            reporter: self.author(report.reporter)?,
+            account: self.author(report.account)?,
+            post_text: post.as_ref().map(shown),
+            parent_text: parent.as_ref().map(shown),
+            assigned_to: match report.assigned_to {
+                Some(id) => Some(self.author(id)?),
+                None => None,
+            },
+            report,
+        })
+    }
+
+    fn open_report(&self, id: Id) -> Result<Report> {
+        let r = self
+            .store()
+            .report(id)?
+            .ok_or_else(|| Error::not_found(format!("there is no report {id}")))?;
+        if r.resolution.is_some() {
+            return Err(Error::invalid(format!("report {id} is already resolved")));
+        }
+        Ok(r)
+    }
+
+    /// Takes a report: it shows as assigned to `by`.
+    pub fn assign_report(&self, by: Id, id: Id) -> Result<Report> {
+        let m = self.moderator(by)?;
+        let mut r = self.open_report(id)?;
+        r.assigned_to = Some(m.id);
+        self.store().put_report(&r)?;
+        self.audit(Some(m.id), "assign-report", format!("report {id}"), "")?;
+        self.store().flush()?;
+        Ok(r)
+    }
+
+    /// Resolves a report with an action on the reported account or post, and tells the
+    /// reporter (with the action and note only when `tell_reporter`).
+    pub fn resolve_report(
+        &self,
+        by: Id,
+        id: Id,
+        action: ModAction,
+        note: &str,
+        tell_reporter: bool,
+    ) -> Result<Report> {
+        let m = self.moderator(by)?;
+        let mut r = self.open_report(id)?;
+        let note = clean_reason(note)?;
+        let target = self.store().account(r.account)?;
+        let reason = if note.is_empty() {
+            format!("report {id}")
+        } else {
+            format!("report {id}: {note}")
+        };
+        match action {
+            ModAction::Dismiss => {}
+            ModAction::DeletePost => {
+                let post = r.post.ok_or_else(|| {
+                    Error::invalid("this report is about an account, not a post: nothing to delete")
+                })?;
+                self.remove_post_as_moderator(m.id, post, &reason)?;
+            }
+            other => {
+                let target = target
+                    .ok_or_else(|| Error::not_found("the reported account no longer exists"))?;
+                let account_action = match other {
+                    ModAction::Sensitive => AccountAction::Sensitive(true),
+                    ModAction::Silence => AccountAction::Silence(true),
+                    ModAction::Suspend => AccountAction::Suspend(true),
+                    _ => AccountAction::Warn,
+                };
+                self.apply_account_action(&m, target, account_action, &reason)?;
+            }
+        }
+        r.resolution = Some(Resolution {
+            by: m.id,
+            action,
+            note: note.clone(),
+            tell_reporter,
+            resolved_ms: now_ms(),
+        });
+        self.store().put_report(&r)?;
+        self.audit(
+            Some(m.id),
+            "resolve-report",
+            format!("report {id}"),
+            &format!("{}; {note}", action.as_str()),
+        )?;
+        self.store().flush()?;
+        let text = tell_reporter.then(|| {
+            if note.is_empty() {
+                format!("Action taken: {}.", action.as_str())
+            } else {
+                format!("Action taken: {}. {note}", action.as_str())
+            }
+        });
+        self.notify(
+            r.reporter,
+            NotificationKind::ReportResolved,
+            None,
+            r.post,
+            text,
+        )?;
+        Ok(r)
+    }
+
+    // ---- audit log ----
+
+    /// The audit log, newest first (moderators and admins).
+    pub fn audit_log(&self, by: Id, before: Option<Id>, limit: usize) -> Result<Vec<AuditView>> {
+        self.moderator(by)?;
+        let entries = self.store().audit(before, limit.clamp(1, MAX_LIST))?;
+        entries
+            .into_iter()
+            .map(|entry| {
+                let actor = match entry.actor {
+                    Some(id) => format!("@{}", self.author(id)?.username),
+                    None => "camp".to_string(),
+                };
+                Ok(AuditView { entry, actor })
+            })
+            .collect()
+    }
+
+    // ---- invites (admins) ----
+
+    /// Every invite with its maker and who joined with it, newest first (admins).
+    pub fn invite_views(&self, by: Id) -> Result<Vec<InviteView>> {
+        self.admin(by)?;
+        let mut list = self.store().invites()?;
+        list.sort_by_key(|i| std::cmp::Reverse(i.created_ms));
+        list.into_iter()
+            .map(|invite| {
+                let created_by = match invite.created_by {
+                    Some(id) => Some(self.author(id)?.username),
+                    None => None,
+                };
+                let used_by = invite
+                    .used_by
+                    .iter()
+                    .map(|id| self.author(*id).map(|a| a.username))
+                    .collect::<Result<_>>()?;
+                Ok(InviteView {
+                    invite,
+                    created_by,
+                    used_by,
+                })
+            })
+            .collect()
+    }
+
+    /// Withdraws an invite so nobody else can join with it (admins).
+    pub fn revoke_invite(&self, by: Id, code: &str) -> Result<Invite> {
+        let admin = self.admin(by)?;
+        let code = code.trim().to_lowercase();
+        let mut invite = self
+            .store()
+            .invite(&code)?
+            .ok_or_else(|| Error::not_found("there is no invite with that code"))?;
+        if invite.revoked {
+            return Err(Error::invalid("that invite is revoked already"));
+        }
+        invite.revoked = true;
+        self.store().put_invite(&invite)?;
+        self.audit(Some(admin.id), "revoke-invite", code, "")?;
+        self.store().flush()?;
+        Ok(invite)
+    }
+
+    // ---- code of conduct ----
+
+    /// The version of the code of conduct in force (cheap: read on every request).
+    pub fn coc_version(&self) -> Result<u32> {
+        Ok(self
+            .store()
+            .setting::<u32>(COC_VERSION_SETTING)?
+            .unwrap_or(1))
+    }
+
+    /// True when `account` accepted an older code of conduct than the one in force.
+    pub fn coc_outdated(&self, account: &Account) -> Result<bool> {
+        Ok(account.coc_version < self.coc_version()?)
+    }
+
+    /// Replaces the code of conduct (admins); its version goes up, so every other member
+    /// re-accepts at their next request. The admin who wrote it has accepted it.
+    pub fn set_code_of_conduct(&self, by: Id, raw: &str) -> Result<CodeOfConduct> {
+        let mut admin = self.admin(by)?;
+        let body = text::sanitize(raw).trim().to_string();
+        if body.is_empty() {
+            return Err(Error::invalid("the code of conduct needs some text"));
+        }
+        let n = text::char_count(&body);
+        if n > MAX_COC_CHARS {
+            return Err(Error::invalid(format!(
+                "the code of conduct is at most {MAX_COC_CHARS} characters; this one has {n}"
+            )));
+        }
+        let current = self.code_of_conduct()?;
+        if current.text == body {
+            return Err(Error::invalid(
+                "that is the code of conduct in force already",
+            ));
+        }
+        let coc = CodeOfConduct {
+            version: current.version.max(self.coc_version()?) + 1,
+            text: body,
+            updated_ms: now_ms(),
+        };
+        self.store().put_setting(COC_SETTING, &coc)?;
+        self.store()
+            .put_setting(COC_VERSION_SETTING, &coc.version)?;
+        admin.coc_version = coc.version;
+        self.store().put_account(&admin)?;
+        self.audit(
+            Some(admin.id),
+            "coc-set",
+            format!("code of conduct v{}", coc.version),
+            "",
+        )?;
+        self.store().flush()?;
+        Ok(coc)
+    }
+
+    /// Records that `by` accepted the code of conduct in force. Works while the
+    /// account's accepted version is outdated (that is its purpose), never when suspended.
+    pub fn accept_code_of_conduct(&self, by: Id) -> Result<Account> {
+        let mut a = self
+            .store()
+            .account(by)?
+            .ok_or_else(|| Error::not_found("that account no longer exists"))?;
+        if a.suspended {
+            return Err(Error::Suspended {
+                contact: self.contact_suffix(),
+            });
+        }
+        a.coc_version = self.coc_version()?;
+        self.store().put_account(&a)?;
+        self.store().flush()?;
+        Ok(a)
+    }
+
+    // ---- announcements ----
+
+    /// Puts up a banner every open session shows at once (admins). Each member also
+    /// gets it as a notification, which is how open sessions learn of it.
+    pub fn announce(&self, by: Id, raw: &str) -> Result<Announcement> {
+        let admin = self.admin(by)?;
+        let body = text::sanitize_line(raw).trim().to_string();
+        if body.is_empty() {
+            return Err(Error::invalid("an announcement needs some text"));
+        }
+        let n = text::char_count(&body);
+        if n > MAX_ANNOUNCEMENT_CHARS {
+            return Err(Error::invalid(format!(
+                "an announcement is at most {MAX_ANNOUNCEMENT_CHARS} characters; this one has {n}"
+            )));
+        }
+        let a = Announcement {
+            id: self.store().next_id(),
+            text: body,
+            by: admin.id,
+            created_ms: now_ms(),
+        };
+        self.store().put_setting(ANNOUNCEMENT_SETTING, &a)?;
+        self.audit(Some(admin.id), "announce", "everyone".into(), &a.text)?;
+        self.store().flush()?;
+        for member in self.store().accounts()? {
+            if !member.suspended {
+                self.notify(
+                    member.id,
+                    NotificationKind::Announcement,
+                    None,
+                    None,
+                    Some(a.text.clone()),
+                )?;
+            }
+        }
+        Ok(a)
+    }
+
+    /// Takes the banner down (admins).
+    pub fn clear_announcement(&self, by: Id) -> Result<()> {
+        let admin = self.admin(by)?;
+        if self
+            .store()
+            .setting::<Announcement>(ANNOUNCEMENT_SETTING)?
+            .is_none()
+        {
+            return Err(Error::invalid("there is no announcement up"));
+        }
+        self.store().remove_setting(ANNOUNCEMENT_SETTING)?;
+        self.audit(Some(admin.id), "announce-clear", "everyone".into(), "")?;
+        self.store().flush()?;
+        Ok(())
+    }
+
+    /// The banner `viewer` should see (None when there is none or they dismissed it).
+    pub fn announcement_for(&self, viewer: Id) -> Result<Option<Announcement>> {
+        let Some(a) = self.store().setting::<Announcement>(ANNOUNCEMENT_SETTING)? else {
+            return Ok(None);
+        };
+        let dismissed: Id = self
+            .store()
+            .setting(&dismissed_setting(viewer))?
+            .unwrap_or(0);
+        Ok((dismissed < a.id).then_some(a))
+    }
+
+    /// Hides the banner `id` for `viewer` (a newer one shows again).
+    pub fn dismiss_announcement(&self, viewer: Id, id: Id) -> Result<()> {
+        let me = self.actor(viewer)?;
+        self.store().put_setting(&dismissed_setting(me.id), &id)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,557 @@
+//! Permission and behaviour tests for moderation, by role: camper, moderator, admin.
+
+use super::*;
+use crate::camp::{InviteOptions, KeyInfo, PostDraft, TimelineKind};
+
+fn key(n: u8) -> KeyInfo {
+    KeyInfo {
+        fingerprint: format!("SHA256:m{n}"),
+        algorithm: "ssh-ed25519".into(),
+        openssh: String::new(),
+    }
+}
+
+/// Admin `ana`, moderator `mo`, campers `bo` and `cy`.
+pub(crate) struct Fixture {
+    pub camp: Camp,
+    pub ana: Id,
+    pub mo: Id,
+    pub bo: Id,
+    pub cy: Id,
+}
+
+pub(crate) fn fixture() -> Fixture {
+    let camp = Camp::temporary().unwrap();
+    let code = camp.admin_invite().unwrap().unwrap();
+    let ana = camp.join(&key(1), &code, "ana", true).unwrap().id;
+    let inv = camp
+        .create_invite(
+            ana,
+            InviteOptions {
+                uses: 5,
+                note: "friends from the lake".into(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let mo = camp.join(&key(2), &inv.code, "mo", true).unwrap().id;
+    let bo = camp.join(&key(3), &inv.code, "bo", true).unwrap().id;
+    let cy = camp.join(&key(4), &inv.code, "cy", true).unwrap().id;
+    camp.set_role(ana, "mo", Role::Moderator).unwrap();
+    Fixture {
+        camp,
+        ana,
+        mo,
+        bo,
+        cy,
+    }
+}
+
+fn post(camp: &Camp, by: Id, text: &str) -> Id {
+    camp.create_post(
+        by,
+        PostDraft {
+            text: text.into(),
+            ..Default::default()
+        },
+    )
+    .unwrap()
+    .post
+    .id
+}
+
+fn account(camp: &Camp, id: Id) -> Account {
+    camp.account(id).unwrap().unwrap()
+}
+
+fn last_audit(f: &Fixture) -> AuditEntry {
+    f.camp.audit_log(f.ana, None, 1).unwrap().remove(0).entry
+}
+
+fn audit_len(f: &Fixture) -> usize {
+    f.camp.audit_log(f.ana, None, 500).unwrap().len()
+}
+
+#[test]
+fn only_admins_set_roles_and_never_their_own() {
+    let f = fixture();
+    let c = &f.camp;
+    assert_eq!(account(c, f.mo).role, Role::Moderator);
+    let e = last_audit(&f);
+    assert_eq!(
+        (
+            e.actor,
+            e.action.as_str(),
+            e.target.as_str(),
+            e.reason.as_str()
+        ),
+        (Some(f.ana), "role", "@mo", "camper -> moderator")
+    );
+    assert!(e.created_ms > 0);
+    for by in [f.bo, f.mo] {
+        let err = c.set_role(by, "cy", Role::Admin).unwrap_err();
+        assert!(matches!(err, Error::Forbidden(_)), "{err}");
+        assert_eq!(account(c, f.cy).role, Role::Camper, "nothing changed");
+    }
+    assert!(matches!(
+        c.set_role(f.ana, "ana", Role::Camper),
+        Err(Error::Forbidden(_))
+    ));
+    assert!(c.set_role(f.ana, "nobody", Role::Admin).is_err());
+    assert!(
+        c.set_role(f.ana, "mo", Role::Moderator).is_err(),
+        "no-op refused"
+    );
+}
+
+#[test]
+fn campers_cannot_moderate_anything_and_nothing_changes() {
+    let f = fixture();
+    let c = &f.camp;
+    let p = post(c, f.cy, "hello");
+    let before = audit_len(&f);
+    let forbidden = |r: Result<()>| assert!(matches!(r, Err(Error::Forbidden(_))), "{r:?}");
+    for action in [
+        AccountAction::Warn,
+        AccountAction::Sensitive(true),
+        AccountAction::Silence(true),
+        AccountAction::Suspend(true),
+    ] {
+        forbidden(c.act_on_account(f.bo, "cy", action, "because").map(|_| ()));
+    }
+    forbidden(c.remove_post_as_moderator(f.bo, p, "x").map(|_| ()));
+    forbidden(c.reports(f.bo, true).map(|_| ()));
+    forbidden(c.audit_log(f.bo, None, 10).map(|_| ()));
+    forbidden(c.invite_views(f.bo).map(|_| ()));
+    forbidden(c.revoke_invite(f.bo, "x").map(|_| ()));
+    forbidden(c.set_code_of_conduct(f.bo, "new").map(|_| ()));
+    forbidden(c.announce(f.bo, "hi").map(|_| ()));
+    forbidden(c.moderation_accounts(f.bo, "").map(|_| ()));
+    forbidden(c.domain_blocks(f.bo).map(|_| ()));
+    assert_eq!(audit_len(&f), before);
+    let cy = account(c, f.cy);
+    assert!(!cy.suspended && !cy.silenced && !cy.sensitive);
+    assert!(c.store().post(p).unwrap().is_some());
+}
+
+#[test]
+fn moderators_act_on_campers_but_not_on_staff_or_admin_things() {
+    let f = fixture();
+    let c = &f.camp;
+    c.act_on_account(f.mo, "bo", AccountAction::Sensitive(true), "nsfw")
+        .unwrap();
+    assert!(account(c, f.bo).sensitive);
+    let e = last_audit(&f);
+    assert_eq!(
+        (
+            e.actor,
+            e.action.as_str(),
+            e.target.as_str(),
+            e.reason.as_str()
+        ),
+        (Some(f.mo), "sensitive", "@bo", "nsfw")
+    );
+    assert!(matches!(
+        c.act_on_account(f.mo, "ana", AccountAction::Suspend(true), "coup"),
+        Err(Error::Forbidden(_))
+    ));
+    assert!(!account(c, f.ana).suspended);
+    assert!(matches!(
+        c.act_on_account(f.mo, "mo", AccountAction::Silence(true), ""),
+        Err(Error::Forbidden(_))
+    ));
+    let forbidden = |r: Result<()>| assert!(matches!(r, Err(Error::Forbidden(_))), "{r:?}");
+    forbidden(c.set_role(f.mo, "bo", Role::Moderator).map(|_| ()));
+    forbidden(c.invite_views(f.mo).map(|_| ()));
+    forbidden(c.set_code_of_conduct(f.mo, "mine").map(|_| ()));
+    forbidden(
+        c.block_domain(f.mo, "bad.example", Default::default())
+            .map(|_| ()),
+    );
+    forbidden(c.export_domain_blocks(f.mo).map(|_| ()));
+    forbidden(c.announce(f.mo, "hi").map(|_| ()));
+    assert!(c.domain_blocks(f.mo).is_ok(), "moderators may look");
+    assert!(c.audit_log(f.mo, None, 10).is_ok());
+    // Admins may act on moderators.
+    c.act_on_account(f.ana, "mo", AccountAction::Warn, "be gentle")
+        .unwrap();
+}
+
+#[test]
+fn warn_sensitive_silence_and_their_undo() {
+    let f = fixture();
+    let c = &f.camp;
+    let old = post(c, f.bo, "before silence");
+    assert!(
+        c.act_on_account(f.mo, "bo", AccountAction::Warn, "")
+            .is_err(),
+        "a warning needs words"
+    );
+    c.act_on_account(f.mo, "bo", AccountAction::Warn, "please use CWs")
+        .unwrap();
+    let n = &c.notifications(f.bo, None, 5).unwrap()[0];
+    assert_eq!(n.kind, NotificationKind::Warning);
+    assert_eq!(n.text.as_deref(), Some("please use CWs"));
+    assert_eq!(n.actor, None, "the moderator is not named");
+
+    c.act_on_account(f.mo, "bo", AccountAction::Sensitive(true), "")
+        .unwrap();
+    let v = c.post(f.cy, old).unwrap();
+    assert_eq!(v.post.cw.as_deref(), Some("sensitive content"));
+
+    c.act_on_account(f.mo, "bo", AccountAction::Silence(true), "spam")
+        .unwrap();
+    let camp_ids = |viewer| {
+        c.timeline(viewer, TimelineKind::Camp, None, 50)
+            .unwrap()
+            .iter()
+            .map(|p| p.post.id)
+            .collect::<Vec<_>>()
+    };
+    assert!(!camp_ids(f.cy).contains(&old), "existing posts leave too");
+    let new = post(c, f.bo, "while silenced");
+    assert!(!camp_ids(f.cy).contains(&new));
+    assert!(c.post(f.cy, new).is_ok(), "still readable directly");
+    assert!(
+        c.act_on_account(f.mo, "bo", AccountAction::Silence(true), "")
+            .unwrap_err()
+            .to_string()
+            .contains("already")
+    );
+    c.act_on_account(f.mo, "bo", AccountAction::Silence(false), "ok now")
+        .unwrap();
+    let ids = camp_ids(f.cy);
+    assert!(ids.contains(&old) && ids.contains(&new));
+    c.act_on_account(f.mo, "bo", AccountAction::Sensitive(false), "")
+        .unwrap();
+    assert_eq!(c.post(f.cy, old).unwrap().post.cw, None);
+    let actions: Vec<String> = c
+        .audit_log(f.ana, None, 5)
+        .unwrap()
+        .into_iter()
+        .map(|a| a.entry.action)
+        .collect();
+    assert_eq!(
+        actions,
+        vec!["unsensitive", "unsilence", "silence", "sensitive", "warn"]
+    );
+}
+
+#[test]
+fn suspension_ends_sessions_hides_posts_and_is_undone() {
+    let f = fixture();
+    let c = &f.camp;
+    let p = post(c, f.bo, "hi");
+    let mut rx = c.subscribe();
+    c.act_on_account(f.mo, "bo", AccountAction::Suspend(true), "abuse")
+        .unwrap();
+    assert!(matches!(rx.try_recv().unwrap(), CampEvent::AccountChanged(id) if id == f.bo));
+    assert!(matches!(c.actor(f.bo), Err(Error::Suspended { .. })));
+    assert!(c.post(f.cy, p).is_err());
+    c.act_on_account(f.mo, "bo", AccountAction::Suspend(false), "appeal")
+        .unwrap();
+    assert!(c.actor(f.bo).is_ok());
+    assert!(c.post(f.cy, p).is_ok());
+}
+
+#[test]
+fn reports_flow_to_moderators_and_reporters_hear_back() {
+    let f = fixture();
+    let c = &f.camp;
+    let p = post(c, f.bo, "rude words");
+    assert!(c.file_report(f.cy, ReportTarget::Post(p), "  ").is_err());
+    assert!(
+        c.file_report(f.cy, ReportTarget::Post(p), &"x".repeat(1001))
+            .is_err()
+    );
+    assert!(c.file_report(f.bo, ReportTarget::Post(p), "me").is_err());
+    assert!(c.file_report(f.cy, ReportTarget::Post(999), "x").is_err());
+    let r = c
+        .file_report(f.cy, ReportTarget::Post(p), "rude to me")
+        .unwrap();
+    let r2 = c
+        .file_report(f.cy, ReportTarget::Account("@bo".into()), "keeps at it")
+        .unwrap();
+    assert_eq!(r.account, f.bo);
+    let queue = c.reports(f.mo, false).unwrap();
+    assert_eq!(queue.len(), 2);
+    assert_eq!(queue[1].post_text.as_deref(), Some("rude words"));
+    assert_eq!(queue[1].reporter.username, "cy");
+    // The reported person learns nothing of the reporter.
+    assert!(c.notifications(f.bo, None, 10).unwrap().is_empty());
+
+    c.assign_report(f.mo, r.id).unwrap();
+    assert_eq!(
+        c.reports(f.mo, false).unwrap()[1]
+            .assigned_to
+            .as_ref()
+            .unwrap()
+            .username,
+        "mo"
+    );
+    assert!(
+        c.resolve_report(f.mo, r2.id, ModAction::DeletePost, "", false)
+            .is_err(),
+        "no post to delete"
+    );
+    c.resolve_report(f.mo, r.id, ModAction::DeletePost, "removed", false)
+        .unwrap();
+    assert!(c.store().post(p).unwrap().is_none());
+    let n = &c.notifications(f.cy, None, 1).unwrap()[0];
+    assert_eq!(n.kind, NotificationKind::ReportResolved);
+    assert_eq!(n.text, None, "no details unless the moderator chooses");
+    assert!(
+        c.resolve_report(f.mo, r.id, ModAction::Dismiss, "", false)
+            .unwrap_err()
+            .to_string()
+            .contains("already resolved")
+    );
+    c.resolve_report(f.ana, r2.id, ModAction::Silence, "two strikes", true)
+        .unwrap();
+    assert!(account(c, f.bo).silenced);
+    let n = &c.notifications(f.cy, None, 1).unwrap()[0];
+    assert_eq!(
+        n.text.as_deref(),
+        Some("Action taken: silence. two strikes")
+    );
+    assert!(c.reports(f.mo, false).unwrap().is_empty());
+    assert_eq!(c.reports(f.mo, true).unwrap().len(), 2);
+    let actions: Vec<String> = c
+        .audit_log(f.mo, None, 10)
+        .unwrap()
+        .into_iter()
+        .map(|a| a.entry.action)
+        .collect();
+    assert!(actions.starts_with(&[
+        "resolve-report".to_string(),
+        "silence".into(),
+        "resolve-report".into(),
+        "delete-post".into(),
+        "assign-report".into()
+    ]));
+}
+
+#[test]
+fn invites_are_listed_with_joins_and_revoked() {
+    let f = fixture();
+    let c = &f.camp;
+    let list = c.invite_views(f.ana).unwrap();
+    let lake = list
+        .iter()
+        .find(|i| i.invite.note == "friends from the lake")
+        .unwrap();
+    assert_eq!(lake.used_by, vec!["mo", "bo", "cy"]);
+    assert_eq!(lake.created_by.as_deref(), Some("ana"));
+    assert_eq!(lake.invite.uses_left(), 2);
+    let code = lake.invite.code.clone();
+    c.revoke_invite(f.ana, &code).unwrap();
+    assert!(
+        c.check_invite(&code)
+            .unwrap_err()
+            .to_string()
+            .contains("withdrawn")
+    );
+    assert!(c.revoke_invite(f.ana, &code).is_err());
+    let e = last_audit(&f);
+    assert_eq!(
+        (e.action.as_str(), e.target.as_str()),
+        ("revoke-invite", code.as_str())
+    );
+    let v = c.moderation_account(f.mo, "bo").unwrap();
+    assert_eq!(v.vouch_trail, vec!["ana"]);
+    assert_eq!(v.invite_note.as_deref(), Some("friends from the lake"));
+}
+
+#[test]
+fn a_new_code_of_conduct_must_be_accepted_before_going_on() {
+    let f = fixture();
+    let c = &f.camp;
+    assert!(c.set_code_of_conduct(f.ana, "   ").is_err());
+    assert!(
+        c.set_code_of_conduct(f.ana, &"x".repeat(MAX_COC_CHARS + 1))
+            .is_err()
+    );
+    let coc = c
+        .set_code_of_conduct(f.ana, "Be kinder.\nNo spam.")
+        .unwrap();
+    assert_eq!(coc.version, 2);
+    assert_eq!(c.code_of_conduct().unwrap().text, "Be kinder.\nNo spam.");
+    assert!(c.actor(f.ana).is_ok(), "the author accepted it");
+    assert!(matches!(c.actor(f.bo), Err(Error::CocChanged)));
+    assert!(c.timeline(f.bo, TimelineKind::Camp, None, 5).is_err());
+    c.accept_code_of_conduct(f.bo).unwrap();
+    assert!(c.actor(f.bo).is_ok());
+    assert_eq!(last_audit(&f).action, "coc-set");
+    // Someone joining now accepts the version in force.
+    let inv = c.create_invite(f.ana, InviteOptions::default()).unwrap();
+    let dee = c.join(&key(9), &inv.code, "dee", true).unwrap();
+    assert!(c.actor(dee.id).is_ok());
+}
+
+#[test]
+fn announcements_reach_everyone_and_are_dismissed_per_camper() {
+    let f = fixture();
+    let c = &f.camp;
+    assert!(c.announce(f.ana, "").is_err());
+    let mut rx = c.subscribe();
+    let a = c.announce(f.ana, "Maintenance at 9pm").unwrap();
+    let mut told = 0;
+    while let Ok(ev) = rx.try_recv() {
+        if let CampEvent::Notified(n) = ev {
+            assert_eq!(n.kind, NotificationKind::Announcement);
+            told += 1;
+        }
+    }
+    assert_eq!(
+        told, 4,
+        "everyone, its author too (they see what campers see)"
+    );
+    assert_eq!(c.announcement_for(f.bo).unwrap().unwrap().id, a.id);
+    c.dismiss_announcement(f.bo, a.id).unwrap();
+    assert!(c.announcement_for(f.bo).unwrap().is_none());
+    assert!(c.announcement_for(f.cy).unwrap().is_some());
+    c.clear_announcement(f.ana).unwrap();
+    assert!(c.announcement_for(f.cy).unwrap().is_none());
+}
+
+#[test]
+fn the_post_rate_limit_refuses_and_notes_repeat_offenders() {
+    let mut config = crate::config::Config::with_dirs("unused", "unused");
+    config.camp.posts_per_minute = 2;
+    let camp = Camp::with_store(crate::store::Store::temporary().unwrap(), config);
+    let code = camp.admin_invite().unwrap().unwrap();
+    let ana = camp.join(&key(1), &code, "ana", true).unwrap().id;
+    post(&camp, ana, "one");
+    post(&camp, ana, "two");
+    for _ in 0..3 {
+        let err = camp
+            .create_post(
+                ana,
+                PostDraft {
+                    text: "three".into(),
+                    ..Default::default()
+                },
+            )
+            .unwrap_err();
+        assert!(matches!(err, Error::RateLimited(_)));
+        assert!(err.to_string().contains("2 posts a minute"), "{err}");
+    }
+    assert_eq!(camp.store().post_count(), 2);
+    let e = camp.audit_log(ana, None, 1).unwrap().remove(0).entry;
+    assert_eq!(
+        (e.actor, e.action.as_str(), e.target.as_str()),
+        (None, "flood", "@ana")
+    );
+    assert!(e.reason.contains("post rate limit 3 times"), "{}", e.reason);
+}
+
+#[test]
+fn domain_blocks_cover_subdomains_and_round_trip_through_csv() {
+    let f = fixture();
+    let c = &f.camp;
+    let blocked = c
+        .block_domain(
+            f.ana,
+            "Bad.Example.",
+            crate::camp::DomainBlockOptions {
+                severity: Severity::Silence,
+                reject_media: true,
+                public_comment: "spam, lots".into(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(blocked.domain, "bad.example");
+    assert_eq!(
+        c.domain_block_for("a.b.bad.example")
+            .unwrap()
+            .unwrap()
+            .domain,
+        "bad.example"
+    );
+    assert!(c.domain_block_for("notbad.example").unwrap().is_none());
+    assert!(
+        c.federates_with("x.bad.example").unwrap(),
+        "silence still federates"
+    );
+    let csv = "#domain,#severity,#reject_media,#reject_reports,#public_comment,#obfuscate\n\
+               evil.example,suspend,false,false,,false\n\
+               bad.example,suspend,false,false,,false\n\
+               not a domain,suspend\n\
+               half.example,noop,true\n\
+               short.example\n\
+               \"quoted.example\",silence,true,true,\"a, b\",true\n\
+               broken.example,suspend,maybe\n";
+    let sum = c.import_domain_blocks(f.ana, csv).unwrap();
+    assert_eq!((sum.added, sum.skipped, sum.malformed_count), (3, 1, 3));
+    let lines: Vec<usize> = sum.malformed.iter().map(|m| m.0).collect();
+    assert_eq!(lines, vec![4, 5, 8]);
+    assert!(
+        sum.describe()
+            .contains("line 8: 'maybe' is not true or false")
+    );
+    assert!(
+        c.store().domain_block("half.example").unwrap().is_none(),
+        "no half-apply"
+    );
+    let short = c.store().domain_block("short.example").unwrap().unwrap();
+    assert_eq!(
+        (short.severity, short.reject_media),
+        (Severity::Suspend, false)
+    );
+    assert!(!c.federates_with("short.example").unwrap());
+    let out = c.export_domain_blocks(f.ana).unwrap();
+    assert!(out.starts_with(CSV_HEADER_FOR_TESTS));
+    assert!(
+        out.contains("quoted.example,silence,true,true,\"a, b\",true\n"),
+        "{out}"
+    );
+    // Round trip into a fresh camp gives the same export.
+    let g = fixture();
+    let sum = g.camp.import_domain_blocks(g.ana, &out).unwrap();
+    assert_eq!((sum.added, sum.malformed_count), (4, 0));
+    assert_eq!(g.camp.export_domain_blocks(g.ana).unwrap(), out);
+    c.unblock_domain(f.ana, "evil.example").unwrap();
+    assert!(c.unblock_domain(f.ana, "evil.example").is_err());
+    assert_eq!(last_audit(&f).action, "domain-unblock");
+}
+
+const CSV_HEADER_FOR_TESTS: &str = crate::camp::domains::CSV_HEADER;
+
+#[test]
+fn subscriptions_allowlist_and_hidden_domains() {
+    let f = fixture();
+    let c = &f.camp;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("list.csv");
+    std::fs::write(&path, "#domain,#severity\nsub.example,suspend\n").unwrap();
+    assert!(
+        c.subscribe_blocklist(f.ana, "https://x.example/list.csv")
+            .is_err()
+    );
+    assert!(c.subscribe_blocklist(f.mo, path.to_str().unwrap()).is_err());
+    let s = c
+        .subscribe_blocklist(f.ana, path.to_str().unwrap())
+        .unwrap();
+    assert!(s.last_result.contains("added 1"), "{}", s.last_result);
+    let b = c.store().domain_block("sub.example").unwrap().unwrap();
+    assert_eq!(b.source.as_deref(), path.to_str());
+    std::fs::write(&path, "more.example\n").unwrap();
+    c.refresh_subscriptions().unwrap();
+    assert!(c.store().domain_block("more.example").unwrap().is_some());
+
+    assert!(c.federates_with("any.example").unwrap());
+    c.set_allowlist_mode(f.ana, true).unwrap();
+    assert!(!c.federates_with("any.example").unwrap());
+    c.set_domain_allowed(f.ana, "friends.example", true)
+        .unwrap();
+    assert!(c.federates_with("social.friends.example").unwrap());
+    assert!(c.set_allowlist_mode(f.mo, false).is_err());
+
+    c.hide_domain(f.bo, "Loud.Example", true).unwrap();
+    assert!(c.hide_domain(f.bo, "loud.example", true).is_err());
+    assert!(c.hides_domain(f.bo, "x.loud.example").unwrap());
+    assert!(!c.hides_domain(f.cy, "loud.example").unwrap(), "per camper");
+    c.hide_domain(f.bo, "loud.example", false).unwrap();
+    assert!(c.hidden_domains(f.bo).unwrap().is_empty());
+}
