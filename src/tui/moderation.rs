@@ -1,0 +1,990 @@
+//! The Moderation screen (`M`, moderators and admins only) with tabs: Reports,
+//! Accounts, Invites, Domains, Code of conduct and Audit log; and the small Report
+//! page any camper opens with `!` on a post. The service decides what each role may
+//! do; this screen only asks, and shows the answer.
+
+use ratatui::Frame;
+use ratatui::layout::{Position, Rect};
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::camp::{
+    AccountAction, AccountView, AuditView, Camp, InviteView, ReportTarget, ReportView,
+};
+use crate::model::{CodeOfConduct, DomainBlock, Id, ModAction};
+use crate::text;
+use crate::tui::editor::Editor;
+use crate::tui::effects::Identity;
+use crate::tui::input::{Input, Key, KeyEvent};
+use crate::tui::theme::Theme;
+use crate::tui::{Effect, Msg};
+
+/// The tabs, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Tab {
+    /// The open reports.
+    #[default]
+    Reports,
+    /// Every account, searchable.
+    Accounts,
+    /// Invites and who joined with them (admins).
+    Invites,
+    /// Outside domains blocked.
+    Domains,
+    /// The code of conduct (admins edit).
+    Coc,
+    /// The moderation log.
+    Audit,
+}
+
+impl Tab {
+    /// Every tab, left to right.
+    pub const ALL: [Tab; 6] = [
+        Tab::Reports,
+        Tab::Accounts,
+        Tab::Invites,
+        Tab::Domains,
+        Tab::Coc,
+        Tab::Audit,
+    ];
+
+    /// The label on the tab bar.
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::Reports => "Reports",
+            Tab::Accounts => "Accounts",
+            Tab::Invites => "Invites",
+            Tab::Domains => "Domains",
+            Tab::Coc => "Code of conduct",
+            Tab::Audit => "Audit log",
+        }
+    }
+
+    fn index(self) -> usize {
+        Tab::ALL.iter().position(|t| *t == self).unwrap_or(0)
+    }
+
+    fn hint(self) -> &'static str {
+        match self {
+            Tab::Reports => {
+                "a assign to me · d dismiss · x delete post · s sensitive · l silence · S suspend"
+            }
+            Tab::Accounts => {
+                "/ search · w warn · e sensitive · l silence · S suspend (again to undo)"
+            }
+            Tab::Invites => "R revoke · make invites with: ssh … invite",
+            Tab::Domains => "manage with: ssh … domain-block / domain-blocks import",
+            Tab::Coc => "e edit (admins) · Ctrl-S save · Esc cancel",
+            Tab::Audit => "newest first · r reload",
+        }
+    }
+}
+
+/// What a tab shows, as loaded from the service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModData {
+    /// Open reports, newest first.
+    Reports(Vec<ReportView>),
+    /// Accounts matching the search.
+    Accounts(Vec<AccountView>),
+    /// Invites, newest first.
+    Invites(Vec<InviteView>),
+    /// Domain blocks.
+    Domains(Vec<DomainBlock>),
+    /// The code of conduct in force.
+    Coc(CodeOfConduct),
+    /// The audit log, newest first.
+    Audit(Vec<AuditView>),
+}
+
+impl ModData {
+    fn len(&self) -> usize {
+        match self {
+            ModData::Reports(v) => v.len(),
+            ModData::Accounts(v) => v.len(),
+            ModData::Invites(v) => v.len(),
+            ModData::Domains(v) => v.len(),
+            ModData::Coc(_) => 1,
+            ModData::Audit(v) => v.len(),
+        }
+    }
+}
+
+/// A moderation request, as data for the session loop.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModRequest {
+    /// Take a report.
+    Assign(Id),
+    /// Resolve a report.
+    Resolve {
+        /// Which.
+        report: Id,
+        /// What to do.
+        action: ModAction,
+        /// For the log (and the reporter when `tell`).
+        note: String,
+        /// Share the action with the reporter.
+        tell: bool,
+    },
+    /// Act on an account.
+    Account {
+        /// Username.
+        name: String,
+        /// What to do.
+        action: AccountAction,
+        /// Why.
+        reason: String,
+    },
+    /// Withdraw an invite.
+    Revoke(String),
+    /// Replace the code of conduct.
+    SetCoc(String),
+    /// A camper's report.
+    Report {
+        /// What is reported.
+        target: ReportTarget,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// What an open prompt will do with its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pending {
+    /// Resolve a report with this action.
+    Resolve(Id, ModAction),
+    /// Act on an account.
+    Account(String, AccountAction),
+    /// Revoke an invite.
+    Revoke(String),
+    /// Search accounts.
+    Search,
+}
+
+/// A one-line prompt over the list: a reason, a note or a search.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prompt {
+    /// What happens on Enter.
+    pub pending: Pending,
+    /// What is asked.
+    pub label: String,
+    /// The text.
+    pub editor: Editor,
+    /// Tell the reporter the action (resolving only; Tab toggles).
+    pub tell: bool,
+}
+
+/// State of the Moderation screen.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ModerationPage {
+    /// Tab in front.
+    pub tab: Tab,
+    /// What the tab shows, once loaded.
+    pub data: Option<ModData>,
+    /// Why loading failed (e.g. a moderator on an admin tab).
+    pub error: Option<String>,
+    /// Selected row.
+    pub selected: usize,
+    /// First row drawn.
+    pub top: usize,
+    /// Account search text.
+    pub query: String,
+    /// An open prompt.
+    pub prompt: Option<Prompt>,
+    /// The code of conduct being edited.
+    pub coc_editor: Option<Editor>,
+}
+
+/// Keys shown by `?` on the Moderation screen.
+pub const HELP: &[(&str, &str)] = &[
+    ("Tab/Shift-Tab 1-6", "switch tab"),
+    ("j/k ↓/↑", "next / previous"),
+    ("r", "reload"),
+    (
+        "Reports",
+        "a assign · d dismiss · x delete · s sensitive · l silence · S suspend",
+    ),
+    (
+        "Accounts",
+        "/ search · w warn · e sensitive · l silence · S suspend",
+    ),
+    ("Invites", "R revoke"),
+    ("Code of conduct", "e edit · Ctrl-S save"),
+    (
+        "In a prompt",
+        "Enter confirm · Tab tell the reporter · Esc cancel",
+    ),
+    ("Esc", "back to the timelines"),
+];
+
+/// Longest reason typed in a prompt (the service caps it too).
+const PROMPT_BYTES: usize = 4000;
+
+impl ModerationPage {
+    /// The load for the tab in front.
+    pub fn load(&mut self) -> Effect {
+        self.error = None;
+        Effect::LoadModeration {
+            tab: self.tab,
+            query: self.query.clone(),
+        }
+    }
+
+    /// True while typing, so Esc and q belong to the prompt or editor.
+    pub fn captures_keys(&self) -> bool {
+        self.prompt.is_some() || self.coc_editor.is_some()
+    }
+
+    /// A tab's data arrived.
+    pub fn loaded(&mut self, tab: Tab, result: Result<ModData, String>) {
+        if tab != self.tab {
+            return;
+        }
+        match result {
+            Ok(d) => {
+                self.selected = self.selected.min(d.len().saturating_sub(1));
+                self.data = Some(d);
+                self.error = None;
+            }
+            Err(e) => {
+                self.data = None;
+                self.error = Some(e);
+            }
+        }
+    }
+
+    fn switch(&mut self, tab: Tab) -> Vec<Effect> {
+        self.tab = tab;
+        self.data = None;
+        self.selected = 0;
+        self.top = 0;
+        self.prompt = None;
+        vec![self.load()]
+    }
+
+    fn prompt(&mut self, pending: Pending, label: impl Into<String>) {
+        self.prompt = Some(Prompt {
+            pending,
+            label: label.into(),
+            editor: Editor::new(false, PROMPT_BYTES),
+            tell: false,
+        });
+    }
+
+    /// Keys.
+    pub fn on_input(&mut self, input: Input) -> Vec<Effect> {
+        if self.coc_editor.is_some() {
+            return self.coc_input(input);
+        }
+        if self.prompt.is_some() {
+            return self.prompt_input(input);
+        }
+        let Input::Key(k) = input else {
+            return vec![];
+        };
+        let last = self.data.as_ref().map_or(0, |d| d.len().saturating_sub(1));
+        let i = self.tab.index();
+        match k.key {
+            Key::Tab => return self.switch(Tab::ALL[(i + 1) % Tab::ALL.len()]),
+            Key::BackTab => {
+                return self.switch(Tab::ALL[(i + Tab::ALL.len() - 1) % Tab::ALL.len()]);
+            }
+            Key::Char(c @ '1'..='6') => return self.switch(Tab::ALL[c as usize - '1' as usize]),
+            Key::Char('j') | Key::Down => self.selected = (self.selected + 1).min(last),
+            Key::Char('k') | Key::Up => self.selected = self.selected.saturating_sub(1),
+            Key::Char('g') | Key::Home => self.selected = 0,
+            Key::Char('G') | Key::End => self.selected = last,
+            Key::Char('r') => return vec![self.load()],
+            Key::Char(c) => return self.action_key(c),
+            _ => {}
+        }
+        vec![]
+    }
+
+    fn action_key(&mut self, c: char) -> Vec<Effect> {
+        match &self.data {
+            Some(ModData::Reports(list)) => {
+                let Some(r) = list.get(self.selected) else {
+                    return vec![];
+                };
+                let id = r.report.id;
+                let action = match c {
+                    'a' => return vec![Effect::Moderate(ModRequest::Assign(id))],
+                    'd' => ModAction::Dismiss,
+                    'x' if r.report.post.is_some() => ModAction::DeletePost,
+                    's' => ModAction::Sensitive,
+                    'l' => ModAction::Silence,
+                    'S' => ModAction::Suspend,
+                    _ => return vec![],
+                };
+                self.prompt(
+                    Pending::Resolve(id, action),
+                    format!("{} — note for the log:", action.as_str()),
+                );
+            }
+            Some(ModData::Accounts(list)) => {
+                if c == '/' {
+                    self.prompt(Pending::Search, "search names:");
+                    if let Some(p) = &mut self.prompt {
+                        p.editor.insert_str(&self.query);
+                    }
+                    return vec![];
+                }
+                let Some(v) = list.get(self.selected) else {
+                    return vec![];
+                };
+                let a = &v.account;
+                let action = match c {
+                    'w' => AccountAction::Warn,
+                    'e' => AccountAction::Sensitive(!a.sensitive),
+                    'l' => AccountAction::Silence(!a.silenced),
+                    'S' => AccountAction::Suspend(!a.suspended),
+                    _ => return vec![],
+                };
+                let name = a.username.clone();
+                self.prompt(
+                    Pending::Account(name.clone(), action),
+                    format!("{} @{name} — reason:", action.name()),
+                );
+            }
+            Some(ModData::Invites(list)) if c == 'R' => {
+                if let Some(v) = list.get(self.selected) {
+                    let code = v.invite.code.clone();
+                    self.prompt(
+                        Pending::Revoke(code.clone()),
+                        format!("revoke {code}? Enter to confirm:"),
+                    );
+                }
+            }
+            Some(ModData::Coc(coc)) if c == 'e' => {
+                self.coc_editor = Some(Editor::with_text(true, 4 * 20_000, &coc.text));
+            }
+            _ => {}
+        }
+        vec![]
+    }
+
+    fn prompt_input(&mut self, input: Input) -> Vec<Effect> {
+        let Some(p) = &mut self.prompt else {
+            return vec![];
+        };
+        let k = match input {
+            Input::Paste(t) => {
+                p.editor.insert_str(&t.replace('\n', " "));
+                return vec![];
+            }
+            Input::Key(k) => k,
+        };
+        match k.key {
+            Key::Esc => self.prompt = None,
+            Key::Tab if matches!(p.pending, Pending::Resolve(..)) => p.tell = !p.tell,
+            Key::Enter => {
+                let text = p.editor.text().trim().to_string();
+                let tell = p.tell;
+                let pending = p.pending.clone();
+                self.prompt = None;
+                let request = match pending {
+                    Pending::Search => {
+                        self.query = text;
+                        self.selected = 0;
+                        return vec![self.load()];
+                    }
+                    Pending::Resolve(report, action) => ModRequest::Resolve {
+                        report,
+                        action,
+                        note: text,
+                        tell,
+                    },
+                    Pending::Account(name, action) => ModRequest::Account {
+                        name,
+                        action,
+                        reason: text,
+                    },
+                    Pending::Revoke(code) => ModRequest::Revoke(code),
+                };
+                return vec![Effect::Moderate(request)];
+            }
+            _ => edit_line(&mut p.editor, &k),
+        }
+        vec![]
+    }
+
+    fn coc_input(&mut self, input: Input) -> Vec<Effect> {
+        let Some(ed) = &mut self.coc_editor else {
+            return vec![];
+        };
+        let k = match input {
+            Input::Paste(t) => {
+                ed.insert_str(&t);
+                return vec![];
+            }
+            Input::Key(k) => k,
+        };
+        match k.key {
+            Key::Esc => self.coc_editor = None,
+            Key::Char('s') if k.mods.ctrl => {
+                let text = ed.text();
+                self.coc_editor = None;
+                return vec![Effect::Moderate(ModRequest::SetCoc(text))];
+            }
+            Key::Enter => {
+                ed.insert_char('\n');
+            }
+            Key::Up => ed.up(),
+            Key::Down => ed.down(),
+            _ => edit_line(ed, &k),
+        }
+        vec![]
+    }
+
+    /// Draws the tab bar, the tab and its key hint.
+    pub fn render(&mut self, frame: &mut Frame, area: Rect, now: u64, theme: &Theme) {
+        if area.height < 3 {
+            return;
+        }
+        let width = area.width as usize;
+        let mut tabs: Vec<Span> = Vec::new();
+        for (i, t) in Tab::ALL.iter().enumerate() {
+            let label = format!(" {} {} ", i + 1, t.title());
+            let style = if *t == self.tab {
+                theme.accent.add_modifier(Modifier::REVERSED)
+            } else {
+                theme.dim
+            };
+            tabs.push(Span::styled(label, style));
+        }
+        let bar = Rect::new(area.x, area.y, area.width, 1);
+        frame.render_widget(Paragraph::new(fit_spans(tabs, width)), bar);
+        let hint_area = Rect::new(area.x, area.y + area.height - 1, area.width, 1);
+        let body = Rect::new(area.x, area.y + 1, area.width, area.height - 2);
+        if let Some(p) = &self.prompt {
+            let mut label = p.label.clone();
+            if matches!(p.pending, Pending::Resolve(..)) {
+                label = format!(
+                    "{label} [Tab: {}]",
+                    if p.tell {
+                        "reporter told the action"
+                    } else {
+                        "reporter told only that it was resolved"
+                    }
+                );
+            }
+            let ask = Rect::new(area.x, area.y + area.height - 2, area.width, 1);
+            frame.render_widget(
+                Paragraph::new(Line::styled(text::truncate(&label, width), theme.accent)),
+                ask,
+            );
+            let value = p.editor.text();
+            let room = width.saturating_sub(3);
+            let shown = text::truncate(&value, room);
+            frame.render_widget(
+                Paragraph::new(Line::from(vec![
+                    Span::styled("> ", theme.accent),
+                    Span::raw(shown.clone()),
+                ])),
+                hint_area,
+            );
+            frame.set_cursor_position(Position::new(
+                hint_area.x + 2 + text::width(&shown) as u16,
+                hint_area.y,
+            ));
+            let body = Rect::new(body.x, body.y, body.width, body.height.saturating_sub(1));
+            self.render_body(frame, body, now, theme);
+            return;
+        }
+        let hint = if self.coc_editor.is_some() {
+            "editing: Ctrl-S save · Esc cancel"
+        } else {
+            self.tab.hint()
+        };
+        frame.render_widget(
+            Paragraph::new(Line::styled(text::truncate(hint, width), theme.dim)),
+            hint_area,
+        );
+        self.render_body(frame, body, now, theme);
+    }
+
+    fn render_body(&mut self, frame: &mut Frame, area: Rect, now: u64, theme: &Theme) {
+        let width = area.width.saturating_sub(2) as usize;
+        if let Some(e) = &self.error {
+            let lines: Vec<Line> = text::wrap(e, width.max(1))
+                .into_iter()
+                .map(|l| Line::styled(format!("  {l}"), theme.error))
+                .collect();
+            frame.render_widget(Paragraph::new(lines), area);
+            return;
+        }
+        if let Some(ed) = &self.coc_editor {
+            let rows = area.height as usize;
+            let (crow, ccol) = ed.cursor();
+            let skip = (crow + 1).saturating_sub(rows);
+            let lines: Vec<Line> = ed
+                .lines()
+                .iter()
+                .skip(skip)
+                .take(rows)
+                .map(|l| Line::raw(format!("  {}", text::truncate(l, width))))
+                .collect();
+            frame.render_widget(Paragraph::new(lines), area);
+            let line = &ed.lines()[crow];
+            let col: String =
+                unicode_segmentation::UnicodeSegmentation::graphemes(line.as_str(), true)
+                    .take(ccol)
+                    .collect();
+            frame.set_cursor_position(Position::new(
+                area.x + 2 + (text::width(&col).min(width)) as u16,
+                area.y + (crow - skip) as u16,
+            ));
+            return;
+        }
+        let Some(data) = &self.data else {
+            frame.render_widget(Paragraph::new(Line::styled("  Loading…", theme.dim)), area);
+            return;
+        };
+        let items: Vec<Vec<Line<'static>>> = match data {
+            ModData::Reports(v) => v
+                .iter()
+                .map(|r| report_lines(r, width, now, theme))
+                .collect(),
+            ModData::Accounts(v) => v.iter().map(|a| account_lines(a, width, theme)).collect(),
+            ModData::Invites(v) => v
+                .iter()
+                .map(|i| invite_lines(i, width, now, theme))
+                .collect(),
+            ModData::Domains(v) => v.iter().map(|d| domain_lines(d, width, theme)).collect(),
+            ModData::Audit(v) => v
+                .iter()
+                .map(|a| audit_lines(a, width, now, theme))
+                .collect(),
+            ModData::Coc(c) => {
+                let mut lines = vec![Line::styled(
+                    format!(
+                        "  Version {} · {}",
+                        c.version,
+                        if c.updated_ms == 0 {
+                            "the camp's first".to_string()
+                        } else {
+                            format!("set {}", text::date(c.updated_ms))
+                        }
+                    ),
+                    theme.name,
+                )];
+                for l in text::wrap(&c.text, width.max(1)) {
+                    lines.push(Line::raw(format!("  {l}")));
+                }
+                lines.truncate(area.height as usize);
+                frame.render_widget(Paragraph::new(lines), area);
+                return;
+            }
+        };
+        if items.is_empty() {
+            let empty = match data {
+                ModData::Reports(_) => "No open reports. All quiet.",
+                ModData::Accounts(_) => "No accounts match.",
+                ModData::Invites(_) => "No invites yet.",
+                ModData::Domains(_) => "No outside domains are blocked.",
+                _ => "The audit log is empty.",
+            };
+            frame.render_widget(
+                Paragraph::new(Line::styled(format!("  {empty}"), theme.dim)),
+                area,
+            );
+            return;
+        }
+        render_list(frame, area, &items, self.selected, &mut self.top, theme);
+    }
+}
+
+fn fit_spans(spans: Vec<Span<'static>>, width: usize) -> Line<'static> {
+    let mut left = width;
+    let mut out = Vec::new();
+    for s in spans {
+        if left == 0 {
+            break;
+        }
+        let t = text::truncate(&s.content, left);
+        left = left.saturating_sub(text::width(&t));
+        out.push(Span::styled(t, s.style));
+    }
+    Line::from(out)
+}
+
+fn edit_line(ed: &mut Editor, k: &KeyEvent) {
+    match k.key {
+        Key::Char('w') if k.mods.ctrl => ed.delete_word(),
+        Key::Char('u') if k.mods.ctrl => ed.clear(),
+        Key::Char(c) if !k.mods.ctrl && !k.mods.alt => {
+            ed.insert_char(c);
+        }
+        Key::Backspace => ed.backspace(),
+        Key::Delete => ed.delete(),
+        Key::Left => ed.left(),
+        Key::Right => ed.right(),
+        Key::Home => ed.home(),
+        Key::End => ed.end(),
+        _ => {}
+    }
+}
+
+/// Draws items (each a few lines) with a selection gutter, keeping the selection in view.
+fn render_list(
+    frame: &mut Frame,
+    area: Rect,
+    items: &[Vec<Line<'static>>],
+    selected: usize,
+    top: &mut usize,
+    theme: &Theme,
+) {
+    let rows = area.height as usize;
+    let selected = selected.min(items.len().saturating_sub(1));
+    if selected < *top {
+        *top = selected;
+    }
+    while *top < selected
+        && items[*top..=selected]
+            .iter()
+            .map(|i| i.len() + 1)
+            .sum::<usize>()
+            > rows
+    {
+        *top += 1;
+    }
+    let mut out = Vec::with_capacity(rows);
+    for (i, item) in items.iter().enumerate().skip(*top) {
+        if out.len() >= rows {
+            break;
+        }
+        let gutter = if i == selected {
+            Span::styled("▌ ", theme.accent)
+        } else {
+            Span::raw("  ")
+        };
+        for l in item {
+            let mut spans = vec![gutter.clone()];
+            spans.extend(l.spans.iter().cloned());
+            out.push(Line::from(spans));
+        }
+        out.push(Line::raw(""));
+    }
+    out.truncate(rows);
+    frame.render_widget(Paragraph::new(out), area);
+}
+
+fn wrapped(s: &str, width: usize, max: usize, style: ratatui::style::Style) -> Vec<Line<'static>> {
+    text::wrap(s, width.max(1))
+        .into_iter()
+        .take(max)
+        .map(|l| Line::styled(l, style))
+        .collect()
+}
+
+fn report_lines(v: &ReportView, width: usize, now: u64, theme: &Theme) -> Vec<Line<'static>> {
+    let r = &v.report;
+    let what = match r.post {
+        Some(_) => format!("post by @{}", v.account.username),
+        None => format!("account @{}", v.account.username),
+    };
+    let mut head = format!(
+        "{what} · reported by @{} · {}",
+        v.reporter.username,
+        text::relative_time(now, r.created_ms)
+    );
+    if let Some(m) = &v.assigned_to {
+        head.push_str(&format!(" · with @{}", m.username));
+    }
+    let mut out = vec![Line::styled(text::truncate(&head, width), theme.name)];
+    out.extend(wrapped(
+        &format!("Reason: {}", r.reason),
+        width,
+        2,
+        theme.warn,
+    ));
+    if let Some(p) = &v.parent_text {
+        out.extend(wrapped(&format!("↳ in reply to: {p}"), width, 1, theme.dim));
+    }
+    if let Some(p) = &v.post_text {
+        out.extend(wrapped(p, width, 3, ratatui::style::Style::default()));
+    } else if r.post.is_some() {
+        out.push(Line::styled("(the post is gone)", theme.dim));
+    }
+    out
+}
+
+fn account_lines(v: &AccountView, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+    let a = &v.account;
+    let mut flags = vec![a.role.as_str().to_string()];
+    for (on, f) in [
+        (a.suspended, "suspended"),
+        (a.silenced, "silenced"),
+        (a.sensitive, "sensitive"),
+    ] {
+        if on {
+            flags.push(f.into());
+        }
+    }
+    let head = format!("@{} · {}", a.username, flags.join(" · "));
+    let style = if a.suspended { theme.error } else { theme.name };
+    let trail = if v.vouch_trail.is_empty() {
+        "the host".to_string()
+    } else {
+        v.vouch_trail
+            .iter()
+            .map(|n| format!("@{n}"))
+            .collect::<Vec<_>>()
+            .join(" ← ")
+    };
+    let mut second = format!("invited by {trail} · joined {}", text::date(a.created_ms));
+    if let Some(n) = &v.invite_note {
+        second.push_str(&format!(" · “{n}”"));
+    }
+    vec![
+        Line::styled(text::truncate(&head, width), style),
+        Line::styled(text::truncate(&second, width), theme.dim),
+    ]
+}
+
+fn invite_lines(v: &InviteView, width: usize, now: u64, theme: &Theme) -> Vec<Line<'static>> {
+    let i = &v.invite;
+    let state = if i.revoked {
+        "revoked".to_string()
+    } else if i.expires_ms.is_some_and(|t| t <= now) {
+        "expired".to_string()
+    } else {
+        format!("{} of {} uses left", i.uses_left(), i.max_uses)
+    };
+    let head = format!("{} · {} · {state}", i.code, i.role.as_str());
+    let mut second = match &v.created_by {
+        Some(n) => format!("by @{n}"),
+        None => "by the host".to_string(),
+    };
+    if !i.note.is_empty() {
+        second.push_str(&format!(" · “{}”", i.note));
+    }
+    let mut out = vec![
+        Line::styled(text::truncate(&head, width), theme.name),
+        Line::styled(text::truncate(&second, width), theme.dim),
+    ];
+    if !v.used_by.is_empty() {
+        let names: Vec<String> = v.used_by.iter().map(|n| format!("@{n}")).collect();
+        out.push(Line::raw(text::truncate(
+            &format!("joined: {}", names.join(", ")),
+            width,
+        )));
+    }
+    out
+}
+
+fn domain_lines(b: &DomainBlock, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+    let mut head = format!("{} · {}", b.domain, b.severity.as_str());
+    if b.reject_media {
+        head.push_str(" · reject media");
+    }
+    if b.reject_reports {
+        head.push_str(" · reject reports");
+    }
+    let mut out = vec![Line::styled(text::truncate(&head, width), theme.name)];
+    let mut second = Vec::new();
+    if !b.public_comment.is_empty() {
+        second.push(b.public_comment.clone());
+    }
+    if let Some(s) = &b.source {
+        second.push(format!("from {s}"));
+    }
+    if !second.is_empty() {
+        out.push(Line::styled(
+            text::truncate(&second.join(" · "), width),
+            theme.dim,
+        ));
+    }
+    out
+}
+
+fn audit_lines(v: &AuditView, width: usize, now: u64, theme: &Theme) -> Vec<Line<'static>> {
+    let e = &v.entry;
+    let head = format!(
+        "{} {} {} · {}",
+        v.actor,
+        e.action,
+        e.target,
+        text::relative_time(now, e.created_ms)
+    );
+    let mut out = vec![Line::styled(text::truncate(&head, width), theme.name)];
+    if !e.reason.is_empty() {
+        out.extend(wrapped(&e.reason, width, 2, theme.dim));
+    }
+    out
+}
+
+// ---- the camper's Report page ----
+
+/// Reporting a post: a reason, then Enter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportPage {
+    /// What is reported.
+    pub target: ReportTarget,
+    /// A line describing it ("@bo: text…").
+    pub about: String,
+    /// The reason.
+    pub reason: Editor,
+    /// Why the last attempt was refused.
+    pub error: Option<String>,
+    /// Waiting for the service.
+    pub busy: bool,
+}
+
+/// Keys shown by `?` on the Report page.
+pub const REPORT_HELP: &[(&str, &str)] = &[("Enter", "send the report"), ("Esc", "cancel")];
+
+impl ReportPage {
+    /// A report about `target`.
+    pub fn new(target: ReportTarget, about: String) -> Self {
+        ReportPage {
+            target,
+            about,
+            reason: Editor::new(false, PROMPT_BYTES),
+            error: None,
+            busy: false,
+        }
+    }
+
+    /// Keys (Esc is handled by the page stack: it cancels).
+    pub fn on_input(&mut self, input: Input) -> Vec<Effect> {
+        if self.busy {
+            return vec![];
+        }
+        let k = match input {
+            Input::Paste(t) => {
+                self.reason.insert_str(&t.replace('\n', " "));
+                return vec![];
+            }
+            Input::Key(k) => k,
+        };
+        if k.key == Key::Enter {
+            let reason = self.reason.text().trim().to_string();
+            if reason.is_empty() {
+                self.error = Some("say what is wrong, so moderators can act".into());
+                return vec![];
+            }
+            self.busy = true;
+            self.error = None;
+            return vec![Effect::Moderate(ModRequest::Report {
+                target: self.target.clone(),
+                reason,
+            })];
+        }
+        edit_line(&mut self.reason, &k);
+        vec![]
+    }
+
+    /// Draws the form.
+    pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
+        let width = area.width.saturating_sub(4) as usize;
+        let mut lines = vec![Line::styled("  Report to the moderators", theme.accent)];
+        lines.push(Line::raw(""));
+        for l in text::wrap(&self.about, width.max(1)).into_iter().take(4) {
+            lines.push(Line::styled(format!("  {l}"), theme.dim));
+        }
+        lines.push(Line::raw(""));
+        for l in text::wrap(
+            "Say what is wrong. The person you report is never told who reported them.",
+            width.max(1),
+        ) {
+            lines.push(Line::raw(format!("  {l}")));
+        }
+        lines.push(Line::raw(""));
+        let value = self.reason.text();
+        let shown = text::truncate(&value, width.saturating_sub(8));
+        let row = area.y + lines.len() as u16;
+        lines.push(Line::from(vec![
+            Span::styled("  Reason: ", theme.accent),
+            Span::raw(shown.clone()),
+        ]));
+        if let Some(e) = &self.error {
+            lines.push(Line::styled(format!("  ✗ {e}"), theme.error));
+        } else if self.busy {
+            lines.push(Line::styled("  Sending…", theme.dim));
+        }
+        lines.push(Line::styled("  Enter send · Esc cancel", theme.dim));
+        frame.render_widget(Paragraph::new(lines), area);
+        if row < area.y + area.height {
+            frame.set_cursor_position(Position::new(area.x + 10 + text::width(&shown) as u16, row));
+        }
+    }
+}
+
+// ---- effects ----
+
+fn load(camp: &Camp, me: Id, tab: Tab, query: &str) -> Result<ModData, crate::Error> {
+    Ok(match tab {
+        Tab::Reports => ModData::Reports(camp.reports(me, false)?),
+        Tab::Accounts => ModData::Accounts(camp.moderation_accounts(me, query)?),
+        Tab::Invites => ModData::Invites(camp.invite_views(me)?),
+        Tab::Domains => ModData::Domains(camp.domain_blocks(me)?),
+        Tab::Coc => {
+            camp.moderator(me)?;
+            ModData::Coc(camp.code_of_conduct()?)
+        }
+        Tab::Audit => ModData::Audit(camp.audit_log(me, None, 200)?),
+    })
+}
+
+fn perform(camp: &Camp, me: Id, req: ModRequest) -> Result<String, crate::Error> {
+    Ok(match req {
+        ModRequest::Assign(id) => {
+            camp.assign_report(me, id)?;
+            "The report is yours now.".into()
+        }
+        ModRequest::Resolve {
+            report,
+            action,
+            note,
+            tell,
+        } => {
+            camp.resolve_report(me, report, action, &note, tell)?;
+            format!("Resolved ({}); the reporter is notified.", action.as_str())
+        }
+        ModRequest::Account {
+            name,
+            action,
+            reason,
+        } => {
+            camp.act_on_account(me, &name, action, &reason)?;
+            format!("Done: {} @{name}.", action.name())
+        }
+        ModRequest::Revoke(code) => {
+            camp.revoke_invite(me, &code)?;
+            format!("Invite {code} revoked.")
+        }
+        ModRequest::SetCoc(text) => {
+            let coc = camp.set_code_of_conduct(me, &text)?;
+            format!(
+                "Code of conduct version {} is in force; members accept it at their next visit.",
+                coc.version
+            )
+        }
+        ModRequest::Report { target, reason } => {
+            camp.file_report(me, target, &reason)?;
+            "Thanks — your report went to the moderators.".into()
+        }
+    })
+}
+
+/// Runs a moderation effect on the blocking pool.
+pub async fn run(camp: &Camp, who: &Identity, effect: Effect) -> Option<Msg> {
+    let me = who.account?;
+    let camp = camp.clone();
+    tokio::task::spawn_blocking(move || match effect {
+        Effect::LoadModeration { tab, query } => Some(Msg::ModerationLoaded {
+            tab,
+            result: load(&camp, me, tab, &query).map_err(|e| e.to_string()),
+        }),
+        Effect::Moderate(req) => Some(Msg::ModerationDone(
+            perform(&camp, me, req).map_err(|e| e.to_string()),
+        )),
+        _ => None,
+    })
+    .await
+    .ok()
+    .flatten()
+}
