@@ -557,6 +557,9 @@ impl Camp {
             .store()
             .setting(SUBSCRIPTIONS_SETTING)?
             .unwrap_or_default();
+        if subs.is_empty() {
+            return Ok(());
+        }
         for s in subs.iter_mut() {
             let result = match read_capped(&s.source) {
                 Ok(csv) => match self.import_blocks(None, &csv, Some(s.source.clone())) {

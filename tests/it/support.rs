@@ -163,7 +163,12 @@ impl TestCamp {
 
     /// A fresh camp whose admin `@admin` joined over SSH with the admin invite.
     pub async fn with_admin() -> TestCamp {
-        let mut camp = Self::start().await;
+        Self::with_admin_using(|_| {}).await
+    }
+
+    /// Like [`TestCamp::with_admin`], with settings changed by `adjust` first.
+    pub async fn with_admin_using(adjust: impl FnOnce(&mut Config)) -> TestCamp {
+        let mut camp = Self::start_with(adjust).await;
         let key = Key::generate();
         let code = camp
             .admin_invite
