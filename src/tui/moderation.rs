@@ -73,8 +73,8 @@ impl Tab {
             Tab::Accounts => {
                 "/ search · w warn · e sensitive · l silence · S suspend (again to undo)"
             }
-            Tab::Invites => "R revoke · make invites with: ssh … invite",
-            Tab::Domains => "manage with: ssh … domain-block / domain-blocks import",
+            Tab::Invites => "n new invite (1 use, 7 days) · R revoke",
+            Tab::Domains => "b block a domain (suspend) · u unblock · CSV: ssh … domain-blocks",
             Tab::Coc => "e edit (admins) · Ctrl-S save · Esc cancel",
             Tab::Audit => "newest first · r reload",
         }
@@ -140,6 +140,12 @@ pub enum ModRequest {
     Revoke(String),
     /// Replace the code of conduct.
     SetCoc(String),
+    /// Make a one-use, seven-day camper invite with this note.
+    Invite(String),
+    /// Block a domain (suspend).
+    BlockDomain(String),
+    /// Lift a domain block.
+    Unblock(String),
     /// A camper's report.
     Report {
         /// What is reported.
@@ -160,6 +166,12 @@ pub enum Pending {
     Revoke(String),
     /// Search accounts.
     Search,
+    /// Make an invite with the typed note.
+    Invite,
+    /// Block the typed domain.
+    BlockDomain,
+    /// Unblock a domain.
+    Unblock(String),
 }
 
 /// A one-line prompt over the list: a reason, a note or a search.
@@ -209,7 +221,8 @@ pub const HELP: &[(&str, &str)] = &[
         "Accounts",
         "/ search · w warn · e sensitive · l silence · S suspend",
     ),
-    ("Invites", "R revoke"),
+    ("Invites", "n new invite · R revoke"),
+    ("Domains", "b block · u unblock"),
     ("Code of conduct", "e edit · Ctrl-S save"),
     (
         "In a prompt",
@@ -348,6 +361,27 @@ impl ModerationPage {
                     format!("{} @{name} — reason:", action.name()),
                 );
             }
+            Some(ModData::Invites(_)) if c == 'n' => {
+                self.prompt(
+                    Pending::Invite,
+                    "new invite (1 use, 7 days) — who is it for?",
+                );
+            }
+            Some(ModData::Domains(_)) if c == 'b' => {
+                self.prompt(
+                    Pending::BlockDomain,
+                    "block which domain (suspend, subdomains too)?",
+                );
+            }
+            Some(ModData::Domains(list)) if c == 'u' => {
+                if let Some(b) = list.get(self.selected) {
+                    let d = b.domain.clone();
+                    self.prompt(
+                        Pending::Unblock(d.clone()),
+                        format!("unblock {d}? Enter to confirm:"),
+                    );
+                }
+            }
             Some(ModData::Invites(list)) if c == 'R' => {
                 if let Some(v) = list.get(self.selected) {
                     let code = v.invite.code.clone();
@@ -402,6 +436,9 @@ impl ModerationPage {
                         reason: text,
                     },
                     Pending::Revoke(code) => ModRequest::Revoke(code),
+                    Pending::Invite => ModRequest::Invite(text),
+                    Pending::BlockDomain => ModRequest::BlockDomain(text),
+                    Pending::Unblock(d) => ModRequest::Unblock(d),
                 };
                 return vec![Effect::Moderate(request)];
             }
@@ -962,6 +999,24 @@ fn perform(camp: &Camp, me: Id, req: ModRequest) -> Result<String, crate::Error>
                 "Code of conduct version {} is in force; members accept it at their next visit.",
                 coc.version
             )
+        }
+        ModRequest::Invite(note) => {
+            let inv = camp.create_invite(
+                me,
+                crate::camp::InviteOptions {
+                    note,
+                    ..Default::default()
+                },
+            )?;
+            format!("New invite: {} (one use, seven days).", inv.code)
+        }
+        ModRequest::BlockDomain(domain) => {
+            let b = camp.block_domain(me, &domain, Default::default())?;
+            format!("{} is blocked (suspend), subdomains too.", b.domain)
+        }
+        ModRequest::Unblock(domain) => {
+            camp.unblock_domain(me, &domain)?;
+            format!("{domain} is no longer blocked.")
         }
         ModRequest::Report { target, reason } => {
             camp.file_report(me, target, &reason)?;

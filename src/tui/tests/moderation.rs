@@ -520,3 +520,55 @@ fn snapshot_announcement_banner_80x24() {
     announcement(&mut m);
     insta::assert_snapshot!(screen(&mut m, 80, 24));
 }
+
+#[test]
+fn admins_edit_the_code_of_conduct_and_manage_invites_and_domains() {
+    let (_, coc) = all_tabs().remove(4);
+    let mut m = opened(Tab::Coc, coc);
+    update(&mut m, ch('e'));
+    assert!(page(&m).coc_editor.is_some());
+    update(&mut m, key(Key::End));
+    update(&mut m, key(Key::Enter));
+    typed(&mut m, "Quiet hours after ten.");
+    assert_eq!(m.pages.len(), 1, "q in the text did not close the page");
+    let fx = update(&mut m, ctrl('s'));
+    match &fx[..] {
+        [Effect::Moderate(ModRequest::SetCoc(t))] => {
+            assert!(
+                t.ends_with("the admin has the last word.\nQuiet hours after ten."),
+                "{t}"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+    let (_, invites) = all_tabs().remove(2);
+    let mut m = opened(Tab::Invites, invites);
+    update(&mut m, ch('n'));
+    typed(&mut m, "my sister");
+    assert_eq!(
+        update(&mut m, key(Key::Enter)),
+        vec![Effect::Moderate(ModRequest::Invite("my sister".into()))]
+    );
+    update(&mut m, ch('R'));
+    assert_eq!(
+        update(&mut m, key(Key::Enter)),
+        vec![Effect::Moderate(ModRequest::Revoke(
+            "pq7r-sx2t-uv3w".into()
+        ))]
+    );
+    let (_, domains) = all_tabs().remove(3);
+    let mut m = opened(Tab::Domains, domains);
+    update(&mut m, ch('b'));
+    typed(&mut m, "loud.example");
+    assert_eq!(
+        update(&mut m, key(Key::Enter)),
+        vec![Effect::Moderate(ModRequest::BlockDomain(
+            "loud.example".into()
+        ))]
+    );
+    update(&mut m, ch('u'));
+    assert_eq!(
+        update(&mut m, key(Key::Enter)),
+        vec![Effect::Moderate(ModRequest::Unblock("spam.example".into()))]
+    );
+}
