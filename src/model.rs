@@ -237,6 +237,8 @@ pub enum NotificationKind {
     Warning,
     /// A note from the camp's admins.
     Announcement,
+    /// A camper filed a report (for moderators and admins).
+    Report,
 }
 
 impl NotificationKind {
@@ -253,6 +255,7 @@ impl NotificationKind {
             NotificationKind::ReportResolved => "report_resolved",
             NotificationKind::Warning => "warning",
             NotificationKind::Announcement => "announcement",
+            NotificationKind::Report => "report",
         }
     }
 }

@@ -443,6 +443,23 @@ impl Camp {
         };
         self.store().put_report(&report)?;
         self.store().flush()?;
+        // Moderators hear at once, so a camp can act in seconds. The reported person
+        // is never among those told.
+        for staff in self.store().accounts()? {
+            if staff.role.can_moderate()
+                && !staff.suspended
+                && staff.id != report.account
+                && staff.id != me.id
+            {
+                self.notify(
+                    staff.id,
+                    NotificationKind::Report,
+                    None,
+                    report.post,
+                    Some(report.reason.clone()),
+                )?;
+            }
+        }
         Ok(report)
     }
 

@@ -273,6 +273,13 @@ fn reports_flow_to_moderators_and_reporters_hear_back() {
         .file_report(f.cy, ReportTarget::Account("@bo".into()), "keeps at it")
         .unwrap();
     assert_eq!(r.account, f.bo);
+    for staff in [f.ana, f.mo] {
+        let n = &c.notifications(staff, None, 1).unwrap()[0];
+        assert_eq!(
+            (n.kind, n.actor, n.text.as_deref()),
+            (NotificationKind::Report, None, Some("keeps at it"))
+        );
+    }
     let queue = c.reports(f.mo, false).unwrap();
     assert_eq!(queue.len(), 2);
     assert_eq!(queue[1].post_text.as_deref(), Some("rude words"));
