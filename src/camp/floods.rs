@@ -14,6 +14,8 @@ use crate::model::Id;
 pub const TRIPS_NOTED_AT: usize = 3;
 /// How far back trips count.
 pub const TRIP_WINDOW: Duration = Duration::from_secs(600);
+/// Reports one account may file per hour: enough for a bad day, too few to flood the queue.
+pub const REPORTS_PER_HOUR: usize = 20;
 /// Most keys a window map holds; the oldest idle ones are dropped beyond it, so a
 /// flood of distinct addresses cannot grow memory without bound.
 const MAX_KEYS: usize = 100_000;
@@ -83,6 +85,7 @@ impl<K: Hash + Eq + Clone> RateWindow<K> {
 #[derive(Debug)]
 pub(crate) struct Floods {
     posts: RateWindow<Id>,
+    reports: RateWindow<Id>,
     trips: RateWindow<String>,
 }
 
@@ -90,6 +93,7 @@ impl Floods {
     pub(crate) fn new(posts_per_minute: usize) -> Floods {
         Floods {
             posts: RateWindow::new(posts_per_minute, Duration::from_secs(60)),
+            reports: RateWindow::new(REPORTS_PER_HOUR, Duration::from_secs(3600)),
             trips: RateWindow::new(0, TRIP_WINDOW),
         }
     }
@@ -106,6 +110,17 @@ impl Camp {
         Err(Error::RateLimited(format!(
             "slow down: at most {} posts a minute here; try again in a minute",
             self.config().camp.posts_per_minute
+        )))
+    }
+
+    /// Refuses a report when its author filed too many this hour.
+    pub(crate) fn check_report_rate(&self, account: &crate::model::Account) -> Result<()> {
+        if self.inner.floods.reports.allow(&account.id, Instant::now()) {
+            return Ok(());
+        }
+        self.note_flood(&format!("@{}", account.username), "the report rate limit")?;
+        Err(Error::RateLimited(format!(
+            "you filed {REPORTS_PER_HOUR} reports this hour; the moderators have them — try again later"
         )))
     }
 

@@ -4,7 +4,7 @@
 
 pub(crate) mod domains;
 mod events;
-mod floods;
+pub(crate) mod floods;
 mod moderation;
 mod notifications;
 mod onboarding;

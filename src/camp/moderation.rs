@@ -431,6 +431,7 @@ impl Camp {
         if account == me.id {
             return Err(Error::invalid("you cannot report yourself"));
         }
+        self.check_report_rate(&me)?;
         let report = Report {
             id: self.store().next_id(),
             reporter: me.id,
@@ -463,12 +464,14 @@ impl Camp {
         Ok(report)
     }
 
-    /// The report queue, newest first (open ones only unless `all`).
+    /// The report queue, newest first (open ones only unless `all`). Reports about
+    /// the asking moderator are left out: others handle them, and the reporter stays
+    /// unknown to the person reported.
     pub fn reports(&self, by: Id, all: bool) -> Result<Vec<ReportView>> {
-        self.moderator(by)?;
+        let me = self.moderator(by)?;
         let mut out = Vec::new();
         for r in self.store().reports(usize::MAX)? {
-            if !all && r.resolution.is_some() {
+            if (!all && r.resolution.is_some()) || r.account == me.id {
                 continue;
             }
             out.push(self.report_view(r)?);
@@ -505,10 +508,11 @@ impl Camp {
         })
     }
 
-    fn open_report(&self, id: Id) -> Result<Report> {
+    fn open_report(&self, by: &Account, id: Id) -> Result<Report> {
         let r = self
             .store()
             .report(id)?
+            .filter(|r| r.account != by.id)
             .ok_or_else(|| Error::not_found(format!("there is no report {id}")))?;
         if r.resolution.is_some() {
             return Err(Error::invalid(format!("report {id} is already resolved")));
@@ -519,7 +523,7 @@ impl Camp {
     /// Takes a report: it shows as assigned to `by`.
     pub fn assign_report(&self, by: Id, id: Id) -> Result<Report> {
         let m = self.moderator(by)?;
-        let mut r = self.open_report(id)?;
+        let mut r = self.open_report(&m, id)?;
         r.assigned_to = Some(m.id);
         self.store().put_report(&r)?;
         self.audit(Some(m.id), "assign-report", format!("report {id}"), "")?;
@@ -538,7 +542,7 @@ impl Camp {
         tell_reporter: bool,
     ) -> Result<Report> {
         let m = self.moderator(by)?;
-        let mut r = self.open_report(id)?;
+        let mut r = self.open_report(&m, id)?;
         let note = clean_reason(note)?;
         let target = self.store().account(r.account)?;
         let reason = if note.is_empty() {

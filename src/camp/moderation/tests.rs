@@ -339,6 +339,42 @@ fn reports_flow_to_moderators_and_reporters_hear_back() {
 }
 
 #[test]
+fn moderators_never_see_reports_about_themselves() {
+    let f = fixture();
+    let c = &f.camp;
+    let r = c
+        .file_report(f.bo, ReportTarget::Account("mo".into()), "power trip")
+        .unwrap();
+    assert!(c.reports(f.mo, true).unwrap().is_empty());
+    assert!(c.assign_report(f.mo, r.id).is_err());
+    assert!(
+        c.resolve_report(f.mo, r.id, ModAction::Dismiss, "", false)
+            .is_err()
+    );
+    assert!(
+        c.notifications(f.mo, None, 5).unwrap().is_empty(),
+        "not told either"
+    );
+    assert_eq!(c.reports(f.ana, false).unwrap()[0].reporter.username, "bo");
+    c.resolve_report(f.ana, r.id, ModAction::Dismiss, "", false)
+        .unwrap();
+}
+
+#[test]
+fn report_floods_are_refused() {
+    let f = fixture();
+    let c = &f.camp;
+    for i in 0..crate::camp::floods::REPORTS_PER_HOUR {
+        c.file_report(f.bo, ReportTarget::Account("cy".into()), &format!("no {i}"))
+            .unwrap();
+    }
+    let err = c
+        .file_report(f.bo, ReportTarget::Account("cy".into()), "again")
+        .unwrap_err();
+    assert!(matches!(err, Error::RateLimited(_)), "{err}");
+}
+
+#[test]
 fn invites_are_listed_with_joins_and_revoked() {
     let f = fixture();
     let c = &f.camp;
