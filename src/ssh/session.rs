@@ -265,11 +265,16 @@ async fn run_tui(
                     }
                 }
                 Ok(CampEvent::AccountChanged(id)) => {
-                    if who.account == Some(id)
-                        && let Err(e @ crate::Error::Suspended { .. }) = camp.actor(id)
-                    {
-                        goodbye = Some(e.to_string());
-                        break;
+                    if who.account == Some(id) {
+                        if let Err(e @ crate::Error::Suspended { .. }) = camp.actor(id) {
+                            goodbye = Some(e.to_string());
+                            break;
+                        }
+                        // A new role (or flag) shows at once, e.g. `M` for a new moderator.
+                        if let Ok(Some(a)) = camp.account(id) {
+                            queue.extend(update(&mut model, Msg::AccountUpdated(a)));
+                            dirty = true;
+                        }
                     }
                 }
                 Err(broadcast::error::RecvError::Lagged(_)) => {

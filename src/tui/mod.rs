@@ -137,6 +137,8 @@ pub enum Msg {
     CocAccepted(Result<Account, String>),
     /// Result of [`Effect::LoadCoc`].
     CocLoaded(String),
+    /// The session's own account changed (role, flags).
+    AccountUpdated(Account),
 }
 
 /// Work for the session loop.
@@ -375,6 +377,25 @@ fn apply(model: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::CocAccepted(result) => notices::accepted(model, result),
         Msg::CocLoaded(text) => {
             model.coc = text;
+            vec![]
+        }
+        Msg::AccountUpdated(account) => {
+            if model.me.as_ref().is_some_and(|m| m.id == account.id) {
+                let was = model.me.as_ref().map(|m| m.role);
+                if was != Some(account.role) {
+                    model.flash(
+                        format!("You are now {} here.", account.role.as_str()),
+                        false,
+                    );
+                }
+                // A screen only moderators may use closes when that right is gone.
+                if !account.role.can_moderate() {
+                    model
+                        .pages
+                        .retain(|p| !matches!(p, pages::Page::Moderation(_)));
+                }
+                model.me = Some(account);
+            }
             vec![]
         }
     }

@@ -109,7 +109,6 @@ async fn a_moderator_resolves_a_report_from_the_moderation_screen() {
     let mo = camp.member("mo").await;
     let bo = camp.member("bo").await;
     let cy = camp.member("cy").await;
-    exec(camp.addr, admin, "role mo moderator").await.ok();
     let post = post_id(exec(camp.addr, &bo, "post 'buy my pills'").await.ok());
     exec(camp.addr, &cy, &format!("report {post} --reason 'spam'"))
         .await
@@ -119,9 +118,17 @@ async fn a_moderator_resolves_a_report_from_the_moderation_screen() {
     let out = exec(camp.addr, &cy, "reports").await;
     assert!(out.failed(1).contains("only moderators and admins"));
 
+    // Made moderator while connected: the new role shows at once.
     let conn = Conn::connect(camp.addr, &mo).await;
     let mut tui = conn.tui(80, 24).await;
     wait_for_screen(&mut tui, main_screen_of("mo"), STEP).await;
+    exec(camp.addr, admin, "role mo moderator").await.ok();
+    wait_for_screen(
+        &mut tui,
+        |s| s.contains("You are now moderator here."),
+        STEP,
+    )
+    .await;
     tui.send(b"M").await;
     let screen = wait_for_screen(&mut tui, |s| s.contains("reported by @cy"), STEP).await;
     assert!(

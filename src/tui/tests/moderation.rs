@@ -150,6 +150,23 @@ fn campers_have_no_moderation_screen() {
 }
 
 #[test]
+fn a_role_change_shows_at_once() {
+    let mut m = member_model();
+    let mut me = account(1, "ana");
+    me.role = Role::Moderator;
+    update(&mut m, Msg::AccountUpdated(me.clone()));
+    assert_eq!(
+        m.flash.as_ref().unwrap().text,
+        "You are now moderator here."
+    );
+    assert!(!update(&mut m, ch('M')).is_empty());
+    me.role = Role::Camper;
+    update(&mut m, Msg::AccountUpdated(me));
+    assert!(m.pages.is_empty(), "the moderation screen closed");
+    assert!(update(&mut m, ch('M')).is_empty());
+}
+
+#[test]
 fn tabs_switch_and_load() {
     let mut m = opened(Tab::Reports, ModData::Reports(reports()));
     let fx = update(&mut m, key(Key::Tab));
