@@ -236,6 +236,51 @@ impl Camp {
         Ok(target)
     }
 
+    // ---- the host's offline CLI (the person at the server's shell is trusted) ----
+
+    /// Sets a role from the offline CLI, e.g. to recover a camp whose admins are gone.
+    pub fn host_set_role(&self, name: &str, role: Role) -> Result<Account> {
+        let mut target = self.named(name)?;
+        let old = target.role;
+        target.role = role;
+        self.store().put_account(&target)?;
+        self.audit(
+            None,
+            "role",
+            format!("@{}", target.username),
+            &format!("{} -> {} (offline CLI)", old.as_str(), role.as_str()),
+        )?;
+        self.store().flush()?;
+        Ok(target)
+    }
+
+    /// Lifts a suspension from the offline CLI.
+    pub fn host_unsuspend(&self, name: &str) -> Result<Account> {
+        let mut target = self.named(name)?;
+        if !target.suspended {
+            return Err(Error::invalid(format!(
+                "@{} is not suspended",
+                target.username
+            )));
+        }
+        target.suspended = false;
+        self.store().put_account(&target)?;
+        self.audit(
+            None,
+            "unsuspend",
+            format!("@{}", target.username),
+            "offline CLI",
+        )?;
+        self.store().flush()?;
+        Ok(target)
+    }
+
+    /// The audit log for the offline CLI, newest first.
+    pub fn host_audit(&self, limit: usize) -> Result<Vec<AuditView>> {
+        let entries = self.store().audit(None, limit.clamp(1, MAX_LIST))?;
+        self.audit_views(entries)
+    }
+
     // ---- actions on accounts and posts ----
 
     /// Warns, marks sensitive, silences or suspends an account (or undoes it), with a
@@ -608,6 +653,10 @@ impl Camp {
     pub fn audit_log(&self, by: Id, before: Option<Id>, limit: usize) -> Result<Vec<AuditView>> {
         self.moderator(by)?;
         let entries = self.store().audit(before, limit.clamp(1, MAX_LIST))?;
+        self.audit_views(entries)
+    }
+
+    fn audit_views(&self, entries: Vec<AuditEntry>) -> Result<Vec<AuditView>> {
         entries
             .into_iter()
             .map(|entry| {

@@ -375,6 +375,24 @@ fn report_floods_are_refused() {
 }
 
 #[test]
+fn the_host_recovers_roles_and_suspensions_offline() {
+    let f = fixture();
+    let c = &f.camp;
+    c.act_on_account(f.ana, "mo", AccountAction::Suspend(true), "")
+        .unwrap();
+    c.host_unsuspend("mo").unwrap();
+    assert!(c.host_unsuspend("mo").is_err());
+    c.host_set_role("bo", Role::Admin).unwrap();
+    assert_eq!(account(c, f.bo).role, Role::Admin);
+    let log = c.host_audit(2).unwrap();
+    assert_eq!(
+        (log[0].actor.as_str(), log[0].entry.action.as_str()),
+        ("camp", "role")
+    );
+    assert_eq!(log[1].entry.action, "unsuspend");
+}
+
+#[test]
 fn invites_are_listed_with_joins_and_revoked() {
     let f = fixture();
     let c = &f.camp;
