@@ -35,6 +35,16 @@ impl Page {
         }
     }
 
+    /// The key hint in the footer.
+    pub fn footer(&self) -> &'static str {
+        match self {
+            Page::Moderation(p) if p.coc_editor.is_some() => "Ctrl-S save · Esc cancel",
+            Page::Moderation(p) if p.prompt.is_some() => "Enter confirm · Esc cancel",
+            Page::Report(_) => "Enter send · Esc cancel",
+            _ => "j/k move · Esc back · ? help",
+        }
+    }
+
     /// Keys for `?` on this page.
     pub fn help(&self) -> Vec<(&'static str, &'static str)> {
         match self {
@@ -70,6 +80,13 @@ pub fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
         && ((k.key == Key::Esc && esc_pops) || (k.key == Key::Char('q') && q_pops))
     {
         model.pages.pop();
+        return vec![];
+    }
+    if let Input::Key(k) = &input
+        && k.key == Key::Char('?')
+        && q_pops
+    {
+        model.help = true;
         return vec![];
     }
     match model.pages.last_mut() {

@@ -123,8 +123,8 @@ fn render_footer(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
         None => {
             let hints = if model.composer.is_some() {
                 "Ctrl-S send · Tab field · Esc cancel"
-            } else if !model.pages.is_empty() {
-                "j/k move · Esc back · ? help"
+            } else if let Some(page) = model.pages.last() {
+                page.footer()
             } else {
                 "j/k move · Tab timeline · c compose · n notifications · ? help · q quit"
             };

@@ -200,8 +200,13 @@ fn resolving_a_report_asks_for_a_note_and_who_is_told() {
         update(&mut m, ch('a')),
         vec![Effect::Moderate(ModRequest::Assign(900))]
     );
+    update(&mut m, ch('?'));
+    assert!(m.help, "? shows the keys on the moderation screen");
+    assert!(screen(&mut m, 80, 24).contains("a assign · d dismiss"));
+    update(&mut m, ch('?'));
     assert!(update(&mut m, ch('l')).is_empty());
     assert!(page(&m).prompt.is_some());
+    assert!(screen(&mut m, 80, 24).contains("Enter confirm · Esc cancel"));
     typed(&mut m, "second time, quiet please");
     update(&mut m, key(Key::Tab));
     assert_eq!(
