@@ -426,6 +426,8 @@ impl Camp {
                 s.malformed.push((n, why));
             }
         };
+        // Spreadsheets often save a byte-order mark in front of the header.
+        let csv = csv.strip_prefix('\u{feff}').unwrap_or(csv);
         for (i, line) in csv.lines().enumerate() {
             let n = i + 1;
             if n > MAX_IMPORT_LINES {
@@ -722,6 +724,21 @@ mod tests {
             parents,
             vec!["a.b.example.com", "b.example.com", "example.com"]
         );
+    }
+
+    #[test]
+    fn a_byte_order_mark_and_crlf_are_tolerated() {
+        let camp = Camp::temporary().unwrap();
+        let s = camp
+            .import_blocks(
+                None,
+                "\u{feff}#domain,#severity\r\na.example,silence\r\n",
+                None,
+            )
+            .unwrap();
+        assert_eq!((s.added, s.malformed_count), (1, 0), "{s:?}");
+        let b = camp.store().domain_block("a.example").unwrap().unwrap();
+        assert_eq!(b.severity, Severity::Silence);
     }
 
     #[test]

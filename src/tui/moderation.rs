@@ -146,6 +146,8 @@ pub enum ModRequest {
     BlockDomain(String),
     /// Lift a domain block.
     Unblock(String),
+    /// Put up the banner (empty: take it down).
+    Announce(String),
     /// A camper's report.
     Report {
         /// What is reported.
@@ -172,6 +174,8 @@ pub enum Pending {
     BlockDomain,
     /// Unblock a domain.
     Unblock(String),
+    /// Put up (or, empty, take down) the banner.
+    Announce,
 }
 
 /// A one-line prompt over the list: a reason, a note or a search.
@@ -213,6 +217,10 @@ pub const HELP: &[(&str, &str)] = &[
     ("Tab/Shift-Tab 1-6", "switch tab"),
     ("j/k ↓/↑", "next / previous"),
     ("r", "reload"),
+    (
+        "A",
+        "announce a banner to everyone (admins; empty takes it down)",
+    ),
     (
         "Reports",
         "a assign · d dismiss · x delete · s sensitive · l silence · S suspend",
@@ -316,6 +324,13 @@ impl ModerationPage {
     }
 
     fn action_key(&mut self, c: char) -> Vec<Effect> {
+        if c == 'A' {
+            self.prompt(
+                Pending::Announce,
+                "announcement for every screen (empty takes the banner down):",
+            );
+            return vec![];
+        }
         match &self.data {
             Some(ModData::Reports(list)) => {
                 let Some(r) = list.get(self.selected) else {
@@ -439,6 +454,7 @@ impl ModerationPage {
                     Pending::Invite => ModRequest::Invite(text),
                     Pending::BlockDomain => ModRequest::BlockDomain(text),
                     Pending::Unblock(d) => ModRequest::Unblock(d),
+                    Pending::Announce => ModRequest::Announce(text),
                 };
                 return vec![Effect::Moderate(request)];
             }
@@ -1017,6 +1033,14 @@ fn perform(camp: &Camp, me: Id, req: ModRequest) -> Result<String, crate::Error>
         ModRequest::Unblock(domain) => {
             camp.unblock_domain(me, &domain)?;
             format!("{domain} is no longer blocked.")
+        }
+        ModRequest::Announce(text) if text.is_empty() => {
+            camp.clear_announcement(me)?;
+            "The banner is down.".into()
+        }
+        ModRequest::Announce(text) => {
+            camp.announce(me, &text)?;
+            "The announcement is up on every screen.".into()
         }
         ModRequest::Report { target, reason } => {
             camp.file_report(me, target, &reason)?;

@@ -578,6 +578,14 @@ fn admins_edit_the_code_of_conduct_and_manage_invites_and_domains() {
             "pq7r-sx2t-uv3w".into()
         ))]
     );
+    update(&mut m, ch('A'));
+    typed(&mut m, "Welcome, spring campers!");
+    assert_eq!(
+        update(&mut m, key(Key::Enter)),
+        vec![Effect::Moderate(ModRequest::Announce(
+            "Welcome, spring campers!".into()
+        ))]
+    );
     let (_, domains) = all_tabs().remove(3);
     let mut m = opened(Tab::Domains, domains);
     update(&mut m, ch('b'));
