@@ -275,6 +275,8 @@ async fn run_tui(
                             queue.extend(update(&mut model, Msg::AccountUpdated(a)));
                             dirty = true;
                         }
+                    } else {
+                        queue.extend(update(&mut model, Msg::AuthorChanged(id)));
                     }
                 }
                 Err(broadcast::error::RecvError::Lagged(_)) => {

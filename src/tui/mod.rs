@@ -139,6 +139,8 @@ pub enum Msg {
     CocLoaded(String),
     /// The session's own account changed (role, flags).
     AccountUpdated(Account),
+    /// Another account changed (suspended, silenced, marked sensitive, ...).
+    AuthorChanged(Id),
 }
 
 /// Work for the session loop.
@@ -378,6 +380,16 @@ fn apply(model: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::CocLoaded(text) => {
             model.coc = text;
             vec![]
+        }
+        Msg::AuthorChanged(id) => {
+            // Their posts may now be hidden, unlisted or behind a warning: a timeline
+            // showing any of them reloads (others are left alone).
+            let shows = |t: &Timeline| t.posts.iter().any(|p| p.author.id == id);
+            if matches!(model.screen, Screen::Main) && (shows(&model.camp) || shows(&model.home)) {
+                model.load_all()
+            } else {
+                vec![]
+            }
         }
         Msg::AccountUpdated(account) => {
             if model.me.as_ref().is_some_and(|m| m.id == account.id) {

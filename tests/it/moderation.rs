@@ -19,12 +19,20 @@ async fn suspension_ends_the_open_session_and_the_door_names_the_contact() {
     let camp = camp_with_contact().await;
     let admin = camp.admin.as_ref().unwrap();
     let bo = camp.member("bo").await;
+    let cy = camp.member("cy").await;
+    post_id(exec(camp.addr, &bo, "post 'cheap pills here'").await.ok());
+    let cy_conn = Conn::connect(camp.addr, &cy).await;
+    let mut cy_tui = cy_conn.tui(80, 24).await;
+    wait_for_screen(&mut cy_tui, |s| s.contains("cheap pills here"), STEP).await;
     let conn = Conn::connect(camp.addr, &bo).await;
     let mut tui = conn.tui(80, 24).await;
     wait_for_screen(&mut tui, main_screen_of("bo"), STEP).await;
 
     let out = exec(camp.addr, admin, "suspend bo --reason 'spam links'").await;
     assert!(out.ok().contains("@bo suspended"), "{}", out.ok());
+    // Their posts leave other campers' open screens too.
+    wait_for_screen(&mut cy_tui, |s| !s.contains("cheap pills here"), STEP).await;
+    cy_conn.close().await;
     tui.wait_closed(STEP).await;
     let said = String::from_utf8_lossy(&tui.raw);
     assert!(

@@ -167,6 +167,17 @@ fn a_role_change_shows_at_once() {
 }
 
 #[test]
+fn timelines_reload_when_an_author_they_show_changes() {
+    let mut m = member_model();
+    assert!(
+        update(&mut m, Msg::AuthorChanged(99)).is_empty(),
+        "not shown: no reload"
+    );
+    let bo = m.camp.posts[1].author.id;
+    assert_eq!(update(&mut m, Msg::AuthorChanged(bo)).len(), 2);
+}
+
+#[test]
 fn tabs_switch_and_load() {
     let mut m = opened(Tab::Reports, ModData::Reports(reports()));
     let fx = update(&mut m, key(Key::Tab));
