@@ -273,6 +273,70 @@ impl Columns {
     }
 }
 
+/// A blocklist read from Mastodon CSV, before it meets the camp's own blocks.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ParsedBlocklist {
+    /// Good lines as (normalised domain, options), in file order (duplicates kept).
+    pub rows: Vec<(String, DomainBlockOptions)>,
+    /// Malformed lines: (line number, why); at most 50 listed.
+    pub malformed: Vec<(usize, String)>,
+    /// How many lines were malformed in all.
+    pub malformed_count: usize,
+}
+
+/// Reads Mastodon CSV: a `#domain,...` header names the columns (without one,
+/// Mastodon's order is assumed); missing columns get Mastodon's defaults (suspend,
+/// false); a malformed line is reported with its number and the rest still read.
+/// Refuses input over [`MAX_IMPORT_BYTES`] or [`MAX_IMPORT_LINES`] as a whole.
+pub fn parse_blocklist(csv: &str) -> Result<ParsedBlocklist> {
+    if csv.len() > MAX_IMPORT_BYTES {
+        return Err(Error::invalid(format!(
+            "an import is at most {MAX_IMPORT_BYTES} bytes"
+        )));
+    }
+    let mut out = ParsedBlocklist::default();
+    let mut columns = Columns::MASTODON;
+    let bad = |out: &mut ParsedBlocklist, n: usize, why: String| {
+        out.malformed_count += 1;
+        if out.malformed.len() < MAX_MALFORMED_LISTED {
+            out.malformed.push((n, why));
+        }
+    };
+    // Spreadsheets often save a byte-order mark in front of the header.
+    let csv = csv.strip_prefix('\u{feff}').unwrap_or(csv);
+    for (i, line) in csv.lines().enumerate() {
+        let n = i + 1;
+        if n > MAX_IMPORT_LINES {
+            return Err(Error::invalid(format!(
+                "an import is at most {MAX_IMPORT_LINES} lines; nothing was imported"
+            )));
+        }
+        let line = line.trim_end_matches('\r');
+        if line.trim().is_empty() {
+            continue;
+        }
+        let fields = match csv_fields(line) {
+            Ok(f) => f,
+            Err(why) => {
+                bad(&mut out, n, why);
+                continue;
+            }
+        };
+        if fields[0].trim().starts_with('#') {
+            match Columns::from_header(&fields) {
+                Ok(c) => columns = c,
+                Err(why) => bad(&mut out, n, why),
+            }
+            continue;
+        }
+        match columns.parse(&fields) {
+            Ok(row) => out.rows.push(row),
+            Err(why) => bad(&mut out, n, why),
+        }
+    }
+    Ok(out)
+}
+
 impl Camp {
     fn new_block(
         &self,
@@ -412,62 +476,22 @@ impl Camp {
         csv: &str,
         source: Option<String>,
     ) -> Result<ImportSummary> {
-        if csv.len() > MAX_IMPORT_BYTES {
-            return Err(Error::invalid(format!(
-                "an import is at most {MAX_IMPORT_BYTES} bytes"
-            )));
-        }
-        let mut summary = ImportSummary::default();
-        let mut columns = Columns::MASTODON;
-        let mut fresh: Vec<DomainBlock> = Vec::new();
-        let bad = |s: &mut ImportSummary, n: usize, why: String| {
-            s.malformed_count += 1;
-            if s.malformed.len() < MAX_MALFORMED_LISTED {
-                s.malformed.push((n, why));
-            }
+        let parsed = parse_blocklist(csv)?;
+        let mut summary = ImportSummary {
+            malformed: parsed.malformed,
+            malformed_count: parsed.malformed_count,
+            ..Default::default()
         };
-        // Spreadsheets often save a byte-order mark in front of the header.
-        let csv = csv.strip_prefix('\u{feff}').unwrap_or(csv);
-        for (i, line) in csv.lines().enumerate() {
-            let n = i + 1;
-            if n > MAX_IMPORT_LINES {
-                return Err(Error::invalid(format!(
-                    "an import is at most {MAX_IMPORT_LINES} lines; nothing was imported"
-                )));
-            }
-            let line = line.trim_end_matches('\r');
-            if line.trim().is_empty() {
-                continue;
-            }
-            let fields = match csv_fields(line) {
-                Ok(f) => f,
-                Err(why) => {
-                    bad(&mut summary, n, why);
-                    continue;
-                }
-            };
-            if fields[0].trim().starts_with('#') {
-                match Columns::from_header(&fields) {
-                    Ok(c) => columns = c,
-                    Err(why) => bad(&mut summary, n, why),
-                }
-                continue;
-            }
-            let (domain, opts) = match columns.parse(&fields) {
-                Ok(x) => x,
-                Err(why) => {
-                    bad(&mut summary, n, why);
-                    continue;
-                }
-            };
-            if self.store().domain_block(&domain)?.is_some()
-                || fresh.iter().any(|b| b.domain == domain)
-            {
+        let mut seen = std::collections::HashSet::new();
+        let mut fresh: Vec<DomainBlock> = Vec::new();
+        for (domain, opts) in parsed.rows {
+            if self.store().domain_block(&domain)?.is_some() || !seen.insert(domain.clone()) {
                 summary.skipped += 1;
                 continue;
             }
             fresh.push(self.new_block(by, domain, opts, source.clone()));
         }
+        // The good lines are written together, so an import never stops half-way.
         self.store().put_domain_blocks(&fresh)?;
         summary.added = fresh.len();
         Ok(summary)

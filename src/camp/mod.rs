@@ -19,7 +19,9 @@ use crate::error::{Error, Result};
 use crate::model::*;
 use crate::store::Store;
 
-pub use domains::{DomainBlockOptions, ImportSummary, normalize_domain};
+pub use domains::{
+    DomainBlockOptions, ImportSummary, ParsedBlocklist, normalize_domain, parse_blocklist,
+};
 pub use events::{CampEvent, NewPost};
 pub use floods::RateWindow;
 pub use moderation::{

@@ -395,6 +395,9 @@ impl Camp {
             &reason,
         )?;
         self.store().flush()?;
+        // No post-removal event exists yet: this hint makes open timelines that show
+        // the author's posts reload, so the removed post leaves every screen.
+        self.publish(CampEvent::AccountChanged(removed.author));
         Ok(removed)
     }
 
