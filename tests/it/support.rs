@@ -149,6 +149,10 @@ impl TestCamp {
         let keys = tempfile::tempdir().expect("keys dir");
         let mut config = Config::with_dirs(data.path(), keys.path());
         config.ssh_addr = "127.0.0.1:0".parse().expect("address");
+        // Every test connects from 127.0.0.1, often many times a minute: flood limits
+        // are off unless a test turns them on.
+        config.camp.connections_per_ip_per_minute = 0;
+        config.camp.posts_per_minute = 0;
         adjust(&mut config);
         let running = camp::server::start(config).await.expect("camp starts");
         TestCamp {
