@@ -615,7 +615,14 @@ impl Camp {
                     ModAction::Suspend => AccountAction::Suspend(true),
                     _ => AccountAction::Warn,
                 };
-                self.apply_account_action(&m, target, account_action, &reason)?;
+                // A warning's reason is what the camper reads: the note alone, so
+                // nothing about the report leaks to them.
+                let reason = if account_action == AccountAction::Warn {
+                    &note
+                } else {
+                    &reason
+                };
+                self.apply_account_action(&m, target, account_action, reason)?;
             }
         }
         r.resolution = Some(Resolution {

@@ -68,7 +68,7 @@ impl Tab {
     fn hint(self) -> &'static str {
         match self {
             Tab::Reports => {
-                "a assign to me · d dismiss · x delete post · s sensitive · l silence · S suspend"
+                "a assign · d dismiss · w warn · x delete · s sensitive · l silence · S suspend"
             }
             Tab::Accounts => {
                 "/ search · w warn · e sensitive · l silence · S suspend (again to undo)"
@@ -223,7 +223,7 @@ pub const HELP: &[(&str, &str)] = &[
     ),
     (
         "Reports",
-        "a assign · d dismiss · x delete · s sensitive · l silence · S suspend",
+        "a assign · d dismiss · w warn · x delete · s sensitive · l silence · S suspend",
     ),
     (
         "Accounts",
@@ -340,6 +340,7 @@ impl ModerationPage {
                 let action = match c {
                     'a' => return vec![Effect::Moderate(ModRequest::Assign(id))],
                     'd' => ModAction::Dismiss,
+                    'w' => ModAction::Warn,
                     'x' if r.report.post.is_some() => ModAction::DeletePost,
                     's' => ModAction::Sensitive,
                     'l' => ModAction::Silence,

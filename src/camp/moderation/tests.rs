@@ -339,6 +339,27 @@ fn reports_flow_to_moderators_and_reporters_hear_back() {
 }
 
 #[test]
+fn resolving_with_a_warning_sends_the_note_alone() {
+    let f = fixture();
+    let c = &f.camp;
+    let r = c
+        .file_report(f.cy, ReportTarget::Account("bo".into()), "rude")
+        .unwrap();
+    assert!(
+        c.resolve_report(f.mo, r.id, ModAction::Warn, "", false)
+            .is_err(),
+        "a warning needs words"
+    );
+    c.resolve_report(f.mo, r.id, ModAction::Warn, "be kind to cy", false)
+        .unwrap();
+    let n = &c.notifications(f.bo, None, 1).unwrap()[0];
+    assert_eq!(
+        (n.kind, n.text.as_deref()),
+        (NotificationKind::Warning, Some("be kind to cy"))
+    );
+}
+
+#[test]
 fn moderators_never_see_reports_about_themselves() {
     let f = fixture();
     let c = &f.camp;

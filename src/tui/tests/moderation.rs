@@ -247,6 +247,15 @@ fn resolving_a_report_asks_for_a_note_and_who_is_told() {
         }]
     );
     assert_eq!(m.flash.as_ref().unwrap().text, "Resolved (silence).");
+    update(&mut m, ch('w'));
+    typed(&mut m, "mind the spoilers");
+    assert!(matches!(
+        &update(&mut m, key(Key::Enter))[..],
+        [Effect::Moderate(ModRequest::Resolve {
+            action: ModAction::Warn,
+            ..
+        })]
+    ));
     // The account report has no post: x does nothing; Esc closes a prompt, then the page.
     update(&mut m, ch('j'));
     assert!(update(&mut m, ch('x')).is_empty());
