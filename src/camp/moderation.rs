@@ -622,7 +622,17 @@ impl Camp {
                 } else {
                     &reason
                 };
-                self.apply_account_action(&m, target, account_action, reason)?;
+                // Already in that state (e.g. suspended over another report): the
+                // report still resolves, without a second identical action.
+                let already = match account_action {
+                    AccountAction::Sensitive(_) => target.sensitive,
+                    AccountAction::Silence(_) => target.silenced,
+                    AccountAction::Suspend(_) => target.suspended,
+                    AccountAction::Warn => false,
+                };
+                if !already {
+                    self.apply_account_action(&m, target, account_action, reason)?;
+                }
             }
         }
         r.resolution = Some(Resolution {

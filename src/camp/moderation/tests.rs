@@ -357,6 +357,28 @@ fn resolving_with_a_warning_sends_the_note_alone() {
         (n.kind, n.text.as_deref()),
         (NotificationKind::Warning, Some("be kind to cy"))
     );
+    // Two reports, one suspension: the second resolves without acting twice.
+    let a = c
+        .file_report(f.cy, ReportTarget::Account("bo".into()), "threats")
+        .unwrap();
+    let b = c
+        .file_report(
+            f.ana,
+            ReportTarget::Account("bo".into()),
+            "threats to me too",
+        )
+        .unwrap();
+    c.resolve_report(f.mo, a.id, ModAction::Suspend, "", false)
+        .unwrap();
+    c.resolve_report(f.mo, b.id, ModAction::Suspend, "", false)
+        .unwrap();
+    let suspends = c
+        .audit_log(f.ana, None, 50)
+        .unwrap()
+        .iter()
+        .filter(|v| v.entry.action == "suspend")
+        .count();
+    assert_eq!(suspends, 1);
 }
 
 #[test]
