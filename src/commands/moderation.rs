@@ -23,7 +23,7 @@ pub const VERBS: &[(&str, &str)] = &[
         "report a post or an account to the moderators",
     ),
     (
-        "hide-domain DOMAIN / unhide-domain DOMAIN",
+        "hide-domain|unhide-domain DOMAIN",
         "hide an outside server for yourself",
     ),
     ("hidden-domains [--json]", "the outside servers you hide"),

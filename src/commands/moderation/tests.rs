@@ -121,6 +121,11 @@ fn moderators_work_the_queue_from_the_command_line() {
     let filed = ok(&camp, 4, &format!("report {post} --reason 'rude to me'"));
     assert!(filed.contains("not told who reported"));
     ok(&camp, 4, "report @bo --reason 'again'");
+    let out = run_as(&camp, 4, "report 12345 --reason 'x'", None);
+    assert!(
+        out.stderr.contains("there is no post 12345"),
+        "digits name a post: {out:?}"
+    );
     let queue = ok(&camp, 2, "reports");
     assert!(
         queue.contains(&format!("post {post} by @bo · from @cy")),
@@ -238,4 +243,19 @@ fn a_new_code_of_conduct_is_accepted_before_anything_else() {
     assert!(ok(&camp, 3, "coc accept").contains("Accepted version 2"));
     ok(&camp, 3, "timeline");
     assert!(ok(&camp, 1, "audit --limit 1").contains("coc-set"));
+}
+
+#[test]
+fn help_lists_the_moderation_verbs() {
+    let camp = camp4();
+    let help = ok(&camp, 3, "help");
+    for verb in [
+        "report ID|NAME",
+        "reports [--all]",
+        "resolve REPORT",
+        "audit [--limit N]",
+        "domain-blocks",
+    ] {
+        assert!(help.contains(verb), "{verb}:\n{help}");
+    }
 }
