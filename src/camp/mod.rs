@@ -25,7 +25,8 @@ pub use domains::{
 pub use events::{CampEvent, NewPost};
 pub use floods::RateWindow;
 pub use moderation::{
-    AccountAction, AccountView, AuditView, InviteView, ReportTarget, ReportView, clean_reason,
+    AccountAction, AccountDetail, AccountView, AuditView, InviteView, ReportTarget, ReportView,
+    clean_reason,
 };
 pub use notifications::{NotificationView, UNREAD_CAP};
 pub use onboarding::{InviteOptions, KeyInfo, generate_code, parse_duration, validate_username};

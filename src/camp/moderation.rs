@@ -86,6 +86,20 @@ pub struct AccountView {
     pub invite_note: Option<String>,
 }
 
+/// One account in detail for moderators: its recent posts for the camp (never its
+/// followers-only or direct ones), open reports naming it, and its keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountDetail {
+    /// The account with its vouch trail.
+    pub view: AccountView,
+    /// Its newest camp and public posts.
+    pub recent: Vec<Post>,
+    /// Open reports about it.
+    pub open_reports: usize,
+    /// SSH keys that log in as it.
+    pub keys: usize,
+}
+
 /// A change to an account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AccountAction {
@@ -423,6 +437,26 @@ impl Camp {
         self.moderator(by)?;
         let a = self.named(name)?;
         self.account_view(a)
+    }
+
+    /// One account in detail (moderators).
+    pub fn moderation_account_detail(&self, by: Id, name: &str) -> Result<AccountDetail> {
+        self.moderator(by)?;
+        let a = self.named(name)?;
+        let recent = self.store().recent_camp_posts_by(a.id, 5)?;
+        let open_reports = self
+            .store()
+            .reports(usize::MAX)?
+            .iter()
+            .filter(|r| r.account == a.id && r.resolution.is_none())
+            .count();
+        let keys = self.store().keys_of(a.id)?.len();
+        Ok(AccountDetail {
+            view: self.account_view(a)?,
+            recent,
+            open_reports,
+            keys,
+        })
     }
 
     fn account_view(&self, account: Account) -> Result<AccountView> {

@@ -191,6 +191,22 @@ impl Store {
         Ok(Some(post))
     }
 
+    /// An author's newest posts that the whole camp may read (camp and public), newest
+    /// first. A scan from the newest post back, fine at a camp's size.
+    pub fn recent_camp_posts_by(&self, author: Id, limit: usize) -> Result<Vec<Post>> {
+        let mut out = Vec::new();
+        for v in self.posts.iter().values().rev() {
+            let post: Post = decode(&v?)?;
+            if post.author == author && post.visibility.on_camp_timeline() {
+                out.push(post);
+                if out.len() >= limit {
+                    break;
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// Takes an author's posts off the camp timeline (`listed = false`) or puts their
     /// camp and public posts back on it (`listed = true`). Returns how many changed.
     pub fn set_camp_listing(&self, author: Id, listed: bool) -> Result<usize> {

@@ -183,6 +183,8 @@ pub enum Effect {
         /// Account search text.
         query: String,
     },
+    /// Load one account in detail for the Moderation screen.
+    LoadAccountDetail(String),
     /// A moderation request (or a camper's report).
     Moderate(moderation::ModRequest),
     /// Accept the code of conduct in force.

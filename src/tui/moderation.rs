@@ -10,7 +10,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::camp::{
-    AccountAction, AccountView, AuditView, Camp, InviteView, ReportTarget, ReportView,
+    AccountAction, AccountDetail, AccountView, AuditView, Camp, InviteView, ReportTarget,
+    ReportView,
 };
 use crate::model::{CodeOfConduct, DomainBlock, Id, ModAction};
 use crate::text;
@@ -71,7 +72,7 @@ impl Tab {
                 "a assign · d dismiss · w warn · x delete · s sensitive · l silence · S suspend"
             }
             Tab::Accounts => {
-                "/ search · w warn · e sensitive · l silence · S suspend (again to undo)"
+                "Enter open · / search · w warn · e sensitive · l silence · S suspend (toggle)"
             }
             Tab::Invites => "n new invite (1 use, 7 days) · R revoke",
             Tab::Domains => "b block a domain (suspend) · u unblock · CSV: ssh … domain-blocks",
@@ -96,6 +97,8 @@ pub enum ModData {
     Coc(CodeOfConduct),
     /// The audit log, newest first.
     Audit(Vec<AuditView>),
+    /// One account in detail (Accounts tab, Enter).
+    Account(Box<AccountDetail>),
 }
 
 impl ModData {
@@ -105,7 +108,7 @@ impl ModData {
             ModData::Accounts(v) => v.len(),
             ModData::Invites(v) => v.len(),
             ModData::Domains(v) => v.len(),
-            ModData::Coc(_) => 1,
+            ModData::Coc(_) | ModData::Account(_) => 1,
             ModData::Audit(v) => v.len(),
         }
     }
@@ -210,6 +213,8 @@ pub struct ModerationPage {
     pub prompt: Option<Prompt>,
     /// The code of conduct being edited.
     pub coc_editor: Option<Editor>,
+    /// The account shown in detail, if any.
+    pub detail: Option<String>,
 }
 
 /// Keys shown by `?` on the Moderation screen.
@@ -243,9 +248,12 @@ pub const HELP: &[(&str, &str)] = &[
 const PROMPT_BYTES: usize = 4000;
 
 impl ModerationPage {
-    /// The load for the tab in front.
+    /// The load for the tab in front (or the account shown in detail).
     pub fn load(&mut self) -> Effect {
         self.error = None;
+        if let Some(name) = &self.detail {
+            return Effect::LoadAccountDetail(name.clone());
+        }
         Effect::LoadModeration {
             tab: self.tab,
             query: self.query.clone(),
@@ -254,7 +262,7 @@ impl ModerationPage {
 
     /// True while typing, so Esc and q belong to the prompt or editor.
     pub fn captures_keys(&self) -> bool {
-        self.prompt.is_some() || self.coc_editor.is_some()
+        self.prompt.is_some() || self.coc_editor.is_some() || self.detail.is_some()
     }
 
     /// A tab's data arrived.
@@ -263,6 +271,8 @@ impl ModerationPage {
             return;
         }
         match result {
+            // A late answer for the list while an account is open (or the reverse).
+            Ok(d) if self.detail.is_some() != matches!(d, ModData::Account(_)) => {}
             Ok(d) => {
                 self.selected = self.selected.min(d.len().saturating_sub(1));
                 self.data = Some(d);
@@ -277,6 +287,7 @@ impl ModerationPage {
 
     fn switch(&mut self, tab: Tab) -> Vec<Effect> {
         self.tab = tab;
+        self.detail = None;
         self.data = None;
         self.selected = 0;
         self.top = 0;
@@ -304,6 +315,11 @@ impl ModerationPage {
         let Input::Key(k) = input else {
             return vec![];
         };
+        if self.detail.is_some() && matches!(k.key, Key::Esc | Key::Char('q') | Key::Backspace) {
+            self.detail = None;
+            self.data = None;
+            return vec![self.load()];
+        }
         let last = self.data.as_ref().map_or(0, |d| d.len().saturating_sub(1));
         let i = self.tab.index();
         match k.key {
@@ -318,6 +334,8 @@ impl ModerationPage {
             Key::Char('G') | Key::End => self.selected = last,
             Key::Char('r') => return vec![self.load()],
             Key::Char(c) => return self.action_key(c),
+            // Enter opens the selected account in detail.
+            Key::Enter if self.tab == Tab::Accounts => return self.action_key('\r'),
             _ => {}
         }
         vec![]
@@ -363,19 +381,12 @@ impl ModerationPage {
                 let Some(v) = list.get(self.selected) else {
                     return vec![];
                 };
-                let a = &v.account;
-                let action = match c {
-                    'w' => AccountAction::Warn,
-                    'e' => AccountAction::Sensitive(!a.sensitive),
-                    'l' => AccountAction::Silence(!a.silenced),
-                    'S' => AccountAction::Suspend(!a.suspended),
-                    _ => return vec![],
-                };
-                let name = a.username.clone();
-                self.prompt(
-                    Pending::Account(name.clone(), action),
-                    format!("{} @{name} — reason:", action.name()),
-                );
+                let a = v.account.clone();
+                return self.account_key(&a, c);
+            }
+            Some(ModData::Account(d)) => {
+                let a = d.view.account.clone();
+                return self.account_key(&a, c);
             }
             Some(ModData::Invites(_)) if c == 'n' => {
                 self.prompt(
@@ -412,6 +423,28 @@ impl ModerationPage {
             }
             _ => {}
         }
+        vec![]
+    }
+
+    /// Keys that act on one account (in the list or in detail).
+    fn account_key(&mut self, a: &crate::model::Account, c: char) -> Vec<Effect> {
+        let action = match c {
+            '\r' => {
+                self.detail = Some(a.username.clone());
+                self.data = None;
+                return vec![self.load()];
+            }
+            'w' => AccountAction::Warn,
+            'e' => AccountAction::Sensitive(!a.sensitive),
+            'l' => AccountAction::Silence(!a.silenced),
+            'S' => AccountAction::Suspend(!a.suspended),
+            _ => return vec![],
+        };
+        let name = a.username.clone();
+        self.prompt(
+            Pending::Account(name.clone(), action),
+            format!("{} @{name} — reason:", action.name()),
+        );
         vec![]
     }
 
@@ -549,6 +582,8 @@ impl ModerationPage {
         }
         let hint = if self.coc_editor.is_some() {
             "editing: Ctrl-S save · Esc cancel"
+        } else if self.detail.is_some() {
+            "w warn · e sensitive · l silence · S suspend (again: undo) · Esc back"
         } else {
             self.tab.hint()
         };
@@ -607,6 +642,20 @@ impl ModerationPage {
                 .map(|i| invite_lines(i, width, now, theme))
                 .collect(),
             ModData::Domains(v) => v.iter().map(|d| domain_lines(d, width, theme)).collect(),
+            ModData::Account(d) => {
+                let lines = detail_lines(d, width, now, theme);
+                let lines: Vec<Line> = lines
+                    .into_iter()
+                    .take(area.height as usize)
+                    .map(|l| {
+                        let mut spans = vec![Span::raw("  ")];
+                        spans.extend(l.spans);
+                        Line::from(spans)
+                    })
+                    .collect();
+                frame.render_widget(Paragraph::new(lines), area);
+                return;
+            }
             ModData::Audit(v) => v
                 .iter()
                 .map(|a| audit_lines(a, width, now, theme))
@@ -796,6 +845,50 @@ fn account_lines(v: &AccountView, width: usize, theme: &Theme) -> Vec<Line<'stat
         Line::styled(text::truncate(&head, width), style),
         Line::styled(text::truncate(&second, width), theme.dim),
     ]
+}
+
+fn detail_lines(d: &AccountDetail, width: usize, now: u64, theme: &Theme) -> Vec<Line<'static>> {
+    let mut out = account_lines(&d.view, width, theme);
+    let a = &d.view.account;
+    out.push(Line::raw(text::truncate(
+        &format!(
+            "invite {} · {} key(s) · {} open report(s) · code of conduct v{}",
+            if a.invite_code.is_empty() {
+                "?"
+            } else {
+                &a.invite_code
+            },
+            d.keys,
+            d.open_reports,
+            a.coc_version
+        ),
+        width,
+    )));
+    out.push(Line::raw(""));
+    if d.recent.is_empty() {
+        out.push(Line::styled("No posts for the camp yet.", theme.dim));
+    } else {
+        out.push(Line::styled("Recent posts for the camp:", theme.accent));
+        for p in &d.recent {
+            out.push(Line::styled(
+                text::truncate(
+                    &format!(
+                        "{} · {}",
+                        text::relative_time(now, p.created_ms),
+                        p.visibility.as_str()
+                    ),
+                    width,
+                ),
+                theme.dim,
+            ));
+            let body = match &p.cw {
+                Some(cw) => format!("[CW: {cw}] {}", p.text),
+                None => p.text.clone(),
+            };
+            out.extend(wrapped(&body, width, 2, ratatui::style::Style::default()));
+        }
+    }
+    out
 }
 
 fn invite_lines(v: &InviteView, width: usize, now: u64, theme: &Theme) -> Vec<Line<'static>> {
@@ -1055,6 +1148,13 @@ pub async fn run(camp: &Camp, who: &Identity, effect: Effect) -> Option<Msg> {
     let me = who.account?;
     let camp = camp.clone();
     tokio::task::spawn_blocking(move || match effect {
+        Effect::LoadAccountDetail(name) => Some(Msg::ModerationLoaded {
+            tab: Tab::Accounts,
+            result: camp
+                .moderation_account_detail(me, &name)
+                .map(|d| ModData::Account(Box::new(d)))
+                .map_err(|e| e.to_string()),
+        }),
         Effect::LoadModeration { tab, query } => Some(Msg::ModerationLoaded {
             tab,
             result: load(&camp, me, tab, &query).map_err(|e| e.to_string()),

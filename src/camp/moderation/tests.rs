@@ -436,6 +436,37 @@ fn the_host_recovers_roles_and_suspensions_offline() {
 }
 
 #[test]
+fn account_detail_shows_camp_posts_reports_and_keys() {
+    let f = fixture();
+    let c = &f.camp;
+    post(c, f.bo, "for everyone");
+    c.create_post(
+        f.bo,
+        PostDraft {
+            text: "for followers".into(),
+            visibility: Visibility::Followers,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    c.file_report(f.cy, ReportTarget::Account("bo".into()), "x")
+        .unwrap();
+    let d = c.moderation_account_detail(f.mo, "bo").unwrap();
+    let texts: Vec<&str> = d.recent.iter().map(|p| p.text.as_str()).collect();
+    assert_eq!(
+        texts,
+        vec!["for everyone"],
+        "never followers-only or direct"
+    );
+    assert_eq!((d.open_reports, d.keys), (1, 1));
+    assert_eq!(d.view.vouch_trail, vec!["ana"]);
+    assert!(matches!(
+        c.moderation_account_detail(f.bo, "cy"),
+        Err(Error::Forbidden(_))
+    ));
+}
+
+#[test]
 fn invites_are_listed_with_joins_and_revoked() {
     let f = fixture();
     let c = &f.camp;

@@ -307,6 +307,87 @@ fn account_actions_toggle_and_search() {
     );
 }
 
+fn detail() -> ModData {
+    let mut spoiler = view(30, "bo", "Bo Chen", "The butler did it.", 3 * 60_000).post;
+    spoiler.cw = Some("book spoilers".into());
+    ModData::Account(Box::new(crate::camp::AccountDetail {
+        view: accounts().remove(1),
+        recent: vec![
+            spoiler,
+            view(12, "bo", "", "Who is coming to the crag?", 86_400_000).post,
+        ],
+        open_reports: 2,
+        keys: 1,
+    }))
+}
+
+#[test]
+fn enter_opens_an_account_and_esc_goes_back_to_the_list() {
+    let mut m = opened(Tab::Accounts, ModData::Accounts(accounts()));
+    update(&mut m, ch('j'));
+    assert_eq!(
+        update(&mut m, key(Key::Enter)),
+        vec![Effect::LoadAccountDetail("bo".into())]
+    );
+    update(
+        &mut m,
+        Msg::ModerationLoaded {
+            tab: Tab::Accounts,
+            result: Ok(ModData::Accounts(accounts())),
+        },
+    );
+    assert!(page(&m).data.is_none(), "a late list answer is ignored");
+    update(
+        &mut m,
+        Msg::ModerationLoaded {
+            tab: Tab::Accounts,
+            result: Ok(detail()),
+        },
+    );
+    update(&mut m, ch('S'));
+    typed(&mut m, "threats");
+    assert!(matches!(
+        &update(&mut m, key(Key::Enter))[..],
+        [Effect::Moderate(ModRequest::Account { name, action: AccountAction::Suspend(true), .. })] if name == "bo"
+    ));
+    assert_eq!(
+        update(&mut m, Msg::ModerationDone(Ok("Done".into()))),
+        vec![Effect::LoadAccountDetail("bo".into())],
+        "the open account reloads"
+    );
+    update(
+        &mut m,
+        Msg::ModerationLoaded {
+            tab: Tab::Accounts,
+            result: Ok(detail()),
+        },
+    );
+    let fx = update(&mut m, key(Key::Esc));
+    assert_eq!(
+        fx,
+        vec![Effect::LoadModeration {
+            tab: Tab::Accounts,
+            query: String::new()
+        }]
+    );
+    assert_eq!(m.pages.len(), 1, "Esc left the account, not the screen");
+}
+
+#[test]
+fn snapshot_moderation_account_detail_80x24() {
+    let mut m = opened(Tab::Accounts, ModData::Accounts(accounts()));
+    update(&mut m, ch('j'));
+    update(&mut m, key(Key::Enter));
+    update(
+        &mut m,
+        Msg::ModerationLoaded {
+            tab: Tab::Accounts,
+            result: Ok(detail()),
+        },
+    );
+    insta::assert_snapshot!(screen(&mut m, 80, 24));
+}
+
 #[test]
 fn a_refused_tab_shows_why() {
     let mut m = moderator_model();
