@@ -690,3 +690,127 @@ fn subscriptions_allowlist_and_hidden_domains() {
     c.hide_domain(f.bo, "loud.example", false).unwrap();
     assert!(c.hidden_domains(f.bo).unwrap().is_empty());
 }
+
+/// Every service action behind a verb or a screen key, tried by a camper, a moderator
+/// and an admin: refused below its role with nothing changed, allowed at or above it.
+#[test]
+fn every_action_by_every_role() {
+    type Action = fn(&Camp, Id, &Fixture) -> Result<()>;
+    let actions: Vec<(&str, Role, Action)> = vec![
+        ("reports", Role::Moderator, |c, by, _| {
+            c.reports(by, true).map(|_| ())
+        }),
+        ("assign", Role::Moderator, |c, by, f| {
+            let r = c.file_report(f.mo, ReportTarget::Account("cy".into()), "x")?;
+            c.assign_report(by, r.id).map(|_| ())
+        }),
+        ("resolve", Role::Moderator, |c, by, f| {
+            let r = c.file_report(f.mo, ReportTarget::Account("cy".into()), "x")?;
+            c.resolve_report(by, r.id, ModAction::Dismiss, "", false)
+                .map(|_| ())
+        }),
+        ("warn", Role::Moderator, |c, by, _| {
+            c.act_on_account(by, "cy", AccountAction::Warn, "w")
+                .map(|_| ())
+        }),
+        ("suspend", Role::Moderator, |c, by, _| {
+            c.act_on_account(by, "cy", AccountAction::Suspend(true), "")?;
+            c.act_on_account(by, "cy", AccountAction::Suspend(false), "")
+                .map(|_| ())
+        }),
+        ("delete post", Role::Moderator, |c, by, f| {
+            let p = c
+                .create_post(
+                    f.cy,
+                    PostDraft {
+                        text: "x".into(),
+                        ..Default::default()
+                    },
+                )?
+                .post
+                .id;
+            c.remove_post_as_moderator(by, p, "").map(|_| ())
+        }),
+        ("accounts", Role::Moderator, |c, by, _| {
+            c.moderation_accounts(by, "").map(|_| ())
+        }),
+        ("account detail", Role::Moderator, |c, by, _| {
+            c.moderation_account_detail(by, "cy").map(|_| ())
+        }),
+        ("audit", Role::Moderator, |c, by, _| {
+            c.audit_log(by, None, 5).map(|_| ())
+        }),
+        ("domain list", Role::Moderator, |c, by, _| {
+            c.domain_blocks(by).map(|_| ())
+        }),
+        ("invites", Role::Admin, |c, by, _| {
+            c.invite_views(by).map(|_| ())
+        }),
+        ("invite", Role::Admin, |c, by, _| {
+            c.create_invite(by, Default::default()).map(|_| ())
+        }),
+        ("revoke", Role::Admin, |c, by, f| {
+            let code = c.create_invite(f.ana, Default::default())?.code;
+            c.revoke_invite(by, &code).map(|_| ())
+        }),
+        ("role", Role::Admin, |c, by, _| {
+            c.set_role(by, "cy", Role::Moderator)?;
+            c.set_role(by, "cy", Role::Camper).map(|_| ())
+        }),
+        ("coc set", Role::Admin, |c, by, _| {
+            let v = c.coc_version()?;
+            c.set_code_of_conduct(by, &format!("rules v{}", v + 1))
+                .map(|_| ())
+        }),
+        ("announce", Role::Admin, |c, by, _| {
+            c.announce(by, "hi")?;
+            c.clear_announcement(by)
+        }),
+        ("domain block", Role::Admin, |c, by, _| {
+            c.block_domain(by, "bad.example", Default::default())?;
+            c.unblock_domain(by, "bad.example").map(|_| ())
+        }),
+        ("domain import", Role::Admin, |c, by, _| {
+            c.import_domain_blocks(by, "x.example\n").map(|_| ())
+        }),
+        ("domain export", Role::Admin, |c, by, _| {
+            c.export_domain_blocks(by).map(|_| ())
+        }),
+        ("subscriptions", Role::Admin, |c, by, _| {
+            c.subscriptions(by).map(|_| ())
+        }),
+        ("allowlist", Role::Admin, |c, by, _| {
+            c.set_domain_allowed(by, "ok.example", true)?;
+            c.set_domain_allowed(by, "ok.example", false)?;
+            c.set_allowlist_mode(by, false)
+        }),
+    ];
+    for (name, needs, act) in actions {
+        for role in [Role::Camper, Role::Moderator, Role::Admin] {
+            let f = fixture();
+            // `bo` plays each role; `cy` stays a camper to act on.
+            if role != Role::Camper {
+                f.camp.set_role(f.ana, "bo", role).unwrap();
+            }
+            let result = act(&f.camp, f.bo, &f);
+            // A new code of conduct from `coc set` is accepted so the next check runs.
+            f.camp.accept_code_of_conduct(f.bo).unwrap();
+            if role >= needs {
+                assert!(result.is_ok(), "{name} by {role:?}: {result:?}");
+            } else {
+                assert!(
+                    matches!(result, Err(Error::Forbidden(_))),
+                    "{name} by {role:?}: {result:?}"
+                );
+                let by_bo = f
+                    .camp
+                    .audit_log(f.ana, None, 500)
+                    .unwrap()
+                    .iter()
+                    .filter(|v| v.entry.actor == Some(f.bo))
+                    .count();
+                assert_eq!(by_bo, 0, "{name} by {role:?} left a trace");
+            }
+        }
+    }
+}
