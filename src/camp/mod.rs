@@ -9,6 +9,8 @@ mod moderation;
 mod notifications;
 mod onboarding;
 mod posting;
+mod reports;
+pub(crate) mod rules;
 
 use std::sync::Arc;
 
@@ -25,12 +27,12 @@ pub use domains::{
 pub use events::{CampEvent, NewPost};
 pub use floods::RateWindow;
 pub use moderation::{
-    AccountAction, AccountDetail, AccountView, AuditView, InviteView, ReportTarget, ReportView,
-    clean_reason,
+    AccountAction, AccountDetail, AccountView, AuditView, InviteView, clean_reason,
 };
 pub use notifications::{NotificationView, UNREAD_CAP};
 pub use onboarding::{InviteOptions, KeyInfo, generate_code, parse_duration, validate_username};
 pub use posting::{Author, PostDraft, PostView, TimelineKind};
+pub use reports::{ReportTarget, ReportView};
 
 /// How many events a slow session may fall behind before it reloads.
 const EVENT_BACKLOG: usize = 1024;

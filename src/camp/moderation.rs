@@ -1,8 +1,7 @@
-//! Moderation: roles, actions on accounts and posts, reports, the audit log, invites
-//! for admins, the versioned code of conduct and announcements. Every rule is checked
-//! here, so the TUI and the exec verbs cannot differ; every action is audited.
-
-use serde::Serialize;
+//! Moderation: roles, actions on accounts and posts, the audit log, invites for admins
+//! and the host's offline recovery verbs (reports live in `reports`, the code of
+//! conduct and announcements in `rules`). Every rule is checked here, so the TUI and
+//! the exec verbs cannot differ; every action is audited.
 
 use crate::camp::{Author, Camp, CampEvent};
 use crate::error::{Error, Result};
@@ -12,49 +11,8 @@ use crate::text;
 
 /// Longest reason, note or report text, in characters.
 pub const MAX_REASON_CHARS: usize = 1000;
-/// Longest code of conduct, in characters.
-pub const MAX_COC_CHARS: usize = 20_000;
-/// Longest announcement, in characters.
-pub const MAX_ANNOUNCEMENT_CHARS: usize = 500;
 /// Most reports or audit entries one request returns.
 pub const MAX_LIST: usize = 500;
-
-const COC_SETTING: &str = "code_of_conduct";
-/// Only the version, so checking it on every request does not decode the whole text.
-const COC_VERSION_SETTING: &str = "code_of_conduct_version";
-const ANNOUNCEMENT_SETTING: &str = "announcement";
-
-fn dismissed_setting(account: Id) -> String {
-    format!("announcement_dismissed/{account}")
-}
-
-/// What a report points at.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ReportTarget {
-    /// A post, by id.
-    Post(Id),
-    /// An account, by username.
-    Account(String),
-}
-
-/// A report as moderators see it: names, and the post in context.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ReportView {
-    /// The stored report.
-    #[serde(skip)]
-    pub report: Report,
-    /// Who reported.
-    pub reporter: Author,
-    /// Who is reported.
-    pub account: Author,
-    /// The reported post's text (with its CW), if it still exists.
-    pub post_text: Option<String>,
-    /// The post it answers, for context.
-    pub parent_text: Option<String>,
-    /// The moderator handling it.
-    pub assigned_to: Option<Author>,
-}
-
 /// An audit entry with the actor's name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditView {
@@ -194,7 +152,7 @@ impl Camp {
         })
     }
 
-    fn named(&self, name: &str) -> Result<Account> {
+    pub(crate) fn named(&self, name: &str) -> Result<Account> {
         let name = name.trim().trim_start_matches('@');
         self.account_by_name(name)?.ok_or_else(|| {
             Error::not_found(format!(
@@ -311,7 +269,7 @@ impl Camp {
         self.apply_account_action(&moderator, target, action, reason)
     }
 
-    fn apply_account_action(
+    pub(crate) fn apply_account_action(
         &self,
         moderator: &Account,
         mut target: Account,
@@ -487,220 +445,6 @@ impl Camp {
         })
     }
 
-    // ---- reports ----
-
-    /// Files a report about a post or an account. Anyone may report; the reported
-    /// person never learns who did.
-    pub fn file_report(&self, by: Id, target: ReportTarget, reason: &str) -> Result<Report> {
-        let me = self.actor(by)?;
-        let reason = clean_reason(reason)?;
-        if reason.is_empty() {
-            return Err(Error::invalid(
-                "a report needs a reason: say what is wrong (--reason TEXT)",
-            ));
-        }
-        let (account, post) = match target {
-            ReportTarget::Post(id) => {
-                let missing = || Error::not_found(format!("there is no post {id}"));
-                let p = self.store().post(id)?.ok_or_else(missing)?;
-                if !self.can_see(&me, &p)? {
-                    return Err(missing());
-                }
-                (p.author, Some(id))
-            }
-            ReportTarget::Account(name) => (self.named(&name)?.id, None),
-        };
-        if account == me.id {
-            return Err(Error::invalid("you cannot report yourself"));
-        }
-        self.check_report_rate(&me)?;
-        let report = Report {
-            id: self.store().next_id(),
-            reporter: me.id,
-            account,
-            post,
-            reason,
-            created_ms: now_ms(),
-            assigned_to: None,
-            resolution: None,
-        };
-        self.store().put_report(&report)?;
-        self.store().flush()?;
-        // Moderators hear at once, so a camp can act in seconds. The reported person
-        // is never among those told.
-        for staff in self.store().accounts()? {
-            if staff.role.can_moderate()
-                && !staff.suspended
-                && staff.id != report.account
-                && staff.id != me.id
-            {
-                self.notify(
-                    staff.id,
-                    NotificationKind::Report,
-                    None,
-                    report.post,
-                    Some(report.reason.clone()),
-                )?;
-            }
-        }
-        Ok(report)
-    }
-
-    /// The report queue, newest first (open ones only unless `all`). Reports about
-    /// the asking moderator are left out: others handle them, and the reporter stays
-    /// unknown to the person reported.
-    pub fn reports(&self, by: Id, all: bool) -> Result<Vec<ReportView>> {
-        let me = self.moderator(by)?;
-        let mut out = Vec::new();
-        for r in self.store().reports(usize::MAX)? {
-            if (!all && r.resolution.is_some()) || r.account == me.id {
-                continue;
-            }
-            out.push(self.report_view(r)?);
-            if out.len() >= MAX_LIST {
-                break;
-            }
-        }
-        Ok(out)
-    }
-
-    fn report_view(&self, report: Report) -> Result<ReportView> {
-        let shown = |p: &Post| match &p.cw {
-            Some(cw) => format!("[CW: {cw}] {}", p.text),
-            None => p.text.clone(),
-        };
-        let post = match report.post {
-            Some(id) => self.store().post(id)?,
-            None => None,
-        };
-        let parent = match post.as_ref().and_then(|p| p.reply_to) {
-            Some(id) => self.store().post(id)?,
-            None => None,
-        };
-        Ok(ReportView {
-            reporter: self.author(report.reporter)?,
-            account: self.author(report.account)?,
-            post_text: post.as_ref().map(shown),
-            parent_text: parent.as_ref().map(shown),
-            assigned_to: match report.assigned_to {
-                Some(id) => Some(self.author(id)?),
-                None => None,
-            },
-            report,
-        })
-    }
-
-    fn open_report(&self, by: &Account, id: Id) -> Result<Report> {
-        let r = self
-            .store()
-            .report(id)?
-            .filter(|r| r.account != by.id)
-            .ok_or_else(|| Error::not_found(format!("there is no report {id}")))?;
-        if r.resolution.is_some() {
-            return Err(Error::invalid(format!("report {id} is already resolved")));
-        }
-        Ok(r)
-    }
-
-    /// Takes a report: it shows as assigned to `by`.
-    pub fn assign_report(&self, by: Id, id: Id) -> Result<Report> {
-        let m = self.moderator(by)?;
-        let mut r = self.open_report(&m, id)?;
-        r.assigned_to = Some(m.id);
-        self.store().put_report(&r)?;
-        self.audit(Some(m.id), "assign-report", format!("report {id}"), "")?;
-        self.store().flush()?;
-        Ok(r)
-    }
-
-    /// Resolves a report with an action on the reported account or post, and tells the
-    /// reporter (with the action and note only when `tell_reporter`).
-    pub fn resolve_report(
-        &self,
-        by: Id,
-        id: Id,
-        action: ModAction,
-        note: &str,
-        tell_reporter: bool,
-    ) -> Result<Report> {
-        let m = self.moderator(by)?;
-        let mut r = self.open_report(&m, id)?;
-        let note = clean_reason(note)?;
-        let target = self.store().account(r.account)?;
-        let reason = if note.is_empty() {
-            format!("report {id}")
-        } else {
-            format!("report {id}: {note}")
-        };
-        match action {
-            ModAction::Dismiss => {}
-            ModAction::DeletePost => {
-                let post = r.post.ok_or_else(|| {
-                    Error::invalid("this report is about an account, not a post: nothing to delete")
-                })?;
-                self.remove_post_as_moderator(m.id, post, &reason)?;
-            }
-            other => {
-                let target = target
-                    .ok_or_else(|| Error::not_found("the reported account no longer exists"))?;
-                let account_action = match other {
-                    ModAction::Sensitive => AccountAction::Sensitive(true),
-                    ModAction::Silence => AccountAction::Silence(true),
-                    ModAction::Suspend => AccountAction::Suspend(true),
-                    _ => AccountAction::Warn,
-                };
-                // A warning's reason is what the camper reads: the note alone, so
-                // nothing about the report leaks to them.
-                let reason = if account_action == AccountAction::Warn {
-                    &note
-                } else {
-                    &reason
-                };
-                // Already in that state (e.g. suspended over another report): the
-                // report still resolves, without a second identical action.
-                let already = match account_action {
-                    AccountAction::Sensitive(_) => target.sensitive,
-                    AccountAction::Silence(_) => target.silenced,
-                    AccountAction::Suspend(_) => target.suspended,
-                    AccountAction::Warn => false,
-                };
-                if !already {
-                    self.apply_account_action(&m, target, account_action, reason)?;
-                }
-            }
-        }
-        r.resolution = Some(Resolution {
-            by: m.id,
-            action,
-            note: note.clone(),
-            tell_reporter,
-            resolved_ms: now_ms(),
-        });
-        self.store().put_report(&r)?;
-        self.audit(
-            Some(m.id),
-            "resolve-report",
-            format!("report {id}"),
-            &format!("{}; {note}", action.as_str()),
-        )?;
-        self.store().flush()?;
-        let text = tell_reporter.then(|| {
-            if note.is_empty() {
-                format!("Action taken: {}.", action.as_str())
-            } else {
-                format!("Action taken: {}. {note}", action.as_str())
-            }
-        });
-        self.notify(
-            r.reporter,
-            NotificationKind::ReportResolved,
-            None,
-            r.post,
-            text,
-        )?;
-        Ok(r)
-    }
-
     // ---- audit log ----
 
     /// The audit log, newest first (moderators and admins).
@@ -766,153 +510,6 @@ impl Camp {
         self.audit(Some(admin.id), "revoke-invite", code, "")?;
         self.store().flush()?;
         Ok(invite)
-    }
-
-    // ---- code of conduct ----
-
-    /// The version of the code of conduct in force (cheap: read on every request).
-    pub fn coc_version(&self) -> Result<u32> {
-        Ok(self
-            .store()
-            .setting::<u32>(COC_VERSION_SETTING)?
-            .unwrap_or(1))
-    }
-
-    /// True when `account` accepted an older code of conduct than the one in force.
-    pub fn coc_outdated(&self, account: &Account) -> Result<bool> {
-        Ok(account.coc_version < self.coc_version()?)
-    }
-
-    /// Replaces the code of conduct (admins); its version goes up, so every other member
-    /// re-accepts at their next request. The admin who wrote it has accepted it.
-    pub fn set_code_of_conduct(&self, by: Id, raw: &str) -> Result<CodeOfConduct> {
-        let mut admin = self.admin(by)?;
-        let body = text::sanitize(raw).trim().to_string();
-        if body.is_empty() {
-            return Err(Error::invalid("the code of conduct needs some text"));
-        }
-        let n = text::char_count(&body);
-        if n > MAX_COC_CHARS {
-            return Err(Error::invalid(format!(
-                "the code of conduct is at most {MAX_COC_CHARS} characters; this one has {n}"
-            )));
-        }
-        let current = self.code_of_conduct()?;
-        if current.text == body {
-            return Err(Error::invalid(
-                "that is the code of conduct in force already",
-            ));
-        }
-        let coc = CodeOfConduct {
-            version: current.version.max(self.coc_version()?) + 1,
-            text: body,
-            updated_ms: now_ms(),
-        };
-        self.store().put_setting(COC_SETTING, &coc)?;
-        self.store()
-            .put_setting(COC_VERSION_SETTING, &coc.version)?;
-        admin.coc_version = coc.version;
-        self.store().put_account(&admin)?;
-        self.audit(
-            Some(admin.id),
-            "coc-set",
-            format!("code of conduct v{}", coc.version),
-            "",
-        )?;
-        self.store().flush()?;
-        Ok(coc)
-    }
-
-    /// Records that `by` accepted the code of conduct in force. Works while the
-    /// account's accepted version is outdated (that is its purpose), never when suspended.
-    pub fn accept_code_of_conduct(&self, by: Id) -> Result<Account> {
-        let mut a = self
-            .store()
-            .account(by)?
-            .ok_or_else(|| Error::not_found("that account no longer exists"))?;
-        if a.suspended {
-            return Err(Error::Suspended {
-                contact: self.contact_suffix(),
-            });
-        }
-        a.coc_version = self.coc_version()?;
-        self.store().put_account(&a)?;
-        self.store().flush()?;
-        Ok(a)
-    }
-
-    // ---- announcements ----
-
-    /// Puts up a banner every open session shows at once (admins). Each member also
-    /// gets it as a notification, which is how open sessions learn of it.
-    pub fn announce(&self, by: Id, raw: &str) -> Result<Announcement> {
-        let admin = self.admin(by)?;
-        let body = text::sanitize_line(raw).trim().to_string();
-        if body.is_empty() {
-            return Err(Error::invalid("an announcement needs some text"));
-        }
-        let n = text::char_count(&body);
-        if n > MAX_ANNOUNCEMENT_CHARS {
-            return Err(Error::invalid(format!(
-                "an announcement is at most {MAX_ANNOUNCEMENT_CHARS} characters; this one has {n}"
-            )));
-        }
-        let a = Announcement {
-            id: self.store().next_id(),
-            text: body,
-            by: admin.id,
-            created_ms: now_ms(),
-        };
-        self.store().put_setting(ANNOUNCEMENT_SETTING, &a)?;
-        self.audit(Some(admin.id), "announce", "everyone".into(), &a.text)?;
-        self.store().flush()?;
-        for member in self.store().accounts()? {
-            if !member.suspended {
-                self.notify(
-                    member.id,
-                    NotificationKind::Announcement,
-                    None,
-                    None,
-                    Some(a.text.clone()),
-                )?;
-            }
-        }
-        Ok(a)
-    }
-
-    /// Takes the banner down (admins).
-    pub fn clear_announcement(&self, by: Id) -> Result<()> {
-        let admin = self.admin(by)?;
-        if self
-            .store()
-            .setting::<Announcement>(ANNOUNCEMENT_SETTING)?
-            .is_none()
-        {
-            return Err(Error::invalid("there is no announcement up"));
-        }
-        self.store().remove_setting(ANNOUNCEMENT_SETTING)?;
-        self.audit(Some(admin.id), "announce-clear", "everyone".into(), "")?;
-        self.store().flush()?;
-        Ok(())
-    }
-
-    /// The banner `viewer` should see (None when there is none or they dismissed it).
-    pub fn announcement_for(&self, viewer: Id) -> Result<Option<Announcement>> {
-        let Some(a) = self.store().setting::<Announcement>(ANNOUNCEMENT_SETTING)? else {
-            return Ok(None);
-        };
-        let dismissed: Id = self
-            .store()
-            .setting(&dismissed_setting(viewer))?
-            .unwrap_or(0);
-        Ok((dismissed < a.id).then_some(a))
-    }
-
-    /// Hides the banner `id` for `viewer` (a newer one shows again).
-    pub fn dismiss_announcement(&self, viewer: Id, id: Id) -> Result<()> {
-        let me = self.actor(viewer)?;
-        self.store().put_setting(&dismissed_setting(me.id), &id)?;
-        Ok(())
     }
 }
 

@@ -1,7 +1,8 @@
 //! Permission and behaviour tests for moderation, by role: camper, moderator, admin.
 
 use super::*;
-use crate::camp::{InviteOptions, KeyInfo, PostDraft, TimelineKind};
+use crate::camp::rules::MAX_COC_CHARS;
+use crate::camp::{InviteOptions, KeyInfo, PostDraft, ReportTarget, TimelineKind};
 
 fn key(n: u8) -> KeyInfo {
     KeyInfo {
