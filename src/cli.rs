@@ -58,9 +58,41 @@ pub enum Command {
         #[arg(long, default_value = "camper")]
         role: String,
     },
+    /// Set a member's role while the server is stopped (recovery).
+    Role {
+        /// Paths.
+        #[command(flatten)]
+        paths: Paths,
+        /// The member's username.
+        name: String,
+        /// camper, moderator or admin.
+        role: String,
+    },
+    /// Lift a suspension while the server is stopped.
+    Unsuspend {
+        /// Paths.
+        #[command(flatten)]
+        paths: Paths,
+        /// The member's username.
+        name: String,
+    },
+    /// Print the moderation audit log, newest first.
+    Audit {
+        /// Paths.
+        #[command(flatten)]
+        paths: Paths,
+        /// How many entries.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
 }
 
 impl Paths {
+    /// Opens the camp's database for an offline verb (fails while the server runs).
+    fn open(&self) -> crate::Result<crate::Camp> {
+        crate::Camp::open(self.config("127.0.0.1:2222".parse().expect("a valid address"), None)?)
+    }
+
     fn config(&self, ssh: SocketAddr, http: Option<SocketAddr>) -> crate::Result<Config> {
         let mut config = Config::with_dirs(&self.data, &self.keys);
         config.ssh_addr = ssh;
@@ -92,6 +124,33 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let camp = crate::Camp::open(config)?;
             let code = camp.offline_invite(uses, role)?;
             println!("{code}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Role { paths, name, role } => {
+            let camp = paths.open()?;
+            let role = crate::model::Role::parse(&role)
+                .ok_or_else(|| anyhow::anyhow!("role must be camper, moderator or admin"))?;
+            let a = camp.host_set_role(&name, role)?;
+            println!("@{} is now {}", a.username, role.as_str());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Unsuspend { paths, name } => {
+            let a = paths.open()?.host_unsuspend(&name)?;
+            println!("@{} can log in again", a.username);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit { paths, limit } => {
+            for v in paths.open()?.host_audit(limit)? {
+                let e = &v.entry;
+                println!(
+                    "{} · {} · {} · {} · {}",
+                    crate::text::date(e.created_ms),
+                    v.actor,
+                    e.action,
+                    e.target,
+                    crate::text::sanitize_line(&e.reason)
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
     }

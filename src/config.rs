@@ -36,6 +36,10 @@ pub struct FileConfig {
     pub max_connections: usize,
     /// Connections served at once from one IP address.
     pub max_connections_per_ip: usize,
+    /// Posts one account may write per minute (0: no limit).
+    pub posts_per_minute: usize,
+    /// New connections one IP address may open per minute (0: no limit).
+    pub connections_per_ip_per_minute: usize,
     /// Seconds without a key press before a session is closed.
     pub idle_timeout_secs: u64,
     /// Seconds between keepalives when the client is silent.
@@ -60,6 +64,8 @@ impl Default for FileConfig {
             max_post_chars: 500,
             max_connections: 2000,
             max_connections_per_ip: 32,
+            posts_per_minute: 30,
+            connections_per_ip_per_minute: 60,
             idle_timeout_secs: 3600,
             keepalive_secs: 30,
             keepalive_max: 3,

@@ -27,6 +27,11 @@ pub enum Error {
         /// ", contact ..." or empty.
         contact: String,
     },
+    /// The code of conduct changed since the account last accepted it.
+    #[error(
+        "the code of conduct has changed: read it with `coc show` and accept it with `coc accept` (or in the app) to go on"
+    )]
+    CocChanged,
     /// Too many actions in too short a time.
     #[error("{0}")]
     RateLimited(String),

@@ -237,6 +237,8 @@ pub enum NotificationKind {
     Warning,
     /// A note from the camp's admins.
     Announcement,
+    /// A camper filed a report (for moderators and admins).
+    Report,
 }
 
 impl NotificationKind {
@@ -253,6 +255,7 @@ impl NotificationKind {
             NotificationKind::ReportResolved => "report_resolved",
             NotificationKind::Warning => "warning",
             NotificationKind::Announcement => "announcement",
+            NotificationKind::Report => "report",
         }
     }
 }
@@ -273,5 +276,171 @@ pub struct Notification {
     /// Free text (a warning's reason, a resolution note), sanitized.
     pub text: Option<String>,
     /// When it happened.
+    pub created_ms: Millis,
+}
+
+// ---- moderation records (issue 4) ----
+
+/// What a moderator did about a report (or to an account directly).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash)]
+pub enum ModAction {
+    /// Nothing to do.
+    Dismiss,
+    /// The reported post was removed.
+    DeletePost,
+    /// The account's posts get a forced content warning.
+    Sensitive,
+    /// The account's posts leave the camp timeline.
+    Silence,
+    /// The account is refused at the door.
+    Suspend,
+    /// A note the camper sees.
+    Warn,
+}
+
+impl ModAction {
+    /// The lower-case name used in commands and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ModAction::Dismiss => "dismiss",
+            ModAction::DeletePost => "delete",
+            ModAction::Sensitive => "sensitive",
+            ModAction::Silence => "silence",
+            ModAction::Suspend => "suspend",
+            ModAction::Warn => "warn",
+        }
+    }
+
+    /// Parses the lower-case name used in commands.
+    pub fn parse(s: &str) -> Option<ModAction> {
+        match s {
+            "dismiss" => Some(ModAction::Dismiss),
+            "delete" => Some(ModAction::DeletePost),
+            "sensitive" => Some(ModAction::Sensitive),
+            "silence" => Some(ModAction::Silence),
+            "suspend" => Some(ModAction::Suspend),
+            "warn" => Some(ModAction::Warn),
+            _ => None,
+        }
+    }
+}
+
+/// How a report ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resolution {
+    /// The moderator who resolved it.
+    pub by: Id,
+    /// What was done.
+    pub action: ModAction,
+    /// The moderator's note (for the audit log; shown to the reporter only if `tell_reporter`).
+    pub note: String,
+    /// Whether the reporter is told what was done.
+    pub tell_reporter: bool,
+    /// When.
+    pub resolved_ms: Millis,
+}
+
+/// A camper's report about a post or an account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    /// Time-ordered id.
+    pub id: Id,
+    /// Who reported (never shown to the reported account).
+    pub reporter: Id,
+    /// The account reported (the author, for a post).
+    pub account: Id,
+    /// The post reported, if any.
+    pub post: Option<Id>,
+    /// Why, in the reporter's words (sanitized, capped).
+    pub reason: String,
+    /// When it was filed.
+    pub created_ms: Millis,
+    /// The moderator handling it.
+    pub assigned_to: Option<Id>,
+    /// Set once resolved.
+    pub resolution: Option<Resolution>,
+}
+
+/// One line of the append-only moderation log: who did what to whom, why, when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// Time-ordered id (the log is kept in id order).
+    pub id: Id,
+    /// Who acted (None for the camp itself or the host's offline CLI).
+    pub actor: Option<Id>,
+    /// What was done, e.g. `suspend`, `role`, `domain-block`.
+    pub action: String,
+    /// What it was done to, e.g. `@bo`, `post 123`, `example.com`.
+    pub target: String,
+    /// Why (may be empty).
+    pub reason: String,
+    /// When.
+    pub created_ms: Millis,
+}
+
+/// How hard an outside domain is blocked (Mastodon's severities).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum Severity {
+    /// Their posts are kept off public timelines.
+    Silence,
+    /// Nothing is exchanged with them.
+    #[default]
+    Suspend,
+}
+
+impl Severity {
+    /// The lower-case name used in commands, JSON and CSV.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Silence => "silence",
+            Severity::Suspend => "suspend",
+        }
+    }
+
+    /// Parses the lower-case name (Mastodon's `noop` is not a block, so it is refused).
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s {
+            "silence" => Some(Severity::Silence),
+            "suspend" => Some(Severity::Suspend),
+            _ => None,
+        }
+    }
+}
+
+/// A block on an outside server (enforced by the federation bridge).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DomainBlock {
+    /// Normalised lower-case domain; covers its subdomains.
+    pub domain: String,
+    /// How hard.
+    pub severity: Severity,
+    /// Drop their media.
+    pub reject_media: bool,
+    /// Ignore their reports.
+    pub reject_reports: bool,
+    /// Shown publicly with the block list.
+    pub public_comment: String,
+    /// For moderators only.
+    pub private_comment: String,
+    /// Show the domain partly hidden when published.
+    pub obfuscate: bool,
+    /// Who added it (None for imports by the CLI or a subscription).
+    pub created_by: Option<Id>,
+    /// The subscription it came from, if any.
+    pub source: Option<String>,
+    /// When.
+    pub created_ms: Millis,
+}
+
+/// An admin banner shown on every screen until a camper dismisses it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Announcement {
+    /// Time-ordered id (a new announcement shows again to those who dismissed the old one).
+    pub id: Id,
+    /// The text (sanitized, one paragraph).
+    pub text: String,
+    /// Who posted it.
+    pub by: Id,
+    /// When.
     pub created_ms: Millis,
 }

@@ -75,6 +75,7 @@ pub fn start_with(
         .map_err(|e| Error::io("reading the bound address", e))?;
     let admin_invite = camp.admin_invite()?;
     let (stop, stop_rx) = watch::channel(false);
+    tokio::spawn(refresh_blocklists(camp.clone(), stop_rx.clone()));
     let task = tokio::spawn(ssh::serve(camp.clone(), listener, host_key, stop_rx));
     Ok(Running {
         camp,
@@ -84,6 +85,27 @@ pub fn start_with(
         stop,
         task,
     })
+}
+
+/// How often subscribed blocklists are read again.
+const BLOCKLIST_REFRESH: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Re-reads subscribed blocklist files at start and then hourly, until shutdown.
+async fn refresh_blocklists(camp: Camp, mut stop: watch::Receiver<bool>) {
+    let mut every = tokio::time::interval(BLOCKLIST_REFRESH);
+    loop {
+        tokio::select! {
+            _ = every.tick() => {
+                let camp = camp.clone();
+                match tokio::task::spawn_blocking(move || camp.refresh_subscriptions()).await {
+                    Ok(Err(e)) => tracing::warn!("reading blocklist subscriptions: {e}"),
+                    Err(e) => tracing::warn!("blocklist refresh task failed: {e}"),
+                    Ok(Ok(())) => {}
+                }
+            }
+            _ = async { stop.wait_for(|s| *s).await.map(|_| ()) } => return,
+        }
+    }
 }
 
 /// `camp serve`: runs until SIGINT or SIGTERM, then shuts down cleanly (exit 0).

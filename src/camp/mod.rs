@@ -2,10 +2,15 @@
 //! asks, commits to the store, flushes, then publishes a [`CampEvent`]. It is the only
 //! writer, and it knows nothing of screens, SSH or HTTP.
 
+pub(crate) mod domains;
 mod events;
+pub(crate) mod floods;
+mod moderation;
 mod notifications;
 mod onboarding;
 mod posting;
+mod reports;
+pub(crate) mod rules;
 
 use std::sync::Arc;
 
@@ -16,10 +21,18 @@ use crate::error::{Error, Result};
 use crate::model::*;
 use crate::store::Store;
 
+pub use domains::{
+    DomainBlockOptions, ImportSummary, ParsedBlocklist, normalize_domain, parse_blocklist,
+};
 pub use events::{CampEvent, NewPost};
+pub use floods::RateWindow;
+pub use moderation::{
+    AccountAction, AccountDetail, AccountView, AuditView, InviteView, clean_reason,
+};
 pub use notifications::{NotificationView, UNREAD_CAP};
 pub use onboarding::{InviteOptions, KeyInfo, generate_code, parse_duration, validate_username};
 pub use posting::{Author, PostDraft, PostView, TimelineKind};
+pub use reports::{ReportTarget, ReportView};
 
 /// How many events a slow session may fall behind before it reloads.
 const EVENT_BACKLOG: usize = 1024;
@@ -34,6 +47,7 @@ struct Inner {
     store: Store,
     config: Config,
     events: broadcast::Sender<CampEvent>,
+    floods: floods::Floods,
 }
 
 /// What the welcome screen shows before anyone has an account.
@@ -59,21 +73,23 @@ impl Camp {
     /// A camp over an existing store (tests and benchmarks use a temporary one).
     pub fn with_store(store: Store, config: Config) -> Camp {
         let (events, _) = broadcast::channel(EVENT_BACKLOG);
+        let floods = floods::Floods::new(config.camp.posts_per_minute);
         Camp {
             inner: Arc::new(Inner {
                 store,
                 config,
                 events,
+                floods,
             }),
         }
     }
 
-    /// A camp in a throw-away database with default settings.
+    /// A camp in a throw-away database with default settings, except that the post
+    /// rate limit is off: tests and benchmarks post far faster than people do.
     pub fn temporary() -> Result<Camp> {
-        Ok(Self::with_store(
-            Store::temporary()?,
-            Config::with_dirs("unused", "unused"),
-        ))
+        let mut config = Config::with_dirs("unused", "unused");
+        config.camp.posts_per_minute = 0;
+        Ok(Self::with_store(Store::temporary()?, config))
     }
 
     /// The configuration this camp runs with.
@@ -111,8 +127,9 @@ impl Camp {
         self.inner.store.flush_async().await
     }
 
-    /// The account `id`, refusing suspended ones: every action starts here, so a
-    /// suspension takes effect on the very next request.
+    /// The account `id`, refusing suspended ones and ones that have not accepted the
+    /// code of conduct in force: every action starts here, so a suspension or a new
+    /// code of conduct takes effect on the very next request.
     pub fn actor(&self, id: Id) -> Result<Account> {
         let account = self
             .store()
@@ -122,6 +139,9 @@ impl Camp {
             return Err(Error::Suspended {
                 contact: self.contact_suffix(),
             });
+        }
+        if self.coc_outdated(&account)? {
+            return Err(Error::CocChanged);
         }
         Ok(account)
     }

@@ -328,6 +328,17 @@ impl Camp {
             revoked: false,
         };
         self.store().put_invite(&invite)?;
+        self.audit(
+            Some(actor.id),
+            "invite",
+            invite.code.clone(),
+            &format!(
+                "{} use(s), role {}; {}",
+                invite.max_uses,
+                invite.role.as_str(),
+                invite.note
+            ),
+        )?;
         self.store().flush()?;
         Ok(invite)
     }

@@ -151,6 +151,8 @@ impl Camp {
                 "a direct post goes only to the campers it mentions: add an @name",
             ));
         }
+        // Counted only for posts that would be written, so typos cost nothing.
+        self.check_post_rate(&author)?;
         let post = Post {
             id: self.store().next_id(),
             author: author.id,

@@ -3,6 +3,7 @@
 //! a non-zero exit, with nothing changed.
 
 mod args;
+mod moderation;
 
 use serde_json::json;
 
@@ -61,6 +62,9 @@ pub const VERBS: &[(&str, &str)] = &[
 
 /// True when the verb reads standard input (so the caller collects it first).
 pub fn needs_stdin(argv: &[String]) -> bool {
+    if moderation::needs_stdin(argv) {
+        return true;
+    }
     match argv.first().map(String::as_str) {
         Some("post") => Args::parse(&argv[1..], POST_VALUED, &[])
             .map(|a| a.positional.is_empty())
@@ -116,9 +120,13 @@ fn usage(message: impl Into<String>) -> Failure {
     }
 }
 
+/// Every verb with its description: the core ones, then moderation.
+fn all_verbs() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
+    VERBS.iter().chain(moderation::VERBS)
+}
+
 fn verb_list() -> String {
-    VERBS
-        .iter()
+    all_verbs()
         .map(|(v, _)| v.split_whitespace().next().unwrap_or(v))
         .collect::<Vec<_>>()
         .join(", ")
@@ -141,11 +149,14 @@ fn dispatch(
         "post" => post(camp, member(camp, caller)?, rest, stdin),
         "timeline" => timeline(camp, member(camp, caller)?, rest),
         "invite" => invite(camp, member(camp, caller)?, rest),
-        other => Err(usage(format!(
-            "unknown command '{}'; commands: {}",
-            crate::text::sanitize_line(other),
-            verb_list()
-        ))),
+        other => match moderation::dispatch(camp, caller, other, rest, stdin) {
+            Some(result) => result,
+            None => Err(usage(format!(
+                "unknown command '{}'; commands: {}",
+                crate::text::sanitize_line(other),
+                verb_list()
+            ))),
+        },
     }
 }
 
@@ -166,20 +177,15 @@ fn help(camp: &Camp) -> String {
         "{} — commands (ssh {} <command>):\n",
         info.name, info.ssh_hint
     );
-    let w = VERBS
-        .iter()
-        .map(|(v, _)| v.len())
-        .max()
-        .unwrap_or(0)
-        .min(40);
-    for (v, d) in VERBS {
+    let w = all_verbs().map(|(v, _)| v.len()).max().unwrap_or(0).min(40);
+    for (v, d) in all_verbs() {
         if v.len() > w {
             out.push_str(&format!("  {v}\n  {:w$}  {d}\n", ""));
         } else {
             out.push_str(&format!("  {v:w$}  {d}\n"));
         }
     }
-    out.push_str("Add --json to whoami and timeline for machine-readable output.\n");
+    out.push_str("Add --json to verbs that list or show for machine-readable output.\n");
     out
 }
 

@@ -1,9 +1,13 @@
-//! Connection caps: a global one and one per IP address. A slot is a guard that frees
-//! itself when the connection ends, however it ends.
+//! Connection caps: a global one, one per IP address, and a rate of new connections
+//! per IP address. A slot is a guard that frees itself when the connection ends,
+//! however it ends.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::camp::RateWindow;
 
 /// Counts open connections.
 #[derive(Debug)]
@@ -11,6 +15,7 @@ pub struct Limiter {
     max_total: usize,
     max_per_ip: usize,
     state: Mutex<State>,
+    rate: RateWindow<IpAddr>,
 }
 
 #[derive(Debug, Default)]
@@ -26,6 +31,8 @@ pub enum Refusal {
     Full,
     /// That address has too many connections open.
     TooManyFromIp,
+    /// That address opened too many connections in the last minute.
+    TooFast,
 }
 
 /// One open connection's slot.
@@ -36,12 +43,14 @@ pub struct Slot {
 }
 
 impl Limiter {
-    /// Caps of `max_total` connections and `max_per_ip` from one address.
-    pub fn new(max_total: usize, max_per_ip: usize) -> Arc<Limiter> {
+    /// Caps of `max_total` connections and `max_per_ip` from one address, and at most
+    /// `per_ip_per_minute` new ones from one address a minute (0: no rate limit).
+    pub fn new(max_total: usize, max_per_ip: usize, per_ip_per_minute: usize) -> Arc<Limiter> {
         Arc::new(Limiter {
             max_total,
             max_per_ip,
             state: Mutex::new(State::default()),
+            rate: RateWindow::new(per_ip_per_minute, Duration::from_secs(60)),
         })
     }
 
@@ -54,6 +63,12 @@ impl Limiter {
         let n = s.per_ip.entry(ip).or_default();
         if *n >= self.max_per_ip {
             return Err(Refusal::TooManyFromIp);
+        }
+        if !self.rate.allow(&ip, Instant::now()) {
+            if *n == 0 {
+                s.per_ip.remove(&ip);
+            }
+            return Err(Refusal::TooFast);
         }
         *n += 1;
         s.total += 1;
@@ -88,7 +103,7 @@ mod tests {
 
     #[test]
     fn caps_apply_and_slots_free_on_drop() {
-        let l = Limiter::new(3, 2);
+        let l = Limiter::new(3, 2, 0);
         let a: IpAddr = "127.0.0.1".parse().unwrap();
         let b: IpAddr = "127.0.0.2".parse().unwrap();
         let s1 = l.acquire(a).unwrap();
@@ -99,5 +114,22 @@ mod tests {
         drop(s1);
         assert_eq!(l.open(), 2);
         assert!(l.acquire(a).is_ok());
+    }
+}
+
+#[cfg(test)]
+mod rate_tests {
+    use super::*;
+
+    #[test]
+    fn new_connections_per_address_are_rate_limited() {
+        let l = Limiter::new(100, 100, 2);
+        let a: IpAddr = "10.0.0.1".parse().unwrap();
+        let b: IpAddr = "10.0.0.2".parse().unwrap();
+        drop(l.acquire(a).unwrap());
+        drop(l.acquire(a).unwrap());
+        assert_eq!(l.acquire(a).unwrap_err(), Refusal::TooFast);
+        let _other = l.acquire(b).expect("other addresses are unaffected");
+        assert_eq!(l.open(), 1);
     }
 }

@@ -59,7 +59,11 @@ pub async fn serve(
 ) -> crate::Result<()> {
     let config = Arc::new(russh_config(&camp, host_key));
     let c = &camp.config().camp;
-    let limiter = Limiter::new(c.max_connections, c.max_connections_per_ip);
+    let limiter = Limiter::new(
+        c.max_connections,
+        c.max_connections_per_ip,
+        c.connections_per_ip_per_minute,
+    );
     let shared = Arc::new(Shared {
         camp: camp.clone(),
         shutdown: shutdown.clone(),
@@ -85,6 +89,14 @@ pub async fn serve(
                     Ok(slot) => slot,
                     Err(why) => {
                         tracing::info!(%peer, ?why, "connection refused");
+                        if why == Refusal::TooFast {
+                            // Repeated trips leave a note moderators see in the audit log.
+                            let camp = camp.clone();
+                            let who = format!("address {}", peer.ip());
+                            tokio::task::spawn_blocking(move || {
+                                camp.note_flood(&who, "the connection rate limit")
+                            });
+                        }
                         refuse(stream, why);
                         continue;
                     }
@@ -145,6 +157,9 @@ fn refuse(stream: tokio::net::TcpStream, why: Refusal) {
         Refusal::Full => b"camp is full right now; please try again in a few minutes\r\n",
         Refusal::TooManyFromIp => {
             b"too many connections from your address; close some and try again\r\n"
+        }
+        Refusal::TooFast => {
+            b"too many new connections from your address; wait a minute and try again\r\n"
         }
     };
     tokio::spawn(async move {

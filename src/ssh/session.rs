@@ -168,7 +168,17 @@ async fn run_tui(
         key,
         account: account.as_ref().map(|a| a.id),
     };
+    let outdated = account
+        .as_ref()
+        .is_some_and(|a| camp.coc_outdated(a).unwrap_or(false));
+    let banner = who
+        .account
+        .and_then(|me| camp.announcement_for(me).ok().flatten());
     let mut model = Model::new(camp.info(), coc, account);
+    if outdated {
+        model.screen = crate::tui::Screen::CocUpdate(Default::default());
+    }
+    model.announcement = banner.map(|a| (a.id, a.text));
     model.theme = crate::tui::theme::Theme::from_env(&env);
     if let Some(me) = who.account {
         model.unread = camp.unread_notifications(me).unwrap_or(0);
@@ -255,11 +265,18 @@ async fn run_tui(
                     }
                 }
                 Ok(CampEvent::AccountChanged(id)) => {
-                    if who.account == Some(id)
-                        && let Err(e @ crate::Error::Suspended { .. }) = camp.actor(id)
-                    {
-                        goodbye = Some(e.to_string());
-                        break;
+                    if who.account == Some(id) {
+                        if let Err(e @ crate::Error::Suspended { .. }) = camp.actor(id) {
+                            goodbye = Some(e.to_string());
+                            break;
+                        }
+                        // A new role (or flag) shows at once, e.g. `M` for a new moderator.
+                        if let Ok(Some(a)) = camp.account(id) {
+                            queue.extend(update(&mut model, Msg::AccountUpdated(a)));
+                            dirty = true;
+                        }
+                    } else {
+                        queue.extend(update(&mut model, Msg::AuthorChanged(id)));
                     }
                 }
                 Err(broadcast::error::RecvError::Lagged(_)) => {

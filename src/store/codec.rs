@@ -111,6 +111,48 @@ mod tests {
             text: "be kind".into(),
             updated_ms: 3,
         });
+        round_trip(Report {
+            id: 11,
+            reporter: 1,
+            account: 2,
+            post: Some(9),
+            reason: "rude".into(),
+            created_ms: 4,
+            assigned_to: Some(3),
+            resolution: Some(Resolution {
+                by: 3,
+                action: ModAction::Silence,
+                note: "second time".into(),
+                tell_reporter: true,
+                resolved_ms: 5,
+            }),
+        });
+        round_trip(AuditEntry {
+            id: 12,
+            actor: None,
+            action: "flood".into(),
+            target: "@bo".into(),
+            reason: "hit the post rate limit".into(),
+            created_ms: 6,
+        });
+        round_trip(DomainBlock {
+            domain: "bad.example".into(),
+            severity: Severity::Silence,
+            reject_media: true,
+            reject_reports: false,
+            public_comment: "spam".into(),
+            private_comment: "seen in #123".into(),
+            obfuscate: true,
+            created_by: Some(1),
+            source: Some("/etc/camp/blocks.csv".into()),
+            created_ms: 7,
+        });
+        round_trip(Announcement {
+            id: 13,
+            text: "maintenance at 9".into(),
+            by: 1,
+            created_ms: 8,
+        });
     }
 
     #[test]

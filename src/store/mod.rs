@@ -8,6 +8,7 @@
 
 pub mod codec;
 pub mod ids;
+mod moderation;
 
 use std::path::Path;
 
@@ -35,6 +36,7 @@ pub struct Store {
     invites: Tree,
     settings: Tree,
     notifications: Tree,
+    moderation: moderation::ModerationTrees,
     ids: IdGen,
 }
 
@@ -102,6 +104,7 @@ impl Store {
             invites: tree("invites")?,
             settings: tree("settings")?,
             notifications: tree("notifications")?,
+            moderation: moderation::ModerationTrees::open(&db)?,
             ids: IdGen::new(0),
             db,
         };
@@ -110,7 +113,8 @@ impl Store {
             .filter_map(|t| t.last().ok().flatten())
             .filter_map(|(k, _)| read_id(&k))
             .max()
-            .unwrap_or(0);
+            .unwrap_or(0)
+            .max(store.moderation.max_id());
         store.ids = IdGen::new(floor);
         Ok(store)
     }

@@ -24,6 +24,13 @@ pub async fn run(camp: &Camp, who: &mut Identity, effect: Effect) -> Option<Msg>
     let camp = camp.clone();
     match effect {
         Effect::Quit => None,
+        e
+        @ (Effect::LoadModeration { .. } | Effect::LoadAccountDetail(_) | Effect::Moderate(_)) => {
+            crate::tui::moderation::run(&camp, who, e).await
+        }
+        e @ (Effect::AcceptCoc | Effect::LoadCoc | Effect::DismissAnnouncement(_)) => {
+            crate::tui::notices::run(&camp, who, e).await
+        }
         Effect::CheckInvite(code) => {
             blocking(move || {
                 Msg::InviteChecked(

@@ -6,6 +6,8 @@ pub mod compose;
 pub mod editor;
 pub mod effects;
 pub mod input;
+pub mod moderation;
+pub mod notices;
 pub mod notifications;
 pub mod onboarding;
 pub mod pages;
@@ -33,6 +35,8 @@ pub enum Screen {
     Onboarding(Onboarding),
     /// The timelines (with the composer and help as overlays).
     Main,
+    /// A member must accept a changed code of conduct before going on.
+    CocUpdate(notices::CocUpdate),
 }
 
 /// A short message in the footer.
@@ -81,6 +85,8 @@ pub struct Model {
     pub unread: usize,
     /// Screens opened over the timelines, top last.
     pub pages: Vec<pages::Page>,
+    /// The admins' banner (an id to dismiss it with, and its text).
+    pub announcement: Option<(Id, String)>,
 }
 
 /// Something that happened, for [`update`].
@@ -118,6 +124,23 @@ pub enum Msg {
     },
     /// Result of [`Effect::SendPost`].
     PostSent(Result<PostView, String>),
+    /// Result of [`Effect::LoadModeration`].
+    ModerationLoaded {
+        /// The tab asked for.
+        tab: moderation::Tab,
+        /// Its data or why not.
+        result: Result<moderation::ModData, String>,
+    },
+    /// Result of [`Effect::Moderate`]: what to tell the person.
+    ModerationDone(Result<String, String>),
+    /// Result of [`Effect::AcceptCoc`].
+    CocAccepted(Result<Account, String>),
+    /// Result of [`Effect::LoadCoc`].
+    CocLoaded(String),
+    /// The session's own account changed (role, flags).
+    AccountUpdated(Account),
+    /// Another account changed (suspended, silenced, marked sensitive, ...).
+    AuthorChanged(Id),
 }
 
 /// Work for the session loop.
@@ -153,6 +176,23 @@ pub enum Effect {
         /// Newest seen.
         up_to: Id,
     },
+    /// Load a tab of the Moderation screen.
+    LoadModeration {
+        /// Which tab.
+        tab: moderation::Tab,
+        /// Account search text.
+        query: String,
+    },
+    /// Load one account in detail for the Moderation screen.
+    LoadAccountDetail(String),
+    /// A moderation request (or a camper's report).
+    Moderate(moderation::ModRequest),
+    /// Accept the code of conduct in force.
+    AcceptCoc,
+    /// Load the code of conduct in force.
+    LoadCoc,
+    /// Hide the banner for this camper.
+    DismissAnnouncement(Id),
     /// End the session.
     Quit,
 }
@@ -206,6 +246,7 @@ impl Model {
             theme: theme::Theme::default(),
             unread: 0,
             pages: Vec::new(),
+            announcement: None,
         }
     }
 
@@ -213,7 +254,7 @@ impl Model {
     pub fn init(&mut self) -> Vec<Effect> {
         match self.screen {
             Screen::Main => self.load_all(),
-            Screen::Onboarding(_) => vec![],
+            Screen::Onboarding(_) | Screen::CocUpdate(_) => vec![],
         }
     }
 
@@ -268,6 +309,12 @@ fn is_quit_chord(k: &KeyEvent) -> bool {
 
 /// Applies one message to the model; returns the work it asks for.
 pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
+    let mut effects = apply(model, msg);
+    effects.extend(notices::check_refusal(model));
+    effects
+}
+
+fn apply(model: &mut Model, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Input(input) => on_input(model, input),
         Msg::Posted(new) => {
@@ -282,7 +329,10 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             }
             vec![]
         }
-        Msg::Notified(n) => pages::notified(model, n),
+        Msg::Notified(n) => {
+            notices::announced(model, &n);
+            pages::notified(model, n)
+        }
         Msg::NotificationsLoaded { before, result } => {
             pages::notifications_loaded(model, before, result)
         }
@@ -326,6 +376,42 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             vec![]
         }
         Msg::PostSent(result) => compose::post_sent(model, result),
+        Msg::ModerationLoaded { tab, result } => pages::moderation_loaded(model, tab, result),
+        Msg::ModerationDone(result) => pages::moderation_done(model, result),
+        Msg::CocAccepted(result) => notices::accepted(model, result),
+        Msg::CocLoaded(text) => {
+            model.coc = text;
+            vec![]
+        }
+        Msg::AuthorChanged(id) => {
+            // Their posts may now be hidden, unlisted or behind a warning: a timeline
+            // showing any of them reloads (others are left alone).
+            let shows = |t: &Timeline| t.posts.iter().any(|p| p.author.id == id);
+            if matches!(model.screen, Screen::Main) && (shows(&model.camp) || shows(&model.home)) {
+                model.load_all()
+            } else {
+                vec![]
+            }
+        }
+        Msg::AccountUpdated(account) => {
+            if model.me.as_ref().is_some_and(|m| m.id == account.id) {
+                let was = model.me.as_ref().map(|m| m.role);
+                if was != Some(account.role) {
+                    model.flash(
+                        format!("You are now {} here.", account.role.as_str()),
+                        false,
+                    );
+                }
+                // A screen only moderators may use closes when that right is gone.
+                if !account.role.can_moderate() {
+                    model
+                        .pages
+                        .retain(|p| !matches!(p, pages::Page::Moderation(_)));
+                }
+                model.me = Some(account);
+            }
+            vec![]
+        }
     }
 }
 
@@ -343,6 +429,9 @@ fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
     }
     if matches!(model.screen, Screen::Onboarding(_)) {
         return onboarding::on_input(model, input);
+    }
+    if matches!(model.screen, Screen::CocUpdate(_)) {
+        return notices::on_input(model, input);
     }
     if model.composer.is_some() {
         return compose::on_input(model, input);
@@ -375,6 +464,31 @@ fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
             model,
             pages::Page::Notifications(notifications::NotificationsPage::default()),
         ),
+        (Key::Char('M'), false) => {
+            if model.me.as_ref().is_some_and(|m| m.role.can_moderate()) {
+                pages::open(
+                    model,
+                    pages::Page::Moderation(moderation::ModerationPage::default()),
+                )
+            } else {
+                vec![]
+            }
+        }
+        (Key::Char('!'), false) => match model.current().selected_post() {
+            Some(p) => {
+                let about = format!("@{}: {}", p.author.username, p.post.text);
+                let target = crate::camp::ReportTarget::Post(p.post.id);
+                pages::open(
+                    model,
+                    pages::Page::Report(moderation::ReportPage::new(target, about)),
+                )
+            }
+            None => vec![],
+        },
+        (Key::Char('D'), false) => match model.announcement.take() {
+            Some((id, _)) => vec![Effect::DismissAnnouncement(id)],
+            None => vec![],
+        },
         (Key::Char('c'), false) => {
             model.composer = Some(Composer::new(model.info.max_post_chars));
             vec![]

@@ -57,6 +57,7 @@ pub fn describe(kind: NotificationKind) -> &'static str {
         NotificationKind::ReportResolved => "your report was resolved",
         NotificationKind::Warning => "a moderator warned you",
         NotificationKind::Announcement => "announcement",
+        NotificationKind::Report => "new report for the moderators",
     }
 }
 

@@ -56,7 +56,7 @@ impl Default for Onboarding {
 fn state(model: &mut Model) -> Option<&mut Onboarding> {
     match &mut model.screen {
         Screen::Onboarding(o) => Some(o),
-        Screen::Main => None,
+        _ => None,
     }
 }
 

@@ -28,6 +28,7 @@ pub fn render(frame: &mut Frame, model: &mut Model) {
     match &model.screen {
         Screen::Onboarding(o) => render_onboarding(frame, area, model, o, &theme),
         Screen::Main => render_main(frame, area, model, &theme),
+        Screen::CocUpdate(c) => crate::tui::notices::render_coc(frame, area, model, c, &theme),
     }
     if model.help {
         render_help(frame, area, model, &theme);
@@ -35,13 +36,16 @@ pub fn render(frame: &mut Frame, model: &mut Model) {
 }
 
 fn render_main(frame: &mut Frame, area: Rect, model: &mut Model, theme: &Theme) {
-    let [header, body, footer] = Layout::vertical([
+    let banner_rows = u16::from(model.announcement.is_some());
+    let [header, banner, body, footer] = Layout::vertical([
         Constraint::Length(1),
+        Constraint::Length(banner_rows),
         Constraint::Min(1),
         Constraint::Length(1),
     ])
     .areas(area);
     render_header(frame, header, model, theme);
+    crate::tui::notices::render_banner(frame, banner, model, theme);
     model.list_rows = body.height;
     if !model.pages.is_empty() {
         crate::tui::pages::render(frame, body, model);
@@ -119,8 +123,8 @@ fn render_footer(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
         None => {
             let hints = if model.composer.is_some() {
                 "Ctrl-S send · Tab field · Esc cancel"
-            } else if !model.pages.is_empty() {
-                "j/k move · Esc back · ? help"
+            } else if let Some(page) = model.pages.last() {
+                page.footer()
             } else {
                 "j/k move · Tab timeline · c compose · n notifications · ? help · q quit"
             };
@@ -560,18 +564,30 @@ pub fn help_lines(model: &Model) -> Vec<(&'static str, &'static str)> {
         (Screen::Main, false) if !model.pages.is_empty() => {
             model.pages.last().map(|p| p.help()).unwrap_or_default()
         }
-        (Screen::Main, false) => vec![
-            ("j/k ↓/↑", "next / previous post"),
-            ("PgDn/PgUp", "jump a page"),
-            ("g/G", "newest / oldest"),
-            ("Tab", "switch Home ⇄ Camp"),
-            ("x", "show/hide a content warning"),
-            ("c", "compose a post"),
-            ("n", "notifications"),
-            ("?", "this help"),
-            ("q", "quit"),
-        ],
+        (Screen::CocUpdate(_), _) => crate::tui::notices::COC_HELP.to_vec(),
+        (Screen::Main, false) => main_help(model),
     }
+}
+
+fn main_help(model: &Model) -> Vec<(&'static str, &'static str)> {
+    let mut keys = vec![
+        ("j/k ↓/↑", "next / previous post"),
+        ("PgDn/PgUp", "jump a page"),
+        ("g/G", "newest / oldest"),
+        ("Tab", "switch Home ⇄ Camp"),
+        ("x", "show/hide a content warning"),
+        ("c", "compose a post"),
+        ("n", "notifications"),
+        ("!", "report the post to the moderators"),
+    ];
+    if model.announcement.is_some() {
+        keys.push(("D", "dismiss the announcement"));
+    }
+    if model.me.as_ref().is_some_and(|m| m.role.can_moderate()) {
+        keys.push(("M", "moderation"));
+    }
+    keys.extend([("?", "this help"), ("q", "quit")]);
+    keys
 }
 
 fn render_help(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {

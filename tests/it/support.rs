@@ -149,6 +149,10 @@ impl TestCamp {
         let keys = tempfile::tempdir().expect("keys dir");
         let mut config = Config::with_dirs(data.path(), keys.path());
         config.ssh_addr = "127.0.0.1:0".parse().expect("address");
+        // Every test connects from 127.0.0.1, often many times a minute: flood limits
+        // are off unless a test turns them on.
+        config.camp.connections_per_ip_per_minute = 0;
+        config.camp.posts_per_minute = 0;
         adjust(&mut config);
         let running = camp::server::start(config).await.expect("camp starts");
         TestCamp {
@@ -163,7 +167,12 @@ impl TestCamp {
 
     /// A fresh camp whose admin `@admin` joined over SSH with the admin invite.
     pub async fn with_admin() -> TestCamp {
-        let mut camp = Self::start().await;
+        Self::with_admin_using(|_| {}).await
+    }
+
+    /// Like [`TestCamp::with_admin`], with settings changed by `adjust` first.
+    pub async fn with_admin_using(adjust: impl FnOnce(&mut Config)) -> TestCamp {
+        let mut camp = Self::start_with(adjust).await;
         let key = Key::generate();
         let code = camp
             .admin_invite
