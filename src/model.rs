@@ -275,3 +275,43 @@ pub struct Notification {
     /// When it happened.
     pub created_ms: Millis,
 }
+
+/// Counters kept per post so screens show them without counting.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostStats {
+    /// Direct replies.
+    pub replies: u32,
+    /// Campers who favourited it.
+    pub favourites: u32,
+    /// Campers who boosted it.
+    pub boosts: u32,
+}
+
+/// A post's text before an edit, kept so readers can see what changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostVersion {
+    /// The post it belongs to.
+    pub post: Id,
+    /// The body as it was.
+    pub text: String,
+    /// The content warning as it was.
+    pub cw: Option<String>,
+    /// When that text was written (creation or the previous edit).
+    pub written_ms: Millis,
+}
+
+/// One camper muting another, possibly for a while only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mute {
+    /// When the mute ends (None: until undone).
+    pub until_ms: Option<Millis>,
+}
+
+/// A boost as it appears on a home timeline: who boosted which post.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BoostEntry {
+    /// Who boosted.
+    pub booster: Id,
+    /// The post boosted.
+    pub post: Id,
+}

@@ -243,6 +243,14 @@ async fn run_tui(
                     queue.extend(update(&mut model, Msg::Posted(p)));
                     dirty = true;
                 }
+                Ok(CampEvent::PostChanged(p)) => {
+                    queue.extend(update(&mut model, Msg::PostChanged(p)));
+                    dirty = true;
+                }
+                Ok(CampEvent::PostDeleted(id)) => {
+                    queue.extend(update(&mut model, Msg::PostDeleted(id)));
+                    dirty = true;
+                }
                 Ok(CampEvent::Notified(n)) => {
                     if let Some(me) = who.account.filter(|me| *me == n.account) {
                         let camp = camp.clone();

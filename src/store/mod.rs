@@ -8,6 +8,7 @@
 
 pub mod codec;
 pub mod ids;
+pub mod social;
 
 use std::path::Path;
 
@@ -35,6 +36,7 @@ pub struct Store {
     invites: Tree,
     settings: Tree,
     notifications: Tree,
+    social: social::SocialTrees,
     ids: IdGen,
 }
 
@@ -102,6 +104,7 @@ impl Store {
             invites: tree("invites")?,
             settings: tree("settings")?,
             notifications: tree("notifications")?,
+            social: social::SocialTrees::open(&db)?,
             ids: IdGen::new(0),
             db,
         };

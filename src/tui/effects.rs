@@ -3,7 +3,9 @@
 
 use crate::camp::{Camp, KeyInfo};
 use crate::model::Id;
-use crate::tui::{Effect, Msg, PAGE};
+use std::sync::Arc;
+
+use crate::tui::{Effect, Msg, PAGE, RelationAction};
 
 /// Who the session is: the verified key, and the account once there is one.
 #[derive(Debug, Clone)]
@@ -84,6 +86,83 @@ pub async fn run(camp: &Camp, who: &mut Identity, effect: Effect) -> Option<Msg>
             })
             .await;
             None
+        }
+        Effect::React { post, reaction } => {
+            let me = who.account?;
+            blocking(move || Msg::Reacted {
+                reaction,
+                result: camp
+                    .react(me, post, reaction, None)
+                    .map_err(|e| e.to_string()),
+            })
+            .await
+        }
+        Effect::LoadThread(id) => {
+            let me = who.account?;
+            blocking(move || Msg::ThreadLoaded {
+                id,
+                result: camp.thread(me, id).map(Arc::new).map_err(|e| e.to_string()),
+            })
+            .await
+        }
+        Effect::EditPost { id, draft } => {
+            let me = who.account?;
+            blocking(move || {
+                Msg::PostSent(
+                    camp.edit_post(me, id, &draft.text, draft.cw)
+                        .map_err(|e| e.to_string()),
+                )
+            })
+            .await
+        }
+        Effect::DeletePost(id) => {
+            let me = who.account?;
+            blocking(move || {
+                Msg::Deleted(
+                    camp.delete_post(me, id)
+                        .map(|_| id)
+                        .map_err(|e| e.to_string()),
+                )
+            })
+            .await
+        }
+        Effect::LoadProfile(name) => {
+            let me = who.account?;
+            blocking(move || Msg::ProfileLoaded {
+                result: camp
+                    .profile(me, &name)
+                    .map(Arc::new)
+                    .map_err(|e| e.to_string()),
+                name,
+            })
+            .await
+        }
+        Effect::Relation { name, action } => {
+            let me = who.account?;
+            blocking(move || {
+                let done = match action {
+                    RelationAction::Follow => camp
+                        .follow(me, &name)
+                        .map(|a| format!("You follow @{} now.", a.username)),
+                    RelationAction::Unfollow => camp
+                        .unfollow(me, &name)
+                        .map(|a| format!("You no longer follow @{}.", a.username)),
+                    RelationAction::Mute => camp
+                        .mute(me, &name, None)
+                        .map(|_| format!("Muted @{name}.")),
+                    RelationAction::Unmute => {
+                        camp.unmute(me, &name).map(|_| format!("Unmuted @{name}."))
+                    }
+                    RelationAction::Block => {
+                        camp.block(me, &name).map(|_| format!("Blocked @{name}."))
+                    }
+                    RelationAction::Unblock => camp
+                        .unblock(me, &name)
+                        .map(|_| format!("Unblocked @{name}.")),
+                };
+                Msg::Done(done.map_err(|e| e.to_string()))
+            })
+            .await
         }
         Effect::SendPost(draft) => {
             let Some(me) = who.account else {

@@ -2,6 +2,7 @@
 //! and returns [`Effect`]s as data; the session loop runs them through `Camp` and feeds
 //! the results back as messages. Rendering lives in [`view`].
 
+pub mod actions;
 pub mod compose;
 pub mod editor;
 pub mod effects;
@@ -9,14 +10,16 @@ pub mod input;
 pub mod notifications;
 pub mod onboarding;
 pub mod pages;
+pub mod profile;
 pub mod theme;
+pub mod thread;
 pub mod timeline;
 pub mod view;
 
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use crate::camp::{CampInfo, NewPost, PostDraft, PostView, TimelineKind};
+use crate::camp::{CampInfo, NewPost, PostDraft, PostView, Reaction, TimelineKind};
 use crate::model::{Account, Id};
 use compose::Composer;
 use input::{Input, Key, KeyEvent};
@@ -81,6 +84,8 @@ pub struct Model {
     pub unread: usize,
     /// Screens opened over the timelines, top last.
     pub pages: Vec<pages::Page>,
+    /// A post waiting for "delete? y/n".
+    pub confirm_delete: Option<Id>,
 }
 
 /// Something that happened, for [`update`].
@@ -116,8 +121,37 @@ pub enum Msg {
         /// The posts or why not.
         result: Result<Vec<PostView>, String>,
     },
-    /// Result of [`Effect::SendPost`].
+    /// Result of [`Effect::SendPost`] and [`Effect::EditPost`].
     PostSent(Result<PostView, String>),
+    /// A post's text or counts changed somewhere in the camp.
+    PostChanged(Arc<PostView>),
+    /// A post was deleted somewhere in the camp.
+    PostDeleted(Id),
+    /// Result of [`Effect::React`]: the post as the reader now sees it.
+    Reacted {
+        /// What was toggled.
+        reaction: Reaction,
+        /// The post, or why not.
+        result: Result<PostView, String>,
+    },
+    /// Result of [`Effect::LoadThread`].
+    ThreadLoaded {
+        /// The post asked for.
+        id: Id,
+        /// The thread or why not.
+        result: Result<Arc<crate::camp::Thread>, String>,
+    },
+    /// Result of [`Effect::DeletePost`].
+    Deleted(Result<Id, String>),
+    /// Result of [`Effect::LoadProfile`].
+    ProfileLoaded {
+        /// The name asked for.
+        name: String,
+        /// The profile or why not.
+        result: Result<Arc<crate::camp::Profile>, String>,
+    },
+    /// Result of a follow/mute/block change: what to say, or why not.
+    Done(Result<String, String>),
 }
 
 /// Work for the session loop.
@@ -153,8 +187,52 @@ pub enum Effect {
         /// Newest seen.
         up_to: Id,
     },
+    /// Toggle a favourite, boost or bookmark.
+    React {
+        /// The post.
+        post: Id,
+        /// Which toggle.
+        reaction: Reaction,
+    },
+    /// Load a post's thread.
+    LoadThread(Id),
+    /// Replace the text of the reader's own post.
+    EditPost {
+        /// The post.
+        id: Id,
+        /// The new text and warning.
+        draft: Draft,
+    },
+    /// Delete a post (asked first).
+    DeletePost(Id),
+    /// Load a camper's profile.
+    LoadProfile(String),
+    /// Follow, unfollow, mute, unmute, block or unblock a camper.
+    Relation {
+        /// The camper.
+        name: String,
+        /// What to do.
+        action: RelationAction,
+    },
     /// End the session.
     Quit,
+}
+
+/// A change to how the reader relates to another camper.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RelationAction {
+    /// Follow.
+    Follow,
+    /// Unfollow.
+    Unfollow,
+    /// Mute until undone.
+    Mute,
+    /// Unmute.
+    Unmute,
+    /// Block.
+    Block,
+    /// Unblock.
+    Unblock,
 }
 
 /// A post draft as data (PostDraft has no Eq).
@@ -206,6 +284,7 @@ impl Model {
             theme: theme::Theme::default(),
             unread: 0,
             pages: Vec::new(),
+            confirm_delete: None,
         }
     }
 
@@ -280,7 +359,10 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
                     model.home.insert_new(view);
                 }
             }
-            vec![]
+            match new.view.post.reply_to {
+                Some(parent) => pages::threads_showing(model, parent),
+                None => vec![],
+            }
         }
         Msg::Notified(n) => pages::notified(model, n),
         Msg::NotificationsLoaded { before, result } => {
@@ -326,6 +408,40 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             vec![]
         }
         Msg::PostSent(result) => compose::post_sent(model, result),
+        Msg::PostChanged(view) => {
+            actions::changed(model, &view, false);
+            vec![]
+        }
+        Msg::PostDeleted(id) => {
+            actions::deleted(model, id);
+            vec![]
+        }
+        Msg::Reacted { reaction, result } => actions::reacted(model, reaction, result),
+        Msg::ThreadLoaded { id, result } => pages::thread_loaded(model, id, result),
+        Msg::Deleted(result) => {
+            match result {
+                Ok(id) => {
+                    actions::deleted(model, id);
+                    model.flash("Deleted.", false);
+                }
+                Err(e) => model.flash(e, true),
+            }
+            vec![]
+        }
+        Msg::ProfileLoaded { name, result } => pages::profile_loaded(model, &name, result),
+        Msg::Done(result) => match result {
+            Ok(text) => {
+                model.flash(text, false);
+                // Follows, mutes and blocks change what the timelines hold.
+                let mut effects = pages::reload_top(model);
+                effects.extend(model.load_all());
+                effects
+            }
+            Err(e) => {
+                model.flash(e, true);
+                vec![]
+            }
+        },
     }
 }
 
@@ -346,6 +462,9 @@ fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
     }
     if model.composer.is_some() {
         return compose::on_input(model, input);
+    }
+    if model.confirm_delete.is_some() {
+        return actions::confirm_delete(model, input);
     }
     if !model.pages.is_empty() {
         return pages::on_input(model, input);
@@ -380,14 +499,18 @@ fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
             vec![]
         }
         (Key::Char('x'), false) => {
-            if let Some(p) = model.current().selected_post() {
-                let id = p.post.id;
-                if p.post.cw.is_some() && !model.expanded.remove(&id) {
-                    model.expanded.insert(id);
-                }
+            if let Some(p) = model.current().selected_post().cloned() {
+                actions::toggle_cw(model, &p);
             }
             vec![]
         }
+        (key, false) if actions::is_post_key(key) => match model.current().selected_post() {
+            Some(p) => {
+                let p = p.clone();
+                actions::on_post_key(model, key, &p)
+            }
+            None => vec![],
+        },
         (Key::Char('j'), false) | (Key::Down, _) => model.current_mut().move_by(1),
         (Key::Char('k'), false) | (Key::Up, _) => model.current_mut().move_by(-1),
         (Key::PageDown, _) | (Key::Char('f'), true) => {

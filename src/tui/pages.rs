@@ -7,17 +7,23 @@ use std::sync::Arc;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
-use crate::camp::NotificationView;
+use crate::camp::{NotificationView, PostView, Profile, Thread};
 use crate::model::Id;
 use crate::tui::input::{Input, Key};
 use crate::tui::notifications::NotificationsPage;
-use crate::tui::{Effect, Model};
+use crate::tui::profile::ProfilePage;
+use crate::tui::thread::ThreadPage;
+use crate::tui::{Effect, Model, actions};
 
 /// A screen above the timelines.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Page {
     /// Mentions, replies, follows, ... (`n`).
     Notifications(NotificationsPage),
+    /// A post in its conversation (`Enter`).
+    Thread(ThreadPage),
+    /// A camper's profile (`p`).
+    Profile(ProfilePage),
 }
 
 impl Page {
@@ -25,6 +31,8 @@ impl Page {
     pub fn title(&self) -> &'static str {
         match self {
             Page::Notifications(_) => "Notifications",
+            Page::Thread(_) => "Thread",
+            Page::Profile(_) => "Profile",
         }
     }
 
@@ -32,6 +40,8 @@ impl Page {
     pub fn help(&self) -> Vec<(&'static str, &'static str)> {
         match self {
             Page::Notifications(_) => crate::tui::notifications::HELP.to_vec(),
+            Page::Thread(_) => crate::tui::thread::HELP.to_vec(),
+            Page::Profile(_) => crate::tui::profile::HELP.to_vec(),
         }
     }
 }
@@ -40,6 +50,8 @@ impl Page {
 pub fn open(model: &mut Model, page: Page) -> Vec<Effect> {
     let effects = match &page {
         Page::Notifications(_) => vec![Effect::LoadNotifications { before: None }],
+        Page::Thread(t) => vec![Effect::LoadThread(t.id)],
+        Page::Profile(p) => vec![Effect::LoadProfile(p.name.clone())],
     };
     model.pages.push(page);
     effects
@@ -54,9 +66,44 @@ pub fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
         model.pages.pop();
         return vec![];
     }
-    match model.pages.last_mut() {
-        Some(Page::Notifications(p)) => p.on_input(input),
-        None => vec![],
+    let Input::Key(k) = input else {
+        return vec![];
+    };
+    if k.mods.ctrl || k.mods.alt {
+        return vec![];
+    }
+    model.flash = None;
+    let selected = match model.pages.last_mut() {
+        Some(Page::Notifications(p)) => return p.on_input(Input::Key(k)),
+        Some(Page::Thread(t)) => {
+            if t.move_key(k.key) {
+                return vec![];
+            }
+            t.selected_post().cloned()
+        }
+        Some(Page::Profile(p)) => {
+            if let Some(effects) = p.on_key(k.key) {
+                return effects;
+            }
+            p.selected_post().cloned()
+        }
+        None => return vec![],
+    };
+    let Some(post) = selected else {
+        return vec![];
+    };
+    match k.key {
+        Key::Char('x') => {
+            actions::toggle_cw(model, &post);
+            vec![]
+        }
+        // Enter on the post a thread was opened on would open the same thread again.
+        Key::Enter if matches!(model.pages.last(), Some(Page::Thread(t)) if t.id == post.post.id) =>
+        {
+            vec![]
+        }
+        key if actions::is_post_key(key) => actions::on_post_key(model, key, &post),
+        _ => vec![],
     }
 }
 
@@ -64,8 +111,11 @@ pub fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
 pub fn render(frame: &mut Frame, area: Rect, model: &mut Model) {
     let theme = model.theme;
     let now = model.now_ms;
+    let expanded = &model.expanded;
     match model.pages.last_mut() {
         Some(Page::Notifications(p)) => p.render(frame, area, now, &theme),
+        Some(Page::Thread(t)) => t.render(frame, area, now, expanded, &theme),
+        Some(Page::Profile(p)) => p.render(frame, area, now, expanded, &theme),
         None => {}
     }
 }
@@ -78,7 +128,6 @@ pub fn notifications_loaded(
 ) -> Vec<Effect> {
     let mut effects = vec![];
     for page in model.pages.iter_mut() {
-        #[allow(irrefutable_let_patterns)] // more pages will come
         if let Page::Notifications(p) = page {
             match &result {
                 Ok(items) => {
@@ -106,6 +155,7 @@ pub fn notifications_loaded(
 pub fn notified(model: &mut Model, view: Arc<NotificationView>) -> Vec<Effect> {
     let open = model.pages.iter_mut().find_map(|p| match p {
         Page::Notifications(n) => Some(n),
+        _ => None,
     });
     match open {
         Some(page) => {
@@ -116,6 +166,90 @@ pub fn notified(model: &mut Model, view: Arc<NotificationView>) -> Vec<Effect> {
         None => {
             model.unread = (model.unread + 1).min(crate::camp::UNREAD_CAP);
             vec![]
+        }
+    }
+}
+
+/// A thread arrived: every open thread screen on that post takes it.
+pub fn thread_loaded(
+    model: &mut Model,
+    id: Id,
+    result: Result<Arc<Thread>, String>,
+) -> Vec<Effect> {
+    for page in model.pages.iter_mut() {
+        if let Page::Thread(t) = page
+            && t.id == id
+        {
+            match &result {
+                Ok(thread) => t.loaded(thread),
+                Err(e) => t.failed(e.clone()),
+            }
+        }
+    }
+    vec![]
+}
+
+/// A profile arrived.
+pub fn profile_loaded(
+    model: &mut Model,
+    name: &str,
+    result: Result<Arc<Profile>, String>,
+) -> Vec<Effect> {
+    for page in model.pages.iter_mut() {
+        if let Page::Profile(p) = page
+            && p.name == name
+        {
+            match &result {
+                Ok(profile) => p.loaded(profile.clone()),
+                Err(e) => p.failed(e.clone()),
+            }
+        }
+    }
+    vec![]
+}
+
+/// Reloads what the top page shows after a change the reader made (a follow, a mute).
+pub fn reload_top(model: &Model) -> Vec<Effect> {
+    match model.pages.last() {
+        Some(Page::Profile(p)) => vec![Effect::LoadProfile(p.name.clone())],
+        Some(Page::Thread(t)) => vec![Effect::LoadThread(t.id)],
+        _ => vec![],
+    }
+}
+
+/// Open thread screens that show `post` (so a new reply to it reloads them).
+pub fn threads_showing(model: &Model, post: Id) -> Vec<Effect> {
+    model
+        .pages
+        .iter()
+        .filter_map(|p| match p {
+            Page::Thread(t) if t.shows(post) => Some(Effect::LoadThread(t.id)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A post changed: pages showing it update.
+pub fn refresh_post(model: &mut Model, view: &PostView, mine: bool) {
+    for page in model.pages.iter_mut() {
+        match page {
+            Page::Thread(t) => t.refresh(view, mine),
+            Page::Profile(p) => crate::tui::timeline::refresh_post(&mut p.posts, view, mine),
+            Page::Notifications(_) => {}
+        }
+    }
+}
+
+/// A post was deleted: pages showing it drop it.
+pub fn remove_post(model: &mut Model, id: Id) {
+    for page in model.pages.iter_mut() {
+        match page {
+            Page::Thread(t) => t.remove(id),
+            Page::Profile(p) => {
+                p.posts.retain(|v| v.post.id != id);
+                p.selected = p.selected.min(p.posts.len().saturating_sub(1));
+            }
+            Page::Notifications(_) => {}
         }
     }
 }

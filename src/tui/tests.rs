@@ -58,6 +58,10 @@ fn view(id: u64, author: &str, display: &str, text: &str, age_ms: u64) -> PostVi
             username: author.into(),
             display_name: display.into(),
         },
+        stats: Default::default(),
+        mine: Default::default(),
+        boosted_by: None,
+        entry: id,
     }
 }
 

@@ -122,7 +122,7 @@ fn render_footer(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
             } else if !model.pages.is_empty() {
                 "j/k move · Esc back · ? help"
             } else {
-                "j/k move · Tab timeline · c compose · n notifications · ? help · q quit"
+                "j/k move · Enter thread · r reply · f fav · b boost · c post · ? help · q quit"
             };
             Line::styled(text::truncate(hints, width), theme.dim)
         }
@@ -130,8 +130,9 @@ fn render_footer(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
     frame.render_widget(Paragraph::new(line), area);
 }
 
-/// The lines one post takes at `width` (without the selection gutter).
-fn post_lines(
+/// The lines one post takes at `width` (without the selection gutter): who boosted
+/// it, the author and time, the warning or the text, and its counts when any.
+pub(crate) fn post_lines(
     p: &PostView,
     width: usize,
     now: u64,
@@ -139,6 +140,12 @@ fn post_lines(
     theme: &Theme,
 ) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
+    if let Some(b) = &p.boosted_by {
+        lines.push(Line::styled(
+            text::truncate(&format!("⟳ @{} boosted", b.username), width),
+            theme.dim,
+        ));
+    }
     let a = &p.author;
     let mut head = Vec::new();
     let mut used = 0;
@@ -183,10 +190,24 @@ fn post_lines(
             lines.push(Line::raw(l));
         }
     }
+    let (s, m) = (p.stats, p.mine);
+    if s.replies + s.favourites + s.boosts > 0 || m.favourited || m.boosted || m.bookmarked {
+        let mark = |on: bool| if on { theme.accent } else { theme.dim };
+        let mut spans = vec![
+            Span::styled(format!("↩ {}  ", s.replies), theme.dim),
+            Span::styled(format!("★ {}  ", s.favourites), mark(m.favourited)),
+            Span::styled(format!("⟳ {}", s.boosts), mark(m.boosted)),
+        ];
+        if m.bookmarked {
+            spans.push(Span::styled("  ⚑ saved", theme.accent));
+        }
+        lines.push(truncate_line(Line::from(spans), width));
+    }
     lines
 }
 
-fn truncate_line(line: Line<'static>, width: usize) -> Line<'static> {
+/// Cuts a line of spans to `width` columns.
+pub(crate) fn truncate_line(line: Line<'static>, width: usize) -> Line<'static> {
     let mut left = width;
     let mut spans = Vec::new();
     for s in line.spans {
@@ -296,10 +317,11 @@ fn render_timeline(
 fn render_composer(frame: &mut Frame, area: Rect, c: &Composer, theme: &Theme) {
     frame.render_widget(Clear, area);
     let title = if c.sending {
-        " New post · sending… "
+        format!(" {} · sending… ", c.title)
     } else {
-        " New post "
+        format!(" {} ", c.title)
     };
+    let title = text::truncate(&title, area.width.saturating_sub(2) as usize);
     let block = Block::default()
         .borders(Borders::ALL)
         .title(Span::styled(title, theme.accent));
@@ -565,7 +587,15 @@ pub fn help_lines(model: &Model) -> Vec<(&'static str, &'static str)> {
             ("PgDn/PgUp", "jump a page"),
             ("g/G", "newest / oldest"),
             ("Tab", "switch Home ⇄ Camp"),
+            ("Enter", "open the thread"),
+            ("r", "reply"),
+            ("f", "favourite / undo"),
+            ("b", "boost / undo"),
+            ("B", "bookmark / undo"),
             ("x", "show/hide a content warning"),
+            ("e", "edit your post"),
+            ("d", "delete (asks first)"),
+            ("p", "the author's profile"),
             ("c", "compose a post"),
             ("n", "notifications"),
             ("?", "this help"),
