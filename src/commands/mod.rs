@@ -3,11 +3,14 @@
 //! a non-zero exit, with nothing changed.
 
 mod args;
+mod social;
 
 use serde_json::json;
 
 use crate::Camp;
-use crate::camp::{InviteOptions, KeyInfo, PostDraft, PostView, TimelineKind, parse_duration};
+use crate::camp::{
+    InviteOptions, KeyInfo, PostDraft, PostView, Reaction, TimelineKind, parse_duration,
+};
 use crate::error::Error;
 use crate::model::{Account, Role, Visibility};
 use args::Args;
@@ -65,6 +68,9 @@ pub fn needs_stdin(argv: &[String]) -> bool {
         Some("post") => Args::parse(&argv[1..], POST_VALUED, &[])
             .map(|a| a.positional.is_empty())
             .unwrap_or(false),
+        Some("edit") => Args::parse(&argv[1..], &["cw"], &[])
+            .map(|a| a.positional.len() == 1)
+            .unwrap_or(false),
         _ => false,
     }
 }
@@ -116,9 +122,13 @@ fn usage(message: impl Into<String>) -> Failure {
     }
 }
 
+/// Every verb: the core ones, then conversation and people.
+fn all_verbs() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
+    VERBS.iter().chain(social::VERBS)
+}
+
 fn verb_list() -> String {
-    VERBS
-        .iter()
+    all_verbs()
         .map(|(v, _)| v.split_whitespace().next().unwrap_or(v))
         .collect::<Vec<_>>()
         .join(", ")
@@ -141,6 +151,21 @@ fn dispatch(
         "post" => post(camp, member(camp, caller)?, rest, stdin),
         "timeline" => timeline(camp, member(camp, caller)?, rest),
         "invite" => invite(camp, member(camp, caller)?, rest),
+        "show" => social::show(camp, member(camp, caller)?, rest),
+        "edit" => social::edit(camp, member(camp, caller)?, rest, stdin),
+        "delete" => social::delete(camp, member(camp, caller)?, rest),
+        "fav" => social::react(camp, member(camp, caller)?, rest, Reaction::Favourite),
+        "boost" => social::react(camp, member(camp, caller)?, rest, Reaction::Boost),
+        "bookmark" => social::react(camp, member(camp, caller)?, rest, Reaction::Bookmark),
+        "bookmarks" => social::bookmarks(camp, member(camp, caller)?, rest),
+        v @ ("follow" | "unfollow" | "mute" | "unmute" | "block" | "unblock") => {
+            social::relation(camp, member(camp, caller)?, v, rest)
+        }
+        v @ ("following" | "followers") => social::people(camp, member(camp, caller)?, v, rest),
+        "profile" => social::profile(camp, member(camp, caller)?, rest),
+        "search" => social::search(camp, member(camp, caller)?, rest),
+        "tag" => social::tag(camp, member(camp, caller)?, rest),
+        "notifications" => social::notifications(camp, member(camp, caller)?, rest),
         other => Err(usage(format!(
             "unknown command '{}'; commands: {}",
             crate::text::sanitize_line(other),
@@ -166,20 +191,15 @@ fn help(camp: &Camp) -> String {
         "{} — commands (ssh {} <command>):\n",
         info.name, info.ssh_hint
     );
-    let w = VERBS
-        .iter()
-        .map(|(v, _)| v.len())
-        .max()
-        .unwrap_or(0)
-        .min(40);
-    for (v, d) in VERBS {
+    let w = all_verbs().map(|(v, _)| v.len()).max().unwrap_or(0).min(40);
+    for (v, d) in all_verbs() {
         if v.len() > w {
             out.push_str(&format!("  {v}\n  {:w$}  {d}\n", ""));
         } else {
             out.push_str(&format!("  {v:w$}  {d}\n"));
         }
     }
-    out.push_str("Add --json to whoami and timeline for machine-readable output.\n");
+    out.push_str("Add --json to verbs that list or show for machine-readable output.\n");
     out
 }
 
