@@ -19,6 +19,7 @@ use crate::tui::theme::Theme;
 pub const HELP: &[(&str, &str)] = &[
     ("j/k ↓/↑", "next / previous"),
     ("g/G", "newest / oldest"),
+    ("Enter", "open the post's thread"),
     ("Esc", "back to the timelines"),
 ];
 

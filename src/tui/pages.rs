@@ -36,6 +36,15 @@ impl Page {
         }
     }
 
+    /// The footer's key hints.
+    pub fn hint(&self) -> &'static str {
+        match self {
+            Page::Notifications(_) => "j/k move · Enter open · Esc back · ? help",
+            Page::Thread(_) => "j/k move · r reply · f fav · b boost · Esc back · ? help",
+            Page::Profile(_) => "F follow · M mute · X block · j/k move · Esc back · ? help",
+        }
+    }
+
     /// Keys for `?` on this page.
     pub fn help(&self) -> Vec<(&'static str, &'static str)> {
         match self {
@@ -73,8 +82,21 @@ pub fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
         return vec![];
     }
     model.flash = None;
+    if k.key == Key::Char('?') {
+        model.help = true;
+        return vec![];
+    }
     let selected = match model.pages.last_mut() {
-        Some(Page::Notifications(p)) => return p.on_input(Input::Key(k)),
+        Some(Page::Notifications(p)) => {
+            if k.key != Key::Enter {
+                return p.on_input(Input::Key(k));
+            }
+            let post = p.items.get(p.selected).and_then(|i| i.post.as_ref());
+            return match post.map(|v| v.post.id) {
+                Some(id) => open(model, Page::Thread(ThreadPage::new(id))),
+                None => vec![],
+            };
+        }
         Some(Page::Thread(t)) => {
             if t.move_key(k.key) {
                 return vec![];

@@ -630,3 +630,5 @@ fn snapshot_notifications_80x24() {
     );
     insta::assert_snapshot!(screen(&mut m, 80, 24));
 }
+
+mod social;

@@ -119,8 +119,8 @@ fn render_footer(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
         None => {
             let hints = if model.composer.is_some() {
                 "Ctrl-S send · Tab field · Esc cancel"
-            } else if !model.pages.is_empty() {
-                "j/k move · Esc back · ? help"
+            } else if let Some(page) = model.pages.last() {
+                page.hint()
             } else {
                 "j/k move · Enter thread · r reply · f fav · b boost · c post · ? help · q quit"
             };

@@ -1,0 +1,325 @@
+//! Threads, replies, favourites, boosts, bookmarks, edit, delete and profiles in the TUI.
+
+use super::*;
+use crate::camp::{Mine, Profile, Reaction, Thread};
+use crate::model::PostStats;
+use crate::tui::pages::Page;
+
+fn thread_of(root: PostView) -> Thread {
+    let mut r1 = view(41, "bo", "Bo Chen", "I'm in! Bringing the rope.", 10_000);
+    r1.post.reply_to = Some(root.post.id);
+    r1.stats = PostStats {
+        replies: 1,
+        favourites: 2,
+        boosts: 0,
+    };
+    let mut r11 = view(
+        43,
+        "cy",
+        "",
+        "@bo you said that last time 🙃 and forgot it at home",
+        5_000,
+    );
+    r11.post.reply_to = Some(41);
+    let mut r2 = view(42, "dee", "", "Count me out, exams.", 8_000);
+    r2.post.reply_to = Some(root.post.id);
+    let mut post = root;
+    post.stats = PostStats {
+        replies: 2,
+        favourites: 3,
+        boosts: 1,
+    };
+    post.mine = Mine {
+        favourited: true,
+        boosted: false,
+        bookmarked: true,
+    };
+    Thread {
+        ancestors: vec![],
+        post,
+        replies: vec![(1, r1), (2, r11), (1, r2)],
+    }
+}
+
+/// The member model with the thread of the top post (40, by cy) open.
+fn thread_model() -> Model {
+    let mut m = member_model();
+    let e = update(&mut m, key(Key::Enter));
+    assert_eq!(e, vec![Effect::LoadThread(40)]);
+    let root = (*m.camp.posts[0]).clone();
+    update(
+        &mut m,
+        Msg::ThreadLoaded {
+            id: 40,
+            result: Ok(Arc::new(thread_of(root))),
+        },
+    );
+    m
+}
+
+#[test]
+fn enter_opens_the_thread_with_replies_indented_and_counts() {
+    let mut m = thread_model();
+    let s = screen(&mut m, 80, 24);
+    assert!(s.contains(" Thread "), "{s}");
+    assert!(s.contains("● @cy"), "the opened post is marked:\n{s}");
+    assert!(s.contains("↩ 2  ★ 3  ⟳ 1  ⚑ saved"), "{s}");
+    assert!(s.contains("│ Bo Chen @bo"), "replies are indented:\n{s}");
+    assert!(s.contains("  │ @cy"), "deeper replies further:\n{s}");
+    update(&mut m, key(Key::Esc));
+    assert!(m.pages.is_empty(), "Esc goes back to the timeline");
+}
+
+#[test]
+fn r_replies_with_the_parent_visibility_warning_and_mention() {
+    let mut m = member_model();
+    update(&mut m, ch('j')); // bo's post with a content warning
+    update(&mut m, ch('r'));
+    let c = m.composer.as_ref().expect("the composer opened");
+    assert_eq!(c.title, "Reply to @bo");
+    assert_eq!(c.cw.text(), "book spoilers");
+    typed(&mut m, "no way!");
+    let e = update(&mut m, ctrl('s'));
+    assert_eq!(
+        e,
+        vec![Effect::SendPost(Draft {
+            text: "@bo no way!".into(),
+            cw: Some("book spoilers".into()),
+            visibility: Visibility::Camp,
+            reply_to: Some(30),
+        })]
+    );
+    // Replying from a thread answers the selected reply.
+    let mut m = thread_model();
+    update(&mut m, ch('j'));
+    update(&mut m, ch('r'));
+    assert_eq!(m.composer.as_ref().unwrap().reply_to, Some(41));
+}
+
+#[test]
+fn f_b_and_bookmark_ask_the_service_and_counts_update_everywhere() {
+    let mut m = thread_model();
+    assert_eq!(
+        update(&mut m, ch('f')),
+        vec![Effect::React {
+            post: 40,
+            reaction: Reaction::Favourite
+        }]
+    );
+    assert_eq!(
+        update(&mut m, ch('B')),
+        vec![Effect::React {
+            post: 40,
+            reaction: Reaction::Bookmark
+        }]
+    );
+    // Someone else boosts: the shared event carries counts but no one's own marks.
+    let mut changed = (*m.camp.posts[0]).clone();
+    changed.stats = PostStats {
+        replies: 2,
+        favourites: 3,
+        boosts: 2,
+    };
+    update(&mut m, Msg::PostChanged(Arc::new(changed.clone())));
+    assert_eq!(m.camp.posts[0].stats.boosts, 2, "the timeline copy too");
+    let s = screen(&mut m, 80, 24);
+    assert!(s.contains("★ 3  ⟳ 2  ⚑ saved"), "own marks kept:\n{s}");
+    // The reader's own favourite comes back with their marks.
+    changed.stats.favourites = 2;
+    changed.mine = Mine::default();
+    update(
+        &mut m,
+        Msg::Reacted {
+            reaction: Reaction::Favourite,
+            result: Ok(changed),
+        },
+    );
+    let s = screen(&mut m, 80, 24);
+    assert!(s.contains("★ 2  ⟳ 2") && !s.contains("saved"), "{s}");
+    assert!(s.contains("Favourite removed."), "{s}");
+}
+
+#[test]
+fn edit_is_for_the_author_and_delete_asks_first() {
+    let mut m = member_model();
+    update(&mut m, ch('e'));
+    assert!(m.composer.is_none(), "cy's post is not ana's");
+    assert!(screen(&mut m, 80, 24).contains("only the author can edit"));
+    update(&mut m, ch('d'));
+    assert_eq!(m.confirm_delete, None);
+    update(&mut m, ch('j'));
+    update(&mut m, ch('j')); // ana's own post (id 20)
+    // The test post's author id is id % 7; make it ana's.
+    Arc::make_mut(&mut m.camp.posts[2]).post.author = 1;
+    update(&mut m, ch('e'));
+    let c = m.composer.as_ref().expect("editing");
+    assert_eq!(c.editing, Some(20));
+    assert!(c.body.text().starts_with("世界 wide camp test"));
+    update(&mut m, key(Key::End));
+    typed(&mut m, "!");
+    let e = update(&mut m, ctrl('s'));
+    assert!(
+        matches!(&e[..], [Effect::EditPost { id: 20, draft }] if draft.text.ends_with("wrap.!"))
+    );
+    m.composer = None;
+    update(&mut m, ch('d'));
+    assert_eq!(m.confirm_delete, Some(20));
+    assert!(screen(&mut m, 80, 24).contains("Delete this post? y = delete"));
+    assert!(update(&mut m, ch('n')).is_empty(), "any other key keeps it");
+    assert_eq!(m.confirm_delete, None);
+    update(&mut m, ch('d'));
+    assert_eq!(update(&mut m, ch('y')), vec![Effect::DeletePost(20)]);
+    update(&mut m, Msg::Deleted(Ok(20)));
+    assert!(m.camp.posts.iter().all(|p| p.post.id != 20));
+    assert!(screen(&mut m, 80, 24).contains("Deleted."));
+}
+
+#[test]
+fn a_live_reply_reloads_an_open_thread() {
+    let mut m = thread_model();
+    let mut reply = view(44, "bo", "", "late reply", 0);
+    reply.post.reply_to = Some(42);
+    let e = update(
+        &mut m,
+        Msg::Posted(Arc::new(NewPost {
+            view: Arc::new(reply),
+            on_camp: true,
+            home_owners: vec![],
+        })),
+    );
+    assert_eq!(e, vec![Effect::LoadThread(40)]);
+}
+
+fn profile() -> Profile {
+    let mut post = view(40, "bo", "Bo Chen", "Rope is packed. #climbing", 60_000);
+    post.stats.favourites = 1;
+    Profile {
+        author: Author {
+            id: 2,
+            username: "bo".into(),
+            display_name: "Bo Chen".into(),
+        },
+        bio: "Climber, baker of questionable bread. Ask me about knots.".into(),
+        joined_ms: NOW - 40 * 86_400_000,
+        role: Role::Camper,
+        posts: 12,
+        followers: 3,
+        following: 5,
+        followed_by_me: true,
+        follows_me: true,
+        muted: None,
+        blocked: false,
+        recent: vec![post, view(35, "bo", "Bo Chen", "Morning!", 3_600_000)],
+    }
+}
+
+fn profile_model() -> Model {
+    let mut m = member_model();
+    update(&mut m, ch('j'));
+    assert_eq!(
+        update(&mut m, ch('p')),
+        vec![Effect::LoadProfile("bo".into())]
+    );
+    update(
+        &mut m,
+        Msg::ProfileLoaded {
+            name: "bo".into(),
+            result: Ok(Arc::new(profile())),
+        },
+    );
+    m
+}
+
+#[test]
+fn the_profile_shows_counts_and_changes_follow_mute_block() {
+    let mut m = profile_model();
+    let s = screen(&mut m, 80, 24);
+    assert!(s.contains("12 posts · 3 followers · 5 following"), "{s}");
+    assert!(s.contains("you follow them · follows you"), "{s}");
+    assert!(s.contains("Rope is packed."), "{s}");
+    let rel = |action| {
+        vec![Effect::Relation {
+            name: "bo".into(),
+            action,
+        }]
+    };
+    assert_eq!(update(&mut m, ch('F')), rel(RelationAction::Unfollow));
+    assert_eq!(update(&mut m, ch('M')), rel(RelationAction::Mute));
+    assert_eq!(update(&mut m, ch('X')), rel(RelationAction::Block));
+    let e = update(&mut m, Msg::Done(Ok("Muted @bo.".into())));
+    assert!(e.contains(&Effect::LoadProfile("bo".into())));
+    assert!(screen(&mut m, 80, 24).contains("Muted @bo."));
+    update(&mut m, ch('?'));
+    let s = screen(&mut m, 80, 24);
+    assert!(
+        s.contains("follow / unfollow") && s.contains("block / unblock"),
+        "{s}"
+    );
+}
+
+#[test]
+fn enter_on_a_notification_opens_its_thread() {
+    use crate::model::NotificationKind::*;
+    let mut m = member_model();
+    update(&mut m, ch('n'));
+    let item = crate::camp::NotificationView {
+        notification: crate::model::Notification {
+            id: 7,
+            account: 1,
+            kind: Reply,
+            actor: Some(2),
+            post: Some(40),
+            text: None,
+            created_ms: NOW,
+        },
+        actor: None,
+        post: Some(view(40, "cy", "", "hi", 0)),
+    };
+    update(
+        &mut m,
+        Msg::NotificationsLoaded {
+            before: None,
+            result: Ok(vec![item]),
+        },
+    );
+    assert_eq!(
+        update(&mut m, key(Key::Enter)),
+        vec![Effect::LoadThread(40)]
+    );
+    assert!(matches!(m.pages.last(), Some(Page::Thread(_))));
+}
+
+#[test]
+fn pages_survive_tiny_screens() {
+    for mut m in [thread_model(), profile_model()] {
+        for (w, h) in [(1, 1), (10, 4), (12, 5), (40, 15), (300, 100)] {
+            let _ = screen(&mut m, w, h);
+        }
+    }
+}
+
+#[test]
+fn snapshot_thread_80x24() {
+    let mut m = thread_model();
+    insta::assert_snapshot!(screen(&mut m, 80, 24));
+}
+
+#[test]
+fn snapshot_thread_40x15() {
+    let mut m = thread_model();
+    update(&mut m, ch('j'));
+    update(&mut m, ch('j'));
+    insta::assert_snapshot!(screen(&mut m, 40, 15));
+}
+
+#[test]
+fn snapshot_profile_80x24() {
+    let mut m = profile_model();
+    insta::assert_snapshot!(screen(&mut m, 80, 24));
+}
+
+#[test]
+fn snapshot_profile_40x15() {
+    let mut m = profile_model();
+    insta::assert_snapshot!(screen(&mut m, 40, 15));
+}
