@@ -46,6 +46,10 @@ fn render_main(frame: &mut Frame, area: Rect, model: &mut Model, theme: &Theme) 
     if !model.pages.is_empty() {
         crate::tui::pages::render(frame, body, model);
         render_footer(frame, footer, model, theme);
+        // A reply or an edit started from a page opens over it.
+        if let Some(c) = &model.composer {
+            render_composer(frame, body, c, theme);
+        }
         return;
     }
     let now = model.now_ms;

@@ -4,5 +4,6 @@
 
 mod exec;
 mod process;
+mod social;
 mod support;
 mod tui;

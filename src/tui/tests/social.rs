@@ -323,3 +323,14 @@ fn snapshot_profile_40x15() {
     let mut m = profile_model();
     insta::assert_snapshot!(screen(&mut m, 40, 15));
 }
+
+#[test]
+fn a_reply_from_a_thread_shows_its_composer_over_the_thread() {
+    let mut m = thread_model();
+    update(&mut m, ch('r'));
+    let s = screen(&mut m, 80, 24);
+    assert!(
+        s.contains("Reply to @cy") && s.contains("Ctrl-S send"),
+        "{s}"
+    );
+}
