@@ -315,3 +315,14 @@ pub struct BoostEntry {
     /// The post boosted.
     pub post: Id,
 }
+
+/// A one-time code that adds a new device's key to an account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkCode {
+    /// The code typed on the new device.
+    pub code: String,
+    /// The account the key joins.
+    pub account: Id,
+    /// When it stops working.
+    pub expires_ms: Millis,
+}

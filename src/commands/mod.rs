@@ -166,6 +166,8 @@ fn dispatch(
         "search" => social::search(camp, member(camp, caller)?, rest),
         "tag" => social::tag(camp, member(camp, caller)?, rest),
         "notifications" => social::notifications(camp, member(camp, caller)?, rest),
+        "keys" => social::keys(camp, member(camp, caller)?, rest),
+        "link" => social::link(camp, caller, rest),
         other => Err(usage(format!(
             "unknown command '{}'; commands: {}",
             crate::text::sanitize_line(other),

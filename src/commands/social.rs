@@ -45,6 +45,14 @@ pub const VERBS: &[(&str, &str)] = &[
         "notifications [--limit N] [--json]",
         "your notifications, newest first",
     ),
+    (
+        "keys [--json] | keys remove FINGERPRINT",
+        "your SSH keys; remove one (never the last)",
+    ),
+    (
+        "link | link CODE",
+        "make a 10-minute code for a new device; run link CODE there",
+    ),
 ];
 
 fn one_id(a: &Args, verb: &str) -> std::result::Result<Id, Failure> {
@@ -368,6 +376,71 @@ pub fn tag(camp: &Camp, me: Account, rest: &[String]) -> Out {
     let t = one_name(&a, "tag")?;
     let posts = camp.tagged(me.id, &t, limit)?;
     Ok(list_out(&posts, a.has("json"), "no posts with that tag"))
+}
+
+/// `keys`, `keys remove FINGERPRINT`.
+pub fn keys(camp: &Camp, me: Account, rest: &[String]) -> Out {
+    let a = Args::parse(rest, &[], &["json"])?;
+    match a.positional.as_slice() {
+        [] => {}
+        [verb, fp] if verb == "remove" => {
+            camp.remove_key(me.id, fp)?;
+            return Ok(format!("removed {fp}\n"));
+        }
+        _ => return Err(usage("usage: keys [--json] | keys remove FINGERPRINT")),
+    }
+    let keys = camp.keys(me.id)?;
+    if a.has("json") {
+        let v: Vec<_> = keys
+            .iter()
+            .map(|k| {
+                json!({
+                    "fingerprint": k.fingerprint,
+                    "algorithm": k.algorithm,
+                    "comment": k.comment,
+                    "added_ms": k.added_ms,
+                })
+            })
+            .collect();
+        return Ok(format!("{}\n", serde_json::Value::Array(v)));
+    }
+    Ok(keys
+        .iter()
+        .map(|k| {
+            format!(
+                "{} {} {} (added {})\n",
+                k.algorithm,
+                k.fingerprint,
+                k.comment,
+                crate::text::date(k.added_ms)
+            )
+        })
+        .collect())
+}
+
+/// `link` (a member makes a code) and `link CODE` (a new key joins that account).
+pub fn link(camp: &Camp, caller: &super::Caller, rest: &[String]) -> Out {
+    let a = Args::parse(rest, &["comment"], &[])?;
+    match (a.positional.as_slice(), &caller.account) {
+        ([], Some(me)) => {
+            let link = camp.create_link_code(me.id)?;
+            Ok(format!("{}\n", link.code))
+        }
+        ([], None) => Err(usage(
+            "usage: link CODE (make the code on a device that is already logged in)",
+        )),
+        ([_], Some(_)) => Err(crate::Error::invalid("this key already has an account here").into()),
+        ([code], None) => {
+            let comment = a.value("comment").unwrap_or("linked device");
+            let acc = camp.redeem_link_code(&caller.key, code, comment)?;
+            Ok(format!(
+                "This key now logs in as @{}. Connect with: ssh -t {}\n",
+                acc.username,
+                camp.config().ssh_hint()
+            ))
+        }
+        _ => Err(usage("usage: link | link CODE")),
+    }
 }
 
 /// `notifications`.

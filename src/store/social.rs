@@ -34,6 +34,8 @@ pub(crate) struct SocialTrees {
     tags: Tree,
     /// pair(author, post)
     by_author: Tree,
+    /// code -> LinkCode
+    link_codes: Tree,
 }
 
 impl SocialTrees {
@@ -52,6 +54,7 @@ impl SocialTrees {
             blocks: t("blocks")?,
             tags: t("tags")?,
             by_author: t("posts_by_author")?,
+            link_codes: t("link_codes")?,
         })
     }
 }
@@ -483,5 +486,67 @@ impl Store {
             .rev()
             .take(max_scan)
             .map(|kv| decode(&kv?.1))
+    }
+
+    /// Saves a device link code.
+    pub fn put_link_code(&self, link: &LinkCode) -> Result<()> {
+        self.social
+            .link_codes
+            .insert(link.code.as_bytes(), encode(link)?)?;
+        Ok(())
+    }
+
+    /// Adds `key` to the account of link code `code`, using the code up, all or
+    /// nothing. `check` refuses expired codes.
+    pub fn redeem_link_code(
+        &self,
+        code: &str,
+        key: &AccountKey,
+        check: impl Fn(&LinkCode) -> Result<()>,
+    ) -> Result<Id> {
+        let trees = (&self.social.link_codes, &self.keys, &self.account_keys);
+        let account = trees.transaction(|(codes, keys, account_keys)| {
+            let link: LinkCode = tx_get(codes, code.as_bytes())?.ok_or_else(|| {
+                ConflictableTransactionError::Abort(Error::invalid(
+                    "that link code is not valid (codes work once, for 10 minutes)",
+                ))
+            })?;
+            check(&link).map_err(ConflictableTransactionError::Abort)?;
+            if keys.get(key.fingerprint.as_bytes())?.is_some() {
+                return Err(ConflictableTransactionError::Abort(Error::invalid(
+                    "this key already belongs to an account",
+                )));
+            }
+            codes.remove(code.as_bytes())?;
+            let key = AccountKey {
+                account: link.account,
+                ..key.clone()
+            };
+            tx_put(keys, key.fingerprint.as_bytes(), &key)?;
+            let mut ak = id_key(link.account).to_vec();
+            ak.extend_from_slice(key.fingerprint.as_bytes());
+            account_keys.insert(ak, &[])?;
+            Ok(link.account)
+        })?;
+        Ok(account)
+    }
+
+    /// Removes one of `account`'s keys unless it is the last one.
+    pub fn remove_key(&self, account: Id, fingerprint: &str) -> Result<()> {
+        let mut ak = id_key(account).to_vec();
+        ak.extend_from_slice(fingerprint.as_bytes());
+        (&self.keys, &self.account_keys).transaction(|(keys, account_keys)| {
+            let owned = tx_get::<AccountKey>(keys, fingerprint.as_bytes())?
+                .is_some_and(|k| k.account == account);
+            if !owned {
+                return Err(ConflictableTransactionError::Abort(Error::not_found(
+                    "you have no key with that fingerprint",
+                )));
+            }
+            keys.remove(fingerprint.as_bytes())?;
+            account_keys.remove(ak.as_slice())?;
+            Ok(())
+        })?;
+        Ok(())
     }
 }

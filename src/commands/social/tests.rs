@@ -137,3 +137,22 @@ fn follows_mutes_and_blocks_from_the_command_line() {
     let found = json(&camp, 1, "search hey --json");
     assert_eq!(found["posts"].as_array().unwrap().len(), 2);
 }
+
+#[test]
+fn link_adds_a_device_and_keys_lists_and_removes() {
+    let camp = camp3();
+    let code = ok(&camp, 2, "link").trim().to_string();
+    let out = ok(&camp, 9, &format!("link {code} --comment phone"));
+    assert!(out.contains("logs in as @bo"), "{out}");
+    assert!(ok(&camp, 9, "whoami").starts_with("@bo"));
+    let keys = json(&camp, 2, "keys --json");
+    assert_eq!(keys.as_array().unwrap().len(), 2);
+    assert_eq!(keys[1]["comment"], "phone");
+    let again = run_as(&camp, 8, &format!("link {code}"));
+    assert_eq!(again.status, EXIT_FAILURE, "codes work once");
+    assert!(run_as(&camp, 8, "whoami").status != 0);
+    ok(&camp, 9, "keys remove SHA256:soc2");
+    let last = run_as(&camp, 9, "keys remove SHA256:soc9");
+    assert!(last.stderr.contains("only key"), "{last:?}");
+    assert!(ok(&camp, 9, "keys").contains("SHA256:soc9"));
+}
