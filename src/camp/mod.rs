@@ -22,7 +22,7 @@ pub use events::{CampEvent, NewPost};
 pub use notifications::{NotificationView, UNREAD_CAP};
 pub use onboarding::{InviteOptions, KeyInfo, generate_code, parse_duration, validate_username};
 pub use posting::{Author, PostDraft, PostView, TimelineKind, mentioned_names};
-pub use social::{Mine, Profile, Reaction, SearchResults, Thread, hashtags};
+pub use social::{Conversation, Mine, Profile, Reaction, SearchResults, Thread, hashtags};
 
 /// How many events a slow session may fall behind before it reloads.
 const EVENT_BACKLOG: usize = 1024;

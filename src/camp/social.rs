@@ -90,6 +90,20 @@ pub struct SearchResults {
     pub posts: Vec<PostView>,
 }
 
+/// Direct posts between the same people, newest last post first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conversation {
+    /// Everyone in it except the reader.
+    pub with: Vec<Author>,
+    /// The newest post.
+    pub last: PostView,
+    /// How many direct posts it holds (of those looked at).
+    pub posts: usize,
+}
+
+/// How many home entries the conversation view looks through.
+const CONVERSATION_SCAN: usize = 2_000;
+
 /// The `#tags` of a text, lower-cased, without duplicates, in order.
 pub fn hashtags(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
@@ -387,6 +401,48 @@ impl Camp {
             }
         }
         Ok(out)
+    }
+
+    /// `viewer`'s direct posts grouped by who takes part, newest first.
+    pub fn conversations(&self, viewer: Id, limit: usize) -> Result<Vec<Conversation>> {
+        let me = self.actor(viewer)?;
+        let mut out: Vec<(Vec<Id>, Conversation)> = Vec::new();
+        for item in self.store().home_items(me.id, None, CONVERSATION_SCAN)? {
+            let p = item.post;
+            if item.boosted_by.is_some() || p.visibility != Visibility::Direct {
+                continue;
+            }
+            let mut people: Vec<Id> = p.mentions.clone();
+            people.push(p.author);
+            people.retain(|id| *id != me.id);
+            people.sort_unstable();
+            people.dedup();
+            if let Some((_, c)) = out.iter_mut().find(|(k, _)| *k == people) {
+                c.posts += 1;
+                continue;
+            }
+            if out.len() >= limit || !self.can_see(&me, &p)? {
+                continue;
+            }
+            let Some(last) = self.view_for(&me, p)? else {
+                continue;
+            };
+            let mut with = Vec::new();
+            for id in &people {
+                if let Some(a) = self.store().account(*id)? {
+                    with.push(author_of(&a));
+                }
+            }
+            out.push((
+                people,
+                Conversation {
+                    with,
+                    last,
+                    posts: 1,
+                },
+            ));
+        }
+        Ok(out.into_iter().map(|(_, c)| c).collect())
     }
 
     /// Posts tagged `#tag` that `viewer` may see, newest first.

@@ -5,7 +5,27 @@ use crate::camp::{Camp, KeyInfo};
 use crate::model::Id;
 use std::sync::Arc;
 
+use crate::tui::lists::{ListKind, Row};
 use crate::tui::{Effect, Msg, PAGE, RelationAction};
+
+fn list_rows(camp: &Camp, me: Id, kind: &ListKind) -> crate::Result<Vec<Row>> {
+    let posts =
+        |v: Vec<crate::camp::PostView>| v.into_iter().map(|p| Row::Post(Arc::new(p))).collect();
+    Ok(match kind {
+        ListKind::Bookmarks => posts(camp.bookmarks(me, PAGE)?),
+        ListKind::Tag(t) => posts(camp.tagged(me, t, PAGE)?),
+        ListKind::Direct => camp
+            .conversations(me, PAGE)?
+            .into_iter()
+            .map(|c| Row::Conversation {
+                with: c.with,
+                posts: c.posts,
+                last: Arc::new(c.last),
+            })
+            .collect(),
+        ListKind::Search => vec![],
+    })
+}
 
 /// Who the session is: the verified key, and the account once there is one.
 #[derive(Debug, Clone)]
@@ -161,6 +181,40 @@ pub async fn run(camp: &Camp, who: &mut Identity, effect: Effect) -> Option<Msg>
                         .map(|_| format!("Unblocked @{name}.")),
                 };
                 Msg::Done(done.map_err(|e| e.to_string()))
+            })
+            .await
+        }
+        Effect::LoadList(kind) => {
+            let me = who.account?;
+            blocking(move || Msg::ListLoaded {
+                result: list_rows(&camp, me, &kind).map_err(|e| e.to_string()),
+                kind,
+            })
+            .await
+        }
+        Effect::Search(q) => {
+            let me = who.account?;
+            blocking(move || Msg::ListLoaded {
+                kind: ListKind::Search,
+                result: camp
+                    .search(me, &q, 30)
+                    .map(|r| {
+                        let mut rows = Vec::new();
+                        if !r.accounts.is_empty() {
+                            rows.push(Row::Heading("Campers".into()));
+                            rows.extend(r.accounts.into_iter().map(Row::Person));
+                        }
+                        if !r.tags.is_empty() {
+                            rows.push(Row::Heading("Tags".into()));
+                            rows.extend(r.tags.into_iter().map(|(t, n)| Row::Tag(t, n)));
+                        }
+                        if !r.posts.is_empty() {
+                            rows.push(Row::Heading("Posts".into()));
+                            rows.extend(r.posts.into_iter().map(|p| Row::Post(Arc::new(p))));
+                        }
+                        rows
+                    })
+                    .map_err(|e| e.to_string()),
             })
             .await
         }

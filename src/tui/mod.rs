@@ -7,6 +7,7 @@ pub mod compose;
 pub mod editor;
 pub mod effects;
 pub mod input;
+pub mod lists;
 pub mod notifications;
 pub mod onboarding;
 pub mod pages;
@@ -152,6 +153,13 @@ pub enum Msg {
     },
     /// Result of a follow/mute/block change: what to say, or why not.
     Done(Result<String, String>),
+    /// Result of [`Effect::LoadList`] or [`Effect::Search`].
+    ListLoaded {
+        /// Which list.
+        kind: lists::ListKind,
+        /// The rows or why not.
+        result: Result<Vec<lists::Row>, String>,
+    },
 }
 
 /// Work for the session loop.
@@ -214,6 +222,10 @@ pub enum Effect {
         /// What to do.
         action: RelationAction,
     },
+    /// Load bookmarks, conversations or a tag.
+    LoadList(lists::ListKind),
+    /// Search campers, tags and posts.
+    Search(String),
     /// End the session.
     Quit,
 }
@@ -429,6 +441,10 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             vec![]
         }
         Msg::ProfileLoaded { name, result } => pages::profile_loaded(model, &name, result),
+        Msg::ListLoaded { kind, result } => {
+            pages::list_loaded(model, &kind, result);
+            vec![]
+        }
         Msg::Done(result) => match result {
             Ok(text) => {
                 model.flash(text, false);
@@ -498,6 +514,18 @@ fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
             model.composer = Some(Composer::new(model.info.max_post_chars));
             vec![]
         }
+        (Key::Char('/'), false) => pages::open(
+            model,
+            pages::Page::List(lists::ListPage::new(lists::ListKind::Search)),
+        ),
+        (Key::Char('m'), false) => pages::open(
+            model,
+            pages::Page::List(lists::ListPage::new(lists::ListKind::Bookmarks)),
+        ),
+        (Key::Char('D'), false) => pages::open(
+            model,
+            pages::Page::List(lists::ListPage::new(lists::ListKind::Direct)),
+        ),
         (Key::Char('x'), false) => {
             if let Some(p) = model.current().selected_post().cloned() {
                 actions::toggle_cw(model, &p);

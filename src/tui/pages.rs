@@ -10,6 +10,7 @@ use ratatui::layout::Rect;
 use crate::camp::{NotificationView, PostView, Profile, Thread};
 use crate::model::Id;
 use crate::tui::input::{Input, Key};
+use crate::tui::lists::{ListKind, ListPage, Row};
 use crate::tui::notifications::NotificationsPage;
 use crate::tui::profile::ProfilePage;
 use crate::tui::thread::ThreadPage;
@@ -24,6 +25,8 @@ pub enum Page {
     Thread(ThreadPage),
     /// A camper's profile (`p`).
     Profile(ProfilePage),
+    /// Bookmarks, direct conversations, a tag, or search.
+    List(ListPage),
 }
 
 impl Page {
@@ -33,6 +36,7 @@ impl Page {
             Page::Notifications(_) => "Notifications",
             Page::Thread(_) => "Thread",
             Page::Profile(_) => "Profile",
+            Page::List(l) => l.kind.title(),
         }
     }
 
@@ -42,6 +46,8 @@ impl Page {
             Page::Notifications(_) => "j/k move · Enter open · Esc back · ? help",
             Page::Thread(_) => "j/k move · r reply · f fav · b boost · Esc back · ? help",
             Page::Profile(_) => "F follow · M mute · X block · j/k move · Esc back · ? help",
+            Page::List(l) if l.typing => "type a query · Enter search · Esc back",
+            Page::List(_) => "j/k move · Enter open · Esc back · ? help",
         }
     }
 
@@ -51,6 +57,8 @@ impl Page {
             Page::Notifications(_) => crate::tui::notifications::HELP.to_vec(),
             Page::Thread(_) => crate::tui::thread::HELP.to_vec(),
             Page::Profile(_) => crate::tui::profile::HELP.to_vec(),
+            Page::List(l) if l.kind == ListKind::Search => crate::tui::lists::SEARCH_HELP.to_vec(),
+            Page::List(_) => crate::tui::lists::HELP.to_vec(),
         }
     }
 }
@@ -61,6 +69,8 @@ pub fn open(model: &mut Model, page: Page) -> Vec<Effect> {
         Page::Notifications(_) => vec![Effect::LoadNotifications { before: None }],
         Page::Thread(t) => vec![Effect::LoadThread(t.id)],
         Page::Profile(p) => vec![Effect::LoadProfile(p.name.clone())],
+        Page::List(l) if l.kind == ListKind::Search => vec![],
+        Page::List(l) => vec![Effect::LoadList(l.kind.clone())],
     };
     model.pages.push(page);
     effects
@@ -68,6 +78,14 @@ pub fn open(model: &mut Model, page: Page) -> Vec<Effect> {
 
 /// Keys while a page is on top. `Esc` (and `q`) go back one page.
 pub fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
+    if let Some(Page::List(l)) = model.pages.last_mut()
+        && l.typing
+    {
+        return search_typing(l, input).unwrap_or_else(|| {
+            model.pages.pop();
+            vec![]
+        });
+    }
     if let Input::Key(k) = &input
         && !k.mods.ctrl
         && matches!(k.key, Key::Esc | Key::Char('q'))
@@ -109,6 +127,26 @@ pub fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
             }
             p.selected_post().cloned()
         }
+        Some(Page::List(l)) => {
+            if l.move_key(k.key) {
+                return vec![];
+            }
+            if k.key == Key::Char('/') && l.kind == ListKind::Search {
+                l.typing = true;
+                return vec![];
+            }
+            let row = l.selected_row().cloned();
+            match (k.key, row) {
+                (Key::Enter, Some(Row::Person(a))) => {
+                    return open(model, Page::Profile(ProfilePage::new(a.username)));
+                }
+                (Key::Enter, Some(Row::Tag(t, _))) => {
+                    return open(model, Page::List(ListPage::new(ListKind::Tag(t))));
+                }
+                (_, Some(row)) => row.post().cloned(),
+                _ => None,
+            }
+        }
         None => return vec![],
     };
     let Some(post) = selected else {
@@ -138,6 +176,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &mut Model) {
         Some(Page::Notifications(p)) => p.render(frame, area, now, &theme),
         Some(Page::Thread(t)) => t.render(frame, area, now, expanded, &theme),
         Some(Page::Profile(p)) => p.render(frame, area, now, expanded, &theme),
+        Some(Page::List(l)) => l.render(frame, area, now, expanded, &theme),
         None => {}
     }
 }
@@ -257,6 +296,7 @@ pub fn refresh_post(model: &mut Model, view: &PostView, mine: bool) {
         match page {
             Page::Thread(t) => t.refresh(view, mine),
             Page::Profile(p) => crate::tui::timeline::refresh_post(&mut p.posts, view, mine),
+            Page::List(l) => l.refresh(view, mine),
             Page::Notifications(_) => {}
         }
     }
@@ -271,7 +311,64 @@ pub fn remove_post(model: &mut Model, id: Id) {
                 p.posts.retain(|v| v.post.id != id);
                 p.selected = p.selected.min(p.posts.len().saturating_sub(1));
             }
+            Page::List(l) => l.remove(id),
             Page::Notifications(_) => {}
+        }
+    }
+}
+
+/// Keys in the search field. None means "leave the page" (Esc).
+fn search_typing(l: &mut ListPage, input: Input) -> Option<Vec<Effect>> {
+    let k = match input {
+        Input::Paste(t) => {
+            l.query.insert_str(&t.replace(['\n', '\r'], " "));
+            return Some(vec![]);
+        }
+        Input::Key(k) => k,
+    };
+    if k.mods.ctrl {
+        if k.key == Key::Char('u') {
+            l.query.clear();
+        }
+        return Some(vec![]);
+    }
+    match k.key {
+        Key::Esc => return None,
+        Key::Enter => {
+            let q = l.query.text();
+            if q.trim().is_empty() {
+                return Some(vec![]);
+            }
+            l.typing = false;
+            l.loading = true;
+            l.rows.clear();
+            return Some(vec![Effect::Search(q)]);
+        }
+        Key::Down | Key::Tab if !l.rows.is_empty() => l.typing = false,
+        Key::Char(c) => {
+            l.query.insert_char(c);
+        }
+        Key::Backspace => l.query.backspace(),
+        Key::Delete => l.query.delete(),
+        Key::Left => l.query.left(),
+        Key::Right => l.query.right(),
+        Key::Home => l.query.home(),
+        Key::End => l.query.end(),
+        _ => {}
+    }
+    Some(vec![])
+}
+
+/// A list (or search results) arrived.
+pub fn list_loaded(model: &mut Model, kind: &ListKind, result: Result<Vec<Row>, String>) {
+    for page in model.pages.iter_mut() {
+        if let Page::List(l) = page
+            && l.kind == *kind
+        {
+            match &result {
+                Ok(rows) => l.loaded(rows.clone()),
+                Err(e) => l.failed(e.clone()),
+            }
         }
     }
 }

@@ -420,3 +420,28 @@ fn suspended_accounts_cannot_act() {
         "nobody follows the suspended"
     );
 }
+
+#[test]
+fn conversations_group_direct_posts_by_who_takes_part() {
+    let (camp, ana, bo, cy, _) = camp4();
+    direct(&camp, ana, "one @bo");
+    direct(&camp, bo, "two @ana");
+    direct(&camp, ana, "three @bo @cy");
+    post(&camp, ana, "not direct @bo");
+    let c = camp.conversations(ana, 10).unwrap();
+    assert_eq!(c.len(), 2);
+    assert_eq!(c[0].last.post.text, "three @bo @cy");
+    assert_eq!(c[1].last.post.text, "two @ana");
+    assert_eq!(c[1].posts, 2);
+    assert_eq!(c[1].with[0].username, "bo");
+    assert_eq!(camp.conversations(cy, 10).unwrap().len(), 1);
+    assert!(
+        camp.conversations(camp4_outsider(&camp), 10)
+            .unwrap()
+            .is_empty()
+    );
+}
+
+fn camp4_outsider(camp: &Camp) -> Id {
+    camp.account_by_name("dee").unwrap().unwrap().id
+}

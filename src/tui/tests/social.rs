@@ -334,3 +334,142 @@ fn a_reply_from_a_thread_shows_its_composer_over_the_thread() {
         "{s}"
     );
 }
+
+fn search_model() -> Model {
+    use crate::tui::lists::Row;
+    let mut m = member_model();
+    assert!(
+        update(&mut m, ch('/')).is_empty(),
+        "search waits for a query"
+    );
+    typed(&mut m, "climb q");
+    assert_eq!(
+        update(&mut m, key(Key::Enter)),
+        vec![Effect::Search("climb q".into())],
+        "q is typed, not quit"
+    );
+    let mut post = view(40, "cy", "", "Anyone up for the crag? #climbing", 20_000);
+    post.stats.favourites = 1;
+    update(
+        &mut m,
+        Msg::ListLoaded {
+            kind: crate::tui::lists::ListKind::Search,
+            result: Ok(vec![
+                Row::Heading("Campers".into()),
+                Row::Person(Author {
+                    id: 2,
+                    username: "climber_bo".into(),
+                    display_name: "Bo Chen".into(),
+                }),
+                Row::Heading("Tags".into()),
+                Row::Tag("climbing".into(), 4),
+                Row::Heading("Posts".into()),
+                Row::Post(Arc::new(post)),
+            ]),
+        },
+    );
+    m
+}
+
+#[test]
+fn search_finds_people_tags_and_posts_and_enter_opens_them() {
+    let mut m = search_model();
+    let s = screen(&mut m, 80, 24);
+    assert!(s.contains("Search: climb q"), "{s}");
+    assert!(
+        s.contains("▌ Bo Chen @climber_bo"),
+        "first result selected:\n{s}"
+    );
+    assert_eq!(
+        update(&mut m, key(Key::Enter)),
+        vec![Effect::LoadProfile("climber_bo".into())]
+    );
+    update(&mut m, key(Key::Esc));
+    update(&mut m, ch('j'));
+    assert_eq!(
+        update(&mut m, key(Key::Enter)),
+        vec![Effect::LoadList(crate::tui::lists::ListKind::Tag(
+            "climbing".into()
+        ))]
+    );
+    update(&mut m, key(Key::Esc));
+    update(&mut m, ch('j'));
+    assert_eq!(
+        update(&mut m, ch('f')),
+        vec![Effect::React {
+            post: 40,
+            reaction: Reaction::Favourite
+        }]
+    );
+    assert_eq!(
+        update(&mut m, key(Key::Enter)),
+        vec![Effect::LoadThread(40)]
+    );
+    update(&mut m, key(Key::Esc));
+    update(&mut m, ch('/'));
+    typed(&mut m, "x");
+    assert!(screen(&mut m, 80, 24).contains("Search: climb qx"));
+    update(&mut m, key(Key::Esc));
+    assert!(m.pages.is_empty());
+}
+
+#[test]
+fn bookmarks_and_direct_lists_load_on_open() {
+    use crate::tui::lists::{ListKind, Row};
+    let mut m = member_model();
+    assert_eq!(
+        update(&mut m, ch('m')),
+        vec![Effect::LoadList(ListKind::Bookmarks)]
+    );
+    update(
+        &mut m,
+        Msg::ListLoaded {
+            kind: ListKind::Bookmarks,
+            result: Ok(vec![]),
+        },
+    );
+    assert!(screen(&mut m, 80, 24).contains("No bookmarks yet."));
+    update(&mut m, key(Key::Esc));
+    assert_eq!(
+        update(&mut m, ch('D')),
+        vec![Effect::LoadList(ListKind::Direct)]
+    );
+    let mut last = view(60, "bo", "", "@ana see you at 8?", 30_000);
+    last.post.visibility = Visibility::Direct;
+    update(
+        &mut m,
+        Msg::ListLoaded {
+            kind: ListKind::Direct,
+            result: Ok(vec![Row::Conversation {
+                with: vec![Author {
+                    id: 2,
+                    username: "bo".into(),
+                    display_name: String::new(),
+                }],
+                posts: 3,
+                last: Arc::new(last),
+            }]),
+        },
+    );
+    let s = screen(&mut m, 80, 24);
+    assert!(
+        s.contains("with @bo · 3 posts") && s.contains("see you at 8?"),
+        "{s}"
+    );
+    assert_eq!(
+        update(&mut m, key(Key::Enter)),
+        vec![Effect::LoadThread(60)]
+    );
+}
+
+#[test]
+fn snapshot_search_80x24() {
+    let mut m = search_model();
+    insta::assert_snapshot!(screen(&mut m, 80, 24));
+}
+
+#[test]
+fn snapshot_search_40x15() {
+    let mut m = search_model();
+    insta::assert_snapshot!(screen(&mut m, 40, 15));
+}
