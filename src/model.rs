@@ -326,3 +326,34 @@ pub struct LinkCode {
     /// When it stops working.
     pub expires_ms: Millis,
 }
+
+/// How one camper likes their screens; kept across sessions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Preferences {
+    /// Show posts behind content warnings without pressing `x`.
+    pub expand_cw: bool,
+    /// Theme name (one of the bundled themes).
+    pub theme: String,
+    /// Ring the terminal bell for the kinds in `alert_kinds`.
+    pub bell: bool,
+    /// Send desktop notifications (OSC 9 and OSC 777) for the kinds in `alert_kinds`.
+    pub desktop: bool,
+    /// Which notifications ring or pop up.
+    pub alert_kinds: Vec<NotificationKind>,
+}
+
+impl Default for Preferences {
+    fn default() -> Self {
+        Preferences {
+            expand_cw: false,
+            theme: "default".into(),
+            bell: false,
+            desktop: false,
+            alert_kinds: vec![
+                NotificationKind::Mention,
+                NotificationKind::Reply,
+                NotificationKind::Direct,
+            ],
+        }
+    }
+}

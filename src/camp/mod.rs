@@ -7,6 +7,7 @@ mod events;
 mod notifications;
 mod onboarding;
 mod posting;
+mod prefs;
 mod social;
 
 use std::sync::Arc;

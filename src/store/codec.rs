@@ -124,6 +124,14 @@ mod tests {
         });
         round_trip(Mute { until_ms: Some(5) });
         round_trip(Mute { until_ms: None });
+        round_trip(Preferences::default());
+        round_trip(Preferences {
+            expand_cw: true,
+            theme: "mono".into(),
+            bell: true,
+            desktop: true,
+            alert_kinds: vec![NotificationKind::Follow],
+        });
         round_trip(BoostEntry {
             booster: 1,
             post: 2,
