@@ -13,7 +13,7 @@ use tokio::sync::{broadcast, mpsc, watch};
 use tokio::time::{Instant, sleep_until};
 
 use crate::Camp;
-use crate::camp::{CampEvent, KeyInfo};
+use crate::camp::{CampEvent, KeyInfo, TimelineKind};
 use crate::ssh::output::Output;
 use crate::tui::effects::{self, Identity};
 use crate::tui::input::Decoder;
@@ -158,6 +158,7 @@ async fn run_tui(
         mut size,
         mut shutdown,
         env,
+        term,
         ..
     } = start;
     let coc = camp
@@ -169,9 +170,15 @@ async fn run_tui(
         account: account.as_ref().map(|a| a.id),
     };
     let mut model = Model::new(camp.info(), coc, account);
-    model.theme = crate::tui::theme::Theme::from_env(&env);
+    model.depth = crate::tui::theme::ColorDepth::from_env(term.as_deref(), &env);
+    model.apply_prefs(crate::model::Preferences::default());
     if let Some(me) = who.account {
         model.unread = camp.unread_notifications(me).unwrap_or(0);
+        if let Ok(prefs) = camp.preferences(me) {
+            model.apply_prefs(prefs);
+        }
+        model.home.read_mark = camp.read_position(me, TimelineKind::Home).ok().flatten();
+        model.camp.read_mark = camp.read_position(me, TimelineKind::Camp).ok().flatten();
     }
     let mut events = camp.subscribe();
     let mut terminal = new_terminal(*size.borrow_and_update());
@@ -203,6 +210,11 @@ async fn run_tui(
         }
         if model.quit {
             break;
+        }
+        if !model.alerts.is_empty() {
+            // Bell and desktop notifications ride in front of the next frame.
+            pending_frame.extend(std::mem::take(&mut model.alerts));
+            dirty = true;
         }
         if dirty && !out.busy() && Instant::now() >= next_frame_at {
             model.now_ms = crate::store::now_ms();
@@ -306,6 +318,11 @@ async fn run_tui(
                 goodbye = Some("camp is shutting down for a moment; connect again soon.".into());
                 break;
             }
+        }
+    }
+    if let Some(me) = who.account {
+        for (kind, entry) in model.read_positions() {
+            let _ = camp.set_read_position(me, kind, entry);
         }
     }
     let mut bye = TEARDOWN.to_vec();

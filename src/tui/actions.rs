@@ -100,9 +100,8 @@ pub fn confirm_delete(model: &mut Model, input: Input) -> Vec<Effect> {
 
 /// Opens or closes a content warning.
 pub fn toggle_cw(model: &mut Model, post: &PostView) {
-    let id = post.post.id;
-    if post.post.cw.is_some() && !model.expanded.remove(&id) {
-        model.expanded.insert(id);
+    if post.post.cw.is_some() {
+        model.expanded.toggle(post.post.id);
     }
 }
 

@@ -2,7 +2,7 @@
 //! Search (`/`: campers, tags and posts). Enter opens what is selected; the post keys
 //! work on post rows.
 
-use std::collections::HashSet;
+use crate::tui::timeline::CwState;
 use std::sync::Arc;
 
 use ratatui::Frame;
@@ -221,7 +221,7 @@ impl ListPage {
         i: usize,
         width: usize,
         now: u64,
-        expanded: &HashSet<Id>,
+        expanded: &CwState,
         theme: &Theme,
     ) -> Vec<Line<'static>> {
         match &self.rows[i] {
@@ -270,7 +270,7 @@ impl ListPage {
         frame: &mut Frame,
         area: Rect,
         now: u64,
-        expanded: &HashSet<Id>,
+        expanded: &CwState,
         theme: &Theme,
     ) {
         let width = area.width.saturating_sub(2) as usize;

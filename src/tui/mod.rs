@@ -17,7 +17,6 @@ pub mod thread;
 pub mod timeline;
 pub mod view;
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use crate::camp::{CampInfo, NewPost, PostDraft, PostView, Reaction, TimelineKind};
@@ -67,8 +66,8 @@ pub struct Model {
     pub camp: Timeline,
     /// Open composer, if any.
     pub composer: Option<Composer>,
-    /// Posts whose content warning the reader opened.
-    pub expanded: HashSet<Id>,
+    /// Which content warnings are open.
+    pub expanded: timeline::CwState,
     /// Help overlay shown.
     pub help: bool,
     /// Footer message.
@@ -87,6 +86,12 @@ pub struct Model {
     pub pages: Vec<pages::Page>,
     /// A post waiting for "delete? y/n".
     pub confirm_delete: Option<Id>,
+    /// The camper's preferences.
+    pub prefs: crate::model::Preferences,
+    /// Colours the terminal shows (from TERM, COLORTERM, NO_COLOR).
+    pub depth: theme::ColorDepth,
+    /// Bell and desktop-notification bytes for the session to send before the next frame.
+    pub alerts: Vec<u8>,
 }
 
 /// Something that happened, for [`update`].
@@ -287,7 +292,7 @@ impl Model {
             home: Timeline::default(),
             camp: Timeline::default(),
             composer: None,
-            expanded: HashSet::new(),
+            expanded: Default::default(),
             help: false,
             flash: None,
             now_ms: 0,
@@ -297,7 +302,28 @@ impl Model {
             unread: 0,
             pages: Vec::new(),
             confirm_delete: None,
+            prefs: Default::default(),
+            depth: theme::ColorDepth::Indexed,
+            alerts: Vec::new(),
         }
+    }
+
+    /// Applies preferences: theme (within the terminal's colours) and content warnings.
+    pub fn apply_prefs(&mut self, prefs: crate::model::Preferences) {
+        self.theme = theme::Theme::named(&prefs.theme, self.depth);
+        self.expanded.expand_all = prefs.expand_cw;
+        self.prefs = prefs;
+    }
+
+    /// Where each timeline's reading got to: its newest loaded entry.
+    pub fn read_positions(&self) -> Vec<(TimelineKind, Id)> {
+        [
+            (TimelineKind::Home, &self.home),
+            (TimelineKind::Camp, &self.camp),
+        ]
+        .into_iter()
+        .filter_map(|(k, tl)| tl.posts.first().map(|p| (k, p.entry)))
+        .collect()
     }
 
     /// Effects to run when the session starts.

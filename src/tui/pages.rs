@@ -226,8 +226,38 @@ pub fn notified(model: &mut Model, view: Arc<NotificationView>) -> Vec<Effect> {
         }
         None => {
             model.unread = (model.unread + 1).min(crate::camp::UNREAD_CAP);
+            alert(model, &view);
             vec![]
         }
+    }
+}
+
+/// Rings the bell and/or sends a desktop notification (OSC 9 and OSC 777) when the
+/// camper asked for this kind. Off by default.
+fn alert(model: &mut Model, view: &NotificationView) {
+    let p = &model.prefs;
+    if !(p.bell || p.desktop) || !p.alert_kinds.contains(&view.notification.kind) {
+        return;
+    }
+    if p.bell {
+        model.alerts.push(0x07);
+    }
+    if p.desktop {
+        let who = view
+            .actor
+            .as_ref()
+            .map(|a| format!("@{} ", a.username))
+            .unwrap_or_default();
+        let body = format!(
+            "{who}{}",
+            crate::tui::notifications::describe(view.notification.kind)
+        );
+        // Names are sanitized already; ';' would end a field of OSC 777.
+        let body = crate::text::sanitize_line(&body).replace(';', ",");
+        let title = crate::text::sanitize_line(&model.info.name).replace(';', ",");
+        model
+            .alerts
+            .extend(format!("\x1b]9;{body}\x07\x1b]777;notify;{title};{body}\x07").bytes());
     }
 }
 

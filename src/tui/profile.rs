@@ -1,7 +1,7 @@
 //! A camper's profile (`p` on a post): name, bio, joined date, counts, how the reader
 //! relates to them (follow, mute, block: changed here) and their recent posts.
 
-use std::collections::HashSet;
+use crate::tui::timeline::CwState;
 use std::sync::Arc;
 
 use ratatui::Frame;
@@ -10,7 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::camp::{PostView, Profile};
-use crate::model::{Id, Role};
+use crate::model::Role;
 use crate::text;
 use crate::tui::input::Key;
 use crate::tui::theme::Theme;
@@ -165,7 +165,7 @@ impl ProfilePage {
         frame: &mut Frame,
         area: Rect,
         now: u64,
-        expanded: &HashSet<Id>,
+        expanded: &CwState,
         theme: &Theme,
     ) {
         let width = area.width.saturating_sub(2) as usize;

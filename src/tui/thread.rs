@@ -1,7 +1,7 @@
 //! The thread screen (`Enter` on a post): what it answers above, the post, and the
 //! replies below, indented by depth. The post keys work on the selected one.
 
-use std::collections::HashSet;
+use crate::tui::timeline::CwState;
 use std::sync::Arc;
 
 use ratatui::Frame;
@@ -146,7 +146,7 @@ impl ThreadPage {
         i: usize,
         width: usize,
         now: u64,
-        expanded: &HashSet<Id>,
+        expanded: &CwState,
         theme: &Theme,
     ) -> Vec<Line<'static>> {
         let (depth, p) = &self.items[i];
@@ -175,7 +175,7 @@ impl ThreadPage {
         frame: &mut Frame,
         area: Rect,
         now: u64,
-        expanded: &HashSet<Id>,
+        expanded: &CwState,
         theme: &Theme,
     ) {
         let width = area.width.saturating_sub(2) as usize;

@@ -27,6 +27,9 @@ pub struct Timeline {
     pub loaded: bool,
     /// No older posts exist.
     pub at_end: bool,
+    /// The newest entry when the reader last left: older posts get a "new since you
+    /// left" line above them.
+    pub read_mark: Option<Id>,
 }
 
 impl Timeline {
@@ -180,6 +183,30 @@ impl Timeline {
                 .unwrap_or(self.selected)
                 .min(self.posts.len().saturating_sub(1));
             self.top = self.top.min(self.selected);
+        }
+    }
+}
+
+/// Which content warnings are open: all when the camper chose "always expand", with
+/// `x` flipping single posts either way.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CwState {
+    /// The camper's "always show content warnings" preference.
+    pub expand_all: bool,
+    /// Posts flipped with `x`.
+    pub toggled: std::collections::HashSet<Id>,
+}
+
+impl CwState {
+    /// True when the post's text shows.
+    pub fn contains(&self, id: &Id) -> bool {
+        self.expand_all != self.toggled.contains(id)
+    }
+
+    /// Flips one post.
+    pub fn toggle(&mut self, id: Id) {
+        if !self.toggled.remove(&id) {
+            self.toggled.insert(id);
         }
     }
 }

@@ -230,7 +230,7 @@ fn render_timeline(
     area: Rect,
     tl: &mut Timeline,
     now: u64,
-    expanded: &std::collections::HashSet<u64>,
+    expanded: &crate::tui::timeline::CwState,
     kind: TimelineKind,
     theme: &Theme,
 ) {
@@ -255,9 +255,19 @@ fn render_timeline(
         );
         return;
     }
+    // The first post the reader had already seen when they last left, if newer ones
+    // sit above it: a "new since you left" line goes above it.
+    let read_at = tl.read_mark.and_then(|m| {
+        tl.posts
+            .iter()
+            .position(|p| p.entry <= m)
+            .filter(|&i| i > 0)
+    });
     let height_of = |tl: &Timeline, i: usize| -> usize {
         let p = &tl.posts[i];
-        post_lines(p, width, now, expanded.contains(&p.post.id), theme).len() + 1
+        post_lines(p, width, now, expanded.contains(&p.post.id), theme).len()
+            + 1
+            + usize::from(read_at == Some(i))
     };
     let marker_rows = usize::from(tl.unseen > 0);
     // Selection must fit: from `top`, the selected post's first lines must be on screen.
@@ -290,6 +300,12 @@ fn render_timeline(
     let mut i = tl.top;
     while out.len() < rows && i < tl.posts.len() {
         let p = &tl.posts[i];
+        if read_at == Some(i) {
+            out.push(Line::styled(
+                text::truncate("── new since you left ──", area.width as usize),
+                theme.warn,
+            ));
+        }
         let selected = i == tl.selected;
         let gutter = if selected {
             Span::styled("▌ ", theme.accent)

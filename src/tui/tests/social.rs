@@ -473,3 +473,95 @@ fn snapshot_search_40x15() {
     let mut m = search_model();
     insta::assert_snapshot!(screen(&mut m, 40, 15));
 }
+
+#[test]
+fn always_expand_shows_warned_text_and_x_still_hides_it() {
+    let mut m = member_model();
+    m.apply_prefs(crate::model::Preferences {
+        expand_cw: true,
+        ..Default::default()
+    });
+    assert!(screen(&mut m, 80, 24).contains("The butler did it."));
+    update(&mut m, ch('j'));
+    update(&mut m, ch('x'));
+    assert!(!screen(&mut m, 80, 24).contains("The butler did it."));
+}
+
+#[test]
+fn themes_apply_within_the_terminals_colours() {
+    use crate::tui::theme::{ColorDepth, Theme};
+    let mut m = member_model();
+    m.depth = ColorDepth::Mono;
+    m.apply_prefs(crate::model::Preferences {
+        theme: "light".into(),
+        ..Default::default()
+    });
+    assert_eq!(m.theme, Theme::mono(), "NO_COLOR beats the chosen theme");
+    m.depth = ColorDepth::True;
+    m.apply_prefs(crate::model::Preferences {
+        theme: "light".into(),
+        ..Default::default()
+    });
+    assert_eq!(m.theme, Theme::named("light", ColorDepth::True));
+    assert_ne!(m.theme, Theme::default());
+}
+
+#[test]
+fn bell_and_desktop_alerts_are_opt_in_per_kind() {
+    use crate::model::NotificationKind::*;
+    let mut m = member_model();
+    let n = |id, kind| {
+        Msg::Notified(Arc::new(crate::camp::NotificationView {
+            notification: crate::model::Notification {
+                id,
+                account: 1,
+                kind,
+                actor: Some(2),
+                post: None,
+                text: None,
+                created_ms: NOW,
+            },
+            actor: Some(Author {
+                id: 2,
+                username: "bo".into(),
+                display_name: String::new(),
+            }),
+            post: None,
+        }))
+    };
+    update(&mut m, n(1, Mention));
+    assert!(m.alerts.is_empty(), "off by default");
+    m.apply_prefs(crate::model::Preferences {
+        bell: true,
+        desktop: true,
+        ..Default::default()
+    });
+    update(&mut m, n(2, Favourite));
+    assert!(
+        m.alerts.is_empty(),
+        "favourites are not in the default kinds"
+    );
+    update(&mut m, n(3, Mention));
+    let sent = String::from_utf8(std::mem::take(&mut m.alerts)).unwrap();
+    assert_eq!(
+        sent,
+        "\x07\x1b]9;@bo mentioned you\x07\x1b]777;notify;pinecamp;@bo mentioned you\x07"
+    );
+}
+
+#[test]
+fn new_since_you_left_marks_where_reading_stopped() {
+    let mut m = member_model();
+    m.camp.read_mark = Some(20);
+    let s = screen(&mut m, 80, 24);
+    let marker = s.find("── new since you left ──").expect("marker shown");
+    assert!(marker > s.find("book spoilers").unwrap(), "{s}");
+    assert!(marker < s.find("世界 wide").unwrap(), "{s}");
+    assert_eq!(
+        m.read_positions(),
+        vec![(TimelineKind::Camp, 40)],
+        "the newest loaded entry is saved on leaving"
+    );
+    m.camp.read_mark = Some(40);
+    assert!(!screen(&mut m, 80, 24).contains("new since you left"));
+}
