@@ -6,7 +6,21 @@ use crate::model::Id;
 use std::sync::Arc;
 
 use crate::tui::lists::{ListKind, Row};
-use crate::tui::{Effect, Msg, PAGE, RelationAction};
+use crate::tui::settings::SettingsData;
+use crate::tui::{Effect, Msg, PAGE, RelationAction, SettingsChange};
+
+fn settings_data(
+    camp: &Camp,
+    me: Id,
+    link: Option<crate::model::LinkCode>,
+) -> crate::Result<Arc<SettingsData>> {
+    Ok(Arc::new(SettingsData {
+        account: camp.actor(me)?,
+        keys: camp.keys(me)?,
+        prefs: camp.preferences(me)?,
+        link,
+    }))
+}
 
 fn list_rows(camp: &Camp, me: Id, kind: &ListKind) -> crate::Result<Vec<Row>> {
     let posts =
@@ -181,6 +195,50 @@ pub async fn run(camp: &Camp, who: &mut Identity, effect: Effect) -> Option<Msg>
                         .map(|_| format!("Unblocked @{name}.")),
                 };
                 Msg::Done(done.map_err(|e| e.to_string()))
+            })
+            .await
+        }
+        Effect::LoadSettings => {
+            let me = who.account?;
+            blocking(move || Msg::SettingsLoaded {
+                flash: None,
+                result: settings_data(&camp, me, None).map_err(|e| e.to_string()),
+            })
+            .await
+        }
+        Effect::Settings(change) => {
+            let me = who.account?;
+            blocking(move || {
+                let done = (|| -> crate::Result<(String, Option<crate::model::LinkCode>)> {
+                    Ok(match change {
+                        SettingsChange::Profile { display_name, bio } => {
+                            camp.update_profile(me, &display_name, &bio)?;
+                            ("Profile saved.".into(), None)
+                        }
+                        SettingsChange::Prefs(p) => {
+                            camp.set_preferences(me, &p)?;
+                            ("Saved.".into(), None)
+                        }
+                        SettingsChange::RemoveKey(fp) => {
+                            camp.remove_key(me, &fp)?;
+                            ("Key removed.".into(), None)
+                        }
+                        SettingsChange::MakeLinkCode => {
+                            let link = camp.create_link_code(me)?;
+                            ("Link code made.".into(), Some(link))
+                        }
+                    })
+                })();
+                match done {
+                    Ok((flash, link)) => Msg::SettingsLoaded {
+                        flash: Some(flash),
+                        result: settings_data(&camp, me, link).map_err(|e| e.to_string()),
+                    },
+                    Err(e) => Msg::SettingsLoaded {
+                        flash: None,
+                        result: Err(e.to_string()),
+                    },
+                }
             })
             .await
         }

@@ -12,6 +12,7 @@ pub mod notifications;
 pub mod onboarding;
 pub mod pages;
 pub mod profile;
+pub mod settings;
 pub mod theme;
 pub mod thread;
 pub mod timeline;
@@ -158,6 +159,14 @@ pub enum Msg {
     },
     /// Result of a follow/mute/block change: what to say, or why not.
     Done(Result<String, String>),
+    /// Result of [`Effect::LoadSettings`] and [`Effect::Settings`]: fresh data and what
+    /// to say.
+    SettingsLoaded {
+        /// "Saved." and such.
+        flash: Option<String>,
+        /// The data or why not.
+        result: Result<Arc<settings::SettingsData>, String>,
+    },
     /// Result of [`Effect::LoadList`] or [`Effect::Search`].
     ListLoaded {
         /// Which list.
@@ -227,12 +236,34 @@ pub enum Effect {
         /// What to do.
         action: RelationAction,
     },
+    /// Load the Settings screen's data.
+    LoadSettings,
+    /// Change a setting, then reload the screen's data.
+    Settings(SettingsChange),
     /// Load bookmarks, conversations or a tag.
     LoadList(lists::ListKind),
     /// Search campers, tags and posts.
     Search(String),
     /// End the session.
     Quit,
+}
+
+/// A change made on the Settings screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SettingsChange {
+    /// New display name and bio.
+    Profile {
+        /// Display name.
+        display_name: String,
+        /// Bio.
+        bio: String,
+    },
+    /// New preferences.
+    Prefs(crate::model::Preferences),
+    /// Remove a key by fingerprint.
+    RemoveKey(String),
+    /// Make a device link code.
+    MakeLinkCode,
 }
 
 /// A change to how the reader relates to another camper.
@@ -467,6 +498,24 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             vec![]
         }
         Msg::ProfileLoaded { name, result } => pages::profile_loaded(model, &name, result),
+        Msg::SettingsLoaded { flash, result } => {
+            match result {
+                Ok(data) => {
+                    model.me = Some(data.account.clone());
+                    model.apply_prefs(data.prefs.clone());
+                    for p in model.pages.iter_mut() {
+                        if let pages::Page::Settings(s) = p {
+                            s.loaded(data.clone());
+                        }
+                    }
+                    if let Some(f) = flash {
+                        model.flash(f, false);
+                    }
+                }
+                Err(e) => model.flash(e, true),
+            }
+            vec![]
+        }
         Msg::ListLoaded { kind, result } => {
             pages::list_loaded(model, &kind, result);
             vec![]
@@ -543,6 +592,10 @@ fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
         (Key::Char('/'), false) => pages::open(
             model,
             pages::Page::List(lists::ListPage::new(lists::ListKind::Search)),
+        ),
+        (Key::Char('s'), false) => pages::open(
+            model,
+            pages::Page::Settings(settings::SettingsPage::default()),
         ),
         (Key::Char('m'), false) => pages::open(
             model,

@@ -13,6 +13,7 @@ use crate::tui::input::{Input, Key};
 use crate::tui::lists::{ListKind, ListPage, Row};
 use crate::tui::notifications::NotificationsPage;
 use crate::tui::profile::ProfilePage;
+use crate::tui::settings::SettingsPage;
 use crate::tui::thread::ThreadPage;
 use crate::tui::{Effect, Model, actions};
 
@@ -27,6 +28,8 @@ pub enum Page {
     Profile(ProfilePage),
     /// Bookmarks, direct conversations, a tag, or search.
     List(ListPage),
+    /// Profile, preferences, keys (`s`).
+    Settings(SettingsPage),
 }
 
 impl Page {
@@ -37,6 +40,7 @@ impl Page {
             Page::Thread(_) => "Thread",
             Page::Profile(_) => "Profile",
             Page::List(l) => l.kind.title(),
+            Page::Settings(_) => "Settings",
         }
     }
 
@@ -48,6 +52,8 @@ impl Page {
             Page::Profile(_) => "F follow · M mute · X block · j/k move · Esc back · ? help",
             Page::List(l) if l.typing => "type a query · Enter search · Esc back",
             Page::List(_) => "j/k move · Enter open · Esc back · ? help",
+            Page::Settings(s) if s.editing.is_some() => "Enter save · Esc stop editing",
+            Page::Settings(_) => "j/k move · Enter change · d remove key · Esc back · ? help",
         }
     }
 
@@ -59,6 +65,7 @@ impl Page {
             Page::Profile(_) => crate::tui::profile::HELP.to_vec(),
             Page::List(l) if l.kind == ListKind::Search => crate::tui::lists::SEARCH_HELP.to_vec(),
             Page::List(_) => crate::tui::lists::HELP.to_vec(),
+            Page::Settings(_) => crate::tui::settings::HELP.to_vec(),
         }
     }
 }
@@ -71,6 +78,7 @@ pub fn open(model: &mut Model, page: Page) -> Vec<Effect> {
         Page::Profile(p) => vec![Effect::LoadProfile(p.name.clone())],
         Page::List(l) if l.kind == ListKind::Search => vec![],
         Page::List(l) => vec![Effect::LoadList(l.kind.clone())],
+        Page::Settings(_) => vec![Effect::LoadSettings],
     };
     model.pages.push(page);
     effects
@@ -78,6 +86,11 @@ pub fn open(model: &mut Model, page: Page) -> Vec<Effect> {
 
 /// Keys while a page is on top. `Esc` (and `q`) go back one page.
 pub fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
+    if let Some(Page::Settings(s)) = model.pages.last_mut()
+        && s.captures()
+    {
+        return s.on_input(input);
+    }
     if let Some(Page::List(l)) = model.pages.last_mut()
         && l.typing
     {
@@ -127,6 +140,7 @@ pub fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
             }
             p.selected_post().cloned()
         }
+        Some(Page::Settings(s)) => return s.on_input(Input::Key(k)),
         Some(Page::List(l)) => {
             if l.move_key(k.key) {
                 return vec![];
@@ -177,6 +191,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &mut Model) {
         Some(Page::Thread(t)) => t.render(frame, area, now, expanded, &theme),
         Some(Page::Profile(p)) => p.render(frame, area, now, expanded, &theme),
         Some(Page::List(l)) => l.render(frame, area, now, expanded, &theme),
+        Some(Page::Settings(s)) => s.render(frame, area, &model.info.ssh_hint, &theme),
         None => {}
     }
 }
@@ -327,7 +342,7 @@ pub fn refresh_post(model: &mut Model, view: &PostView, mine: bool) {
             Page::Thread(t) => t.refresh(view, mine),
             Page::Profile(p) => crate::tui::timeline::refresh_post(&mut p.posts, view, mine),
             Page::List(l) => l.refresh(view, mine),
-            Page::Notifications(_) => {}
+            Page::Notifications(_) | Page::Settings(_) => {}
         }
     }
 }
@@ -342,7 +357,7 @@ pub fn remove_post(model: &mut Model, id: Id) {
                 p.selected = p.selected.min(p.posts.len().saturating_sub(1));
             }
             Page::List(l) => l.remove(id),
-            Page::Notifications(_) => {}
+            Page::Notifications(_) | Page::Settings(_) => {}
         }
     }
 }

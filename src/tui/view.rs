@@ -621,6 +621,7 @@ pub fn help_lines(model: &Model) -> Vec<(&'static str, &'static str)> {
             ("/", "search campers, #tags, posts"),
             ("m", "bookmarks"),
             ("D", "direct conversations"),
+            ("s", "settings: profile, keys, theme, alerts"),
             ("?", "this help"),
             ("q", "quit"),
         ],

@@ -565,3 +565,112 @@ fn new_since_you_left_marks_where_reading_stopped() {
     m.camp.read_mark = Some(40);
     assert!(!screen(&mut m, 80, 24).contains("new since you left"));
 }
+
+fn settings_model() -> Model {
+    use crate::tui::settings::SettingsData;
+    let mut m = member_model();
+    assert_eq!(update(&mut m, ch('s')), vec![Effect::LoadSettings]);
+    let mut me = account(1, "ana");
+    me.display_name = "Ana Lee".into();
+    me.bio = "Climbs, cooks, answers slowly.".into();
+    let key = |fp: &str, comment: &str| crate::model::AccountKey {
+        fingerprint: fp.into(),
+        account: 1,
+        algorithm: "ssh-ed25519".into(),
+        openssh: String::new(),
+        comment: comment.into(),
+        added_ms: NOW - 86_400_000,
+    };
+    update(
+        &mut m,
+        Msg::SettingsLoaded {
+            flash: None,
+            result: Ok(Arc::new(SettingsData {
+                account: me,
+                keys: vec![
+                    key(
+                        "SHA256:Xq3vL0c1mR5kT2pW8yZa4bN6dE9fG7hJ1iK3lM5nO0p",
+                        "laptop",
+                    ),
+                    key(
+                        "SHA256:aB4cD5eF6gH7iJ8kL9mN0oP1qR2sT3uV4wX5yZ6a7b8",
+                        "phone",
+                    ),
+                ],
+                prefs: Default::default(),
+                link: Some(crate::model::LinkCode {
+                    code: "abcd-efgh-jkmn".into(),
+                    account: 1,
+                    expires_ms: NOW + 600_000,
+                }),
+            })),
+        },
+    );
+    m
+}
+
+#[test]
+fn settings_edit_the_profile_toggle_preferences_and_remove_keys() {
+    use crate::tui::SettingsChange;
+    let mut m = settings_model();
+    let s = screen(&mut m, 80, 24);
+    assert!(s.contains("Display name") && s.contains("Ana Lee"), "{s}");
+    assert!(s.contains("Code abcd-efgh-jkmn works once"), "{s}");
+    assert!(s.contains("link abcd-efgh-jkmn"), "{s}");
+    // Edit the display name: Enter, change, Enter saves (Esc only stops editing).
+    update(&mut m, key(Key::Enter));
+    update(&mut m, ctrl('u'));
+    typed(&mut m, "Ana");
+    update(&mut m, key(Key::Esc));
+    assert!(!m.pages.is_empty(), "Esc stopped editing, the screen stays");
+    update(&mut m, key(Key::Enter));
+    update(&mut m, ctrl('u'));
+    typed(&mut m, "Ana L. q");
+    assert_eq!(
+        update(&mut m, key(Key::Enter)),
+        vec![Effect::Settings(SettingsChange::Profile {
+            display_name: "Ana L. q".into(),
+            bio: "Climbs, cooks, answers slowly.".into(),
+        })]
+    );
+    update(&mut m, ch('j'));
+    update(&mut m, ch('j'));
+    let e = update(&mut m, key(Key::Enter));
+    assert!(
+        matches!(&e[..], [Effect::Settings(SettingsChange::Prefs(p))] if p.expand_cw),
+        "{e:?}"
+    );
+    update(&mut m, ch('j'));
+    let e = update(&mut m, ch(' '));
+    assert!(
+        matches!(&e[..], [Effect::Settings(SettingsChange::Prefs(p))] if p.theme == "light"),
+        "{e:?}"
+    );
+    update(&mut m, ch('G'));
+    assert_eq!(
+        update(&mut m, key(Key::Enter)),
+        vec![Effect::Settings(SettingsChange::MakeLinkCode)]
+    );
+    update(&mut m, ch('k'));
+    update(&mut m, ch('d'));
+    assert!(screen(&mut m, 80, 24).contains("Remove key SHA256:aB4c"));
+    assert_eq!(
+        update(&mut m, ch('y')),
+        vec![Effect::Settings(SettingsChange::RemoveKey(
+            "SHA256:aB4cD5eF6gH7iJ8kL9mN0oP1qR2sT3uV4wX5yZ6a7b8".into()
+        ))]
+    );
+}
+
+#[test]
+fn snapshot_settings_80x24() {
+    let mut m = settings_model();
+    insta::assert_snapshot!(screen(&mut m, 80, 24));
+}
+
+#[test]
+fn snapshot_settings_40x15() {
+    let mut m = settings_model();
+    update(&mut m, ch('G'));
+    insta::assert_snapshot!(screen(&mut m, 40, 15));
+}
