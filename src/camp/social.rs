@@ -180,6 +180,22 @@ impl Camp {
         }
     }
 
+    /// Whether a live new post (or boost) may reach `viewer`'s screen: the audience
+    /// lists of the event say where it goes; this adds the reader's mutes and blocks.
+    pub fn live_visible(&self, viewer: Id, new: &crate::camp::NewPost) -> bool {
+        let author = new.view.post.author;
+        let booster = new.view.boosted_by.as_ref().map(|b| b.id);
+        let check = || -> Result<bool> {
+            for who in std::iter::once(author).chain(booster) {
+                if self.is_muted(viewer, who)? || self.blocked_either_way(viewer, who)? {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        };
+        check().unwrap_or(false)
+    }
+
     /// A view of a post for `viewer` (who may see it: checked by the caller).
     fn view_for(&self, viewer: &Account, post: Post) -> Result<Option<PostView>> {
         let Some(author) = self.store().account(post.author)? else {
@@ -273,6 +289,7 @@ impl Camp {
         if on == was {
             return self.post(by, id);
         }
+        let mut boosted_home = None;
         match reaction {
             Reaction::Favourite => {
                 self.store().set_favourite(me.id, id, on)?;
@@ -282,6 +299,9 @@ impl Camp {
                 owners.push(me.id);
                 let entry = self.store().next_id();
                 self.store().set_boost(me.id, id, on, entry, &owners)?;
+                if on {
+                    boosted_home = Some((entry, owners));
+                }
             }
             Reaction::Bookmark => self.store().set_bookmark(me.id, id, on)?,
         }
@@ -290,6 +310,25 @@ impl Camp {
         if reaction != Reaction::Bookmark {
             let mut shared = view.clone();
             shared.mine = Mine::default();
+            if let Some((entry, home_owners)) = boosted_home {
+                // The boost joins the booster's followers' home timelines live.
+                let mut boost = shared.clone();
+                boost.entry = entry;
+                boost.boosted_by = Some(author_of(&me));
+                let mut audience = Vec::with_capacity(home_owners.len());
+                for owner in home_owners {
+                    if let Some(a) = self.store().account(owner)?
+                        && self.can_see(&a, &post)?
+                    {
+                        audience.push(owner);
+                    }
+                }
+                self.publish(CampEvent::Posted(Arc::new(crate::camp::NewPost {
+                    view: Arc::new(boost),
+                    on_camp: false,
+                    home_owners: audience,
+                })));
+            }
             self.publish(CampEvent::PostChanged(Arc::new(shared)));
             if on {
                 let kind = match reaction {

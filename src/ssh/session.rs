@@ -252,8 +252,11 @@ async fn run_tui(
             }
             ev = events.recv() => match ev {
                 Ok(CampEvent::Posted(p)) => {
-                    queue.extend(update(&mut model, Msg::Posted(p)));
-                    dirty = true;
+                    // The reader's mutes and blocks apply to live posts too.
+                    if who.account.is_none_or(|me| camp.live_visible(me, &p)) {
+                        queue.extend(update(&mut model, Msg::Posted(p)));
+                        dirty = true;
+                    }
                 }
                 Ok(CampEvent::PostChanged(p)) => {
                     queue.extend(update(&mut model, Msg::PostChanged(p)));

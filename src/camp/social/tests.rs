@@ -445,3 +445,37 @@ fn conversations_group_direct_posts_by_who_takes_part() {
 fn camp4_outsider(camp: &Camp) -> Id {
     camp.account_by_name("dee").unwrap().unwrap().id
 }
+
+#[test]
+fn live_posts_respect_mutes_and_blocks_and_boosts_go_to_followers() {
+    let (camp, ana, bo, cy, _) = camp4();
+    camp.follow(cy, "bo").unwrap();
+    let p = post(&camp, ana, "original");
+    let mut rx = camp.subscribe();
+    camp.react(bo, p, Reaction::Boost, None).unwrap();
+    let boost = loop {
+        match rx.try_recv().unwrap() {
+            CampEvent::Posted(n) => break n,
+            _ => continue,
+        }
+    };
+    assert_eq!(boost.view.boosted_by.as_ref().unwrap().username, "bo");
+    assert!(boost.in_home_of(cy) && !boost.on_camp);
+    assert!(camp.live_visible(cy, &boost));
+    camp.mute(cy, "bo", None).unwrap();
+    assert!(!camp.live_visible(cy, &boost), "muted booster");
+    camp.unmute(cy, "bo").unwrap();
+    camp.block(ana, "cy").unwrap();
+    assert!(!camp.live_visible(cy, &boost), "blocked author");
+    // After the block, a new boost of ana's post does not go to cy at all.
+    camp.react(bo, p, Reaction::Boost, Some(false)).unwrap();
+    let mut rx = camp.subscribe();
+    camp.react(bo, p, Reaction::Boost, Some(true)).unwrap();
+    let boost = loop {
+        match rx.try_recv().unwrap() {
+            CampEvent::Posted(n) => break n,
+            _ => continue,
+        }
+    };
+    assert!(!boost.in_home_of(cy));
+}
