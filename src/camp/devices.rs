@@ -31,6 +31,15 @@ impl Camp {
         Ok(link)
     }
 
+    /// True when `code` is a link code that still works.
+    pub fn is_link_code(&self, code: &str) -> bool {
+        self.store()
+            .link_code(&code.trim().to_lowercase())
+            .ok()
+            .flatten()
+            .is_some_and(|l| l.expires_ms > now_ms())
+    }
+
     /// Adds `key` (a new device, without an account) to the account that made `code`.
     pub fn redeem_link_code(&self, key: &KeyInfo, code: &str, comment: &str) -> Result<Account> {
         let code = code.trim().to_lowercase();

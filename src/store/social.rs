@@ -496,6 +496,11 @@ impl Store {
         Ok(())
     }
 
+    /// The link code record, if any.
+    pub fn link_code(&self, code: &str) -> Result<Option<LinkCode>> {
+        Self::get(&self.social.link_codes, code.as_bytes())
+    }
+
     /// Adds `key` to the account of link code `code`, using the code up, all or
     /// nothing. `check` refuses expired codes.
     pub fn redeem_link_code(

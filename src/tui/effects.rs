@@ -61,6 +61,27 @@ pub async fn run(camp: &Camp, who: &mut Identity, effect: Effect) -> Option<Msg>
     match effect {
         Effect::Quit => None,
         Effect::CheckInvite(code) => {
+            // The same field takes a device link code ("I have a link code"): a key
+            // linked that way is logged in at once.
+            let key = who.key.clone();
+            let linked = {
+                let camp = camp.clone();
+                let code = code.clone();
+                blocking(move || {
+                    if camp.check_invite(&code).is_err() && camp.is_link_code(&code) {
+                        Some(camp.redeem_link_code(&key, &code, "linked in the terminal"))
+                    } else {
+                        None
+                    }
+                })
+                .await?
+            };
+            if let Some(result) = linked {
+                if let Ok(account) = &result {
+                    who.account = Some(account.id);
+                }
+                return Some(Msg::Joined(result.map_err(|e| e.to_string())));
+            }
             blocking(move || {
                 Msg::InviteChecked(
                     camp.check_invite(&code)

@@ -500,7 +500,7 @@ fn render_onboarding(frame: &mut Frame, area: Rect, model: &Model, o: &Onboardin
                 (
                     "Invite code: ",
                     &o.code,
-                    "This camp is invite-only. Type the code you were given and press Enter. Esc leaves.",
+                    "This camp is invite-only. Type the code you were given (or a link code from a device already logged in) and press Enter. Esc leaves.",
                 )
             } else {
                 (

@@ -1,7 +1,9 @@
 //! Conversation over real SSH: replies typed in one camper's TUI reach the author,
 //! favourites show up live on another camper's screen, and the exec verbs agree.
 
-use crate::support::{Conn, STEP, TestCamp, json_list, main_screen_of, post_id, wait_for_screen};
+use crate::support::{
+    Conn, Key, STEP, TestCamp, json_list, main_screen_of, post_id, wait_for_screen,
+};
 
 /// ben opens ann's post (Enter), replies (r, text, Ctrl-S); the reply shows in the
 /// thread, and ann's notifications say ben replied, both live in her TUI and by exec.
@@ -93,5 +95,42 @@ async fn favourite_counts_update_live_in_another_session() {
     ann_conn.close().await;
     ben_conn.close().await;
     cy_conn.close().await;
+    camp.stop().await;
+}
+
+/// ann makes a link code with `link`; a new device's key types it on the onboarding
+/// screen ("I have a link code") and is in as @ann at once; `keys` then lists both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_link_code_typed_on_a_new_device_logs_in_to_the_same_account() {
+    let camp = TestCamp::with_admin().await;
+    let ann = camp.member("ann").await;
+    let ann_conn = Conn::connect(camp.addr, &ann).await;
+    let code = ann_conn.exec("link").await.ok().trim().to_string();
+
+    let phone = Key::generate();
+    let phone_conn = Conn::connect(camp.addr, &phone).await;
+    let mut tui = phone_conn.tui(80, 24).await;
+    wait_for_screen(&mut tui, |s| s.contains("Invite code:"), STEP).await;
+    tui.send(format!("{code}\r").as_bytes()).await;
+    wait_for_screen(
+        &mut tui,
+        |s| {
+            s.lines()
+                .next()
+                .is_some_and(|l| l.contains("Home") && l.contains("@ann"))
+        },
+        STEP,
+    )
+    .await;
+
+    let keys = json_list(ann_conn.exec("keys --json").await.ok());
+    assert_eq!(keys.len(), 2, "{keys:?}");
+    let again = Conn::connect(camp.addr, &Key::generate()).await;
+    let out = again.exec(&format!("link {code}")).await;
+    assert!(out.failed(1).contains("not valid"), "codes work once");
+
+    ann_conn.close().await;
+    phone_conn.close().await;
+    again.close().await;
     camp.stop().await;
 }
