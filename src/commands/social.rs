@@ -14,7 +14,10 @@ type Out = std::result::Result<String, Failure>;
 
 /// Verbs of this module for `help`: (usage, what it does).
 pub const VERBS: &[(&str, &str)] = &[
-    ("show ID [--json]", "a post and its thread"),
+    (
+        "show ID [--history] [--json]",
+        "a post and its thread (or its earlier versions)",
+    ),
     (
         "edit ID [--cw TEXT] TEXT...",
         "change your post (stdin when no TEXT)",
@@ -127,8 +130,31 @@ fn list_out(posts: &[PostView], json: bool, empty: &str) -> String {
 
 /// `show ID`: the post with what it answers and its replies.
 pub fn show(camp: &Camp, me: Account, rest: &[String]) -> Out {
-    let a = Args::parse(rest, &[], &["json"])?;
+    let a = Args::parse(rest, &[], &["json", "history"])?;
     let id = one_id(&a, "show")?;
+    if a.has("history") {
+        let versions = camp.post_versions(me.id, id)?;
+        if a.has("json") {
+            let v: Vec<_> = versions
+                .iter()
+                .map(|v| json!({"text": v.text, "cw": v.cw, "written_ms": v.written_ms}))
+                .collect();
+            return Ok(format!("{}\n", serde_json::Value::Array(v)));
+        }
+        if versions.is_empty() {
+            return Ok("(this post was never edited)\n".into());
+        }
+        let mut out = String::new();
+        for v in versions {
+            out.push_str(&format!("written {}\n", crate::text::date(v.written_ms)));
+            if let Some(cw) = &v.cw {
+                out.push_str(&format!("CW: {cw}\n"));
+            }
+            out.push_str(&v.text);
+            out.push_str("\n\n");
+        }
+        return Ok(out);
+    }
     let t = camp.thread(me.id, id)?;
     if a.has("json") {
         let v = json!({

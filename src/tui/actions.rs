@@ -24,6 +24,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("e", "edit your post"),
     ("d", "delete (asks first)"),
     ("p", "the author's profile"),
+    ("h", "earlier versions of an edited post"),
 ];
 
 /// True for the keys [`on_post_key`] handles.
@@ -38,6 +39,7 @@ pub fn is_post_key(key: Key) -> bool {
             | Key::Char('e')
             | Key::Char('d')
             | Key::Char('p')
+            | Key::Char('h')
     )
 }
 
@@ -77,6 +79,19 @@ pub fn on_post_key(model: &mut Model, key: Key, post: &Arc<PostView>) -> Vec<Eff
                 model.flash("only the author or a moderator can delete this post", true);
             }
             vec![]
+        }
+        Key::Char('h') => {
+            if post.post.edited_ms.is_some() {
+                pages::open(
+                    model,
+                    Page::List(crate::tui::lists::ListPage::new(
+                        crate::tui::lists::ListKind::Versions(id),
+                    )),
+                )
+            } else {
+                model.flash("this post was never edited", true);
+                vec![]
+            }
         }
         Key::Char('p') => {
             let name = post.author.username.clone();

@@ -38,6 +38,25 @@ fn list_rows(camp: &Camp, me: Id, kind: &ListKind) -> crate::Result<Vec<Row>> {
             })
             .collect(),
         ListKind::Search => vec![],
+        ListKind::Versions(id) => {
+            let current = camp.post(me, *id)?;
+            let mut rows = vec![
+                Row::Heading("Now".into()),
+                Row::Post(Arc::new(current.clone())),
+                Row::Heading("Before, newest first".into()),
+            ];
+            for v in camp.post_versions(me, *id)?.into_iter().rev() {
+                let mut old = current.clone();
+                old.post.text = v.text;
+                old.post.cw = v.cw;
+                old.post.created_ms = v.written_ms;
+                old.post.edited_ms = None;
+                old.stats = Default::default();
+                old.mine = Default::default();
+                rows.push(Row::Post(Arc::new(old)));
+            }
+            rows
+        }
     })
 }
 

@@ -49,6 +49,8 @@ pub enum ListKind {
     Tag(String),
     /// Search results.
     Search,
+    /// A post's earlier versions.
+    Versions(Id),
 }
 
 impl ListKind {
@@ -59,6 +61,7 @@ impl ListKind {
             ListKind::Direct => "Direct",
             ListKind::Tag(_) => "Tag",
             ListKind::Search => "Search",
+            ListKind::Versions(_) => "Edits",
         }
     }
 }
@@ -313,6 +316,7 @@ impl ListPage {
                     ListKind::Direct => "No direct posts yet.",
                     ListKind::Tag(_) => "No posts with this tag.",
                     ListKind::Search => "Nothing found.",
+                    ListKind::Versions(_) => "This post was never edited.",
                 }
             };
             for l in text::wrap(msg, width.max(1)) {

@@ -28,6 +28,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("e", "edit your post"),
     ("d", "delete (asks first)"),
     ("p", "the author's profile"),
+    ("h", "earlier versions of an edited post"),
     ("Esc", "back"),
 ];
 

@@ -6,7 +6,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use crate::camp::{PostView, TimelineKind};
 use crate::model::Visibility;
@@ -612,16 +612,17 @@ pub fn help_lines(model: &Model) -> Vec<(&'static str, &'static str)> {
             ("f", "favourite / undo"),
             ("b", "boost / undo"),
             ("B", "bookmark / undo"),
-            ("x", "show/hide a content warning"),
+            ("x", "show/hide warned text"),
             ("e", "edit your post"),
             ("d", "delete (asks first)"),
             ("p", "the author's profile"),
+            ("h", "earlier versions (edits)"),
             ("c", "compose a post"),
             ("n", "notifications"),
-            ("/", "search campers, #tags, posts"),
+            ("/", "search people, #tags, posts"),
             ("m", "bookmarks"),
             ("D", "direct conversations"),
-            ("s", "settings: profile, keys, theme, alerts"),
+            ("s", "settings, keys, theme"),
             ("?", "this help"),
             ("q", "quit"),
         ],
@@ -630,27 +631,42 @@ pub fn help_lines(model: &Model) -> Vec<(&'static str, &'static str)> {
 
 fn render_help(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
     let items = help_lines(model);
-    let h = (items.len() as u16 + 3).min(area.height);
-    let r = centered(area, 56, h);
+    // One column when it fits; two side by side when the screen is too short, so every
+    // key of the screen is always listed.
+    let one_col = items.len() as u16 + 3 <= area.height;
+    let cols = if one_col { 1 } else { 2 };
+    let per_col = items.len().div_ceil(cols);
+    let w = if one_col { 56 } else { 78 };
+    let h = (per_col as u16 + 3).min(area.height);
+    let r = centered(area, w, h);
     frame.render_widget(Clear, r);
     let block = Block::default()
         .borders(Borders::ALL)
         .title(Span::styled(" Keys ", theme.accent));
+    let inner_w = r.width.saturating_sub(2) as usize;
+    let col_w = inner_w / cols;
     let key_w = items.iter().map(|(k, _)| text::width(k)).max().unwrap_or(0);
-    let mut lines: Vec<Line> = items
-        .iter()
-        .map(|(k, d)| {
-            Line::from(vec![
-                Span::styled(text::fit(k, key_w + 2), theme.accent),
-                Span::raw(*d),
-            ])
+    let cell = |(k, d): &(&str, &str)| -> Vec<Span<'static>> {
+        let kw = (key_w + 1).min(col_w / 2);
+        // A space between columns keeps a cut description off the next key.
+        let dw = col_w.saturating_sub(kw + 2);
+        vec![
+            Span::styled(text::fit(k, kw + 1), theme.accent),
+            Span::raw(text::fit(d, dw)),
+            Span::raw(" "),
+        ]
+    };
+    let mut lines: Vec<Line> = (0..per_col)
+        .map(|row| {
+            let mut spans = Vec::new();
+            for c in 0..cols {
+                if let Some(item) = items.get(c * per_col + row) {
+                    spans.extend(cell(item));
+                }
+            }
+            truncate_line(Line::from(spans), inner_w)
         })
         .collect();
     lines.push(Line::styled("any key closes", theme.dim));
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false }),
-        r,
-    );
+    frame.render_widget(Paragraph::new(lines).block(block), r);
 }

@@ -81,6 +81,8 @@ fn toggles_edit_and_delete_respect_who_asks() {
     let v = json(&camp, 1, &format!("show {id} --json"));
     assert_eq!(v["post"]["text"], "first");
     assert!(v["post"]["edited_ms"].is_u64());
+    let h = json(&camp, 3, &format!("show {id} --history --json"));
+    assert_eq!(h[0]["text"], "frist");
     // Admins moderate, so they may delete anyone's post.
     ok(&camp, 1, &format!("delete {id}"));
     let gone = run_as(&camp, 2, &format!("show {id}"));

@@ -674,3 +674,35 @@ fn snapshot_settings_40x15() {
     update(&mut m, ch('G'));
     insta::assert_snapshot!(screen(&mut m, 40, 15));
 }
+
+#[test]
+fn help_lists_every_key_even_on_a_small_screen() {
+    let mut m = member_model();
+    update(&mut m, ch('?'));
+    let keys = crate::tui::view::help_lines(&m);
+    for (w, h) in [(80, 24), (40, 15)] {
+        let s = screen(&mut m, w, h);
+        for (k, _) in &keys {
+            assert!(s.contains(k), "{k} missing at {w}x{h}:\n{s}");
+        }
+    }
+}
+
+#[test]
+fn h_opens_the_earlier_versions_of_an_edited_post() {
+    let mut m = member_model();
+    update(&mut m, ch('h'));
+    assert!(screen(&mut m, 80, 24).contains("never edited"));
+    Arc::make_mut(&mut m.camp.posts[0]).post.edited_ms = Some(NOW);
+    assert_eq!(
+        update(&mut m, ch('h')),
+        vec![Effect::LoadList(crate::tui::lists::ListKind::Versions(40))]
+    );
+}
+
+#[test]
+fn snapshot_help_40x15() {
+    let mut m = member_model();
+    update(&mut m, ch('?'));
+    insta::assert_snapshot!(screen(&mut m, 40, 15));
+}
