@@ -663,6 +663,29 @@ impl Camp {
         ))
     }
 
+    /// Campers whose name starts with `prefix` (for completing `@na…` in the composer),
+    /// without the reader and anyone who blocked them.
+    pub fn complete_names(&self, viewer: Id, prefix: &str, limit: usize) -> Result<Vec<String>> {
+        let me = self.actor(viewer)?;
+        let prefix = prefix.trim_start_matches('@').to_lowercase();
+        if prefix.is_empty() || prefix.len() > 30 {
+            return Ok(vec![]);
+        }
+        let mut out = Vec::new();
+        for (name, id) in self.store().usernames_starting(&prefix, limit * 3)? {
+            if out.len() >= limit {
+                break;
+            }
+            if id == me.id || self.store().blocks(id, me.id)? {
+                continue;
+            }
+            if self.store().account(id)?.is_some_and(|a| !a.suspended) {
+                out.push(name);
+            }
+        }
+        Ok(out)
+    }
+
     /// The profile of `name` as `viewer` sees it.
     pub fn profile(&self, viewer: Id, name: &str) -> Result<Profile> {
         let me = self.actor(viewer)?;

@@ -496,6 +496,19 @@ impl Store {
         Ok(())
     }
 
+    /// Usernames starting with `prefix`, in order.
+    pub fn usernames_starting(&self, prefix: &str, limit: usize) -> Result<Vec<(String, Id)>> {
+        self.usernames
+            .scan_prefix(prefix.as_bytes())
+            .take(limit)
+            .map(|kv| {
+                let (k, v) = kv?;
+                let id = read_id(&v).ok_or_else(|| Error::Codec("bad username entry".into()))?;
+                Ok((String::from_utf8_lossy(&k).into_owned(), id))
+            })
+            .collect()
+    }
+
     /// The link code record, if any.
     pub fn link_code(&self, code: &str) -> Result<Option<LinkCode>> {
         Self::get(&self.social.link_codes, code.as_bytes())

@@ -46,6 +46,10 @@ pub struct Composer {
     pub editing: Option<Id>,
     /// The title: "New post", "Reply to @name", "Edit post".
     pub title: String,
+    /// Names completing the `@prefix` before the cursor (Tab takes the first).
+    pub suggestions: Vec<String>,
+    /// The prefix the suggestions are for.
+    pub asked: String,
 }
 
 impl Composer {
@@ -63,7 +67,39 @@ impl Composer {
             reply_to: None,
             editing: None,
             title: "New post".into(),
+            suggestions: Vec::new(),
+            asked: String::new(),
         }
+    }
+
+    /// The `@name` being typed just before the cursor (without `@`), if any.
+    pub fn mention_prefix(&self) -> Option<String> {
+        if self.focus != Field::Body {
+            return None;
+        }
+        let before = self.body.before_cursor();
+        let start = before
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '@'))
+            .map(|i| i + before[i..].chars().next().map_or(1, char::len_utf8))
+            .unwrap_or(0);
+        let word = &before[start..];
+        let name = word.strip_prefix('@')?;
+        (!name.is_empty() && !name.contains('@') && name.len() <= 30).then(|| name.to_lowercase())
+    }
+
+    /// Completes the `@prefix` with the first suggestion.
+    fn complete(&mut self) -> bool {
+        let (Some(prefix), Some(name)) = (self.mention_prefix(), self.suggestions.first().cloned())
+        else {
+            return false;
+        };
+        for _ in prefix.chars() {
+            self.body.backspace();
+        }
+        self.body.insert_str(&format!("{name} "));
+        self.suggestions.clear();
+        self.asked.clear();
+        true
     }
 
     /// A reply to `to`: same visibility and content warning, mentioning its author and
@@ -180,6 +216,7 @@ pub fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
     }
     match k.key {
         Key::Esc => ask_discard(model),
+        Key::Tab if c.focus == Field::Body && c.complete() => {}
         Key::Tab => {
             c.focus = match c.focus {
                 Field::Body => Field::Cw,
@@ -210,6 +247,32 @@ pub fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
                 _ => {}
             },
         },
+    }
+    // Ask for names when a new `@prefix` is being typed.
+    let Some(c) = model.composer.as_mut() else {
+        return vec![];
+    };
+    match c.mention_prefix() {
+        Some(p) if p != c.asked => {
+            c.asked = p.clone();
+            c.suggestions.clear();
+            vec![Effect::CompleteNames(p)]
+        }
+        Some(_) => vec![],
+        None => {
+            c.suggestions.clear();
+            c.asked.clear();
+            vec![]
+        }
+    }
+}
+
+/// Names arrived for `prefix`: shown if the camper is still typing it.
+pub fn completions(model: &mut Model, prefix: String, names: Vec<String>) -> Vec<Effect> {
+    if let Some(c) = model.composer.as_mut()
+        && c.mention_prefix().as_deref() == Some(prefix.as_str())
+    {
+        c.suggestions = names;
     }
     vec![]
 }

@@ -238,6 +238,14 @@ pub async fn run(camp: &Camp, who: &mut Identity, effect: Effect) -> Option<Msg>
             })
             .await
         }
+        Effect::CompleteNames(prefix) => {
+            let me = who.account?;
+            blocking(move || Msg::Completions {
+                names: camp.complete_names(me, &prefix, 5).unwrap_or_default(),
+                prefix,
+            })
+            .await
+        }
         Effect::LoadSettings => {
             let me = who.account?;
             blocking(move || Msg::SettingsLoaded {

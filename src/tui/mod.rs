@@ -167,6 +167,13 @@ pub enum Msg {
         /// The data or why not.
         result: Result<Arc<settings::SettingsData>, String>,
     },
+    /// Result of [`Effect::CompleteNames`].
+    Completions {
+        /// The prefix asked for.
+        prefix: String,
+        /// Matching names.
+        names: Vec<String>,
+    },
     /// Result of [`Effect::LoadList`] or [`Effect::Search`].
     ListLoaded {
         /// Which list.
@@ -236,6 +243,8 @@ pub enum Effect {
         /// What to do.
         action: RelationAction,
     },
+    /// Camper names starting with a prefix, for the composer.
+    CompleteNames(String),
     /// Load the Settings screen's data.
     LoadSettings,
     /// Change a setting, then reload the screen's data.
@@ -516,6 +525,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             }
             vec![]
         }
+        Msg::Completions { prefix, names } => compose::completions(model, prefix, names),
         Msg::ListLoaded { kind, result } => {
             pages::list_loaded(model, &kind, result);
             vec![]

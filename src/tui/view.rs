@@ -434,6 +434,9 @@ fn render_composer(frame: &mut Frame, area: Rect, c: &Composer, theme: &Theme) {
         )
     } else if let Some(e) = &c.error {
         Line::styled(e.clone(), theme.error)
+    } else if !c.suggestions.is_empty() {
+        let names: Vec<String> = c.suggestions.iter().map(|n| format!("@{n}")).collect();
+        Line::styled(format!("Tab → {}", names.join(" ")), theme.accent)
     } else {
         Line::styled("Ctrl-S send · Tab next field · Esc cancel", theme.dim)
     };
@@ -594,6 +597,7 @@ pub fn help_lines(model: &Model) -> Vec<(&'static str, &'static str)> {
         (Screen::Main, true) => vec![
             ("Ctrl-S", "send the post"),
             ("Tab/Shift-Tab", "text → content warning → visibility"),
+            ("Tab after @na", "complete a camper's name"),
             ("←/→", "change visibility (in To:)"),
             ("arrows Home/End", "move the cursor"),
             ("Ctrl-W", "delete a word"),

@@ -479,3 +479,20 @@ fn live_posts_respect_mutes_and_blocks_and_boosts_go_to_followers() {
     };
     assert!(!boost.in_home_of(cy));
 }
+
+#[test]
+fn names_complete_without_me_or_those_who_blocked_me() {
+    let (camp, ana, bo, _, _) = camp4();
+    let inv = camp
+        .create_invite(ana, crate::camp::InviteOptions::default())
+        .unwrap();
+    camp.join(&key(9), &inv.code, "bonnie", true).unwrap();
+    assert_eq!(
+        camp.complete_names(ana, "@Bo", 5).unwrap(),
+        vec!["bo", "bonnie"]
+    );
+    assert!(camp.complete_names(bo, "bo", 5).unwrap() == vec!["bonnie"]);
+    camp.block(bo, "ana").unwrap();
+    assert_eq!(camp.complete_names(ana, "bo", 5).unwrap(), vec!["bonnie"]);
+    assert!(camp.complete_names(ana, "", 5).unwrap().is_empty());
+}

@@ -706,3 +706,46 @@ fn snapshot_help_40x15() {
     update(&mut m, ch('?'));
     insta::assert_snapshot!(screen(&mut m, 40, 15));
 }
+
+#[test]
+fn the_composer_completes_mentions_from_camper_names() {
+    let mut m = member_model();
+    update(&mut m, ch('c'));
+    typed(&mut m, "hi ");
+    assert!(update(&mut m, ch('@')).is_empty(), "no name yet");
+    assert_eq!(
+        update(&mut m, ch('n')),
+        vec![Effect::CompleteNames("n".into())]
+    );
+    assert_eq!(
+        update(&mut m, ch('a')),
+        vec![Effect::CompleteNames("na".into())]
+    );
+    // An answer for an older prefix is ignored.
+    update(
+        &mut m,
+        Msg::Completions {
+            prefix: "n".into(),
+            names: vec!["ned".into()],
+        },
+    );
+    assert!(m.composer.as_ref().unwrap().suggestions.is_empty());
+    update(
+        &mut m,
+        Msg::Completions {
+            prefix: "na".into(),
+            names: vec!["nadia".into(), "nathan".into()],
+        },
+    );
+    assert!(screen(&mut m, 80, 24).contains("Tab → @nadia @nathan"));
+    update(&mut m, key(Key::Tab));
+    let c = m.composer.as_ref().unwrap();
+    assert_eq!(c.body.text(), "hi @nadia ");
+    assert_eq!(
+        c.focus,
+        compose::Field::Body,
+        "Tab completed instead of moving"
+    );
+    update(&mut m, key(Key::Tab));
+    assert_eq!(m.composer.as_ref().unwrap().focus, compose::Field::Cw);
+}
