@@ -191,7 +191,7 @@ pub(crate) fn post_lines(
     };
     if show_body {
         for l in text::wrap(&p.post.text, width) {
-            lines.push(Line::raw(l));
+            lines.push(highlight(l, theme));
         }
     }
     let (s, m) = (p.stats, p.mine);
@@ -208,6 +208,45 @@ pub(crate) fn post_lines(
         lines.push(truncate_line(Line::from(spans), width));
     }
     lines
+}
+
+/// A line of post text with `@mentions` and `#tags` in the accent colour.
+pub(crate) fn highlight(line: String, theme: &Theme) -> Line<'static> {
+    let mut spans = Vec::new();
+    let mut plain = String::new();
+    let mut token = String::new();
+    let mut prev: Option<char> = None;
+    for c in line.chars() {
+        let word = |c: char| c.is_alphanumeric() || c == '_';
+        if !token.is_empty() {
+            if word(c) {
+                token.push(c);
+                prev = Some(c);
+                continue;
+            }
+            if token.chars().count() > 1 {
+                spans.push(Span::raw(std::mem::take(&mut plain)));
+                spans.push(Span::styled(std::mem::take(&mut token), theme.accent));
+            } else {
+                plain.push_str(&std::mem::take(&mut token));
+            }
+        }
+        if (c == '@' || c == '#') && !prev.is_some_and(word) {
+            token.push(c);
+        } else {
+            plain.push(c);
+        }
+        prev = Some(c);
+    }
+    if token.chars().count() > 1 {
+        spans.push(Span::raw(plain));
+        spans.push(Span::styled(token, theme.accent));
+    } else {
+        plain.push_str(&token);
+        spans.push(Span::raw(plain));
+    }
+    spans.retain(|s| !s.content.is_empty());
+    Line::from(spans)
 }
 
 /// Cuts a line of spans to `width` columns.

@@ -749,3 +749,31 @@ fn the_composer_completes_mentions_from_camper_names() {
     update(&mut m, key(Key::Tab));
     assert_eq!(m.composer.as_ref().unwrap().focus, compose::Field::Cw);
 }
+
+#[test]
+fn mentions_and_tags_stand_out_in_post_text() {
+    let theme = crate::tui::theme::Theme::default();
+    let l = crate::tui::view::highlight("hi @bo, see #climbing! a@b # @".into(), &theme);
+    let accent: Vec<&str> = l
+        .spans
+        .iter()
+        .filter(|s| s.style == theme.accent)
+        .map(|s| s.content.as_ref())
+        .collect();
+    assert_eq!(accent, vec!["@bo", "#climbing"]);
+    let all: String = l.spans.iter().map(|s| s.content.as_ref()).collect();
+    assert_eq!(all, "hi @bo, see #climbing! a@b # @");
+}
+
+#[test]
+fn a_resize_mid_reply_keeps_the_draft() {
+    let mut m = thread_model();
+    update(&mut m, ch('r'));
+    typed(&mut m, "see you there");
+    for (w, h) in [(80, 24), (40, 15), (12, 5), (120, 40)] {
+        let _ = screen(&mut m, w, h);
+    }
+    let c = m.composer.as_ref().unwrap();
+    assert_eq!(c.body.text(), "@cy see you there");
+    assert!(screen(&mut m, 40, 15).contains("see you there"));
+}
