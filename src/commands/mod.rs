@@ -310,6 +310,7 @@ pub fn post_json(v: &PostView) -> serde_json::Value {
         "reply_to": v.post.reply_to.map(|r| r.to_string()),
         "created_ms": v.post.created_ms,
         "edited_ms": v.post.edited_ms,
+        "boosted_by": v.boosted_by.as_ref().map(|b| b.username.clone()),
     })
 }
 
@@ -333,6 +334,9 @@ fn timeline(camp: &Camp, me: Account, rest: &[String]) -> std::result::Result<St
     let mut out = String::new();
     for v in &posts {
         let p = &v.post;
+        if let Some(b) = &v.boosted_by {
+            out.push_str(&format!("⟳ @{} boosted\n", b.username));
+        }
         out.push_str(&format!(
             "@{} · {} · {} · id {}\n",
             v.author.username,

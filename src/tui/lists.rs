@@ -303,6 +303,12 @@ impl ListPage {
             };
             out.push(Line::styled(text::truncate(hint, width + 2), theme.dim));
         }
+        if let ListKind::Tag(t) = &self.kind {
+            out.push(Line::styled(
+                text::truncate(&format!(" #{t}"), width + 2),
+                theme.accent,
+            ));
+        }
         if let Some(e) = &self.error {
             out.push(Line::styled(text::truncate(e, width + 2), theme.error));
         } else if self.rows.is_empty() {

@@ -520,7 +520,7 @@ fn snapshot_help_80x24() {
     insta::assert_snapshot!(screen(&mut m, 80, 24));
 }
 
-fn notification(
+pub(super) fn notification(
     id: u64,
     kind: crate::model::NotificationKind,
     actor: &str,

@@ -777,3 +777,48 @@ fn a_resize_mid_reply_keeps_the_draft() {
     assert_eq!(c.body.text(), "@cy see you there");
     assert!(screen(&mut m, 40, 15).contains("see you there"));
 }
+
+#[test]
+fn snapshot_notifications_40x15() {
+    use crate::model::NotificationKind::*;
+    let mut m = member_model();
+    update(&mut m, ch('n'));
+    let mut fav = notification(
+        8,
+        Favourite,
+        "bo",
+        Some(view(
+            20,
+            "ana",
+            "",
+            "世界 wide camp test — CJK and emoji 👨‍👩‍👧",
+            3_600_000,
+        )),
+    );
+    fav.notification.created_ms = NOW - 60_000;
+    let items = vec![
+        fav,
+        notification(
+            7,
+            Mention,
+            "cy",
+            Some(view(
+                40,
+                "cy",
+                "",
+                "hey @ana, climbing on Saturday?",
+                60_000,
+            )),
+        ),
+        notification(6, Direct, "bo", None),
+        notification(5, Follow, "dee", None),
+    ];
+    update(
+        &mut m,
+        Msg::NotificationsLoaded {
+            before: None,
+            result: Ok(items),
+        },
+    );
+    insta::assert_snapshot!(screen(&mut m, 40, 15));
+}
