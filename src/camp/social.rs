@@ -75,6 +75,8 @@ pub struct Profile {
     pub muted: Option<Mute>,
     /// The reader blocked them.
     pub blocked: bool,
+    /// It is the reader's own profile.
+    pub is_me: bool,
     /// Their recent posts the reader may see, newest first.
     pub recent: Vec<PostView>,
 }
@@ -727,6 +729,7 @@ impl Camp {
                 .mute(me.id, them.id)?
                 .filter(|_| self.is_muted(me.id, them.id).unwrap_or(false)),
             blocked: self.store().blocks(me.id, them.id)?,
+            is_me: them.id == me.id,
             recent,
         })
     }

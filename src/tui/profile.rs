@@ -45,6 +45,8 @@ pub struct ProfilePage {
     pub selected: usize,
     /// Why loading failed.
     pub error: Option<String>,
+    /// Asking "block? y/n".
+    pub confirm_block: bool,
 }
 
 impl ProfilePage {
@@ -56,6 +58,7 @@ impl ProfilePage {
             posts: Vec::new(),
             selected: 0,
             error: None,
+            confirm_block: false,
         }
     }
 
@@ -80,7 +83,20 @@ impl ProfilePage {
     /// Movement and relation keys; None when the key is not one of them.
     pub fn on_key(&mut self, key: Key) -> Option<Vec<Effect>> {
         let last = self.posts.len().saturating_sub(1);
+        if self.confirm_block {
+            self.confirm_block = false;
+            return Some(match key {
+                Key::Char('y') | Key::Char('Y') => vec![Effect::Relation {
+                    name: self.name.clone(),
+                    action: RelationAction::Block,
+                }],
+                _ => vec![],
+            });
+        }
         let p = self.profile.as_ref();
+        if p.is_some_and(|p| p.is_me) && matches!(key, Key::Char('F' | 'M' | 'X')) {
+            return Some(vec![]);
+        }
         let relation = |action| {
             Some(vec![Effect::Relation {
                 name: self.name.clone(),
@@ -103,7 +119,10 @@ impl ProfilePage {
             Key::Char('X') if p.is_some_and(|p| p.blocked) => {
                 return relation(RelationAction::Unblock);
             }
-            Key::Char('X') => return relation(RelationAction::Block),
+            Key::Char('X') => {
+                // A block ends follows both ways: ask first.
+                self.confirm_block = true;
+            }
             _ => return None,
         }
         Some(vec![])
@@ -138,11 +157,15 @@ impl ProfilePage {
             out.push(Line::styled(l, theme.dim));
         }
         let mut rel = Vec::new();
-        rel.push(if p.followed_by_me {
-            "you follow them"
+        if self.confirm_block {
+            rel.push("Block them? They will not see your posts; follows end. y = block");
+        } else if p.is_me {
+            rel.push("this is you (s for settings)");
+        } else if p.followed_by_me {
+            rel.push("you follow them");
         } else {
-            "F to follow"
-        });
+            rel.push("F to follow");
+        }
         if p.follows_me {
             rel.push("follows you");
         }

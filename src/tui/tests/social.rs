@@ -209,6 +209,7 @@ fn profile() -> Profile {
         follows_me: true,
         muted: None,
         blocked: false,
+        is_me: false,
         recent: vec![post, view(35, "bo", "Bo Chen", "Morning!", 3_600_000)],
     }
 }
@@ -245,7 +246,9 @@ fn the_profile_shows_counts_and_changes_follow_mute_block() {
     };
     assert_eq!(update(&mut m, ch('F')), rel(RelationAction::Unfollow));
     assert_eq!(update(&mut m, ch('M')), rel(RelationAction::Mute));
-    assert_eq!(update(&mut m, ch('X')), rel(RelationAction::Block));
+    assert!(update(&mut m, ch('X')).is_empty(), "a block asks first");
+    assert!(screen(&mut m, 80, 24).contains("Block them?"));
+    assert_eq!(update(&mut m, ch('y')), rel(RelationAction::Block));
     let e = update(&mut m, Msg::Done(Ok("Muted @bo.".into())));
     assert!(e.contains(&Effect::LoadProfile("bo".into())));
     assert!(screen(&mut m, 80, 24).contains("Muted @bo."));
