@@ -221,9 +221,12 @@ pub async fn run(camp: &Camp, who: &mut Identity, effect: Effect) -> Option<Msg>
                     RelationAction::Unfollow => camp
                         .unfollow(me, &name)
                         .map(|a| format!("You no longer follow @{}.", a.username)),
-                    RelationAction::Mute => camp
-                        .mute(me, &name, None)
-                        .map(|_| format!("Muted @{name}.")),
+                    RelationAction::Mute(secs) => camp
+                        .mute(me, &name, secs.map(std::time::Duration::from_secs))
+                        .map(|m| match m.until_ms {
+                            Some(t) => format!("Muted @{name} until {}.", crate::text::date(t)),
+                            None => format!("Muted @{name}."),
+                        }),
                     RelationAction::Unmute => {
                         camp.unmute(me, &name).map(|_| format!("Unmuted @{name}."))
                     }

@@ -282,8 +282,8 @@ pub enum RelationAction {
     Follow,
     /// Unfollow.
     Unfollow,
-    /// Mute until undone.
-    Mute,
+    /// Mute for this many seconds (None: until undone).
+    Mute(Option<u64>),
     /// Unmute.
     Unmute,
     /// Block.

@@ -21,8 +21,8 @@ use crate::tui::{Effect, RelationAction};
 pub const HELP: &[(&str, &str)] = &[
     ("j/k ↓/↑", "next / previous post"),
     ("F", "follow / unfollow"),
-    ("M", "mute / unmute"),
-    ("X", "block / unblock"),
+    ("M", "mute (asks how long) / unmute"),
+    ("X", "block (asks first) / unblock"),
     ("Enter", "open the thread"),
     ("r", "reply"),
     ("f", "favourite / undo"),
@@ -47,6 +47,8 @@ pub struct ProfilePage {
     pub error: Option<String>,
     /// Asking "block? y/n".
     pub confirm_block: bool,
+    /// Asking "mute for how long?".
+    pub asking_mute: bool,
 }
 
 impl ProfilePage {
@@ -59,6 +61,7 @@ impl ProfilePage {
             selected: 0,
             error: None,
             confirm_block: false,
+            asking_mute: false,
         }
     }
 
@@ -93,6 +96,23 @@ impl ProfilePage {
                 _ => vec![],
             });
         }
+        if self.asking_mute {
+            self.asking_mute = false;
+            let secs = match key {
+                Key::Char('h') => Some(Some(3_600)),
+                Key::Char('d') => Some(Some(86_400)),
+                Key::Char('w') => Some(Some(7 * 86_400)),
+                Key::Char('f') => Some(None),
+                _ => None,
+            };
+            return Some(match secs {
+                Some(s) => vec![Effect::Relation {
+                    name: self.name.clone(),
+                    action: RelationAction::Mute(s),
+                }],
+                None => vec![],
+            });
+        }
         let p = self.profile.as_ref();
         if p.is_some_and(|p| p.is_me) && matches!(key, Key::Char('F' | 'M' | 'X')) {
             return Some(vec![]);
@@ -115,7 +135,7 @@ impl ProfilePage {
             Key::Char('M') if p.is_some_and(|p| p.muted.is_some()) => {
                 return relation(RelationAction::Unmute);
             }
-            Key::Char('M') => return relation(RelationAction::Mute),
+            Key::Char('M') => self.asking_mute = true,
             Key::Char('X') if p.is_some_and(|p| p.blocked) => {
                 return relation(RelationAction::Unblock);
             }
@@ -157,7 +177,9 @@ impl ProfilePage {
             out.push(Line::styled(l, theme.dim));
         }
         let mut rel = Vec::new();
-        if self.confirm_block {
+        if self.asking_mute {
+            rel.push("Mute for: h an hour · d a day · w a week · f until undone");
+        } else if self.confirm_block {
             rel.push("Block them? They will not see your posts; follows end. y = block");
         } else if p.is_me {
             rel.push("this is you (s for settings)");

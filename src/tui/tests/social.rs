@@ -245,7 +245,14 @@ fn the_profile_shows_counts_and_changes_follow_mute_block() {
         }]
     };
     assert_eq!(update(&mut m, ch('F')), rel(RelationAction::Unfollow));
-    assert_eq!(update(&mut m, ch('M')), rel(RelationAction::Mute));
+    assert!(update(&mut m, ch('M')).is_empty(), "asks for how long");
+    assert!(screen(&mut m, 80, 24).contains("Mute for: h an hour"));
+    assert_eq!(
+        update(&mut m, ch('d')),
+        rel(RelationAction::Mute(Some(86_400)))
+    );
+    update(&mut m, ch('M'));
+    assert_eq!(update(&mut m, ch('f')), rel(RelationAction::Mute(None)));
     assert!(update(&mut m, ch('X')).is_empty(), "a block asks first");
     assert!(screen(&mut m, 80, 24).contains("Block them?"));
     assert_eq!(update(&mut m, ch('y')), rel(RelationAction::Block));
