@@ -262,7 +262,7 @@ fn the_profile_shows_counts_and_changes_follow_mute_block() {
     update(&mut m, ch('?'));
     let s = screen(&mut m, 80, 24);
     assert!(
-        s.contains("follow / unfollow") && s.contains("block / unblock"),
+        s.contains("follow / unfollow") && s.contains("block (asks first) / unblock"),
         "{s}"
     );
 }
