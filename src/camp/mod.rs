@@ -6,6 +6,7 @@ mod devices;
 mod events;
 mod notifications;
 mod onboarding;
+mod people;
 mod posting;
 mod prefs;
 mod social;
@@ -22,8 +23,9 @@ use crate::store::Store;
 pub use events::{CampEvent, NewPost};
 pub use notifications::{NotificationView, UNREAD_CAP};
 pub use onboarding::{InviteOptions, KeyInfo, generate_code, parse_duration, validate_username};
+pub use people::{Profile, SearchResults};
 pub use posting::{Author, PostDraft, PostView, TimelineKind, mentioned_names};
-pub use social::{Conversation, Mine, Profile, Reaction, SearchResults, Thread, hashtags};
+pub use social::{Conversation, Mine, Reaction, Thread, hashtags};
 
 /// How many events a slow session may fall behind before it reloads.
 const EVENT_BACKLOG: usize = 1024;
