@@ -126,6 +126,8 @@ impl Camp {
             return Ok(true);
         }
         match booster {
+            // A boost stays on a home timeline only while its booster is followed.
+            Some(b) if b != viewer.id && !self.store().follows(viewer.id, b)? => Ok(true),
             Some(b) => Ok(self.is_muted(viewer.id, b)? || self.blocked_either_way(viewer.id, b)?),
             None => Ok(false),
         }

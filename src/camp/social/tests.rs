@@ -165,6 +165,14 @@ fn boosts_reach_followers_home_marked_with_the_booster() {
     assert_eq!(home[0].post.id, p);
     assert_eq!(home[0].boosted_by.as_ref().unwrap().username, "bo");
     assert_ne!(home[0].entry, p);
+    camp.unfollow(cy, "bo").unwrap();
+    assert!(
+        camp.timeline(cy, TimelineKind::Home, None, 20)
+            .unwrap()
+            .is_empty(),
+        "an unfollowed booster's boosts leave home"
+    );
+    camp.follow(cy, "bo").unwrap();
     camp.react(bo, p, Reaction::Boost, None).unwrap();
     assert!(
         camp.timeline(cy, TimelineKind::Home, None, 20)
