@@ -134,3 +134,34 @@ async fn a_link_code_typed_on_a_new_device_logs_in_to_the_same_account() {
     again.close().await;
     camp.stop().await;
 }
+
+/// Edits and deletes reach other screens live; others may do neither.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn edits_and_deletes_show_live_and_only_the_author_may() {
+    let camp = TestCamp::with_admin().await;
+    let ann = camp.member("ann").await;
+    let ben = camp.member("ben").await;
+    let ann_conn = Conn::connect(camp.addr, &ann).await;
+    let id = post_id(ann_conn.exec("post 'meet at the gate at 7'").await.ok());
+    let ben_conn = Conn::connect(camp.addr, &ben).await;
+    let mut tui = ben_conn.tui(80, 24).await;
+    wait_for_screen(&mut tui, |s| s.contains("meet at the gate at 7"), STEP).await;
+
+    let refused = ben_conn.exec(&format!("edit {id} 'meet never'")).await;
+    assert!(refused.failed(1).contains("only the author"));
+    let refused = ben_conn.exec(&format!("delete {id}")).await;
+    assert!(refused.failed(1).contains("only the author or a moderator"));
+
+    ann_conn
+        .exec(&format!("edit {id} 'meet at the gate at 8'"))
+        .await
+        .ok();
+    let screen = wait_for_screen(&mut tui, |s| s.contains("meet at the gate at 8"), STEP).await;
+    assert!(screen.contains("· edited"), "{screen}");
+    ann_conn.exec(&format!("delete {id}")).await.ok();
+    wait_for_screen(&mut tui, |s| !s.contains("meet at the gate"), STEP).await;
+
+    ann_conn.close().await;
+    ben_conn.close().await;
+    camp.stop().await;
+}
