@@ -20,6 +20,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("j/k ↓/↑", "next / previous"),
     ("g/G", "newest / oldest"),
     ("Enter", "open the post's thread"),
+    ("p", "who did it: their profile"),
     ("Esc", "back to the timelines"),
 ];
 

@@ -119,6 +119,13 @@ pub fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
     }
     let selected = match model.pages.last_mut() {
         Some(Page::Notifications(p)) => {
+            if k.key == Key::Char('p') {
+                let actor = p.items.get(p.selected).and_then(|i| i.actor.clone());
+                return match actor {
+                    Some(a) => open(model, Page::Profile(ProfilePage::new(a.username))),
+                    None => vec![],
+                };
+            }
             if k.key != Key::Enter {
                 return p.on_input(Input::Key(k));
             }

@@ -297,6 +297,8 @@ fn enter_on_a_notification_opens_its_thread() {
         vec![Effect::LoadThread(40)]
     );
     assert!(matches!(m.pages.last(), Some(Page::Thread(_))));
+    update(&mut m, key(Key::Esc));
+    assert!(update(&mut m, ch('p')).is_empty(), "no actor on this one");
 }
 
 #[test]
