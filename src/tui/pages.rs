@@ -80,9 +80,16 @@ pub fn open(model: &mut Model, page: Page) -> Vec<Effect> {
         Page::List(l) => vec![Effect::LoadList(l.kind.clone())],
         Page::Settings(_) => vec![Effect::LoadSettings],
     };
+    // Thread → reply → its thread → ... could grow without end: keep the newest few.
+    if model.pages.len() >= MAX_PAGES {
+        model.pages.remove(0);
+    }
     model.pages.push(page);
     effects
 }
+
+/// Most screens kept stacked over the timelines.
+pub const MAX_PAGES: usize = 16;
 
 /// Keys while a page is on top. `Esc` (and `q`) go back one page.
 pub fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {

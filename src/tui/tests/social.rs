@@ -834,3 +834,13 @@ fn snapshot_notifications_40x15() {
     );
     insta::assert_snapshot!(screen(&mut m, 40, 15));
 }
+
+#[test]
+fn the_page_stack_is_bounded() {
+    let mut m = thread_model();
+    for _ in 0..40 {
+        update(&mut m, ch('j'));
+        update(&mut m, key(Key::Enter));
+    }
+    assert!(m.pages.len() <= crate::tui::pages::MAX_PAGES);
+}
