@@ -837,10 +837,13 @@ fn snapshot_notifications_40x15() {
 
 #[test]
 fn the_page_stack_is_bounded() {
-    let mut m = thread_model();
-    for _ in 0..40 {
-        update(&mut m, ch('j'));
-        update(&mut m, key(Key::Enter));
+    let mut m = member_model();
+    for i in 0..40 {
+        crate::tui::pages::open(&mut m, Page::Thread(crate::tui::thread::ThreadPage::new(i)));
     }
-    assert!(m.pages.len() <= crate::tui::pages::MAX_PAGES);
+    assert_eq!(m.pages.len(), crate::tui::pages::MAX_PAGES);
+    assert!(
+        matches!(m.pages.last(), Some(Page::Thread(t)) if t.id == 39),
+        "the newest stays"
+    );
 }
