@@ -21,10 +21,13 @@ use crate::tui::view::post_lines;
 /// Keys shown by `?` on list screens.
 pub const HELP: &[(&str, &str)] = &[
     ("j/k ↓/↑", "next / previous"),
+    ("g/G", "first / last"),
     ("Enter", "open (thread, profile or tag)"),
     ("r f b B", "reply, favourite, boost, bookmark a post"),
     ("x", "show/hide a content warning"),
-    ("Esc", "back"),
+    ("e / d", "edit / delete your post"),
+    ("p / h", "author's profile / earlier versions"),
+    ("Esc/q", "back"),
 ];
 
 /// Keys shown by `?` on the Search screen.
@@ -35,7 +38,10 @@ pub const SEARCH_HELP: &[(&str, &str)] = &[
     ("j/k ↓/↑", "next / previous result"),
     ("Enter", "open (thread, profile or tag)"),
     ("r f b B", "reply, favourite, boost, bookmark a post"),
-    ("Esc", "back"),
+    ("x", "show/hide a content warning"),
+    ("e / d", "edit / delete your post"),
+    ("p / h", "author's profile / earlier versions"),
+    ("Esc", "back (q too, outside the query)"),
 ];
 
 /// Which list a screen shows.

@@ -21,7 +21,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("g/G", "newest / oldest"),
     ("Enter", "open the post's thread"),
     ("p", "who did it: their profile"),
-    ("Esc", "back to the timelines"),
+    ("Esc/q", "back"),
 ];
 
 /// How many notifications to ask for at a time.

@@ -23,13 +23,13 @@ pub const HELP: &[(&str, &str)] = &[
     ("F", "follow / unfollow"),
     ("M", "mute (asks how long) / unmute"),
     ("X", "block (asks first) / unblock"),
+    ("g/G", "newest / oldest post"),
     ("Enter", "open the thread"),
-    ("r", "reply"),
-    ("f", "favourite / undo"),
-    ("b", "boost / undo"),
-    ("B", "bookmark / undo"),
+    ("r f b B", "reply, favourite, boost, bookmark"),
     ("x", "show/hide a content warning"),
-    ("Esc", "back"),
+    ("e / d", "edit / delete your post"),
+    ("p / h", "author's profile / earlier versions"),
+    ("Esc/q", "back"),
 ];
 
 /// State of a profile screen.

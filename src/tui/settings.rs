@@ -21,7 +21,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("Enter/Space", "change the setting (edit, switch, cycle)"),
     ("Enter", "while editing: save"),
     ("d", "remove the selected key (asks first)"),
-    ("Esc", "stop editing / back"),
+    ("Esc", "stop editing / back (q too)"),
 ];
 
 /// Kinds that may ring or pop up, in screen order.

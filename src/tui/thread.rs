@@ -29,7 +29,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("d", "delete (asks first)"),
     ("p", "the author's profile"),
     ("h", "earlier versions of an edited post"),
-    ("Esc", "back"),
+    ("Esc/q", "back"),
 ];
 
 /// Deepest indentation drawn; deeper replies line up at this depth.
