@@ -14,11 +14,14 @@ fn settings_data(
     me: Id,
     link: Option<crate::model::LinkCode>,
 ) -> crate::Result<Arc<SettingsData>> {
+    let (muted, blocked) = camp.muted_and_blocked(me)?;
     Ok(Arc::new(SettingsData {
         account: camp.actor(me)?,
         keys: camp.keys(me)?,
         prefs: camp.preferences(me)?,
         link,
+        muted,
+        blocked,
     }))
 }
 

@@ -333,6 +333,7 @@ pub fn reload_top(model: &Model) -> Vec<Effect> {
     match model.pages.last() {
         Some(Page::Profile(p)) => vec![Effect::LoadProfile(p.name.clone())],
         Some(Page::Thread(t)) => vec![Effect::LoadThread(t.id)],
+        Some(Page::Settings(_)) => vec![Effect::LoadSettings],
         _ => vec![],
     }
 }

@@ -8,12 +8,13 @@ use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use crate::camp::Author;
 use crate::model::{Account, AccountKey, LinkCode, NotificationKind, Preferences};
 use crate::text;
 use crate::tui::editor::Editor;
 use crate::tui::input::{Input, Key};
 use crate::tui::theme::{Theme, theme_names};
-use crate::tui::{Effect, SettingsChange};
+use crate::tui::{Effect, RelationAction, SettingsChange};
 
 /// Keys shown by `?` on this screen.
 pub const HELP: &[(&str, &str)] = &[
@@ -21,6 +22,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("Enter/Space", "change the setting (edit, switch, cycle)"),
     ("Enter", "while editing: save"),
     ("d", "remove the selected key (asks first)"),
+    ("Enter on a name", "unmute / unblock"),
     ("Esc", "stop editing / back (q too)"),
 ];
 
@@ -45,6 +47,10 @@ pub struct SettingsData {
     pub prefs: Preferences,
     /// A link code just made.
     pub link: Option<LinkCode>,
+    /// Campers the reader muted (mutes in force).
+    pub muted: Vec<Author>,
+    /// Campers the reader blocked.
+    pub blocked: Vec<Author>,
 }
 
 /// One row of the screen.
@@ -68,6 +74,10 @@ pub enum Row {
     Key(usize),
     /// Make a link code.
     Link,
+    /// A muted camper (Enter unmutes).
+    Muted(usize),
+    /// A blocked camper (Enter unblocks).
+    Blocked(usize),
 }
 
 /// State of the Settings screen.
@@ -100,6 +110,10 @@ impl SettingsPage {
         let keys = self.data.as_ref().map(|d| d.keys.len()).unwrap_or(0);
         rows.extend((0..keys).map(Row::Key));
         rows.push(Row::Link);
+        if let Some(d) = &self.data {
+            rows.extend((0..d.muted.len()).map(Row::Muted));
+            rows.extend((0..d.blocked.len()).map(Row::Blocked));
+        }
         rows
     }
 
@@ -222,6 +236,22 @@ impl SettingsPage {
                 }
                 Row::Key(_) => {}
                 Row::Link => return vec![Effect::Settings(SettingsChange::MakeLinkCode)],
+                Row::Muted(i) => {
+                    if let Some(a) = data.muted.get(i) {
+                        return vec![Effect::Relation {
+                            name: a.username.clone(),
+                            action: RelationAction::Unmute,
+                        }];
+                    }
+                }
+                Row::Blocked(i) => {
+                    if let Some(a) = data.blocked.get(i) {
+                        return vec![Effect::Relation {
+                            name: a.username.clone(),
+                            action: RelationAction::Unblock,
+                        }];
+                    }
+                }
             },
             _ => {}
         }
@@ -264,6 +294,14 @@ impl SettingsPage {
                 )
             }
             Row::Link => ("Link a device".into(), "Enter makes a one-time code".into()),
+            Row::Muted(i) => (
+                if i == 0 { "Muted" } else { "" }.into(),
+                format!("@{} (Enter unmutes)", d.muted[i].username),
+            ),
+            Row::Blocked(i) => (
+                if i == 0 { "Blocked" } else { "" }.into(),
+                format!("@{} (Enter unblocks)", d.blocked[i].username),
+            ),
         }
     }
 

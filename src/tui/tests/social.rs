@@ -615,6 +615,12 @@ fn settings_model() -> Model {
                     account: 1,
                     expires_ms: NOW + 600_000,
                 }),
+                muted: vec![Author {
+                    id: 3,
+                    username: "loud_larry".into(),
+                    display_name: String::new(),
+                }],
+                blocked: vec![],
             })),
         },
     );
@@ -659,6 +665,14 @@ fn settings_edit_the_profile_toggle_preferences_and_remove_keys() {
         "{e:?}"
     );
     update(&mut m, ch('G'));
+    assert_eq!(
+        update(&mut m, key(Key::Enter)),
+        vec![Effect::Relation {
+            name: "loud_larry".into(),
+            action: RelationAction::Unmute
+        }]
+    );
+    update(&mut m, ch('k'));
     assert_eq!(
         update(&mut m, key(Key::Enter)),
         vec![Effect::Settings(SettingsChange::MakeLinkCode)]
