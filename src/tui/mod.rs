@@ -447,7 +447,12 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             pages::notifications_loaded(model, before, result)
         }
         Msg::Lagged => match (&model.screen, &model.me) {
-            (Screen::Main, Some(_)) => model.load_all(),
+            (Screen::Main, Some(_)) => {
+                // Missed events may have changed what the open screen shows too.
+                let mut effects = model.load_all();
+                effects.extend(pages::reload_top(model));
+                effects
+            }
             _ => vec![],
         },
         Msg::InviteChecked(r) => onboarding::invite_checked(model, r),

@@ -861,3 +861,33 @@ fn the_page_stack_is_bounded() {
         "the newest stays"
     );
 }
+
+#[test]
+fn a_live_boost_shows_who_boosted_on_home() {
+    let mut m = member_model();
+    let mut boost = view(30, "bo", "Bo Chen", "The butler did it.", 3 * 60_000);
+    boost.entry = 99;
+    boost.boosted_by = Some(Author {
+        id: 4,
+        username: "dee".into(),
+        display_name: String::new(),
+    });
+    boost.stats.boosts = 1;
+    update(
+        &mut m,
+        Msg::Posted(Arc::new(NewPost {
+            view: Arc::new(boost),
+            on_camp: false,
+            home_owners: vec![1],
+        })),
+    );
+    update(&mut m, key(Key::Tab));
+    let s = screen(&mut m, 80, 24);
+    let by = s.find("⟳ @dee boosted").expect("boost line");
+    assert!(by < s.find("Bo Chen @bo").unwrap(), "{s}");
+    assert!(s.contains("⟳ 1"), "{s}");
+    assert!(
+        m.camp.posts.iter().all(|p| p.entry != 99),
+        "a boost is for home only"
+    );
+}
