@@ -108,7 +108,7 @@ impl Store {
             ids: IdGen::new(0),
             db,
         };
-        let floor = [&store.accounts, &store.posts]
+        let floor = [&store.accounts, &store.posts, store.social.id_tree()]
             .iter()
             .filter_map(|t| t.last().ok().flatten())
             .filter_map(|(k, _)| read_id(&k))

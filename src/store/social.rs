@@ -39,6 +39,12 @@ pub(crate) struct SocialTrees {
 }
 
 impl SocialTrees {
+    /// A tree keyed by ids from the shared generator (boost entries), so ids stay
+    /// above it after a restart.
+    pub(crate) fn id_tree(&self) -> &Tree {
+        &self.boost_entries
+    }
+
     /// Opens (or creates) the trees in `db`.
     pub(crate) fn open(db: &sled::Db) -> Result<SocialTrees> {
         let t = |n: &str| db.open_tree(n);
