@@ -891,3 +891,32 @@ fn a_live_boost_shows_who_boosted_on_home() {
         "a boost is for home only"
     );
 }
+
+#[test]
+fn own_favourites_and_mentions_carry_colour() {
+    let mut m = thread_model();
+    let t = draw(&mut m, 80, 24);
+    let buf = t.backend().buffer();
+    let cells: Vec<(u16, u16)> = (0..24).flat_map(|y| (0..80).map(move |x| (x, y))).collect();
+    let star = |fg: Color| {
+        cells
+            .iter()
+            .any(|&(x, y)| buf[(x, y)].symbol() == "★" && buf[(x, y)].fg == fg)
+    };
+    assert!(
+        star(Color::Cyan),
+        "the reader's own favourite is in the accent colour"
+    );
+    assert!(star(Color::DarkGray), "others' counts are dim");
+    // "@bo you said…" in cy's reply: the mention is in the accent colour.
+    let at = cells
+        .iter()
+        .find(|&&(x, y)| {
+            buf[(x, y)].symbol() == "@"
+                && buf[(x + 1, y)].symbol() == "b"
+                && buf[(x + 4, y)].symbol() == "y"
+        })
+        .copied()
+        .expect("a mention on screen");
+    assert_eq!(buf[at].fg, Color::Cyan);
+}
