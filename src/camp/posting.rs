@@ -181,6 +181,8 @@ impl Camp {
         home_owners.dedup();
         let on_camp = post.visibility.on_camp_timeline() && !author.silenced;
         self.store().insert_post(&post, on_camp, &home_owners)?;
+        // Reply, author and tag indexes: a crash in between leaves a post missing from
+        // them (its thread and tag lists), never an index entry without its post.
         self.index_new_post(&post)?;
         self.store().flush()?;
         let parent_author = match post.reply_to {

@@ -158,3 +158,30 @@ fn link_adds_a_device_and_keys_lists_and_removes() {
     assert!(last.stderr.contains("only key"), "{last:?}");
     assert!(ok(&camp, 9, "keys").contains("SHA256:soc9"));
 }
+
+#[test]
+fn help_lists_the_new_verbs() {
+    let camp = camp3();
+    let help = ok(&camp, 1, "help");
+    for verb in [
+        "show ID",
+        "edit ID",
+        "delete ID",
+        "fav ID",
+        "boost ID",
+        "bookmark ID",
+        "follow NAME",
+        "unfollow NAME",
+        "following",
+        "followers",
+        "mute NAME",
+        "block NAME",
+        "keys",
+        "link",
+        "notifications",
+        "search TEXT",
+        "profile NAME",
+    ] {
+        assert!(help.contains(verb), "{verb} missing:\n{help}");
+    }
+}
