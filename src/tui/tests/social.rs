@@ -303,8 +303,20 @@ fn enter_on_a_notification_opens_its_thread() {
 
 #[test]
 fn pages_survive_tiny_screens() {
-    for mut m in [thread_model(), profile_model()] {
+    let mut composing = thread_model();
+    update(&mut composing, ch('r'));
+    for mut m in [
+        thread_model(),
+        profile_model(),
+        search_model(),
+        settings_model(),
+        composing,
+    ] {
         for (w, h) in [(1, 1), (10, 4), (12, 5), (40, 15), (300, 100)] {
+            let _ = screen(&mut m, w, h);
+        }
+        update(&mut m, ch('?'));
+        for (w, h) in [(1, 1), (10, 4), (12, 5), (40, 15)] {
             let _ = screen(&mut m, w, h);
         }
     }
