@@ -311,6 +311,9 @@ pub fn post_json(v: &PostView) -> serde_json::Value {
         "created_ms": v.post.created_ms,
         "edited_ms": v.post.edited_ms,
         "boosted_by": v.boosted_by.as_ref().map(|b| b.username.clone()),
+        "replies": v.stats.replies,
+        "favourites": v.stats.favourites,
+        "boosts": v.stats.boosts,
     })
 }
 

@@ -103,9 +103,6 @@ fn post_text(out: &mut String, v: &PostView, indent: usize, now: u64) {
 
 fn full_json(v: &PostView) -> serde_json::Value {
     let mut j = post_json(v);
-    j["replies"] = json!(v.stats.replies);
-    j["favourites"] = json!(v.stats.favourites);
-    j["boosts"] = json!(v.stats.boosts);
     j["favourited"] = json!(v.mine.favourited);
     j["boosted"] = json!(v.mine.boosted);
     j["bookmarked"] = json!(v.mine.bookmarked);
