@@ -409,11 +409,14 @@ impl Camp {
             people.retain(|id| *id != me.id);
             people.sort_unstable();
             people.dedup();
+            if !self.can_see(&me, &p)? {
+                continue;
+            }
             if let Some((_, c)) = out.iter_mut().find(|(k, _)| *k == people) {
                 c.posts += 1;
                 continue;
             }
-            if out.len() >= limit || !self.can_see(&me, &p)? {
+            if out.len() >= limit {
                 continue;
             }
             let Some(last) = self.view_for(&me, p)? else {
