@@ -457,7 +457,19 @@ mod tests {
             s.flush().unwrap();
             p.id
         };
-        let s = Store::open(dir.path()).unwrap();
+        // sled's background flusher may hold the file lock for a moment after the
+        // handle is dropped (within one process only; a restart never sees this).
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let s = loop {
+            match Store::open(dir.path()) {
+                Ok(s) => break s,
+                Err(e) if std::time::Instant::now() < deadline => {
+                    let _ = e;
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                Err(e) => panic!("reopening failed: {e}"),
+            }
+        };
         assert!(s.next_id() > last);
         assert_eq!(s.camp_timeline(None, 5).unwrap()[0].id, last);
     }
