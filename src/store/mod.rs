@@ -463,8 +463,7 @@ mod tests {
         let s = loop {
             match Store::open(dir.path()) {
                 Ok(s) => break s,
-                Err(e) if std::time::Instant::now() < deadline => {
-                    let _ = e;
+                Err(_) if std::time::Instant::now() < deadline => {
                     std::thread::sleep(std::time::Duration::from_millis(20));
                 }
                 Err(e) => panic!("reopening failed: {e}"),
