@@ -80,7 +80,10 @@ impl Camp {
             ));
         }
         self.store().remove_key(me.id, fingerprint)?;
-        self.store().flush()
+        self.store().flush()?;
+        // Sessions logged in with that key end.
+        self.publish(CampEvent::AccountChanged(me.id));
+        Ok(())
     }
 }
 

@@ -284,6 +284,15 @@ async fn run_tui(
                         goodbye = Some(e.to_string());
                         break;
                     }
+                    // A key removed from the account (a lost phone) ends its sessions.
+                    if who.account == Some(id)
+                        && camp
+                            .account_for_key(&who.key.fingerprint)
+                            .is_ok_and(|a| a.is_none_or(|a| a.id != id))
+                    {
+                        goodbye = Some("This key was removed from your account.".into());
+                        break;
+                    }
                 }
                 Err(broadcast::error::RecvError::Lagged(_)) => {
                     queue.extend(update(&mut model, Msg::Lagged));

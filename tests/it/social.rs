@@ -165,3 +165,35 @@ async fn edits_and_deletes_show_live_and_only_the_author_may() {
     ben_conn.close().await;
     camp.stop().await;
 }
+
+/// Removing a key (a lost phone) ends the sessions logged in with it at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn removing_a_key_ends_its_sessions() {
+    let camp = TestCamp::with_admin().await;
+    let ann = camp.member("ann").await;
+    let ann_conn = Conn::connect(camp.addr, &ann).await;
+    let code = ann_conn.exec("link").await.ok().trim().to_string();
+    let phone = Key::generate();
+    let phone_conn = Conn::connect(camp.addr, &phone).await;
+    phone_conn.exec(&format!("link {code}")).await.ok();
+    let mut tui = phone_conn.tui(80, 24).await;
+    wait_for_screen(&mut tui, main_screen_of("ann"), STEP).await;
+
+    let keys = json_list(ann_conn.exec("keys --json").await.ok());
+    let fp = keys[1]["fingerprint"].as_str().unwrap().to_string();
+    ann_conn.exec(&format!("keys remove {fp}")).await.ok();
+    tui.wait_closed(STEP).await;
+    let bye = String::from_utf8_lossy(&tui.raw).to_string();
+    assert!(
+        bye.contains("This key was removed from your account."),
+        "{bye}"
+    );
+    assert!(
+        ann_conn.exec("whoami").await.ok().starts_with("@ann"),
+        "the other key still works"
+    );
+
+    ann_conn.close().await;
+    phone_conn.close().await;
+    camp.stop().await;
+}
