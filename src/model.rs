@@ -444,3 +444,85 @@ pub struct Announcement {
     /// When.
     pub created_ms: Millis,
 }
+
+/// Counters kept per post so screens show them without counting.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostStats {
+    /// Direct replies.
+    pub replies: u32,
+    /// Campers who favourited it.
+    pub favourites: u32,
+    /// Campers who boosted it.
+    pub boosts: u32,
+}
+
+/// A post's text before an edit, kept so readers can see what changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostVersion {
+    /// The post it belongs to.
+    pub post: Id,
+    /// The body as it was.
+    pub text: String,
+    /// The content warning as it was.
+    pub cw: Option<String>,
+    /// When that text was written (creation or the previous edit).
+    pub written_ms: Millis,
+}
+
+/// One camper muting another, possibly for a while only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mute {
+    /// When the mute ends (None: until undone).
+    pub until_ms: Option<Millis>,
+}
+
+/// A boost as it appears on a home timeline: who boosted which post.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BoostEntry {
+    /// Who boosted.
+    pub booster: Id,
+    /// The post boosted.
+    pub post: Id,
+}
+
+/// A one-time code that adds a new device's key to an account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkCode {
+    /// The code typed on the new device.
+    pub code: String,
+    /// The account the key joins.
+    pub account: Id,
+    /// When it stops working.
+    pub expires_ms: Millis,
+}
+
+/// How one camper likes their screens; kept across sessions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Preferences {
+    /// Show posts behind content warnings without pressing `x`.
+    pub expand_cw: bool,
+    /// Theme name (one of the bundled themes).
+    pub theme: String,
+    /// Ring the terminal bell for the kinds in `alert_kinds`.
+    pub bell: bool,
+    /// Send desktop notifications (OSC 9 and OSC 777) for the kinds in `alert_kinds`.
+    pub desktop: bool,
+    /// Which notifications ring or pop up.
+    pub alert_kinds: Vec<NotificationKind>,
+}
+
+impl Default for Preferences {
+    fn default() -> Self {
+        Preferences {
+            expand_cw: false,
+            theme: "default".into(),
+            bell: false,
+            desktop: false,
+            alert_kinds: vec![
+                NotificationKind::Mention,
+                NotificationKind::Reply,
+                NotificationKind::Direct,
+            ],
+        }
+    }
+}

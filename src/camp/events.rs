@@ -15,6 +15,11 @@ pub enum CampEvent {
     AccountChanged(Id),
     /// An account got a notification (already stored).
     Notified(Arc<Notification>),
+    /// A post's text or counts changed (edit, favourite, boost); the view carries no
+    /// reader's own state.
+    PostChanged(Arc<PostView>),
+    /// A post was deleted.
+    PostDeleted(Id),
 }
 
 /// A new post with the audiences it was filed under, so a session can place it

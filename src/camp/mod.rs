@@ -2,15 +2,19 @@
 //! asks, commits to the store, flushes, then publishes a [`CampEvent`]. It is the only
 //! writer, and it knows nothing of screens, SSH or HTTP.
 
+mod devices;
 pub(crate) mod domains;
 mod events;
 pub(crate) mod floods;
 mod moderation;
 mod notifications;
 mod onboarding;
+mod people;
 mod posting;
+mod prefs;
 mod reports;
 pub(crate) mod rules;
+mod social;
 
 use std::sync::Arc;
 
@@ -31,8 +35,10 @@ pub use moderation::{
 };
 pub use notifications::{NotificationView, UNREAD_CAP};
 pub use onboarding::{InviteOptions, KeyInfo, generate_code, parse_duration, validate_username};
-pub use posting::{Author, PostDraft, PostView, TimelineKind};
+pub use people::{Profile, SearchResults};
+pub use posting::{Author, PostDraft, PostView, TimelineKind, mentioned_names};
 pub use reports::{ReportTarget, ReportView};
+pub use social::{Conversation, Mine, Reaction, Thread, hashtags};
 
 /// How many events a slow session may fall behind before it reloads.
 const EVENT_BACKLOG: usize = 1024;

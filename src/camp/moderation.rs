@@ -355,22 +355,15 @@ impl Camp {
             Self::may_act_on(&moderator, &author)?;
         }
         let reason = clean_reason(reason)?;
-        let removed = self
-            .store()
-            .remove_post(post)?
-            .ok_or_else(|| Error::not_found(format!("there is no post {post}")))?;
-        let author = self.author(removed.author)?;
+        let author = self.author(p.author)?;
         self.audit(
             Some(moderator.id),
             "delete-post",
             format!("post {post} by @{}", author.username),
             &reason,
         )?;
-        self.store().flush()?;
-        // No post-removal event exists yet: this hint makes open timelines that show
-        // the author's posts reload, so the removed post leaves every screen.
-        self.publish(CampEvent::AccountChanged(removed.author));
-        Ok(removed)
+        self.erase_post(&p)?;
+        Ok(p)
     }
 
     /// Accounts whose name contains `query` (all when empty), for the moderation screen.

@@ -38,6 +38,12 @@ impl Camp {
         let list = self.notifications(viewer, before, limit)?;
         let mut out = Vec::with_capacity(list.len());
         for n in list {
+            // A mute hides what the muted did before it, too.
+            if let Some(a) = n.actor
+                && self.is_muted(viewer, a)?
+            {
+                continue;
+            }
             out.push(self.notification_view(viewer, n)?);
         }
         Ok(out)
@@ -77,6 +83,12 @@ impl Camp {
         if actor == Some(account) {
             return Ok(());
         }
+        // Muted and blocked people's actions never reach the account.
+        if let Some(a) = actor
+            && (self.is_muted(account, a)? || self.store().blocks(account, a)?)
+        {
+            return Ok(());
+        }
         let n = Notification {
             id: self.store().next_id(),
             account,
@@ -106,9 +118,27 @@ impl Camp {
     /// How many notifications `viewer` has not seen (at most [`UNREAD_CAP`]).
     pub fn unread_notifications(&self, viewer: Id) -> Result<usize> {
         let marker: Id = self.store().setting(&read_marker(viewer))?.unwrap_or(0);
-        Ok(self
+        if self
             .store()
-            .notifications_newer_than(viewer, marker, UNREAD_CAP))
+            .notifications_newer_than(viewer, marker, UNREAD_CAP)
+            == 0
+        {
+            return Ok(0);
+        }
+        // Notifications from people muted since are not counted (they are not shown).
+        let mut n = 0;
+        for item in self.store().notifications(viewer, None, UNREAD_CAP)? {
+            if item.id <= marker {
+                break;
+            }
+            if !item
+                .actor
+                .is_some_and(|a| self.is_muted(viewer, a).unwrap_or(false))
+            {
+                n += 1;
+            }
+        }
+        Ok(n)
     }
 
     /// Marks everything up to `up_to` (or everything) as read.

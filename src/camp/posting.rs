@@ -46,6 +46,14 @@ pub struct PostView {
     pub post: Post,
     /// Its author.
     pub author: Author,
+    /// Reply, favourite and boost counts when it was read.
+    pub stats: PostStats,
+    /// What the reader did to it (favourited, boosted, bookmarked); default in events.
+    pub mine: crate::camp::Mine,
+    /// Who boosted it onto a home timeline (None for the post itself).
+    pub boosted_by: Option<Author>,
+    /// Its place on a timeline: the post's id, or the boost's when boosted.
+    pub entry: Id,
 }
 
 /// Which timeline to read.
@@ -140,8 +148,10 @@ impl Camp {
         }
         let mut mentions = Vec::new();
         for name in mentioned_names(&body) {
+            // Someone who blocked the author is not mentioned (nor notified).
             if let Some(a) = self.store().account_by_name(&name)?
                 && a.id != author.id
+                && !self.store().blocks(a.id, author.id)?
             {
                 mentions.push(a.id);
             }
@@ -173,6 +183,9 @@ impl Camp {
         home_owners.dedup();
         let on_camp = post.visibility.on_camp_timeline() && !author.silenced;
         self.store().insert_post(&post, on_camp, &home_owners)?;
+        // Reply, author and tag indexes: a crash in between leaves a post missing from
+        // them (its thread and tag lists), never an index entry without its post.
+        self.index_new_post(&post)?;
         let parent_author = match post.reply_to {
             Some(parent) => self.store().post(parent)?.map(|p| p.author),
             None => None,
@@ -226,6 +239,9 @@ impl Camp {
         {
             return Ok(false);
         }
+        if self.blocked_either_way(viewer.id, post.author)? {
+            return Ok(false);
+        }
         Ok(match post.visibility {
             Visibility::Camp | Visibility::Public => true,
             Visibility::Followers => self.store().follows(viewer.id, post.author)?,
@@ -233,17 +249,21 @@ impl Camp {
         })
     }
 
-    fn view_with(&self, mut post: Post, author: &Account) -> PostView {
+    pub(super) fn view_with(&self, mut post: Post, author: &Account) -> PostView {
         if author.sensitive && post.cw.is_none() {
             post.cw = Some("sensitive content".into());
         }
         PostView {
+            stats: self.store().post_stats(post.id).unwrap_or_default(),
+            entry: post.id,
             post,
             author: Author {
                 id: author.id,
                 username: author.username.clone(),
                 display_name: author.display_name.clone(),
             },
+            mine: Default::default(),
+            boosted_by: None,
         }
     }
 
@@ -256,7 +276,9 @@ impl Camp {
             return Err(missing());
         }
         let author = self.store().account(post.author)?.ok_or_else(missing)?;
-        Ok(self.view_with(post, &author))
+        let mut view = self.view_with(post, &author);
+        view.mine = self.mine(viewer.id, id)?;
+        Ok(view)
     }
 
     /// A page of a timeline for `viewer`, newest first, older than `before` when given.
@@ -275,12 +297,22 @@ impl Camp {
         // Hidden posts (suspended authors) are skipped, so read in rounds until full.
         for _ in 0..8 {
             let batch = match kind {
-                TimelineKind::Camp => self.store().camp_timeline(cursor, limit)?,
-                TimelineKind::Home => self.store().home_timeline(viewer.id, cursor, limit)?,
+                TimelineKind::Camp => self
+                    .store()
+                    .camp_timeline(cursor, limit)?
+                    .into_iter()
+                    .map(|post| crate::store::social::HomeItem {
+                        entry: post.id,
+                        post,
+                        boosted_by: None,
+                    })
+                    .collect(),
+                TimelineKind::Home => self.store().home_items(viewer.id, cursor, limit)?,
             };
             let exhausted = batch.len() < limit;
-            for post in batch {
-                cursor = Some(post.id);
+            for item in batch {
+                let post = item.post;
+                cursor = Some(item.entry);
                 if out.len() >= limit {
                     break;
                 }
@@ -299,7 +331,21 @@ impl Camp {
                 if !self.can_see(&viewer, &post)? {
                     continue;
                 }
-                out.push(self.view_with(post, &author));
+                if self.hides(&viewer, post.author, item.boosted_by)? {
+                    continue;
+                }
+                let id = post.id;
+                let mut view = self.view_with(post, &author);
+                view.mine = self.mine(viewer.id, id)?;
+                view.entry = item.entry;
+                if let Some(b) = item.boosted_by {
+                    view.boosted_by = self.store().account(b)?.map(|a| Author {
+                        id: a.id,
+                        username: a.username,
+                        display_name: a.display_name,
+                    });
+                }
+                out.push(view);
             }
             if exhausted || out.len() >= limit {
                 break;

@@ -4,11 +4,14 @@
 
 mod args;
 mod moderation;
+mod social;
 
 use serde_json::json;
 
 use crate::Camp;
-use crate::camp::{InviteOptions, KeyInfo, PostDraft, PostView, TimelineKind, parse_duration};
+use crate::camp::{
+    InviteOptions, KeyInfo, PostDraft, PostView, Reaction, TimelineKind, parse_duration,
+};
 use crate::error::Error;
 use crate::model::{Account, Role, Visibility};
 use args::Args;
@@ -69,6 +72,9 @@ pub fn needs_stdin(argv: &[String]) -> bool {
         Some("post") => Args::parse(&argv[1..], POST_VALUED, &[])
             .map(|a| a.positional.is_empty())
             .unwrap_or(false),
+        Some("edit") => Args::parse(&argv[1..], &["cw"], &[])
+            .map(|a| a.positional.len() == 1)
+            .unwrap_or(false),
         _ => false,
     }
 }
@@ -120,9 +126,9 @@ fn usage(message: impl Into<String>) -> Failure {
     }
 }
 
-/// Every verb with its description: the core ones, then moderation.
+/// Every verb with its description: the core ones, conversation and people, then moderation.
 fn all_verbs() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
-    VERBS.iter().chain(moderation::VERBS)
+    VERBS.iter().chain(social::VERBS).chain(moderation::VERBS)
 }
 
 fn verb_list() -> String {
@@ -149,6 +155,23 @@ fn dispatch(
         "post" => post(camp, member(camp, caller)?, rest, stdin),
         "timeline" => timeline(camp, member(camp, caller)?, rest),
         "invite" => invite(camp, member(camp, caller)?, rest),
+        "show" => social::show(camp, member(camp, caller)?, rest),
+        "edit" => social::edit(camp, member(camp, caller)?, rest, stdin),
+        "delete" => social::delete(camp, member(camp, caller)?, rest),
+        "fav" => social::react(camp, member(camp, caller)?, rest, Reaction::Favourite),
+        "boost" => social::react(camp, member(camp, caller)?, rest, Reaction::Boost),
+        "bookmark" => social::react(camp, member(camp, caller)?, rest, Reaction::Bookmark),
+        "bookmarks" => social::bookmarks(camp, member(camp, caller)?, rest),
+        v @ ("follow" | "unfollow" | "mute" | "unmute" | "block" | "unblock") => {
+            social::relation(camp, member(camp, caller)?, v, rest)
+        }
+        v @ ("following" | "followers") => social::people(camp, member(camp, caller)?, v, rest),
+        "profile" => social::profile(camp, member(camp, caller)?, rest),
+        "search" => social::search(camp, member(camp, caller)?, rest),
+        "tag" => social::tag(camp, member(camp, caller)?, rest),
+        "notifications" => social::notifications(camp, member(camp, caller)?, rest),
+        "keys" => social::keys(camp, member(camp, caller)?, rest),
+        "link" => social::link(camp, caller, rest),
         other => match moderation::dispatch(camp, caller, other, rest, stdin) {
             Some(result) => result,
             None => Err(usage(format!(
@@ -294,6 +317,10 @@ pub fn post_json(v: &PostView) -> serde_json::Value {
         "reply_to": v.post.reply_to.map(|r| r.to_string()),
         "created_ms": v.post.created_ms,
         "edited_ms": v.post.edited_ms,
+        "boosted_by": v.boosted_by.as_ref().map(|b| b.username.clone()),
+        "replies": v.stats.replies,
+        "favourites": v.stats.favourites,
+        "boosts": v.stats.boosts,
     })
 }
 
@@ -317,6 +344,9 @@ fn timeline(camp: &Camp, me: Account, rest: &[String]) -> std::result::Result<St
     let mut out = String::new();
     for v in &posts {
         let p = &v.post;
+        if let Some(b) = &v.boosted_by {
+            out.push_str(&format!("⟳ @{} boosted\n", b.username));
+        }
         out.push_str(&format!(
             "@{} · {} · {} · id {}\n",
             v.author.username,

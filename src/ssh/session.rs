@@ -13,7 +13,7 @@ use tokio::sync::{broadcast, mpsc, watch};
 use tokio::time::{Instant, sleep_until};
 
 use crate::Camp;
-use crate::camp::{CampEvent, KeyInfo};
+use crate::camp::{CampEvent, KeyInfo, TimelineKind};
 use crate::ssh::output::Output;
 use crate::tui::effects::{self, Identity};
 use crate::tui::input::Decoder;
@@ -158,6 +158,7 @@ async fn run_tui(
         mut size,
         mut shutdown,
         env,
+        term,
         ..
     } = start;
     let coc = camp
@@ -179,9 +180,15 @@ async fn run_tui(
         model.screen = crate::tui::Screen::CocUpdate(Default::default());
     }
     model.announcement = banner.map(|a| (a.id, a.text));
-    model.theme = crate::tui::theme::Theme::from_env(&env);
+    model.depth = crate::tui::theme::ColorDepth::from_env(term.as_deref(), &env);
+    model.apply_prefs(crate::model::Preferences::default());
     if let Some(me) = who.account {
         model.unread = camp.unread_notifications(me).unwrap_or(0);
+        if let Ok(prefs) = camp.preferences(me) {
+            model.apply_prefs(prefs);
+        }
+        model.home.read_mark = camp.read_position(me, TimelineKind::Home).ok().flatten();
+        model.camp.read_mark = camp.read_position(me, TimelineKind::Camp).ok().flatten();
     }
     let mut events = camp.subscribe();
     let mut terminal = new_terminal(*size.borrow_and_update());
@@ -213,6 +220,11 @@ async fn run_tui(
         }
         if model.quit {
             break;
+        }
+        if !model.alerts.is_empty() {
+            // Bell and desktop notifications ride in front of the next frame.
+            pending_frame.extend(std::mem::take(&mut model.alerts));
+            dirty = true;
         }
         if dirty && !out.busy() && Instant::now() >= next_frame_at {
             model.now_ms = crate::store::now_ms();
@@ -250,7 +262,18 @@ async fn run_tui(
             }
             ev = events.recv() => match ev {
                 Ok(CampEvent::Posted(p)) => {
-                    queue.extend(update(&mut model, Msg::Posted(p)));
+                    // The reader's mutes and blocks apply to live posts too.
+                    if who.account.is_none_or(|me| camp.live_visible(me, &p)) {
+                        queue.extend(update(&mut model, Msg::Posted(p)));
+                        dirty = true;
+                    }
+                }
+                Ok(CampEvent::PostChanged(p)) => {
+                    queue.extend(update(&mut model, Msg::PostChanged(p)));
+                    dirty = true;
+                }
+                Ok(CampEvent::PostDeleted(id)) => {
+                    queue.extend(update(&mut model, Msg::PostDeleted(id)));
                     dirty = true;
                 }
                 Ok(CampEvent::Notified(n)) => {
@@ -277,6 +300,15 @@ async fn run_tui(
                         }
                     } else {
                         queue.extend(update(&mut model, Msg::AuthorChanged(id)));
+                    }
+                    // A key removed from the account (a lost phone) ends its sessions.
+                    if who.account == Some(id)
+                        && camp
+                            .account_for_key(&who.key.fingerprint)
+                            .is_ok_and(|a| a.is_none_or(|a| a.id != id))
+                    {
+                        goodbye = Some("This key was removed from your account.".into());
+                        break;
                     }
                 }
                 Err(broadcast::error::RecvError::Lagged(_)) => {
@@ -315,6 +347,11 @@ async fn run_tui(
                 goodbye = Some("camp is shutting down for a moment; connect again soon.".into());
                 break;
             }
+        }
+    }
+    if let Some(me) = who.account {
+        for (kind, entry) in model.read_positions() {
+            let _ = camp.set_read_position(me, kind, entry);
         }
     }
     let mut bye = TEARDOWN.to_vec();

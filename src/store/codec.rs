@@ -153,6 +153,36 @@ mod tests {
             by: 1,
             created_ms: 8,
         });
+        round_trip(PostStats {
+            replies: 1,
+            favourites: 2,
+            boosts: 3,
+        });
+        round_trip(PostVersion {
+            post: 9,
+            text: "old 🌲".into(),
+            cw: Some("cw".into()),
+            written_ms: 4,
+        });
+        round_trip(Mute { until_ms: Some(5) });
+        round_trip(Mute { until_ms: None });
+        round_trip(Preferences::default());
+        round_trip(Preferences {
+            expand_cw: true,
+            theme: "mono".into(),
+            bell: true,
+            desktop: true,
+            alert_kinds: vec![NotificationKind::Follow],
+        });
+        round_trip(BoostEntry {
+            booster: 1,
+            post: 2,
+        });
+        round_trip(LinkCode {
+            code: "abcd-efgh-jkmn".into(),
+            account: 42,
+            expires_ms: 6,
+        });
     }
 
     #[test]

@@ -9,6 +9,7 @@
 pub mod codec;
 pub mod ids;
 mod moderation;
+pub mod social;
 
 use std::path::Path;
 
@@ -37,6 +38,7 @@ pub struct Store {
     settings: Tree,
     notifications: Tree,
     moderation: moderation::ModerationTrees,
+    social: social::SocialTrees,
     ids: IdGen,
 }
 
@@ -105,10 +107,11 @@ impl Store {
             settings: tree("settings")?,
             notifications: tree("notifications")?,
             moderation: moderation::ModerationTrees::open(&db)?,
+            social: social::SocialTrees::open(&db)?,
             ids: IdGen::new(0),
             db,
         };
-        let floor = [&store.accounts, &store.posts]
+        let floor = [&store.accounts, &store.posts, store.social.id_tree()]
             .iter()
             .filter_map(|t| t.last().ok().flatten())
             .filter_map(|(k, _)| read_id(&k))
@@ -458,7 +461,18 @@ mod tests {
             s.flush().unwrap();
             p.id
         };
-        let s = Store::open(dir.path()).unwrap();
+        // sled's background flusher may hold the file lock for a moment after the
+        // handle is dropped (within one process only; a restart never sees this).
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let s = loop {
+            match Store::open(dir.path()) {
+                Ok(s) => break s,
+                Err(_) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                Err(e) => panic!("reopening failed: {e}"),
+            }
+        };
         assert!(s.next_id() > last);
         assert_eq!(s.camp_timeline(None, 5).unwrap()[0].id, last);
     }

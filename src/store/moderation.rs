@@ -2,8 +2,7 @@
 //! camper's hidden domains, plus the post removals and re-listings that moderation
 //! actions need. Kept apart from the core trees so the two grow independently.
 
-use sled::transaction::ConflictableTransactionError;
-use sled::{Db, Transactional, Tree};
+use sled::{Db, Tree};
 
 use crate::error::{Error, Result};
 use crate::model::*;
@@ -167,30 +166,6 @@ impl Store {
 
     // ---- posts, for moderation actions ----
 
-    /// Removes a post and every index entry that points at it, atomically; returns the
-    /// removed post. Home entries are found by a scan, which is fine at a camp's size.
-    pub fn remove_post(&self, id: Id) -> Result<Option<Post>> {
-        let Some(post) = self.post(id)? else {
-            return Ok(None);
-        };
-        let home_keys: Vec<sled::IVec> = self
-            .home
-            .iter()
-            .keys()
-            .filter_map(|k| k.ok())
-            .filter(|k| read_id(&k[8..]) == Some(id))
-            .collect();
-        (&self.posts, &self.timeline_camp, &self.home).transaction(|(posts, camp, home)| {
-            posts.remove(&id_key(id))?;
-            camp.remove(&id_key(id))?;
-            for k in &home_keys {
-                home.remove(k)?;
-            }
-            Ok::<_, ConflictableTransactionError<Error>>(())
-        })?;
-        Ok(Some(post))
-    }
-
     /// An author's newest posts that the whole camp may read (camp and public), newest
     /// first. A scan from the newest post back, fine at a camp's size.
     pub fn recent_camp_posts_by(&self, author: Id, limit: usize) -> Result<Vec<Post>> {
@@ -249,18 +224,17 @@ mod tests {
     }
 
     #[test]
-    fn removing_a_post_clears_every_index() {
+    fn a_deleted_post_leaves_every_timeline() {
         let s = Store::temporary().unwrap();
         let p = post(&s, 1, Visibility::Camp);
         let keep = post(&s, 1, Visibility::Camp);
         s.insert_post(&p, true, &[1, 2]).unwrap();
         s.insert_post(&keep, true, &[1, 2]).unwrap();
-        assert_eq!(s.remove_post(p.id).unwrap().unwrap().id, p.id);
+        s.delete_post(&p, &[]).unwrap();
         assert!(s.post(p.id).unwrap().is_none());
         let ids = |v: Vec<Post>| v.into_iter().map(|p| p.id).collect::<Vec<_>>();
         assert_eq!(ids(s.camp_timeline(None, 10).unwrap()), vec![keep.id]);
         assert_eq!(ids(s.home_timeline(2, None, 10).unwrap()), vec![keep.id]);
-        assert!(s.remove_post(p.id).unwrap().is_none());
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! in the model, so a resize or a failed send never loses it.
 
 use crate::camp::PostView;
-use crate::model::Visibility;
+use crate::model::{Id, Visibility};
 use crate::tui::editor::Editor;
 use crate::tui::input::{Input, Key};
 use crate::tui::{Draft, Effect, Model};
@@ -40,6 +40,16 @@ pub struct Composer {
     pub confirm_discard: bool,
     /// Character limit, for the counter.
     pub limit: usize,
+    /// The post this answers.
+    pub reply_to: Option<Id>,
+    /// The post being edited (visibility then stays as it was).
+    pub editing: Option<Id>,
+    /// The title: "New post", "Reply to @name", "Edit post".
+    pub title: String,
+    /// Names completing the `@prefix` before the cursor (Tab takes the first).
+    pub suggestions: Vec<String>,
+    /// The prefix the suggestions are for.
+    pub asked: String,
 }
 
 impl Composer {
@@ -54,7 +64,80 @@ impl Composer {
             error: None,
             confirm_discard: false,
             limit,
+            reply_to: None,
+            editing: None,
+            title: "New post".into(),
+            suggestions: Vec::new(),
+            asked: String::new(),
         }
+    }
+
+    /// The `@name` being typed just before the cursor (without `@`), if any.
+    pub fn mention_prefix(&self) -> Option<String> {
+        if self.focus != Field::Body {
+            return None;
+        }
+        let before = self.body.before_cursor();
+        let start = before
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '@'))
+            .map(|i| i + before[i..].chars().next().map_or(1, char::len_utf8))
+            .unwrap_or(0);
+        let word = &before[start..];
+        let name = word.strip_prefix('@')?;
+        (!name.is_empty() && !name.contains('@') && name.len() <= 30).then(|| name.to_lowercase())
+    }
+
+    /// Completes the `@prefix` with the first suggestion.
+    fn complete(&mut self) -> bool {
+        let (Some(prefix), Some(name)) = (self.mention_prefix(), self.suggestions.first().cloned())
+        else {
+            return false;
+        };
+        for _ in prefix.chars() {
+            self.body.backspace();
+        }
+        self.body.insert_str(&format!("{name} "));
+        self.suggestions.clear();
+        self.asked.clear();
+        true
+    }
+
+    /// A reply to `to`: same visibility and content warning, mentioning its author and
+    /// the others it mentioned (never `me`).
+    pub fn reply(limit: usize, to: &PostView, me: &str) -> Self {
+        let mut c = Composer::new(limit);
+        let mut names = vec![to.author.username.clone()];
+        for n in crate::camp::mentioned_names(&to.post.text) {
+            if !names.contains(&n) {
+                names.push(n);
+            }
+        }
+        let prefix: String = names
+            .iter()
+            .filter(|n| n.as_str() != me)
+            .map(|n| format!("@{n} "))
+            .collect();
+        c.body = Editor::with_text(true, MAX_DRAFT_BYTES, &prefix);
+        if let Some(cw) = &to.post.cw {
+            c.cw = Editor::with_text(false, 1024, cw);
+        }
+        c.visibility = to.post.visibility;
+        c.reply_to = Some(to.post.id);
+        c.title = format!("Reply to @{}", to.author.username);
+        c
+    }
+
+    /// Editing `post` (the reader's own).
+    pub fn edit(limit: usize, post: &PostView) -> Self {
+        let mut c = Composer::new(limit);
+        c.body = Editor::with_text(true, MAX_DRAFT_BYTES, &post.post.text);
+        if let Some(cw) = &post.post.cw {
+            c.cw = Editor::with_text(false, 1024, cw);
+        }
+        c.visibility = post.post.visibility;
+        c.editing = Some(post.post.id);
+        c.title = "Edit post".into();
+        c
     }
 
     /// Characters used, as the service will count them.
@@ -68,7 +151,7 @@ impl Composer {
             text: self.body.text(),
             cw: (!cw.trim().is_empty()).then_some(cw),
             visibility: self.visibility,
-            reply_to: None,
+            reply_to: self.reply_to,
         }
     }
 }
@@ -133,6 +216,7 @@ pub fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
     }
     match k.key {
         Key::Esc => ask_discard(model),
+        Key::Tab if c.focus == Field::Body && c.complete() => {}
         Key::Tab => {
             c.focus = match c.focus {
                 Field::Body => Field::Cw,
@@ -150,6 +234,9 @@ pub fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
         _ => match c.focus {
             Field::Body => edit(&mut c.body, k.key),
             Field::Cw => edit(&mut c.cw, k.key),
+            Field::Visibility if c.editing.is_some() => {
+                c.error = Some("an edit keeps the post's visibility".into());
+            }
             Field::Visibility => match k.key {
                 Key::Right | Key::Char(' ') | Key::Char('l') | Key::Enter | Key::Down => {
                     c.visibility = c.visibility.next()
@@ -160,6 +247,32 @@ pub fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
                 _ => {}
             },
         },
+    }
+    // Ask for names when a new `@prefix` is being typed.
+    let Some(c) = model.composer.as_mut() else {
+        return vec![];
+    };
+    match c.mention_prefix() {
+        Some(p) if p != c.asked => {
+            c.asked = p.clone();
+            c.suggestions.clear();
+            vec![Effect::CompleteNames(p)]
+        }
+        Some(_) => vec![],
+        None => {
+            c.suggestions.clear();
+            c.asked.clear();
+            vec![]
+        }
+    }
+}
+
+/// Names arrived for `prefix`: shown if the camper is still typing it.
+pub fn completions(model: &mut Model, prefix: String, names: Vec<String>) -> Vec<Effect> {
+    if let Some(c) = model.composer.as_mut()
+        && c.mention_prefix().as_deref() == Some(prefix.as_str())
+    {
+        c.suggestions = names;
     }
     vec![]
 }
@@ -212,18 +325,28 @@ fn send(model: &mut Model) -> Vec<Effect> {
     }
     c.sending = true;
     c.error = None;
-    vec![Effect::SendPost(c.draft())]
+    match c.editing {
+        Some(id) => vec![Effect::EditPost {
+            id,
+            draft: c.draft(),
+        }],
+        None => vec![Effect::SendPost(c.draft())],
+    }
 }
 
 /// The server's answer to a send: close on success, keep the draft and say why otherwise.
 pub fn post_sent(model: &mut Model, result: Result<PostView, String>) -> Vec<Effect> {
     match result {
         Ok(view) => {
+            let edited = model.composer.as_ref().is_some_and(|c| c.editing.is_some());
             model.composer = None;
-            model.flash = Some(crate::tui::Flash {
-                text: format!("Posted ({}).", view.post.visibility.as_str()),
-                error: false,
-            });
+            let text = if edited {
+                crate::tui::actions::changed(model, &view, true);
+                "Edited.".to_string()
+            } else {
+                format!("Posted ({}).", view.post.visibility.as_str())
+            };
+            model.flash = Some(crate::tui::Flash { text, error: false });
         }
         Err(e) => {
             if let Some(c) = model.composer.as_mut() {

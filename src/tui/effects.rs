@@ -3,7 +3,65 @@
 
 use crate::camp::{Camp, KeyInfo};
 use crate::model::Id;
-use crate::tui::{Effect, Msg, PAGE};
+use std::sync::Arc;
+
+use crate::tui::lists::{ListKind, Row};
+use crate::tui::settings::SettingsData;
+use crate::tui::{Effect, Msg, PAGE, RelationAction, SettingsChange};
+
+fn settings_data(
+    camp: &Camp,
+    me: Id,
+    link: Option<crate::model::LinkCode>,
+) -> crate::Result<Arc<SettingsData>> {
+    let (muted, blocked) = camp.muted_and_blocked(me)?;
+    Ok(Arc::new(SettingsData {
+        account: camp.actor(me)?,
+        keys: camp.keys(me)?,
+        prefs: camp.preferences(me)?,
+        link,
+        muted,
+        blocked,
+    }))
+}
+
+fn list_rows(camp: &Camp, me: Id, kind: &ListKind) -> crate::Result<Vec<Row>> {
+    let posts =
+        |v: Vec<crate::camp::PostView>| v.into_iter().map(|p| Row::Post(Arc::new(p))).collect();
+    Ok(match kind {
+        ListKind::Bookmarks => posts(camp.bookmarks(me, PAGE)?),
+        ListKind::Tag(t) => posts(camp.tagged(me, t, PAGE)?),
+        ListKind::Direct => camp
+            .conversations(me, PAGE)?
+            .into_iter()
+            .map(|c| Row::Conversation {
+                with: c.with,
+                posts: c.posts,
+                last: Arc::new(c.last),
+            })
+            .collect(),
+        ListKind::Search => vec![],
+        ListKind::Versions(id) => {
+            let current = camp.post(me, *id)?;
+            let mut rows = vec![
+                Row::Heading("Now".into()),
+                Row::Post(Arc::new(current.clone())),
+                Row::Heading("Before, newest first".into()),
+            ];
+            for v in camp.post_versions(me, *id)?.into_iter().rev() {
+                let mut old = current.clone();
+                old.post.text = v.text;
+                old.post.cw = v.cw;
+                old.post.created_ms = v.written_ms;
+                old.post.edited_ms = None;
+                old.stats = Default::default();
+                old.mine = Default::default();
+                rows.push(Row::Post(Arc::new(old)));
+            }
+            rows
+        }
+    })
+}
 
 /// Who the session is: the verified key, and the account once there is one.
 #[derive(Debug, Clone)]
@@ -32,6 +90,27 @@ pub async fn run(camp: &Camp, who: &mut Identity, effect: Effect) -> Option<Msg>
             crate::tui::notices::run(&camp, who, e).await
         }
         Effect::CheckInvite(code) => {
+            // The same field takes a device link code ("I have a link code"): a key
+            // linked that way is logged in at once.
+            let key = who.key.clone();
+            let linked = {
+                let camp = camp.clone();
+                let code = code.clone();
+                blocking(move || {
+                    if camp.check_invite(&code).is_err() && camp.is_link_code(&code) {
+                        Some(camp.redeem_link_code(&key, &code, "linked in the terminal"))
+                    } else {
+                        None
+                    }
+                })
+                .await?
+            };
+            if let Some(result) = linked {
+                if let Ok(account) = &result {
+                    who.account = Some(account.id);
+                }
+                return Some(Msg::Joined(result.map_err(|e| e.to_string())));
+            }
             blocking(move || {
                 Msg::InviteChecked(
                     camp.check_invite(&code)
@@ -91,6 +170,172 @@ pub async fn run(camp: &Camp, who: &mut Identity, effect: Effect) -> Option<Msg>
             })
             .await;
             None
+        }
+        Effect::React { post, reaction } => {
+            let me = who.account?;
+            blocking(move || Msg::Reacted {
+                reaction,
+                result: camp
+                    .react(me, post, reaction, None)
+                    .map_err(|e| e.to_string()),
+            })
+            .await
+        }
+        Effect::LoadThread(id) => {
+            let me = who.account?;
+            blocking(move || Msg::ThreadLoaded {
+                id,
+                result: camp.thread(me, id).map(Arc::new).map_err(|e| e.to_string()),
+            })
+            .await
+        }
+        Effect::EditPost { id, draft } => {
+            let me = who.account?;
+            blocking(move || {
+                Msg::PostSent(
+                    camp.edit_post(me, id, &draft.text, draft.cw)
+                        .map_err(|e| e.to_string()),
+                )
+            })
+            .await
+        }
+        Effect::DeletePost(id) => {
+            let me = who.account?;
+            blocking(move || {
+                Msg::Deleted(
+                    camp.delete_post(me, id)
+                        .map(|_| id)
+                        .map_err(|e| e.to_string()),
+                )
+            })
+            .await
+        }
+        Effect::LoadProfile(name) => {
+            let me = who.account?;
+            blocking(move || Msg::ProfileLoaded {
+                result: camp
+                    .profile(me, &name)
+                    .map(Arc::new)
+                    .map_err(|e| e.to_string()),
+                name,
+            })
+            .await
+        }
+        Effect::Relation { name, action } => {
+            let me = who.account?;
+            blocking(move || {
+                let done = match action {
+                    RelationAction::Follow => camp
+                        .follow(me, &name)
+                        .map(|a| format!("You follow @{} now.", a.username)),
+                    RelationAction::Unfollow => camp
+                        .unfollow(me, &name)
+                        .map(|a| format!("You no longer follow @{}.", a.username)),
+                    RelationAction::Mute(secs) => camp
+                        .mute(me, &name, secs.map(std::time::Duration::from_secs))
+                        .map(|m| match m.until_ms {
+                            Some(t) => format!("Muted @{name} until {}.", crate::text::date(t)),
+                            None => format!("Muted @{name}."),
+                        }),
+                    RelationAction::Unmute => {
+                        camp.unmute(me, &name).map(|_| format!("Unmuted @{name}."))
+                    }
+                    RelationAction::Block => {
+                        camp.block(me, &name).map(|_| format!("Blocked @{name}."))
+                    }
+                    RelationAction::Unblock => camp
+                        .unblock(me, &name)
+                        .map(|_| format!("Unblocked @{name}.")),
+                };
+                Msg::Done(done.map_err(|e| e.to_string()))
+            })
+            .await
+        }
+        Effect::CompleteNames(prefix) => {
+            let me = who.account?;
+            blocking(move || Msg::Completions {
+                names: camp.complete_names(me, &prefix, 5).unwrap_or_default(),
+                prefix,
+            })
+            .await
+        }
+        Effect::LoadSettings => {
+            let me = who.account?;
+            blocking(move || Msg::SettingsLoaded {
+                flash: None,
+                result: settings_data(&camp, me, None).map_err(|e| e.to_string()),
+            })
+            .await
+        }
+        Effect::Settings(change) => {
+            let me = who.account?;
+            blocking(move || {
+                let done = (|| -> crate::Result<(String, Option<crate::model::LinkCode>)> {
+                    Ok(match change {
+                        SettingsChange::Profile { display_name, bio } => {
+                            camp.update_profile(me, &display_name, &bio)?;
+                            ("Profile saved.".into(), None)
+                        }
+                        SettingsChange::Prefs(p) => {
+                            camp.set_preferences(me, &p)?;
+                            ("Saved.".into(), None)
+                        }
+                        SettingsChange::RemoveKey(fp) => {
+                            camp.remove_key(me, &fp)?;
+                            ("Key removed.".into(), None)
+                        }
+                        SettingsChange::MakeLinkCode => {
+                            let link = camp.create_link_code(me)?;
+                            ("Link code made.".into(), Some(link))
+                        }
+                    })
+                })();
+                match done {
+                    Ok((flash, link)) => Msg::SettingsLoaded {
+                        flash: Some(flash),
+                        result: settings_data(&camp, me, link).map_err(|e| e.to_string()),
+                    },
+                    Err(e) => Msg::SettingsLoaded {
+                        flash: None,
+                        result: Err(e.to_string()),
+                    },
+                }
+            })
+            .await
+        }
+        Effect::LoadList(kind) => {
+            let me = who.account?;
+            blocking(move || Msg::ListLoaded {
+                result: list_rows(&camp, me, &kind).map_err(|e| e.to_string()),
+                kind,
+            })
+            .await
+        }
+        Effect::Search(q) => {
+            let me = who.account?;
+            blocking(move || Msg::ListLoaded {
+                kind: ListKind::Search,
+                result: camp
+                    .search(me, &q, 30)
+                    .map(|r| {
+                        let mut rows = Vec::new();
+                        if !r.accounts.is_empty() {
+                            rows.push(Row::Heading("Campers".into()));
+                            rows.extend(r.accounts.into_iter().map(Row::Person));
+                        }
+                        if !r.tags.is_empty() {
+                            rows.push(Row::Heading("Tags".into()));
+                            rows.extend(r.tags.into_iter().map(|(t, n)| Row::Tag(t, n)));
+                        }
+                        if !r.posts.is_empty() {
+                            rows.push(Row::Heading("Posts".into()));
+                            rows.extend(r.posts.into_iter().map(|p| Row::Post(Arc::new(p))));
+                        }
+                        rows
+                    })
+                    .map_err(|e| e.to_string()),
+            })
+            .await
         }
         Effect::SendPost(draft) => {
             let Some(me) = who.account else {

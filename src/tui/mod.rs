@@ -2,23 +2,27 @@
 //! and returns [`Effect`]s as data; the session loop runs them through `Camp` and feeds
 //! the results back as messages. Rendering lives in [`view`].
 
+pub mod actions;
 pub mod compose;
 pub mod editor;
 pub mod effects;
 pub mod input;
+pub mod lists;
 pub mod moderation;
 pub mod notices;
 pub mod notifications;
 pub mod onboarding;
 pub mod pages;
+pub mod profile;
+pub mod settings;
 pub mod theme;
+pub mod thread;
 pub mod timeline;
 pub mod view;
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
-use crate::camp::{CampInfo, NewPost, PostDraft, PostView, TimelineKind};
+use crate::camp::{CampInfo, NewPost, PostDraft, PostView, Reaction, TimelineKind};
 use crate::model::{Account, Id};
 use compose::Composer;
 use input::{Input, Key, KeyEvent};
@@ -67,8 +71,8 @@ pub struct Model {
     pub camp: Timeline,
     /// Open composer, if any.
     pub composer: Option<Composer>,
-    /// Posts whose content warning the reader opened.
-    pub expanded: HashSet<Id>,
+    /// Which content warnings are open.
+    pub expanded: timeline::CwState,
     /// Help overlay shown.
     pub help: bool,
     /// Footer message.
@@ -87,6 +91,14 @@ pub struct Model {
     pub pages: Vec<pages::Page>,
     /// The admins' banner (an id to dismiss it with, and its text).
     pub announcement: Option<(Id, String)>,
+    /// A post waiting for "delete? y/n".
+    pub confirm_delete: Option<Id>,
+    /// The camper's preferences.
+    pub prefs: crate::model::Preferences,
+    /// Colours the terminal shows (from TERM, COLORTERM, NO_COLOR).
+    pub depth: theme::ColorDepth,
+    /// Bell and desktop-notification bytes for the session to send before the next frame.
+    pub alerts: Vec<u8>,
 }
 
 /// Something that happened, for [`update`].
@@ -122,7 +134,7 @@ pub enum Msg {
         /// The posts or why not.
         result: Result<Vec<PostView>, String>,
     },
-    /// Result of [`Effect::SendPost`].
+    /// Result of [`Effect::SendPost`] and [`Effect::EditPost`].
     PostSent(Result<PostView, String>),
     /// Result of [`Effect::LoadModeration`].
     ModerationLoaded {
@@ -141,6 +153,57 @@ pub enum Msg {
     AccountUpdated(Account),
     /// Another account changed (suspended, silenced, marked sensitive, ...).
     AuthorChanged(Id),
+    /// A post's text or counts changed somewhere in the camp.
+    PostChanged(Arc<PostView>),
+    /// A post was deleted somewhere in the camp.
+    PostDeleted(Id),
+    /// Result of [`Effect::React`]: the post as the reader now sees it.
+    Reacted {
+        /// What was toggled.
+        reaction: Reaction,
+        /// The post, or why not.
+        result: Result<PostView, String>,
+    },
+    /// Result of [`Effect::LoadThread`].
+    ThreadLoaded {
+        /// The post asked for.
+        id: Id,
+        /// The thread or why not.
+        result: Result<Arc<crate::camp::Thread>, String>,
+    },
+    /// Result of [`Effect::DeletePost`].
+    Deleted(Result<Id, String>),
+    /// Result of [`Effect::LoadProfile`].
+    ProfileLoaded {
+        /// The name asked for.
+        name: String,
+        /// The profile or why not.
+        result: Result<Arc<crate::camp::Profile>, String>,
+    },
+    /// Result of a follow/mute/block change: what to say, or why not.
+    Done(Result<String, String>),
+    /// Result of [`Effect::LoadSettings`] and [`Effect::Settings`]: fresh data and what
+    /// to say.
+    SettingsLoaded {
+        /// "Saved." and such.
+        flash: Option<String>,
+        /// The data or why not.
+        result: Result<Arc<settings::SettingsData>, String>,
+    },
+    /// Result of [`Effect::CompleteNames`].
+    Completions {
+        /// The prefix asked for.
+        prefix: String,
+        /// Matching names.
+        names: Vec<String>,
+    },
+    /// Result of [`Effect::LoadList`] or [`Effect::Search`].
+    ListLoaded {
+        /// Which list.
+        kind: lists::ListKind,
+        /// The rows or why not.
+        result: Result<Vec<lists::Row>, String>,
+    },
 }
 
 /// Work for the session loop.
@@ -193,8 +256,80 @@ pub enum Effect {
     LoadCoc,
     /// Hide the banner for this camper.
     DismissAnnouncement(Id),
+    /// Toggle a favourite, boost or bookmark.
+    React {
+        /// The post.
+        post: Id,
+        /// Which toggle.
+        reaction: Reaction,
+    },
+    /// Load a post's thread.
+    LoadThread(Id),
+    /// Replace the text of the reader's own post.
+    EditPost {
+        /// The post.
+        id: Id,
+        /// The new text and warning.
+        draft: Draft,
+    },
+    /// Delete a post (asked first).
+    DeletePost(Id),
+    /// Load a camper's profile.
+    LoadProfile(String),
+    /// Follow, unfollow, mute, unmute, block or unblock a camper.
+    Relation {
+        /// The camper.
+        name: String,
+        /// What to do.
+        action: RelationAction,
+    },
+    /// Camper names starting with a prefix, for the composer.
+    CompleteNames(String),
+    /// Load the Settings screen's data.
+    LoadSettings,
+    /// Change a setting, then reload the screen's data.
+    Settings(SettingsChange),
+    /// Load bookmarks, conversations or a tag.
+    LoadList(lists::ListKind),
+    /// Search campers, tags and posts.
+    Search(String),
     /// End the session.
     Quit,
+}
+
+/// A change made on the Settings screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SettingsChange {
+    /// New display name and bio.
+    Profile {
+        /// Display name.
+        display_name: String,
+        /// Bio.
+        bio: String,
+    },
+    /// New preferences.
+    Prefs(crate::model::Preferences),
+    /// Remove a key by fingerprint.
+    RemoveKey(String),
+    /// Make a device link code.
+    MakeLinkCode,
+}
+
+/// A change to how the reader relates to another camper.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RelationAction {
+    /// Follow.
+    Follow,
+    /// Unfollow.
+    Unfollow,
+    /// Mute for this many seconds (None: until undone).
+    Mute(Option<u64>),
+    /// Unmute.
+    Unmute,
+    /// Block.
+    Block,
+    /// Unblock.
+    Unblock,
 }
 
 /// A post draft as data (PostDraft has no Eq).
@@ -237,7 +372,7 @@ impl Model {
             home: Timeline::default(),
             camp: Timeline::default(),
             composer: None,
-            expanded: HashSet::new(),
+            expanded: Default::default(),
             help: false,
             flash: None,
             now_ms: 0,
@@ -247,7 +382,29 @@ impl Model {
             unread: 0,
             pages: Vec::new(),
             announcement: None,
+            confirm_delete: None,
+            prefs: Default::default(),
+            depth: theme::ColorDepth::Indexed,
+            alerts: Vec::new(),
         }
+    }
+
+    /// Applies preferences: theme (within the terminal's colours) and content warnings.
+    pub fn apply_prefs(&mut self, prefs: crate::model::Preferences) {
+        self.theme = theme::Theme::named(&prefs.theme, self.depth);
+        self.expanded.expand_all = prefs.expand_cw;
+        self.prefs = prefs;
+    }
+
+    /// Where each timeline's reading got to: its newest loaded entry.
+    pub fn read_positions(&self) -> Vec<(TimelineKind, Id)> {
+        [
+            (TimelineKind::Home, &self.home),
+            (TimelineKind::Camp, &self.camp),
+        ]
+        .into_iter()
+        .filter_map(|(k, tl)| tl.posts.first().map(|p| (k, p.entry)))
+        .collect()
     }
 
     /// Effects to run when the session starts.
@@ -327,7 +484,10 @@ fn apply(model: &mut Model, msg: Msg) -> Vec<Effect> {
                     model.home.insert_new(view);
                 }
             }
-            vec![]
+            match new.view.post.reply_to {
+                Some(parent) => pages::threads_showing(model, parent),
+                None => vec![],
+            }
         }
         Msg::Notified(n) => {
             notices::announced(model, &n);
@@ -337,7 +497,12 @@ fn apply(model: &mut Model, msg: Msg) -> Vec<Effect> {
             pages::notifications_loaded(model, before, result)
         }
         Msg::Lagged => match (&model.screen, &model.me) {
-            (Screen::Main, Some(_)) => model.load_all(),
+            (Screen::Main, Some(_)) => {
+                // Missed events may have changed what the open screen shows too.
+                let mut effects = model.load_all();
+                effects.extend(pages::reload_top(model));
+                effects
+            }
             _ => vec![],
         },
         Msg::InviteChecked(r) => onboarding::invite_checked(model, r),
@@ -412,6 +577,63 @@ fn apply(model: &mut Model, msg: Msg) -> Vec<Effect> {
             }
             vec![]
         }
+        Msg::PostChanged(view) => {
+            actions::changed(model, &view, false);
+            vec![]
+        }
+        Msg::PostDeleted(id) => {
+            actions::deleted(model, id);
+            vec![]
+        }
+        Msg::Reacted { reaction, result } => actions::reacted(model, reaction, result),
+        Msg::ThreadLoaded { id, result } => pages::thread_loaded(model, id, result),
+        Msg::Deleted(result) => {
+            match result {
+                Ok(id) => {
+                    actions::deleted(model, id);
+                    model.flash("Deleted.", false);
+                }
+                Err(e) => model.flash(e, true),
+            }
+            vec![]
+        }
+        Msg::ProfileLoaded { name, result } => pages::profile_loaded(model, &name, result),
+        Msg::SettingsLoaded { flash, result } => {
+            match result {
+                Ok(data) => {
+                    model.me = Some(data.account.clone());
+                    model.apply_prefs(data.prefs.clone());
+                    for p in model.pages.iter_mut() {
+                        if let pages::Page::Settings(s) = p {
+                            s.loaded(data.clone());
+                        }
+                    }
+                    if let Some(f) = flash {
+                        model.flash(f, false);
+                    }
+                }
+                Err(e) => model.flash(e, true),
+            }
+            vec![]
+        }
+        Msg::Completions { prefix, names } => compose::completions(model, prefix, names),
+        Msg::ListLoaded { kind, result } => {
+            pages::list_loaded(model, &kind, result);
+            vec![]
+        }
+        Msg::Done(result) => match result {
+            Ok(text) => {
+                model.flash(text, false);
+                // Follows, mutes and blocks change what the timelines hold.
+                let mut effects = pages::reload_top(model);
+                effects.extend(model.load_all());
+                effects
+            }
+            Err(e) => {
+                model.flash(e, true);
+                vec![]
+            }
+        },
     }
 }
 
@@ -435,6 +657,9 @@ fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
     }
     if model.composer.is_some() {
         return compose::on_input(model, input);
+    }
+    if model.confirm_delete.is_some() {
+        return actions::confirm_delete(model, input);
     }
     if !model.pages.is_empty() {
         return pages::on_input(model, input);
@@ -474,18 +699,7 @@ fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
                 vec![]
             }
         }
-        (Key::Char('!'), false) => match model.current().selected_post() {
-            Some(p) => {
-                let about = format!("@{}: {}", p.author.username, p.post.text);
-                let target = crate::camp::ReportTarget::Post(p.post.id);
-                pages::open(
-                    model,
-                    pages::Page::Report(moderation::ReportPage::new(target, about)),
-                )
-            }
-            None => vec![],
-        },
-        (Key::Char('D'), false) => match model.announcement.take() {
+        (Key::Char('a'), false) => match model.announcement.take() {
             Some((id, _)) => vec![Effect::DismissAnnouncement(id)],
             None => vec![],
         },
@@ -493,15 +707,35 @@ fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
             model.composer = Some(Composer::new(model.info.max_post_chars));
             vec![]
         }
+        (Key::Char('/'), false) => pages::open(
+            model,
+            pages::Page::List(lists::ListPage::new(lists::ListKind::Search)),
+        ),
+        (Key::Char('s'), false) => pages::open(
+            model,
+            pages::Page::Settings(settings::SettingsPage::default()),
+        ),
+        (Key::Char('m'), false) => pages::open(
+            model,
+            pages::Page::List(lists::ListPage::new(lists::ListKind::Bookmarks)),
+        ),
+        (Key::Char('D'), false) => pages::open(
+            model,
+            pages::Page::List(lists::ListPage::new(lists::ListKind::Direct)),
+        ),
         (Key::Char('x'), false) => {
-            if let Some(p) = model.current().selected_post() {
-                let id = p.post.id;
-                if p.post.cw.is_some() && !model.expanded.remove(&id) {
-                    model.expanded.insert(id);
-                }
+            if let Some(p) = model.current().selected_post().cloned() {
+                actions::toggle_cw(model, &p);
             }
             vec![]
         }
+        (key, false) if actions::is_post_key(key) => match model.current().selected_post() {
+            Some(p) => {
+                let p = p.clone();
+                actions::on_post_key(model, key, &p)
+            }
+            None => vec![],
+        },
         (Key::Char('j'), false) | (Key::Down, _) => model.current_mut().move_by(1),
         (Key::Char('k'), false) | (Key::Up, _) => model.current_mut().move_by(-1),
         (Key::PageDown, _) | (Key::Char('f'), true) => {

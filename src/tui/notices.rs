@@ -134,7 +134,7 @@ pub fn render_banner(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme
     let Some((_, t)) = &model.announcement else {
         return;
     };
-    let tail = " · D dismiss";
+    let tail = " · a dismiss";
     let room = (area.width as usize).saturating_sub(text::width(tail) + 2);
     let line = Line::from(vec![
         Span::styled(

@@ -19,7 +19,9 @@ use crate::tui::theme::Theme;
 pub const HELP: &[(&str, &str)] = &[
     ("j/k ↓/↑", "next / previous"),
     ("g/G", "newest / oldest"),
-    ("Esc", "back to the timelines"),
+    ("Enter", "open the post's thread"),
+    ("p", "who did it: their profile"),
+    ("Esc/q", "back"),
 ];
 
 /// How many notifications to ask for at a time.

@@ -7,18 +7,30 @@ use std::sync::Arc;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
-use crate::camp::NotificationView;
+use crate::camp::{NotificationView, PostView, Profile, Thread};
 use crate::model::Id;
 use crate::tui::input::{Input, Key};
+use crate::tui::lists::{ListKind, ListPage, Row};
 use crate::tui::moderation::{ModData, ModerationPage, ReportPage, Tab};
 use crate::tui::notifications::NotificationsPage;
-use crate::tui::{Effect, Model};
+use crate::tui::profile::ProfilePage;
+use crate::tui::settings::SettingsPage;
+use crate::tui::thread::ThreadPage;
+use crate::tui::{Effect, Model, actions};
 
 /// A screen above the timelines.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Page {
     /// Mentions, replies, follows, ... (`n`).
     Notifications(NotificationsPage),
+    /// A post in its conversation (`Enter`).
+    Thread(ThreadPage),
+    /// A camper's profile (`p`).
+    Profile(ProfilePage),
+    /// Bookmarks, direct conversations, a tag, or search.
+    List(ListPage),
+    /// Profile, preferences, keys (`s`).
+    Settings(SettingsPage),
     /// Reports, accounts, invites, domains, code of conduct, audit log (`M`).
     Moderation(ModerationPage),
     /// Reporting a post (`!`).
@@ -30,18 +42,29 @@ impl Page {
     pub fn title(&self) -> &'static str {
         match self {
             Page::Notifications(_) => "Notifications",
+            Page::Thread(_) => "Thread",
+            Page::Profile(_) => "Profile",
+            Page::List(l) => l.kind.title(),
+            Page::Settings(_) => "Settings",
             Page::Moderation(_) => "Moderation",
             Page::Report(_) => "Report",
         }
     }
 
-    /// The key hint in the footer.
-    pub fn footer(&self) -> &'static str {
+    /// The footer's key hints.
+    pub fn hint(&self) -> &'static str {
         match self {
+            Page::Notifications(_) => "j/k move · Enter open · Esc back · ? help",
+            Page::Thread(_) => "j/k move · r reply · f fav · b boost · Esc back · ? help",
+            Page::Profile(_) => "F follow · M mute · X block · j/k move · Esc back · ? help",
+            Page::List(l) if l.typing => "type a query · Enter search · Esc back",
+            Page::List(_) => "j/k move · Enter open · Esc back · ? help",
+            Page::Settings(s) if s.editing.is_some() => "Enter save · Esc stop editing",
+            Page::Settings(_) => "j/k move · Enter change · d remove key · Esc back · ? help",
             Page::Moderation(p) if p.coc_editor.is_some() => "Ctrl-S save · Esc cancel",
             Page::Moderation(p) if p.prompt.is_some() => "Enter confirm · Esc cancel",
+            Page::Moderation(_) => "j/k move · Tab next tab · Esc back · ? help",
             Page::Report(_) => "Enter send · Esc cancel",
-            _ => "j/k move · Esc back · ? help",
         }
     }
 
@@ -49,6 +72,11 @@ impl Page {
     pub fn help(&self) -> Vec<(&'static str, &'static str)> {
         match self {
             Page::Notifications(_) => crate::tui::notifications::HELP.to_vec(),
+            Page::Thread(_) => crate::tui::thread::HELP.to_vec(),
+            Page::Profile(_) => crate::tui::profile::HELP.to_vec(),
+            Page::List(l) if l.kind == ListKind::Search => crate::tui::lists::SEARCH_HELP.to_vec(),
+            Page::List(_) => crate::tui::lists::HELP.to_vec(),
+            Page::Settings(_) => crate::tui::settings::HELP.to_vec(),
             Page::Moderation(_) => crate::tui::moderation::HELP.to_vec(),
             Page::Report(_) => crate::tui::moderation::REPORT_HELP.to_vec(),
         }
@@ -62,38 +90,151 @@ pub fn open(model: &mut Model, page: Page) -> Vec<Effect> {
         Page::Notifications(_) => vec![Effect::LoadNotifications { before: None }],
         Page::Moderation(p) => vec![p.load()],
         Page::Report(_) => vec![],
+        Page::Thread(t) => vec![Effect::LoadThread(t.id)],
+        Page::Profile(p) => vec![Effect::LoadProfile(p.name.clone())],
+        Page::List(l) if l.kind == ListKind::Search => vec![],
+        Page::List(l) => vec![Effect::LoadList(l.kind.clone())],
+        Page::Settings(_) => vec![Effect::LoadSettings],
     };
+    // Thread → reply → its thread → ... could grow without end: keep the newest few.
+    if model.pages.len() >= MAX_PAGES {
+        model.pages.remove(0);
+    }
     model.pages.push(page);
     effects
 }
 
+/// Most screens kept stacked over the timelines.
+pub const MAX_PAGES: usize = 16;
+
 /// Keys while a page is on top. `Esc` (and `q`) go back one page.
 pub fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
-    // Pages with a text field keep their keys: Esc cancels a prompt, q is a letter.
-    let (esc_pops, q_pops) = match model.pages.last() {
-        Some(Page::Moderation(p)) => (!p.captures_keys(), !p.captures_keys()),
-        Some(Page::Report(_)) => (true, false),
-        _ => (true, true),
-    };
+    if let Some(Page::Settings(s)) = model.pages.last_mut()
+        && s.captures()
+    {
+        return s.on_input(input);
+    }
+    if let Some(Page::List(l)) = model.pages.last_mut()
+        && l.typing
+    {
+        return search_typing(l, input).unwrap_or_else(|| {
+            model.pages.pop();
+            vec![]
+        });
+    }
+    // The moderation pages keep their keys while a field is open: Esc cancels a
+    // prompt, q is a letter in a note.
+    match model.pages.last_mut() {
+        Some(Page::Moderation(p)) if p.captures_keys() => return p.on_input(input),
+        Some(Page::Report(p)) => {
+            if let Input::Key(k) = &input
+                && k.key == Key::Esc
+                && !k.mods.ctrl
+            {
+                model.pages.pop();
+                return vec![];
+            }
+            return p.on_input(input);
+        }
+        _ => {}
+    }
     if let Input::Key(k) = &input
         && !k.mods.ctrl
-        && ((k.key == Key::Esc && esc_pops) || (k.key == Key::Char('q') && q_pops))
+        && matches!(k.key, Key::Esc | Key::Char('q'))
     {
         model.pages.pop();
         return vec![];
     }
-    if let Input::Key(k) = &input
-        && k.key == Key::Char('?')
-        && q_pops
-    {
+    if let Some(Page::Moderation(p)) = model.pages.last_mut() {
+        if let Input::Key(k) = &input
+            && k.key == Key::Char('?')
+        {
+            model.help = true;
+            return vec![];
+        }
+        return p.on_input(input);
+    }
+    let Input::Key(k) = input else {
+        return vec![];
+    };
+    if k.mods.ctrl || k.mods.alt {
+        return vec![];
+    }
+    model.flash = None;
+    if k.key == Key::Char('?') {
         model.help = true;
         return vec![];
     }
-    match model.pages.last_mut() {
-        Some(Page::Notifications(p)) => p.on_input(input),
-        Some(Page::Moderation(p)) => p.on_input(input),
-        Some(Page::Report(p)) => p.on_input(input),
-        None => vec![],
+    let selected = match model.pages.last_mut() {
+        Some(Page::Notifications(p)) => {
+            if k.key == Key::Char('p') {
+                let actor = p.items.get(p.selected).and_then(|i| i.actor.clone());
+                return match actor {
+                    Some(a) => open(model, Page::Profile(ProfilePage::new(a.username))),
+                    None => vec![],
+                };
+            }
+            if k.key != Key::Enter {
+                return p.on_input(Input::Key(k));
+            }
+            let post = p.items.get(p.selected).and_then(|i| i.post.as_ref());
+            return match post.map(|v| v.post.id) {
+                Some(id) => open(model, Page::Thread(ThreadPage::new(id))),
+                None => vec![],
+            };
+        }
+        Some(Page::Thread(t)) => {
+            if t.move_key(k.key) {
+                return vec![];
+            }
+            t.selected_post().cloned()
+        }
+        Some(Page::Profile(p)) => {
+            if let Some(effects) = p.on_key(k.key) {
+                return effects;
+            }
+            p.selected_post().cloned()
+        }
+        Some(Page::Settings(s)) => return s.on_input(Input::Key(k)),
+        Some(Page::List(l)) => {
+            if l.move_key(k.key) {
+                return vec![];
+            }
+            if k.key == Key::Char('/') && l.kind == ListKind::Search {
+                l.typing = true;
+                return vec![];
+            }
+            let row = l.selected_row().cloned();
+            match (k.key, row) {
+                (Key::Enter, Some(Row::Person(a))) => {
+                    return open(model, Page::Profile(ProfilePage::new(a.username)));
+                }
+                (Key::Enter, Some(Row::Tag(t, _))) => {
+                    return open(model, Page::List(ListPage::new(ListKind::Tag(t))));
+                }
+                (_, Some(row)) => row.post().cloned(),
+                _ => None,
+            }
+        }
+        // Handled above: they take every key themselves.
+        Some(Page::Moderation(_)) | Some(Page::Report(_)) => return vec![],
+        None => return vec![],
+    };
+    let Some(post) = selected else {
+        return vec![];
+    };
+    match k.key {
+        Key::Char('x') => {
+            actions::toggle_cw(model, &post);
+            vec![]
+        }
+        // Enter on the post a thread was opened on would open the same thread again.
+        Key::Enter if matches!(model.pages.last(), Some(Page::Thread(t)) if t.id == post.post.id) =>
+        {
+            vec![]
+        }
+        key if actions::is_post_key(key) => actions::on_post_key(model, key, &post),
+        _ => vec![],
     }
 }
 
@@ -101,8 +242,13 @@ pub fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
 pub fn render(frame: &mut Frame, area: Rect, model: &mut Model) {
     let theme = model.theme;
     let now = model.now_ms;
+    let expanded = &model.expanded;
     match model.pages.last_mut() {
         Some(Page::Notifications(p)) => p.render(frame, area, now, &theme),
+        Some(Page::Thread(t)) => t.render(frame, area, now, expanded, &theme),
+        Some(Page::Profile(p)) => p.render(frame, area, now, expanded, &theme),
+        Some(Page::List(l)) => l.render(frame, area, now, expanded, &theme),
+        Some(Page::Settings(s)) => s.render(frame, area, &model.info.ssh_hint, &theme),
         Some(Page::Moderation(p)) => p.render(frame, area, now, &theme),
         Some(Page::Report(p)) => p.render(frame, area, &theme),
         None => {}
@@ -142,7 +288,6 @@ pub fn notifications_loaded(
 /// A notification arrived live: an open Notifications page shows it at once (and it
 /// counts as read).
 pub fn notified(model: &mut Model, view: Arc<NotificationView>) -> Vec<Effect> {
-    #[allow(clippy::unnecessary_find_map)] // more pages will come
     let open = model.pages.iter_mut().find_map(|p| match p {
         Page::Notifications(n) => Some(n),
         _ => None,
@@ -155,7 +300,180 @@ pub fn notified(model: &mut Model, view: Arc<NotificationView>) -> Vec<Effect> {
         }
         None => {
             model.unread = (model.unread + 1).min(crate::camp::UNREAD_CAP);
+            alert(model, &view);
             vec![]
+        }
+    }
+}
+
+/// Rings the bell and/or sends a desktop notification (OSC 9 and OSC 777) when the
+/// camper asked for this kind. Off by default.
+fn alert(model: &mut Model, view: &NotificationView) {
+    let p = &model.prefs;
+    if !(p.bell || p.desktop) || !p.alert_kinds.contains(&view.notification.kind) {
+        return;
+    }
+    if p.bell {
+        model.alerts.push(0x07);
+    }
+    if p.desktop {
+        let who = view
+            .actor
+            .as_ref()
+            .map(|a| format!("@{} ", a.username))
+            .unwrap_or_default();
+        let body = format!(
+            "{who}{}",
+            crate::tui::notifications::describe(view.notification.kind)
+        );
+        // Names are sanitized already; ';' would end a field of OSC 777.
+        let body = crate::text::sanitize_line(&body).replace(';', ",");
+        let title = crate::text::sanitize_line(&model.info.name).replace(';', ",");
+        model
+            .alerts
+            .extend(format!("\x1b]9;{body}\x07\x1b]777;notify;{title};{body}\x07").bytes());
+    }
+}
+
+/// A thread arrived: every open thread screen on that post takes it.
+pub fn thread_loaded(
+    model: &mut Model,
+    id: Id,
+    result: Result<Arc<Thread>, String>,
+) -> Vec<Effect> {
+    for page in model.pages.iter_mut() {
+        if let Page::Thread(t) = page
+            && t.id == id
+        {
+            match &result {
+                Ok(thread) => t.loaded(thread),
+                Err(e) => t.failed(e.clone()),
+            }
+        }
+    }
+    vec![]
+}
+
+/// A profile arrived.
+pub fn profile_loaded(
+    model: &mut Model,
+    name: &str,
+    result: Result<Arc<Profile>, String>,
+) -> Vec<Effect> {
+    for page in model.pages.iter_mut() {
+        if let Page::Profile(p) = page
+            && p.name == name
+        {
+            match &result {
+                Ok(profile) => p.loaded(profile.clone()),
+                Err(e) => p.failed(e.clone()),
+            }
+        }
+    }
+    vec![]
+}
+
+/// Reloads what the top page shows after a change the reader made (a follow, a mute).
+pub fn reload_top(model: &Model) -> Vec<Effect> {
+    match model.pages.last() {
+        Some(Page::Profile(p)) => vec![Effect::LoadProfile(p.name.clone())],
+        Some(Page::Thread(t)) => vec![Effect::LoadThread(t.id)],
+        Some(Page::Settings(_)) => vec![Effect::LoadSettings],
+        _ => vec![],
+    }
+}
+
+/// Open thread screens that show `post` (so a new reply to it reloads them).
+pub fn threads_showing(model: &Model, post: Id) -> Vec<Effect> {
+    model
+        .pages
+        .iter()
+        .filter_map(|p| match p {
+            Page::Thread(t) if t.shows(post) => Some(Effect::LoadThread(t.id)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A post changed: pages showing it update.
+pub fn refresh_post(model: &mut Model, view: &PostView, mine: bool) {
+    for page in model.pages.iter_mut() {
+        match page {
+            Page::Thread(t) => t.refresh(view, mine),
+            Page::Profile(p) => crate::tui::timeline::refresh_post(&mut p.posts, view, mine),
+            Page::List(l) => l.refresh(view, mine),
+            Page::Notifications(_) | Page::Settings(_) | Page::Moderation(_) | Page::Report(_) => {}
+        }
+    }
+}
+
+/// A post was deleted: pages showing it drop it.
+pub fn remove_post(model: &mut Model, id: Id) {
+    for page in model.pages.iter_mut() {
+        match page {
+            Page::Thread(t) => t.remove(id),
+            Page::Profile(p) => {
+                p.posts.retain(|v| v.post.id != id);
+                p.selected = p.selected.min(p.posts.len().saturating_sub(1));
+            }
+            Page::List(l) => l.remove(id),
+            Page::Notifications(_) | Page::Settings(_) | Page::Moderation(_) | Page::Report(_) => {}
+        }
+    }
+}
+
+/// Keys in the search field. None means "leave the page" (Esc).
+fn search_typing(l: &mut ListPage, input: Input) -> Option<Vec<Effect>> {
+    let k = match input {
+        Input::Paste(t) => {
+            l.query.insert_str(&t.replace(['\n', '\r'], " "));
+            return Some(vec![]);
+        }
+        Input::Key(k) => k,
+    };
+    if k.mods.ctrl {
+        if k.key == Key::Char('u') {
+            l.query.clear();
+        }
+        return Some(vec![]);
+    }
+    match k.key {
+        Key::Esc => return None,
+        Key::Enter => {
+            let q = l.query.text();
+            if q.trim().is_empty() {
+                return Some(vec![]);
+            }
+            l.typing = false;
+            l.loading = true;
+            l.rows.clear();
+            return Some(vec![Effect::Search(q)]);
+        }
+        Key::Down | Key::Tab if !l.rows.is_empty() => l.typing = false,
+        Key::Char(c) => {
+            l.query.insert_char(c);
+        }
+        Key::Backspace => l.query.backspace(),
+        Key::Delete => l.query.delete(),
+        Key::Left => l.query.left(),
+        Key::Right => l.query.right(),
+        Key::Home => l.query.home(),
+        Key::End => l.query.end(),
+        _ => {}
+    }
+    Some(vec![])
+}
+
+/// A list (or search results) arrived.
+pub fn list_loaded(model: &mut Model, kind: &ListKind, result: Result<Vec<Row>, String>) {
+    for page in model.pages.iter_mut() {
+        if let Page::List(l) = page
+            && l.kind == *kind
+        {
+            match &result {
+                Ok(rows) => l.loaded(rows.clone()),
+                Err(e) => l.failed(e.clone()),
+            }
         }
     }
 }

@@ -58,6 +58,10 @@ fn view(id: u64, author: &str, display: &str, text: &str, age_ms: u64) -> PostVi
             username: author.into(),
             display_name: display.into(),
         },
+        stats: Default::default(),
+        mine: Default::default(),
+        boosted_by: None,
+        entry: id,
     }
 }
 
@@ -516,7 +520,7 @@ fn snapshot_help_80x24() {
     insta::assert_snapshot!(screen(&mut m, 80, 24));
 }
 
-fn notification(
+pub(super) fn notification(
     id: u64,
     kind: crate::model::NotificationKind,
     actor: &str,
@@ -628,3 +632,4 @@ fn snapshot_notifications_80x24() {
 }
 
 mod moderation;
+mod social;

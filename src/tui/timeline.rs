@@ -27,6 +27,9 @@ pub struct Timeline {
     pub loaded: bool,
     /// No older posts exist.
     pub at_end: bool,
+    /// The newest entry when the reader last left: older posts get a "new since you
+    /// left" line above them.
+    pub read_mark: Option<Id>,
 }
 
 impl Timeline {
@@ -41,20 +44,20 @@ impl Timeline {
         self.at_end = page.len() < asked;
         match before {
             None => {
-                let keep = self.selected_post().map(|p| p.post.id);
+                let keep = self.selected_post().map(|p| p.entry);
                 self.posts = page;
                 self.loaded = true;
                 self.unseen = 0;
                 self.selected = keep
-                    .and_then(|id| self.posts.iter().position(|p| p.post.id == id))
+                    .and_then(|id| self.posts.iter().position(|p| p.entry == id))
                     .unwrap_or(0);
                 self.top = self.top.min(self.selected);
             }
             Some(_) => {
                 let known: std::collections::HashSet<Id> =
-                    self.posts.iter().map(|p| p.post.id).collect();
+                    self.posts.iter().map(|p| p.entry).collect();
                 self.posts
-                    .extend(page.into_iter().filter(|p| !known.contains(&p.post.id)));
+                    .extend(page.into_iter().filter(|p| !known.contains(&p.entry)));
             }
         }
     }
@@ -62,13 +65,13 @@ impl Timeline {
     /// A new post arrived live. At the very top it simply appears; a reader further down
     /// keeps their place and sees a "new posts" marker instead.
     pub fn insert_new(&mut self, post: Arc<PostView>) {
-        if self.posts.iter().any(|p| p.post.id == post.post.id) {
+        if self.posts.iter().any(|p| p.entry == post.entry) {
             return;
         }
         let at = self
             .posts
             .iter()
-            .position(|p| p.post.id < post.post.id)
+            .position(|p| p.entry < post.entry)
             .unwrap_or(self.posts.len());
         self.posts.insert(at, post);
         let reading_top = self.top == 0 && self.selected == 0;
@@ -121,7 +124,7 @@ impl Timeline {
     fn more_if_needed(&mut self) -> Vec<Effect> {
         if self.selected + 5 >= self.posts.len() && !self.at_end && !self.loading && self.loaded {
             self.loading = true;
-            let before = self.posts.last().map(|p| p.post.id);
+            let before = self.posts.last().map(|p| p.entry);
             vec![Effect::LoadTimeline {
                 // The caller substitutes the timeline's kind.
                 kind: TimelineKind::Camp,
@@ -142,6 +145,68 @@ impl Timeline {
         }
         if self.top == 0 {
             self.unseen = 0;
+        }
+    }
+}
+
+/// Puts a changed post (`new`) in place of every copy in `posts`, keeping each copy's
+/// place on its timeline (entry, booster) and, unless `mine` says the change is the
+/// reader's own, what the reader did to it.
+pub fn refresh_post(posts: &mut [Arc<PostView>], new: &PostView, mine: bool) {
+    for p in posts.iter_mut() {
+        if p.post.id == new.post.id {
+            let old = Arc::make_mut(p);
+            old.post = new.post.clone();
+            old.author = new.author.clone();
+            old.stats = new.stats;
+            if mine {
+                old.mine = new.mine;
+            }
+        }
+    }
+}
+
+impl Timeline {
+    /// A post changed (edit, counts): update it where it is.
+    pub fn refresh(&mut self, new: &PostView, mine: bool) {
+        refresh_post(&mut self.posts, new, mine);
+    }
+
+    /// A post was deleted: take it (and boosts of it) out, keeping the selection near.
+    pub fn remove(&mut self, id: Id) {
+        let before = self.posts.len();
+        let sel_entry = self.selected_post().map(|p| p.entry);
+        self.posts.retain(|p| p.post.id != id);
+        if self.posts.len() != before {
+            self.selected = sel_entry
+                .and_then(|e| self.posts.iter().position(|p| p.entry == e))
+                .unwrap_or(self.selected)
+                .min(self.posts.len().saturating_sub(1));
+            self.top = self.top.min(self.selected);
+        }
+    }
+}
+
+/// Which content warnings are open: all when the camper chose "always expand", with
+/// `x` flipping single posts either way.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CwState {
+    /// The camper's "always show content warnings" preference.
+    pub expand_all: bool,
+    /// Posts flipped with `x`.
+    pub toggled: std::collections::HashSet<Id>,
+}
+
+impl CwState {
+    /// True when the post's text shows.
+    pub fn contains(&self, id: &Id) -> bool {
+        self.expand_all != self.toggled.contains(id)
+    }
+
+    /// Flips one post.
+    pub fn toggle(&mut self, id: Id) {
+        if !self.toggled.remove(&id) {
+            self.toggled.insert(id);
         }
     }
 }

@@ -6,7 +6,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use crate::camp::{PostView, TimelineKind};
 use crate::model::Visibility;
@@ -50,6 +50,10 @@ fn render_main(frame: &mut Frame, area: Rect, model: &mut Model, theme: &Theme) 
     if !model.pages.is_empty() {
         crate::tui::pages::render(frame, body, model);
         render_footer(frame, footer, model, theme);
+        // A reply or an edit started from a page opens over it.
+        if let Some(c) = &model.composer {
+            render_composer(frame, body, c, theme);
+        }
         return;
     }
     let now = model.now_ms;
@@ -124,9 +128,9 @@ fn render_footer(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
             let hints = if model.composer.is_some() {
                 "Ctrl-S send · Tab field · Esc cancel"
             } else if let Some(page) = model.pages.last() {
-                page.footer()
+                page.hint()
             } else {
-                "j/k move · Tab timeline · c compose · n notifications · ? help · q quit"
+                "j/k move · Enter thread · r reply · f fav · b boost · c post · ? help · q quit"
             };
             Line::styled(text::truncate(hints, width), theme.dim)
         }
@@ -134,8 +138,9 @@ fn render_footer(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
     frame.render_widget(Paragraph::new(line), area);
 }
 
-/// The lines one post takes at `width` (without the selection gutter).
-fn post_lines(
+/// The lines one post takes at `width` (without the selection gutter): who boosted
+/// it, the author and time, the warning or the text, and its counts when any.
+pub(crate) fn post_lines(
     p: &PostView,
     width: usize,
     now: u64,
@@ -143,6 +148,12 @@ fn post_lines(
     theme: &Theme,
 ) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
+    if let Some(b) = &p.boosted_by {
+        lines.push(Line::styled(
+            text::truncate(&format!("⟳ @{} boosted", b.username), width),
+            theme.dim,
+        ));
+    }
     let a = &p.author;
     let mut head = Vec::new();
     let mut used = 0;
@@ -184,13 +195,66 @@ fn post_lines(
     };
     if show_body {
         for l in text::wrap(&p.post.text, width) {
-            lines.push(Line::raw(l));
+            lines.push(highlight(l, theme));
         }
+    }
+    let (s, m) = (p.stats, p.mine);
+    if s.replies + s.favourites + s.boosts > 0 || m.favourited || m.boosted || m.bookmarked {
+        let mark = |on: bool| if on { theme.accent } else { theme.dim };
+        let mut spans = vec![
+            Span::styled(format!("↩ {}  ", s.replies), theme.dim),
+            Span::styled(format!("★ {}  ", s.favourites), mark(m.favourited)),
+            Span::styled(format!("⟳ {}", s.boosts), mark(m.boosted)),
+        ];
+        if m.bookmarked {
+            spans.push(Span::styled("  ⚑ saved", theme.accent));
+        }
+        lines.push(truncate_line(Line::from(spans), width));
     }
     lines
 }
 
-fn truncate_line(line: Line<'static>, width: usize) -> Line<'static> {
+/// A line of post text with `@mentions` and `#tags` in the accent colour.
+pub(crate) fn highlight(line: String, theme: &Theme) -> Line<'static> {
+    let mut spans = Vec::new();
+    let mut plain = String::new();
+    let mut token = String::new();
+    let mut prev: Option<char> = None;
+    for c in line.chars() {
+        let word = |c: char| c.is_alphanumeric() || c == '_';
+        if !token.is_empty() {
+            if word(c) {
+                token.push(c);
+                prev = Some(c);
+                continue;
+            }
+            if token.chars().count() > 1 {
+                spans.push(Span::raw(std::mem::take(&mut plain)));
+                spans.push(Span::styled(std::mem::take(&mut token), theme.accent));
+            } else {
+                plain.push_str(&std::mem::take(&mut token));
+            }
+        }
+        if (c == '@' || c == '#') && !prev.is_some_and(word) {
+            token.push(c);
+        } else {
+            plain.push(c);
+        }
+        prev = Some(c);
+    }
+    if token.chars().count() > 1 {
+        spans.push(Span::raw(plain));
+        spans.push(Span::styled(token, theme.accent));
+    } else {
+        plain.push_str(&token);
+        spans.push(Span::raw(plain));
+    }
+    spans.retain(|s| !s.content.is_empty());
+    Line::from(spans)
+}
+
+/// Cuts a line of spans to `width` columns.
+pub(crate) fn truncate_line(line: Line<'static>, width: usize) -> Line<'static> {
     let mut left = width;
     let mut spans = Vec::new();
     for s in line.spans {
@@ -209,7 +273,7 @@ fn render_timeline(
     area: Rect,
     tl: &mut Timeline,
     now: u64,
-    expanded: &std::collections::HashSet<u64>,
+    expanded: &crate::tui::timeline::CwState,
     kind: TimelineKind,
     theme: &Theme,
 ) {
@@ -234,9 +298,19 @@ fn render_timeline(
         );
         return;
     }
+    // The first post the reader had already seen when they last left, if newer ones
+    // sit above it: a "new since you left" line goes above it.
+    let read_at = tl.read_mark.and_then(|m| {
+        tl.posts
+            .iter()
+            .position(|p| p.entry <= m)
+            .filter(|&i| i > 0)
+    });
     let height_of = |tl: &Timeline, i: usize| -> usize {
         let p = &tl.posts[i];
-        post_lines(p, width, now, expanded.contains(&p.post.id), theme).len() + 1
+        post_lines(p, width, now, expanded.contains(&p.post.id), theme).len()
+            + 1
+            + usize::from(read_at == Some(i))
     };
     let marker_rows = usize::from(tl.unseen > 0);
     // Selection must fit: from `top`, the selected post's first lines must be on screen.
@@ -269,6 +343,12 @@ fn render_timeline(
     let mut i = tl.top;
     while out.len() < rows && i < tl.posts.len() {
         let p = &tl.posts[i];
+        if read_at == Some(i) {
+            out.push(Line::styled(
+                text::truncate("── new since you left ──", area.width as usize),
+                theme.warn,
+            ));
+        }
         let selected = i == tl.selected;
         let gutter = if selected {
             Span::styled("▌ ", theme.accent)
@@ -300,10 +380,11 @@ fn render_timeline(
 fn render_composer(frame: &mut Frame, area: Rect, c: &Composer, theme: &Theme) {
     frame.render_widget(Clear, area);
     let title = if c.sending {
-        " New post · sending… "
+        format!(" {} · sending… ", c.title)
     } else {
-        " New post "
+        format!(" {} ", c.title)
     };
+    let title = text::truncate(&title, area.width.saturating_sub(2) as usize);
     let block = Block::default()
         .borders(Borders::ALL)
         .title(Span::styled(title, theme.accent));
@@ -396,6 +477,9 @@ fn render_composer(frame: &mut Frame, area: Rect, c: &Composer, theme: &Theme) {
         )
     } else if let Some(e) = &c.error {
         Line::styled(e.clone(), theme.error)
+    } else if !c.suggestions.is_empty() {
+        let names: Vec<String> = c.suggestions.iter().map(|n| format!("@{n}")).collect();
+        Line::styled(format!("Tab → {}", names.join(" ")), theme.accent)
     } else {
         Line::styled("Ctrl-S send · Tab next field · Esc cancel", theme.dim)
     };
@@ -462,7 +546,7 @@ fn render_onboarding(frame: &mut Frame, area: Rect, model: &Model, o: &Onboardin
                 (
                     "Invite code: ",
                     &o.code,
-                    "This camp is invite-only. Type the code you were given and press Enter. Esc leaves.",
+                    "This camp is invite-only. Type the code you were given (or a link code from a device already logged in) and press Enter. Esc leaves.",
                 )
             } else {
                 (
@@ -556,6 +640,7 @@ pub fn help_lines(model: &Model) -> Vec<(&'static str, &'static str)> {
         (Screen::Main, true) => vec![
             ("Ctrl-S", "send the post"),
             ("Tab/Shift-Tab", "text → content warning → visibility"),
+            ("Tab after @na", "complete a camper's name"),
             ("←/→", "change visibility (in To:)"),
             ("arrows Home/End", "move the cursor"),
             ("Ctrl-W", "delete a word"),
@@ -575,13 +660,26 @@ fn main_help(model: &Model) -> Vec<(&'static str, &'static str)> {
         ("PgDn/PgUp", "jump a page"),
         ("g/G", "newest / oldest"),
         ("Tab", "switch Home ⇄ Camp"),
-        ("x", "show/hide a content warning"),
+        ("Enter", "open the thread"),
+        ("r", "reply"),
+        ("f", "favourite / undo"),
+        ("b", "boost / undo"),
+        ("B", "bookmark / undo"),
+        ("x", "show/hide warned text"),
+        ("e", "edit your post"),
+        ("d", "delete (asks first)"),
+        ("p", "the author's profile"),
+        ("h", "earlier versions (edits)"),
+        ("!", "report to the moderators"),
         ("c", "compose a post"),
         ("n", "notifications"),
-        ("!", "report the post to the moderators"),
+        ("/", "search people, #tags, posts"),
+        ("m", "bookmarks"),
+        ("D", "direct conversations"),
+        ("s", "settings, keys, theme"),
     ];
     if model.announcement.is_some() {
-        keys.push(("D", "dismiss the announcement"));
+        keys.push(("a", "dismiss the announcement"));
     }
     if model.me.as_ref().is_some_and(|m| m.role.can_moderate()) {
         keys.push(("M", "moderation"));
@@ -592,27 +690,42 @@ fn main_help(model: &Model) -> Vec<(&'static str, &'static str)> {
 
 fn render_help(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
     let items = help_lines(model);
-    let h = (items.len() as u16 + 3).min(area.height);
-    let r = centered(area, 56, h);
+    // One column when it fits; two side by side when the screen is too short, so every
+    // key of the screen is always listed.
+    let one_col = items.len() as u16 + 3 <= area.height;
+    let cols = if one_col { 1 } else { 2 };
+    let per_col = items.len().div_ceil(cols);
+    let w = if one_col { 56 } else { 78 };
+    let h = (per_col as u16 + 3).min(area.height);
+    let r = centered(area, w, h);
     frame.render_widget(Clear, r);
     let block = Block::default()
         .borders(Borders::ALL)
         .title(Span::styled(" Keys ", theme.accent));
+    let inner_w = r.width.saturating_sub(2) as usize;
+    let col_w = inner_w / cols;
     let key_w = items.iter().map(|(k, _)| text::width(k)).max().unwrap_or(0);
-    let mut lines: Vec<Line> = items
-        .iter()
-        .map(|(k, d)| {
-            Line::from(vec![
-                Span::styled(text::fit(k, key_w + 2), theme.accent),
-                Span::raw(*d),
-            ])
+    let cell = |(k, d): &(&str, &str)| -> Vec<Span<'static>> {
+        let kw = (key_w + 1).min(col_w / 2);
+        // A space between columns keeps a cut description off the next key.
+        let dw = col_w.saturating_sub(kw + 2);
+        vec![
+            Span::styled(text::fit(k, kw + 1), theme.accent),
+            Span::raw(text::fit(d, dw)),
+            Span::raw(" "),
+        ]
+    };
+    let mut lines: Vec<Line> = (0..per_col)
+        .map(|row| {
+            let mut spans = Vec::new();
+            for c in 0..cols {
+                if let Some(item) = items.get(c * per_col + row) {
+                    spans.extend(cell(item));
+                }
+            }
+            truncate_line(Line::from(spans), inner_w)
         })
         .collect();
     lines.push(Line::styled("any key closes", theme.dim));
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false }),
-        r,
-    );
+    frame.render_widget(Paragraph::new(lines).block(block), r);
 }

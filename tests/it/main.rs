@@ -5,5 +5,6 @@
 mod exec;
 mod moderation;
 mod process;
+mod social;
 mod support;
 mod tui;

@@ -495,7 +495,7 @@ fn the_banner_shows_at_once_and_is_dismissed() {
     announcement(&mut m);
     assert!(screen(&mut m, 80, 24).contains("Maintenance tonight"));
     assert_eq!(
-        update(&mut m, ch('D')),
+        update(&mut m, ch('a')),
         vec![Effect::DismissAnnouncement(77)]
     );
     assert!(!screen(&mut m, 80, 24).contains("Maintenance tonight"));

@@ -1,0 +1,142 @@
+//! Accounts on several devices: list keys, make a one-time link code (10 minutes),
+//! redeem it from the new device's key, remove a key (never the last one).
+
+use std::time::Duration;
+
+use crate::camp::{Camp, CampEvent, KeyInfo, generate_code};
+use crate::error::{Error, Result};
+use crate::model::*;
+use crate::store::now_ms;
+
+/// How long a link code works.
+pub const LINK_CODE_TTL: Duration = Duration::from_secs(10 * 60);
+
+impl Camp {
+    /// `viewer`'s keys, oldest first.
+    pub fn keys(&self, viewer: Id) -> Result<Vec<AccountKey>> {
+        let me = self.actor(viewer)?;
+        self.store().keys_of(me.id)
+    }
+
+    /// A one-time code that adds another device's key to `by`'s account.
+    pub fn create_link_code(&self, by: Id) -> Result<LinkCode> {
+        let me = self.actor(by)?;
+        let link = LinkCode {
+            code: generate_code(),
+            account: me.id,
+            expires_ms: now_ms() + LINK_CODE_TTL.as_millis() as u64,
+        };
+        self.store().put_link_code(&link)?;
+        self.store().flush()?;
+        Ok(link)
+    }
+
+    /// True when `code` is a link code that still works.
+    pub fn is_link_code(&self, code: &str) -> bool {
+        self.store()
+            .link_code(&code.trim().to_lowercase())
+            .ok()
+            .flatten()
+            .is_some_and(|l| l.expires_ms > now_ms())
+    }
+
+    /// Adds `key` (a new device, without an account) to the account that made `code`.
+    pub fn redeem_link_code(&self, key: &KeyInfo, code: &str, comment: &str) -> Result<Account> {
+        let code = code.trim().to_lowercase();
+        let record = AccountKey {
+            fingerprint: key.fingerprint.clone(),
+            account: 0,
+            algorithm: key.algorithm.clone(),
+            openssh: key.openssh.clone(),
+            comment: crate::text::sanitize_line(comment),
+            added_ms: now_ms(),
+        };
+        let now = now_ms();
+        let account = self.store().redeem_link_code(&code, &record, |l| {
+            if l.expires_ms <= now {
+                Err(Error::invalid(
+                    "that link code has expired; make a new one (they last 10 minutes)",
+                ))
+            } else {
+                Ok(())
+            }
+        })?;
+        self.store().flush()?;
+        let account = self.actor(account)?;
+        self.publish(CampEvent::AccountChanged(account.id));
+        Ok(account)
+    }
+
+    /// Removes one of `by`'s keys; the last one stays (or nobody could log in).
+    pub fn remove_key(&self, by: Id, fingerprint: &str) -> Result<()> {
+        let me = self.actor(by)?;
+        let keys = self.store().keys_of(me.id)?;
+        if !keys.iter().any(|k| k.fingerprint == fingerprint) {
+            return Err(Error::not_found("you have no key with that fingerprint"));
+        }
+        if keys.len() <= 1 {
+            return Err(Error::invalid(
+                "that is your only key; link another device before removing it",
+            ));
+        }
+        self.store().remove_key(me.id, fingerprint)?;
+        self.store().flush()?;
+        // Sessions logged in with that key end.
+        self.publish(CampEvent::AccountChanged(me.id));
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(n: u8) -> KeyInfo {
+        KeyInfo {
+            fingerprint: format!("SHA256:dev{n}"),
+            algorithm: "ssh-ed25519".into(),
+            openssh: format!("ssh-ed25519 AAAA{n}"),
+        }
+    }
+
+    #[test]
+    fn link_codes_add_a_device_once_and_the_last_key_stays() {
+        let camp = Camp::temporary().unwrap();
+        let code = camp.admin_invite().unwrap().unwrap();
+        let ana = camp.join(&key(1), &code, "ana", true).unwrap().id;
+        let link = camp.create_link_code(ana).unwrap();
+        let acc = camp
+            .redeem_link_code(&key(2), &link.code.to_uppercase(), "phone")
+            .unwrap();
+        assert_eq!(acc.id, ana);
+        assert_eq!(
+            camp.account_for_key("SHA256:dev2").unwrap().unwrap().id,
+            ana
+        );
+        let keys = camp.keys(ana).unwrap();
+        assert_eq!(keys.len(), 2);
+        assert_eq!(keys[1].comment, "phone");
+        // Used up.
+        assert!(camp.redeem_link_code(&key(3), &link.code, "x").is_err());
+        // A key that has an account cannot be linked elsewhere.
+        let again = camp.create_link_code(ana).unwrap();
+        assert!(camp.redeem_link_code(&key(1), &again.code, "x").is_err());
+        // Expired codes are refused and add nothing.
+        let old = LinkCode {
+            code: "old-code".into(),
+            account: ana,
+            expires_ms: 1,
+        };
+        camp.store().put_link_code(&old).unwrap();
+        let err = camp.redeem_link_code(&key(4), "old-code", "x").unwrap_err();
+        assert!(err.to_string().contains("expired"), "{err}");
+        assert!(camp.account_for_key("SHA256:dev4").unwrap().is_none());
+        // Remove a key, never the last one.
+        assert!(camp.remove_key(ana, "SHA256:nope").is_err());
+        camp.remove_key(ana, "SHA256:dev1").unwrap();
+        assert!(camp.account_for_key("SHA256:dev1").unwrap().is_none());
+        let err = camp.remove_key(ana, "SHA256:dev2").unwrap_err();
+        assert!(err.to_string().contains("only key"), "{err}");
+        assert_eq!(camp.keys(ana).unwrap().len(), 1);
+    }
+}
