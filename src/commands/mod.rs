@@ -5,6 +5,7 @@
 mod args;
 mod moderation;
 mod social;
+pub mod split;
 
 use serde_json::json;
 

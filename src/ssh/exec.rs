@@ -29,7 +29,7 @@ pub async fn run(
             return 2;
         }
     };
-    let argv = match shell_words::split(command) {
+    let argv = match commands::split::split(command) {
         Ok(v) => v,
         Err(e) => {
             out.stderr(eol(

@@ -1,6 +1,6 @@
 //! Exec command mode through the real `ssh` binary, as scripts and people use it.
 
-use crate::support::{Key, TestCamp, json_list, post_id, ssh};
+use crate::support::{Conn, Key, TestCamp, json_list, post_id, ssh};
 
 /// A first admin joins, posts (argument and stdin), reads the camp timeline as JSON
 /// newest first, and gets plain refusals for unknown verbs, strangers, over-long posts
@@ -174,5 +174,22 @@ async fn many_commands_in_sequence_on_one_connection() {
     let posts = json_list(conn.exec("timeline camp --json").await.ok());
     assert_eq!(posts.len(), 12, "{posts:?}");
     conn.close().await;
+    camp.stop().await;
+}
+
+/// A hashtag in a post typed on the command line survives the trip: `#` starts no
+/// comment in camp's command-line splitting, so nothing after it is lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hashtags_on_the_command_line_are_kept() {
+    let camp = TestCamp::with_admin().await;
+    let addr = camp.addr;
+    let ana = camp.member("ana").await;
+    // What `ssh camp post "Hello #camp, see @ana"` sends: the words, unquoted.
+    let conn = Conn::connect(addr, &ana).await;
+    post_id(conn.exec("post Hello #camp, see @ana").await.ok());
+    conn.close().await;
+    let out = ssh(addr, &ana, &[], &["timeline", "camp", "--json"], None).await;
+    let list = json_list(out.ok());
+    assert_eq!(list[0]["text"], "Hello #camp, see @ana");
     camp.stop().await;
 }
