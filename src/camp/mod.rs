@@ -6,6 +6,7 @@ mod events;
 mod notifications;
 mod onboarding;
 mod posting;
+mod remote;
 
 use std::sync::Arc;
 
@@ -34,6 +35,8 @@ struct Inner {
     store: Store,
     config: Config,
     events: broadcast::Sender<CampEvent>,
+    /// The federation bridge, when `--http` is on (set once at start).
+    bridge: std::sync::OnceLock<Arc<crate::federation::Bridge>>,
 }
 
 /// What the welcome screen shows before anyone has an account.
@@ -64,6 +67,7 @@ impl Camp {
                 store,
                 config,
                 events,
+                bridge: std::sync::OnceLock::new(),
             }),
         }
     }

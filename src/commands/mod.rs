@@ -3,6 +3,7 @@
 //! a non-zero exit, with nothing changed.
 
 mod args;
+mod federation;
 
 use serde_json::json;
 
@@ -52,6 +53,18 @@ pub const VERBS: &[(&str, &str)] = &[
     (
         "timeline [home|camp] [--limit N] [--json]",
         "read a timeline, newest first",
+    ),
+    (
+        "follow @user@host / unfollow @user@host",
+        "follow an account on another server (pending until it accepts)",
+    ),
+    (
+        "requests [--json]",
+        "follow requests from other servers",
+    ),
+    (
+        "accept @user@host / reject @user@host",
+        "answer a follow request from another server",
     ),
     (
         "invite [--uses N] [--expires DURATION] [--role camper|moderator|admin] [--note TEXT]",
@@ -141,6 +154,15 @@ fn dispatch(
         "post" => post(camp, member(camp, caller)?, rest, stdin),
         "timeline" => timeline(camp, member(camp, caller)?, rest),
         "invite" => invite(camp, member(camp, caller)?, rest),
+        "follow" if federation::remote_target(rest) => {
+            federation::follow(camp, member(camp, caller)?, rest)
+        }
+        "unfollow" if federation::remote_target(rest) => {
+            federation::unfollow(camp, member(camp, caller)?, rest)
+        }
+        "requests" => federation::requests(camp, member(camp, caller)?, rest),
+        "accept" => federation::answer(camp, member(camp, caller)?, rest, true),
+        "reject" => federation::answer(camp, member(camp, caller)?, rest, false),
         other => Err(usage(format!(
             "unknown command '{}'; commands: {}",
             crate::text::sanitize_line(other),

@@ -7,6 +7,7 @@
 //! in a crash and are flushed by sled's background flusher within a second.
 
 pub mod codec;
+pub mod federation;
 pub mod ids;
 
 use std::path::Path;
@@ -35,6 +36,7 @@ pub struct Store {
     invites: Tree,
     settings: Tree,
     notifications: Tree,
+    fed: federation::FederationTrees,
     ids: IdGen,
 }
 
@@ -102,6 +104,7 @@ impl Store {
             invites: tree("invites")?,
             settings: tree("settings")?,
             notifications: tree("notifications")?,
+            fed: federation::FederationTrees::open(&db)?,
             ids: IdGen::new(0),
             db,
         };

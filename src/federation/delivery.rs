@@ -1,0 +1,204 @@
+//! Outgoing: the fan-out of new public posts to remote followers (shared inbox
+//! preferred) and the delivery worker. Jobs live in sled until they land, so a peer
+//! that is down gets them after it comes back (and after a camp restart); attempts back
+//! off exponentially with jitter for about a day, a few at a time.
+
+use std::collections::{BTreeSet, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::{Semaphore, broadcast, watch};
+
+use super::{Bridge, wire};
+use crate::camp::CampEvent;
+use crate::model::Millis;
+use crate::store::federation::{DeliveryJob, FollowState};
+use crate::store::now_ms;
+
+/// Deliveries in flight at once.
+pub const CONCURRENCY: usize = 4;
+/// First retry delay.
+pub const BASE_DELAY_MS: Millis = 2_000;
+/// Longest delay between two attempts.
+pub const MAX_DELAY_MS: Millis = 3_600_000;
+/// A job older than this is dropped after its next failure.
+pub const GIVE_UP_AFTER_MS: Millis = 24 * 3_600_000;
+
+/// Delay before attempt `attempts + 1`: doubling from [`BASE_DELAY_MS`], capped, ±25%
+/// jitter so many failed jobs do not retry in lockstep.
+pub fn backoff(attempts: u32, jitter_seed: u64) -> Millis {
+    let exp = BASE_DELAY_MS.saturating_mul(1u64 << attempts.min(20));
+    let d = exp.min(MAX_DELAY_MS);
+    let spread = d / 2;
+    let offset = if spread == 0 { 0 } else { jitter_seed % spread };
+    d - d / 4 + offset
+}
+
+fn random_u64() -> u64 {
+    let mut b = [0u8; 8];
+    let _ = getrandom::fill(&mut b);
+    u64::from_le_bytes(b)
+}
+
+/// A status that will not get better by retrying.
+fn permanent(status: u16) -> bool {
+    matches!(status, 400 | 403 | 404 | 405 | 410 | 413 | 422)
+}
+
+/// Queues `Create` of a new post for the remote followers of its author, if (and only
+/// if) the post is federable.
+pub fn fan_out_post(bridge: &Bridge, post: &crate::model::Post) -> crate::Result<usize> {
+    let store = bridge.camp().store();
+    let Some(author) = store.account(post.author)? else {
+        return Ok(0);
+    };
+    if !wire::federable(post, &author) {
+        return Ok(0);
+    }
+    let mut inboxes = BTreeSet::new();
+    for f in store.remote_followers_of(author.id)? {
+        if f.state != FollowState::Accepted {
+            continue;
+        }
+        if let Some(a) = store.remote_actor(&f.actor)? {
+            inboxes.insert(a.shared_inbox.clone().unwrap_or(a.inbox.clone()));
+        }
+    }
+    let activity = wire::create(bridge.urls(), post, &author);
+    for inbox in &inboxes {
+        bridge.enqueue(author.id, inbox, &activity)?;
+    }
+    Ok(inboxes.len())
+}
+
+/// Watches new posts and fans the public ones out.
+pub async fn run_fanout(
+    bridge: Arc<Bridge>,
+    mut events: broadcast::Receiver<CampEvent>,
+    mut stop: watch::Receiver<bool>,
+) {
+    loop {
+        tokio::select! {
+            _ = stop.wait_for(|v| *v) => return,
+            ev = events.recv() => match ev {
+                Ok(CampEvent::Posted(p)) => {
+                    if let Err(e) = fan_out_post(&bridge, &p.view.post) {
+                        tracing::warn!("federation: could not queue post {}: {e}", p.view.post.id);
+                    }
+                }
+                Ok(_) => {}
+                Err(broadcast::error::RecvError::Lagged(n)) => {
+                    tracing::warn!("federation: fan-out missed {n} events");
+                }
+                Err(broadcast::error::RecvError::Closed) => return,
+            }
+        }
+    }
+}
+
+/// Delivers due jobs until `stop`.
+pub async fn run_worker(bridge: Arc<Bridge>, mut stop: watch::Receiver<bool>) {
+    let slots = Arc::new(Semaphore::new(CONCURRENCY));
+    let in_flight: Arc<Mutex<HashSet<u64>>> = Arc::new(Mutex::new(HashSet::new()));
+    loop {
+        if *stop.borrow() {
+            return;
+        }
+        let now = now_ms();
+        let due = bridge
+            .camp()
+            .store()
+            .due_deliveries(now, 64)
+            .unwrap_or_default();
+        for job in due {
+            if !in_flight.lock().expect("in flight").insert(job.id) {
+                continue;
+            }
+            let Ok(permit) = slots.clone().acquire_owned().await else {
+                return;
+            };
+            let b = bridge.clone();
+            let flying = in_flight.clone();
+            tokio::spawn(async move {
+                attempt(&b, job.clone()).await;
+                flying.lock().expect("in flight").remove(&job.id);
+                drop(permit);
+                b.wake.notify_one();
+            });
+        }
+        let wait = match bridge.camp().store().next_delivery_due() {
+            Ok(Some(t)) if t > now => Duration::from_millis((t - now).min(1000)),
+            Ok(Some(_)) => Duration::from_millis(200),
+            _ => Duration::from_secs(1),
+        };
+        tokio::select! {
+            _ = stop.wait_for(|v| *v) => return,
+            _ = bridge.wake.notified() => {}
+            _ = tokio::time::sleep(wait) => {}
+        }
+    }
+}
+
+async fn attempt(bridge: &Bridge, job: DeliveryJob) {
+    let store = bridge.camp().store();
+    let result = match bridge.signer(job.signer).await {
+        Ok(signer) => bridge
+            .fetcher()
+            .post_activity(&job.inbox, job.body.as_bytes(), &signer)
+            .await
+            .map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    let error = match result {
+        Ok(s) if (200..300).contains(&s) => {
+            tracing::debug!("delivered job {} to {}", job.id, job.inbox);
+            let _ = store.finish_delivery(&job);
+            return;
+        }
+        Ok(s) if permanent(s) => {
+            tracing::info!("delivery to {} refused with {s}; dropped", job.inbox);
+            let _ = store.finish_delivery(&job);
+            return;
+        }
+        Ok(s) => format!("status {s}"),
+        Err(e) => e,
+    };
+    let now = now_ms();
+    if now.saturating_sub(job.created_ms) > GIVE_UP_AFTER_MS {
+        tracing::warn!("delivery to {} given up after a day: {error}", job.inbox);
+        let _ = store.finish_delivery(&job);
+        return;
+    }
+    let next = DeliveryJob {
+        attempts: job.attempts + 1,
+        next_ms: now + backoff(job.attempts, random_u64()),
+        last_error: error.chars().take(300).collect(),
+        ..job.clone()
+    };
+    tracing::info!(
+        "delivery to {} failed ({}), retry #{} in {} ms",
+        job.inbox,
+        next.last_error,
+        next.attempts,
+        next.next_ms - now
+    );
+    let _ = store.reschedule_delivery(&job, &next);
+    let _ = store.flush_async().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_with_jitter_and_a_cap() {
+        for seed in [0, 1, 12345, u64::MAX] {
+            let first = backoff(0, seed);
+            assert!((1500..=2500).contains(&first), "{first}");
+            let later = backoff(5, seed);
+            assert!((48_000..=80_000).contains(&later), "{later}");
+            assert!(backoff(30, seed) <= MAX_DELAY_MS * 5 / 4);
+        }
+        assert_ne!(backoff(3, 1), backoff(3, 9999));
+    }
+}

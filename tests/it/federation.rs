@@ -1,0 +1,475 @@
+//! The federation bridge against a real ActivityPub server: the Fedify test peer in
+//! `../shared/fedipeer` (node), on loopback, with camp under `--dev-federation`.
+//!
+//! The peer is copied to a temp dir and `npm ci`-ed once per test run. Without node
+//! and npm these tests print why and pass without checking anything; `.ci/run`
+//! installs node so CI always runs them.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::time::{Instant, sleep};
+
+use crate::support::{Key, TestCamp, exec, json_list, post_id};
+
+/// How long federation steps (deliveries with retries) may take.
+const FED_WAIT: Duration = Duration::from_secs(60);
+
+/// The installed peer (a temp copy with node_modules), or None when node is missing.
+fn peer_dir() -> Option<&'static Path> {
+    static DIR: OnceLock<Option<PathBuf>> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let has = |cmd: &str| {
+            std::process::Command::new(cmd)
+                .arg("--version")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        if !has("node") || !has("npm") {
+            eprintln!("SKIPPING federation tests: node and npm are not installed");
+            return None;
+        }
+        let src = std::env::var_os("CAMP_FEDIPEER")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| {
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fedipeer")
+            });
+        assert!(
+            src.join("peer.mjs").exists(),
+            "the Fedify peer is not at {} (set CAMP_FEDIPEER)",
+            src.display()
+        );
+        let tmp = tempfile::tempdir().expect("temp dir").keep();
+        let dst = tmp.join("fedipeer");
+        let status = std::process::Command::new("cp")
+            .arg("-r")
+            .arg(&src)
+            .arg(&dst)
+            .status()
+            .expect("cp");
+        assert!(status.success(), "copying the peer failed");
+        let out = std::process::Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+            .current_dir(&dst)
+            .output()
+            .expect("npm ci");
+        assert!(
+            out.status.success(),
+            "npm ci failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Some(dst)
+    })
+    .as_deref()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// A running Fedify peer (`alice`), killed on drop.
+struct Peer {
+    child: Option<tokio::process::Child>,
+    port: u16,
+    dir: PathBuf,
+    state: PathBuf,
+    log: PathBuf,
+    http: reqwest::Client,
+}
+
+impl Peer {
+    async fn start(dir: &Path) -> Peer {
+        let work = tempfile::tempdir().expect("peer temp").keep();
+        let mut p = Peer {
+            child: None,
+            port: free_port(),
+            dir: dir.to_path_buf(),
+            state: work.join("peer-state.json"),
+            log: work.join("peer-log.jsonl"),
+            http: reqwest::Client::new(),
+        };
+        p.spawn().await;
+        p
+    }
+
+    async fn spawn(&mut self) {
+        let child = tokio::process::Command::new("node")
+            .arg("peer.mjs")
+            .current_dir(&self.dir)
+            .env("PEER_PORT", self.port.to_string())
+            .env("PEER_STATE", &self.state)
+            .env("PEER_LOG", &self.log)
+            .env("PEER_LOG_LEVEL", "warning")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("node peer.mjs");
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Ok(r) = self.http.get(self.url("/admin/health")).send().await
+                && r.status().is_success()
+            {
+                return;
+            }
+            assert!(Instant::now() < deadline, "the peer did not come up");
+            sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    async fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill().await;
+            let _ = c.wait().await;
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    fn handle(&self) -> String {
+        format!("@alice@127.0.0.1:{}", self.port)
+    }
+
+    fn actor(&self) -> String {
+        self.url("/users/alice")
+    }
+
+    async fn admin(&self, method: &str, path_and_query: &str) -> Value {
+        let req = match method {
+            "POST" => self.http.post(self.url(path_and_query)),
+            _ => self.http.get(self.url(path_and_query)),
+        };
+        let res = req.send().await.expect("peer admin call");
+        let status = res.status();
+        let body: Value = serde_json::from_str(&res.text().await.expect("peer admin body"))
+            .expect("peer admin JSON");
+        assert!(status.is_success(), "{path_and_query}: {status} {body}");
+        body
+    }
+
+    fn log_records(&self) -> Vec<Value> {
+        std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
+    }
+
+    /// Waits for a log record matching `pred`.
+    async fn wait_log(&self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + FED_WAIT;
+        loop {
+            if let Some(r) = self.log_records().into_iter().find(|r| pred(r)) {
+                return r;
+            }
+            if Instant::now() > deadline {
+                let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+                panic!("the peer never logged {what}; log:\n{log}");
+            }
+            sleep(Duration::from_millis(200)).await;
+        }
+    }
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        if let Some(c) = self.child.as_mut() {
+            let _ = c.start_kill();
+        }
+    }
+}
+
+/// A camp with the bridge on (dev federation, id origin = the bound address), an
+/// admin and the camper `ana`.
+async fn fed_camp() -> (TestCamp, Key, SocketAddr) {
+    let mut camp = TestCamp::start_with(|c| {
+        c.http_addr = Some("127.0.0.1:0".parse().expect("address"));
+        c.dev_federation = true;
+    })
+    .await;
+    let admin = Key::generate();
+    let code = camp.admin_invite.clone().expect("admin invite");
+    exec(camp.addr, &admin, &format!("join {code} admin --agree"))
+        .await
+        .ok();
+    camp.admin = Some(admin);
+    let ana = camp.member("ana").await;
+    let http = camp.http_addr.expect("the bridge listens");
+    (camp, ana, http)
+}
+
+async fn wait_home(camp: &TestCamp, key: &Key, what: &str, pred: impl Fn(&[Value]) -> bool) {
+    let deadline = Instant::now() + FED_WAIT;
+    loop {
+        let out = exec(camp.addr, key, "timeline home --json --limit 50").await;
+        let posts = json_list(out.ok());
+        if pred(&posts) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{what}: home is {posts:?}");
+        sleep(Duration::from_millis(300)).await;
+    }
+}
+
+/// alice (the peer) follows ana and ana accepts.
+async fn alice_follows_ana(camp: &TestCamp, ana: &Key, peer: &Peer, http: SocketAddr) {
+    let ana_actor = format!("http://{http}/users/ana");
+    peer.admin("POST", &format!("/admin/follow?actor={ana_actor}"))
+        .await;
+    let deadline = Instant::now() + FED_WAIT;
+    let handle = peer.handle();
+    loop {
+        let out = exec(camp.addr, ana, "requests").await;
+        if out.ok().contains(handle.trim_start_matches('@')) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no follow request: {out:?}");
+        sleep(Duration::from_millis(200)).await;
+    }
+    let out = exec(camp.addr, ana, &format!("accept {handle}")).await;
+    assert!(out.ok().contains("accepted"), "{out:?}");
+    let deadline = Instant::now() + FED_WAIT;
+    loop {
+        let following = peer.admin("GET", "/admin/following").await;
+        let accepted = following
+            .as_array()
+            .is_some_and(|a| a.iter().any(|f| f["id"] == ana_actor.as_str() && f["accepted"] == true));
+        if accepted {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the peer never saw the Accept: {following}");
+        sleep(Duration::from_millis(200)).await;
+    }
+}
+
+fn delivered_text(record: &Value) -> String {
+    if record["kind"] != "inbox" {
+        return String::new();
+    }
+    record["activity"]["object"]["content"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// A camper follows the peer's actor by handle, the peer accepts, and alice's posts
+/// land in the camper's Home as sanitized text; a delete removes it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn camper_follows_alice_and_sees_her_posts() {
+    let Some(dir) = peer_dir() else { return };
+    let peer = Peer::start(dir).await;
+    let (camp, ana, _http) = fed_camp().await;
+
+    let out = exec(camp.addr, &ana, &format!("follow {}", peer.handle())).await;
+    assert!(out.ok().contains("pending"), "{out:?}");
+    // The peer got a signed Follow and answers it with Accept.
+    peer.wait_log("the Follow", |r| r["kind"] == "inbox" && r["type"] == "Follow")
+        .await;
+    let deadline = Instant::now() + FED_WAIT;
+    loop {
+        let followers = peer.admin("GET", "/admin/followers").await;
+        if followers.as_array().is_some_and(|a| !a.is_empty()) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no follower at the peer");
+        sleep(Duration::from_millis(200)).await;
+    }
+    // Let the Accept land before alice posts.
+    peer.wait_log("the Accept delivery", |r| {
+        r["kind"] == "outgoing" && r["activity"]["type"] == "Accept" && r["status"] == 202
+    })
+    .await;
+
+    let text = "hello campers <3 & \u{1b}[31mfriends";
+    let posted = peer
+        .admin(
+            "POST",
+            &format!("/admin/post?text={}", urlencode(text)),
+        )
+        .await;
+    let alice_name = peer.handle().trim_start_matches('@').to_string();
+    wait_home(&camp, &ana, "alice's post", |posts| {
+        posts.iter().any(|p| {
+            p["author"]["username"] == alice_name.as_str()
+                && p["text"] == "hello campers <3 & friends"
+        })
+    })
+    .await;
+
+    // A delete at the peer removes it from Home.
+    let note = posted["note"].as_str().expect("note id").to_string();
+    peer.admin("POST", &format!("/admin/delete?id={}", urlencode(&note)))
+        .await;
+    wait_home(&camp, &ana, "the deleted post gone", |posts| {
+        !posts.iter().any(|p| p["author"]["username"] == alice_name.as_str())
+    })
+    .await;
+    camp.stop().await;
+}
+
+/// alice follows a camper, the camper accepts; alice receives the public post and
+/// never the camp-only, followers-only or direct one; only the public post is served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alice_follows_camper_and_receives_public_posts_only() {
+    let Some(dir) = peer_dir() else { return };
+    let peer = Peer::start(dir).await;
+    let (camp, ana, http) = fed_camp().await;
+    let _bo = camp.member("bo").await;
+    alice_follows_ana(&camp, &ana, &peer, http).await;
+
+    let secret = post_id(
+        exec(camp.addr, &ana, "post 'camp secret stays home'")
+            .await
+            .ok(),
+    );
+    exec(camp.addr, &ana, "post --to followers 'followers secret'")
+        .await
+        .ok();
+    exec(camp.addr, &ana, "post --to direct 'direct secret @bo'")
+        .await
+        .ok();
+    let public = post_id(
+        exec(camp.addr, &ana, "post --to public 'hello fediverse'")
+            .await
+            .ok(),
+    );
+    peer.wait_log("the public Create", |r| {
+        delivered_text(r).contains("hello fediverse")
+    })
+    .await;
+    // Posts are delivered in order from one queue; give stragglers a moment anyway.
+    sleep(Duration::from_secs(2)).await;
+    for r in peer.log_records() {
+        let line = r.to_string();
+        assert!(!line.contains("secret"), "a non-public post left the camp: {line}");
+    }
+
+    // Served over HTTP: the public note, and 404 for the camp-only one.
+    let client = reqwest::Client::new();
+    let get = |path: String| {
+        client
+            .get(format!("http://{http}{path}"))
+            .header("accept", "application/activity+json")
+            .send()
+    };
+    let ok = get(format!("/users/ana/posts/{public}")).await.expect("get");
+    assert_eq!(ok.status(), 200);
+    let note: Value = serde_json::from_str(&ok.text().await.expect("note")).expect("note json");
+    assert_eq!(note["content"], "<p>hello fediverse</p>");
+    let hidden = get(format!("/users/ana/posts/{secret}")).await.expect("get");
+    assert_eq!(hidden.status(), 404, "a camp-only post is never served");
+    let outbox: Value = get("/users/ana/outbox".into())
+        .await
+        .expect("outbox")
+        .text()
+        .await
+        .map(|t| serde_json::from_str(&t).expect("outbox json"))
+        .expect("outbox body");
+    assert_eq!(outbox["totalItems"], 1, "{outbox}");
+    assert!(!outbox.to_string().contains("secret"));
+    camp.stop().await;
+}
+
+/// Unsigned, wrongly signed and oversized inbox POSTs are refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unsigned_or_badly_signed_inbox_posts_are_refused() {
+    let Some(dir) = peer_dir() else { return };
+    let peer = Peer::start(dir).await;
+    let (camp, _ana, http) = fed_camp().await;
+    let client = reqwest::Client::new();
+    let body = serde_json::json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}#follow-1", peer.actor()),
+        "type": "Follow",
+        "actor": peer.actor(),
+        "object": format!("http://{http}/users/ana"),
+    })
+    .to_string();
+    let inbox = format!("http://{http}/users/ana/inbox");
+    let unsigned = client
+        .post(&inbox)
+        .header("content-type", "application/activity+json")
+        .body(body.clone())
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(unsigned.status(), 401);
+
+    // A signature by a key that is not alice's, claiming to be alice's.
+    let date = httpdate::fmt_http_date(std::time::SystemTime::now());
+    let digest = camp::federation::signatures::digest_header(body.as_bytes());
+    let forged = format!(
+        "keyId=\"{}#main-key\",algorithm=\"rsa-sha256\",headers=\"(request-target) host date digest\",signature=\"{}\"",
+        peer.actor(),
+        "AAAA".repeat(86)
+    );
+    let res = client
+        .post(&inbox)
+        .header("content-type", "application/activity+json")
+        .header("date", date)
+        .header("digest", digest)
+        .header("signature", forged)
+        .body(body.clone())
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 401);
+
+    let huge = client
+        .post(format!("http://{http}/inbox"))
+        .body(vec![b'x'; 2 << 20])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(huge.status(), 413);
+    let sent = exec(camp.addr, camp.admin.as_ref().expect("admin"), "requests")
+        .await;
+    assert!(sent.ok().contains("no follow requests"));
+    camp.stop().await;
+}
+
+/// A public post for a peer that is down arrives after the peer comes back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delivery_to_a_peer_that_is_down_arrives_after_it_comes_back() {
+    let Some(dir) = peer_dir() else { return };
+    let mut peer = Peer::start(dir).await;
+    let (camp, ana, http) = fed_camp().await;
+    alice_follows_ana(&camp, &ana, &peer, http).await;
+
+    peer.stop().await;
+    exec(camp.addr, &ana, "post --to public 'written while you were away'")
+        .await
+        .ok();
+    // Let at least one attempt fail.
+    sleep(Duration::from_secs(3)).await;
+    peer.spawn().await;
+    peer.wait_log("the delayed Create", |r| {
+        delivered_text(r).contains("written while you were away")
+    })
+    .await;
+    camp.stop().await;
+}
+
+fn urlencode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
