@@ -68,8 +68,7 @@ pub async fn start(config: Config) -> Result<Running> {
     let camp = Camp::open(config)?;
     let mut running = start_with(camp, listener, host_key, fingerprint)?;
     if let Some(addr) = running.camp.config().http_addr {
-        match crate::federation::start(running.camp.clone(), addr, running.stop.subscribe()).await
-        {
+        match crate::federation::start(running.camp.clone(), addr, running.stop.subscribe()).await {
             Ok(handle) => {
                 running.http_addr = Some(handle.addr);
                 running.bridge = Some(handle);

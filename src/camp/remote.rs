@@ -223,8 +223,18 @@ impl Camp {
     }
 
     /// A remote post was edited by its author.
-    pub fn update_remote_post(&self, url: &str, actor: &str, text: String, cw: Option<String>) -> Result<bool> {
-        let Some(obj) = self.store().remote_object(url)?.filter(|o| o.actor == actor) else {
+    pub fn update_remote_post(
+        &self,
+        url: &str,
+        actor: &str,
+        text: String,
+        cw: Option<String>,
+    ) -> Result<bool> {
+        let Some(obj) = self
+            .store()
+            .remote_object(url)?
+            .filter(|o| o.actor == actor)
+        else {
             return Ok(false);
         };
         let Some(mut post) = self.store().post(obj.post)? else {
@@ -240,7 +250,11 @@ impl Camp {
 
     /// A remote post was deleted by its author.
     pub fn remove_remote_post(&self, url: &str, actor: &str) -> Result<bool> {
-        let Some(obj) = self.store().remote_object(url)?.filter(|o| o.actor == actor) else {
+        let Some(obj) = self
+            .store()
+            .remote_object(url)?
+            .filter(|o| o.actor == actor)
+        else {
             return Ok(false);
         };
         self.store().remove_remote_post(url, &obj)?;

@@ -58,10 +58,7 @@ pub const VERBS: &[(&str, &str)] = &[
         "follow @user@host / unfollow @user@host",
         "follow an account on another server (pending until it accepts)",
     ),
-    (
-        "requests [--json]",
-        "follow requests from other servers",
-    ),
+    ("requests [--json]", "follow requests from other servers"),
     (
         "accept @user@host / reject @user@host",
         "answer a follow request from another server",

@@ -22,8 +22,7 @@ pub const MAX_DOCUMENT: usize = 1 << 20;
 /// Most redirects followed.
 pub const MAX_REDIRECTS: usize = 3;
 /// What camp asks for when it fetches ActivityPub documents.
-pub const AP_ACCEPT: &str =
-    "application/activity+json, application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"";
+pub const AP_ACCEPT: &str = "application/activity+json, application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"";
 
 /// Why a fetch failed.
 #[derive(Debug, Error)]
@@ -219,16 +218,15 @@ impl Fetcher {
         let u = self.parse(url)?;
         let mut req = self.client.get(u.clone()).header("accept", accept);
         if let Some(s) = signer {
-            for (k, v) in signatures::sign_request(
-                &s.key,
-                &s.key_id,
-                "GET",
-                &host_header(&u),
-                &path_and_query(&u),
-                None,
-                None,
-                SystemTime::now(),
-            ) {
+            let (host, path) = (host_header(&u), path_and_query(&u));
+            let parts = signatures::RequestParts {
+                method: "GET",
+                host: &host,
+                path: &path,
+                body: None,
+                content_type: None,
+            };
+            for (k, v) in signatures::sign_request(&s.key, &s.key_id, parts, SystemTime::now()) {
                 req = req.header(k, v);
             }
         }
@@ -253,16 +251,17 @@ impl Fetcher {
         let u = self.parse(url)?;
         let ct = "application/activity+json";
         let mut req = self.client.post(u.clone()).body(body.to_vec());
-        for (k, v) in signatures::sign_request(
-            &signer.key,
-            &signer.key_id,
-            "POST",
-            &host_header(&u),
-            &path_and_query(&u),
-            Some(body),
-            Some(ct),
-            SystemTime::now(),
-        ) {
+        let (host, path) = (host_header(&u), path_and_query(&u));
+        let parts = signatures::RequestParts {
+            method: "POST",
+            host: &host,
+            path: &path,
+            body: Some(body),
+            content_type: Some(ct),
+        };
+        for (k, v) in
+            signatures::sign_request(&signer.key, &signer.key_id, parts, SystemTime::now())
+        {
             req = req.header(k, v);
         }
         let res = req

@@ -29,8 +29,8 @@ pub fn to_text(html: &str) -> String {
         let closing = tag.starts_with('/');
         match name.as_str() {
             "br" => out.push('\n'),
-            "p" | "div" | "blockquote" | "li" | "ul" | "ol" | "pre" | "h1" | "h2" | "h3"
-            | "h4" | "h5" | "h6"
+            "p" | "div" | "blockquote" | "li" | "ul" | "ol" | "pre" | "h1" | "h2" | "h3" | "h4"
+            | "h5" | "h6"
                 if closing || name == "li" =>
             {
                 if !out.ends_with('\n') && !out.is_empty() {
@@ -108,7 +108,9 @@ fn decode_entities(s: &str) -> String {
                 "apos" => Some('\''),
                 "nbsp" => Some(' '),
                 _ if ent.starts_with("#x") || ent.starts_with("#X") => {
-                    u32::from_str_radix(&ent[2..], 16).ok().and_then(char::from_u32)
+                    u32::from_str_radix(&ent[2..], 16)
+                        .ok()
+                        .and_then(char::from_u32)
                 }
                 _ if ent.starts_with('#') => ent[1..].parse::<u32>().ok().and_then(char::from_u32),
                 _ => None,

@@ -88,7 +88,10 @@ pub async fn receive(bridge: &Bridge, path: &str, headers: &HeaderMap, body: &[u
         Err(_) => return StatusCode::INTERNAL_SERVER_ERROR,
     }
     if let Err(e) = handle(bridge, actor, &activity).await {
-        tracing::info!("inbox: {} from {actor} dropped: {e}", wire::type_of(&activity).unwrap_or("?"));
+        tracing::info!(
+            "inbox: {} from {actor} dropped: {e}",
+            wire::type_of(&activity).unwrap_or("?")
+        );
     }
     StatusCode::ACCEPTED
 }
@@ -163,7 +166,10 @@ async fn handle(bridge: &Bridge, actor: &str, activity: &Value) -> crate::Result
         }
         "Update" => {
             if let Some(url) = wire::id_of(&object)
-                && matches!(wire::type_of(&object), Some("Note" | "Article" | "Question" | "Page"))
+                && matches!(
+                    wire::type_of(&object),
+                    Some("Note" | "Article" | "Question" | "Page")
+                )
                 && object.get("attributedTo").and_then(wire::id_of) == Some(actor)
             {
                 let (text, cw) = note_text(&object);
@@ -254,7 +260,10 @@ fn receive_note(
 ) -> crate::Result<()> {
     let camp = bridge.camp();
     let store = camp.store();
-    if !matches!(wire::type_of(object), Some("Note" | "Article" | "Question" | "Page")) {
+    if !matches!(
+        wire::type_of(object),
+        Some("Note" | "Article" | "Question" | "Page")
+    ) {
         return Ok(());
     }
     let Some(url) = wire::id_of(object) else {

@@ -95,8 +95,8 @@ impl Bridge {
             .filter(|a| !a.is_remote())
             .ok_or_else(|| Error::not_found("no such local account"))?;
         let keys = self.local_keys(account).await?;
-        let key = signatures::signing_key(&keys.private_pem)
-            .map_err(|e| Error::Codec(e.to_string()))?;
+        let key =
+            signatures::signing_key(&keys.private_pem).map_err(|e| Error::Codec(e.to_string()))?;
         Ok(RequestSigner {
             key_id: self.urls.key_id(&a.username),
             key,
@@ -147,7 +147,10 @@ impl Bridge {
         let key = if doc.get("publicKeyPem").is_some() {
             // A key document of its own.
             let pem = doc["publicKeyPem"].as_str().unwrap_or_default().to_string();
-            let owner = doc.get("owner").and_then(wire::id_of).ok_or("key without owner")?;
+            let owner = doc
+                .get("owner")
+                .and_then(wire::id_of)
+                .ok_or("key without owner")?;
             if wire::host_of(owner) != wire::host_of(key_id) {
                 return Err("key owner on another host".into());
             }
@@ -158,7 +161,8 @@ impl Bridge {
                 fetched: Instant::now(),
             }
         } else {
-            let (_, pem) = wire::public_key_of(&doc, Some(key_id)).ok_or("no such key in the document")?;
+            let (_, pem) =
+                wire::public_key_of(&doc, Some(key_id)).ok_or("no such key in the document")?;
             let owner = wire::id_of(&doc).ok_or("document without id")?.to_string();
             if owner != url {
                 return Err("actor id differs from the URL fetched".into());
@@ -180,7 +184,11 @@ impl Bridge {
 
     /// Fetches (or reuses the key-fetch copy of) an actor and saves it, with its
     /// shadow account. The document's id must equal `url`.
-    pub async fn fetch_actor(&self, url: &str, signer: Option<&RequestSigner>) -> Result<RemoteActor> {
+    pub async fn fetch_actor(
+        &self,
+        url: &str,
+        signer: Option<&RequestSigner>,
+    ) -> Result<RemoteActor> {
         let cached = {
             let cache = self.keys.lock().expect("key cache");
             cache
@@ -220,7 +228,10 @@ impl Bridge {
         if let Some(f) = store.remote_following(local, &actor.id)?
             && f.state == crate::store::federation::FollowState::Accepted
         {
-            return Err(Error::invalid(format!("you already follow @{}", actor.handle())));
+            return Err(Error::invalid(format!(
+                "you already follow @{}",
+                actor.handle()
+            )));
         }
         let me = self.urls.actor(&account.username);
         let follow_id = format!("{me}/follows/{}", store.next_id());
@@ -256,7 +267,11 @@ impl Bridge {
         let me = self.urls.actor(&account.username);
         let follow = serde_json::json!({"id": f.follow_id, "type": "Follow", "actor": me, "object": actor.id});
         let undo_id = format!("{me}/undo/{}", store.next_id());
-        self.enqueue(local, &actor.inbox, &wire::activity(&undo_id, "Undo", &me, follow))?;
+        self.enqueue(
+            local,
+            &actor.inbox,
+            &wire::activity(&undo_id, "Undo", &me, follow),
+        )?;
         self.camp.remote_follow_ended(local, &actor)?;
         Ok(actor)
     }
@@ -300,7 +315,11 @@ impl BridgeHandle {
 
 /// Binds the HTTP listener and starts the server, the delivery worker and the fan-out
 /// of new posts; everything ends when `stop` turns true.
-pub async fn start(camp: Camp, addr: SocketAddr, stop: watch::Receiver<bool>) -> Result<BridgeHandle> {
+pub async fn start(
+    camp: Camp,
+    addr: SocketAddr,
+    stop: watch::Receiver<bool>,
+) -> Result<BridgeHandle> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| Error::io(format!("binding HTTP to {addr}"), e))?;
@@ -310,10 +329,12 @@ pub async fn start(camp: Camp, addr: SocketAddr, stop: watch::Receiver<bool>) ->
     let config = camp.config();
     let public_url = match &config.public_url {
         Some(u) => {
-            let parsed = url::Url::parse(u)
-                .map_err(|e| Error::Config(format!("--public-url {u}: {e}")))?;
+            let parsed =
+                url::Url::parse(u).map_err(|e| Error::Config(format!("--public-url {u}: {e}")))?;
             if !matches!(parsed.scheme(), "https" | "http") || parsed.host_str().is_none() {
-                return Err(Error::Config("--public-url must be an http(s) origin".into()));
+                return Err(Error::Config(
+                    "--public-url must be an http(s) origin".into(),
+                ));
             }
             u.trim_end_matches('/').to_string()
         }

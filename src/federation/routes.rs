@@ -197,11 +197,7 @@ async fn actor(State(b): Shared, Path(name): Path<String>, headers: HeaderMap) -
             b.urls().host(),
             b.camp().info().name
         );
-        return (
-            [(header::VARY, HeaderValue::from_static("Accept"))],
-            text,
-        )
-            .into_response();
+        return ([(header::VARY, HeaderValue::from_static("Accept"))], text).into_response();
     }
     let keys = match b.local_keys(account.id).await {
         Ok(k) => k,

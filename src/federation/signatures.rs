@@ -56,7 +56,8 @@ pub fn digest_header(body: &[u8]) -> String {
 
 /// Reads a PKCS#8 private key.
 pub fn signing_key(private_pem: &str) -> Result<SigningKey<Sha256>, SigError> {
-    let key = RsaPrivateKey::from_pkcs8_pem(private_pem).map_err(|e| SigError::Key(e.to_string()))?;
+    let key =
+        RsaPrivateKey::from_pkcs8_pem(private_pem).map_err(|e| SigError::Key(e.to_string()))?;
     Ok(SigningKey::<Sha256>::new(key))
 }
 
@@ -68,18 +69,36 @@ pub fn public_key(pem: &str) -> Result<RsaPublicKey, SigError> {
         .map_err(|e| SigError::Key(e.to_string()))
 }
 
+/// What of an outgoing request is signed.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestParts<'a> {
+    /// `GET` or `POST`.
+    pub method: &'a str,
+    /// The Host header (`host[:port]`).
+    pub host: &'a str,
+    /// Path and query as sent.
+    pub path: &'a str,
+    /// The body, for POSTs (then a Digest is signed).
+    pub body: Option<&'a [u8]>,
+    /// The content type, when signed.
+    pub content_type: Option<&'a str>,
+}
+
 /// Headers to add to an outgoing request: `Host`, `Date`, `Digest` (with a body),
-/// `Signature`. `path` is the path and query as sent.
+/// `Content-Type` (when given) and `Signature`.
 pub fn sign_request(
     key: &SigningKey<Sha256>,
     key_id: &str,
-    method: &str,
-    host: &str,
-    path: &str,
-    body: Option<&[u8]>,
-    content_type: Option<&str>,
+    req: RequestParts<'_>,
     now: SystemTime,
 ) -> Vec<(&'static str, String)> {
+    let RequestParts {
+        method,
+        host,
+        path,
+        body,
+        content_type,
+    } = req;
     let date = httpdate::fmt_http_date(now);
     let mut out = vec![("host", host.to_string()), ("date", date)];
     let mut names = vec!["(request-target)", "host", "date"];
@@ -243,13 +262,17 @@ impl ParsedSignature {
 
 /// Checks an HTTP Date against `now` within [`DATE_WINDOW`].
 pub fn check_date(date: &str, now: SystemTime) -> Result<(), SigError> {
-    let when = httpdate::parse_http_date(date.trim()).map_err(|_| SigError::Date("unreadable".into()))?;
+    let when =
+        httpdate::parse_http_date(date.trim()).map_err(|_| SigError::Date("unreadable".into()))?;
     let skew = match now.duration_since(when) {
         Ok(d) => d,
         Err(e) => e.duration(),
     };
     if skew > DATE_WINDOW {
-        return Err(SigError::Date(format!("is {}s away from now", skew.as_secs())));
+        return Err(SigError::Date(format!(
+            "is {}s away from now",
+            skew.as_secs()
+        )));
     }
     Ok(())
 }
@@ -317,7 +340,10 @@ oYi+1hqp1fIekaxsyQIDAQAB
             .unwrap();
         assert_eq!(sig.verify(&key, &other), Err(SigError::Bad));
         // A POST must also cover the digest.
-        assert_eq!(sig.check_coverage(true), Err(SigError::NotCovered("digest")));
+        assert_eq!(
+            sig.check_coverage(true),
+            Err(SigError::NotCovered("digest"))
+        );
         assert!(sig.check_coverage(false).is_ok());
     }
 
@@ -334,7 +360,10 @@ oYi+1hqp1fIekaxsyQIDAQAB
             body,
         )
         .unwrap();
-        assert_eq!(check_digest(&digest_header(b"other"), body), Err(SigError::Digest));
+        assert_eq!(
+            check_digest(&digest_header(b"other"), body),
+            Err(SigError::Digest)
+        );
         assert_eq!(check_digest("MD5=xyz", body), Err(SigError::Digest));
     }
 
@@ -352,11 +381,13 @@ oYi+1hqp1fIekaxsyQIDAQAB
         let headers = sign_request(
             &sk,
             "https://camp.test/users/ana#main-key",
-            "POST",
-            "peer.test:8090",
-            "/users/alice/inbox",
-            Some(body),
-            Some("application/activity+json"),
+            RequestParts {
+                method: "POST",
+                host: "peer.test:8090",
+                path: "/users/alice/inbox",
+                body: Some(body),
+                content_type: Some("application/activity+json"),
+            },
             now,
         );
         let get = |n: &str| {
@@ -372,7 +403,9 @@ oYi+1hqp1fIekaxsyQIDAQAB
         );
         sig.check_coverage(true).unwrap();
         let pk = public_key(&public_pem).unwrap();
-        let msg = sig.signing_string("POST", "/users/alice/inbox", get).unwrap();
+        let msg = sig
+            .signing_string("POST", "/users/alice/inbox", get)
+            .unwrap();
         sig.verify(&pk, &msg).unwrap();
         check_digest(&get("digest").unwrap(), body).unwrap();
         check_date(&get("date").unwrap(), now).unwrap();
@@ -402,6 +435,9 @@ oYi+1hqp1fIekaxsyQIDAQAB
         assert!(parse_signature("sig1=:AAAA:").is_err());
         let s = parse_signature(r#"keyId="k",algorithm="ed25519",signature="AAAA""#).unwrap();
         assert_eq!(s.headers, ["date"]);
-        assert!(matches!(s.check_coverage(false), Err(SigError::Algorithm(_))));
+        assert!(matches!(
+            s.check_coverage(false),
+            Err(SigError::Algorithm(_))
+        ));
     }
 }

@@ -383,7 +383,10 @@ mod tests {
         let mut suspended = ana.clone();
         suspended.suspended = true;
         assert!(!federable(&post(Visibility::Public), &suspended));
-        assert!(!federable(&post(Visibility::Public), &account("alice@peer")));
+        assert!(!federable(
+            &post(Visibility::Public),
+            &account("alice@peer")
+        ));
         let mut other = post(Visibility::Public);
         other.author = 8;
         assert!(!federable(&other, &ana));
@@ -397,11 +400,15 @@ mod tests {
         assert_eq!(n["content"], "<p>a &lt;b&gt; &amp; c</p><p>second</p>");
         assert_eq!(n["to"][0], PUBLIC);
         assert_eq!(n["published"], "2023-11-14T22:13:20Z");
-        assert_eq!(urls.username_of("https://camp.test/users/ana").as_deref(), Some("ana"));
+        assert_eq!(
+            urls.username_of("https://camp.test/users/ana").as_deref(),
+            Some("ana")
+        );
         assert_eq!(urls.username_of("https://camp.test/users/ana/inbox"), None);
         assert_eq!(urls.username_of("https://evil.test/users/ana"), None);
         assert_eq!(
-            urls.username_of_follow("https://camp.test/users/ana/follows/9").as_deref(),
+            urls.username_of_follow("https://camp.test/users/ana/follows/9")
+                .as_deref(),
             Some("ana")
         );
     }
@@ -427,6 +434,9 @@ mod tests {
         bad["preferredUsername"] = json!("al ice");
         assert!(parse_actor(&bad, "http://peer.test/users/alice", 1).is_none());
         assert_eq!(ids_of(Some(&json!(PUBLIC))), vec![PUBLIC.to_string()]);
-        assert_eq!(ids_of(Some(&json!([PUBLIC, {"id": "https://x/y"}, 3]))).len(), 2);
+        assert_eq!(
+            ids_of(Some(&json!([PUBLIC, {"id": "https://x/y"}, 3]))).len(),
+            2
+        );
     }
 }

@@ -190,9 +190,10 @@ impl Store {
     pub fn upsert_remote_actor(&self, mut actor: RemoteActor) -> Result<RemoteActor> {
         let existing = self.remote_actor(&actor.id)?;
         let handle = actor.handle().to_lowercase();
-        let shadow = match existing.as_ref().and_then(|a| {
-            self.account(a.shadow).ok().flatten()
-        }) {
+        let shadow = match existing
+            .as_ref()
+            .and_then(|a| self.account(a.shadow).ok().flatten())
+        {
             Some(mut acc) => {
                 acc.display_name = actor.display_name.clone();
                 self.put_account(&acc)?;
@@ -223,7 +224,9 @@ impl Store {
             }
         };
         actor.shadow = shadow;
-        self.fed.actors.insert(actor.id.as_bytes(), encode(&actor)?)?;
+        self.fed
+            .actors
+            .insert(actor.id.as_bytes(), encode(&actor)?)?;
         self.fed
             .actor_by_shadow
             .insert(id_key(shadow), actor.id.as_bytes())?;
@@ -387,11 +390,7 @@ impl Store {
         Ok(self
             .fed
             .seen
-            .compare_and_swap(
-                id.as_bytes(),
-                None as Option<&[u8]>,
-                Some(&id_key(now)[..]),
-            )?
+            .compare_and_swap(id.as_bytes(), None as Option<&[u8]>, Some(&id_key(now)[..]))?
             .is_ok())
     }
 

@@ -37,9 +37,7 @@ fn peer_dir() -> Option<&'static Path> {
         }
         let src = std::env::var_os("CAMP_FEDIPEER")
             .map(PathBuf::from)
-            .unwrap_or_else(|| {
-                Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fedipeer")
-            });
+            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fedipeer"));
         assert!(
             src.join("peer.mjs").exists(),
             "the Fedify peer is not at {} (set CAMP_FEDIPEER)",
@@ -243,13 +241,17 @@ async fn alice_follows_ana(camp: &TestCamp, ana: &Key, peer: &Peer, http: Socket
     let deadline = Instant::now() + FED_WAIT;
     loop {
         let following = peer.admin("GET", "/admin/following").await;
-        let accepted = following
-            .as_array()
-            .is_some_and(|a| a.iter().any(|f| f["id"] == ana_actor.as_str() && f["accepted"] == true));
+        let accepted = following.as_array().is_some_and(|a| {
+            a.iter()
+                .any(|f| f["id"] == ana_actor.as_str() && f["accepted"] == true)
+        });
         if accepted {
             break;
         }
-        assert!(Instant::now() < deadline, "the peer never saw the Accept: {following}");
+        assert!(
+            Instant::now() < deadline,
+            "the peer never saw the Accept: {following}"
+        );
         sleep(Duration::from_millis(200)).await;
     }
 }
@@ -275,8 +277,10 @@ async fn camper_follows_alice_and_sees_her_posts() {
     let out = exec(camp.addr, &ana, &format!("follow {}", peer.handle())).await;
     assert!(out.ok().contains("pending"), "{out:?}");
     // The peer got a signed Follow and answers it with Accept.
-    peer.wait_log("the Follow", |r| r["kind"] == "inbox" && r["type"] == "Follow")
-        .await;
+    peer.wait_log("the Follow", |r| {
+        r["kind"] == "inbox" && r["type"] == "Follow"
+    })
+    .await;
     let deadline = Instant::now() + FED_WAIT;
     loop {
         let followers = peer.admin("GET", "/admin/followers").await;
@@ -294,10 +298,7 @@ async fn camper_follows_alice_and_sees_her_posts() {
 
     let text = "hello campers <3 & \u{1b}[31mfriends";
     let posted = peer
-        .admin(
-            "POST",
-            &format!("/admin/post?text={}", urlencode(text)),
-        )
+        .admin("POST", &format!("/admin/post?text={}", urlencode(text)))
         .await;
     let alice_name = peer.handle().trim_start_matches('@').to_string();
     wait_home(&camp, &ana, "alice's post", |posts| {
@@ -313,7 +314,9 @@ async fn camper_follows_alice_and_sees_her_posts() {
     peer.admin("POST", &format!("/admin/delete?id={}", urlencode(&note)))
         .await;
     wait_home(&camp, &ana, "the deleted post gone", |posts| {
-        !posts.iter().any(|p| p["author"]["username"] == alice_name.as_str())
+        !posts
+            .iter()
+            .any(|p| p["author"]["username"] == alice_name.as_str())
     })
     .await;
     camp.stop().await;
@@ -353,7 +356,10 @@ async fn alice_follows_camper_and_receives_public_posts_only() {
     sleep(Duration::from_secs(2)).await;
     for r in peer.log_records() {
         let line = r.to_string();
-        assert!(!line.contains("secret"), "a non-public post left the camp: {line}");
+        assert!(
+            !line.contains("secret"),
+            "a non-public post left the camp: {line}"
+        );
     }
 
     // Served over HTTP: the public note, and 404 for the camp-only one.
@@ -364,11 +370,15 @@ async fn alice_follows_camper_and_receives_public_posts_only() {
             .header("accept", "application/activity+json")
             .send()
     };
-    let ok = get(format!("/users/ana/posts/{public}")).await.expect("get");
+    let ok = get(format!("/users/ana/posts/{public}"))
+        .await
+        .expect("get");
     assert_eq!(ok.status(), 200);
     let note: Value = serde_json::from_str(&ok.text().await.expect("note")).expect("note json");
     assert_eq!(note["content"], "<p>hello fediverse</p>");
-    let hidden = get(format!("/users/ana/posts/{secret}")).await.expect("get");
+    let hidden = get(format!("/users/ana/posts/{secret}"))
+        .await
+        .expect("get");
     assert_eq!(hidden.status(), 404, "a camp-only post is never served");
     let outbox: Value = get("/users/ana/outbox".into())
         .await
@@ -434,8 +444,7 @@ async fn unsigned_or_badly_signed_inbox_posts_are_refused() {
         .await
         .expect("post");
     assert_eq!(huge.status(), 413);
-    let sent = exec(camp.addr, camp.admin.as_ref().expect("admin"), "requests")
-        .await;
+    let sent = exec(camp.addr, camp.admin.as_ref().expect("admin"), "requests").await;
     assert!(sent.ok().contains("no follow requests"));
     camp.stop().await;
 }
@@ -449,9 +458,13 @@ async fn delivery_to_a_peer_that_is_down_arrives_after_it_comes_back() {
     alice_follows_ana(&camp, &ana, &peer, http).await;
 
     peer.stop().await;
-    exec(camp.addr, &ana, "post --to public 'written while you were away'")
-        .await
-        .ok();
+    exec(
+        camp.addr,
+        &ana,
+        "post --to public 'written while you were away'",
+    )
+    .await
+    .ok();
     // Let at least one attempt fail.
     sleep(Duration::from_secs(3)).await;
     peer.spawn().await;
