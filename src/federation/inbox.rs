@@ -269,7 +269,11 @@ fn receive_note(
     let Some(url) = wire::id_of(object) else {
         return Ok(());
     };
-    if boost.is_none() && object.get("attributedTo").and_then(wire::id_of) != Some(by.id.as_str()) {
+    // An object is only believed from its own origin: its author's server.
+    if boost.is_none()
+        && (object.get("attributedTo").and_then(wire::id_of) != Some(by.id.as_str())
+            || wire::host_of(url) != wire::host_of(&by.id))
+    {
         return Ok(());
     }
     let owners = store.local_followers_of_remote(&by.id)?;

@@ -486,3 +486,197 @@ fn urlencode(s: &str) -> String {
     }
     out
 }
+
+// ---------------------------------------------------------------------------------
+// A hand-rolled remote actor ("carol") served from this test, for the inbox rules
+// that a well-behaved peer never breaks. No node needed.
+// ---------------------------------------------------------------------------------
+
+struct Carol {
+    base: String,
+    pem: std::sync::Arc<std::sync::Mutex<String>>,
+    private_pem: String,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Carol {
+    async fn start() -> Carol {
+        let keys = camp::federation::keys::generate().expect("carol's key");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind carol");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let pem = std::sync::Arc::new(std::sync::Mutex::new(keys.public_pem.clone()));
+        let (b, p) = (base.clone(), pem.clone());
+        let app = axum::Router::new().route(
+            "/users/carol",
+            axum::routing::get(move || {
+                let (b, p) = (b.clone(), p.clone());
+                async move {
+                    let id = format!("{b}/users/carol");
+                    let doc = serde_json::json!({
+                        "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+                        "id": id, "type": "Person", "preferredUsername": "carol",
+                        "name": "Carol \u{1b}[2J(hand-rolled)",
+                        "inbox": format!("{id}/inbox"),
+                        "publicKey": {"id": format!("{id}#main-key"), "owner": id,
+                                      "publicKeyPem": p.lock().expect("pem").clone()},
+                    });
+                    (
+                        [("content-type", "application/activity+json")],
+                        doc.to_string(),
+                    )
+                }
+            }),
+        );
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Carol {
+            base,
+            pem,
+            private_pem: keys.private_pem,
+            server,
+        }
+    }
+
+    fn actor(&self) -> String {
+        format!("{}/users/carol", self.base)
+    }
+
+    fn handle(&self) -> String {
+        format!("@carol@{}", self.base.trim_start_matches("http://"))
+    }
+
+    /// Swaps carol's key (the served document changes; camp's cache is stale).
+    fn rotate(&mut self) {
+        let keys = camp::federation::keys::generate().expect("new key");
+        *self.pem.lock().expect("pem") = keys.public_pem;
+        self.private_pem = keys.private_pem;
+    }
+
+    /// POSTs `body` to `inbox` signed draft-cavage by carol, with `tweak` applied to
+    /// the headers first; returns the status.
+    async fn post(
+        &self,
+        inbox: &str,
+        body: &str,
+        date: std::time::SystemTime,
+        tweak: impl FnOnce(&mut Vec<(&'static str, String)>),
+    ) -> u16 {
+        use camp::federation::signatures::{RequestParts, sign_request, signing_key};
+        let url = reqwest::Url::parse(inbox).expect("inbox url");
+        let host = format!(
+            "{}:{}",
+            url.host_str().expect("host"),
+            url.port().expect("port")
+        );
+        let key = signing_key(&self.private_pem).expect("key");
+        let mut headers = sign_request(
+            &key,
+            &format!("{}#main-key", self.actor()),
+            RequestParts {
+                method: "POST",
+                host: &host,
+                path: url.path(),
+                body: Some(body.as_bytes()),
+                content_type: Some("application/activity+json"),
+            },
+            date,
+        );
+        tweak(&mut headers);
+        let mut req = reqwest::Client::new().post(inbox).body(body.to_string());
+        for (k, v) in headers {
+            req = req.header(k, v);
+        }
+        req.send().await.expect("post to camp").status().as_u16()
+    }
+}
+
+impl Drop for Carol {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// The inbox rules with a signer that misbehaves on purpose: Date window, Digest,
+/// key owner, duplicates, unknown types, non-JSON, and a rotated key (fetched again).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inbox_checks_dates_digests_owners_duplicates_and_rotated_keys() {
+    let mut carol = Carol::start().await;
+    let (camp, ana, http) = fed_camp().await;
+    let inbox = format!("http://{http}/users/ana/inbox");
+    let now = std::time::SystemTime::now;
+    let carol_actor = carol.actor();
+    let follow = |id: &str| {
+        serde_json::json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{carol_actor}#{id}"),
+            "type": "Follow",
+            "actor": carol_actor,
+            "object": format!("http://{http}/users/ana"),
+        })
+        .to_string()
+    };
+    let requests = || async { exec(camp.addr, &ana, "requests").await.ok().to_string() };
+
+    // Out of the ±1 h window.
+    let old = now() - Duration::from_secs(2 * 3600);
+    assert_eq!(carol.post(&inbox, &follow("f0"), old, |_| {}).await, 401);
+    // Body changed after signing: the digest no longer matches.
+    let tampered = |h: &mut Vec<(&'static str, String)>| {
+        for (k, v) in h.iter_mut() {
+            if *k == "digest" {
+                *v = camp::federation::signatures::digest_header(b"something else");
+            }
+        }
+    };
+    assert_eq!(
+        carol.post(&inbox, &follow("f0"), now(), tampered).await,
+        401
+    );
+    // Signed by carol, claiming to be someone else.
+    let mallory = follow("f0").replace(
+        &format!("\"actor\":\"{}\"", carol.actor()),
+        "\"actor\":\"http://127.0.0.1:9/users/mallory\"",
+    );
+    assert!(mallory.contains("mallory"));
+    assert_eq!(carol.post(&inbox, &mallory, now(), |_| {}).await, 401);
+    // An RFC 9421-only request (no draft-cavage signature) is not accepted unverified.
+    let rfc9421 = |h: &mut Vec<(&'static str, String)>| {
+        h.retain(|(k, _)| *k != "signature" && *k != "digest");
+        h.push(("signature-input", "sig1=(\"@method\");keyid=\"x\"".into()));
+        h.push(("signature", "sig1=:AAAA:".into()));
+    };
+    assert_eq!(carol.post(&inbox, &follow("f0"), now(), rfc9421).await, 401);
+    assert!(requests().await.contains("no follow requests"));
+
+    // A good Follow: a request, shown with a sanitized name.
+    assert_eq!(carol.post(&inbox, &follow("f1"), now(), |_| {}).await, 202);
+    let listed = requests().await;
+    assert!(
+        listed.contains(carol.handle().trim_start_matches('@')),
+        "{listed}"
+    );
+    assert!(
+        listed.contains("Carol (hand-rolled)") && !listed.contains('\u{1b}'),
+        "{listed:?}"
+    );
+    exec(camp.addr, &ana, &format!("reject {}", carol.handle()))
+        .await
+        .ok();
+    assert!(requests().await.contains("no follow requests"));
+    // The same activity again is a duplicate: answered, ignored.
+    assert_eq!(carol.post(&inbox, &follow("f1"), now(), |_| {}).await, 202);
+    assert!(requests().await.contains("no follow requests"));
+    // Unknown types are answered 202 and dropped; garbage is a 400.
+    let odd = follow("f2").replace("\"Follow\"", "\"Wiggle\"");
+    assert_eq!(carol.post(&inbox, &odd, now(), |_| {}).await, 202);
+    assert_eq!(carol.post(&inbox, "not json", now(), |_| {}).await, 400);
+
+    // Carol's key rotates: camp's cached key fails once, it fetches again, and accepts.
+    carol.rotate();
+    assert_eq!(carol.post(&inbox, &follow("f3"), now(), |_| {}).await, 202);
+    assert!(requests().await.contains("carol@"));
+    camp.stop().await;
+}
