@@ -5,7 +5,8 @@
 //! path (outbox, object fetch, delivery) goes through it.
 //!
 //! - [`wire`]: JSON served and read; [`html`]: remote HTML to plain text.
-//! - [`signatures`]: draft-cavage HTTP signatures; [`keys`]: RSA keys per account.
+//! - [`signatures`]: draft-cavage HTTP signatures; [`rfc9421`]: RFC 9421 ones (verify);
+//!   [`keys`]: RSA keys per account.
 //! - [`fetcher`]: the one guarded HTTP client; [`webfinger`]: handles to actors.
 //! - [`routes`]: the axum server; [`inbox`]: incoming activities.
 //! - [`delivery`]: the queue worker and the fan-out of new public posts.
@@ -15,6 +16,7 @@ pub mod fetcher;
 pub mod html;
 pub mod inbox;
 pub mod keys;
+pub mod rfc9421;
 pub mod routes;
 pub mod signatures;
 pub mod webfinger;

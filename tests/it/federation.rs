@@ -81,11 +81,18 @@ struct Peer {
     dir: PathBuf,
     state: PathBuf,
     log: PathBuf,
+    first_knock: &'static str,
     http: reqwest::Client,
 }
 
 impl Peer {
     async fn start(dir: &Path) -> Peer {
+        Self::start_knocking(dir, "rfc9421").await
+    }
+
+    /// A peer that signs with `first_knock` first (`rfc9421` or
+    /// `draft-cavage-http-signatures-12`).
+    async fn start_knocking(dir: &Path, first_knock: &'static str) -> Peer {
         let work = tempfile::tempdir().expect("peer temp").keep();
         let mut p = Peer {
             child: None,
@@ -93,6 +100,7 @@ impl Peer {
             dir: dir.to_path_buf(),
             state: work.join("peer-state.json"),
             log: work.join("peer-log.jsonl"),
+            first_knock,
             http: reqwest::Client::new(),
         };
         p.spawn().await;
@@ -107,6 +115,7 @@ impl Peer {
             .env("PEER_STATE", &self.state)
             .env("PEER_LOG", &self.log)
             .env("PEER_LOG_LEVEL", "warning")
+            .env("PEER_FIRST_KNOCK", self.first_knock)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .kill_on_drop(true)
@@ -296,6 +305,14 @@ async fn camper_follows_alice_and_sees_her_posts() {
     })
     .await;
 
+    // Fedify signed its Accept with RFC 9421 first, and camp verified it.
+    let accept = peer
+        .log_records()
+        .into_iter()
+        .find(|r| r["kind"] == "outgoing" && r["activity"]["type"] == "Accept")
+        .expect("the Accept was sent");
+    assert_eq!(accept["signature"], "rfc9421", "{accept}");
+
     let text = "hello campers <3 & \u{1b}[31mfriends";
     let posted = peer
         .admin("POST", &format!("/admin/post?text={}", urlencode(text)))
@@ -453,7 +470,8 @@ async fn unsigned_or_badly_signed_inbox_posts_are_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn delivery_to_a_peer_that_is_down_arrives_after_it_comes_back() {
     let Some(dir) = peer_dir() else { return };
-    let mut peer = Peer::start(dir).await;
+    // This peer signs draft-cavage, so that scheme is proven against Fedify too.
+    let mut peer = Peer::start_knocking(dir, "draft-cavage-http-signatures-12").await;
     let (camp, ana, http) = fed_camp().await;
     alice_follows_ana(&camp, &ana, &peer, http).await;
 
@@ -472,6 +490,13 @@ async fn delivery_to_a_peer_that_is_down_arrives_after_it_comes_back() {
         delivered_text(r).contains("written while you were away")
     })
     .await;
+    let follow_delivery = peer
+        .log_records()
+        .into_iter()
+        .find(|r| r["kind"] == "outgoing" && r["activity"]["type"] == "Follow")
+        .expect("the Follow was sent");
+    assert_eq!(follow_delivery["signature"], "draft-cavage");
+    assert_eq!(follow_delivery["status"], 202);
     camp.stop().await;
 }
 
