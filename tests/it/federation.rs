@@ -705,3 +705,180 @@ async fn inbox_checks_dates_digests_owners_duplicates_and_rotated_keys() {
     assert!(requests().await.contains("carol@"));
     camp.stop().await;
 }
+
+/// WebFinger, host-meta, NodeInfo and the actor document, with content negotiation;
+/// NodeInfo counts public posts only. No peer needed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn discovery_documents_are_served_and_count_public_posts_only() {
+    let (camp, ana, http) = fed_camp().await;
+    exec(camp.addr, &ana, "post 'camp only'").await.ok();
+    exec(camp.addr, &ana, "post --to public 'for everyone'")
+        .await
+        .ok();
+    let client = reqwest::Client::new();
+    let get = |path: &str, accept: &str| {
+        client
+            .get(format!("http://{http}{path}"))
+            .header("accept", accept)
+            .send()
+    };
+    let body = |r: reqwest::Response| async move {
+        let ct = r
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let status = r.status().as_u16();
+        let text = r.text().await.expect("body");
+        (status, ct, text)
+    };
+
+    let (s, ct, text) = body(
+        get(
+            &format!("/.well-known/webfinger?resource=acct:ana@{http}"),
+            "application/jrd+json",
+        )
+        .await
+        .expect("webfinger"),
+    )
+    .await;
+    assert_eq!((s, ct.as_str()), (200, "application/jrd+json"), "{text}");
+    let jrd: Value = serde_json::from_str(&text).expect("jrd");
+    assert_eq!(jrd["links"][0]["href"], format!("http://{http}/users/ana"));
+    let (s, _, _) = body(
+        get(
+            "/.well-known/webfinger?resource=acct:ana@elsewhere.example",
+            "*/*",
+        )
+        .await
+        .expect("webfinger"),
+    )
+    .await;
+    assert_eq!(s, 404);
+    let (s, _, _) = body(
+        get(
+            &format!("/.well-known/webfinger?resource=acct:nobody@{http}"),
+            "*/*",
+        )
+        .await
+        .expect("webfinger"),
+    )
+    .await;
+    assert_eq!(s, 404);
+
+    for accept in [
+        "application/activity+json",
+        "application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"",
+    ] {
+        let (s, ct, text) = body(get("/users/ana", accept).await.expect("actor")).await;
+        assert_eq!(s, 200);
+        assert!(
+            accept.starts_with(ct.split(';').next().unwrap_or("")),
+            "{ct}"
+        );
+        let actor: Value = serde_json::from_str(&text).expect("actor json");
+        assert_eq!(actor["type"], "Person");
+        assert_eq!(actor["preferredUsername"], "ana");
+        assert_eq!(actor["manuallyApprovesFollowers"], true);
+        assert_eq!(actor["publicKey"]["owner"], actor["id"]);
+        assert!(
+            actor["publicKey"]["publicKeyPem"]
+                .as_str()
+                .is_some_and(|p| p.starts_with("-----BEGIN PUBLIC KEY-----"))
+        );
+        assert_eq!(
+            actor["endpoints"]["sharedInbox"],
+            format!("http://{http}/inbox")
+        );
+        // Only the standard contexts, plus an inline term map.
+        for c in actor["@context"].as_array().expect("context list") {
+            if let Some(url) = c.as_str() {
+                assert!(
+                    url == "https://www.w3.org/ns/activitystreams"
+                        || url == "https://w3id.org/security/v1",
+                    "{url}"
+                );
+            }
+        }
+    }
+    let (s, ct, _) = body(get("/users/ana", "text/html").await.expect("actor")).await;
+    assert_eq!(s, 200);
+    assert!(ct.starts_with("text/plain"), "{ct}");
+    let (s, _, _) = body(
+        get("/users/admin@x", "application/activity+json")
+            .await
+            .expect("x"),
+    )
+    .await;
+    assert_eq!(s, 404);
+
+    let (_, _, text) = body(get("/.well-known/nodeinfo", "*/*").await.expect("nodeinfo")).await;
+    assert!(text.contains("/nodeinfo/2.1"), "{text}");
+    for v in ["2.0", "2.1"] {
+        let (s, _, text) = body(get(&format!("/nodeinfo/{v}"), "*/*").await.expect("ni")).await;
+        assert_eq!(s, 200);
+        let ni: Value = serde_json::from_str(&text).expect("nodeinfo json");
+        assert_eq!(ni["version"], v);
+        assert_eq!(ni["usage"]["localPosts"], 1, "{ni}");
+        assert_eq!(ni["usage"]["users"]["total"], 2);
+        assert_eq!(ni["openRegistrations"], false);
+    }
+    let (s, ct, text) = body(get("/.well-known/host-meta", "*/*").await.expect("hm")).await;
+    assert_eq!(s, 200);
+    assert!(ct.contains("xrd") && text.contains("/.well-known/webfinger?resource={uri}"));
+    camp.stop().await;
+}
+
+/// Without --http nothing listens for HTTP; the flags need each other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bridge_is_off_without_http() {
+    let camp = TestCamp::start().await;
+    assert!(camp.http_addr.is_none());
+    camp.stop().await;
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_camp"))
+        .args(["serve", "--dev-federation", "--data", "/nonexistent/x"])
+        .output()
+        .expect("run camp");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("need --http"), "{err}");
+}
+
+/// `camp serve --http ... --dev-federation` warns loudly at start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dev_federation_warns_at_start() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_camp"))
+        .arg("serve")
+        .arg("--data")
+        .arg(dir.path().join("data"))
+        .arg("--keys")
+        .arg(dir.path().join("keys"))
+        .args([
+            "--ssh",
+            "127.0.0.1:0",
+            "--http",
+            "127.0.0.1:0",
+            "--dev-federation",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("camp serve");
+    use tokio::io::AsyncBufReadExt;
+    let mut lines = tokio::io::BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let found = tokio::time::timeout(Duration::from_secs(15), async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            if line.contains("WARNING") && line.contains("dev-federation") {
+                return true;
+            }
+        }
+        false
+    })
+    .await
+    .unwrap_or(false);
+    let _ = child.kill().await;
+    assert!(found, "no --dev-federation warning on stderr");
+}
