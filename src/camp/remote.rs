@@ -48,6 +48,11 @@ impl Camp {
             .collect())
     }
 
+    /// Deliveries still queued (the commands check who may see them).
+    pub fn queued_deliveries(&self) -> Result<Vec<crate::store::federation::DeliveryJob>> {
+        self.store().queued_deliveries()
+    }
+
     fn local_member(&self, id: Id) -> Result<Account> {
         let a = self.actor(id)?;
         if a.is_remote() {

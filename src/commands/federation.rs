@@ -93,3 +93,57 @@ pub fn answer(camp: &Camp, me: Account, rest: &[String], accept: bool) -> Result
         actor.handle()
     ))
 }
+
+/// `deliveries [--json]` (moderators and admins): deliveries still queued, with their
+/// attempts and last error, and hosts whose circuit is open.
+pub fn deliveries(camp: &Camp, me: Account, rest: &[String]) -> Result<String, Failure> {
+    let a = super::args::Args::parse(rest, &[], &["json"])?;
+    if !me.role.can_moderate() {
+        return Err(
+            Error::forbidden("only moderators and admins can see the delivery queue").into(),
+        );
+    }
+    let jobs = camp.queued_deliveries()?;
+    let circuits = camp.bridge().map(|b| b.open_circuits()).unwrap_or_default();
+    let now = crate::store::now_ms();
+    if a.has("json") {
+        let v = json!({
+            "queued": jobs.iter().map(|j| json!({
+                "inbox": j.inbox,
+                "attempts": j.attempts,
+                "queued_ms": j.created_ms,
+                "next_attempt_ms": j.next_ms,
+                "last_error": j.last_error,
+            })).collect::<Vec<_>>(),
+            "open_circuits": circuits.iter().map(|(h, n, until)| json!({
+                "host": h, "failures": n, "until_ms": until,
+            })).collect::<Vec<_>>(),
+        });
+        return Ok(format!("{v}\n"));
+    }
+    let mut out = String::new();
+    if jobs.is_empty() {
+        out.push_str("(no deliveries waiting)\n");
+    }
+    for j in &jobs {
+        let next = j.next_ms.saturating_sub(now) / 1000;
+        out.push_str(&format!(
+            "{} · {} attempt(s) · next in {next}s · {}\n",
+            crate::text::sanitize_line(&j.inbox),
+            j.attempts,
+            if j.last_error.is_empty() {
+                "not tried yet".to_string()
+            } else {
+                crate::text::sanitize_line(&j.last_error)
+            }
+        ));
+    }
+    for (h, n, until) in &circuits {
+        out.push_str(&format!(
+            "circuit open for {} after {n} failures, retrying in {}s\n",
+            crate::text::sanitize_line(h),
+            until.saturating_sub(now) / 1000
+        ));
+    }
+    Ok(out)
+}

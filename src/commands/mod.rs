@@ -64,6 +64,10 @@ pub const VERBS: &[(&str, &str)] = &[
         "answer a follow request from another server",
     ),
     (
+        "deliveries [--json]",
+        "moderators: federation deliveries still waiting, and hosts that fail",
+    ),
+    (
         "invite [--uses N] [--expires DURATION] [--role camper|moderator|admin] [--note TEXT]",
         "admins: make an invite; prints the code",
     ),
@@ -160,6 +164,7 @@ fn dispatch(
         "requests" => federation::requests(camp, member(camp, caller)?, rest),
         "accept" => federation::answer(camp, member(camp, caller)?, rest, true),
         "reject" => federation::answer(camp, member(camp, caller)?, rest, false),
+        "deliveries" => federation::deliveries(camp, member(camp, caller)?, rest),
         other => Err(usage(format!(
             "unknown command '{}'; commands: {}",
             crate::text::sanitize_line(other),

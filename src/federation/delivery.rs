@@ -24,6 +24,54 @@ pub const MAX_DELAY_MS: Millis = 3_600_000;
 /// A job older than this is dropped after its next failure.
 pub const GIVE_UP_AFTER_MS: Millis = 24 * 3_600_000;
 
+/// Consecutive failures after which a host's circuit opens.
+pub const BREAKER_THRESHOLD: u32 = 5;
+
+/// Per-host circuit breakers: after [`BREAKER_THRESHOLD`] failures in a row, jobs
+/// for that host wait (without an attempt) until the circuit half-opens again.
+#[derive(Default)]
+pub struct Breakers {
+    hosts: Mutex<std::collections::HashMap<String, (u32, Millis)>>,
+}
+
+impl Breakers {
+    /// When a job for `host` may be tried (None: now).
+    pub fn open_until(&self, host: &str, now: Millis) -> Option<Millis> {
+        let hosts = self.hosts.lock().expect("breakers");
+        hosts
+            .get(host)
+            .and_then(|&(_, until)| (until > now).then_some(until))
+    }
+
+    /// Records a failure; opens the circuit at the threshold (longer each time).
+    pub fn failed(&self, host: &str, now: Millis) {
+        let mut hosts = self.hosts.lock().expect("breakers");
+        let e = hosts.entry(host.to_string()).or_insert((0, 0));
+        e.0 += 1;
+        if e.0 >= BREAKER_THRESHOLD {
+            let n = (e.0 - BREAKER_THRESHOLD).min(6);
+            e.1 = now + (60_000u64 << n).min(MAX_DELAY_MS);
+        }
+    }
+
+    /// Closes the circuit after a success.
+    pub fn succeeded(&self, host: &str) {
+        self.hosts.lock().expect("breakers").remove(host);
+    }
+
+    /// Hosts whose circuit is open now, with the time it half-opens.
+    pub fn open_hosts(&self, now: Millis) -> Vec<(String, u32, Millis)> {
+        let hosts = self.hosts.lock().expect("breakers");
+        let mut v: Vec<_> = hosts
+            .iter()
+            .filter(|(_, (_, until))| *until > now)
+            .map(|(h, (n, until))| (h.clone(), *n, *until))
+            .collect();
+        v.sort();
+        v
+    }
+}
+
 /// Delay before attempt `attempts + 1`: doubling from [`BASE_DELAY_MS`], capped, ±25%
 /// jitter so many failed jobs do not retry in lockstep.
 pub fn backoff(attempts: u32, jitter_seed: u64) -> Millis {
@@ -141,6 +189,15 @@ pub async fn run_worker(bridge: Arc<Bridge>, mut stop: watch::Receiver<bool>) {
 
 async fn attempt(bridge: &Bridge, job: DeliveryJob) {
     let store = bridge.camp().store();
+    let host = wire::host_of(&job.inbox).unwrap_or_default();
+    if let Some(until) = bridge.breakers.open_until(&host, now_ms()) {
+        let later = DeliveryJob {
+            next_ms: until,
+            ..job.clone()
+        };
+        let _ = store.reschedule_delivery(&job, &later);
+        return;
+    }
     let result = match bridge.signer(job.signer).await {
         Ok(signer) => bridge
             .fetcher()
@@ -152,6 +209,7 @@ async fn attempt(bridge: &Bridge, job: DeliveryJob) {
     let error = match result {
         Ok(s) if (200..300).contains(&s) => {
             tracing::debug!("delivered job {} to {}", job.id, job.inbox);
+            bridge.breakers.succeeded(&host);
             let _ = store.finish_delivery(&job);
             return;
         }
@@ -164,6 +222,7 @@ async fn attempt(bridge: &Bridge, job: DeliveryJob) {
         Err(e) => e,
     };
     let now = now_ms();
+    bridge.breakers.failed(&host, now);
     if now.saturating_sub(job.created_ms) > GIVE_UP_AFTER_MS {
         tracing::warn!("delivery to {} given up after a day: {error}", job.inbox);
         let _ = store.finish_delivery(&job);
@@ -200,5 +259,21 @@ mod tests {
             assert!(backoff(30, seed) <= MAX_DELAY_MS * 5 / 4);
         }
         assert_ne!(backoff(3, 1), backoff(3, 9999));
+    }
+
+    #[test]
+    fn breaker_opens_after_repeated_failures_and_closes_on_success() {
+        let b = Breakers::default();
+        for _ in 0..BREAKER_THRESHOLD - 1 {
+            b.failed("down.example", 1000);
+        }
+        assert_eq!(b.open_until("down.example", 1000), None);
+        b.failed("down.example", 1000);
+        assert_eq!(b.open_until("down.example", 1000), Some(61_000));
+        assert_eq!(b.open_until("down.example", 61_000), None, "half-open");
+        assert_eq!(b.open_hosts(2000).len(), 1);
+        b.succeeded("down.example");
+        assert!(b.open_hosts(2000).is_empty());
+        assert_eq!(b.open_until("other.example", 1000), None);
     }
 }

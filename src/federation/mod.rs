@@ -57,6 +57,7 @@ pub struct Bridge {
     fetcher: Fetcher,
     keys: Mutex<HashMap<String, CachedKey>>,
     wake: Notify,
+    breakers: delivery::Breakers,
 }
 
 impl Bridge {
@@ -70,6 +71,7 @@ impl Bridge {
             fetcher: Fetcher::new(dev, &ua),
             keys: Mutex::new(HashMap::new()),
             wake: Notify::new(),
+            breakers: delivery::Breakers::default(),
         })
     }
 
@@ -103,6 +105,11 @@ impl Bridge {
             key_id: self.urls.key_id(&a.username),
             key,
         })
+    }
+
+    /// Hosts whose delivery circuit is open: (host, failures in a row, until).
+    pub fn open_circuits(&self) -> Vec<(String, u32, crate::model::Millis)> {
+        self.breakers.open_hosts(now_ms())
     }
 
     /// The key pair of a local account, made on first need.

@@ -477,6 +477,20 @@ mod tests {
     }
 
     #[test]
+    fn queued_jobs_survive_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let j = {
+            let s = Store::open(dir.path()).unwrap();
+            let j = job(&s, 10);
+            s.enqueue_delivery(&j).unwrap();
+            s.flush().unwrap();
+            j
+        };
+        let s = Store::open(dir.path()).unwrap();
+        assert_eq!(s.due_deliveries(u64::MAX - 1, 10).unwrap(), vec![j]);
+    }
+
+    #[test]
     fn seen_ids_are_remembered_once() {
         let s = Store::temporary().unwrap();
         assert!(s.mark_activity_seen("https://x/a/1", 1).unwrap());

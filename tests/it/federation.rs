@@ -483,8 +483,17 @@ async fn delivery_to_a_peer_that_is_down_arrives_after_it_comes_back() {
     )
     .await
     .ok();
-    // Let at least one attempt fail.
+    // Let at least one attempt fail; the admin sees the job waiting, a camper may not.
     sleep(Duration::from_secs(3)).await;
+    let admin = camp.admin.as_ref().expect("admin");
+    let queued = exec(camp.addr, admin, "deliveries").await;
+    let queued = queued.ok();
+    assert!(
+        queued.contains(&peer.url("/inbox")) && queued.contains("attempt"),
+        "{queued}"
+    );
+    assert!(!queued.contains("not tried yet"), "{queued}");
+    exec(camp.addr, &ana, "deliveries").await.failed(1);
     peer.spawn().await;
     peer.wait_log("the delayed Create", |r| {
         delivered_text(r).contains("written while you were away")
@@ -497,6 +506,16 @@ async fn delivery_to_a_peer_that_is_down_arrives_after_it_comes_back() {
         .expect("the Follow was sent");
     assert_eq!(follow_delivery["signature"], "draft-cavage");
     assert_eq!(follow_delivery["status"], 202);
+    // Delivered: nothing waits any more.
+    let deadline = Instant::now() + FED_WAIT;
+    loop {
+        let out = exec(camp.addr, admin, "deliveries").await;
+        if out.ok().contains("no deliveries waiting") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{out:?}");
+        sleep(Duration::from_millis(200)).await;
+    }
     camp.stop().await;
 }
 
