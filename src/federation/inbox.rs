@@ -235,10 +235,9 @@ async fn handle(bridge: &Bridge, actor: &str, activity: &Value) -> crate::Result
             };
             // Never trust an embedded copy: fetch the original from its origin.
             let doc = bridge
-                .fetcher()
-                .get_json(url, super::fetcher::AP_ACCEPT, None)
+                .fetch_signed(url)
                 .await
-                .map_err(|e| crate::Error::invalid(e.to_string()))?;
+                .map_err(crate::Error::invalid)?;
             if wire::id_of(&doc) != Some(url) {
                 return Ok(());
             }

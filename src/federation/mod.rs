@@ -47,6 +47,9 @@ struct CachedKey {
     fetched: Instant,
 }
 
+/// The key slot of the instance actor (no account has id 0).
+pub const INSTANCE_KEY_SLOT: Id = 0;
+
 /// Most keys kept in memory before the cache is emptied.
 const KEY_CACHE_MAX: usize = 10_000;
 
@@ -107,6 +110,27 @@ impl Bridge {
         })
     }
 
+    /// The instance actor's signer (`{base}/actor`), used for fetches made on nobody's
+    /// behalf (keys, boosted posts), so servers with authorized fetch answer them.
+    pub async fn instance_signer(&self) -> Result<RequestSigner> {
+        let keys = self.local_keys(INSTANCE_KEY_SLOT).await?;
+        let key =
+            signatures::signing_key(&keys.private_pem).map_err(|e| Error::Codec(e.to_string()))?;
+        Ok(RequestSigner {
+            key_id: format!("{}#main-key", self.urls.instance_actor()),
+            key,
+        })
+    }
+
+    /// GETs an ActivityPub document signed by the instance actor.
+    pub async fn fetch_signed(&self, url: &str) -> std::result::Result<Value, String> {
+        let signer = self.instance_signer().await.map_err(|e| e.to_string())?;
+        self.fetcher
+            .get_json(url, fetcher::AP_ACCEPT, Some(&signer))
+            .await
+            .map_err(|e| e.to_string())
+    }
+
     /// Hosts whose delivery circuit is open: (host, failures in a row, until).
     pub fn open_circuits(&self) -> Vec<(String, u32, crate::model::Millis)> {
         self.breakers.open_hosts(now_ms())
@@ -148,11 +172,7 @@ impl Bridge {
             return Ok(k);
         }
         let url = key_id.split('#').next().unwrap_or(key_id);
-        let doc = self
-            .fetcher
-            .get_json(url, fetcher::AP_ACCEPT, None)
-            .await
-            .map_err(|e| e.to_string())?;
+        let doc = self.fetch_signed(url).await?;
         let key = if doc.get("publicKeyPem").is_some() {
             // A key document of its own.
             let pem = doc["publicKeyPem"].as_str().unwrap_or_default().to_string();
@@ -205,11 +225,15 @@ impl Bridge {
                 .find(|k| k.owner == url && k.doc.is_some() && k.fetched.elapsed().as_secs() < 600)
                 .and_then(|k| k.doc.clone())
         };
-        let doc = match cached {
-            Some(d) => d,
-            None => self
+        let doc = match (cached, signer) {
+            (Some(d), _) => d,
+            (None, Some(signer)) => self
                 .fetcher
-                .get_json(url, fetcher::AP_ACCEPT, signer)
+                .get_json(url, fetcher::AP_ACCEPT, Some(signer))
+                .await
+                .map_err(|e| Error::invalid(format!("could not fetch {url}: {e}")))?,
+            (None, None) => self
+                .fetch_signed(url)
                 .await
                 .map_err(|e| Error::invalid(format!("could not fetch {url}: {e}")))?,
         };

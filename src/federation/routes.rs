@@ -31,6 +31,7 @@ pub fn router(bridge: Arc<Bridge>) -> Router {
         .route("/.well-known/host-meta", get(host_meta))
         .route("/.well-known/nodeinfo", get(nodeinfo_links))
         .route("/nodeinfo/{version}", get(nodeinfo))
+        .route("/actor", get(instance_actor))
         .route("/users/{name}", get(actor))
         .route("/users/{name}/outbox", get(outbox))
         .route("/users/{name}/followers", get(followers))
@@ -184,6 +185,16 @@ async fn nodeinfo(State(b): Shared, Path(version): Path<String>) -> Response {
         res.headers_mut().insert(header::CONTENT_TYPE, v);
     }
     res
+}
+
+async fn instance_actor(State(b): Shared, headers: HeaderMap) -> Response {
+    match b.local_keys(super::INSTANCE_KEY_SLOT).await {
+        Ok(keys) => ap_json(
+            &headers,
+            wire::instance_actor_document(b.urls(), &b.camp().info().name, &keys.public_pem),
+        ),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
 }
 
 async fn actor(State(b): Shared, Path(name): Path<String>, headers: HeaderMap) -> Response {

@@ -52,6 +52,10 @@ impl Urls {
             .map(|u| super::fetcher::host_header(&u))
             .unwrap_or_default()
     }
+    /// The instance actor, which signs fetches made on nobody's behalf.
+    pub fn instance_actor(&self) -> String {
+        format!("{}/actor", self.base)
+    }
     /// An account's actor id.
     pub fn actor(&self, username: &str) -> String {
         format!("{}/users/{username}", self.base)
@@ -159,6 +163,23 @@ pub fn actor_document(urls: &Urls, account: &Account, public_pem: &str) -> Value
             "owner": id,
             "publicKeyPem": public_pem,
         },
+    })
+}
+
+/// The instance actor's document.
+pub fn instance_actor_document(urls: &Urls, name: &str, public_pem: &str) -> Value {
+    let id = urls.instance_actor();
+    json!({
+        "@context": [AS_CONTEXT, SECURITY_CONTEXT],
+        "id": id,
+        "type": "Application",
+        "preferredUsername": "camp",
+        "name": name,
+        "inbox": urls.shared_inbox(),
+        "outbox": format!("{id}/outbox"),
+        "endpoints": {"sharedInbox": urls.shared_inbox()},
+        "manuallyApprovesFollowers": true,
+        "publicKey": {"id": format!("{id}#main-key"), "owner": id, "publicKeyPem": public_pem},
     })
 }
 

@@ -821,6 +821,19 @@ async fn discovery_documents_are_served_and_count_public_posts_only() {
             }
         }
     }
+    let (s, _, text) = body(
+        get("/actor", "application/activity+json")
+            .await
+            .expect("instance actor"),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let inst: Value = serde_json::from_str(&text).expect("instance actor json");
+    assert_eq!(inst["type"], "Application");
+    assert_eq!(
+        inst["publicKey"]["id"],
+        format!("http://{http}/actor#main-key")
+    );
     let (s, ct, _) = body(get("/users/ana", "text/html").await.expect("actor")).await;
     assert_eq!(s, 200);
     assert!(ct.starts_with("text/plain"), "{ct}");
