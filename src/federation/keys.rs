@@ -25,9 +25,12 @@ pub fn generate() -> Result<LocalKeys> {
         .to_public_key()
         .to_public_key_pem(LineEnding::LF)
         .map_err(|e| Error::Codec(e.to_string()))?;
+    let mut seed = vec![0u8; 32];
+    getrandom::fill(&mut seed).map_err(|e| Error::invalid(format!("no randomness: {e}")))?;
     Ok(LocalKeys {
         private_pem,
         public_pem,
+        ed25519_seed: seed,
     })
 }
 

@@ -6,7 +6,7 @@
 //!
 //! - [`wire`]: JSON served and read; [`html`]: remote HTML to plain text.
 //! - [`signatures`]: draft-cavage HTTP signatures; [`rfc9421`]: RFC 9421 ones (verify);
-//!   [`keys`]: RSA keys per account.
+//!   [`keys`]: RSA and Ed25519 keys per account; [`proofs`]: FEP-8b32 proofs.
 //! - [`fetcher`]: the one guarded HTTP client; [`webfinger`]: handles to actors.
 //! - [`routes`]: the axum server; [`inbox`]: incoming activities.
 //! - [`delivery`]: the queue worker and the fan-out of new public posts.
@@ -16,6 +16,7 @@ pub mod fetcher;
 pub mod html;
 pub mod inbox;
 pub mod keys;
+pub mod proofs;
 pub mod rfc9421;
 pub mod routes;
 pub mod signatures;
@@ -147,8 +148,28 @@ impl Bridge {
             .map_err(|e| Error::invalid(format!("key generation failed: {e}")))?
     }
 
-    /// Queues an activity for one inbox, durably, and wakes the worker.
+    /// Adds an Ed25519 integrity proof by `signer` (FEP-8b32) to an activity it sends.
+    pub fn with_proof(&self, signer: Id, activity: &Value) -> Result<Value> {
+        let store = self.camp.store();
+        let (Some(keys), Some(account)) = (store.fed_keys(signer)?, store.account(signer)?) else {
+            return Ok(activity.clone());
+        };
+        let Some(key) = proofs::signing_key(&keys.ed25519_seed) else {
+            return Ok(activity.clone());
+        };
+        let vm = format!("{}#ed25519-key", self.urls.actor(&account.username));
+        Ok(proofs::attach(
+            activity.clone(),
+            &key,
+            &vm,
+            &wire::iso8601(now_ms()),
+        ))
+    }
+
+    /// Queues an activity for one inbox, durably, and wakes the worker. The activity
+    /// carries an integrity proof by `signer`.
     pub fn enqueue(&self, signer: Id, inbox: &str, activity: &Value) -> Result<()> {
+        let activity = &self.with_proof(signer, activity)?;
         let store = self.camp.store();
         let now = now_ms();
         store.enqueue_delivery(&DeliveryJob {

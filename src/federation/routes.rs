@@ -217,9 +217,11 @@ async fn actor(State(b): Shared, Path(name): Path<String>, headers: HeaderMap) -
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
+    let multikey = super::proofs::signing_key(&keys.ed25519_seed)
+        .map(|k| super::proofs::multikey(&k.verifying_key()));
     ap_json(
         &headers,
-        wire::actor_document(b.urls(), &account, &keys.public_pem),
+        wire::actor_document(b.urls(), &account, &keys.public_pem, multikey.as_deref()),
     )
 }
 

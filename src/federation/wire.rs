@@ -135,14 +135,29 @@ pub fn text_to_html(text: &str) -> String {
         .collect()
 }
 
-/// The actor document of a local account.
-pub fn actor_document(urls: &Urls, account: &Account, public_pem: &str) -> Value {
+/// The actor document of a local account; `multikey` is its Ed25519 key as
+/// `publicKeyMultibase` (FEP-521a), when it has one.
+pub fn actor_document(
+    urls: &Urls,
+    account: &Account,
+    public_pem: &str,
+    multikey: Option<&str>,
+) -> Value {
     let id = urls.actor(&account.username);
-    json!({
+    let mut doc = json!({
         "@context": [
             AS_CONTEXT,
             SECURITY_CONTEXT,
-            {"manuallyApprovesFollowers": "as:manuallyApprovesFollowers"}
+            {
+                "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
+                "assertionMethod": {"@id": "https://w3id.org/security#assertionMethod", "@type": "@id"},
+                "Multikey": "https://w3id.org/security#Multikey",
+                "controller": {"@id": "https://w3id.org/security#controller", "@type": "@id"},
+                "publicKeyMultibase": {
+                    "@id": "https://w3id.org/security#publicKeyMultibase",
+                    "@type": "https://w3id.org/security#multibase"
+                }
+            }
         ],
         "id": id,
         "type": "Person",
@@ -163,7 +178,16 @@ pub fn actor_document(urls: &Urls, account: &Account, public_pem: &str) -> Value
             "owner": id,
             "publicKeyPem": public_pem,
         },
-    })
+    });
+    if let Some(mk) = multikey {
+        doc["assertionMethod"] = json!([{
+            "id": format!("{id}#ed25519-key"),
+            "type": "Multikey",
+            "controller": id,
+            "publicKeyMultibase": mk,
+        }]);
+    }
+    doc
 }
 
 /// The instance actor's document.

@@ -48,6 +48,8 @@ pub struct LocalKeys {
     pub private_pem: String,
     /// SPKI public key.
     pub public_pem: String,
+    /// Seed of the Ed25519 key for object integrity proofs (32 bytes).
+    pub ed25519_seed: Vec<u8>,
 }
 
 /// An account on another server, as last fetched (every field checked and bounded).

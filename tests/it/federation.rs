@@ -114,10 +114,10 @@ impl Peer {
             .env("PEER_PORT", self.port.to_string())
             .env("PEER_STATE", &self.state)
             .env("PEER_LOG", &self.log)
-            .env("PEER_LOG_LEVEL", "warning")
+            .env("PEER_LOG_LEVEL", "debug")
             .env("PEER_FIRST_KNOCK", self.first_knock)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stdout(self.console())
+            .stderr(self.console())
             .kill_on_drop(true)
             .spawn()
             .expect("node peer.mjs");
@@ -164,6 +164,21 @@ impl Peer {
             .expect("peer admin JSON");
         assert!(status.is_success(), "{path_and_query}: {status} {body}");
         body
+    }
+
+    /// Where the peer's console output (Fedify's own log) goes.
+    fn console(&self) -> Stdio {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.log.with_extension("stderr"))
+            .map(Stdio::from)
+            .unwrap_or_else(|_| Stdio::null())
+    }
+
+    /// Fedify's own (debug) log lines.
+    fn stderr(&self) -> String {
+        std::fs::read_to_string(self.log.with_extension("stderr")).unwrap_or_default()
     }
 
     fn log_records(&self) -> Vec<Value> {
@@ -371,6 +386,24 @@ async fn alice_follows_camper_and_receives_public_posts_only() {
     .await;
     // Posts are delivered in order from one queue; give stragglers a moment anyway.
     sleep(Duration::from_secs(2)).await;
+    // The Create carried an Ed25519 proof (FEP-8b32) that Fedify verified against the
+    // Multikey in ana's actor document.
+    let create = peer
+        .log_records()
+        .into_iter()
+        .find(|r| delivered_text(r).contains("hello fediverse"))
+        .expect("the Create");
+    assert_eq!(create["activity"]["proof"]["cryptosuite"], "eddsa-jcs-2022");
+    let fedify_log = peer.stderr();
+    assert!(
+        fedify_log.contains("Object Integrity Proofs are verified"),
+        "Fedify did not verify camp's proof:\n{}",
+        fedify_log
+            .lines()
+            .filter(|l| l.contains("roof") || l.contains("Multikey"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
     for r in peer.log_records() {
         let line = r.to_string();
         assert!(
