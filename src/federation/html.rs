@@ -13,6 +13,9 @@ pub fn to_text(html: &str) -> String {
     };
     let mut out = String::with_capacity(html.len());
     let mut rest = html;
+    // An open `<a class="mention" href=...>`: the host of its href, and where its text
+    // starts in `out`, so `@user` can become `@user@host`.
+    let mut mention: Option<(String, usize)> = None;
     while let Some(lt) = rest.find('<') {
         out.push_str(&decode_entities(&rest[..lt]));
         let after = &rest[lt + 1..];
@@ -28,6 +31,27 @@ pub fn to_text(html: &str) -> String {
             .collect();
         let closing = tag.starts_with('/');
         match name.as_str() {
+            "a" if !closing => {
+                let raw = &after[..gt];
+                mention = attr(raw, "class")
+                    .filter(|c| c.split_whitespace().any(|w| w == "mention"))
+                    .and_then(|_| attr(raw, "href"))
+                    .and_then(|h| super::wire::host_of(&decode_entities(&h)))
+                    .map(|host| (host, out.len()));
+            }
+            "a" if closing => {
+                if let Some((host, start)) = mention.take() {
+                    let inner = out[start..].to_string();
+                    if let Some(user) = inner.strip_prefix('@')
+                        && !user.is_empty()
+                        && !user.contains('@')
+                        && !user.contains(char::is_whitespace)
+                    {
+                        out.push('@');
+                        out.push_str(&host);
+                    }
+                }
+            }
             "br" => out.push('\n'),
             "p" | "div" | "blockquote" | "li" | "ul" | "ol" | "pre" | "h1" | "h2" | "h3" | "h4"
             | "h5" | "h6"
@@ -88,6 +112,31 @@ pub fn to_text(html: &str) -> String {
     text
 }
 
+/// The value of attribute `name` in a raw tag (`a href="..." class='...'`).
+fn attr(tag: &str, name: &str) -> Option<String> {
+    let lower = tag.to_ascii_lowercase();
+    let mut from = 0;
+    while let Some(i) = lower[from..].find(name) {
+        let at = from + i;
+        from = at + name.len();
+        let before_ok = at == 0 || lower.as_bytes()[at - 1].is_ascii_whitespace();
+        let rest = lower[from..].trim_start();
+        if !before_ok || !rest.starts_with('=') {
+            continue;
+        }
+        let value_start = tag.len() - rest.len() + 1;
+        let v = tag[value_start..].trim_start();
+        let quote = v.chars().next()?;
+        if quote == '"' || quote == '\'' {
+            let end = v[1..].find(quote)?;
+            return Some(v[1..1 + end].to_string());
+        }
+        let end = v.find(char::is_whitespace).unwrap_or(v.len());
+        return Some(v[..end].to_string());
+    }
+    None
+}
+
 fn decode_entities(s: &str) -> String {
     if !s.contains('&') {
         return s.to_string();
@@ -141,8 +190,10 @@ mod tests {
         let html = r#"<p>Hello <span class="h-card"><a href="https://x/@bo" class="u-url mention">@<span>bo</span></a></span> &amp; friends &lt;3</p><p>see <a href="https://example.com/a">https://example.com/a</a><br>bye&#33;</p>"#;
         assert_eq!(
             to_text(html),
-            "Hello @bo & friends <3\n\nsee https://example.com/a\nbye!"
+            "Hello @bo@x & friends <3\n\nsee https://example.com/a\nbye!"
         );
+        let masto = r#"<p><span class="h-card" translate="no"><a href="https://social.example/@ana" class="u-url mention">@<span>ana</span></a></span> hi, <a href="https://social.example/tags/camp" class="mention hashtag" rel="tag">#<span>camp</span></a></p>"#;
+        assert_eq!(to_text(masto), "@ana@social.example hi, #camp");
     }
 
     #[test]
