@@ -219,11 +219,29 @@ impl Camp {
                 display_name: author.display_name.clone(),
             },
         };
+        let reply_to = view.post.reply_to;
+        let (post_id, shadow) = (view.post.id, view.author.id);
         self.publish(CampEvent::Posted(Arc::new(NewPost {
             view: Arc::new(view),
             on_camp: false,
-            home_owners: owners,
+            home_owners: owners.clone(),
         })));
+        if let Some(parent) = reply_to
+            && let Some(p) = self.store().post(parent)?
+            && owners.contains(&p.author)
+            && self
+                .store()
+                .account(p.author)?
+                .is_some_and(|a| !a.is_remote())
+        {
+            self.notify(
+                p.author,
+                NotificationKind::Reply,
+                Some(shadow),
+                Some(post_id),
+                None,
+            )?;
+        }
         Ok(true)
     }
 

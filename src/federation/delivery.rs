@@ -7,6 +7,7 @@ use std::collections::{BTreeSet, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use serde_json::Value;
 use tokio::sync::{Semaphore, broadcast, watch};
 
 use super::{Bridge, wire};
@@ -112,7 +113,29 @@ pub fn fan_out_post(bridge: &Bridge, post: &crate::model::Post) -> crate::Result
             inboxes.insert(a.shared_inbox.clone().unwrap_or(a.inbox.clone()));
         }
     }
-    let activity = wire::create(bridge.urls(), post, &author);
+    // A public reply to a remote post also goes to that post's author.
+    let parent = bridge.reply_target(post)?;
+    if let Some((_, Some(parent_actor))) = &parent
+        && let Some(a) = store.remote_actor(parent_actor)?
+    {
+        inboxes.insert(a.inbox.clone());
+    }
+    let mut activity = wire::create(
+        bridge.urls(),
+        post,
+        &author,
+        parent.as_ref().map(|(u, _)| u.as_str()),
+    );
+    if let Some((_, Some(parent_actor))) = &parent {
+        for field in ["cc"] {
+            if let Some(list) = activity[field].as_array_mut() {
+                list.push(Value::String(parent_actor.clone()));
+            }
+            if let Some(list) = activity["object"][field].as_array_mut() {
+                list.push(Value::String(parent_actor.clone()));
+            }
+        }
+    }
     for inbox in &inboxes {
         bridge.enqueue(author.id, inbox, &activity)?;
     }

@@ -320,7 +320,28 @@ fn receive_note(
     {
         return Ok(());
     }
-    let owners = store.local_followers_of_remote(&by.id)?;
+    let mut owners = store.local_followers_of_remote(&by.id)?;
+    let mut visibility = Visibility::Followers;
+    let mut mentions = Vec::new();
+    // What it answers: one of our public posts (its author sees the reply even without
+    // following), or a remote post we have.
+    let parent_url = object.get("inReplyTo").and_then(wire::id_of);
+    let mut reply_to = None;
+    if boost.is_none()
+        && let Some(parent_url) = parent_url
+    {
+        if let Some(parent) = local_public_post(bridge, parent_url)? {
+            reply_to = Some(parent.id);
+            if !owners.contains(&parent.author) {
+                visibility = Visibility::Direct;
+                mentions = owners.clone();
+                mentions.push(parent.author);
+                owners.push(parent.author);
+            }
+        } else if let Some(obj) = store.remote_object(parent_url)? {
+            reply_to = Some(obj.post);
+        }
+    }
     if owners.is_empty() {
         return Ok(());
     }
@@ -342,14 +363,27 @@ fn receive_note(
         author: by.shadow,
         text,
         cw,
-        visibility: Visibility::Followers,
-        reply_to: None,
-        mentions: vec![],
+        visibility,
+        reply_to,
+        mentions,
         created_ms: now_ms(),
         edited_ms: None,
     };
     camp.receive_remote_post(&key, post, owners)?;
     Ok(())
+}
+
+/// One of our posts by its URL, when it is public (anything else is not there for
+/// the outside, even if the id is guessed).
+fn local_public_post(bridge: &Bridge, url: &str) -> crate::Result<Option<Post>> {
+    let Some((name, id)) = bridge.urls().post_of(url) else {
+        return Ok(None);
+    };
+    let store = bridge.camp().store();
+    let (Some(post), Some(author)) = (store.post(id)?, store.account_by_name(&name)?) else {
+        return Ok(None);
+    };
+    Ok(wire::federable(&post, &author).then_some(post))
 }
 
 /// Queues Accept (or Reject) of a remote Follow.

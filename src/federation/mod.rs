@@ -132,6 +132,29 @@ impl Bridge {
             .map_err(|e| e.to_string())
     }
 
+    /// What a post answers, as it may be named outside: the URL of a remote parent
+    /// (with its author's actor URL), or of a federable local one. A reply to a post
+    /// that is not public names nothing.
+    pub fn reply_target(
+        &self,
+        post: &crate::model::Post,
+    ) -> Result<Option<(String, Option<String>)>> {
+        let Some(parent) = post.reply_to else {
+            return Ok(None);
+        };
+        let store = self.camp.store();
+        if let Some((url, obj)) = store.remote_object_of_post(parent)? {
+            return Ok(Some((url, Some(obj.actor))));
+        }
+        let Some(p) = store.post(parent)? else {
+            return Ok(None);
+        };
+        let Some(author) = store.account(p.author)? else {
+            return Ok(None);
+        };
+        Ok(wire::federable(&p, &author).then(|| (self.urls.note(&author.username, p.id), None)))
+    }
+
     /// Hosts whose delivery circuit is open: (host, failures in a row, until).
     pub fn open_circuits(&self) -> Vec<(String, u32, crate::model::Millis)> {
         self.breakers.open_hosts(now_ms())

@@ -237,7 +237,10 @@ async fn outbox(State(b): Shared, Path(name): Path<String>, headers: HeaderMap) 
     let items = posts
         .iter()
         .filter(|p| wire::federable(p, &account))
-        .map(|p| wire::create(b.urls(), p, &account))
+        .map(|p| {
+            let parent = b.reply_target(p).ok().flatten().map(|(u, _)| u);
+            wire::create(b.urls(), p, &account, parent.as_deref())
+        })
         .collect();
     let id = format!("{}/outbox", b.urls().actor(&account.username));
     ap_json(&headers, wire::collection(&id, total, items))
@@ -291,7 +294,8 @@ async fn note(
 ) -> Response {
     match public_post(&b, &name, &id) {
         Some((account, post)) => {
-            let mut n = wire::note(b.urls(), &post, &account);
+            let parent = b.reply_target(&post).ok().flatten().map(|(u, _)| u);
+            let mut n = wire::note(b.urls(), &post, &account, parent.as_deref());
             n["@context"] = json!(AS_CONTEXT);
             ap_json(&headers, n)
         }
@@ -305,7 +309,13 @@ async fn note_activity(
     headers: HeaderMap,
 ) -> Response {
     match public_post(&b, &name, &id) {
-        Some((account, post)) => ap_json(&headers, wire::create(b.urls(), &post, &account)),
+        Some((account, post)) => {
+            let parent = b.reply_target(&post).ok().flatten().map(|(u, _)| u);
+            ap_json(
+                &headers,
+                wire::create(b.urls(), &post, &account, parent.as_deref()),
+            )
+        }
         None => not_found(),
     }
 }

@@ -78,6 +78,13 @@ impl Urls {
         let name = rest.split(['/', '#', '?']).next()?;
         (!name.is_empty() && name.len() == rest.len()).then(|| name.to_string())
     }
+    /// The username and post id in one of our note URLs.
+    pub fn post_of(&self, url: &str) -> Option<(String, u64)> {
+        let rest = url.strip_prefix(&self.base)?.strip_prefix("/users/")?;
+        let (name, tail) = rest.split_once('/')?;
+        let id = tail.strip_prefix("posts/")?.parse().ok()?;
+        Some((name.to_string(), id))
+    }
     /// The username in one of our follow ids (`{actor}/follows/{n}`).
     pub fn username_of_follow(&self, follow_id: &str) -> Option<String> {
         let rest = follow_id
@@ -207,8 +214,9 @@ pub fn instance_actor_document(urls: &Urls, name: &str, public_pem: &str) -> Val
     })
 }
 
-/// The Note of a federable post. Callers check [`federable`] first.
-pub fn note(urls: &Urls, post: &Post, author: &Account) -> Value {
+/// The Note of a federable post. Callers check [`federable`] first. `in_reply_to` is
+/// the parent's URL when the parent may be named outside (public, or remote).
+pub fn note(urls: &Urls, post: &Post, author: &Account, in_reply_to: Option<&str>) -> Value {
     let actor = urls.actor(&author.username);
     let id = urls.note(&author.username, post.id);
     let mut note = json!({
@@ -225,6 +233,9 @@ pub fn note(urls: &Urls, post: &Post, author: &Account) -> Value {
     if let Some(cw) = &post.cw {
         note["summary"] = json!(cw);
     }
+    if let Some(parent) = in_reply_to {
+        note["inReplyTo"] = json!(parent);
+    }
     if let Some(ms) = post.edited_ms {
         note["updated"] = json!(iso8601(ms));
     }
@@ -232,8 +243,8 @@ pub fn note(urls: &Urls, post: &Post, author: &Account) -> Value {
 }
 
 /// `Create(Note)` of a federable post.
-pub fn create(urls: &Urls, post: &Post, author: &Account) -> Value {
-    let object = note(urls, post, author);
+pub fn create(urls: &Urls, post: &Post, author: &Account, in_reply_to: Option<&str>) -> Value {
+    let object = note(urls, post, author, in_reply_to);
     let actor = urls.actor(&author.username);
     json!({
         "@context": AS_CONTEXT,
@@ -440,7 +451,7 @@ mod tests {
     #[test]
     fn notes_escape_html_and_address_the_public() {
         let urls = Urls::new("https://camp.test/");
-        let n = note(&urls, &post(Visibility::Public), &account("ana"));
+        let n = note(&urls, &post(Visibility::Public), &account("ana"), None);
         assert_eq!(n["id"], "https://camp.test/users/ana/posts/42");
         assert_eq!(n["content"], "<p>a &lt;b&gt; &amp; c</p><p>second</p>");
         assert_eq!(n["to"][0], PUBLIC);

@@ -21,6 +21,7 @@ pub(crate) struct FederationTrees {
     following: Tree,
     followers: Tree,
     objects: Tree,
+    object_by_post: Tree,
     seen: Tree,
     queue: Tree,
 }
@@ -35,6 +36,7 @@ impl FederationTrees {
             following: db.open_tree("fed_following")?,
             followers: db.open_tree("fed_followers")?,
             objects: db.open_tree("fed_objects")?,
+            object_by_post: db.open_tree("fed_object_by_post")?,
             seen: db.open_tree("fed_seen")?,
             queue: db.open_tree("fed_queue")?,
         })
@@ -333,6 +335,9 @@ impl Store {
     pub fn insert_remote_post(&self, url: &str, post: &Post, obj: &RemoteObject) -> Result<()> {
         self.insert_post(post, false, &obj.home_owners)?;
         self.fed.objects.insert(url.as_bytes(), encode(obj)?)?;
+        self.fed
+            .object_by_post
+            .insert(id_key(post.id), url.as_bytes())?;
         Ok(())
     }
 
@@ -349,7 +354,17 @@ impl Store {
             self.home.remove(pair_key(*owner, obj.post))?;
         }
         self.fed.objects.remove(url.as_bytes())?;
+        self.fed.object_by_post.remove(id_key(obj.post))?;
         Ok(())
+    }
+
+    /// The remote URL (and record) of a post that came from another server.
+    pub fn remote_object_of_post(&self, post: Id) -> Result<Option<(String, RemoteObject)>> {
+        let Some(url) = self.fed.object_by_post.get(id_key(post))? else {
+            return Ok(None);
+        };
+        let url = String::from_utf8_lossy(&url).to_string();
+        Ok(self.remote_object(&url)?.map(|o| (url, o)))
     }
 
     /// Newest posts of `author` with visibility `visibility`, at most `limit` (a scan:

@@ -947,3 +947,90 @@ async fn dev_federation_warns_at_start() {
     let _ = child.kill().await;
     assert!(found, "no --dev-federation warning on stderr");
 }
+
+/// Replies cross the border only when public: a camper's public reply to alice's post
+/// reaches alice with `inReplyTo`; a camp-only reply does not. alice's reply to a
+/// camper's public post reaches that camper even though they do not follow her.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replies_cross_only_when_public() {
+    let Some(dir) = peer_dir() else { return };
+    let peer = Peer::start(dir).await;
+    let (camp, ana, http) = fed_camp().await;
+    let bo = camp.member("bo").await;
+    exec(camp.addr, &ana, &format!("follow {}", peer.handle()))
+        .await
+        .ok();
+    peer.wait_log("the Accept delivery", |r| {
+        r["kind"] == "outgoing" && r["activity"]["type"] == "Accept" && r["status"] == 202
+    })
+    .await;
+    let posted = peer
+        .admin("POST", "/admin/post?text=question%20from%20alice")
+        .await;
+    let note = posted["note"].as_str().expect("note").to_string();
+    wait_home(&camp, &ana, "alice's question", |posts| {
+        posts.iter().any(|p| p["text"] == "question from alice")
+    })
+    .await;
+    let home = json_list(exec(camp.addr, &ana, "timeline home --json").await.ok());
+    let question = home
+        .iter()
+        .find(|p| p["text"] == "question from alice")
+        .and_then(|p| p["id"].as_str())
+        .expect("question id")
+        .to_string();
+
+    exec(
+        camp.addr,
+        &ana,
+        &format!("post --reply-to {question} 'camp-only answer'"),
+    )
+    .await
+    .ok();
+    exec(
+        camp.addr,
+        &ana,
+        &format!("post --to public --reply-to {question} 'public answer'"),
+    )
+    .await
+    .ok();
+    let reply = peer
+        .wait_log("the public reply", |r| {
+            delivered_text(r).contains("public answer")
+        })
+        .await;
+    assert_eq!(reply["activity"]["object"]["inReplyTo"], note.as_str());
+    sleep(Duration::from_secs(2)).await;
+    assert!(
+        !peer
+            .log_records()
+            .iter()
+            .any(|r| r.to_string().contains("camp-only answer")),
+        "a camp-only reply left the camp"
+    );
+
+    // alice answers bo's public post; bo does not follow her but sees the reply.
+    let bo_post = post_id(
+        exec(camp.addr, &bo, "post --to public 'bo wonders'")
+            .await
+            .ok(),
+    );
+    let parent = format!("http://{http}/users/bo/posts/{bo_post}");
+    let bo_actor = format!("http://{http}/users/bo");
+    peer.admin(
+        "POST",
+        &format!(
+            "/admin/post?text=alice%20answers%20bo&inReplyTo={}&to={}",
+            urlencode(&parent),
+            urlencode(&bo_actor)
+        ),
+    )
+    .await;
+    wait_home(&camp, &bo, "alice's reply", |posts| {
+        posts
+            .iter()
+            .any(|p| p["text"] == "alice answers bo" && p["reply_to"] == bo_post.as_str())
+    })
+    .await;
+    camp.stop().await;
+}
