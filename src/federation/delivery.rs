@@ -127,13 +127,11 @@ pub fn fan_out_post(bridge: &Bridge, post: &crate::model::Post) -> crate::Result
         parent.as_ref().map(|(u, _)| u.as_str()),
     );
     if let Some((_, Some(parent_actor))) = &parent {
-        for field in ["cc"] {
-            if let Some(list) = activity[field].as_array_mut() {
-                list.push(Value::String(parent_actor.clone()));
-            }
-            if let Some(list) = activity["object"][field].as_array_mut() {
-                list.push(Value::String(parent_actor.clone()));
-            }
+        if let Some(list) = activity["cc"].as_array_mut() {
+            list.push(Value::String(parent_actor.clone()));
+        }
+        if let Some(list) = activity["object"]["cc"].as_array_mut() {
+            list.push(Value::String(parent_actor.clone()));
         }
     }
     for inbox in &inboxes {
