@@ -7,7 +7,20 @@ use std::sync::Arc;
 use crate::camp::{Camp, CampEvent, NewPost};
 use crate::error::{Error, Result};
 use crate::model::*;
-use crate::store::federation::{FollowState, RemoteActor, RemoteFollow, RemoteObject};
+use crate::store::federation::{
+    DOMAIN_POLICIES, DomainPolicy, FollowState, RemoteActor, RemoteFollow, RemoteObject,
+};
+
+/// The domain (without port) a policy is looked up by.
+fn domain_of(host: &str) -> String {
+    let h = host.trim().to_ascii_lowercase();
+    match h.rsplit_once(':') {
+        Some((name, port)) if port.chars().all(|c| c.is_ascii_digit()) && !name.ends_with(']') => {
+            name.to_string()
+        }
+        _ => h,
+    }
+}
 
 impl Camp {
     /// Installs the running federation bridge (once, at start).
@@ -18,6 +31,46 @@ impl Camp {
     /// The federation bridge, when `--http` is on.
     pub fn bridge(&self) -> Option<Arc<crate::federation::Bridge>> {
         self.inner.bridge.get().cloned()
+    }
+
+    /// The policy for `host` (`name[:port]`): its own entry, or the nearest parent
+    /// domain's (a block of `example.com` covers `social.example.com`).
+    ///
+    /// Merge note: this is the one place the bridge asks; when moderation's domain
+    /// blocks land, read them here.
+    pub fn domain_policy(&self, host: &str) -> Result<DomainPolicy> {
+        let all: std::collections::BTreeMap<String, DomainPolicy> =
+            self.store().setting(DOMAIN_POLICIES)?.unwrap_or_default();
+        let mut d = domain_of(host);
+        loop {
+            if let Some(p) = all.get(&d) {
+                return Ok(*p);
+            }
+            match d.split_once('.') {
+                Some((_, parent)) if parent.contains('.') => d = parent.to_string(),
+                _ => return Ok(DomainPolicy::default()),
+            }
+        }
+    }
+
+    /// Admins set (or, with the default policy, clear) the policy for a domain.
+    pub fn set_domain_policy(&self, by: Id, domain: &str, policy: DomainPolicy) -> Result<()> {
+        if self.actor(by)?.role != Role::Admin {
+            return Err(Error::forbidden("only admins can change domain policies"));
+        }
+        let domain = domain_of(domain);
+        if domain.is_empty() || domain.len() > 253 {
+            return Err(Error::invalid("give a domain name"));
+        }
+        let mut all: std::collections::BTreeMap<String, DomainPolicy> =
+            self.store().setting(DOMAIN_POLICIES)?.unwrap_or_default();
+        if policy == DomainPolicy::default() {
+            all.remove(&domain);
+        } else {
+            all.insert(domain, policy);
+        }
+        self.store().put_setting(DOMAIN_POLICIES, &all)?;
+        self.store().flush()
     }
 
     /// Counts for NodeInfo: local accounts and public posts (nothing else is told).

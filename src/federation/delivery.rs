@@ -211,6 +211,11 @@ pub async fn run_worker(bridge: Arc<Bridge>, mut stop: watch::Receiver<bool>) {
 async fn attempt(bridge: &Bridge, job: DeliveryJob) {
     let store = bridge.camp().store();
     let host = wire::host_of(&job.inbox).unwrap_or_default();
+    if bridge.suspended(&job.inbox) {
+        tracing::info!("delivery to {} dropped: the domain is suspended", job.inbox);
+        let _ = store.finish_delivery(&job);
+        return;
+    }
     if let Some(until) = bridge.breakers.open_until(&host, now_ms()) {
         let later = DeliveryJob {
             next_ms: until,
@@ -296,5 +301,145 @@ mod tests {
         b.succeeded("down.example");
         assert!(b.open_hosts(2000).is_empty());
         assert_eq!(b.open_until("other.example", 1000), None);
+    }
+}
+
+#[cfg(test)]
+mod fan_out_tests {
+    use super::*;
+    use crate::Camp;
+    use crate::camp::{KeyInfo, PostDraft};
+    use crate::model::Visibility;
+    use crate::store::federation::{DomainPolicy, RemoteActor, RemoteFollow};
+
+    fn camp_with_remote_follower() -> (Camp, Arc<Bridge>, crate::model::Id) {
+        let camp = Camp::temporary().unwrap();
+        let code = camp.admin_invite().unwrap().unwrap();
+        let key = KeyInfo {
+            fingerprint: "SHA256:k".into(),
+            algorithm: "ssh-ed25519".into(),
+            openssh: String::new(),
+        };
+        let ana = camp.join(&key, &code, "ana", true).unwrap().id;
+        let bridge = Bridge::new(camp.clone(), "https://camp.test");
+        let store = camp.store();
+        let alice = store
+            .upsert_remote_actor(RemoteActor {
+                id: "https://peer.example/users/alice".into(),
+                shadow: 0,
+                inbox: "https://peer.example/users/alice/inbox".into(),
+                shared_inbox: Some("https://peer.example/inbox".into()),
+                username: "alice".into(),
+                host: "peer.example".into(),
+                display_name: "Alice".into(),
+                key_id: "https://peer.example/users/alice#main-key".into(),
+                public_key_pem: String::new(),
+                fetched_ms: 0,
+            })
+            .unwrap();
+        store
+            .put_remote_follower(
+                ana,
+                &RemoteFollow {
+                    actor: alice.id,
+                    follow_id: "https://peer.example/f/1".into(),
+                    state: FollowState::Accepted,
+                    created_ms: 0,
+                },
+            )
+            .unwrap();
+        (camp, bridge, ana)
+    }
+
+    fn post(camp: &Camp, by: crate::model::Id, v: Visibility) -> crate::model::Post {
+        camp.create_post(
+            by,
+            PostDraft {
+                text: format!("a {} post", v.as_str()),
+                visibility: v,
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .post
+    }
+
+    #[test]
+    fn only_public_posts_are_queued_and_to_the_shared_inbox() {
+        let (camp, bridge, ana) = camp_with_remote_follower();
+        for v in [Visibility::Camp, Visibility::Followers] {
+            let p = post(&camp, ana, v);
+            assert_eq!(fan_out_post(&bridge, &p).unwrap(), 0, "{v:?}");
+        }
+        assert!(camp.store().queued_deliveries().unwrap().is_empty());
+        let p = post(&camp, ana, Visibility::Public);
+        assert_eq!(fan_out_post(&bridge, &p).unwrap(), 1);
+        let jobs = camp.store().queued_deliveries().unwrap();
+        assert_eq!(jobs.len(), 1);
+        assert_eq!(jobs[0].inbox, "https://peer.example/inbox");
+        assert!(jobs[0].body.contains("a public post"));
+    }
+
+    #[test]
+    fn suspended_domains_get_nothing() {
+        let (camp, bridge, ana) = camp_with_remote_follower();
+        let suspend = DomainPolicy {
+            suspend: true,
+            ..Default::default()
+        };
+        camp.set_domain_policy(ana, "peer.example", suspend)
+            .unwrap();
+        assert!(
+            camp.domain_policy("social.peer.example:443")
+                .unwrap()
+                .suspend
+        );
+        assert!(!camp.domain_policy("example").unwrap().suspend);
+        let p = post(&camp, ana, Visibility::Public);
+        fan_out_post(&bridge, &p).unwrap();
+        assert!(camp.store().queued_deliveries().unwrap().is_empty());
+        assert!(bridge.suspended("https://peer.example/users/alice"));
+        // Inbound: the signer's key is never fetched from a suspended domain, so the
+        // request is refused before any network use.
+        let body = br#"{"id":"https://peer.example/a/1","type":"Follow","actor":"https://peer.example/users/alice","object":"https://camp.test/users/ana"}"#;
+        let mut headers = axum::http::HeaderMap::new();
+        headers.insert(
+            "date",
+            httpdate::fmt_http_date(std::time::SystemTime::now())
+                .parse()
+                .unwrap(),
+        );
+        headers.insert(
+            "digest",
+            super::super::signatures::digest_header(body)
+                .parse()
+                .unwrap(),
+        );
+        headers.insert("host", "camp.test".parse().unwrap());
+        headers.insert(
+            "signature",
+            "keyId=\"https://peer.example/users/alice#main-key\",headers=\"(request-target) host date digest\",signature=\"AAAA\""
+                .parse()
+                .unwrap(),
+        );
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let status = rt.block_on(super::super::inbox::receive(
+            &bridge, "/inbox", &headers, body,
+        ));
+        assert_eq!(status, axum::http::StatusCode::UNAUTHORIZED);
+        let refused = rt
+            .block_on(bridge.fetch_signed("https://peer.example/users/alice"))
+            .unwrap_err();
+        assert!(refused.contains("suspended"), "{refused}");
+        let follow = rt
+            .block_on(bridge.follow(ana, "@alice@peer.example"))
+            .unwrap_err();
+        assert!(follow.to_string().contains("suspended"), "{follow}");
+        camp.set_domain_policy(ana, "peer.example", DomainPolicy::default())
+            .unwrap();
+        assert!(!bridge.suspended("https://peer.example/users/alice"));
     }
 }

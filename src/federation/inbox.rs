@@ -124,6 +124,9 @@ pub async fn receive(bridge: &Bridge, path: &str, headers: &HeaderMap, body: &[u
         tracing::info!("inbox: signer {owner} is not the actor {actor}");
         return StatusCode::UNAUTHORIZED;
     }
+    if bridge.suspended(actor) {
+        return StatusCode::FORBIDDEN;
+    }
     let Some(id) = wire::id_of(&activity) else {
         return StatusCode::BAD_REQUEST;
     };
@@ -217,7 +220,7 @@ async fn handle(bridge: &Bridge, actor: &str, activity: &Value) -> crate::Result
                 )
                 && object.get("attributedTo").and_then(wire::id_of) == Some(actor)
             {
-                let (text, cw) = note_text(&object);
+                let (text, cw) = note_text(&object, bridge.policy_of(actor).reject_media);
                 camp.update_remote_post(url, actor, text, cw)?;
             }
         }
@@ -273,8 +276,9 @@ fn local_accounts(bridge: &Bridge) -> crate::Result<Vec<Id>> {
         .collect())
 }
 
-/// Plain text and content warning of a remote Note (attachments as alt text + URL).
-fn note_text(object: &Value) -> (String, Option<String>) {
+/// Plain text and content warning of a remote Note (attachments as alt text + URL,
+/// unless the domain's media are rejected).
+fn note_text(object: &Value, reject_media: bool) -> (String, Option<String>) {
     let content = object.get("content").and_then(Value::as_str).unwrap_or("");
     let mut text = html::to_text(content);
     for a in object
@@ -283,7 +287,7 @@ fn note_text(object: &Value) -> (String, Option<String>) {
         .map(|v| v.as_slice())
         .unwrap_or(&[])
         .iter()
-        .take(8)
+        .take(if reject_media { 0 } else { 8 })
     {
         let alt = wire::short_text(a.get("name"), 200).unwrap_or_else(|| "attachment".into());
         let url = a.get("url").and_then(wire::id_of).unwrap_or("");
@@ -345,7 +349,7 @@ fn receive_note(
     if owners.is_empty() {
         return Ok(());
     }
-    let (mut text, cw) = note_text(object);
+    let (mut text, cw) = note_text(object, bridge.policy_of(url).reject_media);
     let key = match boost {
         Some((announce_id, author)) => {
             let name = author.rsplit('/').next().unwrap_or(author);

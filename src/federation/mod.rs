@@ -125,6 +125,9 @@ impl Bridge {
 
     /// GETs an ActivityPub document signed by the instance actor.
     pub async fn fetch_signed(&self, url: &str) -> std::result::Result<Value, String> {
+        if self.suspended(url) {
+            return Err(format!("{url} is on a suspended domain"));
+        }
         let signer = self.instance_signer().await.map_err(|e| e.to_string())?;
         self.fetcher
             .get_json(url, fetcher::AP_ACCEPT, Some(&signer))
@@ -153,6 +156,18 @@ impl Bridge {
             return Ok(None);
         };
         Ok(wire::federable(&p, &author).then(|| (self.urls.note(&author.username, p.id), None)))
+    }
+
+    /// The domain policy of a URL's host (the default when it has none).
+    pub fn policy_of(&self, url: &str) -> crate::store::federation::DomainPolicy {
+        wire::host_of(url)
+            .and_then(|h| self.camp.domain_policy(&h).ok())
+            .unwrap_or_default()
+    }
+
+    /// True when the URL's server is suspended: nothing goes there, nothing comes in.
+    pub fn suspended(&self, url: &str) -> bool {
+        self.policy_of(url).suspend
     }
 
     /// Hosts whose delivery circuit is open: (host, failures in a row, until).
@@ -192,6 +207,9 @@ impl Bridge {
     /// Queues an activity for one inbox, durably, and wakes the worker. The activity
     /// carries an integrity proof by `signer`.
     pub fn enqueue(&self, signer: Id, inbox: &str, activity: &Value) -> Result<()> {
+        if self.suspended(inbox) {
+            return Ok(());
+        }
         let activity = &self.with_proof(signer, activity)?;
         let store = self.camp.store();
         let now = now_ms();
@@ -294,6 +312,12 @@ impl Bridge {
         let account = self.camp.actor(local)?;
         if account.is_remote() {
             return Err(Error::forbidden("not a local account"));
+        }
+        if let Some(h) = webfinger::parse_handle(target)
+            && !target.starts_with("http")
+            && self.camp.domain_policy(&h.host)?.suspend
+        {
+            return Err(Error::forbidden("that server is suspended here"));
         }
         let url = self.resolve_target(target).await?;
         if wire::host_of(&url) == Some(self.urls.host()) {
