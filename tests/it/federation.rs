@@ -573,6 +573,10 @@ struct Carol {
     base: String,
     pem: std::sync::Arc<std::sync::Mutex<String>>,
     private_pem: String,
+    /// Bodies POSTed to carol's inbox.
+    received: std::sync::Arc<std::sync::Mutex<Vec<Value>>>,
+    /// Objects carol serves at `/objects/{n}`.
+    objects: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, Value>>>,
     server: tokio::task::JoinHandle<()>,
 }
 
@@ -606,6 +610,46 @@ impl Carol {
                 }
             }),
         );
+        let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let objects = std::sync::Arc::new(std::sync::Mutex::new(std::collections::HashMap::<
+            String,
+            Value,
+        >::new()));
+        let r = received.clone();
+        let o = objects.clone();
+        let app = app
+            .route(
+                "/users/carol/inbox",
+                axum::routing::post(move |body: String| {
+                    let r = r.clone();
+                    async move {
+                        if let Ok(v) = serde_json::from_str::<Value>(&body) {
+                            r.lock().expect("received").push(v);
+                        }
+                        axum::http::StatusCode::ACCEPTED
+                    }
+                }),
+            )
+            .route(
+                "/objects/{n}",
+                axum::routing::get(move |axum::extract::Path(n): axum::extract::Path<String>| {
+                    let o = o.clone();
+                    async move {
+                        match o.lock().expect("objects").get(&n) {
+                            Some(v) => (
+                                axum::http::StatusCode::OK,
+                                [("content-type", "application/activity+json")],
+                                v.to_string(),
+                            ),
+                            None => (
+                                axum::http::StatusCode::NOT_FOUND,
+                                [("content-type", "text/plain")],
+                                String::new(),
+                            ),
+                        }
+                    }
+                }),
+            );
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
@@ -613,6 +657,8 @@ impl Carol {
             base,
             pem,
             private_pem: keys.private_pem,
+            received,
+            objects,
             server,
         }
     }
@@ -1030,6 +1076,165 @@ async fn replies_cross_only_when_public() {
         posts
             .iter()
             .any(|p| p["text"] == "alice answers bo" && p["reply_to"] == bo_post.as_str())
+    })
+    .await;
+    camp.stop().await;
+}
+
+/// A followed remote account's Create, Update, Announce and Delete land in Home as
+/// sanitized text; spoofed authors, foreign object ids and unsigned boosts do not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn posts_from_a_followed_account_are_checked_sanitized_edited_boosted_and_deleted() {
+    let carol = Carol::start().await;
+    let (camp, ana, http) = fed_camp().await;
+    let inbox = format!("http://{http}/inbox");
+    let now = std::time::SystemTime::now;
+    let out = exec(camp.addr, &ana, &format!("follow {}", carol.actor())).await;
+    assert!(out.ok().contains("pending"), "{out:?}");
+    // The signed Follow reaches carol; she accepts it.
+    let deadline = Instant::now() + FED_WAIT;
+    let follow = loop {
+        let got = carol.received.lock().expect("received").clone();
+        if let Some(f) = got.into_iter().find(|v| v["type"] == "Follow") {
+            break f;
+        }
+        assert!(Instant::now() < deadline, "no Follow reached carol");
+        sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(follow["object"], carol.actor());
+    let activity = |kind: &str, n: &str, object: Value| {
+        serde_json::json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{}#{kind}-{n}", carol.actor()),
+            "type": kind,
+            "actor": carol.actor(),
+            "object": object,
+        })
+        .to_string()
+    };
+    let accept = activity("Accept", "1", follow.clone());
+    assert_eq!(
+        carol
+            .post(
+                &format!("http://{http}/users/ana/inbox"),
+                &accept,
+                now(),
+                |_| {}
+            )
+            .await,
+        202
+    );
+
+    let note = |n: &str, content: &str| {
+        serde_json::json!({
+            "id": format!("{}/objects/{n}", carol.base),
+            "type": "Note",
+            "attributedTo": carol.actor(),
+            "content": content,
+            "to": "https://www.w3.org/ns/activitystreams#Public",
+            "attachment": [{"type": "Document", "name": "a \u{1b}[5mcat", "url": format!("{}/cat.jpg", carol.base)}],
+        })
+    };
+    let first = note(
+        "1",
+        "<p>hi <b>ana</b>\u{1b}]0;pwned\u{7}</p><script>alert(1)</script>",
+    );
+    assert_eq!(
+        carol
+            .post(
+                &inbox,
+                &activity("Create", "1", first.clone()),
+                now(),
+                |_| {}
+            )
+            .await,
+        202
+    );
+    let carol_name = carol.handle().trim_start_matches('@').to_string();
+    let expected = format!("hi ana\n[a cat] {}/cat.jpg", carol.base);
+    wait_home(&camp, &ana, "carol's post", |posts| {
+        posts.iter().any(|p| {
+            p["author"]["username"] == carol_name.as_str() && p["text"] == expected.as_str()
+        })
+    })
+    .await;
+
+    // Spoofed: another author, or an object id on another server.
+    let mut spoofed = note("2", "<p>spoofed author</p>");
+    spoofed["attributedTo"] = Value::String("http://127.0.0.1:9/users/mallory".into());
+    assert_eq!(
+        carol
+            .post(&inbox, &activity("Create", "2", spoofed), now(), |_| {})
+            .await,
+        202
+    );
+    let mut foreign = note("3", "<p>foreign id</p>");
+    foreign["id"] = Value::String("http://127.0.0.1:9/objects/3".into());
+    assert_eq!(
+        carol
+            .post(&inbox, &activity("Create", "3", foreign), now(), |_| {})
+            .await,
+        202
+    );
+
+    // Update edits; Announce of an object carol serves shows as a boost.
+    let edited = note("1", "<p>hi ana, edited</p>");
+    assert_eq!(
+        carol
+            .post(&inbox, &activity("Update", "1", edited), now(), |_| {})
+            .await,
+        202
+    );
+    let boosted = note("4", "<p>worth sharing</p>");
+    carol
+        .objects
+        .lock()
+        .expect("objects")
+        .insert("4".into(), boosted.clone());
+    let announce = activity(
+        "Announce",
+        "4",
+        Value::String(boosted["id"].as_str().unwrap_or_default().into()),
+    );
+    assert_eq!(carol.post(&inbox, &announce, now(), |_| {}).await, 202);
+    wait_home(&camp, &ana, "the edit and the boost", |posts| {
+        posts.iter().any(|p| {
+            p["text"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("hi ana, edited"))
+        }) && posts.iter().any(|p| {
+            p["text"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("boosted @carol@") && t.contains("worth sharing"))
+        })
+    })
+    .await;
+    let home = json_list(exec(camp.addr, &ana, "timeline home --json").await.ok());
+    let texts: Vec<&str> = home.iter().filter_map(|p| p["text"].as_str()).collect();
+    assert!(
+        !texts
+            .iter()
+            .any(|t| t.contains("spoofed") || t.contains("foreign")),
+        "{texts:?}"
+    );
+    assert!(
+        !texts
+            .iter()
+            .any(|t| t.contains('\u{1b}') || t.contains("pwned") || t.contains("alert")),
+        "{texts:?}"
+    );
+
+    // Delete removes it.
+    let del = activity(
+        "Delete",
+        "1",
+        serde_json::json!({"id": first["id"], "type": "Tombstone"}),
+    );
+    assert_eq!(carol.post(&inbox, &del, now(), |_| {}).await, 202);
+    wait_home(&camp, &ana, "the deleted post gone", |posts| {
+        !posts
+            .iter()
+            .any(|p| p["text"].as_str().is_some_and(|t| t.starts_with("hi ana")))
     })
     .await;
     camp.stop().await;
