@@ -12,7 +12,7 @@ use tokio::sync::{Semaphore, broadcast, watch};
 
 use super::{Bridge, wire};
 use crate::camp::CampEvent;
-use crate::model::Millis;
+use crate::model::{Id, Millis};
 use crate::store::federation::{DeliveryJob, FollowState};
 use crate::store::now_ms;
 
@@ -94,6 +94,21 @@ fn permanent(status: u16) -> bool {
     matches!(status, 400 | 403 | 404 | 405 | 410 | 413 | 422)
 }
 
+/// The inboxes of `author`'s accepted remote followers, shared inboxes preferred.
+fn follower_inboxes(bridge: &Bridge, author: Id) -> crate::Result<BTreeSet<String>> {
+    let store = bridge.camp().store();
+    let mut inboxes = BTreeSet::new();
+    for f in store.remote_followers_of(author)? {
+        if f.state != FollowState::Accepted {
+            continue;
+        }
+        if let Some(a) = store.remote_actor(&f.actor)? {
+            inboxes.insert(a.shared_inbox.clone().unwrap_or(a.inbox.clone()));
+        }
+    }
+    Ok(inboxes)
+}
+
 /// Queues `Create` of a new post for the remote followers of its author, if (and only
 /// if) the post is federable.
 pub fn fan_out_post(bridge: &Bridge, post: &crate::model::Post) -> crate::Result<usize> {
@@ -104,15 +119,7 @@ pub fn fan_out_post(bridge: &Bridge, post: &crate::model::Post) -> crate::Result
     if !wire::federable(post, &author) {
         return Ok(0);
     }
-    let mut inboxes = BTreeSet::new();
-    for f in store.remote_followers_of(author.id)? {
-        if f.state != FollowState::Accepted {
-            continue;
-        }
-        if let Some(a) = store.remote_actor(&f.actor)? {
-            inboxes.insert(a.shared_inbox.clone().unwrap_or(a.inbox.clone()));
-        }
-    }
+    let mut inboxes = follower_inboxes(bridge, author.id)?;
     // A public reply to a remote post also goes to that post's author.
     let parent = bridge.reply_target(post)?;
     if let Some((_, Some(parent_actor))) = &parent
@@ -134,6 +141,58 @@ pub fn fan_out_post(bridge: &Bridge, post: &crate::model::Post) -> crate::Result
             list.push(Value::String(parent_actor.clone()));
         }
     }
+    for inbox in &inboxes {
+        bridge.enqueue(author.id, inbox, &activity)?;
+    }
+    Ok(inboxes.len())
+}
+
+/// Queues `Update(Note)` of an edited post, if (and only if) it is federable.
+pub fn fan_out_update(bridge: &Bridge, post: &crate::model::Post) -> crate::Result<usize> {
+    let store = bridge.camp().store();
+    let Some(author) = store.account(post.author)? else {
+        return Ok(0);
+    };
+    if !wire::federable(post, &author) {
+        return Ok(0);
+    }
+    let parent = bridge.reply_target(post)?.map(|(u, _)| u);
+    let note = wire::note(bridge.urls(), post, &author, parent.as_deref());
+    let actor = bridge.urls().actor(&author.username);
+    let id = format!(
+        "{}#update-{}",
+        note["id"].as_str().unwrap_or_default(),
+        store.next_id()
+    );
+    let mut activity = wire::activity(&id, "Update", &actor, note);
+    activity["to"] = serde_json::json!([wire::PUBLIC]);
+    let inboxes = follower_inboxes(bridge, author.id)?;
+    for inbox in &inboxes {
+        bridge.enqueue(author.id, inbox, &activity)?;
+    }
+    Ok(inboxes.len())
+}
+
+/// Queues `Delete(Tombstone)` of a removed post (`post` as it was), if (and only if)
+/// it was federable: a post that never left the camp sends nothing, not even a Delete.
+pub fn fan_out_delete(
+    bridge: &Bridge,
+    post: &crate::model::Post,
+    author: &crate::model::Account,
+) -> crate::Result<usize> {
+    if !wire::federable(post, author) {
+        return Ok(0);
+    }
+    let note_id = bridge.urls().note(&author.username, post.id);
+    let actor = bridge.urls().actor(&author.username);
+    let mut activity = wire::activity(
+        &format!("{note_id}#delete"),
+        "Delete",
+        &actor,
+        serde_json::json!({"id": note_id, "type": "Tombstone"}),
+    );
+    activity["to"] = serde_json::json!([wire::PUBLIC]);
+    let inboxes = follower_inboxes(bridge, author.id)?;
     for inbox in &inboxes {
         bridge.enqueue(author.id, inbox, &activity)?;
     }
@@ -378,6 +437,34 @@ mod fan_out_tests {
         assert_eq!(jobs.len(), 1);
         assert_eq!(jobs[0].inbox, "https://peer.example/inbox");
         assert!(jobs[0].body.contains("a public post"));
+    }
+
+    #[test]
+    fn edits_and_deletes_go_out_only_for_public_posts() {
+        let (camp, bridge, ana) = camp_with_remote_follower();
+        let author = camp.account(ana).unwrap().unwrap();
+        let private = post(&camp, ana, Visibility::Camp);
+        assert_eq!(fan_out_update(&bridge, &private).unwrap(), 0);
+        assert_eq!(fan_out_delete(&bridge, &private, &author).unwrap(), 0);
+        assert!(camp.store().queued_deliveries().unwrap().is_empty());
+        let public = post(&camp, ana, Visibility::Public);
+        assert_eq!(fan_out_update(&bridge, &public).unwrap(), 1);
+        assert_eq!(fan_out_delete(&bridge, &public, &author).unwrap(), 1);
+        let bodies: Vec<Value> = camp
+            .store()
+            .queued_deliveries()
+            .unwrap()
+            .iter()
+            .map(|j| serde_json::from_str(&j.body).unwrap())
+            .collect();
+        assert_eq!(bodies.len(), 2);
+        assert!(
+            bodies
+                .iter()
+                .any(|b| b["type"] == "Update" && b["object"]["type"] == "Note")
+        );
+        assert!(bodies.iter().any(|b| b["type"] == "Delete"
+            && b["object"]["id"] == format!("https://camp.test/users/ana/posts/{}", public.id)));
     }
 
     #[test]
