@@ -75,17 +75,19 @@ impl Camp {
 
     /// Counts for NodeInfo: local accounts and public posts (nothing else is told).
     pub fn public_counts(&self) -> Result<(usize, usize)> {
-        let users = self
+        let locals: std::collections::HashMap<Id, Account> = self
             .store()
             .accounts()?
-            .iter()
+            .into_iter()
             .filter(|a| !a.is_remote() && !a.suspended)
-            .count();
-        let mut posts = 0;
-        for a in self.store().accounts()?.iter().filter(|a| !a.is_remote()) {
-            posts += self.federable_posts_of(a.id, usize::MAX)?.len();
-        }
-        Ok((users, posts))
+            .map(|a| (a.id, a))
+            .collect();
+        let posts = self.store().count_posts(|p| {
+            locals
+                .get(&p.author)
+                .is_some_and(|a| crate::federation::wire::federable(p, a))
+        })?;
+        Ok((locals.len(), posts))
     }
 
     /// The newest public posts of a local account, the only ones served outside.

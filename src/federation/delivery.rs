@@ -25,6 +25,9 @@ pub const MAX_DELAY_MS: Millis = 3_600_000;
 /// A job older than this is dropped after its next failure.
 pub const GIVE_UP_AFTER_MS: Millis = 24 * 3_600_000;
 
+/// How long activity ids are remembered to drop duplicates.
+pub const SEEN_FOR_MS: Millis = 14 * 24 * 3_600_000;
+
 /// Consecutive failures after which a host's circuit opens.
 pub const BREAKER_THRESHOLD: u32 = 5;
 
@@ -228,11 +231,19 @@ pub async fn run_fanout(
 pub async fn run_worker(bridge: Arc<Bridge>, mut stop: watch::Receiver<bool>) {
     let slots = Arc::new(Semaphore::new(CONCURRENCY));
     let in_flight: Arc<Mutex<HashSet<u64>>> = Arc::new(Mutex::new(HashSet::new()));
+    let mut last_prune = 0;
     loop {
         if *stop.borrow() {
             return;
         }
         let now = now_ms();
+        if now.saturating_sub(last_prune) > 3_600_000 {
+            last_prune = now;
+            let _ = bridge
+                .camp()
+                .store()
+                .prune_seen(now.saturating_sub(SEEN_FOR_MS));
+        }
         let due = bridge
             .camp()
             .store()

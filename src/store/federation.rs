@@ -404,12 +404,11 @@ impl Store {
         Ok(out)
     }
 
-    /// Number of posts with `visibility` (a scan).
-    pub fn count_posts_with(&self, visibility: crate::model::Visibility) -> Result<usize> {
+    /// Number of posts for which `keep` is true (a scan).
+    pub fn count_posts(&self, keep: impl Fn(&Post) -> bool) -> Result<usize> {
         let mut n = 0;
         for v in self.posts.iter().values() {
-            let p: Post = decode(&v?)?;
-            if p.visibility == visibility {
+            if keep(&decode(&v?)?) {
                 n += 1;
             }
         }
@@ -425,6 +424,20 @@ impl Store {
             .seen
             .compare_and_swap(id.as_bytes(), None as Option<&[u8]>, Some(&id_key(now)[..]))?
             .is_ok())
+    }
+
+    /// Forgets activity ids recorded before `before` (duplicates older than that are
+    /// no longer recognised); returns how many were dropped.
+    pub fn prune_seen(&self, before: Millis) -> Result<usize> {
+        let mut n = 0;
+        for kv in self.fed.seen.iter() {
+            let (k, v) = kv?;
+            if read_id(&v).is_some_and(|t| t < before) {
+                self.fed.seen.remove(k)?;
+                n += 1;
+            }
+        }
+        Ok(n)
     }
 
     // ---- delivery queue ----
@@ -528,6 +541,10 @@ mod tests {
         let s = Store::temporary().unwrap();
         assert!(s.mark_activity_seen("https://x/a/1", 1).unwrap());
         assert!(!s.mark_activity_seen("https://x/a/1", 2).unwrap());
+        assert!(s.mark_activity_seen("https://x/a/2", 10).unwrap());
+        assert_eq!(s.prune_seen(5).unwrap(), 1);
+        assert!(s.mark_activity_seen("https://x/a/1", 11).unwrap());
+        assert!(!s.mark_activity_seen("https://x/a/2", 12).unwrap());
     }
 
     #[test]
