@@ -343,4 +343,75 @@ mod tests {
             .unwrap_err();
         assert!(matches!(err, FetchError::Refused(_)), "{err}");
     }
+
+    /// A loopback server with a redirect loop, a huge body, a non-JSON body and a
+    /// redirect to a refused scheme (the fetcher in dev mode may reach loopback).
+    async fn hostile_server() -> String {
+        use axum::response::Redirect;
+        use axum::routing::get;
+        let app = axum::Router::new()
+            .route(
+                "/hop/{n}",
+                get(
+                    |axum::extract::Path(n): axum::extract::Path<u32>| async move {
+                        Redirect::temporary(&format!("/hop/{}", n + 1))
+                    },
+                ),
+            )
+            .route("/huge", get(|| async { "x".repeat(MAX_DOCUMENT + 10) }))
+            .route("/html", get(|| async { "<html>not json</html>" }))
+            .route("/ok", get(|| async { r#"{"id":"ok"}"# }))
+            .route(
+                "/to-file",
+                get(|| async { Redirect::temporary("file:///etc/passwd") }),
+            );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        base
+    }
+
+    #[tokio::test]
+    async fn redirects_sizes_and_garbage_are_bounded() {
+        let base = hostile_server().await;
+        let f = Fetcher::new(true, "camp-test");
+        let ok = f
+            .get_json(&format!("{base}/ok"), AP_ACCEPT, None)
+            .await
+            .unwrap();
+        assert_eq!(ok["id"], "ok");
+        let e = f
+            .get_json(&format!("{base}/hop/0"), AP_ACCEPT, None)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, FetchError::Network(_)), "{e}");
+        assert!(e.to_string().contains("too many redirects"), "{e}");
+        let e = f
+            .get_json(&format!("{base}/huge"), AP_ACCEPT, None)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, FetchError::TooLarge), "{e}");
+        let e = f
+            .get_json(&format!("{base}/html"), AP_ACCEPT, None)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, FetchError::NotJson), "{e}");
+        let e = f
+            .get_json(&format!("{base}/to-file"), AP_ACCEPT, None)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(e, FetchError::Network(_) | FetchError::Status(307)),
+            "not followed: {e}"
+        );
+        // Outside dev mode the same loopback server is refused outright.
+        let strict = Fetcher::new(false, "camp-test");
+        let e = strict
+            .get_json(&format!("{base}/ok"), AP_ACCEPT, None)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, FetchError::Refused(_)), "{e}");
+    }
 }
