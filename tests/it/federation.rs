@@ -1135,6 +1135,16 @@ async fn posts_from_a_followed_account_are_checked_sanitized_edited_boosted_and_
             "attachment": [{"type": "Document", "name": "a \u{1b}[5mcat", "url": format!("{}/cat.jpg", carol.base)}],
         })
     };
+    // ana watches Home in the TUI: the post arrives live.
+    let conn = crate::support::Conn::connect(camp.addr, &ana).await;
+    let mut tui = conn.tui(100, 30).await;
+    crate::support::wait_for_screen(
+        &mut tui,
+        crate::support::main_screen_of("ana"),
+        crate::support::STEP,
+    )
+    .await;
+    tui.send(b"\t").await;
     let first = note(
         "1",
         "<p>hi <b>ana</b>\u{1b}]0;pwned\u{7}</p><script>alert(1)</script>",
@@ -1151,6 +1161,15 @@ async fn posts_from_a_followed_account_are_checked_sanitized_edited_boosted_and_
         202
     );
     let carol_name = carol.handle().trim_start_matches('@').to_string();
+    let screen = crate::support::wait_for_screen(
+        &mut tui,
+        |s| s.contains("hi ana") && s.contains("@carol@"),
+        FED_WAIT,
+    )
+    .await;
+    assert!(!screen.contains("pwned"), "{screen}");
+    drop(tui);
+    conn.close().await;
     let expected = format!("hi ana\n[a cat] {}/cat.jpg", carol.base);
     wait_home(&camp, &ana, "carol's post", |posts| {
         posts.iter().any(|p| {
