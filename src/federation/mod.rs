@@ -10,6 +10,19 @@
 //! - [`fetcher`]: the one guarded HTTP client; [`webfinger`]: handles to actors.
 //! - [`routes`]: the axum server; [`inbox`]: incoming activities.
 //! - [`delivery`]: the queue worker and the fan-out of new public posts.
+//!
+//! # Remote accounts and posts
+//! A remote actor gets a local *shadow account* (username `user@host`, which no
+//! camper's name can be; [`crate::model::Account::is_remote`]) the first time camp
+//! needs it (a follow either way). Its posts are ordinary [`crate::model::Post`]s by
+//! that shadow, filed only in the Home of campers whose follow it accepted (never on
+//! the camp timeline), with visibility `Followers` (or `Direct` for a reply to a
+//! camper who does not follow it), so every existing read rule (`can_see`, timelines,
+//! notifications, live events) applies unchanged. Accepting a follow out adds the
+//! local follow edge camper → shadow; the remote URL ↔ post id map, remote actors and
+//! follow state live in the bridge's own trees (`store::federation`). Shadow accounts
+//! have no keys, so nobody logs in as them, and [`wire::federable`] refuses their
+//! posts, so nothing of theirs is ever served or sent.
 
 pub mod delivery;
 pub mod fetcher;
