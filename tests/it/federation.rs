@@ -52,6 +52,11 @@ fn peer_dir() -> Option<&'static Path> {
             .status()
             .expect("cp");
         assert!(status.success(), "copying the peer failed");
+        // shared/ is read-only; the copy must not be (npm writes node_modules there).
+        let _ = std::process::Command::new("chmod")
+            .args(["-R", "u+w"])
+            .arg(&dst)
+            .status();
         let out = std::process::Command::new("npm")
             .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
             .current_dir(&dst)
