@@ -136,10 +136,14 @@ pub async fn receive(bridge: &Bridge, path: &str, headers: &HeaderMap, body: &[u
         Err(_) => return StatusCode::INTERNAL_SERVER_ERROR,
     }
     if let Err(e) = handle(bridge, actor, &activity).await {
+        // Not handled (a fetch or the store failed): forget the id and ask the sender
+        // to try again later.
         tracing::info!(
-            "inbox: {} from {actor} dropped: {e}",
+            "inbox: {} from {actor} failed, retry invited: {e}",
             wire::type_of(&activity).unwrap_or("?")
         );
+        let _ = bridge.camp().store().forget_activity(id);
+        return StatusCode::SERVICE_UNAVAILABLE;
     }
     StatusCode::ACCEPTED
 }

@@ -426,6 +426,12 @@ impl Store {
             .is_ok())
     }
 
+    /// Forgets one activity id (its handling failed, so a retry must not be a duplicate).
+    pub fn forget_activity(&self, id: &str) -> Result<()> {
+        self.fed.seen.remove(id.as_bytes())?;
+        Ok(())
+    }
+
     /// Forgets activity ids recorded before `before` (duplicates older than that are
     /// no longer recognised); returns how many were dropped.
     pub fn prune_seen(&self, before: Millis) -> Result<usize> {
