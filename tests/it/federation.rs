@@ -368,6 +368,25 @@ async fn alice_follows_camper_and_receives_public_posts_only() {
     let (camp, ana, http) = fed_camp().await;
     let _bo = camp.member("bo").await;
     alice_follows_ana(&camp, &ana, &peer, http).await;
+    // The request showed up on ana's Notifications screen too.
+    let conn = crate::support::Conn::connect(camp.addr, &ana).await;
+    let mut tui = conn.tui(100, 30).await;
+    crate::support::wait_for_screen(
+        &mut tui,
+        crate::support::main_screen_of("ana"),
+        crate::support::STEP,
+    )
+    .await;
+    tui.send(b"n").await;
+    let alice = peer.handle();
+    crate::support::wait_for_screen(
+        &mut tui,
+        |s| s.contains("asked to follow you") && s.contains(&alice),
+        crate::support::STEP,
+    )
+    .await;
+    drop(tui);
+    conn.close().await;
 
     let secret = post_id(
         exec(camp.addr, &ana, "post 'camp secret stays home'")
