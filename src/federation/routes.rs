@@ -163,10 +163,7 @@ async fn nodeinfo(State(b): Shared, Path(version): Path<String>) -> Response {
         Ok(c) => c,
         Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     };
-    let mut software = json!({"name": "camp", "version": env!("CARGO_PKG_VERSION")});
-    if version == "2.1" {
-        software["repository"] = json!(env!("CARGO_PKG_NAME"));
-    }
+    let software = json!({"name": "camp", "version": env!("CARGO_PKG_VERSION")});
     let mut res = json!({
         "version": version,
         "software": software,
