@@ -240,6 +240,9 @@ async fn handle(bridge: &Bridge, actor: &str, activity: &Value) -> crate::Result
             let Some(url) = wire::id_of(&object) else {
                 return Ok(());
             };
+            if bridge.suspended(url) || store.local_followers_of_remote(actor)?.is_empty() {
+                return Ok(());
+            }
             // Never trust an embedded copy: fetch the original from its origin.
             let doc = bridge
                 .fetch_signed(url)
