@@ -45,6 +45,12 @@ pub enum Command {
         /// Address for the ActivityPub bridge (off when absent).
         #[arg(long)]
         http: Option<SocketAddr>,
+        /// Public origin of the bridge, used in every id (e.g. https://camp.example).
+        #[arg(long)]
+        public_url: Option<String>,
+        /// Tests on one machine only: plain-http WebFinger, fetches to private addresses.
+        #[arg(long)]
+        dev_federation: bool,
     },
     /// Make an invite while the server is stopped (prints the code).
     Invite {
@@ -107,13 +113,19 @@ impl Paths {
 /// Runs a parsed command line; `Err` becomes a one-line message and exit status 1.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Serve { paths, ssh, http } => {
-            let config = paths.config(ssh, http)?;
-            if http.is_some() {
-                anyhow::bail!(
-                    "the federation bridge (--http) is not built yet; run without --http"
-                );
+        Command::Serve {
+            paths,
+            ssh,
+            http,
+            public_url,
+            dev_federation,
+        } => {
+            let mut config = paths.config(ssh, http)?;
+            if http.is_none() && (public_url.is_some() || dev_federation) {
+                anyhow::bail!("--public-url and --dev-federation need --http ADDR");
             }
+            config.public_url = public_url;
+            config.dev_federation = dev_federation;
             crate::server::run_blocking(config)?;
             Ok(ExitCode::SUCCESS)
         }

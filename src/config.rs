@@ -85,6 +85,13 @@ pub struct Config {
     pub ssh_addr: SocketAddr,
     /// Address of the federation bridge, when on.
     pub http_addr: Option<SocketAddr>,
+    /// Origin used in every federation id (`https://camp.example`); when absent the
+    /// bridge uses `http://` + the bound address under `--dev-federation`, and refuses
+    /// to start otherwise.
+    pub public_url: Option<String>,
+    /// Test deployments on one machine: plain-http WebFinger and fetches to loopback
+    /// and private addresses. Never in production.
+    pub dev_federation: bool,
     /// Camp settings from the file.
     pub camp: FileConfig,
 }
@@ -97,6 +104,8 @@ impl Config {
             keys_dir: keys_dir.into(),
             ssh_addr: SocketAddr::from(([127, 0, 0, 1], 2222)),
             http_addr: None,
+            public_url: None,
+            dev_federation: false,
             camp: FileConfig::default(),
         }
     }

@@ -7,6 +7,7 @@
 //! - [`ssh`]: the russh front door: accept loop with limits, auth, per-channel sessions.
 //! - [`tui`]: the per-session terminal app (input decoding, model/update, screens).
 //! - [`commands`]: the exec command mode (`ssh camp <verb>`), text or JSON.
+//! - [`federation`]: the ActivityPub bridge (HTTP), on with `--http`.
 //! - [`text`]: sanitising, display width and wrapping for every text shown.
 //! - [`config`], [`cli`], [`server`]: settings, the command line, and start-up/shutdown.
 //!
@@ -19,6 +20,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod error;
+pub mod federation;
 pub mod model;
 pub mod server;
 pub mod ssh;

@@ -81,6 +81,14 @@ pub struct Account {
     pub sensitive: bool,
 }
 
+impl Account {
+    /// True for the local stand-in of an account on another server (federation):
+    /// its username is `user@host`, which no camper's name can be.
+    pub fn is_remote(&self) -> bool {
+        self.username.contains('@')
+    }
+}
+
 /// An SSH public key that logs in as an account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountKey {

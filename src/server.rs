@@ -22,6 +22,9 @@ pub struct Running {
     pub host_key_fingerprint: String,
     /// The admin invite, while the camp has no admin.
     pub admin_invite: Option<String>,
+    /// Where the federation bridge listens, when `--http` is on.
+    pub http_addr: Option<SocketAddr>,
+    bridge: Option<crate::federation::BridgeHandle>,
     stop: watch::Sender<bool>,
     task: tokio::task::JoinHandle<Result<()>>,
 }
@@ -39,6 +42,9 @@ impl Running {
     pub async fn stop(self) -> Result<()> {
         let _ = self.stop.send(true);
         let r = self.task.await;
+        if let Some(b) = self.bridge {
+            b.join().await;
+        }
         self.camp.flush().await?;
         match r {
             Ok(r) => r,
@@ -60,7 +66,20 @@ pub async fn start(config: Config) -> Result<Running> {
     let mut config = config;
     config.ssh_addr = ssh_addr;
     let camp = Camp::open(config)?;
-    start_with(camp, listener, host_key, fingerprint)
+    let mut running = start_with(camp, listener, host_key, fingerprint)?;
+    if let Some(addr) = running.camp.config().http_addr {
+        match crate::federation::start(running.camp.clone(), addr, running.stop.subscribe()).await {
+            Ok(handle) => {
+                running.http_addr = Some(handle.addr);
+                running.bridge = Some(handle);
+            }
+            Err(e) => {
+                let _ = running.stop().await;
+                return Err(e);
+            }
+        }
+    }
+    Ok(running)
 }
 
 /// Starts serving an already opened camp on a bound listener.
@@ -82,6 +101,8 @@ pub fn start_with(
         ssh_addr,
         host_key_fingerprint,
         admin_invite,
+        http_addr: None,
+        bridge: None,
         stop,
         task,
     })

@@ -12,6 +12,7 @@ mod onboarding;
 mod people;
 mod posting;
 mod prefs;
+mod remote;
 mod reports;
 pub(crate) mod rules;
 mod social;
@@ -54,6 +55,8 @@ struct Inner {
     config: Config,
     events: broadcast::Sender<CampEvent>,
     floods: floods::Floods,
+    /// The federation bridge, when `--http` is on (set once at start).
+    bridge: std::sync::OnceLock<Arc<crate::federation::Bridge>>,
 }
 
 /// What the welcome screen shows before anyone has an account.
@@ -86,6 +89,7 @@ impl Camp {
                 config,
                 events,
                 floods,
+                bridge: std::sync::OnceLock::new(),
             }),
         }
     }

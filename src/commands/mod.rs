@@ -3,6 +3,7 @@
 //! a non-zero exit, with nothing changed.
 
 mod args;
+mod federation;
 mod moderation;
 mod social;
 pub mod split;
@@ -57,6 +58,19 @@ pub const VERBS: &[(&str, &str)] = &[
     (
         "timeline [home|camp] [--limit N] [--json]",
         "read a timeline, newest first",
+    ),
+    (
+        "follow @user@host / unfollow @user@host",
+        "follow an account on another server (pending until it accepts)",
+    ),
+    ("requests [--json]", "follow requests from other servers"),
+    (
+        "accept @user@host / reject @user@host",
+        "answer a follow request from another server",
+    ),
+    (
+        "deliveries [--json]",
+        "moderators: federation deliveries still waiting, and hosts that fail",
     ),
     (
         "invite [--uses N] [--expires DURATION] [--role camper|moderator|admin] [--note TEXT]",
@@ -129,7 +143,11 @@ fn usage(message: impl Into<String>) -> Failure {
 
 /// Every verb with its description: the core ones, conversation and people, then moderation.
 fn all_verbs() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
-    VERBS.iter().chain(social::VERBS).chain(moderation::VERBS)
+    VERBS
+        .iter()
+        .chain(social::VERBS)
+        .chain(federation::VERBS)
+        .chain(moderation::VERBS)
 }
 
 fn verb_list() -> String {
@@ -156,6 +174,16 @@ fn dispatch(
         "post" => post(camp, member(camp, caller)?, rest, stdin),
         "timeline" => timeline(camp, member(camp, caller)?, rest),
         "invite" => invite(camp, member(camp, caller)?, rest),
+        "follow" if federation::remote_target(rest) => {
+            federation::follow(camp, member(camp, caller)?, rest)
+        }
+        "unfollow" if federation::remote_target(rest) => {
+            federation::unfollow(camp, member(camp, caller)?, rest)
+        }
+        "requests" => federation::requests(camp, member(camp, caller)?, rest),
+        "accept" => federation::answer(camp, member(camp, caller)?, rest, true),
+        "reject" => federation::answer(camp, member(camp, caller)?, rest, false),
+        "deliveries" => federation::deliveries(camp, member(camp, caller)?, rest),
         "show" => social::show(camp, member(camp, caller)?, rest),
         "edit" => social::edit(camp, member(camp, caller)?, rest, stdin),
         "delete" => social::delete(camp, member(camp, caller)?, rest),

@@ -7,6 +7,7 @@
 //! in a crash and are flushed by sled's background flusher within a second.
 
 pub mod codec;
+pub mod federation;
 pub mod ids;
 mod moderation;
 pub mod social;
@@ -39,6 +40,7 @@ pub struct Store {
     notifications: Tree,
     moderation: moderation::ModerationTrees,
     social: social::SocialTrees,
+    fed: federation::FederationTrees,
     ids: IdGen,
 }
 
@@ -108,6 +110,7 @@ impl Store {
             notifications: tree("notifications")?,
             moderation: moderation::ModerationTrees::open(&db)?,
             social: social::SocialTrees::open(&db)?,
+            fed: federation::FederationTrees::open(&db)?,
             ids: IdGen::new(0),
             db,
         };

@@ -132,6 +132,8 @@ pub struct TestCamp {
     pub admin_invite: Option<String>,
     /// The admin's key, once [`TestCamp::with_admin`] made one.
     pub admin: Option<Key>,
+    /// Where the federation bridge listens, when the config turned it on.
+    pub http_addr: Option<SocketAddr>,
     running: Option<Running>,
     _data: TempDir,
     _keys: TempDir,
@@ -159,6 +161,7 @@ impl TestCamp {
             addr: running.ssh_addr,
             admin_invite: running.admin_invite.clone(),
             admin: None,
+            http_addr: running.http_addr,
             running: Some(running),
             _data: data,
             _keys: keys,

@@ -1,0 +1,335 @@
+//! The service side of federation: what remote actors may do to the camp (ask to
+//! follow, deliver posts) and what campers decide (accept or reject requests). The
+//! bridge calls these after it has verified who is speaking; the rules live here.
+
+use std::sync::Arc;
+
+use crate::camp::{Camp, CampEvent, NewPost};
+use crate::error::{Error, Result};
+use crate::model::*;
+use crate::store::federation::{
+    DOMAIN_POLICIES, DomainPolicy, FollowState, RemoteActor, RemoteFollow, RemoteObject,
+};
+
+/// The domain (without port) a policy is looked up by.
+fn domain_of(host: &str) -> String {
+    let h = host.trim().to_ascii_lowercase();
+    match h.rsplit_once(':') {
+        Some((name, port)) if port.chars().all(|c| c.is_ascii_digit()) && !name.ends_with(']') => {
+            name.to_string()
+        }
+        _ => h,
+    }
+}
+
+impl Camp {
+    /// Installs the running federation bridge (once, at start).
+    pub fn set_bridge(&self, bridge: Arc<crate::federation::Bridge>) {
+        let _ = self.inner.bridge.set(bridge);
+    }
+
+    /// The federation bridge, when `--http` is on.
+    pub fn bridge(&self) -> Option<Arc<crate::federation::Bridge>> {
+        self.inner.bridge.get().cloned()
+    }
+
+    /// The policy for `host` (`name[:port]`): its own entry, or the nearest parent
+    /// domain's (a block of `example.com` covers `social.example.com`).
+    ///
+    /// Merge note: this is the one place the bridge asks; when moderation's domain
+    /// blocks land, read them here.
+    pub fn domain_policy(&self, host: &str) -> Result<DomainPolicy> {
+        let all: std::collections::BTreeMap<String, DomainPolicy> =
+            self.store().setting(DOMAIN_POLICIES)?.unwrap_or_default();
+        let mut d = domain_of(host);
+        loop {
+            if let Some(p) = all.get(&d) {
+                return Ok(*p);
+            }
+            match d.split_once('.') {
+                Some((_, parent)) if parent.contains('.') => d = parent.to_string(),
+                _ => return Ok(DomainPolicy::default()),
+            }
+        }
+    }
+
+    /// Admins set (or, with the default policy, clear) the policy for a domain.
+    pub fn set_domain_policy(&self, by: Id, domain: &str, policy: DomainPolicy) -> Result<()> {
+        if self.actor(by)?.role != Role::Admin {
+            return Err(Error::forbidden("only admins can change domain policies"));
+        }
+        let domain = domain_of(domain);
+        if domain.is_empty() || domain.len() > 253 {
+            return Err(Error::invalid("give a domain name"));
+        }
+        let mut all: std::collections::BTreeMap<String, DomainPolicy> =
+            self.store().setting(DOMAIN_POLICIES)?.unwrap_or_default();
+        if policy == DomainPolicy::default() {
+            all.remove(&domain);
+        } else {
+            all.insert(domain, policy);
+        }
+        self.store().put_setting(DOMAIN_POLICIES, &all)?;
+        self.store().flush()
+    }
+
+    /// Counts for NodeInfo: local accounts and public posts (nothing else is told).
+    pub fn public_counts(&self) -> Result<(usize, usize)> {
+        let locals: std::collections::HashMap<Id, Account> = self
+            .store()
+            .accounts()?
+            .into_iter()
+            .filter(|a| !a.is_remote() && !a.suspended)
+            .map(|a| (a.id, a))
+            .collect();
+        let posts = self.store().count_posts(|p| {
+            locals
+                .get(&p.author)
+                .is_some_and(|a| crate::federation::wire::federable(p, a))
+        })?;
+        Ok((locals.len(), posts))
+    }
+
+    /// The newest public posts of a local account, the only ones served outside.
+    pub fn federable_posts_of(&self, account: Id, limit: usize) -> Result<Vec<Post>> {
+        let Some(author) = self.store().account(account)? else {
+            return Ok(Vec::new());
+        };
+        Ok(self
+            .store()
+            .posts_by_visibility(account, Visibility::Public, limit)?
+            .into_iter()
+            .filter(|p| crate::federation::wire::federable(p, &author))
+            .collect())
+    }
+
+    /// Deliveries still queued (the commands check who may see them).
+    pub fn queued_deliveries(&self) -> Result<Vec<crate::store::federation::DeliveryJob>> {
+        self.store().queued_deliveries()
+    }
+
+    fn local_member(&self, id: Id) -> Result<Account> {
+        let a = self.actor(id)?;
+        if a.is_remote() {
+            return Err(Error::forbidden("not a local account"));
+        }
+        Ok(a)
+    }
+
+    /// A remote actor asked to follow `local`: stored as a request and notified,
+    /// or answered at once when it is already an accepted follower (returns true then).
+    pub fn remote_follow_requested(
+        &self,
+        local: Id,
+        actor: &RemoteActor,
+        follow_id: &str,
+    ) -> Result<bool> {
+        let account = self.local_member(local)?;
+        if let Some(f) = self.store().remote_follower(account.id, &actor.id)?
+            && f.state == FollowState::Accepted
+        {
+            self.store().put_remote_follower(
+                account.id,
+                &RemoteFollow {
+                    follow_id: follow_id.to_string(),
+                    ..f
+                },
+            )?;
+            self.store().flush()?;
+            return Ok(true);
+        }
+        self.store().put_remote_follower(
+            account.id,
+            &RemoteFollow {
+                actor: actor.id.clone(),
+                follow_id: follow_id.to_string(),
+                state: FollowState::Pending,
+                created_ms: crate::store::now_ms(),
+            },
+        )?;
+        self.store().flush()?;
+        self.notify(
+            account.id,
+            NotificationKind::FollowRequest,
+            Some(actor.shadow),
+            None,
+            None,
+        )?;
+        Ok(false)
+    }
+
+    /// Pending follow requests from outside to `local`, oldest first.
+    pub fn remote_follow_requests(&self, local: Id) -> Result<Vec<(RemoteActor, RemoteFollow)>> {
+        let account = self.local_member(local)?;
+        let mut out = Vec::new();
+        for f in self.store().remote_followers_of(account.id)? {
+            if f.state == FollowState::Pending
+                && let Some(a) = self.store().remote_actor(&f.actor)?
+            {
+                out.push((a, f));
+            }
+        }
+        out.sort_by_key(|(_, f)| f.created_ms);
+        Ok(out)
+    }
+
+    /// The camper answers a request from `handle` (`user@host`); returns the actor and
+    /// its follow so the bridge can send Accept or Reject.
+    pub fn answer_remote_follow(
+        &self,
+        local: Id,
+        handle: &str,
+        accept: bool,
+    ) -> Result<(RemoteActor, RemoteFollow)> {
+        let account = self.local_member(local)?;
+        let handle = handle.trim().trim_start_matches('@').to_lowercase();
+        let missing = || Error::not_found(format!("no follow request from @{handle}"));
+        let shadow = self
+            .store()
+            .account_by_name(&handle)?
+            .filter(|a| a.is_remote())
+            .ok_or_else(missing)?;
+        let actor = self
+            .store()
+            .remote_actor_of_shadow(shadow.id)?
+            .ok_or_else(missing)?;
+        let f = self
+            .store()
+            .remote_follower(account.id, &actor.id)?
+            .filter(|f| f.state == FollowState::Pending)
+            .ok_or_else(missing)?;
+        if accept {
+            self.store().put_remote_follower(
+                account.id,
+                &RemoteFollow {
+                    state: FollowState::Accepted,
+                    ..f.clone()
+                },
+            )?;
+        } else {
+            self.store().remove_remote_follower(account.id, &actor.id)?;
+        }
+        self.store().flush()?;
+        Ok((actor, f))
+    }
+
+    /// A remote actor stopped following `local`.
+    pub fn remote_unfollowed(&self, local: Id, actor: &str) -> Result<()> {
+        self.store().remove_remote_follower(local, actor)?;
+        self.store().flush()
+    }
+
+    /// A follow out was accepted: the remote account's posts now reach Home.
+    pub fn remote_follow_accepted(&self, local: Id, actor: &RemoteActor) -> Result<bool> {
+        let Some(f) = self.store().remote_following(local, &actor.id)? else {
+            return Ok(false);
+        };
+        self.store().put_remote_following(
+            local,
+            &RemoteFollow {
+                state: FollowState::Accepted,
+                ..f
+            },
+        )?;
+        self.store().follow(local, actor.shadow)?;
+        self.store().flush()?;
+        Ok(true)
+    }
+
+    /// A follow out was refused or undone: stop showing the account's posts.
+    pub fn remote_follow_ended(&self, local: Id, actor: &RemoteActor) -> Result<()> {
+        self.store().remove_remote_following(local, &actor.id)?;
+        self.store().unfollow_edge(local, actor.shadow)?;
+        self.store().flush()
+    }
+
+    /// A post from a followed remote account: stored under its shadow author, filed in
+    /// the Home of `owners`, and published live. Ignored when already stored.
+    pub fn receive_remote_post(&self, url: &str, post: Post, owners: Vec<Id>) -> Result<bool> {
+        if self.store().remote_object(url)?.is_some() || owners.is_empty() {
+            return Ok(false);
+        }
+        let author = self
+            .store()
+            .account(post.author)?
+            .filter(|a| a.is_remote())
+            .ok_or_else(|| Error::invalid("remote posts need a remote author"))?;
+        let actor = self
+            .store()
+            .remote_actor_of_shadow(author.id)?
+            .map(|a| a.id)
+            .unwrap_or_default();
+        let obj = RemoteObject {
+            post: post.id,
+            actor,
+            home_owners: owners.clone(),
+        };
+        self.store().insert_remote_post(url, &post, &obj)?;
+        self.store().flush()?;
+        let view = self.view_with(post, &author);
+        let reply_to = view.post.reply_to;
+        let (post_id, shadow) = (view.post.id, view.author.id);
+        self.publish(CampEvent::Posted(Arc::new(NewPost {
+            view: Arc::new(view),
+            on_camp: false,
+            home_owners: owners.clone(),
+        })));
+        if let Some(parent) = reply_to
+            && let Some(p) = self.store().post(parent)?
+            && owners.contains(&p.author)
+            && self
+                .store()
+                .account(p.author)?
+                .is_some_and(|a| !a.is_remote())
+        {
+            self.notify(
+                p.author,
+                NotificationKind::Reply,
+                Some(shadow),
+                Some(post_id),
+                None,
+            )?;
+        }
+        Ok(true)
+    }
+
+    /// A remote post was edited by its author.
+    pub fn update_remote_post(
+        &self,
+        url: &str,
+        actor: &str,
+        text: String,
+        cw: Option<String>,
+    ) -> Result<bool> {
+        let Some(obj) = self
+            .store()
+            .remote_object(url)?
+            .filter(|o| o.actor == actor)
+        else {
+            return Ok(false);
+        };
+        let Some(mut post) = self.store().post(obj.post)? else {
+            return Ok(false);
+        };
+        post.text = text;
+        post.cw = cw;
+        post.edited_ms = Some(crate::store::now_ms());
+        self.store().update_remote_post(&post)?;
+        self.store().flush()?;
+        Ok(true)
+    }
+
+    /// A remote post was deleted by its author.
+    pub fn remove_remote_post(&self, url: &str, actor: &str) -> Result<bool> {
+        let Some(obj) = self
+            .store()
+            .remote_object(url)?
+            .filter(|o| o.actor == actor)
+        else {
+            return Ok(false);
+        };
+        self.store().remove_remote_post(url, &obj)?;
+        self.store().flush()?;
+        Ok(true)
+    }
+}

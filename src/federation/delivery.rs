@@ -1,0 +1,543 @@
+//! Outgoing: the fan-out of new public posts to remote followers (shared inbox
+//! preferred) and the delivery worker. Jobs live in sled until they land, so a peer
+//! that is down gets them after it comes back (and after a camp restart); attempts back
+//! off exponentially with jitter for about a day, a few at a time.
+
+use std::collections::{BTreeSet, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::sync::{Semaphore, broadcast, watch};
+
+use super::{Bridge, wire};
+use crate::camp::CampEvent;
+use crate::model::{Id, Millis};
+use crate::store::federation::{DeliveryJob, FollowState};
+use crate::store::now_ms;
+
+/// Deliveries in flight at once.
+pub const CONCURRENCY: usize = 4;
+/// First retry delay.
+pub const BASE_DELAY_MS: Millis = 2_000;
+/// Longest delay between two attempts.
+pub const MAX_DELAY_MS: Millis = 3_600_000;
+/// A job older than this is dropped after its next failure.
+pub const GIVE_UP_AFTER_MS: Millis = 24 * 3_600_000;
+
+/// How long activity ids are remembered to drop duplicates.
+pub const SEEN_FOR_MS: Millis = 14 * 24 * 3_600_000;
+
+/// Consecutive failures after which a host's circuit opens.
+pub const BREAKER_THRESHOLD: u32 = 5;
+
+/// Per-host circuit breakers: after [`BREAKER_THRESHOLD`] failures in a row, jobs
+/// for that host wait (without an attempt) until the circuit half-opens again.
+#[derive(Default)]
+pub struct Breakers {
+    hosts: Mutex<std::collections::HashMap<String, (u32, Millis)>>,
+}
+
+impl Breakers {
+    /// When a job for `host` may be tried (None: now).
+    pub fn open_until(&self, host: &str, now: Millis) -> Option<Millis> {
+        let hosts = self.hosts.lock().expect("breakers");
+        hosts
+            .get(host)
+            .and_then(|&(_, until)| (until > now).then_some(until))
+    }
+
+    /// Records a failure; opens the circuit at the threshold (longer each time).
+    pub fn failed(&self, host: &str, now: Millis) {
+        let mut hosts = self.hosts.lock().expect("breakers");
+        let e = hosts.entry(host.to_string()).or_insert((0, 0));
+        e.0 += 1;
+        if e.0 >= BREAKER_THRESHOLD {
+            let n = (e.0 - BREAKER_THRESHOLD).min(6);
+            e.1 = now + (60_000u64 << n).min(MAX_DELAY_MS);
+        }
+    }
+
+    /// Closes the circuit after a success.
+    pub fn succeeded(&self, host: &str) {
+        self.hosts.lock().expect("breakers").remove(host);
+    }
+
+    /// Hosts whose circuit is open now, with the time it half-opens.
+    pub fn open_hosts(&self, now: Millis) -> Vec<(String, u32, Millis)> {
+        let hosts = self.hosts.lock().expect("breakers");
+        let mut v: Vec<_> = hosts
+            .iter()
+            .filter(|(_, (_, until))| *until > now)
+            .map(|(h, (n, until))| (h.clone(), *n, *until))
+            .collect();
+        v.sort();
+        v
+    }
+}
+
+/// Delay before attempt `attempts + 1`: doubling from [`BASE_DELAY_MS`], capped, ±25%
+/// jitter so many failed jobs do not retry in lockstep.
+pub fn backoff(attempts: u32, jitter_seed: u64) -> Millis {
+    let exp = BASE_DELAY_MS.saturating_mul(1u64 << attempts.min(20));
+    let d = exp.min(MAX_DELAY_MS);
+    let spread = d / 2;
+    let offset = if spread == 0 { 0 } else { jitter_seed % spread };
+    d - d / 4 + offset
+}
+
+fn random_u64() -> u64 {
+    let mut b = [0u8; 8];
+    let _ = getrandom::fill(&mut b);
+    u64::from_le_bytes(b)
+}
+
+/// A status that will not get better by retrying.
+fn permanent(status: u16) -> bool {
+    matches!(status, 400 | 403 | 404 | 405 | 410 | 413 | 422)
+}
+
+/// The inboxes of `author`'s accepted remote followers, shared inboxes preferred.
+fn follower_inboxes(bridge: &Bridge, author: Id) -> crate::Result<BTreeSet<String>> {
+    let store = bridge.camp().store();
+    let mut inboxes = BTreeSet::new();
+    for f in store.remote_followers_of(author)? {
+        if f.state != FollowState::Accepted {
+            continue;
+        }
+        if let Some(a) = store.remote_actor(&f.actor)? {
+            inboxes.insert(a.shared_inbox.clone().unwrap_or(a.inbox.clone()));
+        }
+    }
+    Ok(inboxes)
+}
+
+/// Queues `Create` of a new post for the remote followers of its author, if (and only
+/// if) the post is federable.
+pub fn fan_out_post(bridge: &Bridge, post: &crate::model::Post) -> crate::Result<usize> {
+    let store = bridge.camp().store();
+    let Some(author) = store.account(post.author)? else {
+        return Ok(0);
+    };
+    if !wire::federable(post, &author) {
+        return Ok(0);
+    }
+    let mut inboxes = follower_inboxes(bridge, author.id)?;
+    // A public reply to a remote post also goes to that post's author.
+    let parent = bridge.reply_target(post)?;
+    if let Some((_, Some(parent_actor))) = &parent
+        && let Some(a) = store.remote_actor(parent_actor)?
+    {
+        inboxes.insert(a.inbox.clone());
+    }
+    let mut activity = wire::create(
+        bridge.urls(),
+        post,
+        &author,
+        parent.as_ref().map(|(u, _)| u.as_str()),
+    );
+    if let Some((_, Some(parent_actor))) = &parent {
+        if let Some(list) = activity["cc"].as_array_mut() {
+            list.push(Value::String(parent_actor.clone()));
+        }
+        if let Some(list) = activity["object"]["cc"].as_array_mut() {
+            list.push(Value::String(parent_actor.clone()));
+        }
+    }
+    for inbox in &inboxes {
+        bridge.enqueue(author.id, inbox, &activity)?;
+    }
+    Ok(inboxes.len())
+}
+
+/// Queues `Update(Note)` of an edited post, if (and only if) it is federable.
+pub fn fan_out_update(bridge: &Bridge, post: &crate::model::Post) -> crate::Result<usize> {
+    let store = bridge.camp().store();
+    let Some(author) = store.account(post.author)? else {
+        return Ok(0);
+    };
+    if !wire::federable(post, &author) {
+        return Ok(0);
+    }
+    let parent = bridge.reply_target(post)?.map(|(u, _)| u);
+    let note = wire::note(bridge.urls(), post, &author, parent.as_deref());
+    let actor = bridge.urls().actor(&author.username);
+    let id = format!(
+        "{}#update-{}",
+        note["id"].as_str().unwrap_or_default(),
+        store.next_id()
+    );
+    let mut activity = wire::activity(&id, "Update", &actor, note);
+    activity["to"] = serde_json::json!([wire::PUBLIC]);
+    let inboxes = follower_inboxes(bridge, author.id)?;
+    for inbox in &inboxes {
+        bridge.enqueue(author.id, inbox, &activity)?;
+    }
+    Ok(inboxes.len())
+}
+
+/// Queues `Delete(Tombstone)` of a removed post (`post` as it was), if (and only if)
+/// it was federable: a post that never left the camp sends nothing, not even a Delete.
+pub fn fan_out_delete(
+    bridge: &Bridge,
+    post: &crate::model::Post,
+    author: &crate::model::Account,
+) -> crate::Result<usize> {
+    if !wire::federable(post, author) {
+        return Ok(0);
+    }
+    let note_id = bridge.urls().note(&author.username, post.id);
+    let actor = bridge.urls().actor(&author.username);
+    let mut activity = wire::activity(
+        &format!("{note_id}#delete"),
+        "Delete",
+        &actor,
+        serde_json::json!({"id": note_id, "type": "Tombstone"}),
+    );
+    activity["to"] = serde_json::json!([wire::PUBLIC]);
+    let inboxes = follower_inboxes(bridge, author.id)?;
+    for inbox in &inboxes {
+        bridge.enqueue(author.id, inbox, &activity)?;
+    }
+    Ok(inboxes.len())
+}
+
+/// Watches new posts and fans the public ones out.
+pub async fn run_fanout(
+    bridge: Arc<Bridge>,
+    mut events: broadcast::Receiver<CampEvent>,
+    mut stop: watch::Receiver<bool>,
+) {
+    loop {
+        tokio::select! {
+            _ = stop.wait_for(|v| *v) => return,
+            ev = events.recv() => match ev {
+                Ok(CampEvent::Posted(p)) => {
+                    if let Err(e) = fan_out_post(&bridge, &p.view.post) {
+                        tracing::warn!("federation: could not queue post {}: {e}", p.view.post.id);
+                    }
+                }
+                Ok(_) => {}
+                Err(broadcast::error::RecvError::Lagged(n)) => {
+                    tracing::warn!("federation: fan-out missed {n} events");
+                }
+                Err(broadcast::error::RecvError::Closed) => return,
+            }
+        }
+    }
+}
+
+/// Delivers due jobs until `stop`.
+pub async fn run_worker(bridge: Arc<Bridge>, mut stop: watch::Receiver<bool>) {
+    let slots = Arc::new(Semaphore::new(CONCURRENCY));
+    let in_flight: Arc<Mutex<HashSet<u64>>> = Arc::new(Mutex::new(HashSet::new()));
+    let mut last_prune = 0;
+    loop {
+        if *stop.borrow() {
+            return;
+        }
+        let now = now_ms();
+        if now.saturating_sub(last_prune) > 3_600_000 {
+            last_prune = now;
+            let _ = bridge
+                .camp()
+                .store()
+                .prune_seen(now.saturating_sub(SEEN_FOR_MS));
+        }
+        let due = bridge
+            .camp()
+            .store()
+            .due_deliveries(now, 64)
+            .unwrap_or_default();
+        for job in due {
+            if !in_flight.lock().expect("in flight").insert(job.id) {
+                continue;
+            }
+            let Ok(permit) = slots.clone().acquire_owned().await else {
+                return;
+            };
+            let b = bridge.clone();
+            let flying = in_flight.clone();
+            tokio::spawn(async move {
+                attempt(&b, job.clone()).await;
+                flying.lock().expect("in flight").remove(&job.id);
+                drop(permit);
+                b.wake.notify_one();
+            });
+        }
+        let wait = match bridge.camp().store().next_delivery_due() {
+            Ok(Some(t)) if t > now => Duration::from_millis((t - now).min(1000)),
+            Ok(Some(_)) => Duration::from_millis(200),
+            _ => Duration::from_secs(1),
+        };
+        tokio::select! {
+            _ = stop.wait_for(|v| *v) => return,
+            _ = bridge.wake.notified() => {}
+            _ = tokio::time::sleep(wait) => {}
+        }
+    }
+}
+
+async fn attempt(bridge: &Bridge, job: DeliveryJob) {
+    let store = bridge.camp().store();
+    let host = wire::host_of(&job.inbox).unwrap_or_default();
+    if bridge.suspended(&job.inbox) {
+        tracing::info!("delivery to {} dropped: the domain is suspended", job.inbox);
+        let _ = store.finish_delivery(&job);
+        return;
+    }
+    if let Some(until) = bridge.breakers.open_until(&host, now_ms()) {
+        let later = DeliveryJob {
+            next_ms: until,
+            ..job.clone()
+        };
+        let _ = store.reschedule_delivery(&job, &later);
+        return;
+    }
+    let result = match bridge.signer(job.signer).await {
+        Ok(signer) => bridge
+            .fetcher()
+            .post_activity(&job.inbox, job.body.as_bytes(), &signer)
+            .await
+            .map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    let error = match result {
+        Ok(s) if (200..300).contains(&s) => {
+            tracing::debug!("delivered job {} to {}", job.id, job.inbox);
+            bridge.breakers.succeeded(&host);
+            let _ = store.finish_delivery(&job);
+            return;
+        }
+        Ok(s) if permanent(s) => {
+            tracing::info!("delivery to {} refused with {s}; dropped", job.inbox);
+            let _ = store.finish_delivery(&job);
+            return;
+        }
+        Ok(s) => format!("status {s}"),
+        Err(e) => e,
+    };
+    let now = now_ms();
+    bridge.breakers.failed(&host, now);
+    if now.saturating_sub(job.created_ms) > GIVE_UP_AFTER_MS {
+        tracing::warn!("delivery to {} given up after a day: {error}", job.inbox);
+        let _ = store.finish_delivery(&job);
+        return;
+    }
+    let next = DeliveryJob {
+        attempts: job.attempts + 1,
+        next_ms: now + backoff(job.attempts, random_u64()),
+        last_error: error.chars().take(300).collect(),
+        ..job.clone()
+    };
+    tracing::info!(
+        "delivery to {} failed ({}), retry #{} in {} ms",
+        job.inbox,
+        next.last_error,
+        next.attempts,
+        next.next_ms - now
+    );
+    let _ = store.reschedule_delivery(&job, &next);
+    let _ = store.flush_async().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_with_jitter_and_a_cap() {
+        for seed in [0, 1, 12345, u64::MAX] {
+            let first = backoff(0, seed);
+            assert!((1500..=2500).contains(&first), "{first}");
+            let later = backoff(5, seed);
+            assert!((48_000..=80_000).contains(&later), "{later}");
+            assert!(backoff(30, seed) <= MAX_DELAY_MS * 5 / 4);
+        }
+        assert_ne!(backoff(3, 1), backoff(3, 9999));
+    }
+
+    #[test]
+    fn breaker_opens_after_repeated_failures_and_closes_on_success() {
+        let b = Breakers::default();
+        for _ in 0..BREAKER_THRESHOLD - 1 {
+            b.failed("down.example", 1000);
+        }
+        assert_eq!(b.open_until("down.example", 1000), None);
+        b.failed("down.example", 1000);
+        assert_eq!(b.open_until("down.example", 1000), Some(61_000));
+        assert_eq!(b.open_until("down.example", 61_000), None, "half-open");
+        assert_eq!(b.open_hosts(2000).len(), 1);
+        b.succeeded("down.example");
+        assert!(b.open_hosts(2000).is_empty());
+        assert_eq!(b.open_until("other.example", 1000), None);
+    }
+}
+
+#[cfg(test)]
+mod fan_out_tests {
+    use super::*;
+    use crate::Camp;
+    use crate::camp::{KeyInfo, PostDraft};
+    use crate::model::Visibility;
+    use crate::store::federation::{DomainPolicy, RemoteActor, RemoteFollow};
+
+    fn camp_with_remote_follower() -> (Camp, Arc<Bridge>, crate::model::Id) {
+        let camp = Camp::temporary().unwrap();
+        let code = camp.admin_invite().unwrap().unwrap();
+        let key = KeyInfo {
+            fingerprint: "SHA256:k".into(),
+            algorithm: "ssh-ed25519".into(),
+            openssh: String::new(),
+        };
+        let ana = camp.join(&key, &code, "ana", true).unwrap().id;
+        let bridge = Bridge::new(camp.clone(), "https://camp.test");
+        let store = camp.store();
+        let alice = store
+            .upsert_remote_actor(RemoteActor {
+                id: "https://peer.example/users/alice".into(),
+                shadow: 0,
+                inbox: "https://peer.example/users/alice/inbox".into(),
+                shared_inbox: Some("https://peer.example/inbox".into()),
+                username: "alice".into(),
+                host: "peer.example".into(),
+                display_name: "Alice".into(),
+                key_id: "https://peer.example/users/alice#main-key".into(),
+                public_key_pem: String::new(),
+                fetched_ms: 0,
+            })
+            .unwrap();
+        store
+            .put_remote_follower(
+                ana,
+                &RemoteFollow {
+                    actor: alice.id,
+                    follow_id: "https://peer.example/f/1".into(),
+                    state: FollowState::Accepted,
+                    created_ms: 0,
+                },
+            )
+            .unwrap();
+        (camp, bridge, ana)
+    }
+
+    fn post(camp: &Camp, by: crate::model::Id, v: Visibility) -> crate::model::Post {
+        camp.create_post(
+            by,
+            PostDraft {
+                text: format!("a {} post", v.as_str()),
+                visibility: v,
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .post
+    }
+
+    #[test]
+    fn only_public_posts_are_queued_and_to_the_shared_inbox() {
+        let (camp, bridge, ana) = camp_with_remote_follower();
+        for v in [Visibility::Camp, Visibility::Followers] {
+            let p = post(&camp, ana, v);
+            assert_eq!(fan_out_post(&bridge, &p).unwrap(), 0, "{v:?}");
+        }
+        assert!(camp.store().queued_deliveries().unwrap().is_empty());
+        let p = post(&camp, ana, Visibility::Public);
+        assert_eq!(fan_out_post(&bridge, &p).unwrap(), 1);
+        let jobs = camp.store().queued_deliveries().unwrap();
+        assert_eq!(jobs.len(), 1);
+        assert_eq!(jobs[0].inbox, "https://peer.example/inbox");
+        assert!(jobs[0].body.contains("a public post"));
+    }
+
+    #[test]
+    fn edits_and_deletes_go_out_only_for_public_posts() {
+        let (camp, bridge, ana) = camp_with_remote_follower();
+        let author = camp.account(ana).unwrap().unwrap();
+        let private = post(&camp, ana, Visibility::Camp);
+        assert_eq!(fan_out_update(&bridge, &private).unwrap(), 0);
+        assert_eq!(fan_out_delete(&bridge, &private, &author).unwrap(), 0);
+        assert!(camp.store().queued_deliveries().unwrap().is_empty());
+        let public = post(&camp, ana, Visibility::Public);
+        assert_eq!(fan_out_update(&bridge, &public).unwrap(), 1);
+        assert_eq!(fan_out_delete(&bridge, &public, &author).unwrap(), 1);
+        let bodies: Vec<Value> = camp
+            .store()
+            .queued_deliveries()
+            .unwrap()
+            .iter()
+            .map(|j| serde_json::from_str(&j.body).unwrap())
+            .collect();
+        assert_eq!(bodies.len(), 2);
+        assert!(
+            bodies
+                .iter()
+                .any(|b| b["type"] == "Update" && b["object"]["type"] == "Note")
+        );
+        assert!(bodies.iter().any(|b| b["type"] == "Delete"
+            && b["object"]["id"] == format!("https://camp.test/users/ana/posts/{}", public.id)));
+    }
+
+    #[test]
+    fn suspended_domains_get_nothing() {
+        let (camp, bridge, ana) = camp_with_remote_follower();
+        let suspend = DomainPolicy {
+            suspend: true,
+            ..Default::default()
+        };
+        camp.set_domain_policy(ana, "peer.example", suspend)
+            .unwrap();
+        assert!(
+            camp.domain_policy("social.peer.example:443")
+                .unwrap()
+                .suspend
+        );
+        assert!(!camp.domain_policy("example").unwrap().suspend);
+        let p = post(&camp, ana, Visibility::Public);
+        fan_out_post(&bridge, &p).unwrap();
+        assert!(camp.store().queued_deliveries().unwrap().is_empty());
+        assert!(bridge.suspended("https://peer.example/users/alice"));
+        // Inbound: the signer's key is never fetched from a suspended domain, so the
+        // request is refused before any network use.
+        let body = br#"{"id":"https://peer.example/a/1","type":"Follow","actor":"https://peer.example/users/alice","object":"https://camp.test/users/ana"}"#;
+        let mut headers = axum::http::HeaderMap::new();
+        headers.insert(
+            "date",
+            httpdate::fmt_http_date(std::time::SystemTime::now())
+                .parse()
+                .unwrap(),
+        );
+        headers.insert(
+            "digest",
+            super::super::signatures::digest_header(body)
+                .parse()
+                .unwrap(),
+        );
+        headers.insert("host", "camp.test".parse().unwrap());
+        headers.insert(
+            "signature",
+            "keyId=\"https://peer.example/users/alice#main-key\",headers=\"(request-target) host date digest\",signature=\"AAAA\""
+                .parse()
+                .unwrap(),
+        );
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let status = rt.block_on(super::super::inbox::receive(
+            &bridge, "/inbox", &headers, body,
+        ));
+        assert_eq!(status, axum::http::StatusCode::UNAUTHORIZED);
+        let refused = rt
+            .block_on(bridge.fetch_signed("https://peer.example/users/alice"))
+            .unwrap_err();
+        assert!(refused.contains("suspended"), "{refused}");
+        let follow = rt
+            .block_on(bridge.follow(ana, "@alice@peer.example"))
+            .unwrap_err();
+        assert!(follow.to_string().contains("suspended"), "{follow}");
+        camp.set_domain_policy(ana, "peer.example", DomainPolicy::default())
+            .unwrap();
+        assert!(!bridge.suspended("https://peer.example/users/alice"));
+    }
+}

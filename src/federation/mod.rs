@@ -1,0 +1,498 @@
+//! The ActivityPub bridge, on when `camp serve --http ADDR` is given: WebFinger,
+//! NodeInfo, actor documents, outbox and notes of public posts, a signed inbox, follows
+//! both ways, and a persisted delivery queue. A camp-only, followers-only or direct post
+//! never leaves the server: [`wire::federable`] is the single rule, and every outward
+//! path (outbox, object fetch, delivery) goes through it.
+//!
+//! - [`wire`]: JSON served and read; [`html`]: remote HTML to plain text.
+//! - [`signatures`]: draft-cavage HTTP signatures; [`rfc9421`]: RFC 9421 ones (verify);
+//!   [`keys`]: RSA and Ed25519 keys per account; [`proofs`]: FEP-8b32 proofs.
+//! - [`fetcher`]: the one guarded HTTP client; [`webfinger`]: handles to actors.
+//! - [`routes`]: the axum server; [`inbox`]: incoming activities.
+//! - [`delivery`]: the queue worker and the fan-out of new public posts.
+//!
+//! # Remote accounts and posts
+//! A remote actor gets a local *shadow account* (username `user@host`, which no
+//! camper's name can be; [`crate::model::Account::is_remote`]) the first time camp
+//! needs it (a follow either way). Its posts are ordinary [`crate::model::Post`]s by
+//! that shadow, filed only in the Home of campers whose follow it accepted (never on
+//! the camp timeline), with visibility `Followers` (or `Direct` for a reply to a
+//! camper who does not follow it), so every existing read rule (`can_see`, timelines,
+//! notifications, live events) applies unchanged. Accepting a follow out adds the
+//! local follow edge camper → shadow; the remote URL ↔ post id map, remote actors and
+//! follow state live in the bridge's own trees (`store::federation`). Shadow accounts
+//! have no keys, so nobody logs in as them, and [`wire::federable`] refuses their
+//! posts, so nothing of theirs is ever served or sent.
+
+pub mod delivery;
+pub mod fetcher;
+pub mod html;
+pub mod inbox;
+pub mod keys;
+pub mod proofs;
+pub mod rfc9421;
+pub mod routes;
+pub mod signatures;
+pub mod webfinger;
+pub mod wire;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use serde_json::Value;
+use tokio::sync::{Notify, watch};
+
+use crate::Camp;
+use crate::error::{Error, Result};
+use crate::model::Id;
+use crate::store::federation::{DeliveryJob, RemoteActor};
+use crate::store::now_ms;
+use fetcher::{Fetcher, RequestSigner};
+use wire::Urls;
+
+/// A fetched public key and who owns it.
+#[derive(Clone)]
+struct CachedKey {
+    pem: String,
+    owner: String,
+    doc: Option<Value>,
+    fetched: Instant,
+}
+
+/// The key slot of the instance actor (no account has id 0).
+pub const INSTANCE_KEY_SLOT: Id = 0;
+
+/// Most keys kept in memory before the cache is emptied.
+const KEY_CACHE_MAX: usize = 10_000;
+
+/// The running bridge: shared by the HTTP server, the delivery worker and the verbs.
+pub struct Bridge {
+    camp: Camp,
+    urls: Urls,
+    fetcher: Fetcher,
+    keys: Mutex<HashMap<String, CachedKey>>,
+    wake: Notify,
+    breakers: delivery::Breakers,
+}
+
+impl Bridge {
+    /// A bridge for `camp` whose ids live under `public_url`.
+    pub fn new(camp: Camp, public_url: &str) -> Arc<Bridge> {
+        let dev = camp.config().dev_federation;
+        let ua = format!("camp/{} (+{public_url})", env!("CARGO_PKG_VERSION"));
+        Arc::new(Bridge {
+            camp,
+            urls: Urls::new(public_url),
+            fetcher: Fetcher::new(dev, &ua),
+            keys: Mutex::new(HashMap::new()),
+            wake: Notify::new(),
+            breakers: delivery::Breakers::default(),
+        })
+    }
+
+    /// The camp served.
+    pub fn camp(&self) -> &Camp {
+        &self.camp
+    }
+
+    /// Ids and their origin.
+    pub fn urls(&self) -> &Urls {
+        &self.urls
+    }
+
+    /// The guarded HTTP client.
+    pub fn fetcher(&self) -> &Fetcher {
+        &self.fetcher
+    }
+
+    /// The signer of a local account (its key is made the first time, off the runtime).
+    pub async fn signer(&self, account: Id) -> Result<RequestSigner> {
+        let a = self
+            .camp
+            .store()
+            .account(account)?
+            .filter(|a| !a.is_remote())
+            .ok_or_else(|| Error::not_found("no such local account"))?;
+        let keys = self.local_keys(account).await?;
+        let key =
+            signatures::signing_key(&keys.private_pem).map_err(|e| Error::Codec(e.to_string()))?;
+        Ok(RequestSigner {
+            key_id: self.urls.key_id(&a.username),
+            key,
+        })
+    }
+
+    /// The instance actor's signer (`{base}/actor`), used for fetches made on nobody's
+    /// behalf (keys, boosted posts), so servers with authorized fetch answer them.
+    pub async fn instance_signer(&self) -> Result<RequestSigner> {
+        let keys = self.local_keys(INSTANCE_KEY_SLOT).await?;
+        let key =
+            signatures::signing_key(&keys.private_pem).map_err(|e| Error::Codec(e.to_string()))?;
+        Ok(RequestSigner {
+            key_id: format!("{}#main-key", self.urls.instance_actor()),
+            key,
+        })
+    }
+
+    /// GETs an ActivityPub document signed by the instance actor.
+    pub async fn fetch_signed(&self, url: &str) -> std::result::Result<Value, String> {
+        if self.suspended(url) {
+            return Err(format!("{url} is on a suspended domain"));
+        }
+        let signer = self.instance_signer().await.map_err(|e| e.to_string())?;
+        self.fetcher
+            .get_json(url, fetcher::AP_ACCEPT, Some(&signer))
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    /// What a post answers, as it may be named outside: the URL of a remote parent
+    /// (with its author's actor URL), or of a federable local one. A reply to a post
+    /// that is not public names nothing.
+    pub fn reply_target(
+        &self,
+        post: &crate::model::Post,
+    ) -> Result<Option<(String, Option<String>)>> {
+        let Some(parent) = post.reply_to else {
+            return Ok(None);
+        };
+        let store = self.camp.store();
+        if let Some((url, obj)) = store.remote_object_of_post(parent)? {
+            return Ok(Some((url, Some(obj.actor))));
+        }
+        let Some(p) = store.post(parent)? else {
+            return Ok(None);
+        };
+        let Some(author) = store.account(p.author)? else {
+            return Ok(None);
+        };
+        Ok(wire::federable(&p, &author).then(|| (self.urls.note(&author.username, p.id), None)))
+    }
+
+    /// The domain policy of a URL's host (the default when it has none).
+    pub fn policy_of(&self, url: &str) -> crate::store::federation::DomainPolicy {
+        wire::host_of(url)
+            .and_then(|h| self.camp.domain_policy(&h).ok())
+            .unwrap_or_default()
+    }
+
+    /// True when the URL's server is suspended: nothing goes there, nothing comes in.
+    pub fn suspended(&self, url: &str) -> bool {
+        self.policy_of(url).suspend
+    }
+
+    /// Hosts whose delivery circuit is open: (host, failures in a row, until).
+    pub fn open_circuits(&self) -> Vec<(String, u32, crate::model::Millis)> {
+        self.breakers.open_hosts(now_ms())
+    }
+
+    /// The key pair of a local account, made on first need.
+    pub async fn local_keys(&self, account: Id) -> Result<crate::store::federation::LocalKeys> {
+        if let Some(k) = self.camp.store().fed_keys(account)? {
+            return Ok(k);
+        }
+        let camp = self.camp.clone();
+        tokio::task::spawn_blocking(move || keys::keys_of(camp.store(), account))
+            .await
+            .map_err(|e| Error::invalid(format!("key generation failed: {e}")))?
+    }
+
+    /// Adds an Ed25519 integrity proof by `signer` (FEP-8b32) to an activity it sends.
+    pub fn with_proof(&self, signer: Id, activity: &Value) -> Result<Value> {
+        let store = self.camp.store();
+        let (Some(keys), Some(account)) = (store.fed_keys(signer)?, store.account(signer)?) else {
+            return Ok(activity.clone());
+        };
+        let Some(key) = proofs::signing_key(&keys.ed25519_seed) else {
+            return Ok(activity.clone());
+        };
+        let vm = format!("{}#ed25519-key", self.urls.actor(&account.username));
+        Ok(proofs::attach(
+            activity.clone(),
+            &key,
+            &vm,
+            &wire::iso8601(now_ms()),
+        ))
+    }
+
+    /// Queues an activity for one inbox, durably, and wakes the worker. The activity
+    /// carries an integrity proof by `signer`.
+    pub fn enqueue(&self, signer: Id, inbox: &str, activity: &Value) -> Result<()> {
+        if self.suspended(inbox) {
+            return Ok(());
+        }
+        let activity = &self.with_proof(signer, activity)?;
+        let store = self.camp.store();
+        let now = now_ms();
+        store.enqueue_delivery(&DeliveryJob {
+            id: store.next_id(),
+            inbox: inbox.to_string(),
+            body: activity.to_string(),
+            signer,
+            attempts: 0,
+            created_ms: now,
+            next_ms: now,
+            last_error: String::new(),
+        })?;
+        store.flush()?;
+        self.wake.notify_one();
+        Ok(())
+    }
+
+    /// The public key `key_id` and its owner, from the cache unless `refresh`.
+    async fn key(&self, key_id: &str, refresh: bool) -> std::result::Result<CachedKey, String> {
+        if !refresh && let Some(k) = self.keys.lock().expect("key cache").get(key_id).cloned() {
+            return Ok(k);
+        }
+        let url = key_id.split('#').next().unwrap_or(key_id);
+        let doc = self.fetch_signed(url).await?;
+        let key = if doc.get("publicKeyPem").is_some() {
+            // A key document of its own.
+            let pem = doc["publicKeyPem"].as_str().unwrap_or_default().to_string();
+            let owner = doc
+                .get("owner")
+                .and_then(wire::id_of)
+                .ok_or("key without owner")?;
+            if wire::host_of(owner) != wire::host_of(key_id) {
+                return Err("key owner on another host".into());
+            }
+            CachedKey {
+                pem,
+                owner: owner.to_string(),
+                doc: None,
+                fetched: Instant::now(),
+            }
+        } else {
+            let (_, pem) =
+                wire::public_key_of(&doc, Some(key_id)).ok_or("no such key in the document")?;
+            let owner = wire::id_of(&doc).ok_or("document without id")?.to_string();
+            if owner != url {
+                return Err("actor id differs from the URL fetched".into());
+            }
+            CachedKey {
+                pem,
+                owner,
+                doc: Some(doc),
+                fetched: Instant::now(),
+            }
+        };
+        let mut cache = self.keys.lock().expect("key cache");
+        if cache.len() >= KEY_CACHE_MAX {
+            cache.clear();
+        }
+        cache.insert(key_id.to_string(), key.clone());
+        Ok(key)
+    }
+
+    /// Fetches (or reuses the key-fetch copy of) an actor and saves it, with its
+    /// shadow account. The document's id must equal `url`.
+    pub async fn fetch_actor(
+        &self,
+        url: &str,
+        signer: Option<&RequestSigner>,
+    ) -> Result<RemoteActor> {
+        let cached = {
+            let cache = self.keys.lock().expect("key cache");
+            cache
+                .values()
+                .find(|k| k.owner == url && k.doc.is_some() && k.fetched.elapsed().as_secs() < 600)
+                .and_then(|k| k.doc.clone())
+        };
+        let doc = match (cached, signer) {
+            (Some(d), _) => d,
+            (None, Some(signer)) => self
+                .fetcher
+                .get_json(url, fetcher::AP_ACCEPT, Some(signer))
+                .await
+                .map_err(|e| Error::invalid(format!("could not fetch {url}: {e}")))?,
+            (None, None) => self
+                .fetch_signed(url)
+                .await
+                .map_err(|e| Error::invalid(format!("could not fetch {url}: {e}")))?,
+        };
+        let actor = wire::parse_actor(&doc, url, now_ms())
+            .ok_or_else(|| Error::invalid(format!("{url} is not a usable actor document")))?;
+        self.camp.store().upsert_remote_actor(actor)
+    }
+}
+
+impl Bridge {
+    /// A camper follows a remote account (`@user@host` or an actor URL): WebFinger,
+    /// actor fetch with an id check, then a signed `Follow`; pending until `Accept`.
+    pub async fn follow(&self, local: Id, target: &str) -> Result<RemoteActor> {
+        let account = self.camp.actor(local)?;
+        if account.is_remote() {
+            return Err(Error::forbidden("not a local account"));
+        }
+        if let Some(h) = webfinger::parse_handle(target)
+            && !target.starts_with("http")
+            && self.camp.domain_policy(&h.host)?.suspend
+        {
+            return Err(Error::forbidden("that server is suspended here"));
+        }
+        let url = self.resolve_target(target).await?;
+        if wire::host_of(&url) == Some(self.urls.host()) {
+            return Err(Error::invalid("that is an account of this camp"));
+        }
+        let signer = self.signer(local).await?;
+        let actor = self.fetch_actor(&url, Some(&signer)).await?;
+        let store = self.camp.store();
+        if let Some(f) = store.remote_following(local, &actor.id)?
+            && f.state == crate::store::federation::FollowState::Accepted
+        {
+            return Err(Error::invalid(format!(
+                "you already follow @{}",
+                actor.handle()
+            )));
+        }
+        let me = self.urls.actor(&account.username);
+        let follow_id = format!("{me}/follows/{}", store.next_id());
+        store.put_remote_following(
+            local,
+            &crate::store::federation::RemoteFollow {
+                actor: actor.id.clone(),
+                follow_id: follow_id.clone(),
+                state: crate::store::federation::FollowState::Pending,
+                created_ms: now_ms(),
+            },
+        )?;
+        let activity = wire::activity(&follow_id, "Follow", &me, Value::String(actor.id.clone()));
+        self.enqueue(local, &actor.inbox, &activity)?;
+        Ok(actor)
+    }
+
+    /// A camper stops following a remote account: `Undo(Follow)`, and its posts stop.
+    pub async fn unfollow(&self, local: Id, target: &str) -> Result<RemoteActor> {
+        let account = self.camp.actor(local)?;
+        let store = self.camp.store();
+        let actor = match webfinger::parse_handle(target) {
+            Some(h) if !target.starts_with("http") => store
+                .account_by_name(&format!("{}@{}", h.user, h.host).to_lowercase())?
+                .filter(|a| a.is_remote())
+                .and_then(|a| store.remote_actor_of_shadow(a.id).ok().flatten()),
+            _ => store.remote_actor(target.trim())?,
+        }
+        .ok_or_else(|| Error::not_found(format!("you do not follow {target}")))?;
+        let f = store
+            .remote_following(local, &actor.id)?
+            .ok_or_else(|| Error::not_found(format!("you do not follow @{}", actor.handle())))?;
+        let me = self.urls.actor(&account.username);
+        let follow = serde_json::json!({"id": f.follow_id, "type": "Follow", "actor": me, "object": actor.id});
+        let undo_id = format!("{me}/undo/{}", store.next_id());
+        self.enqueue(
+            local,
+            &actor.inbox,
+            &wire::activity(&undo_id, "Undo", &me, follow),
+        )?;
+        self.camp.remote_follow_ended(local, &actor)?;
+        Ok(actor)
+    }
+
+    /// The camper answers a follow request; Accept or Reject is queued.
+    pub fn answer(&self, local: Id, handle: &str, accept: bool) -> Result<RemoteActor> {
+        let account = self.camp.actor(local)?;
+        let (actor, f) = self.camp.answer_remote_follow(local, handle, accept)?;
+        inbox::send_answer(self, local, &account.username, &actor, &f.follow_id, accept)?;
+        Ok(actor)
+    }
+
+    async fn resolve_target(&self, target: &str) -> Result<String> {
+        let t = target.trim();
+        if t.starts_with("https://") || t.starts_with("http://") {
+            return Ok(t.to_string());
+        }
+        let h = webfinger::parse_handle(t)
+            .ok_or_else(|| Error::invalid("follow needs @user@host or an actor URL"))?;
+        webfinger::lookup(&self.fetcher, &h).await
+    }
+}
+
+/// Handle of a running bridge: its address and its tasks.
+pub struct BridgeHandle {
+    /// Where the HTTP server listens.
+    pub addr: SocketAddr,
+    /// The bridge.
+    pub bridge: Arc<Bridge>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl BridgeHandle {
+    /// Waits for the tasks after the stop signal.
+    pub async fn join(self) {
+        for t in self.tasks {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(5), t).await;
+        }
+    }
+}
+
+/// Binds the HTTP listener and starts the server, the delivery worker and the fan-out
+/// of new posts; everything ends when `stop` turns true.
+pub async fn start(
+    camp: Camp,
+    addr: SocketAddr,
+    stop: watch::Receiver<bool>,
+) -> Result<BridgeHandle> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| Error::io(format!("binding HTTP to {addr}"), e))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Error::io("reading the bound HTTP address", e))?;
+    let config = camp.config();
+    let public_url = match &config.public_url {
+        Some(u) => {
+            let parsed =
+                url::Url::parse(u).map_err(|e| Error::Config(format!("--public-url {u}: {e}")))?;
+            if !matches!(parsed.scheme(), "https" | "http") || parsed.host_str().is_none() {
+                return Err(Error::Config(
+                    "--public-url must be an http(s) origin".into(),
+                ));
+            }
+            u.trim_end_matches('/').to_string()
+        }
+        None if config.dev_federation => format!("http://{addr}"),
+        None => {
+            let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+                .map(|h| h.trim().to_string())
+                .unwrap_or_default();
+            if host.is_empty() {
+                return Err(Error::Config("give --public-url https://your.host".into()));
+            }
+            format!("https://{host}")
+        }
+    };
+    if config.dev_federation {
+        tracing::warn!(
+            "--dev-federation is ON: plain-http WebFinger and fetches to loopback/private addresses are allowed. For tests on one machine only, never in production."
+        );
+        eprintln!(
+            "WARNING: --dev-federation is on: camp will fetch plain-http and private addresses. Test use only."
+        );
+    }
+    let bridge = Bridge::new(camp.clone(), &public_url);
+    camp.set_bridge(bridge.clone());
+    tracing::info!("federation bridge on http://{addr} as {public_url}");
+    let app = routes::router(bridge.clone());
+    let mut s1 = stop.clone();
+    let server = tokio::spawn(async move {
+        let shutdown = async move {
+            let _ = s1.wait_for(|v| *v).await;
+        };
+        if let Err(e) = axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await
+        {
+            tracing::warn!("HTTP server ended: {e}");
+        }
+    });
+    let worker = tokio::spawn(delivery::run_worker(bridge.clone(), stop.clone()));
+    let events = camp.subscribe();
+    let fanout = tokio::spawn(delivery::run_fanout(bridge.clone(), events, stop));
+    Ok(BridgeHandle {
+        addr,
+        bridge,
+        tasks: vec![server, worker, fanout],
+    })
+}

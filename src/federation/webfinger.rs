@@ -1,0 +1,108 @@
+//! WebFinger, the client side: `user@host` to an actor URL (https, or http under
+//! `--dev-federation`), and the parsing of handles.
+
+use serde_json::Value;
+
+use super::fetcher::Fetcher;
+use crate::error::{Error, Result};
+
+/// A parsed `@user@host` handle.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Handle {
+    /// The user part.
+    pub user: String,
+    /// `host[:port]`.
+    pub host: String,
+}
+
+/// Parses `@user@host` or `user@host` (host may carry a port).
+pub fn parse_handle(s: &str) -> Option<Handle> {
+    let s = s.trim().trim_start_matches('@');
+    let (user, host) = s.split_once('@')?;
+    let user_ok = !user.is_empty()
+        && user.len() <= 64
+        && user
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    let host_ok = !host.is_empty()
+        && host.len() <= 253
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+    (user_ok && host_ok).then(|| Handle {
+        user: user.to_string(),
+        host: host.to_ascii_lowercase(),
+    })
+}
+
+/// Finds the actor URL of a handle.
+pub async fn lookup(fetcher: &Fetcher, handle: &Handle) -> Result<String> {
+    let scheme = if fetcher.dev() { "http" } else { "https" };
+    let url = format!(
+        "{scheme}://{}/.well-known/webfinger?resource=acct:{}@{}",
+        handle.host, handle.user, handle.host
+    );
+    let doc = fetcher
+        .get_json(&url, "application/jrd+json, application/json", None)
+        .await
+        .map_err(|e| {
+            Error::invalid(format!(
+                "could not look up @{}@{}: {e}",
+                handle.user, handle.host
+            ))
+        })?;
+    self_link(&doc).ok_or_else(|| {
+        Error::invalid(format!(
+            "@{}@{} has no ActivityPub actor",
+            handle.user, handle.host
+        ))
+    })
+}
+
+/// The `self` link of a JRD that points at an ActivityPub actor.
+pub fn self_link(doc: &Value) -> Option<String> {
+    doc.get("links")?
+        .as_array()?
+        .iter()
+        .take(64)
+        .find(|l| {
+            l.get("rel").and_then(Value::as_str) == Some("self")
+                && l.get("type").and_then(Value::as_str).is_some_and(|t| {
+                    t.starts_with("application/activity+json")
+                        || t.starts_with("application/ld+json")
+                })
+        })
+        .and_then(|l| l.get("href")?.as_str())
+        .filter(|h| h.len() <= super::wire::MAX_URL)
+        .map(str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn handles_parse() {
+        assert_eq!(
+            parse_handle("@alice@127.0.0.1:8090"),
+            Some(Handle {
+                user: "alice".into(),
+                host: "127.0.0.1:8090".into()
+            })
+        );
+        assert!(parse_handle("alice").is_none());
+        assert!(parse_handle("@al ice@x").is_none());
+        assert!(parse_handle("a@b/c").is_none());
+    }
+
+    #[test]
+    fn self_link_is_found() {
+        let jrd = json!({"subject": "acct:a@b", "links": [
+            {"rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": "https://b/@a"},
+            {"rel": "self", "type": "application/activity+json", "href": "https://b/users/a"}
+        ]});
+        assert_eq!(self_link(&jrd).as_deref(), Some("https://b/users/a"));
+        assert_eq!(self_link(&json!({"links": []})), None);
+    }
+}

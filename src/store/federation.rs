@@ -1,0 +1,582 @@
+//! Federation state in sled: per-account signing keys, remote actors (each with a local
+//! shadow account so remote posts fit the timelines), follow relations in both
+//! directions, the map from remote object URLs to local posts, seen activity ids, and
+//! the persisted delivery queue. Kept apart from the rest of the store on purpose.
+
+use serde::{Deserialize, Serialize};
+use sled::Tree;
+use sled::transaction::ConflictableTransactionError;
+use sled::{Db, Transactional};
+
+use super::Store;
+use super::codec::{decode, encode, id_key, pair_key, read_id};
+use crate::error::{Error, Result};
+use crate::model::{Account, Id, Millis, Post, Role};
+
+/// The sled trees of the federation bridge.
+pub(crate) struct FederationTrees {
+    keys: Tree,
+    actors: Tree,
+    actor_by_shadow: Tree,
+    following: Tree,
+    followers: Tree,
+    objects: Tree,
+    object_by_post: Tree,
+    seen: Tree,
+    queue: Tree,
+}
+
+impl FederationTrees {
+    /// Opens (or creates) the trees.
+    pub(crate) fn open(db: &Db) -> sled::Result<FederationTrees> {
+        Ok(FederationTrees {
+            keys: db.open_tree("fed_keys")?,
+            actors: db.open_tree("fed_remote_actors")?,
+            actor_by_shadow: db.open_tree("fed_actor_by_shadow")?,
+            following: db.open_tree("fed_following")?,
+            followers: db.open_tree("fed_followers")?,
+            objects: db.open_tree("fed_objects")?,
+            object_by_post: db.open_tree("fed_object_by_post")?,
+            seen: db.open_tree("fed_seen")?,
+            queue: db.open_tree("fed_queue")?,
+        })
+    }
+}
+
+/// An account's RSA key pair for HTTP signatures, PEM encoded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LocalKeys {
+    /// PKCS#8 private key.
+    pub private_pem: String,
+    /// SPKI public key.
+    pub public_pem: String,
+    /// Seed of the Ed25519 key for object integrity proofs (32 bytes).
+    pub ed25519_seed: Vec<u8>,
+}
+
+/// An account on another server, as last fetched (every field checked and bounded).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemoteActor {
+    /// The actor URL (its ActivityPub id).
+    pub id: String,
+    /// The local shadow account that stands for it in timelines and notifications.
+    pub shadow: Id,
+    /// Personal inbox.
+    pub inbox: String,
+    /// Shared inbox, when the server has one.
+    pub shared_inbox: Option<String>,
+    /// `preferredUsername`.
+    pub username: String,
+    /// Host (with port when not the default) of the actor URL.
+    pub host: String,
+    /// Sanitized display name.
+    pub display_name: String,
+    /// The id of its public key.
+    pub key_id: String,
+    /// The public key, PEM.
+    pub public_key_pem: String,
+    /// When it was fetched.
+    pub fetched_ms: Millis,
+}
+
+impl RemoteActor {
+    /// `user@host`.
+    pub fn handle(&self) -> String {
+        format!("{}@{}", self.username, self.host)
+    }
+}
+
+/// How the camp treats another server (moderation's domain blocks), enforced by the
+/// bridge in both directions.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DomainPolicy {
+    /// Nothing in, nothing out: inbound requests refused, no deliveries, no fetches.
+    pub suspend: bool,
+    /// Kept out of shared views (remote posts never reach the camp timeline anyway;
+    /// they go only to the Home of campers who follow the account).
+    pub silence: bool,
+    /// Attachments are dropped from incoming posts.
+    pub reject_media: bool,
+}
+
+/// The setting that holds domain policies (host → policy).
+pub const DOMAIN_POLICIES: &str = "federation/domain_policies";
+
+/// Where a follow stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FollowState {
+    /// Asked, not answered.
+    Pending,
+    /// Accepted.
+    Accepted,
+}
+
+/// A follow between a local account and a remote actor (either direction).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemoteFollow {
+    /// The remote actor URL.
+    pub actor: String,
+    /// The `Follow` activity's id.
+    pub follow_id: String,
+    /// Pending or accepted.
+    pub state: FollowState,
+    /// When it was asked.
+    pub created_ms: Millis,
+}
+
+/// A remote object stored as a local post.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemoteObject {
+    /// The local post.
+    pub post: Id,
+    /// The remote actor that wrote (or boosted) it.
+    pub actor: String,
+    /// Whose home timelines it was filed in.
+    pub home_owners: Vec<Id>,
+}
+
+/// One activity to POST to one inbox, retried until it lands or gives up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryJob {
+    /// Job id.
+    pub id: Id,
+    /// Target inbox URL.
+    pub inbox: String,
+    /// The activity JSON.
+    pub body: String,
+    /// The local account whose key signs it.
+    pub signer: Id,
+    /// Attempts made so far.
+    pub attempts: u32,
+    /// When it was queued.
+    pub created_ms: Millis,
+    /// When the next attempt is due.
+    pub next_ms: Millis,
+    /// Why the last attempt failed.
+    pub last_error: String,
+}
+
+fn acct_key(account: Id, url: &str) -> Vec<u8> {
+    let mut k = id_key(account).to_vec();
+    k.extend_from_slice(url.as_bytes());
+    k
+}
+
+fn queue_key(job: &DeliveryJob) -> [u8; 16] {
+    pair_key(job.next_ms, job.id)
+}
+
+impl Store {
+    // ---- keys ----
+
+    /// The key pair of a local account, if made.
+    pub fn fed_keys(&self, account: Id) -> Result<Option<LocalKeys>> {
+        Self::get(&self.fed.keys, id_key(account))
+    }
+
+    /// Saves a key pair unless one exists; returns the one kept.
+    pub fn put_fed_keys_once(&self, account: Id, keys: &LocalKeys) -> Result<LocalKeys> {
+        let bytes = encode(keys)?;
+        match self
+            .fed
+            .keys
+            .compare_and_swap(id_key(account), None as Option<&[u8]>, Some(bytes))?
+        {
+            Ok(()) => Ok(keys.clone()),
+            Err(e) => match e.current {
+                Some(cur) => decode(&cur),
+                None => Err(Error::Codec("key slot vanished".into())),
+            },
+        }
+    }
+
+    // ---- remote actors ----
+
+    /// A remote actor by URL.
+    pub fn remote_actor(&self, url: &str) -> Result<Option<RemoteActor>> {
+        Self::get(&self.fed.actors, url.as_bytes())
+    }
+
+    /// The remote actor a shadow account stands for.
+    pub fn remote_actor_of_shadow(&self, shadow: Id) -> Result<Option<RemoteActor>> {
+        match self.fed.actor_by_shadow.get(id_key(shadow))? {
+            Some(url) => self.remote_actor(&String::from_utf8_lossy(&url)),
+            None => Ok(None),
+        }
+    }
+
+    /// Saves a fetched actor, making its shadow account the first time (the `shadow`
+    /// field of `actor` is ignored and the stored one returned).
+    pub fn upsert_remote_actor(&self, mut actor: RemoteActor) -> Result<RemoteActor> {
+        let existing = self.remote_actor(&actor.id)?;
+        let handle = actor.handle().to_lowercase();
+        let shadow = match existing
+            .as_ref()
+            .and_then(|a| self.account(a.shadow).ok().flatten())
+        {
+            Some(mut acc) => {
+                acc.display_name = actor.display_name.clone();
+                self.put_account(&acc)?;
+                acc.id
+            }
+            None => {
+                let acc = Account {
+                    id: self.next_id(),
+                    username: handle.clone(),
+                    display_name: actor.display_name.clone(),
+                    bio: String::new(),
+                    role: Role::Camper,
+                    created_ms: actor.fetched_ms,
+                    invited_by: None,
+                    invite_code: format!("remote:{}", actor.id),
+                    coc_version: 0,
+                    suspended: false,
+                    silenced: false,
+                    sensitive: false,
+                };
+                self.put_account(&acc)?;
+                let _ = self.usernames.compare_and_swap(
+                    handle.as_bytes(),
+                    None as Option<&[u8]>,
+                    Some(&id_key(acc.id)[..]),
+                )?;
+                acc.id
+            }
+        };
+        actor.shadow = shadow;
+        self.fed
+            .actors
+            .insert(actor.id.as_bytes(), encode(&actor)?)?;
+        self.fed
+            .actor_by_shadow
+            .insert(id_key(shadow), actor.id.as_bytes())?;
+        Ok(actor)
+    }
+
+    // ---- follows ----
+
+    /// Local `account` follows (or asked to follow) a remote actor.
+    pub fn put_remote_following(&self, account: Id, f: &RemoteFollow) -> Result<()> {
+        self.fed
+            .following
+            .insert(acct_key(account, &f.actor), encode(f)?)?;
+        Ok(())
+    }
+
+    /// The follow of `account` towards `actor`, if any.
+    pub fn remote_following(&self, account: Id, actor: &str) -> Result<Option<RemoteFollow>> {
+        Self::get(&self.fed.following, acct_key(account, actor))
+    }
+
+    /// Drops the follow of `account` towards `actor`.
+    pub fn remove_remote_following(&self, account: Id, actor: &str) -> Result<()> {
+        self.fed.following.remove(acct_key(account, actor))?;
+        Ok(())
+    }
+
+    /// Every follow out of `account`.
+    pub fn remote_followings_of(&self, account: Id) -> Result<Vec<RemoteFollow>> {
+        self.fed
+            .following
+            .scan_prefix(id_key(account))
+            .values()
+            .map(|v| decode(&v?))
+            .collect()
+    }
+
+    /// Local accounts with an accepted follow towards `actor`.
+    pub fn local_followers_of_remote(&self, actor: &str) -> Result<Vec<Id>> {
+        let mut out = Vec::new();
+        for kv in self.fed.following.iter() {
+            let (k, v) = kv?;
+            if &k[8..] == actor.as_bytes() {
+                let f: RemoteFollow = decode(&v)?;
+                if f.state == FollowState::Accepted
+                    && let Some(id) = read_id(&k)
+                {
+                    out.push(id);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// A remote actor follows (or asks to follow) local `account`.
+    pub fn put_remote_follower(&self, account: Id, f: &RemoteFollow) -> Result<()> {
+        self.fed
+            .followers
+            .insert(acct_key(account, &f.actor), encode(f)?)?;
+        Ok(())
+    }
+
+    /// The follow of `actor` towards local `account`, if any.
+    pub fn remote_follower(&self, account: Id, actor: &str) -> Result<Option<RemoteFollow>> {
+        Self::get(&self.fed.followers, acct_key(account, actor))
+    }
+
+    /// Drops the follow of `actor` towards `account`.
+    pub fn remove_remote_follower(&self, account: Id, actor: &str) -> Result<()> {
+        self.fed.followers.remove(acct_key(account, actor))?;
+        Ok(())
+    }
+
+    /// Every remote follow (pending and accepted) towards `account`.
+    pub fn remote_followers_of(&self, account: Id) -> Result<Vec<RemoteFollow>> {
+        self.fed
+            .followers
+            .scan_prefix(id_key(account))
+            .values()
+            .map(|v| decode(&v?))
+            .collect()
+    }
+
+    /// Removes a local follow edge (used when a remote follow ends).
+    pub fn unfollow_edge(&self, follower: Id, followee: Id) -> Result<()> {
+        (&self.follows, &self.followers).transaction(|(follows, followers)| {
+            follows.remove(&pair_key(follower, followee))?;
+            followers.remove(&pair_key(followee, follower))?;
+            Ok::<_, ConflictableTransactionError<Error>>(())
+        })?;
+        Ok(())
+    }
+
+    // ---- remote objects ----
+
+    /// The local post standing for a remote object.
+    pub fn remote_object(&self, url: &str) -> Result<Option<RemoteObject>> {
+        Self::get(&self.fed.objects, url.as_bytes())
+    }
+
+    /// Stores a remote post and maps its URL to it.
+    pub fn insert_remote_post(&self, url: &str, post: &Post, obj: &RemoteObject) -> Result<()> {
+        self.insert_post(post, false, &obj.home_owners)?;
+        self.fed.objects.insert(url.as_bytes(), encode(obj)?)?;
+        self.fed
+            .object_by_post
+            .insert(id_key(post.id), url.as_bytes())?;
+        Ok(())
+    }
+
+    /// Replaces the stored copy of a remote post.
+    pub fn update_remote_post(&self, post: &Post) -> Result<()> {
+        self.posts.insert(id_key(post.id), encode(post)?)?;
+        Ok(())
+    }
+
+    /// Removes a remote post, its timeline entries and its URL mapping.
+    pub fn remove_remote_post(&self, url: &str, obj: &RemoteObject) -> Result<()> {
+        self.posts.remove(id_key(obj.post))?;
+        for owner in &obj.home_owners {
+            self.home.remove(pair_key(*owner, obj.post))?;
+        }
+        self.fed.objects.remove(url.as_bytes())?;
+        self.fed.object_by_post.remove(id_key(obj.post))?;
+        Ok(())
+    }
+
+    /// The remote URL (and record) of a post that came from another server.
+    pub fn remote_object_of_post(&self, post: Id) -> Result<Option<(String, RemoteObject)>> {
+        let Some(url) = self.fed.object_by_post.get(id_key(post))? else {
+            return Ok(None);
+        };
+        let url = String::from_utf8_lossy(&url).to_string();
+        Ok(self.remote_object(&url)?.map(|o| (url, o)))
+    }
+
+    /// Newest posts of `author` with visibility `visibility`, at most `limit` (a scan:
+    /// camps are small).
+    pub fn posts_by_visibility(
+        &self,
+        author: Id,
+        visibility: crate::model::Visibility,
+        limit: usize,
+    ) -> Result<Vec<Post>> {
+        let mut out = Vec::new();
+        for v in self.posts.iter().values().rev() {
+            let p: Post = decode(&v?)?;
+            if p.author == author && p.visibility == visibility {
+                out.push(p);
+                if out.len() >= limit {
+                    break;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Number of posts for which `keep` is true (a scan).
+    pub fn count_posts(&self, keep: impl Fn(&Post) -> bool) -> Result<usize> {
+        let mut n = 0;
+        for v in self.posts.iter().values() {
+            if keep(&decode(&v?)?) {
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
+    // ---- seen activities ----
+
+    /// Records an activity id; false when it was seen before.
+    pub fn mark_activity_seen(&self, id: &str, now: Millis) -> Result<bool> {
+        Ok(self
+            .fed
+            .seen
+            .compare_and_swap(id.as_bytes(), None as Option<&[u8]>, Some(&id_key(now)[..]))?
+            .is_ok())
+    }
+
+    /// Forgets one activity id (its handling failed, so a retry must not be a duplicate).
+    pub fn forget_activity(&self, id: &str) -> Result<()> {
+        self.fed.seen.remove(id.as_bytes())?;
+        Ok(())
+    }
+
+    /// Forgets activity ids recorded before `before` (duplicates older than that are
+    /// no longer recognised); returns how many were dropped.
+    pub fn prune_seen(&self, before: Millis) -> Result<usize> {
+        let mut n = 0;
+        for kv in self.fed.seen.iter() {
+            let (k, v) = kv?;
+            if read_id(&v).is_some_and(|t| t < before) {
+                self.fed.seen.remove(k)?;
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
+    // ---- delivery queue ----
+
+    /// Queues a delivery.
+    pub fn enqueue_delivery(&self, job: &DeliveryJob) -> Result<()> {
+        self.fed.queue.insert(queue_key(job), encode(job)?)?;
+        Ok(())
+    }
+
+    /// Jobs due at `now`, oldest due first, at most `limit`.
+    pub fn due_deliveries(&self, now: Millis, limit: usize) -> Result<Vec<DeliveryJob>> {
+        self.fed
+            .queue
+            .range(..pair_key(now.saturating_add(1), 0))
+            .take(limit)
+            .map(|kv| decode(&kv?.1))
+            .collect()
+    }
+
+    /// Every queued job (the admin's view of stuck deliveries).
+    pub fn queued_deliveries(&self) -> Result<Vec<DeliveryJob>> {
+        self.fed.queue.iter().map(|kv| decode(&kv?.1)).collect()
+    }
+
+    /// When the earliest job is due.
+    pub fn next_delivery_due(&self) -> Result<Option<Millis>> {
+        Ok(self.fed.queue.first()?.and_then(|(k, _)| read_id(&k)))
+    }
+
+    /// Removes a job (delivered or given up).
+    pub fn finish_delivery(&self, job: &DeliveryJob) -> Result<()> {
+        self.fed.queue.remove(queue_key(job))?;
+        Ok(())
+    }
+
+    /// Moves a job to a new due time after a failed attempt.
+    pub fn reschedule_delivery(&self, old: &DeliveryJob, new: &DeliveryJob) -> Result<()> {
+        let bytes = encode(new)?;
+        let (ok, nk) = (queue_key(old), queue_key(new));
+        self.fed.queue.transaction(|q| {
+            q.remove(&ok)?;
+            q.insert(&nk, bytes.clone())?;
+            Ok::<_, ConflictableTransactionError<Error>>(())
+        })?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(s: &Store, next: Millis) -> DeliveryJob {
+        DeliveryJob {
+            id: s.next_id(),
+            inbox: "https://x/inbox".into(),
+            body: "{}".into(),
+            signer: 1,
+            attempts: 0,
+            created_ms: 0,
+            next_ms: next,
+            last_error: String::new(),
+        }
+    }
+
+    #[test]
+    fn queue_orders_by_due_time_and_reschedules() {
+        let s = Store::temporary().unwrap();
+        let a = job(&s, 100);
+        let b = job(&s, 50);
+        s.enqueue_delivery(&a).unwrap();
+        s.enqueue_delivery(&b).unwrap();
+        assert_eq!(s.next_delivery_due().unwrap(), Some(50));
+        assert_eq!(s.due_deliveries(60, 10).unwrap(), vec![b.clone()]);
+        let mut b2 = b.clone();
+        b2.next_ms = 500;
+        b2.attempts = 1;
+        s.reschedule_delivery(&b, &b2).unwrap();
+        assert_eq!(s.due_deliveries(200, 10).unwrap(), vec![a.clone()]);
+        s.finish_delivery(&a).unwrap();
+        assert_eq!(s.queued_deliveries().unwrap(), vec![b2]);
+    }
+
+    #[test]
+    fn queued_jobs_survive_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let j = {
+            let s = Store::open(dir.path()).unwrap();
+            let j = job(&s, 10);
+            s.enqueue_delivery(&j).unwrap();
+            s.flush().unwrap();
+            j
+        };
+        let s = Store::open(dir.path()).unwrap();
+        assert_eq!(s.due_deliveries(u64::MAX - 1, 10).unwrap(), vec![j]);
+    }
+
+    #[test]
+    fn seen_ids_are_remembered_once() {
+        let s = Store::temporary().unwrap();
+        assert!(s.mark_activity_seen("https://x/a/1", 1).unwrap());
+        assert!(!s.mark_activity_seen("https://x/a/1", 2).unwrap());
+        assert!(s.mark_activity_seen("https://x/a/2", 10).unwrap());
+        assert_eq!(s.prune_seen(5).unwrap(), 1);
+        assert!(s.mark_activity_seen("https://x/a/1", 11).unwrap());
+        assert!(!s.mark_activity_seen("https://x/a/2", 12).unwrap());
+    }
+
+    #[test]
+    fn remote_actor_gets_one_shadow_account() {
+        let s = Store::temporary().unwrap();
+        let a = RemoteActor {
+            id: "http://peer/users/alice".into(),
+            shadow: 0,
+            inbox: "http://peer/users/alice/inbox".into(),
+            shared_inbox: None,
+            username: "alice".into(),
+            host: "peer".into(),
+            display_name: "Alice".into(),
+            key_id: "http://peer/users/alice#main-key".into(),
+            public_key_pem: String::new(),
+            fetched_ms: 1,
+        };
+        let first = s.upsert_remote_actor(a.clone()).unwrap();
+        let again = s.upsert_remote_actor(a).unwrap();
+        assert_eq!(first.shadow, again.shadow);
+        let acc = s.account_by_name("alice@peer").unwrap().unwrap();
+        assert_eq!(acc.id, first.shadow);
+        assert!(acc.is_remote());
+        assert_eq!(
+            s.remote_actor_of_shadow(acc.id).unwrap().unwrap().id,
+            "http://peer/users/alice"
+        );
+    }
+}
