@@ -84,26 +84,33 @@ impl TimelineKind {
     }
 }
 
-/// The `@names` a text mentions, lower-cased, without duplicates, in order.
-pub fn mentioned_names(text: &str) -> Vec<String> {
+/// Words that follow `sigil` at the start of a word (`@ana`, `#tag`), made of
+/// characters `part` accepts, lower-cased, without duplicates, in order.
+pub(crate) fn sigil_words(text: &str, sigil: char, part: fn(char) -> bool) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut prev: Option<char> = None;
     for (i, c) in text.char_indices() {
-        let starts = c == '@' && !prev.is_some_and(|p| p.is_alphanumeric() || p == '_');
+        // `a@b.c` and `x#1` are not mentions or tags: the sigil must start a word.
+        let starts = c == sigil && !prev.is_some_and(|p| p.is_alphanumeric() || p == '_');
         prev = Some(c);
         if !starts {
             continue;
         }
-        let rest = &text[i + 1..];
-        let len = rest
-            .find(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '_'))
-            .unwrap_or(rest.len());
-        let name = rest[..len].to_lowercase();
-        if !name.is_empty() && name.len() <= 30 && !out.contains(&name) {
-            out.push(name);
+        let rest = &text[i + sigil.len_utf8()..];
+        let len = rest.find(|ch: char| !part(ch)).unwrap_or(rest.len());
+        let word = rest[..len].to_lowercase();
+        if !word.is_empty() && !out.contains(&word) {
+            out.push(word);
         }
     }
     out
+}
+
+/// The `@names` a text mentions, lower-cased, without duplicates, in order.
+pub fn mentioned_names(text: &str) -> Vec<String> {
+    let mut names = sigil_words(text, '@', |c| c.is_ascii_alphanumeric() || c == '_');
+    names.retain(|n| n.len() <= crate::camp::onboarding::MAX_USERNAME);
+    names
 }
 
 impl Camp {

@@ -57,29 +57,10 @@ const CONVERSATION_SCAN: usize = 2_000;
 
 /// The `#tags` of a text, lower-cased, without duplicates, in order.
 pub fn hashtags(text: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let mut prev: Option<char> = None;
-    for (i, c) in text.char_indices() {
-        let starts = c == '#' && !prev.is_some_and(|p| p.is_alphanumeric() || p == '_');
-        prev = Some(c);
-        if !starts {
-            continue;
-        }
-        let rest = &text[i + 1..];
-        let len = rest
-            .find(|ch: char| !(ch.is_alphanumeric() || ch == '_'))
-            .unwrap_or(rest.len());
-        let tag = rest[..len].to_lowercase();
-        let digits_only = tag.chars().all(|c| c.is_ascii_digit());
-        if !tag.is_empty()
-            && !digits_only
-            && text::char_count(&tag) <= MAX_TAG_CHARS
-            && !out.contains(&tag)
-        {
-            out.push(tag);
-        }
-    }
-    out
+    let mut tags = super::posting::sigil_words(text, '#', |c| c.is_alphanumeric() || c == '_');
+    // `#1` is an issue number, not a tag.
+    tags.retain(|t| !t.chars().all(|c| c.is_ascii_digit()) && text::char_count(t) <= MAX_TAG_CHARS);
+    tags
 }
 
 pub(super) fn author_of(a: &Account) -> Author {

@@ -2,6 +2,7 @@
 //! Search (`/`: campers, tags and posts). Enter opens what is selected; the post keys
 //! work on post rows.
 
+use crate::tui::list_view;
 use crate::tui::timeline::CwState;
 use std::sync::Arc;
 
@@ -337,33 +338,22 @@ impl ListPage {
         }
         let rows = (area.height as usize).saturating_sub(out.len());
         if !self.rows.is_empty() {
-            if self.selected < self.top {
-                self.top = self.selected;
-            }
-            loop {
-                let used: usize = (self.top..=self.selected)
-                    .map(|i| self.lines(i, width, now, expanded, theme).len())
-                    .sum();
-                if used <= rows || self.top >= self.selected {
-                    break;
-                }
-                self.top += 1;
-            }
-            for i in self.top..self.rows.len() {
-                if out.len() >= area.height as usize {
-                    break;
-                }
-                let gutter = if i == self.selected && !self.typing {
-                    Span::styled("▌ ", theme.accent)
-                } else {
-                    Span::raw("  ")
-                };
-                for l in self.lines(i, width, now, expanded, theme) {
-                    let mut spans = vec![gutter.clone()];
-                    spans.extend(l.spans);
-                    out.push(Line::from(spans));
-                }
-            }
+            let height = |i| self.lines(i, width, now, expanded, theme).len();
+            let mut top = self.top;
+            list_view::scroll_to_fit(&mut top, self.selected, rows, height);
+            self.top = top;
+            let selected = (!self.typing).then_some(self.selected);
+            let total = area.height as usize;
+            list_view::push_items(
+                &mut out,
+                self.top,
+                self.rows.len(),
+                selected,
+                total,
+                false,
+                theme,
+                |i| self.lines(i, width, now, expanded, theme),
+            );
         }
         out.truncate(area.height as usize);
         frame.render_widget(Paragraph::new(out), area);

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
 use crate::camp::NotificationView;
@@ -13,6 +13,7 @@ use crate::model::{Id, NotificationKind};
 use crate::text;
 use crate::tui::Effect;
 use crate::tui::input::{Input, Key};
+use crate::tui::list_view;
 use crate::tui::theme::Theme;
 
 /// Keys shown by `?` on this screen.
@@ -159,52 +160,25 @@ impl NotificationsPage {
     pub fn render(&mut self, frame: &mut Frame, area: Rect, now: u64, theme: &Theme) {
         let width = area.width.saturating_sub(2) as usize;
         let rows = area.height as usize;
-        if let Some(e) = &self.error {
-            frame.render_widget(Paragraph::new(Line::styled(e.clone(), theme.error)), area);
-            return;
-        }
-        if self.items.is_empty() {
+        if self.error.is_some() || self.items.is_empty() {
             let msg = if self.ready {
                 "No notifications yet."
             } else {
                 "Loading…"
             };
-            frame.render_widget(
-                Paragraph::new(Line::styled(format!("  {msg}"), theme.dim)),
-                area,
-            );
+            let line = list_view::placeholder(self.error.as_deref(), msg, theme);
+            frame.render_widget(Paragraph::new(line), area);
             return;
         }
-        if self.selected < self.top {
-            self.top = self.selected;
-        }
-        loop {
-            let used: usize = (self.top..=self.selected)
-                .map(|i| self.lines(i, width, now, theme).len() + 1)
-                .sum();
-            if used <= rows || self.top >= self.selected {
-                break;
-            }
-            self.top += 1;
-        }
+        let height = |i| self.lines(i, width, now, theme).len() + 1;
+        let mut top = self.top;
+        list_view::scroll_to_fit(&mut top, self.selected, rows, height);
+        self.top = top;
         let mut out = Vec::with_capacity(rows);
-        for i in self.top..self.items.len() {
-            if out.len() >= rows {
-                break;
-            }
-            let gutter = if i == self.selected {
-                Span::styled("▌ ", theme.accent)
-            } else {
-                Span::raw("  ")
-            };
-            for l in self.lines(i, width, now, theme) {
-                let mut spans = vec![gutter.clone()];
-                spans.extend(l.spans);
-                out.push(Line::from(spans));
-            }
-            out.push(Line::raw(""));
-        }
-        out.truncate(rows);
+        let (top, count, selected) = (self.top, self.items.len(), Some(self.selected));
+        list_view::push_items(&mut out, top, count, selected, rows, true, theme, |i| {
+            self.lines(i, width, now, theme)
+        });
         frame.render_widget(Paragraph::new(out), area);
     }
 }

@@ -1,6 +1,7 @@
 //! A camper's profile (`p` on a post): name, bio, joined date, counts, how the reader
 //! relates to them (follow, mute, block: changed here) and their recent posts.
 
+use crate::tui::list_view;
 use crate::tui::timeline::CwState;
 use std::sync::Arc;
 
@@ -251,24 +252,20 @@ impl ProfilePage {
             top -= 1;
             used += height(top);
         }
-        for i in top..self.posts.len() {
-            if out.len() >= rows {
-                break;
-            }
-            let v = &self.posts[i];
-            let gutter = if i == self.selected {
-                Span::styled("▌ ", theme.accent)
-            } else {
-                Span::raw("  ")
-            };
-            for l in post_lines(v, width, now, expanded.contains(&v.post.id), theme) {
-                let mut spans = vec![gutter.clone()];
-                spans.extend(l.spans);
-                out.push(Line::from(spans));
-            }
-            out.push(Line::raw(""));
-        }
-        out.truncate(rows);
+        let selected = Some(self.selected);
+        list_view::push_items(
+            &mut out,
+            top,
+            self.posts.len(),
+            selected,
+            rows,
+            true,
+            theme,
+            |i| {
+                let v = &self.posts[i];
+                post_lines(v, width, now, expanded.contains(&v.post.id), theme)
+            },
+        );
         frame.render_widget(Paragraph::new(out), area);
     }
 }

@@ -1,6 +1,7 @@
 //! The thread screen (`Enter` on a post): what it answers above, the post, and the
 //! replies below, indented by depth. The post keys work on the selected one.
 
+use crate::tui::list_view;
 use crate::tui::timeline::CwState;
 use std::sync::Arc;
 
@@ -181,52 +182,25 @@ impl ThreadPage {
     ) {
         let width = area.width.saturating_sub(2) as usize;
         let rows = area.height as usize;
-        if let Some(e) = &self.error {
-            frame.render_widget(Paragraph::new(Line::styled(e.clone(), theme.error)), area);
-            return;
-        }
-        if self.items.is_empty() {
+        if self.error.is_some() || self.items.is_empty() {
             let msg = if self.ready {
                 "This post is gone."
             } else {
                 "Loading…"
             };
-            frame.render_widget(
-                Paragraph::new(Line::styled(format!("  {msg}"), theme.dim)),
-                area,
-            );
+            let line = list_view::placeholder(self.error.as_deref(), msg, theme);
+            frame.render_widget(Paragraph::new(line), area);
             return;
         }
-        if self.selected < self.top {
-            self.top = self.selected;
-        }
-        loop {
-            let used: usize = (self.top..=self.selected)
-                .map(|i| self.lines(i, width, now, expanded, theme).len() + 1)
-                .sum();
-            if used <= rows || self.top >= self.selected {
-                break;
-            }
-            self.top += 1;
-        }
+        let height = |i| self.lines(i, width, now, expanded, theme).len() + 1;
+        let mut top = self.top;
+        list_view::scroll_to_fit(&mut top, self.selected, rows, height);
+        self.top = top;
         let mut out = Vec::with_capacity(rows);
-        for i in self.top..self.items.len() {
-            if out.len() >= rows {
-                break;
-            }
-            let gutter = if i == self.selected {
-                Span::styled("▌ ", theme.accent)
-            } else {
-                Span::raw("  ")
-            };
-            for l in self.lines(i, width, now, expanded, theme) {
-                let mut spans = vec![gutter.clone()];
-                spans.extend(l.spans);
-                out.push(Line::from(spans));
-            }
-            out.push(Line::raw(""));
-        }
-        out.truncate(rows);
+        let (top, count, selected) = (self.top, self.items.len(), Some(self.selected));
+        list_view::push_items(&mut out, top, count, selected, rows, true, theme, |i| {
+            self.lines(i, width, now, expanded, theme)
+        });
         frame.render_widget(Paragraph::new(out), area);
     }
 }
