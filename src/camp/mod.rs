@@ -16,6 +16,8 @@ mod remote;
 mod reports;
 pub(crate) mod rules;
 mod social;
+#[cfg(test)]
+mod testing;
 
 use std::sync::Arc;
 

@@ -365,34 +365,11 @@ impl Camp {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::camp::InviteOptions;
-    use crate::camp::KeyInfo;
-
-    fn key(n: u8) -> KeyInfo {
-        KeyInfo {
-            fingerprint: format!("SHA256:k{n}"),
-            algorithm: "ssh-ed25519".into(),
-            openssh: String::new(),
-        }
-    }
 
     /// A camp with an admin `ana` and campers `bo` and `cy`.
     fn camp3() -> (Camp, Id, Id, Id) {
-        let camp = Camp::temporary().unwrap();
-        let code = camp.admin_invite().unwrap().unwrap();
-        let ana = camp.join(&key(1), &code, "ana", true).unwrap().id;
-        let inv = camp
-            .create_invite(
-                ana,
-                InviteOptions {
-                    uses: 5,
-                    ..Default::default()
-                },
-            )
-            .unwrap();
-        let bo = camp.join(&key(2), &inv.code, "bo", true).unwrap().id;
-        let cy = camp.join(&key(3), &inv.code, "cy", true).unwrap().id;
-        (camp, ana, bo, cy)
+        let (camp, ids) = crate::camp::testing::camp_with(&["ana", "bo", "cy"]);
+        (camp, ids[0], ids[1], ids[2])
     }
 
     fn draft(text: &str) -> PostDraft {

@@ -22,22 +22,10 @@ pub(crate) struct Fixture {
 }
 
 pub(crate) fn fixture() -> Fixture {
-    let camp = Camp::temporary().unwrap();
-    let code = camp.admin_invite().unwrap().unwrap();
-    let ana = camp.join(&key(1), &code, "ana", true).unwrap().id;
-    let inv = camp
-        .create_invite(
-            ana,
-            InviteOptions {
-                uses: 5,
-                note: "friends from the lake".into(),
-                ..Default::default()
-            },
-        )
-        .unwrap();
-    let mo = camp.join(&key(2), &inv.code, "mo", true).unwrap().id;
-    let bo = camp.join(&key(3), &inv.code, "bo", true).unwrap().id;
-    let cy = camp.join(&key(4), &inv.code, "cy", true).unwrap().id;
+    let (camp, ids) = crate::camp::testing::camp_with(&["ana", "mo", "bo", "cy"]);
+    let [ana, mo, bo, cy] = ids[..] else {
+        unreachable!("four names, four ids")
+    };
     camp.set_role(ana, "mo", Role::Moderator).unwrap();
     Fixture {
         camp,
@@ -474,11 +462,11 @@ fn invites_are_listed_with_joins_and_revoked() {
     let list = c.invite_views(f.ana).unwrap();
     let lake = list
         .iter()
-        .find(|i| i.invite.note == "friends from the lake")
+        .find(|i| i.invite.note == "test fixture")
         .unwrap();
     assert_eq!(lake.used_by, vec!["mo", "bo", "cy"]);
     assert_eq!(lake.created_by.as_deref(), Some("ana"));
-    assert_eq!(lake.invite.uses_left(), 2);
+    assert_eq!(lake.invite.uses_left(), 47);
     let code = lake.invite.code.clone();
     c.revoke_invite(f.ana, &code).unwrap();
     assert!(

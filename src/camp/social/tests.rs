@@ -1,7 +1,7 @@
 use std::time::Duration;
 
 use super::*;
-use crate::camp::{InviteOptions, KeyInfo, PostDraft, TimelineKind};
+use crate::camp::{KeyInfo, PostDraft, TimelineKind};
 
 fn key(n: u8) -> KeyInfo {
     KeyInfo {
@@ -13,25 +13,11 @@ fn key(n: u8) -> KeyInfo {
 
 /// A camp with admin `ana` and campers `bo`, `cy` and `dee` (a moderator).
 fn camp4() -> (Camp, Id, Id, Id, Id) {
-    let camp = Camp::temporary().unwrap();
-    let code = camp.admin_invite().unwrap().unwrap();
-    let ana = camp.join(&key(1), &code, "ana", true).unwrap().id;
-    let inv = camp
-        .create_invite(
-            ana,
-            InviteOptions {
-                uses: 5,
-                ..Default::default()
-            },
-        )
-        .unwrap();
-    let bo = camp.join(&key(2), &inv.code, "bo", true).unwrap().id;
-    let cy = camp.join(&key(3), &inv.code, "cy", true).unwrap().id;
-    let dee = camp.join(&key(4), &inv.code, "dee", true).unwrap().id;
-    let mut d = camp.account(dee).unwrap().unwrap();
+    let (camp, ids) = crate::camp::testing::camp_with(&["ana", "bo", "cy", "dee"]);
+    let mut d = camp.account(ids[3]).unwrap().unwrap();
     d.role = Role::Moderator;
     camp.store().put_account(&d).unwrap();
-    (camp, ana, bo, cy, dee)
+    (camp, ids[0], ids[1], ids[2], ids[3])
 }
 
 fn post(camp: &Camp, by: Id, text: &str) -> Id {

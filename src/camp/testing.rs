@@ -1,0 +1,40 @@
+//! Test fixtures shared by the service's unit tests.
+
+use crate::camp::{Camp, InviteOptions, KeyInfo};
+use crate::model::Id;
+
+/// A made-up verified key, distinct per `n`.
+pub(crate) fn key(n: u8) -> KeyInfo {
+    KeyInfo {
+        fingerprint: format!("SHA256:fixture{n}"),
+        algorithm: "ssh-ed25519".into(),
+        openssh: String::new(),
+    }
+}
+
+/// A throw-away camp whose first name joined as admin (with the bootstrap invite) and
+/// the others as campers; returns their ids in the same order.
+pub(crate) fn camp_with(names: &[&str]) -> (Camp, Vec<Id>) {
+    let camp = Camp::temporary().unwrap();
+    let code = camp.admin_invite().unwrap().unwrap();
+    let admin = camp.join(&key(1), &code, names[0], true).unwrap().id;
+    let invite = camp
+        .create_invite(
+            admin,
+            InviteOptions {
+                uses: 50,
+                note: "test fixture".into(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let mut ids = vec![admin];
+    for (i, name) in names.iter().enumerate().skip(1) {
+        ids.push(
+            camp.join(&key(i as u8 + 1), &invite.code, name, true)
+                .unwrap()
+                .id,
+        );
+    }
+    (camp, ids)
+}
