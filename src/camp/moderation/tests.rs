@@ -483,7 +483,7 @@ fn invites_are_listed_with_joins_and_revoked() {
     );
     let v = c.moderation_account(f.mo, "bo").unwrap();
     assert_eq!(v.vouch_trail, vec!["ana"]);
-    assert_eq!(v.invite_note.as_deref(), Some("friends from the lake"));
+    assert_eq!(v.invite_note.as_deref(), Some("test fixture"));
 }
 
 #[test]
