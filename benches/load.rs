@@ -1188,7 +1188,12 @@ fn start_camp(dir: &Path, opts: &Opts) -> Result<Server> {
     let cap = opts.sessions + 200;
     std::fs::write(
         &config,
-        format!("max_connections = {cap}\nmax_connections_per_ip = {cap}\n"),
+        // The flood limits protect a real camp from one address opening hundreds of
+        // connections a minute, which is exactly what a load test does.
+        format!(
+            "max_connections = {cap}\nmax_connections_per_ip = {cap}\n\
+             connections_per_ip_per_minute = 0\nposts_per_minute = 0\n"
+        ),
     )
     .context("writing camp.toml")?;
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_camp"));

@@ -574,6 +574,41 @@ pub fn wrap_hard(line: &str, width: usize) -> Vec<String> {
     out
 }
 
+/// Entries kept by [`wrap_shared`] before it starts over.
+const WRAP_CACHE_ENTRIES: usize = 4096;
+
+type WrapCache =
+    std::collections::HashMap<(u64, usize), (std::sync::Arc<str>, std::sync::Arc<[String]>)>;
+
+static WRAP_CACHE: std::sync::Mutex<Option<WrapCache>> = std::sync::Mutex::new(None);
+
+/// [`wrap`], shared by every session: when a post arrives, a thousand screens wrap the
+/// same text at the same width, so the first one does the work and the rest reuse it.
+/// Entries are checked against the full text, so a hash collision cannot show one
+/// post's words in place of another's.
+pub fn wrap_shared(s: &str, width: usize) -> std::sync::Arc<[String]> {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    s.hash(&mut h);
+    let key = (h.finish(), width);
+    let mut guard = WRAP_CACHE.lock().unwrap_or_else(|p| p.into_inner());
+    let cache = guard.get_or_insert_with(Default::default);
+    if let Some((text, lines)) = cache.get(&key)
+        && &**text == s
+    {
+        return lines.clone();
+    }
+    drop(guard);
+    let lines: std::sync::Arc<[String]> = wrap(s, width).into();
+    let mut guard = WRAP_CACHE.lock().unwrap_or_else(|p| p.into_inner());
+    let cache = guard.get_or_insert_with(Default::default);
+    if cache.len() >= WRAP_CACHE_ENTRIES {
+        cache.clear();
+    }
+    cache.insert(key, (s.into(), lines.clone()));
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1061,5 +1096,23 @@ mod tests {
         assert_eq!(wrap_hard("世界世", 3), vec!["世", "界", "世"]);
         assert_eq!(wrap_hard("a👨‍👩‍👧b", 2), vec!["a", "👨‍👩‍👧", "b"]);
         assert_eq!(wrap_hard("x", 0), vec!["x"]);
+    }
+
+    #[test]
+    fn shared_wrapping_matches_wrap_and_tells_texts_apart() {
+        let a = "the quick brown fox jumps over the lazy dog";
+        assert_eq!(&*wrap_shared(a, 10), wrap(a, 10).as_slice());
+        assert_eq!(
+            &*wrap_shared(a, 10),
+            wrap(a, 10).as_slice(),
+            "second call hits the cache"
+        );
+        assert_eq!(
+            &*wrap_shared(a, 20),
+            wrap(a, 20).as_slice(),
+            "width is part of the key"
+        );
+        let b = "a different text entirely";
+        assert_eq!(&*wrap_shared(b, 10), wrap(b, 10).as_slice());
     }
 }

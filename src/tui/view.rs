@@ -194,8 +194,8 @@ pub(crate) fn post_lines(
         None => true,
     };
     if show_body {
-        for l in text::wrap(&p.post.text, width) {
-            lines.push(highlight(l, theme));
+        for l in text::wrap_shared(&p.post.text, width).iter() {
+            lines.push(highlight(l.clone(), theme));
         }
     }
     let (s, m) = (p.stats, p.mine);
@@ -327,7 +327,6 @@ fn render_timeline(
         let used: usize = heights[top..sel].iter().sum();
         used + heights[sel].min(rows) <= rows.saturating_sub(marker_rows)
     });
-    let marker_rows = usize::from(tl.unseen > 0);
     let mut out: Vec<Line> = Vec::with_capacity(rows);
     if tl.unseen > 0 {
         let s = if tl.unseen == 1 { "" } else { "s" };
@@ -339,7 +338,6 @@ fn render_timeline(
             theme.warn.add_modifier(ratatui::style::Modifier::REVERSED),
         ));
     }
-    let _ = marker_rows;
     let mut i = tl.top;
     while out.len() < rows && i < tl.posts.len() {
         let p = &tl.posts[i];
