@@ -347,7 +347,7 @@ impl Camp {
                 continue;
             }
             if self.can_see(&me, &p)?
-                && !self.is_muted(me.id, p.author)?
+                && !self.muted_or_hidden(me.id, p.author)?
                 && let Some(v) = self.view_for(&me, p)?
             {
                 res.posts.push(v);

@@ -122,13 +122,15 @@ impl Camp {
 
     /// Whether a timeline entry vanishes for `viewer` (muted author or booster).
     pub(crate) fn hides(&self, viewer: &Account, author: Id, booster: Option<Id>) -> Result<bool> {
-        if self.is_muted(viewer.id, author)? {
+        if self.muted_or_hidden(viewer.id, author)? {
             return Ok(true);
         }
         match booster {
             // A boost stays on a home timeline only while its booster is followed.
             Some(b) if b != viewer.id && !self.store().follows(viewer.id, b)? => Ok(true),
-            Some(b) => Ok(self.is_muted(viewer.id, b)? || self.blocked_either_way(viewer.id, b)?),
+            Some(b) => {
+                Ok(self.muted_or_hidden(viewer.id, b)? || self.blocked_either_way(viewer.id, b)?)
+            }
             None => Ok(false),
         }
     }
@@ -140,7 +142,7 @@ impl Camp {
         let booster = new.view.boosted_by.as_ref().map(|b| b.id);
         let check = || -> Result<bool> {
             for who in std::iter::once(author).chain(booster) {
-                if self.is_muted(viewer, who)? || self.blocked_either_way(viewer, who)? {
+                if self.muted_or_hidden(viewer, who)? || self.blocked_either_way(viewer, who)? {
                     return Ok(false);
                 }
             }
@@ -203,7 +205,7 @@ impl Camp {
             let Some(v) = self.visible(&me, rid)? else {
                 continue;
             };
-            if self.is_muted(me.id, v.post.author)? {
+            if self.muted_or_hidden(me.id, v.post.author)? {
                 continue;
             }
             for child in self.store().replies_to(rid)?.into_iter().rev() {
@@ -464,7 +466,7 @@ impl Camp {
                 before = Some(id);
                 if out.len() < limit
                     && let Some(v) = self.visible(&me, id)?
-                    && !self.is_muted(me.id, v.post.author)?
+                    && !self.muted_or_hidden(me.id, v.post.author)?
                 {
                     out.push(v);
                 }

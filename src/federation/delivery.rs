@@ -378,8 +378,8 @@ mod tests {
 mod fan_out_tests {
     use super::*;
     use crate::Camp;
-    use crate::camp::{KeyInfo, PostDraft};
-    use crate::model::Visibility;
+    use crate::camp::{DomainBlockOptions, KeyInfo, PostDraft};
+    use crate::model::{Severity, Visibility};
     use crate::store::federation::{DomainPolicy, RemoteActor, RemoteFollow};
 
     fn camp_with_remote_follower() -> (Camp, Arc<Bridge>, crate::model::Id) {
@@ -478,28 +478,11 @@ mod fan_out_tests {
             && b["object"]["id"] == format!("https://camp.test/users/ana/posts/{}", public.id)));
     }
 
-    #[test]
-    fn suspended_domains_get_nothing() {
-        let (camp, bridge, ana) = camp_with_remote_follower();
-        let suspend = DomainPolicy {
-            suspend: true,
-            ..Default::default()
-        };
-        camp.set_domain_policy(ana, "peer.example", suspend)
-            .unwrap();
-        assert!(
-            camp.domain_policy("social.peer.example:443")
-                .unwrap()
-                .suspend
-        );
-        assert!(!camp.domain_policy("example").unwrap().suspend);
-        let p = post(&camp, ana, Visibility::Public);
-        fan_out_post(&bridge, &p).unwrap();
-        assert!(camp.store().queued_deliveries().unwrap().is_empty());
-        assert!(bridge.suspended("https://peer.example/users/alice"));
-        // Inbound: the signer's key is never fetched from a suspended domain, so the
-        // request is refused before any network use.
-        let body = br#"{"id":"https://peer.example/a/1","type":"Follow","actor":"https://peer.example/users/alice","object":"https://camp.test/users/ana"}"#;
+    fn block(camp: &Camp, admin: crate::model::Id, domain: &str, o: DomainBlockOptions) {
+        camp.block_domain(admin, domain, o).unwrap();
+    }
+
+    fn signed_headers(body: &[u8], key_id: &str) -> axum::http::HeaderMap {
         let mut headers = axum::http::HeaderMap::new();
         headers.insert(
             "date",
@@ -516,10 +499,40 @@ mod fan_out_tests {
         headers.insert("host", "camp.test".parse().unwrap());
         headers.insert(
             "signature",
-            "keyId=\"https://peer.example/users/alice#main-key\",headers=\"(request-target) host date digest\",signature=\"AAAA\""
+            format!("keyId=\"{key_id}\",headers=\"(request-target) host date digest\",signature=\"AAAA\"")
                 .parse()
                 .unwrap(),
         );
+        headers
+    }
+
+    #[test]
+    fn suspended_domains_get_nothing() {
+        let (camp, bridge, ana) = camp_with_remote_follower();
+        // Moderation's block on the parent covers the subdomain the bridge asks about.
+        block(
+            &camp,
+            ana,
+            "peer.example",
+            DomainBlockOptions {
+                severity: Severity::Suspend,
+                ..Default::default()
+            },
+        );
+        assert!(
+            camp.domain_policy("social.peer.example:443")
+                .unwrap()
+                .suspend
+        );
+        assert!(!camp.domain_policy("example").unwrap().suspend);
+        assert!(!camp.domain_policy("notpeer.example").unwrap().suspend);
+        let p = post(&camp, ana, Visibility::Public);
+        fan_out_post(&bridge, &p).unwrap();
+        assert!(camp.store().queued_deliveries().unwrap().is_empty());
+        assert!(bridge.suspended("https://peer.example/users/alice"));
+        // Inbound: refused (403) before any key fetch or signature check.
+        let body = br#"{"id":"https://peer.example/a/1","type":"Follow","actor":"https://peer.example/users/alice","object":"https://camp.test/users/ana"}"#;
+        let headers = signed_headers(body, "https://peer.example/users/alice#main-key");
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -527,17 +540,179 @@ mod fan_out_tests {
         let status = rt.block_on(super::super::inbox::receive(
             &bridge, "/inbox", &headers, body,
         ));
-        assert_eq!(status, axum::http::StatusCode::UNAUTHORIZED);
+        assert_eq!(status, axum::http::StatusCode::FORBIDDEN);
+        // Also when only the signing key names the suspended server.
+        let other = br#"{"id":"https://ok.example/a/1","type":"Follow","actor":"https://ok.example/users/bob","object":"https://camp.test/users/ana"}"#;
+        let headers = signed_headers(other, "https://peer.example/users/alice#main-key");
+        let status = rt.block_on(super::super::inbox::receive(
+            &bridge, "/inbox", &headers, other,
+        ));
+        assert_eq!(status, axum::http::StatusCode::FORBIDDEN);
         let refused = rt
             .block_on(bridge.fetch_signed("https://peer.example/users/alice"))
             .unwrap_err();
         assert!(refused.contains("suspended"), "{refused}");
+        for target in [
+            "@alice@peer.example",
+            "@bob@social.peer.example",
+            "https://peer.example/users/alice",
+        ] {
+            let follow = rt.block_on(bridge.follow(ana, target)).unwrap_err();
+            assert!(
+                follow.to_string().contains("suspended"),
+                "{target}: {follow}"
+            );
+        }
+        // Nothing was queued on the way, not even a Follow.
+        assert!(camp.store().queued_deliveries().unwrap().is_empty());
+        camp.unblock_domain(ana, "peer.example").unwrap();
+        assert!(!bridge.suspended("https://peer.example/users/alice"));
+        assert_eq!(fan_out_post(&bridge, &p).unwrap(), 1);
+    }
+
+    #[test]
+    fn silence_and_reject_media_come_from_moderation_blocks() {
+        let (camp, bridge, ana) = camp_with_remote_follower();
+        block(
+            &camp,
+            ana,
+            "quiet.example",
+            DomainBlockOptions {
+                severity: Severity::Silence,
+                reject_media: true,
+                ..Default::default()
+            },
+        );
+        let p = bridge.policy_of("https://a.quiet.example/users/x");
+        assert!(p.silence && p.reject_media && !p.suspend, "{p:?}");
+        // Silenced is not suspended: deliveries still go.
+        assert!(!bridge.suspended("https://quiet.example/inbox"));
+        assert_eq!(
+            bridge.policy_of("https://peer.example/users/alice"),
+            DomainPolicy::default()
+        );
+    }
+
+    #[test]
+    fn allowlist_mode_federates_only_with_listed_domains() {
+        let (camp, bridge, ana) = camp_with_remote_follower();
+        camp.set_allowlist_mode(ana, true).unwrap();
+        assert!(bridge.suspended("https://peer.example/users/alice"));
+        assert!(
+            bridge.suspended("http://localhost:8080/users/x"),
+            "not a domain"
+        );
+        let p = post(&camp, ana, Visibility::Public);
+        assert_eq!(fan_out_post(&bridge, &p).unwrap(), 1, "one inbox chosen");
+        assert!(
+            camp.store().queued_deliveries().unwrap().is_empty(),
+            "but nothing queued for an unlisted server"
+        );
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let body = br#"{"id":"https://peer.example/a/2","type":"Follow","actor":"https://peer.example/users/alice","object":"https://camp.test/users/ana"}"#;
+        let headers = signed_headers(body, "https://peer.example/users/alice#main-key");
+        let status = rt.block_on(super::super::inbox::receive(
+            &bridge, "/inbox", &headers, body,
+        ));
+        assert_eq!(status, axum::http::StatusCode::FORBIDDEN);
         let follow = rt
             .block_on(bridge.follow(ana, "@alice@peer.example"))
             .unwrap_err();
         assert!(follow.to_string().contains("suspended"), "{follow}");
-        camp.set_domain_policy(ana, "peer.example", DomainPolicy::default())
+        camp.set_domain_allowed(ana, "peer.example", true).unwrap();
+        assert!(!bridge.suspended("https://social.peer.example/users/alice"));
+        fan_out_post(&bridge, &p).unwrap();
+        assert_eq!(camp.store().queued_deliveries().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_suspended_camper_public_posts_are_neither_served_nor_sent() {
+        let (camp, bridge, ana) = camp_with_remote_follower();
+        let code = camp
+            .create_invite(ana, crate::camp::InviteOptions::default())
+            .unwrap()
+            .code;
+        let key = KeyInfo {
+            fingerprint: "SHA256:c".into(),
+            algorithm: "ssh-ed25519".into(),
+            openssh: String::new(),
+        };
+        let cy = camp.join(&key, &code, "cy", true).unwrap().id;
+        let p = post(&camp, cy, Visibility::Public);
+        assert_eq!(camp.federable_posts_of(cy, 10).unwrap().len(), 1);
+        camp.act_on_account(ana, "cy", crate::camp::AccountAction::Suspend(true), "spam")
             .unwrap();
-        assert!(!bridge.suspended("https://peer.example/users/alice"));
+        assert!(camp.federable_posts_of(cy, 10).unwrap().is_empty());
+        let (users, posts) = camp.public_counts().unwrap();
+        assert_eq!((users, posts), (1, 0));
+        let author = camp.account(cy).unwrap().unwrap();
+        assert!(!wire::federable(&p, &author));
+        assert_eq!(fan_out_update(&bridge, &p).unwrap(), 0);
+        assert_eq!(fan_out_delete(&bridge, &p, &author).unwrap(), 0);
+    }
+
+    /// A remote post by alice (the shadow account), in ana's Home.
+    fn remote_post_for(camp: &Camp, ana: crate::model::Id, url: &str) -> crate::model::Id {
+        let store = camp.store();
+        let alice = store
+            .remote_actor("https://peer.example/users/alice")
+            .unwrap()
+            .unwrap();
+        let id = store.next_id();
+        let p = crate::model::Post {
+            id,
+            author: alice.shadow,
+            text: "from the peer".into(),
+            cw: None,
+            visibility: Visibility::Followers,
+            reply_to: None,
+            mentions: vec![],
+            created_ms: now_ms(),
+            edited_ms: None,
+        };
+        store.follow(ana, alice.shadow).unwrap();
+        assert!(camp.receive_remote_post(url, p, vec![ana]).unwrap());
+        id
+    }
+
+    #[test]
+    fn a_hidden_domain_keeps_its_posts_and_notifications_from_that_camper() {
+        let (camp, bridge, ana) = camp_with_remote_follower();
+        camp.set_bridge(bridge.clone());
+        remote_post_for(&camp, ana, "https://peer.example/notes/2");
+        let home = |c: &Camp| {
+            c.timeline(ana, crate::camp::TimelineKind::Home, None, 20)
+                .unwrap()
+                .into_iter()
+                .filter(|v| v.post.text == "from the peer")
+                .count()
+        };
+        assert_eq!(home(&camp), 1);
+        let alice = camp
+            .store()
+            .remote_actor("https://peer.example/users/alice")
+            .unwrap()
+            .unwrap();
+        // alice asks again after unfollowing: a request, and a notification.
+        camp.remote_unfollowed(ana, &alice.id).unwrap();
+        camp.remote_follow_requested(ana, &alice, "https://peer.example/f/9")
+            .unwrap();
+        let asked = |c: &Camp| {
+            c.notification_views(ana, None, 20)
+                .unwrap()
+                .iter()
+                .filter(|n| n.notification.actor == Some(alice.shadow))
+                .count()
+        };
+        assert_eq!(asked(&camp), 1);
+        camp.hide_domain(ana, "peer.example", true).unwrap();
+        assert_eq!(home(&camp), 0, "hidden from Home");
+        assert_eq!(asked(&camp), 0, "and from notifications");
+        assert_eq!(camp.unread_notifications(ana).unwrap(), 0);
+        camp.hide_domain(ana, "peer.example", false).unwrap();
+        assert_eq!(home(&camp), 1);
     }
 }

@@ -107,6 +107,13 @@ async fn verify_rfc9421(
 
 /// Handles one inbox POST and says what to answer.
 pub async fn receive(bridge: &Bridge, path: &str, headers: &HeaderMap, body: &[u8]) -> StatusCode {
+    // A refused server (suspended, or unlisted in allowlist mode) is turned away before
+    // any work: no key fetch, no signature check. Trusting the unverified actor and key
+    // id here is safe because they can only cause a refusal.
+    if refused_sender(bridge, headers, body) {
+        tracing::info!("inbox: refused a request from a blocked server");
+        return StatusCode::FORBIDDEN;
+    }
     let owner = match verify_request(bridge, "POST", path, headers, body).await {
         Ok(o) => o,
         Err(why) => {
@@ -146,6 +153,29 @@ pub async fn receive(bridge: &Bridge, path: &str, headers: &HeaderMap, body: &[u
         return StatusCode::SERVICE_UNAVAILABLE;
     }
     StatusCode::ACCEPTED
+}
+
+/// True when the claimed actor or the signing key lives on a server the camp does not
+/// federate with.
+fn refused_sender(bridge: &Bridge, headers: &HeaderMap, body: &[u8]) -> bool {
+    let actor = serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|a| a.get("actor").and_then(wire::id_of).map(str::to_string));
+    let key_id = header_value(headers, "signature-input")
+        .or_else(|| header_value(headers, "signature"))
+        .and_then(|h| keyid_param(&h));
+    actor
+        .into_iter()
+        .chain(key_id)
+        .any(|url| bridge.suspended(&url))
+}
+
+/// The `keyId="..."` (draft-cavage) or `keyid="..."` (RFC 9421) parameter of a header.
+fn keyid_param(header: &str) -> Option<String> {
+    let lower = header.to_ascii_lowercase();
+    let at = lower.find("keyid=\"")? + "keyid=\"".len();
+    let rest = &header[at..];
+    Some(rest[..rest.find('"')?].to_string())
 }
 
 async fn handle(bridge: &Bridge, actor: &str, activity: &Value) -> crate::Result<()> {
@@ -343,7 +373,9 @@ fn receive_note(
     {
         if let Some(parent) = local_public_post(bridge, parent_url)? {
             reply_to = Some(parent.id);
-            if !owners.contains(&parent.author) {
+            // A silenced server reaches only those who follow its accounts: its replies
+            // do not go to a camper who does not.
+            if !owners.contains(&parent.author) && !bridge.policy_of(&by.id).silence {
                 visibility = Visibility::Direct;
                 mentions = owners.clone();
                 mentions.push(parent.author);
@@ -353,6 +385,18 @@ fn receive_note(
             reply_to = Some(obj.post);
         }
     }
+    // A camper who hides the sender's server (or, for a boost, the original's) does
+    // not get the post in Home at all.
+    let mut kept = Vec::with_capacity(owners.len());
+    for o in owners {
+        let hidden = camp.hides_host(o, &by.host)?
+            || wire::host_of(url).is_some_and(|h| camp.hides_host(o, &h).unwrap_or(false));
+        if !hidden {
+            kept.push(o);
+        }
+    }
+    let owners = kept;
+    mentions.retain(|m| owners.contains(m));
     if owners.is_empty() {
         return Ok(());
     }

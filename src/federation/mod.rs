@@ -171,11 +171,19 @@ impl Bridge {
         Ok(wire::federable(&p, &author).then(|| (self.urls.note(&author.username, p.id), None)))
     }
 
-    /// The domain policy of a URL's host (the default when it has none).
+    /// The domain policy of a URL's host (or of a bare `host[:port]`), from
+    /// moderation's blocks and the allowlist mode (the default when neither applies).
     pub fn policy_of(&self, url: &str) -> crate::store::federation::DomainPolicy {
-        wire::host_of(url)
-            .and_then(|h| self.camp.domain_policy(&h).ok())
-            .unwrap_or_default()
+        let host = wire::host_of(url).unwrap_or_else(|| url.to_string());
+        match self.camp.domain_policy(&host) {
+            Ok(p) => p,
+            // When the store cannot answer, fail closed: better a missed delivery than
+            // one to a blocked server.
+            Err(_) => crate::store::federation::DomainPolicy {
+                suspend: true,
+                ..Default::default()
+            },
+        }
     }
 
     /// True when the URL's server is suspended: nothing goes there, nothing comes in.
@@ -335,6 +343,10 @@ impl Bridge {
         let url = self.resolve_target(target).await?;
         if wire::host_of(&url) == Some(self.urls.host()) {
             return Err(Error::invalid("that is an account of this camp"));
+        }
+        // WebFinger may point elsewhere, and an actor URL skips the check above.
+        if self.suspended(&url) {
+            return Err(Error::forbidden("that server is suspended here"));
         }
         let signer = self.signer(local).await?;
         let actor = self.fetch_actor(&url, Some(&signer)).await?;

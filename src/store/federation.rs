@@ -86,11 +86,13 @@ impl RemoteActor {
     }
 }
 
-/// How the camp treats another server (moderation's domain blocks), enforced by the
-/// bridge in both directions.
+/// How the camp treats another server, worked out from moderation's domain blocks and
+/// the allowlist mode by [`crate::Camp::domain_policy`] (not stored), and enforced by
+/// the bridge in both directions.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DomainPolicy {
-    /// Nothing in, nothing out: inbound requests refused, no deliveries, no fetches.
+    /// Nothing in, nothing out: inbound requests refused, no deliveries, no fetches, no
+    /// follows. Set by a `suspend` block, or by the allowlist mode for unlisted servers.
     pub suspend: bool,
     /// Kept out of shared views (remote posts never reach the camp timeline anyway;
     /// they go only to the Home of campers who follow the account).
@@ -98,9 +100,6 @@ pub struct DomainPolicy {
     /// Attachments are dropped from incoming posts.
     pub reject_media: bool,
 }
-
-/// The setting that holds domain policies (host → policy).
-pub const DOMAIN_POLICIES: &str = "federation/domain_policies";
 
 /// Where a follow stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

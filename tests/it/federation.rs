@@ -1282,3 +1282,81 @@ async fn posts_from_a_followed_account_are_checked_sanitized_edited_boosted_and_
     .await;
     camp.stop().await;
 }
+
+/// A suspended domain's signed inbox POSTs are refused, and nothing is delivered to it
+/// any more, though its actor was an accepted follower. No node needed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_suspended_domain_is_refused_inbound_and_gets_nothing() {
+    let carol = Carol::start().await;
+    let (camp, ana, http) = fed_camp().await;
+    let admin = camp.admin.as_ref().expect("admin");
+    let inbox = format!("http://{http}/users/ana/inbox");
+    let now = std::time::SystemTime::now;
+    let carol_actor = carol.actor();
+    let follow = |id: &str| {
+        serde_json::json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{carol_actor}#{id}"),
+            "type": "Follow",
+            "actor": carol_actor,
+            "object": format!("http://{http}/users/ana"),
+        })
+        .to_string()
+    };
+    assert_eq!(carol.post(&inbox, &follow("f1"), now(), |_| {}).await, 202);
+    let out = exec(camp.addr, &ana, &format!("accept {}", carol.handle())).await;
+    assert!(out.ok().contains("accepted"), "{out:?}");
+    exec(camp.addr, &ana, "post --to public 'before the block'")
+        .await
+        .ok();
+    let received = |what: &str| {
+        carol
+            .received
+            .lock()
+            .expect("received")
+            .iter()
+            .any(|v| v.to_string().contains(what))
+    };
+    let deadline = Instant::now() + FED_WAIT;
+    while !received("before the block") {
+        assert!(Instant::now() < deadline, "carol never got the public post");
+        sleep(Duration::from_millis(200)).await;
+    }
+
+    // carol's server (127.0.0.1, whatever the port) is suspended by the admin.
+    let out = exec(
+        camp.addr,
+        admin,
+        "domain-block 127.0.0.1 --severity suspend",
+    )
+    .await;
+    assert!(out.ok().contains("127.0.0.1"), "{out:?}");
+    assert_eq!(carol.post(&inbox, &follow("f2"), now(), |_| {}).await, 403);
+    let shared = format!("http://{http}/inbox");
+    assert_eq!(carol.post(&shared, &follow("f3"), now(), |_| {}).await, 403);
+    exec(camp.addr, &ana, "post --to public 'after the block'")
+        .await
+        .ok();
+    let out = exec(camp.addr, &ana, &format!("follow {}", carol.handle())).await;
+    assert!(
+        out.status != Some(0) && out.stderr.contains("suspended"),
+        "{out:?}"
+    );
+    sleep(Duration::from_secs(3)).await;
+    assert!(
+        !received("after the block"),
+        "a suspended domain got a post"
+    );
+    assert!(
+        !carol
+            .received
+            .lock()
+            .expect("received")
+            .iter()
+            .any(|v| v["type"] == "Follow"),
+        "a follow went out to a suspended domain"
+    );
+    let out = exec(camp.addr, admin, "deliveries").await;
+    assert!(out.ok().contains("no deliveries waiting"), "{out:?}");
+    camp.stop().await;
+}
