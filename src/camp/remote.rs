@@ -84,6 +84,40 @@ impl Camp {
         Ok(self.is_muted(viewer, who)? || self.hides_server_of(viewer, who)?)
     }
 
+    /// Tells the remote followers of `post`'s author that it was edited (`Update`), when
+    /// the bridge runs. Only a federable post sends anything ([`crate::federation::wire::federable`]).
+    /// The edit is already committed: a queueing failure is logged, not returned.
+    pub(crate) fn federate_edit(&self, post: &Post) {
+        if let Some(b) = self.bridge()
+            && let Err(e) = crate::federation::delivery::fan_out_update(&b, post)
+        {
+            tracing::warn!(
+                "federation: could not queue the edit of post {}: {e}",
+                post.id
+            );
+        }
+    }
+
+    /// Tells the remote followers of `post`'s author that it is gone (`Delete`), when
+    /// the bridge runs; `post` is the post as it was. Only a federable post sends
+    /// anything, so a camp-only or direct post is not even named in a Delete.
+    pub(crate) fn federate_delete(&self, post: &Post) {
+        let Some(b) = self.bridge() else { return };
+        let queued = self
+            .store()
+            .account(post.author)
+            .and_then(|author| match author {
+                Some(a) => crate::federation::delivery::fan_out_delete(&b, post, &a),
+                None => Ok(0),
+            });
+        if let Err(e) = queued {
+            tracing::warn!(
+                "federation: could not queue the delete of post {}: {e}",
+                post.id
+            );
+        }
+    }
+
     /// Counts for NodeInfo: local accounts and public posts (nothing else is told).
     pub fn public_counts(&self) -> Result<(usize, usize)> {
         let locals: std::collections::HashMap<Id, Account> = self

@@ -359,6 +359,7 @@ impl Camp {
         self.store()
             .edit_post(&new, &version, &hashtags(&old.text), &hashtags(&new.text))?;
         self.store().flush()?;
+        self.federate_edit(&new);
         let view = self.post(by, id)?;
         let mut shared = view.clone();
         shared.mine = Mine::default();
@@ -385,10 +386,13 @@ impl Camp {
         self.erase_post(&post)
     }
 
-    /// Removes a post and its indexes, then tells every screen.
+    /// Removes a post and its indexes, then tells every screen and, when it was public,
+    /// the remote followers who got it. Every deletion (author's or moderator's) comes
+    /// through here, with the post as it was, so the bridge still knows what to name.
     pub(crate) fn erase_post(&self, post: &Post) -> Result<()> {
         self.store().delete_post(post, &hashtags(&post.text))?;
         self.store().flush()?;
+        self.federate_delete(post);
         self.publish(CampEvent::PostDeleted(post.id));
         Ok(())
     }

@@ -482,6 +482,15 @@ mod fan_out_tests {
         camp.block_domain(admin, domain, o).unwrap();
     }
 
+    fn jobs(camp: &Camp) -> Vec<(String, Value)> {
+        camp.store()
+            .queued_deliveries()
+            .unwrap()
+            .iter()
+            .map(|j| (j.inbox.clone(), serde_json::from_str(&j.body).unwrap()))
+            .collect()
+    }
+
     fn signed_headers(body: &[u8], key_id: &str) -> axum::http::HeaderMap {
         let mut headers = axum::http::HeaderMap::new();
         headers.insert(
@@ -626,6 +635,80 @@ mod fan_out_tests {
         assert!(!bridge.suspended("https://social.peer.example/users/alice"));
         fan_out_post(&bridge, &p).unwrap();
         assert_eq!(camp.store().queued_deliveries().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn the_service_queues_update_and_delete_for_public_posts_only() {
+        let (camp, bridge, ana) = camp_with_remote_follower();
+        camp.set_bridge(bridge.clone());
+        let public = post(&camp, ana, Visibility::Public);
+        let mut secrets = Vec::new();
+        // (Direct posts are covered by the peer test: they need a mention.)
+        for v in [Visibility::Camp, Visibility::Followers] {
+            secrets.push(post(&camp, ana, v));
+        }
+        // A Create went out for the public post only (the fan-out task is not running
+        // here, so the queue holds only what the service itself queued).
+        assert!(jobs(&camp).is_empty());
+        for s in &secrets {
+            camp.edit_post(ana, s.id, "secret edit", None).unwrap();
+            camp.delete_post(ana, s.id).unwrap();
+        }
+        assert!(
+            jobs(&camp).is_empty(),
+            "non-public edits and deletes stay home"
+        );
+        camp.edit_post(ana, public.id, "public edit", None).unwrap();
+        let queued = jobs(&camp);
+        assert_eq!(queued.len(), 1);
+        assert_eq!(queued[0].0, "https://peer.example/inbox");
+        assert_eq!(queued[0].1["type"], "Update");
+        assert_eq!(queued[0].1["object"]["content"], "<p>public edit</p>");
+        camp.delete_post(ana, public.id).unwrap();
+        let queued = jobs(&camp);
+        assert_eq!(queued.len(), 2);
+        let delete = queued
+            .iter()
+            .find(|(_, b)| b["type"] == "Delete")
+            .expect("a Delete");
+        assert_eq!(
+            delete.1["object"]["id"],
+            format!("https://camp.test/users/ana/posts/{}", public.id)
+        );
+        assert!(!queued.iter().any(|(_, b)| b.to_string().contains("secret")));
+    }
+
+    #[test]
+    fn a_moderator_deleting_a_public_post_sends_delete() {
+        let (camp, bridge, ana) = camp_with_remote_follower();
+        camp.set_bridge(bridge.clone());
+        let code = camp
+            .create_invite(ana, crate::camp::InviteOptions::default())
+            .unwrap()
+            .code;
+        let key = KeyInfo {
+            fingerprint: "SHA256:b".into(),
+            algorithm: "ssh-ed25519".into(),
+            openssh: String::new(),
+        };
+        let bo = camp.join(&key, &code, "bo", true).unwrap().id;
+        let p = post(&camp, bo, Visibility::Public);
+        let store = camp.store();
+        store
+            .put_remote_follower(
+                bo,
+                &RemoteFollow {
+                    actor: "https://peer.example/users/alice".into(),
+                    follow_id: "https://peer.example/f/2".into(),
+                    state: FollowState::Accepted,
+                    created_ms: 0,
+                },
+            )
+            .unwrap();
+        camp.delete_post(ana, p.id).unwrap();
+        let queued = jobs(&camp);
+        assert_eq!(queued.len(), 1, "{queued:?}");
+        assert_eq!(queued[0].1["type"], "Delete");
     }
 
     #[test]

@@ -1283,6 +1283,88 @@ async fn posts_from_a_followed_account_are_checked_sanitized_edited_boosted_and_
     camp.stop().await;
 }
 
+/// alice follows ana; ana edits and deletes a public post and the peer gets Update and
+/// Delete; edits and deletes of camp-only, followers-only and direct posts send nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn edits_and_deletes_of_public_posts_reach_the_peer_and_nothing_else_does() {
+    let Some(dir) = peer_dir() else { return };
+    let peer = Peer::start(dir).await;
+    let (camp, ana, http) = fed_camp().await;
+    let _bo = camp.member("bo").await;
+    alice_follows_ana(&camp, &ana, &peer, http).await;
+    let mut secrets = Vec::new();
+    for (flag, text) in [
+        ("", "camp secret"),
+        ("--to followers ", "followers secret"),
+        ("--to direct ", "direct secret @bo"),
+    ] {
+        secrets.push(post_id(
+            exec(camp.addr, &ana, &format!("post {flag}'{text}'"))
+                .await
+                .ok(),
+        ));
+    }
+    let public = post_id(
+        exec(camp.addr, &ana, "post --to public 'first words'")
+            .await
+            .ok(),
+    );
+    peer.wait_log("the Create", |r| delivered_text(r).contains("first words"))
+        .await;
+    for id in &secrets {
+        let out = exec(camp.addr, &ana, &format!("edit {id} 'secret edit'")).await;
+        assert!(out.ok().contains("edited"), "{out:?}");
+        let out = exec(camp.addr, &ana, &format!("delete {id}")).await;
+        assert!(out.ok().contains("deleted"), "{out:?}");
+    }
+    exec(camp.addr, &ana, &format!("edit {public} 'better words'"))
+        .await
+        .ok();
+    let note = format!("http://{http}/users/ana/posts/{public}");
+    let update = peer
+        .wait_log("the Update", |r| {
+            r["kind"] == "inbox" && r["type"] == "Update"
+        })
+        .await;
+    assert_eq!(
+        update["activity"]["object"]["id"],
+        note.as_str(),
+        "{update}"
+    );
+    assert_eq!(
+        update["activity"]["object"]["content"], "<p>better words</p>",
+        "{update}"
+    );
+    exec(camp.addr, &ana, &format!("delete {public}"))
+        .await
+        .ok();
+    let delete = peer
+        .wait_log("the Delete", |r| {
+            r["kind"] == "inbox" && r["type"] == "Delete"
+        })
+        .await;
+    assert_eq!(delete["object"], note.as_str(), "{delete}");
+    // One queue, in order: anything about the secrets would have arrived by now.
+    sleep(Duration::from_secs(2)).await;
+    for r in peer.log_records() {
+        let line = r.to_string();
+        assert!(!line.contains("secret"), "a non-public post left: {line}");
+        for id in &secrets {
+            assert!(
+                !line.contains(&format!("/users/ana/posts/{id}")),
+                "a non-public post was named: {line}"
+            );
+        }
+    }
+    let updates = peer
+        .log_records()
+        .iter()
+        .filter(|r| r["kind"] == "inbox" && matches!(r["type"].as_str(), Some("Update" | "Delete")))
+        .count();
+    assert_eq!(updates, 2, "one Update and one Delete, for the public post");
+    camp.stop().await;
+}
+
 /// A suspended domain's signed inbox POSTs are refused, and nothing is delivered to it
 /// any more, though its actor was an accepted follower. No node needed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
