@@ -118,6 +118,19 @@ impl Camp {
         }
     }
 
+    /// Tells a remote post's author that `by` favourited it (`Like`) or took the
+    /// favourite back (`Undo`), when the bridge runs. Local posts send nothing.
+    pub(crate) fn federate_favourite(&self, by: &Account, post: &Post, on: bool) {
+        if let Some(b) = self.bridge()
+            && let Err(e) = crate::federation::delivery::send_favourite(&b, by, post, on)
+        {
+            tracing::warn!(
+                "federation: could not queue a favourite of post {}: {e}",
+                post.id
+            );
+        }
+    }
+
     /// Counts for NodeInfo: local accounts and public posts (nothing else is told).
     pub fn public_counts(&self) -> Result<(usize, usize)> {
         let locals: std::collections::HashMap<Id, Account> = self

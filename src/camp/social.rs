@@ -261,6 +261,9 @@ impl Camp {
             Reaction::Bookmark => self.store().set_bookmark(me.id, id, on)?,
         }
         self.store().flush()?;
+        if reaction == Reaction::Favourite {
+            self.federate_favourite(&me, &post, on);
+        }
         let view = self.post(by, id)?;
         if reaction != Reaction::Bookmark {
             let mut shared = view.clone();

@@ -202,6 +202,50 @@ pub fn fan_out_delete(
     Ok(inboxes.len())
 }
 
+/// Queues `Like` (or, with `on` false, `Undo(Like)`) of a remote post favourited by
+/// the local account `by`, to the post's author only. A local post sends nothing: a
+/// favourite of a camp post never leaves the camp.
+pub fn send_favourite(
+    bridge: &Bridge,
+    by: &crate::model::Account,
+    post: &crate::model::Post,
+    on: bool,
+) -> crate::Result<bool> {
+    if by.is_remote() || by.suspended {
+        return Ok(false);
+    }
+    let store = bridge.camp().store();
+    let Some((url, obj)) = store.remote_object_of_post(post.id)? else {
+        return Ok(false);
+    };
+    let Some(author) = store.remote_actor(&obj.actor)? else {
+        return Ok(false);
+    };
+    let me = bridge.urls().actor(&by.username);
+    // One Like id per (camper, post), so the Undo names the Like it takes back
+    // without anything stored.
+    let like_id = format!("{me}/likes/{}", post.id);
+    let mut like = wire::activity(&like_id, "Like", &me, Value::String(url));
+    like["to"] = serde_json::json!([author.id]);
+    let activity = if on {
+        like
+    } else {
+        if let Some(o) = like.as_object_mut() {
+            o.remove("@context");
+        }
+        let mut undo = wire::activity(
+            &format!("{like_id}/undo/{}", store.next_id()),
+            "Undo",
+            &me,
+            like,
+        );
+        undo["to"] = serde_json::json!([author.id]);
+        undo
+    };
+    bridge.enqueue(by.id, &author.inbox, &activity)?;
+    Ok(true)
+}
+
 /// Watches new posts and fans the public ones out.
 pub async fn run_fanout(
     bridge: Arc<Bridge>,
@@ -378,7 +422,7 @@ mod tests {
 mod fan_out_tests {
     use super::*;
     use crate::Camp;
-    use crate::camp::{DomainBlockOptions, KeyInfo, PostDraft};
+    use crate::camp::{DomainBlockOptions, KeyInfo, PostDraft, Reaction};
     use crate::model::{Severity, Visibility};
     use crate::store::federation::{DomainPolicy, RemoteActor, RemoteFollow};
 
@@ -759,6 +803,39 @@ mod fan_out_tests {
         store.follow(ana, alice.shadow).unwrap();
         assert!(camp.receive_remote_post(url, p, vec![ana]).unwrap());
         id
+    }
+
+    #[test]
+    fn favourites_of_remote_posts_send_like_and_undo_to_the_author_only() {
+        let (camp, bridge, ana) = camp_with_remote_follower();
+        camp.set_bridge(bridge.clone());
+        let url = "https://peer.example/notes/1";
+        let remote = remote_post_for(&camp, ana, url);
+        camp.react(ana, remote, Reaction::Favourite, Some(true))
+            .unwrap();
+        let queued = jobs(&camp);
+        assert_eq!(queued.len(), 1);
+        // To alice's own inbox, not the shared one (nobody else needs to know).
+        assert_eq!(queued[0].0, "https://peer.example/users/alice/inbox");
+        assert_eq!(queued[0].1["type"], "Like");
+        assert_eq!(queued[0].1["object"], url);
+        assert_eq!(queued[0].1["actor"], "https://camp.test/users/ana");
+        camp.react(ana, remote, Reaction::Favourite, Some(false))
+            .unwrap();
+        let queued = jobs(&camp);
+        let undo = queued
+            .iter()
+            .find(|(_, b)| b["type"] == "Undo")
+            .expect("an Undo");
+        assert_eq!(undo.1["object"]["type"], "Like");
+        assert_eq!(undo.1["object"]["id"], queued[0].1["id"]);
+        // Bookmarks are private; favourites of local posts never leave.
+        camp.react(ana, remote, Reaction::Bookmark, Some(true))
+            .unwrap();
+        let local = post(&camp, ana, Visibility::Public);
+        camp.react(ana, local.id, Reaction::Favourite, Some(true))
+            .unwrap();
+        assert_eq!(jobs(&camp).len(), 2);
     }
 
     #[test]

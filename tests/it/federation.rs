@@ -346,8 +346,34 @@ async fn camper_follows_alice_and_sees_her_posts() {
     })
     .await;
 
-    // A delete at the peer removes it from Home.
+    // ana favourites alice's post: a Like reaches alice; taking it back sends Undo.
     let note = posted["note"].as_str().expect("note id").to_string();
+    let home = json_list(
+        exec(camp.addr, &ana, "timeline home --json --limit 50")
+            .await
+            .ok(),
+    );
+    let local_id = home
+        .iter()
+        .find(|p| p["author"]["username"] == alice_name.as_str())
+        .and_then(|p| p["id"].as_str())
+        .expect("alice's post in Home")
+        .to_string();
+    let out = exec(camp.addr, &ana, &format!("fav {local_id}")).await;
+    assert!(out.ok().contains("favourited"), "{out:?}");
+    peer.wait_log("the Like", |r| {
+        r["kind"] == "inbox" && r["type"] == "Like" && r["object"] == note.as_str()
+    })
+    .await;
+    exec(camp.addr, &ana, &format!("fav --undo {local_id}"))
+        .await
+        .ok();
+    peer.wait_log("the Undo(Like)", |r| {
+        r["kind"] == "inbox" && r["type"] == "Undo" && r["activity"]["object"]["type"] == "Like"
+    })
+    .await;
+
+    // A delete at the peer removes it from Home.
     peer.admin("POST", &format!("/admin/delete?id={}", urlencode(&note)))
         .await;
     wait_home(&camp, &ana, "the deleted post gone", |posts| {
