@@ -131,6 +131,20 @@ impl Camp {
         }
     }
 
+    /// Tells a remote post's author and `by`'s remote followers that `by` boosted it
+    /// (`Announce`) or took the boost back (`Undo`), when the bridge runs. Only remote
+    /// posts addressed to the public are announced; boosts of local posts stay home.
+    pub(crate) fn federate_boost(&self, by: &Account, post: &Post, on: bool) {
+        if let Some(b) = self.bridge()
+            && let Err(e) = crate::federation::delivery::send_boost(&b, by, post, on)
+        {
+            tracing::warn!(
+                "federation: could not queue a boost of post {}: {e}",
+                post.id
+            );
+        }
+    }
+
     /// Counts for NodeInfo: local accounts and public posts (nothing else is told).
     pub fn public_counts(&self) -> Result<(usize, usize)> {
         let locals: std::collections::HashMap<Id, Account> = self

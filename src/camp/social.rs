@@ -232,9 +232,12 @@ impl Camp {
         }
         let was = self.store().reacted(reaction, me.id, id)?;
         let on = on.unwrap_or(!was);
+        // A remote post is kept as a followers-only copy; one its author made public
+        // may still be boosted (its local audience stays who may see the copy).
         if reaction == Reaction::Boost
             && on
             && matches!(post.visibility, Visibility::Direct | Visibility::Followers)
+            && !self.store().remote_public(post.id)?
         {
             return Err(Error::invalid(format!(
                 "a {} post cannot be boosted",
@@ -261,8 +264,10 @@ impl Camp {
             Reaction::Bookmark => self.store().set_bookmark(me.id, id, on)?,
         }
         self.store().flush()?;
-        if reaction == Reaction::Favourite {
-            self.federate_favourite(&me, &post, on);
+        match reaction {
+            Reaction::Favourite => self.federate_favourite(&me, &post, on),
+            Reaction::Boost => self.federate_boost(&me, &post, on),
+            Reaction::Bookmark => {}
         }
         let view = self.post(by, id)?;
         if reaction != Reaction::Bookmark {

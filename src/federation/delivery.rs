@@ -211,39 +211,89 @@ pub fn send_favourite(
     post: &crate::model::Post,
     on: bool,
 ) -> crate::Result<bool> {
-    if by.is_remote() || by.suspended {
-        return Ok(false);
-    }
-    let store = bridge.camp().store();
-    let Some((url, obj)) = store.remote_object_of_post(post.id)? else {
-        return Ok(false);
-    };
-    let Some(author) = store.remote_actor(&obj.actor)? else {
+    let Some((url, author)) = remote_target(bridge, by, post)? else {
         return Ok(false);
     };
     let me = bridge.urls().actor(&by.username);
-    // One Like id per (camper, post), so the Undo names the Like it takes back
-    // without anything stored.
+    // One id per (camper, post), so the Undo names the Like it takes back without
+    // anything stored.
     let like_id = format!("{me}/likes/{}", post.id);
     let mut like = wire::activity(&like_id, "Like", &me, Value::String(url));
     like["to"] = serde_json::json!([author.id]);
-    let activity = if on {
-        like
-    } else {
-        if let Some(o) = like.as_object_mut() {
-            o.remove("@context");
-        }
-        let mut undo = wire::activity(
-            &format!("{like_id}/undo/{}", store.next_id()),
-            "Undo",
-            &me,
-            like,
-        );
-        undo["to"] = serde_json::json!([author.id]);
-        undo
-    };
+    let activity = undone_unless(bridge, on, like, &me, serde_json::json!([author.id]));
     bridge.enqueue(by.id, &author.inbox, &activity)?;
     Ok(true)
+}
+
+/// Queues `Announce` (or, with `on` false, `Undo(Announce)`) of a remote post boosted
+/// by the local account `by`: public, to the post's author and to `by`'s remote
+/// followers. Only a remote post its author addressed to the public is announced; a
+/// boost of a local post never leaves.
+pub fn send_boost(
+    bridge: &Bridge,
+    by: &crate::model::Account,
+    post: &crate::model::Post,
+    on: bool,
+) -> crate::Result<usize> {
+    let store = bridge.camp().store();
+    if !store.remote_public(post.id)? {
+        return Ok(0);
+    }
+    let Some((url, author)) = remote_target(bridge, by, post)? else {
+        return Ok(0);
+    };
+    let me = bridge.urls().actor(&by.username);
+    let followers = format!("{me}/followers");
+    let mut announce = wire::activity(
+        &format!("{me}/boosts/{}", post.id),
+        "Announce",
+        &me,
+        Value::String(url),
+    );
+    announce["to"] = serde_json::json!([wire::PUBLIC]);
+    announce["cc"] = serde_json::json!([author.id, followers]);
+    announce["published"] = serde_json::json!(wire::iso8601(now_ms()));
+    let activity = undone_unless(bridge, on, announce, &me, serde_json::json!([wire::PUBLIC]));
+    let mut inboxes = follower_inboxes(bridge, by.id)?;
+    inboxes.insert(author.shared_inbox.clone().unwrap_or(author.inbox.clone()));
+    for inbox in &inboxes {
+        bridge.enqueue(by.id, inbox, &activity)?;
+    }
+    Ok(inboxes.len())
+}
+
+/// The URL and author of a remote post that a local, unsuspended account reacted to.
+fn remote_target(
+    bridge: &Bridge,
+    by: &crate::model::Account,
+    post: &crate::model::Post,
+) -> crate::Result<Option<(String, crate::store::federation::RemoteActor)>> {
+    if by.is_remote() || by.suspended {
+        return Ok(None);
+    }
+    let store = bridge.camp().store();
+    let Some((url, obj)) = store.remote_object_of_post(post.id)? else {
+        return Ok(None);
+    };
+    Ok(store.remote_actor(&obj.actor)?.map(|a| (url, a)))
+}
+
+/// `activity` itself when `on`, else an `Undo` of it addressed to `to`.
+fn undone_unless(bridge: &Bridge, on: bool, mut activity: Value, me: &str, to: Value) -> Value {
+    if on {
+        return activity;
+    }
+    let undo_id = format!(
+        "{}/undo/{}",
+        activity["id"].as_str().unwrap_or_default(),
+        bridge.camp().store().next_id()
+    );
+    if let Some(o) = activity.as_object_mut() {
+        o.remove("@context");
+    }
+    let mut undo = wire::activity(&undo_id, "Undo", me, activity);
+    undo["to"] = to;
+    undo
 }
 
 /// Watches new posts and fans the public ones out.
@@ -834,6 +884,43 @@ mod fan_out_tests {
             .unwrap();
         let local = post(&camp, ana, Visibility::Public);
         camp.react(ana, local.id, Reaction::Favourite, Some(true))
+            .unwrap();
+        assert_eq!(jobs(&camp).len(), 2);
+    }
+
+    #[test]
+    fn boosts_of_public_remote_posts_send_announce_and_undo() {
+        let (camp, bridge, ana) = camp_with_remote_follower();
+        camp.set_bridge(bridge.clone());
+        let private = remote_post_for(&camp, ana, "https://peer.example/notes/3");
+        let err = camp
+            .react(ana, private, Reaction::Boost, Some(true))
+            .unwrap_err();
+        assert!(err.to_string().contains("cannot be boosted"), "{err}");
+        let url = "https://peer.example/notes/4";
+        let public = remote_post_for(&camp, ana, url);
+        camp.store().mark_remote_public(public).unwrap();
+        camp.react(ana, public, Reaction::Boost, Some(true))
+            .unwrap();
+        let queued = jobs(&camp);
+        // alice's server gets it once (its shared inbox serves both alice and ana's
+        // follower there).
+        assert_eq!(queued.len(), 1, "{queued:?}");
+        assert_eq!(queued[0].0, "https://peer.example/inbox");
+        assert_eq!(queued[0].1["type"], "Announce");
+        assert_eq!(queued[0].1["object"], url);
+        assert_eq!(queued[0].1["to"][0], wire::PUBLIC);
+        camp.react(ana, public, Reaction::Boost, Some(false))
+            .unwrap();
+        let queued = jobs(&camp);
+        assert!(
+            queued
+                .iter()
+                .any(|(_, b)| b["type"] == "Undo" && b["object"]["type"] == "Announce")
+        );
+        // A boost of a local public post stays in the camp (its Create already went).
+        let local = post(&camp, ana, Visibility::Public);
+        camp.react(ana, local.id, Reaction::Boost, Some(true))
             .unwrap();
         assert_eq!(jobs(&camp).len(), 2);
     }

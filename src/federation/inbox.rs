@@ -424,7 +424,15 @@ fn receive_note(
         created_ms: now_ms(),
         edited_ms: None,
     };
-    camp.receive_remote_post(&key, post, owners)?;
+    let id = post.id;
+    if camp.receive_remote_post(&key, post, owners)? && boost.is_none() {
+        // Only what its author made public may be boosted from here (and announced
+        // back out); anything else stays a followers-only copy.
+        if wire::addressed_publicly(object) {
+            store.mark_remote_public(id)?;
+            store.flush()?;
+        }
+    }
     Ok(())
 }
 

@@ -315,6 +315,18 @@ pub fn type_of(v: &Value) -> Option<&str> {
     }
 }
 
+/// True when a remote object is addressed to the public in `to` or `cc` (the full
+/// URL, or the compact `as:Public` / `Public` that JSON-LD processors such as Fedify
+/// write).
+pub fn addressed_publicly(object: &Value) -> bool {
+    let is_public = |v: &Value| matches!(v.as_str(), Some(PUBLIC | "as:Public" | "Public"));
+    ["to", "cc"].iter().any(|f| match object.get(*f) {
+        Some(Value::Array(a)) => a.iter().take(256).any(is_public),
+        Some(v) => is_public(v),
+        None => false,
+    })
+}
+
 /// A short single-line string field, sanitized and cut to `max` characters.
 pub fn short_text(v: Option<&Value>, max: usize) -> Option<String> {
     let s = v?.as_str()?;
@@ -490,6 +502,11 @@ mod tests {
         bad["preferredUsername"] = json!("al ice");
         assert!(parse_actor(&bad, "http://peer.test/users/alice", 1).is_none());
         assert_eq!(ids_of(Some(&json!(PUBLIC))), vec![PUBLIC.to_string()]);
+        assert!(addressed_publicly(&json!({"to": "as:Public"})));
+        assert!(addressed_publicly(&json!({"to": [], "cc": [PUBLIC]})));
+        assert!(!addressed_publicly(
+            &json!({"to": ["https://peer.test/users/a/followers"], "cc": {"id": PUBLIC}})
+        ));
         assert_eq!(
             ids_of(Some(&json!([PUBLIC, {"id": "https://x/y"}, 3]))).len(),
             2

@@ -373,6 +373,21 @@ async fn camper_follows_alice_and_sees_her_posts() {
     })
     .await;
 
+    // Her post was public, so ana may boost it: an Announce reaches alice, then Undo.
+    let out = exec(camp.addr, &ana, &format!("boost {local_id}")).await;
+    assert!(out.ok().contains("boosted"), "{out:?}");
+    peer.wait_log("the Announce", |r| {
+        r["kind"] == "inbox" && r["type"] == "Announce" && r["object"] == note.as_str()
+    })
+    .await;
+    exec(camp.addr, &ana, &format!("boost --undo {local_id}"))
+        .await
+        .ok();
+    peer.wait_log("the Undo(Announce)", |r| {
+        r["kind"] == "inbox" && r["type"] == "Undo" && r["activity"]["object"]["type"] == "Announce"
+    })
+    .await;
+
     // A delete at the peer removes it from Home.
     peer.admin("POST", &format!("/admin/delete?id={}", urlencode(&note)))
         .await;
