@@ -1483,3 +1483,122 @@ async fn a_suspended_domain_is_refused_inbound_and_gets_nothing() {
     assert!(out.ok().contains("no deliveries waiting"), "{out:?}");
     camp.stop().await;
 }
+
+/// A silenced domain with media rejected: a reply from it does not reach a camper who
+/// does not follow its author, and a followed author's post arrives without its
+/// attachments. A camper who hides the domain gets neither. No node needed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silenced_domain_reaches_followers_only_and_its_media_can_be_rejected() {
+    let carol = Carol::start().await;
+    let (camp, ana, http) = fed_camp().await;
+    let bo = camp.member("bo").await;
+    let admin = camp.admin.as_ref().expect("admin");
+    let inbox = format!("http://{http}/inbox");
+    let now = std::time::SystemTime::now;
+    let activity = |kind: &str, n: &str, object: Value| {
+        serde_json::json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{}#{kind}-{n}", carol.actor()),
+            "type": kind,
+            "actor": carol.actor(),
+            "object": object,
+        })
+        .to_string()
+    };
+    let note = |n: &str, content: &str, reply_to: Option<&str>| {
+        let mut v = serde_json::json!({
+            "id": format!("{}/objects/{n}", carol.base),
+            "type": "Note",
+            "attributedTo": carol.actor(),
+            "content": content,
+            "to": "https://www.w3.org/ns/activitystreams#Public",
+            "attachment": [{"type": "Document", "name": "a cat", "url": format!("{}/cat.jpg", carol.base)}],
+        });
+        if let Some(r) = reply_to {
+            v["inReplyTo"] = Value::String(r.to_string());
+        }
+        v
+    };
+    // ana follows carol, carol accepts; bo follows nobody.
+    let out = exec(camp.addr, &ana, &format!("follow {}", carol.actor())).await;
+    assert!(out.ok().contains("pending"), "{out:?}");
+    let deadline = Instant::now() + FED_WAIT;
+    let follow = loop {
+        let got = carol.received.lock().expect("received").clone();
+        if let Some(f) = got.into_iter().find(|v| v["type"] == "Follow") {
+            break f;
+        }
+        assert!(Instant::now() < deadline, "no Follow reached carol");
+        sleep(Duration::from_millis(100)).await;
+    };
+    let accept = activity("Accept", "1", follow);
+    assert_eq!(carol.post(&inbox, &accept, now(), |_| {}).await, 202);
+
+    let out = exec(
+        camp.addr,
+        admin,
+        "domain-block 127.0.0.1 --severity silence --reject-media",
+    )
+    .await;
+    assert!(out.ok().contains("127.0.0.1"), "{out:?}");
+    // Silenced is not suspended: carol's requests are still taken.
+    let bo_post = post_id(
+        exec(camp.addr, &bo, "post --to public 'bo says hi'")
+            .await
+            .ok(),
+    );
+    let bo_note = format!("http://{http}/users/bo/posts/{bo_post}");
+    let reply = note("1", "<p>carol answers bo</p>", Some(&bo_note));
+    assert_eq!(
+        carol
+            .post(&inbox, &activity("Create", "1", reply), now(), |_| {})
+            .await,
+        202
+    );
+    let plain = note("2", "<p>carol posts</p>", None);
+    assert_eq!(
+        carol
+            .post(&inbox, &activity("Create", "2", plain), now(), |_| {})
+            .await,
+        202
+    );
+    wait_home(&camp, &ana, "carol's post without media", |posts| {
+        posts.iter().any(|p| p["text"] == "carol posts")
+    })
+    .await;
+    let home = |key| async move {
+        json_list(
+            exec(camp.addr, key, "timeline home --json --limit 50")
+                .await
+                .ok(),
+        )
+    };
+    let ana_home = home(&ana).await;
+    assert!(
+        !ana_home.iter().any(|p| p.to_string().contains("cat.jpg")),
+        "media of a reject_media domain were kept: {ana_home:?}"
+    );
+    let bo_home = home(&bo).await;
+    assert!(
+        !bo_home.iter().any(|p| p.to_string().contains("carol")),
+        "a silenced server reached a camper who does not follow it: {bo_home:?}"
+    );
+    let notes = exec(camp.addr, &bo, "notifications").await;
+    assert!(!notes.ok().contains("carol"), "{notes:?}");
+
+    // ana hides carol's server: her Home no longer shows it, and new posts skip her.
+    exec(camp.addr, &ana, "hide-domain 127.0.0.1").await.ok();
+    let third = note("3", "<p>carol again</p>", None);
+    assert_eq!(
+        carol
+            .post(&inbox, &activity("Create", "3", third), now(), |_| {})
+            .await,
+        202
+    );
+    let ana_home = home(&ana).await;
+    assert!(
+        !ana_home.iter().any(|p| p.to_string().contains("carol")),
+        "{ana_home:?}"
+    );
+    camp.stop().await;
+}
