@@ -399,6 +399,11 @@ impl Camp {
     /// through here, with the post as it was, so the bridge still knows what to name.
     pub(crate) fn erase_post(&self, post: &Post) -> Result<()> {
         self.store().delete_post(post, &hashtags(&post.text))?;
+        // A copy of a post from elsewhere (a moderator removing it) also loses its URL
+        // mapping, so a later Update, Like or boost cannot reach a post that is gone.
+        if let Some((url, obj)) = self.store().remote_object_of_post(post.id)? {
+            self.store().remove_remote_post(&url, &obj)?;
+        }
         self.store().flush()?;
         self.federate_delete(post);
         self.publish(CampEvent::PostDeleted(post.id));

@@ -926,6 +926,21 @@ mod fan_out_tests {
     }
 
     #[test]
+    fn a_moderator_removing_a_remote_post_forgets_it_and_sends_nothing() {
+        let (camp, bridge, ana) = camp_with_remote_follower();
+        camp.set_bridge(bridge.clone());
+        let url = "https://peer.example/notes/5";
+        let remote = remote_post_for(&camp, ana, url);
+        camp.store().mark_remote_public(remote).unwrap();
+        camp.delete_post(ana, remote).unwrap();
+        let store = camp.store();
+        assert!(store.remote_object(url).unwrap().is_none());
+        assert!(store.remote_object_of_post(remote).unwrap().is_none());
+        assert!(!store.remote_public(remote).unwrap());
+        assert!(jobs(&camp).is_empty(), "nothing of a remote post is sent");
+    }
+
+    #[test]
     fn a_hidden_domain_keeps_its_posts_and_notifications_from_that_camper() {
         let (camp, bridge, ana) = camp_with_remote_follower();
         camp.set_bridge(bridge.clone());
