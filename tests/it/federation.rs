@@ -1602,3 +1602,58 @@ async fn a_silenced_domain_reaches_followers_only_and_its_media_can_be_rejected(
     );
     camp.stop().await;
 }
+
+/// A camper suspended by a moderator: their public posts, actor, outbox and WebFinger
+/// are no longer served, and NodeInfo stops counting them. No node needed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_suspended_campers_public_posts_are_no_longer_served() {
+    let (camp, _ana, http) = fed_camp().await;
+    let bo = camp.member("bo").await;
+    let admin = camp.admin.as_ref().expect("admin");
+    let public = post_id(
+        exec(camp.addr, &bo, "post --to public 'bo in public'")
+            .await
+            .ok(),
+    );
+    let client = reqwest::Client::new();
+    let status = |path: String| {
+        let c = client.clone();
+        async move {
+            c.get(format!("http://{http}{path}"))
+                .header("accept", "application/activity+json")
+                .send()
+                .await
+                .expect("get")
+                .status()
+                .as_u16()
+        }
+    };
+    let paths = [
+        format!("/users/bo/posts/{public}"),
+        format!("/users/bo/posts/{public}/activity"),
+        "/users/bo".to_string(),
+        "/users/bo/outbox".to_string(),
+        format!("/.well-known/webfinger?resource=acct:bo@{http}"),
+    ];
+    for p in &paths {
+        assert_eq!(status(p.clone()).await, 200, "{p} before the suspension");
+    }
+    let out = exec(camp.addr, admin, "suspend bo --reason 'spam'").await;
+    assert!(out.ok().contains("suspended"), "{out:?}");
+    for p in &paths {
+        assert_eq!(status(p.clone()).await, 404, "{p} after the suspension");
+    }
+    let info: Value = serde_json::from_str(
+        &client
+            .get(format!("http://{http}/nodeinfo/2.1"))
+            .send()
+            .await
+            .expect("nodeinfo")
+            .text()
+            .await
+            .expect("nodeinfo body"),
+    )
+    .expect("nodeinfo json");
+    assert_eq!(info["usage"]["localPosts"], 0, "{info}");
+    camp.stop().await;
+}
