@@ -941,6 +941,33 @@ mod fan_out_tests {
     }
 
     #[test]
+    fn posts_from_a_suspended_domain_vanish_from_every_view() {
+        let (camp, _bridge, ana) = camp_with_remote_follower();
+        let remote = remote_post_for(&camp, ana, "https://peer.example/notes/6");
+        let home = |c: &Camp| {
+            c.timeline(ana, crate::camp::TimelineKind::Home, None, 20)
+                .unwrap()
+                .len()
+        };
+        assert_eq!(home(&camp), 1);
+        block(
+            &camp,
+            ana,
+            "peer.example",
+            DomainBlockOptions {
+                severity: Severity::Suspend,
+                ..Default::default()
+            },
+        );
+        assert_eq!(home(&camp), 0);
+        assert!(camp.post(ana, remote).is_err(), "not even by id");
+        camp.unblock_domain(ana, "peer.example").unwrap();
+        assert_eq!(home(&camp), 1, "lifting the block brings it back");
+        camp.set_allowlist_mode(ana, true).unwrap();
+        assert_eq!(home(&camp), 0, "unlisted in allowlist mode");
+    }
+
+    #[test]
     fn a_hidden_domain_keeps_its_posts_and_notifications_from_that_camper() {
         let (camp, bridge, ana) = camp_with_remote_follower();
         camp.set_bridge(bridge.clone());
