@@ -968,6 +968,28 @@ mod fan_out_tests {
     }
 
     #[test]
+    fn a_suspended_remote_account_is_refused_inbound() {
+        let (camp, bridge, ana) = camp_with_remote_follower();
+        camp.act_on_account(
+            ana,
+            "alice@peer.example",
+            crate::camp::AccountAction::Suspend(true),
+            "spam",
+        )
+        .unwrap();
+        let body = br#"{"id":"https://peer.example/a/3","type":"Create","actor":"https://peer.example/users/alice","object":{}}"#;
+        let headers = signed_headers(body, "https://peer.example/users/alice#main-key");
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let status = rt.block_on(super::super::inbox::receive(
+            &bridge, "/inbox", &headers, body,
+        ));
+        assert_eq!(status, axum::http::StatusCode::FORBIDDEN);
+    }
+
+    #[test]
     fn a_hidden_domain_keeps_its_posts_and_notifications_from_that_camper() {
         let (camp, bridge, ana) = camp_with_remote_follower();
         camp.set_bridge(bridge.clone());

@@ -156,11 +156,19 @@ pub async fn receive(bridge: &Bridge, path: &str, headers: &HeaderMap, body: &[u
 }
 
 /// True when the claimed actor or the signing key lives on a server the camp does not
-/// federate with.
+/// federate with, or the actor's shadow account was suspended by a moderator.
 fn refused_sender(bridge: &Bridge, headers: &HeaderMap, body: &[u8]) -> bool {
     let actor = serde_json::from_slice::<Value>(body)
         .ok()
         .and_then(|a| a.get("actor").and_then(wire::id_of).map(str::to_string));
+    let store = bridge.camp().store();
+    if let Some(a) = &actor
+        && let Ok(Some(remote)) = store.remote_actor(a)
+        && let Ok(Some(shadow)) = store.account(remote.shadow)
+        && shadow.suspended
+    {
+        return true;
+    }
     let key_id = header_value(headers, "signature-input")
         .or_else(|| header_value(headers, "signature"))
         .and_then(|h| keyid_param(&h));

@@ -351,6 +351,9 @@ impl Bridge {
         let signer = self.signer(local).await?;
         let actor = self.fetch_actor(&url, Some(&signer)).await?;
         let store = self.camp.store();
+        if store.account(actor.shadow)?.is_some_and(|s| s.suspended) {
+            return Err(Error::forbidden("that account is suspended here"));
+        }
         if let Some(f) = store.remote_following(local, &actor.id)?
             && f.state == crate::store::federation::FollowState::Accepted
         {
