@@ -230,6 +230,25 @@ impl Camp {
         Ok(false)
     }
 
+    /// `local` blocked the remote account `shadow`: it stops being `local`'s follower,
+    /// so nothing more is delivered to it, and `local` stops following it (an
+    /// `Undo(Follow)` is queued when the bridge runs).
+    pub(crate) fn remote_blocked(&self, local: Id, shadow: Id) -> Result<()> {
+        let Some(actor) = self.store().remote_actor_of_shadow(shadow)? else {
+            return Ok(());
+        };
+        self.store().remove_remote_follower(local, &actor.id)?;
+        if let Some(f) = self.store().remote_following(local, &actor.id)? {
+            if let Some(b) = self.bridge()
+                && let Some(me) = self.store().account(local)?
+            {
+                b.send_undo_follow(&me, &actor, &f.follow_id)?;
+            }
+            self.remote_follow_ended(local, &actor)?;
+        }
+        self.store().flush()
+    }
+
     /// Pending follow requests from outside to `local`, oldest first.
     pub fn remote_follow_requests(&self, local: Id) -> Result<Vec<(RemoteActor, RemoteFollow)>> {
         let account = self.local_member(local)?;

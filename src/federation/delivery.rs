@@ -990,6 +990,46 @@ mod fan_out_tests {
     }
 
     #[test]
+    fn blocking_a_remote_account_stops_deliveries_and_undoes_the_follow() {
+        let (camp, bridge, ana) = camp_with_remote_follower();
+        camp.set_bridge(bridge.clone());
+        let store = camp.store();
+        let alice = store
+            .remote_actor("https://peer.example/users/alice")
+            .unwrap()
+            .unwrap();
+        store
+            .put_remote_following(
+                ana,
+                &RemoteFollow {
+                    actor: alice.id.clone(),
+                    follow_id: "https://camp.test/users/ana/follows/1".into(),
+                    state: FollowState::Pending,
+                    created_ms: 0,
+                },
+            )
+            .unwrap();
+        assert!(camp.remote_follow_accepted(ana, &alice).unwrap());
+        // Remote accounts camp knows can be muted and blocked by handle.
+        camp.mute(ana, "@alice@peer.example", None).unwrap();
+        camp.unmute(ana, "alice@peer.example").unwrap();
+        assert!(camp.block(ana, "@nobody@else.example").is_err());
+        camp.block(ana, "@Alice@peer.example").unwrap();
+        assert!(store.remote_follower(ana, &alice.id).unwrap().is_none());
+        assert!(store.remote_following(ana, &alice.id).unwrap().is_none());
+        let queued = jobs(&camp);
+        assert_eq!(queued.len(), 1, "{queued:?}");
+        assert_eq!(queued[0].0, alice.inbox);
+        assert_eq!(queued[0].1["type"], "Undo");
+        assert_eq!(
+            queued[0].1["object"]["id"],
+            "https://camp.test/users/ana/follows/1"
+        );
+        let p = post(&camp, ana, Visibility::Public);
+        assert_eq!(fan_out_post(&bridge, &p).unwrap(), 0, "no more deliveries");
+    }
+
+    #[test]
     fn a_hidden_domain_keeps_its_posts_and_notifications_from_that_camper() {
         let (camp, bridge, ana) = camp_with_remote_follower();
         camp.set_bridge(bridge.clone());

@@ -202,6 +202,17 @@ async fn handle(bridge: &Bridge, actor: &str, activity: &Value) -> crate::Result
             };
             let remote = bridge.fetch_actor(actor, None).await?;
             let follow_id = wire::id_of(activity).unwrap_or_default().to_string();
+            // Someone the camper blocked is refused at once (and never shown).
+            if store.blocks(local.id, remote.shadow)? {
+                return send_answer(
+                    bridge,
+                    local.id,
+                    &local.username,
+                    &remote,
+                    &follow_id,
+                    false,
+                );
+            }
             if camp.remote_follow_requested(local.id, &remote, &follow_id)? {
                 send_answer(bridge, local.id, &local.username, &remote, &follow_id, true)?;
             }

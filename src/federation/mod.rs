@@ -425,16 +425,27 @@ impl Bridge {
         let f = store
             .remote_following(local, &actor.id)?
             .ok_or_else(|| Error::not_found(format!("you do not follow @{}", actor.handle())))?;
-        let me = self.urls.actor(&account.username);
-        let follow = serde_json::json!({"id": f.follow_id, "type": "Follow", "actor": me, "object": actor.id});
-        let undo_id = format!("{me}/undo/{}", store.next_id());
-        self.enqueue(
-            local,
-            &actor.inbox,
-            &wire::activity(&undo_id, "Undo", &me, follow),
-        )?;
+        self.send_undo_follow(&account, &actor, &f.follow_id)?;
         self.camp.remote_follow_ended(local, &actor)?;
         Ok(actor)
+    }
+
+    /// Queues `Undo(Follow)` of `account`'s follow `follow_id` of `actor`.
+    pub fn send_undo_follow(
+        &self,
+        account: &crate::model::Account,
+        actor: &RemoteActor,
+        follow_id: &str,
+    ) -> Result<()> {
+        let me = self.urls.actor(&account.username);
+        let follow =
+            serde_json::json!({"id": follow_id, "type": "Follow", "actor": me, "object": actor.id});
+        let undo_id = format!("{me}/undo/{}", self.camp.store().next_id());
+        self.enqueue(
+            account.id,
+            &actor.inbox,
+            &wire::activity(&undo_id, "Undo", &me, follow),
+        )
     }
 
     /// The camper answers a follow request; Accept or Reject is queued.

@@ -1657,3 +1657,57 @@ async fn a_suspended_campers_public_posts_are_no_longer_served() {
     assert_eq!(info["usage"]["localPosts"], 0, "{info}");
     camp.stop().await;
 }
+
+/// A camper blocks an account elsewhere by handle: its pending request goes, a new
+/// Follow from it is rejected, and it gets no more public posts. No node needed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blocked_remote_account_is_rejected_and_gets_nothing() {
+    let carol = Carol::start().await;
+    let (camp, ana, http) = fed_camp().await;
+    let inbox = format!("http://{http}/users/ana/inbox");
+    let now = std::time::SystemTime::now;
+    let carol_actor = carol.actor();
+    let follow = |id: &str| {
+        serde_json::json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{carol_actor}#{id}"),
+            "type": "Follow",
+            "actor": carol_actor,
+            "object": format!("http://{http}/users/ana"),
+        })
+        .to_string()
+    };
+    assert_eq!(carol.post(&inbox, &follow("f1"), now(), |_| {}).await, 202);
+    let out = exec(camp.addr, &ana, &format!("accept {}", carol.handle())).await;
+    assert!(out.ok().contains("accepted"), "{out:?}");
+    let out = exec(camp.addr, &ana, &format!("block {}", carol.handle())).await;
+    assert!(out.status == Some(0), "{out:?}");
+    assert_eq!(carol.post(&inbox, &follow("f2"), now(), |_| {}).await, 202);
+    let deadline = Instant::now() + FED_WAIT;
+    loop {
+        let got = carol.received.lock().expect("received").clone();
+        if got
+            .iter()
+            .any(|v| v["type"] == "Reject" && v["object"]["id"] == format!("{carol_actor}#f2"))
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no Reject reached carol: {got:?}"
+        );
+        sleep(Duration::from_millis(100)).await;
+    }
+    let requests = exec(camp.addr, &ana, "requests").await;
+    assert!(requests.ok().contains("no follow requests"), "{requests:?}");
+    exec(camp.addr, &ana, "post --to public 'not for carol'")
+        .await
+        .ok();
+    sleep(Duration::from_secs(2)).await;
+    let got = carol.received.lock().expect("received").clone();
+    assert!(
+        !got.iter().any(|v| v.to_string().contains("not for carol")),
+        "a blocked follower got a post: {got:?}"
+    );
+    camp.stop().await;
+}
