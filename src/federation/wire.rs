@@ -219,6 +219,11 @@ pub fn instance_actor_document(urls: &Urls, name: &str, public_pem: &str) -> Val
 pub fn note(urls: &Urls, post: &Post, author: &Account, in_reply_to: Option<&str>) -> Value {
     let actor = urls.actor(&author.username);
     let id = urls.note(&author.username, post.id);
+    // A moderator's "sensitive" mark forces a content warning outside too, as inside.
+    let cw = post
+        .cw
+        .clone()
+        .or_else(|| author.sensitive.then(|| "sensitive content".to_string()));
     let mut note = json!({
         "id": id,
         "type": "Note",
@@ -228,9 +233,9 @@ pub fn note(urls: &Urls, post: &Post, author: &Account, in_reply_to: Option<&str
         "url": id,
         "to": [PUBLIC],
         "cc": [format!("{actor}/followers")],
-        "sensitive": post.cw.is_some(),
+        "sensitive": cw.is_some(),
     });
-    if let Some(cw) = &post.cw {
+    if let Some(cw) = &cw {
         note["summary"] = json!(cw);
     }
     if let Some(parent) = in_reply_to {
@@ -479,6 +484,22 @@ mod tests {
                 .as_deref(),
             Some("ana")
         );
+    }
+
+    #[test]
+    fn a_sensitive_author_s_notes_carry_a_content_warning() {
+        let urls = Urls::new("https://camp.test");
+        let mut ana = account("ana");
+        let n = note(&urls, &post(Visibility::Public), &ana, None);
+        assert_eq!(n["sensitive"], false);
+        assert!(n.get("summary").is_none());
+        ana.sensitive = true;
+        let n = note(&urls, &post(Visibility::Public), &ana, None);
+        assert_eq!(n["sensitive"], true);
+        assert_eq!(n["summary"], "sensitive content");
+        let mut own = post(Visibility::Public);
+        own.cw = Some("spoilers".into());
+        assert_eq!(note(&urls, &own, &ana, None)["summary"], "spoilers");
     }
 
     #[test]
