@@ -117,11 +117,14 @@ async fn refresh_blocklists(camp: Camp, mut stop: watch::Receiver<bool>) {
     loop {
         tokio::select! {
             _ = every.tick() => {
-                let camp = camp.clone();
-                match tokio::task::spawn_blocking(move || camp.refresh_subscriptions()).await {
+                let c = camp.clone();
+                match tokio::task::spawn_blocking(move || c.refresh_subscriptions()).await {
                     Ok(Err(e)) => tracing::warn!("reading blocklist subscriptions: {e}"),
                     Err(e) => tracing::warn!("blocklist refresh task failed: {e}"),
                     Ok(Ok(())) => {}
+                }
+                if let Some(bridge) = camp.bridge() {
+                    bridge.refresh_blocklist_urls().await;
                 }
             }
             _ = async { stop.wait_for(|s| *s).await.map(|_| ()) } => return,

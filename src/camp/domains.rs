@@ -508,16 +508,30 @@ impl Camp {
             .unwrap_or_default())
     }
 
-    /// Subscribes to a blocklist file and reads it once now (admins).
+    /// Subscribes to a blocklist (a file path on the server, or an https URL when the
+    /// federation bridge runs) and reads it once now (admins). A URL is fetched by the
+    /// bridge's guarded client, in the background.
     pub fn subscribe_blocklist(&self, by: Id, source: &str) -> Result<Subscription> {
         let admin = self.admin(by)?;
         let source = text::sanitize_line(source).trim().to_string();
-        if source.starts_with("http://") || source.starts_with("https://") {
-            return Err(Error::invalid(
-                "URL subscriptions arrive with the federation bridge; give a file path on the server for now",
-            ));
-        }
-        if !source.starts_with('/') {
+        let is_url = is_url(&source);
+        if is_url {
+            if self.bridge().is_none() {
+                return Err(Error::invalid(
+                    "URL subscriptions need the federation bridge (camp serve --http); give a file path on the server",
+                ));
+            }
+            let ok = url::Url::parse(&source).is_ok_and(|u| {
+                u.host_str().is_some()
+                    && (u.scheme() == "https"
+                        || (u.scheme() == "http" && self.config().dev_federation))
+            });
+            if !ok || source.len() > 2048 {
+                return Err(Error::invalid(
+                    "give an https:// URL of a Mastodon CSV file",
+                ));
+            }
+        } else if !source.starts_with('/') {
             return Err(Error::invalid("give an absolute file path on the server"));
         }
         let mut subs: Vec<Subscription> = self
@@ -539,6 +553,12 @@ impl Camp {
         self.audit(Some(admin.id), "blocklist-subscribe", source.clone(), "")?;
         self.store().flush()?;
         self.refresh_subscriptions()?;
+        if is_url
+            && let Some(bridge) = self.bridge()
+            && let Ok(rt) = tokio::runtime::Handle::try_current()
+        {
+            rt.spawn(async move { bridge.refresh_blocklist_urls().await });
+        }
         let subs: Vec<Subscription> = self
             .store()
             .setting(SUBSCRIPTIONS_SETTING)?
@@ -576,8 +596,10 @@ impl Camp {
         Ok(())
     }
 
-    /// Re-reads every subscribed blocklist, adding blocks it lists that the camp lacks.
-    /// Called at start and periodically by the server; a bad file is recorded, not fatal.
+    /// Re-reads every blocklist file subscribed, adding blocks it lists that the camp
+    /// lacks. Called at start and periodically by the server; a bad file is recorded,
+    /// not fatal. URL subscriptions are left to the bridge
+    /// ([`crate::federation::Bridge::refresh_blocklist_urls`]), which fetches them.
     pub fn refresh_subscriptions(&self) -> Result<()> {
         let mut subs: Vec<Subscription> = self
             .store()
@@ -586,34 +608,89 @@ impl Camp {
         if subs.is_empty() {
             return Ok(());
         }
-        for s in subs.iter_mut() {
-            let result = match read_capped(&s.source) {
-                Ok(csv) => match self.import_blocks(None, &csv, Some(s.source.clone())) {
-                    Ok(sum) => {
-                        if sum.added > 0 {
-                            self.audit(
-                                None,
-                                "domain-import",
-                                s.source.clone(),
-                                &format!("subscription: added {}", sum.added),
-                            )?;
-                        }
-                        sum.describe()
-                            .lines()
-                            .next()
-                            .unwrap_or_default()
-                            .to_string()
-                    }
-                    Err(e) => e.to_string(),
-                },
-                Err(e) => e,
-            };
+        for s in subs.iter_mut().filter(|s| !is_url(&s.source)) {
+            let result = self.import_subscription(&s.source, read_capped(&s.source))?;
             s.last_read_ms = Some(now_ms());
             s.last_result = result;
         }
         self.store().put_setting(SUBSCRIPTIONS_SETTING, &subs)?;
         self.store().flush()?;
         Ok(())
+    }
+
+    /// The blocklists subscribed by URL, for the bridge to fetch.
+    pub fn url_subscriptions(&self) -> Result<Vec<String>> {
+        let subs: Vec<Subscription> = self
+            .store()
+            .setting(SUBSCRIPTIONS_SETTING)?
+            .unwrap_or_default();
+        Ok(subs
+            .into_iter()
+            .map(|s| s.source)
+            .filter(|s| is_url(s))
+            .collect())
+    }
+
+    /// Applies what the bridge fetched for the URL subscription `source` (the CSV text,
+    /// or why it could not be had) and records the outcome on the subscription. A
+    /// source no longer subscribed is ignored.
+    pub fn apply_url_subscription(
+        &self,
+        source: &str,
+        fetched: std::result::Result<String, String>,
+    ) -> Result<()> {
+        let subs: Vec<Subscription> = self
+            .store()
+            .setting(SUBSCRIPTIONS_SETTING)?
+            .unwrap_or_default();
+        if !subs.iter().any(|s| s.source == source) {
+            return Ok(());
+        }
+        let result = self.import_subscription(source, fetched)?;
+        // Read again: an admin may have changed the list while the fetch ran.
+        let mut subs: Vec<Subscription> = self
+            .store()
+            .setting(SUBSCRIPTIONS_SETTING)?
+            .unwrap_or_default();
+        if let Some(s) = subs.iter_mut().find(|s| s.source == source) {
+            s.last_read_ms = Some(now_ms());
+            s.last_result = result;
+        }
+        self.store().put_setting(SUBSCRIPTIONS_SETTING, &subs)?;
+        self.store().flush()?;
+        Ok(())
+    }
+
+    /// Imports one subscription's text; the outcome in one line for people.
+    fn import_subscription(
+        &self,
+        source: &str,
+        csv: std::result::Result<String, String>,
+    ) -> Result<String> {
+        let csv = match csv {
+            Ok(c) => c,
+            Err(e) => return Ok(e),
+        };
+        Ok(
+            match self.import_blocks(None, &csv, Some(source.to_string())) {
+                Ok(sum) => {
+                    if sum.added > 0 {
+                        self.audit(
+                            None,
+                            "domain-import",
+                            source.to_string(),
+                            &format!("subscription: added {}", sum.added),
+                        )?;
+                    }
+                    sum.describe()
+                        .lines()
+                        .next()
+                        .unwrap_or_default()
+                        .to_string()
+                }
+                Err(e) => e.to_string(),
+            },
+        )
     }
 
     // ---- allowlist mode ----
@@ -712,6 +789,11 @@ impl Camp {
         let domain = normalize_domain(domain)?;
         Ok(self_and_parents(&domain).any(|d| hidden.iter().any(|h| h == d)))
     }
+}
+
+/// True for a subscription read over HTTP rather than from a file.
+fn is_url(source: &str) -> bool {
+    source.starts_with("https://") || source.starts_with("http://")
 }
 
 fn read_capped(path: &str) -> std::result::Result<String, String> {

@@ -40,7 +40,7 @@ impl Camp {
         for n in list {
             // A mute hides what the muted did before it, too.
             if let Some(a) = n.actor
-                && self.is_muted(viewer, a)?
+                && self.muted_or_hidden(viewer, a)?
             {
                 continue;
             }
@@ -85,7 +85,7 @@ impl Camp {
         }
         // Muted and blocked people's actions never reach the account.
         if let Some(a) = actor
-            && (self.is_muted(account, a)? || self.store().blocks(account, a)?)
+            && (self.muted_or_hidden(account, a)? || self.store().blocks(account, a)?)
         {
             return Ok(());
         }
@@ -133,7 +133,7 @@ impl Camp {
             }
             if !item
                 .actor
-                .is_some_and(|a| self.is_muted(viewer, a).unwrap_or(false))
+                .is_some_and(|a| self.muted_or_hidden(viewer, a).unwrap_or(false))
             {
                 n += 1;
             }

@@ -85,6 +85,21 @@ impl Camp {
         Ok(them)
     }
 
+    /// The camper `name`, or a known account elsewhere (`user@host`, one camp has met:
+    /// a follow either way or a post in someone's Home), for mutes and blocks.
+    fn other_or_remote(&self, me: &Account, name: &str) -> Result<Account> {
+        let bare = name.trim().trim_start_matches('@');
+        if !bare.contains('@') {
+            return self.other(me, bare);
+        }
+        self.store()
+            .account_by_name(&bare.to_lowercase())?
+            .filter(|a| a.is_remote())
+            .ok_or_else(|| {
+                Error::not_found(format!("camp does not know @{}", text::sanitize_line(bare)))
+            })
+    }
+
     /// `by` follows the camper `name`; their recent posts join `by`'s home timeline.
     pub fn follow(&self, by: Id, name: &str) -> Result<Account> {
         let me = self.actor(by)?;
@@ -161,7 +176,7 @@ impl Camp {
     /// `by`'s timelines and their notifications stop.
     pub fn mute(&self, by: Id, name: &str, duration: Option<Duration>) -> Result<Mute> {
         let me = self.actor(by)?;
-        let them = self.other(&me, name)?;
+        let them = self.other_or_remote(&me, name)?;
         let mute = Mute {
             until_ms: duration.map(|d| now_ms().saturating_add(d.as_millis() as u64)),
         };
@@ -173,7 +188,7 @@ impl Camp {
     /// Ends a mute.
     pub fn unmute(&self, by: Id, name: &str) -> Result<()> {
         let me = self.actor(by)?;
-        let them = self.other(&me, name)?;
+        let them = self.other_or_remote(&me, name)?;
         if !self.store().remove_mute(me.id, them.id)? {
             return Err(Error::invalid(format!("@{} is not muted", them.username)));
         }
@@ -184,15 +199,18 @@ impl Camp {
     /// follow `by`, and follows between them end.
     pub fn block(&self, by: Id, name: &str) -> Result<()> {
         let me = self.actor(by)?;
-        let them = self.other(&me, name)?;
+        let them = self.other_or_remote(&me, name)?;
         self.store().block(me.id, them.id)?;
+        if them.is_remote() {
+            self.remote_blocked(me.id, them.id)?;
+        }
         self.store().flush()
     }
 
     /// Ends a block.
     pub fn unblock(&self, by: Id, name: &str) -> Result<()> {
         let me = self.actor(by)?;
-        let them = self.other(&me, name)?;
+        let them = self.other_or_remote(&me, name)?;
         if !self.store().unblock(me.id, them.id)? {
             return Err(Error::invalid(format!("@{} is not blocked", them.username)));
         }
@@ -347,7 +365,7 @@ impl Camp {
                 continue;
             }
             if self.can_see(&me, &p)?
-                && !self.is_muted(me.id, p.author)?
+                && !self.muted_or_hidden(me.id, p.author)?
                 && let Some(v) = self.view_for(&me, p)?
             {
                 res.posts.push(v);

@@ -239,10 +239,17 @@ impl Camp {
         if post.author == viewer.id {
             return Ok(true);
         }
-        if self
-            .store()
-            .account(post.author)?
-            .is_none_or(|a| a.suspended)
+        let Some(author) = self.store().account(post.author)? else {
+            return Ok(false);
+        };
+        if author.suspended {
+            return Ok(false);
+        }
+        // What came from a server the camp no longer federates with (suspended, or
+        // unlisted in allowlist mode) is hidden from everyone, like a suspended camper's.
+        if author.is_remote()
+            && let Some((_, host)) = author.username.rsplit_once('@')
+            && self.domain_policy(host)?.suspend
         {
             return Ok(false);
         }

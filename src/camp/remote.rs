@@ -8,7 +8,7 @@ use crate::camp::{Camp, CampEvent, NewPost};
 use crate::error::{Error, Result};
 use crate::model::*;
 use crate::store::federation::{
-    DOMAIN_POLICIES, DomainPolicy, FollowState, RemoteActor, RemoteFollow, RemoteObject,
+    DomainPolicy, FollowState, RemoteActor, RemoteFollow, RemoteObject,
 };
 
 /// The domain (without port) a policy is looked up by.
@@ -33,44 +33,116 @@ impl Camp {
         self.inner.bridge.get().cloned()
     }
 
-    /// The policy for `host` (`name[:port]`): its own entry, or the nearest parent
-    /// domain's (a block of `example.com` covers `social.example.com`).
-    ///
-    /// Merge note: this is the one place the bridge asks; when moderation's domain
-    /// blocks land, read them here.
+    /// How the bridge treats `host` (`name[:port]`), from moderation's domain blocks
+    /// and the allowlist mode: this is the one place the bridge asks. A block on a
+    /// parent covers its subdomains. A host that is not a domain name (`localhost`, an
+    /// IPv6 literal) has no block, and is refused while the allowlist mode is on.
     pub fn domain_policy(&self, host: &str) -> Result<DomainPolicy> {
-        let all: std::collections::BTreeMap<String, DomainPolicy> =
-            self.store().setting(DOMAIN_POLICIES)?.unwrap_or_default();
-        let mut d = domain_of(host);
-        loop {
-            if let Some(p) = all.get(&d) {
-                return Ok(*p);
-            }
-            match d.split_once('.') {
-                Some((_, parent)) if parent.contains('.') => d = parent.to_string(),
-                _ => return Ok(DomainPolicy::default()),
-            }
+        let Ok(domain) = crate::camp::normalize_domain(&domain_of(host)) else {
+            return Ok(DomainPolicy {
+                suspend: self.allowlist_mode()?,
+                ..DomainPolicy::default()
+            });
+        };
+        let block = self.domain_block_for(&domain)?;
+        Ok(DomainPolicy {
+            suspend: !self.federates_with(&domain)?,
+            silence: block
+                .as_ref()
+                .is_some_and(|b| b.severity == Severity::Silence),
+            reject_media: block.as_ref().is_some_and(|b| b.reject_media),
+        })
+    }
+
+    /// True when `viewer` hides the server of `account` (a remote shadow account,
+    /// named `user@host`): its posts and notifications stay out of `viewer`'s views.
+    pub(crate) fn hides_server_of(&self, viewer: Id, account: Id) -> Result<bool> {
+        // Most campers hide nothing: one read answers them without the account's.
+        if self.store().hidden_domains(viewer)?.is_empty() {
+            return Ok(false);
+        }
+        let Some(a) = self.store().account(account)?.filter(|a| a.is_remote()) else {
+            return Ok(false);
+        };
+        let Some((_, host)) = a.username.rsplit_once('@') else {
+            return Ok(false);
+        };
+        self.hides_host(viewer, host)
+    }
+
+    /// True when `viewer` hides `host` (`name[:port]`) or a parent domain of it.
+    pub(crate) fn hides_host(&self, viewer: Id, host: &str) -> Result<bool> {
+        match crate::camp::normalize_domain(&domain_of(host)) {
+            Ok(d) => self.hides_domain(viewer, &d),
+            Err(_) => Ok(false),
         }
     }
 
-    /// Admins set (or, with the default policy, clear) the policy for a domain.
-    pub fn set_domain_policy(&self, by: Id, domain: &str, policy: DomainPolicy) -> Result<()> {
-        if self.actor(by)?.role != Role::Admin {
-            return Err(Error::forbidden("only admins can change domain policies"));
+    /// Muted by `viewer`, or on a server `viewer` hides: every read and notification
+    /// check uses this, so hiding a domain works like muting all of its accounts.
+    pub(crate) fn muted_or_hidden(&self, viewer: Id, who: Id) -> Result<bool> {
+        Ok(self.is_muted(viewer, who)? || self.hides_server_of(viewer, who)?)
+    }
+
+    /// Tells the remote followers of `post`'s author that it was edited (`Update`), when
+    /// the bridge runs. Only a federable post sends anything ([`crate::federation::wire::federable`]).
+    /// The edit is already committed: a queueing failure is logged, not returned.
+    pub(crate) fn federate_edit(&self, post: &Post) {
+        if let Some(b) = self.bridge()
+            && let Err(e) = crate::federation::delivery::fan_out_update(&b, post)
+        {
+            tracing::warn!(
+                "federation: could not queue the edit of post {}: {e}",
+                post.id
+            );
         }
-        let domain = domain_of(domain);
-        if domain.is_empty() || domain.len() > 253 {
-            return Err(Error::invalid("give a domain name"));
+    }
+
+    /// Tells the remote followers of `post`'s author that it is gone (`Delete`), when
+    /// the bridge runs; `post` is the post as it was. Only a federable post sends
+    /// anything, so a camp-only or direct post is not even named in a Delete.
+    pub(crate) fn federate_delete(&self, post: &Post) {
+        let Some(b) = self.bridge() else { return };
+        let queued = self
+            .store()
+            .account(post.author)
+            .and_then(|author| match author {
+                Some(a) => crate::federation::delivery::fan_out_delete(&b, post, &a),
+                None => Ok(0),
+            });
+        if let Err(e) = queued {
+            tracing::warn!(
+                "federation: could not queue the delete of post {}: {e}",
+                post.id
+            );
         }
-        let mut all: std::collections::BTreeMap<String, DomainPolicy> =
-            self.store().setting(DOMAIN_POLICIES)?.unwrap_or_default();
-        if policy == DomainPolicy::default() {
-            all.remove(&domain);
-        } else {
-            all.insert(domain, policy);
+    }
+
+    /// Tells a remote post's author that `by` favourited it (`Like`) or took the
+    /// favourite back (`Undo`), when the bridge runs. Local posts send nothing.
+    pub(crate) fn federate_favourite(&self, by: &Account, post: &Post, on: bool) {
+        if let Some(b) = self.bridge()
+            && let Err(e) = crate::federation::delivery::send_favourite(&b, by, post, on)
+        {
+            tracing::warn!(
+                "federation: could not queue a favourite of post {}: {e}",
+                post.id
+            );
         }
-        self.store().put_setting(DOMAIN_POLICIES, &all)?;
-        self.store().flush()
+    }
+
+    /// Tells a remote post's author and `by`'s remote followers that `by` boosted it
+    /// (`Announce`) or took the boost back (`Undo`), when the bridge runs. Only remote
+    /// posts addressed to the public are announced; boosts of local posts stay home.
+    pub(crate) fn federate_boost(&self, by: &Account, post: &Post, on: bool) {
+        if let Some(b) = self.bridge()
+            && let Err(e) = crate::federation::delivery::send_boost(&b, by, post, on)
+        {
+            tracing::warn!(
+                "federation: could not queue a boost of post {}: {e}",
+                post.id
+            );
+        }
     }
 
     /// Counts for NodeInfo: local accounts and public posts (nothing else is told).
@@ -156,6 +228,25 @@ impl Camp {
             None,
         )?;
         Ok(false)
+    }
+
+    /// `local` blocked the remote account `shadow`: it stops being `local`'s follower,
+    /// so nothing more is delivered to it, and `local` stops following it (an
+    /// `Undo(Follow)` is queued when the bridge runs).
+    pub(crate) fn remote_blocked(&self, local: Id, shadow: Id) -> Result<()> {
+        let Some(actor) = self.store().remote_actor_of_shadow(shadow)? else {
+            return Ok(());
+        };
+        self.store().remove_remote_follower(local, &actor.id)?;
+        if let Some(f) = self.store().remote_following(local, &actor.id)? {
+            if let Some(b) = self.bridge()
+                && let Some(me) = self.store().account(local)?
+            {
+                b.send_undo_follow(&me, &actor, &f.follow_id)?;
+            }
+            self.remote_follow_ended(local, &actor)?;
+        }
+        self.store().flush()
     }
 
     /// Pending follow requests from outside to `local`, oldest first.

@@ -103,13 +103,15 @@ impl Camp {
 
     /// Whether a timeline entry vanishes for `viewer` (muted author or booster).
     pub(crate) fn hides(&self, viewer: &Account, author: Id, booster: Option<Id>) -> Result<bool> {
-        if self.is_muted(viewer.id, author)? {
+        if self.muted_or_hidden(viewer.id, author)? {
             return Ok(true);
         }
         match booster {
             // A boost stays on a home timeline only while its booster is followed.
             Some(b) if b != viewer.id && !self.store().follows(viewer.id, b)? => Ok(true),
-            Some(b) => Ok(self.is_muted(viewer.id, b)? || self.blocked_either_way(viewer.id, b)?),
+            Some(b) => {
+                Ok(self.muted_or_hidden(viewer.id, b)? || self.blocked_either_way(viewer.id, b)?)
+            }
             None => Ok(false),
         }
     }
@@ -121,7 +123,7 @@ impl Camp {
         let booster = new.view.boosted_by.as_ref().map(|b| b.id);
         let check = || -> Result<bool> {
             for who in std::iter::once(author).chain(booster) {
-                if self.is_muted(viewer, who)? || self.blocked_either_way(viewer, who)? {
+                if self.muted_or_hidden(viewer, who)? || self.blocked_either_way(viewer, who)? {
                     return Ok(false);
                 }
             }
@@ -184,7 +186,7 @@ impl Camp {
             let Some(v) = self.visible(&me, rid)? else {
                 continue;
             };
-            if self.is_muted(me.id, v.post.author)? {
+            if self.muted_or_hidden(me.id, v.post.author)? {
                 continue;
             }
             for child in self.store().replies_to(rid)?.into_iter().rev() {
@@ -211,9 +213,12 @@ impl Camp {
         }
         let was = self.store().reacted(reaction, me.id, id)?;
         let on = on.unwrap_or(!was);
+        // A remote post is kept as a followers-only copy; one its author made public
+        // may still be boosted (its local audience stays who may see the copy).
         if reaction == Reaction::Boost
             && on
             && matches!(post.visibility, Visibility::Direct | Visibility::Followers)
+            && !self.store().remote_public(post.id)?
         {
             return Err(Error::invalid(format!(
                 "a {} post cannot be boosted",
@@ -240,6 +245,11 @@ impl Camp {
             Reaction::Bookmark => self.store().set_bookmark(me.id, id, on)?,
         }
         self.store().flush()?;
+        match reaction {
+            Reaction::Favourite => self.federate_favourite(&me, &post, on),
+            Reaction::Boost => self.federate_boost(&me, &post, on),
+            Reaction::Bookmark => {}
+        }
         let view = self.post(by, id)?;
         if reaction != Reaction::Bookmark {
             let mut shared = view.clone();
@@ -338,6 +348,7 @@ impl Camp {
         self.store()
             .edit_post(&new, &version, &hashtags(&old.text), &hashtags(&new.text))?;
         self.store().flush()?;
+        self.federate_edit(&new);
         let view = self.post(by, id)?;
         let mut shared = view.clone();
         shared.mine = Mine::default();
@@ -364,10 +375,18 @@ impl Camp {
         self.erase_post(&post)
     }
 
-    /// Removes a post and its indexes, then tells every screen.
+    /// Removes a post and its indexes, then tells every screen and, when it was public,
+    /// the remote followers who got it. Every deletion (author's or moderator's) comes
+    /// through here, with the post as it was, so the bridge still knows what to name.
     pub(crate) fn erase_post(&self, post: &Post) -> Result<()> {
         self.store().delete_post(post, &hashtags(&post.text))?;
+        // A copy of a post from elsewhere (a moderator removing it) also loses its URL
+        // mapping, so a later Update, Like or boost cannot reach a post that is gone.
+        if let Some((url, obj)) = self.store().remote_object_of_post(post.id)? {
+            self.store().remove_remote_post(&url, &obj)?;
+        }
         self.store().flush()?;
+        self.federate_delete(post);
         self.publish(CampEvent::PostDeleted(post.id));
         Ok(())
     }
@@ -445,7 +464,7 @@ impl Camp {
                 before = Some(id);
                 if out.len() < limit
                     && let Some(v) = self.visible(&me, id)?
-                    && !self.is_muted(me.id, v.post.author)?
+                    && !self.muted_or_hidden(me.id, v.post.author)?
                 {
                     out.push(v);
                 }

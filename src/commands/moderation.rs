@@ -76,7 +76,7 @@ pub const VERBS: &[(&str, &str)] = &[
         "admins: Mastodon CSV export, or import from stdin",
     ),
     (
-        "blocklist subscribe|unsubscribe PATH | blocklist [--json]",
+        "blocklist subscribe|unsubscribe PATH|URL | blocklist [--json]",
         "admins: blocklist files re-read hourly",
     ),
     (
@@ -683,7 +683,7 @@ fn blocklist(camp: &Camp, me: Account, rest: &[String]) -> Out {
             Ok(format!("unsubscribed from {path}; its blocks stay\n"))
         }
         _ => Err(usage(
-            "usage: blocklist [subscribe|unsubscribe PATH] [--json]",
+            "usage: blocklist [subscribe|unsubscribe PATH|URL] [--json]",
         )),
     }
 }

@@ -202,6 +202,100 @@ pub fn fan_out_delete(
     Ok(inboxes.len())
 }
 
+/// Queues `Like` (or, with `on` false, `Undo(Like)`) of a remote post favourited by
+/// the local account `by`, to the post's author only. A local post sends nothing: a
+/// favourite of a camp post never leaves the camp.
+pub fn send_favourite(
+    bridge: &Bridge,
+    by: &crate::model::Account,
+    post: &crate::model::Post,
+    on: bool,
+) -> crate::Result<bool> {
+    let Some((url, author)) = remote_target(bridge, by, post)? else {
+        return Ok(false);
+    };
+    let me = bridge.urls().actor(&by.username);
+    // One id per (camper, post), so the Undo names the Like it takes back without
+    // anything stored.
+    let like_id = format!("{me}/likes/{}", post.id);
+    let mut like = wire::activity(&like_id, "Like", &me, Value::String(url));
+    like["to"] = serde_json::json!([author.id]);
+    let activity = undone_unless(bridge, on, like, &me, serde_json::json!([author.id]));
+    bridge.enqueue(by.id, &author.inbox, &activity)?;
+    Ok(true)
+}
+
+/// Queues `Announce` (or, with `on` false, `Undo(Announce)`) of a remote post boosted
+/// by the local account `by`: public, to the post's author and to `by`'s remote
+/// followers. Only a remote post its author addressed to the public is announced; a
+/// boost of a local post never leaves.
+pub fn send_boost(
+    bridge: &Bridge,
+    by: &crate::model::Account,
+    post: &crate::model::Post,
+    on: bool,
+) -> crate::Result<usize> {
+    let store = bridge.camp().store();
+    if !store.remote_public(post.id)? {
+        return Ok(0);
+    }
+    let Some((url, author)) = remote_target(bridge, by, post)? else {
+        return Ok(0);
+    };
+    let me = bridge.urls().actor(&by.username);
+    let followers = format!("{me}/followers");
+    let mut announce = wire::activity(
+        &format!("{me}/boosts/{}", post.id),
+        "Announce",
+        &me,
+        Value::String(url),
+    );
+    announce["to"] = serde_json::json!([wire::PUBLIC]);
+    announce["cc"] = serde_json::json!([author.id, followers]);
+    announce["published"] = serde_json::json!(wire::iso8601(now_ms()));
+    let activity = undone_unless(bridge, on, announce, &me, serde_json::json!([wire::PUBLIC]));
+    let mut inboxes = follower_inboxes(bridge, by.id)?;
+    inboxes.insert(author.shared_inbox.clone().unwrap_or(author.inbox.clone()));
+    for inbox in &inboxes {
+        bridge.enqueue(by.id, inbox, &activity)?;
+    }
+    Ok(inboxes.len())
+}
+
+/// The URL and author of a remote post that a local, unsuspended account reacted to.
+fn remote_target(
+    bridge: &Bridge,
+    by: &crate::model::Account,
+    post: &crate::model::Post,
+) -> crate::Result<Option<(String, crate::store::federation::RemoteActor)>> {
+    if by.is_remote() || by.suspended {
+        return Ok(None);
+    }
+    let store = bridge.camp().store();
+    let Some((url, obj)) = store.remote_object_of_post(post.id)? else {
+        return Ok(None);
+    };
+    Ok(store.remote_actor(&obj.actor)?.map(|a| (url, a)))
+}
+
+/// `activity` itself when `on`, else an `Undo` of it addressed to `to`.
+fn undone_unless(bridge: &Bridge, on: bool, mut activity: Value, me: &str, to: Value) -> Value {
+    if on {
+        return activity;
+    }
+    let undo_id = format!(
+        "{}/undo/{}",
+        activity["id"].as_str().unwrap_or_default(),
+        bridge.camp().store().next_id()
+    );
+    if let Some(o) = activity.as_object_mut() {
+        o.remove("@context");
+    }
+    let mut undo = wire::activity(&undo_id, "Undo", me, activity);
+    undo["to"] = to;
+    undo
+}
+
 /// Watches new posts and fans the public ones out.
 pub async fn run_fanout(
     bridge: Arc<Bridge>,
@@ -378,8 +472,8 @@ mod tests {
 mod fan_out_tests {
     use super::*;
     use crate::Camp;
-    use crate::camp::{KeyInfo, PostDraft};
-    use crate::model::Visibility;
+    use crate::camp::{DomainBlockOptions, KeyInfo, PostDraft, Reaction};
+    use crate::model::{Severity, Visibility};
     use crate::store::federation::{DomainPolicy, RemoteActor, RemoteFollow};
 
     fn camp_with_remote_follower() -> (Camp, Arc<Bridge>, crate::model::Id) {
@@ -478,28 +572,20 @@ mod fan_out_tests {
             && b["object"]["id"] == format!("https://camp.test/users/ana/posts/{}", public.id)));
     }
 
-    #[test]
-    fn suspended_domains_get_nothing() {
-        let (camp, bridge, ana) = camp_with_remote_follower();
-        let suspend = DomainPolicy {
-            suspend: true,
-            ..Default::default()
-        };
-        camp.set_domain_policy(ana, "peer.example", suspend)
-            .unwrap();
-        assert!(
-            camp.domain_policy("social.peer.example:443")
-                .unwrap()
-                .suspend
-        );
-        assert!(!camp.domain_policy("example").unwrap().suspend);
-        let p = post(&camp, ana, Visibility::Public);
-        fan_out_post(&bridge, &p).unwrap();
-        assert!(camp.store().queued_deliveries().unwrap().is_empty());
-        assert!(bridge.suspended("https://peer.example/users/alice"));
-        // Inbound: the signer's key is never fetched from a suspended domain, so the
-        // request is refused before any network use.
-        let body = br#"{"id":"https://peer.example/a/1","type":"Follow","actor":"https://peer.example/users/alice","object":"https://camp.test/users/ana"}"#;
+    fn block(camp: &Camp, admin: crate::model::Id, domain: &str, o: DomainBlockOptions) {
+        camp.block_domain(admin, domain, o).unwrap();
+    }
+
+    fn jobs(camp: &Camp) -> Vec<(String, Value)> {
+        camp.store()
+            .queued_deliveries()
+            .unwrap()
+            .iter()
+            .map(|j| (j.inbox.clone(), serde_json::from_str(&j.body).unwrap()))
+            .collect()
+    }
+
+    fn signed_headers(body: &[u8], key_id: &str) -> axum::http::HeaderMap {
         let mut headers = axum::http::HeaderMap::new();
         headers.insert(
             "date",
@@ -516,10 +602,40 @@ mod fan_out_tests {
         headers.insert("host", "camp.test".parse().unwrap());
         headers.insert(
             "signature",
-            "keyId=\"https://peer.example/users/alice#main-key\",headers=\"(request-target) host date digest\",signature=\"AAAA\""
+            format!("keyId=\"{key_id}\",headers=\"(request-target) host date digest\",signature=\"AAAA\"")
                 .parse()
                 .unwrap(),
         );
+        headers
+    }
+
+    #[test]
+    fn suspended_domains_get_nothing() {
+        let (camp, bridge, ana) = camp_with_remote_follower();
+        // Moderation's block on the parent covers the subdomain the bridge asks about.
+        block(
+            &camp,
+            ana,
+            "peer.example",
+            DomainBlockOptions {
+                severity: Severity::Suspend,
+                ..Default::default()
+            },
+        );
+        assert!(
+            camp.domain_policy("social.peer.example:443")
+                .unwrap()
+                .suspend
+        );
+        assert!(!camp.domain_policy("example").unwrap().suspend);
+        assert!(!camp.domain_policy("notpeer.example").unwrap().suspend);
+        let p = post(&camp, ana, Visibility::Public);
+        fan_out_post(&bridge, &p).unwrap();
+        assert!(camp.store().queued_deliveries().unwrap().is_empty());
+        assert!(bridge.suspended("https://peer.example/users/alice"));
+        // Inbound: refused (403) before any key fetch or signature check.
+        let body = br#"{"id":"https://peer.example/a/1","type":"Follow","actor":"https://peer.example/users/alice","object":"https://camp.test/users/ana"}"#;
+        let headers = signed_headers(body, "https://peer.example/users/alice#main-key");
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -527,17 +643,427 @@ mod fan_out_tests {
         let status = rt.block_on(super::super::inbox::receive(
             &bridge, "/inbox", &headers, body,
         ));
-        assert_eq!(status, axum::http::StatusCode::UNAUTHORIZED);
+        assert_eq!(status, axum::http::StatusCode::FORBIDDEN);
+        // Also when only the signing key names the suspended server.
+        let other = br#"{"id":"https://ok.example/a/1","type":"Follow","actor":"https://ok.example/users/bob","object":"https://camp.test/users/ana"}"#;
+        let headers = signed_headers(other, "https://peer.example/users/alice#main-key");
+        let status = rt.block_on(super::super::inbox::receive(
+            &bridge, "/inbox", &headers, other,
+        ));
+        assert_eq!(status, axum::http::StatusCode::FORBIDDEN);
         let refused = rt
             .block_on(bridge.fetch_signed("https://peer.example/users/alice"))
             .unwrap_err();
         assert!(refused.contains("suspended"), "{refused}");
+        for target in [
+            "@alice@peer.example",
+            "@bob@social.peer.example",
+            "https://peer.example/users/alice",
+        ] {
+            let follow = rt.block_on(bridge.follow(ana, target)).unwrap_err();
+            assert!(
+                follow.to_string().contains("suspended"),
+                "{target}: {follow}"
+            );
+        }
+        // Nothing was queued on the way, not even a Follow.
+        assert!(camp.store().queued_deliveries().unwrap().is_empty());
+        camp.unblock_domain(ana, "peer.example").unwrap();
+        assert!(!bridge.suspended("https://peer.example/users/alice"));
+        assert_eq!(fan_out_post(&bridge, &p).unwrap(), 1);
+    }
+
+    #[test]
+    fn silence_and_reject_media_come_from_moderation_blocks() {
+        let (camp, bridge, ana) = camp_with_remote_follower();
+        block(
+            &camp,
+            ana,
+            "quiet.example",
+            DomainBlockOptions {
+                severity: Severity::Silence,
+                reject_media: true,
+                ..Default::default()
+            },
+        );
+        let p = bridge.policy_of("https://a.quiet.example/users/x");
+        assert!(p.silence && p.reject_media && !p.suspend, "{p:?}");
+        // Silenced is not suspended: deliveries still go.
+        assert!(!bridge.suspended("https://quiet.example/inbox"));
+        assert_eq!(
+            bridge.policy_of("https://peer.example/users/alice"),
+            DomainPolicy::default()
+        );
+    }
+
+    #[test]
+    fn allowlist_mode_federates_only_with_listed_domains() {
+        let (camp, bridge, ana) = camp_with_remote_follower();
+        camp.set_allowlist_mode(ana, true).unwrap();
+        assert!(bridge.suspended("https://peer.example/users/alice"));
+        assert!(
+            bridge.suspended("http://localhost:8080/users/x"),
+            "not a domain"
+        );
+        let p = post(&camp, ana, Visibility::Public);
+        assert_eq!(fan_out_post(&bridge, &p).unwrap(), 1, "one inbox chosen");
+        assert!(
+            camp.store().queued_deliveries().unwrap().is_empty(),
+            "but nothing queued for an unlisted server"
+        );
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let body = br#"{"id":"https://peer.example/a/2","type":"Follow","actor":"https://peer.example/users/alice","object":"https://camp.test/users/ana"}"#;
+        let headers = signed_headers(body, "https://peer.example/users/alice#main-key");
+        let status = rt.block_on(super::super::inbox::receive(
+            &bridge, "/inbox", &headers, body,
+        ));
+        assert_eq!(status, axum::http::StatusCode::FORBIDDEN);
         let follow = rt
             .block_on(bridge.follow(ana, "@alice@peer.example"))
             .unwrap_err();
         assert!(follow.to_string().contains("suspended"), "{follow}");
-        camp.set_domain_policy(ana, "peer.example", DomainPolicy::default())
+        camp.set_domain_allowed(ana, "peer.example", true).unwrap();
+        assert!(!bridge.suspended("https://social.peer.example/users/alice"));
+        fan_out_post(&bridge, &p).unwrap();
+        assert_eq!(camp.store().queued_deliveries().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn the_service_queues_update_and_delete_for_public_posts_only() {
+        let (camp, bridge, ana) = camp_with_remote_follower();
+        camp.set_bridge(bridge.clone());
+        let public = post(&camp, ana, Visibility::Public);
+        let mut secrets = Vec::new();
+        // (Direct posts are covered by the peer test: they need a mention.)
+        for v in [Visibility::Camp, Visibility::Followers] {
+            secrets.push(post(&camp, ana, v));
+        }
+        // A Create went out for the public post only (the fan-out task is not running
+        // here, so the queue holds only what the service itself queued).
+        assert!(jobs(&camp).is_empty());
+        for s in &secrets {
+            camp.edit_post(ana, s.id, "secret edit", None).unwrap();
+            camp.delete_post(ana, s.id).unwrap();
+        }
+        assert!(
+            jobs(&camp).is_empty(),
+            "non-public edits and deletes stay home"
+        );
+        camp.edit_post(ana, public.id, "public edit", None).unwrap();
+        let queued = jobs(&camp);
+        assert_eq!(queued.len(), 1);
+        assert_eq!(queued[0].0, "https://peer.example/inbox");
+        assert_eq!(queued[0].1["type"], "Update");
+        assert_eq!(queued[0].1["object"]["content"], "<p>public edit</p>");
+        camp.delete_post(ana, public.id).unwrap();
+        let queued = jobs(&camp);
+        assert_eq!(queued.len(), 2);
+        let delete = queued
+            .iter()
+            .find(|(_, b)| b["type"] == "Delete")
+            .expect("a Delete");
+        assert_eq!(
+            delete.1["object"]["id"],
+            format!("https://camp.test/users/ana/posts/{}", public.id)
+        );
+        assert!(!queued.iter().any(|(_, b)| b.to_string().contains("secret")));
+    }
+
+    #[test]
+    fn a_moderator_deleting_a_public_post_sends_delete() {
+        let (camp, bridge, ana) = camp_with_remote_follower();
+        camp.set_bridge(bridge.clone());
+        let code = camp
+            .create_invite(ana, crate::camp::InviteOptions::default())
+            .unwrap()
+            .code;
+        let key = KeyInfo {
+            fingerprint: "SHA256:b".into(),
+            algorithm: "ssh-ed25519".into(),
+            openssh: String::new(),
+        };
+        let bo = camp.join(&key, &code, "bo", true).unwrap().id;
+        let p = post(&camp, bo, Visibility::Public);
+        let store = camp.store();
+        store
+            .put_remote_follower(
+                bo,
+                &RemoteFollow {
+                    actor: "https://peer.example/users/alice".into(),
+                    follow_id: "https://peer.example/f/2".into(),
+                    state: FollowState::Accepted,
+                    created_ms: 0,
+                },
+            )
             .unwrap();
-        assert!(!bridge.suspended("https://peer.example/users/alice"));
+        camp.delete_post(ana, p.id).unwrap();
+        let queued = jobs(&camp);
+        assert_eq!(queued.len(), 1, "{queued:?}");
+        assert_eq!(queued[0].1["type"], "Delete");
+    }
+
+    #[test]
+    fn a_suspended_camper_public_posts_are_neither_served_nor_sent() {
+        let (camp, bridge, ana) = camp_with_remote_follower();
+        let code = camp
+            .create_invite(ana, crate::camp::InviteOptions::default())
+            .unwrap()
+            .code;
+        let key = KeyInfo {
+            fingerprint: "SHA256:c".into(),
+            algorithm: "ssh-ed25519".into(),
+            openssh: String::new(),
+        };
+        let cy = camp.join(&key, &code, "cy", true).unwrap().id;
+        let p = post(&camp, cy, Visibility::Public);
+        assert_eq!(camp.federable_posts_of(cy, 10).unwrap().len(), 1);
+        camp.act_on_account(ana, "cy", crate::camp::AccountAction::Suspend(true), "spam")
+            .unwrap();
+        assert!(camp.federable_posts_of(cy, 10).unwrap().is_empty());
+        let (users, posts) = camp.public_counts().unwrap();
+        assert_eq!((users, posts), (1, 0));
+        let author = camp.account(cy).unwrap().unwrap();
+        assert!(!wire::federable(&p, &author));
+        assert_eq!(fan_out_update(&bridge, &p).unwrap(), 0);
+        assert_eq!(fan_out_delete(&bridge, &p, &author).unwrap(), 0);
+    }
+
+    /// A remote post by alice (the shadow account), in ana's Home.
+    fn remote_post_for(camp: &Camp, ana: crate::model::Id, url: &str) -> crate::model::Id {
+        let store = camp.store();
+        let alice = store
+            .remote_actor("https://peer.example/users/alice")
+            .unwrap()
+            .unwrap();
+        let id = store.next_id();
+        let p = crate::model::Post {
+            id,
+            author: alice.shadow,
+            text: "from the peer".into(),
+            cw: None,
+            visibility: Visibility::Followers,
+            reply_to: None,
+            mentions: vec![],
+            created_ms: now_ms(),
+            edited_ms: None,
+        };
+        store.follow(ana, alice.shadow).unwrap();
+        assert!(camp.receive_remote_post(url, p, vec![ana]).unwrap());
+        id
+    }
+
+    #[test]
+    fn favourites_of_remote_posts_send_like_and_undo_to_the_author_only() {
+        let (camp, bridge, ana) = camp_with_remote_follower();
+        camp.set_bridge(bridge.clone());
+        let url = "https://peer.example/notes/1";
+        let remote = remote_post_for(&camp, ana, url);
+        camp.react(ana, remote, Reaction::Favourite, Some(true))
+            .unwrap();
+        let queued = jobs(&camp);
+        assert_eq!(queued.len(), 1);
+        // To alice's own inbox, not the shared one (nobody else needs to know).
+        assert_eq!(queued[0].0, "https://peer.example/users/alice/inbox");
+        assert_eq!(queued[0].1["type"], "Like");
+        assert_eq!(queued[0].1["object"], url);
+        assert_eq!(queued[0].1["actor"], "https://camp.test/users/ana");
+        camp.react(ana, remote, Reaction::Favourite, Some(false))
+            .unwrap();
+        let queued = jobs(&camp);
+        let undo = queued
+            .iter()
+            .find(|(_, b)| b["type"] == "Undo")
+            .expect("an Undo");
+        assert_eq!(undo.1["object"]["type"], "Like");
+        assert_eq!(undo.1["object"]["id"], queued[0].1["id"]);
+        // Bookmarks are private; favourites of local posts never leave.
+        camp.react(ana, remote, Reaction::Bookmark, Some(true))
+            .unwrap();
+        let local = post(&camp, ana, Visibility::Public);
+        camp.react(ana, local.id, Reaction::Favourite, Some(true))
+            .unwrap();
+        assert_eq!(jobs(&camp).len(), 2);
+    }
+
+    #[test]
+    fn boosts_of_public_remote_posts_send_announce_and_undo() {
+        let (camp, bridge, ana) = camp_with_remote_follower();
+        camp.set_bridge(bridge.clone());
+        let private = remote_post_for(&camp, ana, "https://peer.example/notes/3");
+        let err = camp
+            .react(ana, private, Reaction::Boost, Some(true))
+            .unwrap_err();
+        assert!(err.to_string().contains("cannot be boosted"), "{err}");
+        let url = "https://peer.example/notes/4";
+        let public = remote_post_for(&camp, ana, url);
+        camp.store().mark_remote_public(public).unwrap();
+        camp.react(ana, public, Reaction::Boost, Some(true))
+            .unwrap();
+        let queued = jobs(&camp);
+        // alice's server gets it once (its shared inbox serves both alice and ana's
+        // follower there).
+        assert_eq!(queued.len(), 1, "{queued:?}");
+        assert_eq!(queued[0].0, "https://peer.example/inbox");
+        assert_eq!(queued[0].1["type"], "Announce");
+        assert_eq!(queued[0].1["object"], url);
+        assert_eq!(queued[0].1["to"][0], wire::PUBLIC);
+        camp.react(ana, public, Reaction::Boost, Some(false))
+            .unwrap();
+        let queued = jobs(&camp);
+        assert!(
+            queued
+                .iter()
+                .any(|(_, b)| b["type"] == "Undo" && b["object"]["type"] == "Announce")
+        );
+        // A boost of a local public post stays in the camp (its Create already went).
+        let local = post(&camp, ana, Visibility::Public);
+        camp.react(ana, local.id, Reaction::Boost, Some(true))
+            .unwrap();
+        assert_eq!(jobs(&camp).len(), 2);
+    }
+
+    #[test]
+    fn a_moderator_removing_a_remote_post_forgets_it_and_sends_nothing() {
+        let (camp, bridge, ana) = camp_with_remote_follower();
+        camp.set_bridge(bridge.clone());
+        let url = "https://peer.example/notes/5";
+        let remote = remote_post_for(&camp, ana, url);
+        camp.store().mark_remote_public(remote).unwrap();
+        camp.delete_post(ana, remote).unwrap();
+        let store = camp.store();
+        assert!(store.remote_object(url).unwrap().is_none());
+        assert!(store.remote_object_of_post(remote).unwrap().is_none());
+        assert!(!store.remote_public(remote).unwrap());
+        assert!(jobs(&camp).is_empty(), "nothing of a remote post is sent");
+    }
+
+    #[test]
+    fn posts_from_a_suspended_domain_vanish_from_every_view() {
+        let (camp, _bridge, ana) = camp_with_remote_follower();
+        let remote = remote_post_for(&camp, ana, "https://peer.example/notes/6");
+        let home = |c: &Camp| {
+            c.timeline(ana, crate::camp::TimelineKind::Home, None, 20)
+                .unwrap()
+                .len()
+        };
+        assert_eq!(home(&camp), 1);
+        block(
+            &camp,
+            ana,
+            "peer.example",
+            DomainBlockOptions {
+                severity: Severity::Suspend,
+                ..Default::default()
+            },
+        );
+        assert_eq!(home(&camp), 0);
+        assert!(camp.post(ana, remote).is_err(), "not even by id");
+        camp.unblock_domain(ana, "peer.example").unwrap();
+        assert_eq!(home(&camp), 1, "lifting the block brings it back");
+        camp.set_allowlist_mode(ana, true).unwrap();
+        assert_eq!(home(&camp), 0, "unlisted in allowlist mode");
+    }
+
+    #[test]
+    fn a_suspended_remote_account_is_refused_inbound() {
+        let (camp, bridge, ana) = camp_with_remote_follower();
+        camp.act_on_account(
+            ana,
+            "alice@peer.example",
+            crate::camp::AccountAction::Suspend(true),
+            "spam",
+        )
+        .unwrap();
+        let body = br#"{"id":"https://peer.example/a/3","type":"Create","actor":"https://peer.example/users/alice","object":{}}"#;
+        let headers = signed_headers(body, "https://peer.example/users/alice#main-key");
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let status = rt.block_on(super::super::inbox::receive(
+            &bridge, "/inbox", &headers, body,
+        ));
+        assert_eq!(status, axum::http::StatusCode::FORBIDDEN);
+    }
+
+    #[test]
+    fn blocking_a_remote_account_stops_deliveries_and_undoes_the_follow() {
+        let (camp, bridge, ana) = camp_with_remote_follower();
+        camp.set_bridge(bridge.clone());
+        let store = camp.store();
+        let alice = store
+            .remote_actor("https://peer.example/users/alice")
+            .unwrap()
+            .unwrap();
+        store
+            .put_remote_following(
+                ana,
+                &RemoteFollow {
+                    actor: alice.id.clone(),
+                    follow_id: "https://camp.test/users/ana/follows/1".into(),
+                    state: FollowState::Pending,
+                    created_ms: 0,
+                },
+            )
+            .unwrap();
+        assert!(camp.remote_follow_accepted(ana, &alice).unwrap());
+        // Remote accounts camp knows can be muted and blocked by handle.
+        camp.mute(ana, "@alice@peer.example", None).unwrap();
+        camp.unmute(ana, "alice@peer.example").unwrap();
+        assert!(camp.block(ana, "@nobody@else.example").is_err());
+        camp.block(ana, "@Alice@peer.example").unwrap();
+        assert!(store.remote_follower(ana, &alice.id).unwrap().is_none());
+        assert!(store.remote_following(ana, &alice.id).unwrap().is_none());
+        let queued = jobs(&camp);
+        assert_eq!(queued.len(), 1, "{queued:?}");
+        assert_eq!(queued[0].0, alice.inbox);
+        assert_eq!(queued[0].1["type"], "Undo");
+        assert_eq!(
+            queued[0].1["object"]["id"],
+            "https://camp.test/users/ana/follows/1"
+        );
+        let p = post(&camp, ana, Visibility::Public);
+        assert_eq!(fan_out_post(&bridge, &p).unwrap(), 0, "no more deliveries");
+    }
+
+    #[test]
+    fn a_hidden_domain_keeps_its_posts_and_notifications_from_that_camper() {
+        let (camp, bridge, ana) = camp_with_remote_follower();
+        camp.set_bridge(bridge.clone());
+        remote_post_for(&camp, ana, "https://peer.example/notes/2");
+        let home = |c: &Camp| {
+            c.timeline(ana, crate::camp::TimelineKind::Home, None, 20)
+                .unwrap()
+                .into_iter()
+                .filter(|v| v.post.text == "from the peer")
+                .count()
+        };
+        assert_eq!(home(&camp), 1);
+        let alice = camp
+            .store()
+            .remote_actor("https://peer.example/users/alice")
+            .unwrap()
+            .unwrap();
+        // alice asks again after unfollowing: a request, and a notification.
+        camp.remote_unfollowed(ana, &alice.id).unwrap();
+        camp.remote_follow_requested(ana, &alice, "https://peer.example/f/9")
+            .unwrap();
+        let asked = |c: &Camp| {
+            c.notification_views(ana, None, 20)
+                .unwrap()
+                .iter()
+                .filter(|n| n.notification.actor == Some(alice.shadow))
+                .count()
+        };
+        assert_eq!(asked(&camp), 1);
+        camp.hide_domain(ana, "peer.example", true).unwrap();
+        assert_eq!(home(&camp), 0, "hidden from Home");
+        assert_eq!(asked(&camp), 0, "and from notifications");
+        assert_eq!(camp.unread_notifications(ana).unwrap(), 0);
+        camp.hide_domain(ana, "peer.example", false).unwrap();
+        assert_eq!(home(&camp), 1);
     }
 }

@@ -42,6 +42,9 @@ pub enum FetchError {
     /// The body was not the JSON expected.
     #[error("the response is not valid JSON")]
     NotJson,
+    /// The body was not UTF-8 text.
+    #[error("the response is not UTF-8 text")]
+    NotText,
 }
 
 /// A key to sign requests with, and its id (`actor#main-key`).
@@ -239,6 +242,23 @@ impl Fetcher {
         }
         let body = Self::read_capped(res, MAX_DOCUMENT).await?;
         serde_json::from_slice(&body).map_err(|_| FetchError::NotJson)
+    }
+
+    /// GETs a text document (a blocklist CSV) of at most `cap` bytes, unsigned.
+    pub async fn get_text(&self, url: &str, cap: usize) -> Result<String, FetchError> {
+        let u = self.parse(url)?;
+        let res = self
+            .client
+            .get(u)
+            .header("accept", "text/csv, text/plain;q=0.9, */*;q=0.1")
+            .send()
+            .await
+            .map_err(|e| FetchError::Network(error_chain(&e)))?;
+        if !res.status().is_success() {
+            return Err(FetchError::Status(res.status().as_u16()));
+        }
+        let body = Self::read_capped(res, cap).await?;
+        String::from_utf8(body).map_err(|_| FetchError::NotText)
     }
 
     /// POSTs an activity, signed; Ok(status) for any answer, 2xx or not.

@@ -107,6 +107,13 @@ async fn verify_rfc9421(
 
 /// Handles one inbox POST and says what to answer.
 pub async fn receive(bridge: &Bridge, path: &str, headers: &HeaderMap, body: &[u8]) -> StatusCode {
+    // A refused server (suspended, or unlisted in allowlist mode) is turned away before
+    // any work: no key fetch, no signature check. Trusting the unverified actor and key
+    // id here is safe because they can only cause a refusal.
+    if refused_sender(bridge, headers, body) {
+        tracing::info!("inbox: refused a request from a blocked server");
+        return StatusCode::FORBIDDEN;
+    }
     let owner = match verify_request(bridge, "POST", path, headers, body).await {
         Ok(o) => o,
         Err(why) => {
@@ -148,6 +155,37 @@ pub async fn receive(bridge: &Bridge, path: &str, headers: &HeaderMap, body: &[u
     StatusCode::ACCEPTED
 }
 
+/// True when the claimed actor or the signing key lives on a server the camp does not
+/// federate with, or the actor's shadow account was suspended by a moderator.
+fn refused_sender(bridge: &Bridge, headers: &HeaderMap, body: &[u8]) -> bool {
+    let actor = serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|a| a.get("actor").and_then(wire::id_of).map(str::to_string));
+    let store = bridge.camp().store();
+    if let Some(a) = &actor
+        && let Ok(Some(remote)) = store.remote_actor(a)
+        && let Ok(Some(shadow)) = store.account(remote.shadow)
+        && shadow.suspended
+    {
+        return true;
+    }
+    let key_id = header_value(headers, "signature-input")
+        .or_else(|| header_value(headers, "signature"))
+        .and_then(|h| keyid_param(&h));
+    actor
+        .into_iter()
+        .chain(key_id)
+        .any(|url| bridge.suspended(&url))
+}
+
+/// The `keyId="..."` (draft-cavage) or `keyid="..."` (RFC 9421) parameter of a header.
+fn keyid_param(header: &str) -> Option<String> {
+    let lower = header.to_ascii_lowercase();
+    let at = lower.find("keyid=\"")? + "keyid=\"".len();
+    let rest = &header[at..];
+    Some(rest[..rest.find('"')?].to_string())
+}
+
 async fn handle(bridge: &Bridge, actor: &str, activity: &Value) -> crate::Result<()> {
     let kind = wire::type_of(activity).unwrap_or("");
     let object = activity.get("object").cloned().unwrap_or(Value::Null);
@@ -164,6 +202,17 @@ async fn handle(bridge: &Bridge, actor: &str, activity: &Value) -> crate::Result
             };
             let remote = bridge.fetch_actor(actor, None).await?;
             let follow_id = wire::id_of(activity).unwrap_or_default().to_string();
+            // Someone the camper blocked is refused at once (and never shown).
+            if store.blocks(local.id, remote.shadow)? {
+                return send_answer(
+                    bridge,
+                    local.id,
+                    &local.username,
+                    &remote,
+                    &follow_id,
+                    false,
+                );
+            }
             if camp.remote_follow_requested(local.id, &remote, &follow_id)? {
                 send_answer(bridge, local.id, &local.username, &remote, &follow_id, true)?;
             }
@@ -343,7 +392,9 @@ fn receive_note(
     {
         if let Some(parent) = local_public_post(bridge, parent_url)? {
             reply_to = Some(parent.id);
-            if !owners.contains(&parent.author) {
+            // A silenced server reaches only those who follow its accounts: its replies
+            // do not go to a camper who does not.
+            if !owners.contains(&parent.author) && !bridge.policy_of(&by.id).silence {
                 visibility = Visibility::Direct;
                 mentions = owners.clone();
                 mentions.push(parent.author);
@@ -353,6 +404,18 @@ fn receive_note(
             reply_to = Some(obj.post);
         }
     }
+    // A camper who hides the sender's server (or, for a boost, the original's) does
+    // not get the post in Home at all.
+    let mut kept = Vec::with_capacity(owners.len());
+    for o in owners {
+        let hidden = camp.hides_host(o, &by.host)?
+            || wire::host_of(url).is_some_and(|h| camp.hides_host(o, &h).unwrap_or(false));
+        if !hidden {
+            kept.push(o);
+        }
+    }
+    let owners = kept;
+    mentions.retain(|m| owners.contains(m));
     if owners.is_empty() {
         return Ok(());
     }
@@ -380,7 +443,15 @@ fn receive_note(
         created_ms: now_ms(),
         edited_ms: None,
     };
-    camp.receive_remote_post(&key, post, owners)?;
+    let id = post.id;
+    if camp.receive_remote_post(&key, post, owners)? && boost.is_none() {
+        // Only what its author made public may be boosted from here (and announced
+        // back out); anything else stays a followers-only copy.
+        if wire::addressed_publicly(object) {
+            store.mark_remote_public(id)?;
+            store.flush()?;
+        }
+    }
     Ok(())
 }
 

@@ -171,16 +171,56 @@ impl Bridge {
         Ok(wire::federable(&p, &author).then(|| (self.urls.note(&author.username, p.id), None)))
     }
 
-    /// The domain policy of a URL's host (the default when it has none).
+    /// The domain policy of a URL's host (or of a bare `host[:port]`), from
+    /// moderation's blocks and the allowlist mode (the default when neither applies).
     pub fn policy_of(&self, url: &str) -> crate::store::federation::DomainPolicy {
-        wire::host_of(url)
-            .and_then(|h| self.camp.domain_policy(&h).ok())
-            .unwrap_or_default()
+        let host = wire::host_of(url).unwrap_or_else(|| url.to_string());
+        match self.camp.domain_policy(&host) {
+            Ok(p) => p,
+            // When the store cannot answer, fail closed: better a missed delivery than
+            // one to a blocked server.
+            Err(_) => crate::store::federation::DomainPolicy {
+                suspend: true,
+                ..Default::default()
+            },
+        }
     }
 
     /// True when the URL's server is suspended: nothing goes there, nothing comes in.
     pub fn suspended(&self, url: &str) -> bool {
         self.policy_of(url).suspend
+    }
+
+    /// Fetches every blocklist subscribed by URL with the guarded client (timeouts,
+    /// size cap, no private addresses outside `--dev-federation`) and imports it. A
+    /// list on a server the camp does not federate with is not fetched.
+    pub async fn refresh_blocklist_urls(&self) {
+        let sources = match self.camp.url_subscriptions() {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!("reading blocklist subscriptions: {e}");
+                return;
+            }
+        };
+        for source in sources {
+            let fetched = if self.suspended(&source) {
+                Err(format!("{source} is on a suspended domain; not fetched"))
+            } else {
+                self.fetcher
+                    .get_text(&source, crate::camp::domains::MAX_IMPORT_BYTES)
+                    .await
+                    .map_err(|e| format!("could not fetch {source}: {e}"))
+            };
+            let camp = self.camp.clone();
+            let applied =
+                tokio::task::spawn_blocking(move || camp.apply_url_subscription(&source, fetched))
+                    .await;
+            match applied {
+                Ok(Err(e)) => tracing::warn!("importing a blocklist: {e}"),
+                Err(e) => tracing::warn!("blocklist import task failed: {e}"),
+                Ok(Ok(())) => {}
+            }
+        }
     }
 
     /// Hosts whose delivery circuit is open: (host, failures in a row, until).
@@ -336,9 +376,16 @@ impl Bridge {
         if wire::host_of(&url) == Some(self.urls.host()) {
             return Err(Error::invalid("that is an account of this camp"));
         }
+        // WebFinger may point elsewhere, and an actor URL skips the check above.
+        if self.suspended(&url) {
+            return Err(Error::forbidden("that server is suspended here"));
+        }
         let signer = self.signer(local).await?;
         let actor = self.fetch_actor(&url, Some(&signer)).await?;
         let store = self.camp.store();
+        if store.account(actor.shadow)?.is_some_and(|s| s.suspended) {
+            return Err(Error::forbidden("that account is suspended here"));
+        }
         if let Some(f) = store.remote_following(local, &actor.id)?
             && f.state == crate::store::federation::FollowState::Accepted
         {
@@ -378,16 +425,27 @@ impl Bridge {
         let f = store
             .remote_following(local, &actor.id)?
             .ok_or_else(|| Error::not_found(format!("you do not follow @{}", actor.handle())))?;
-        let me = self.urls.actor(&account.username);
-        let follow = serde_json::json!({"id": f.follow_id, "type": "Follow", "actor": me, "object": actor.id});
-        let undo_id = format!("{me}/undo/{}", store.next_id());
-        self.enqueue(
-            local,
-            &actor.inbox,
-            &wire::activity(&undo_id, "Undo", &me, follow),
-        )?;
+        self.send_undo_follow(&account, &actor, &f.follow_id)?;
         self.camp.remote_follow_ended(local, &actor)?;
         Ok(actor)
+    }
+
+    /// Queues `Undo(Follow)` of `account`'s follow `follow_id` of `actor`.
+    pub fn send_undo_follow(
+        &self,
+        account: &crate::model::Account,
+        actor: &RemoteActor,
+        follow_id: &str,
+    ) -> Result<()> {
+        let me = self.urls.actor(&account.username);
+        let follow =
+            serde_json::json!({"id": follow_id, "type": "Follow", "actor": me, "object": actor.id});
+        let undo_id = format!("{me}/undo/{}", self.camp.store().next_id());
+        self.enqueue(
+            account.id,
+            &actor.inbox,
+            &wire::activity(&undo_id, "Undo", &me, follow),
+        )
     }
 
     /// The camper answers a follow request; Accept or Reject is queued.
@@ -473,6 +531,10 @@ pub async fn start(
     }
     let bridge = Bridge::new(camp.clone(), &public_url);
     camp.set_bridge(bridge.clone());
+    // Blocklists subscribed by URL are first read now; the server's hourly refresh
+    // reads them again.
+    let b = bridge.clone();
+    tokio::spawn(async move { b.refresh_blocklist_urls().await });
     tracing::info!("federation bridge on http://{addr} as {public_url}");
     let app = routes::router(bridge.clone());
     let mut s1 = stop.clone();
@@ -495,4 +557,83 @@ pub async fn start(
         bridge,
         tasks: vec![server, worker, fanout],
     })
+}
+
+#[cfg(test)]
+mod blocklist_tests {
+    use super::*;
+    use crate::camp::KeyInfo;
+
+    fn camp_with_admin(dev: bool) -> (Camp, Id) {
+        let mut config = crate::config::Config::with_dirs("unused", "unused");
+        config.dev_federation = dev;
+        let camp = Camp::with_store(crate::store::Store::temporary().unwrap(), config);
+        let code = camp.admin_invite().unwrap().unwrap();
+        let key = KeyInfo {
+            fingerprint: "SHA256:k".into(),
+            algorithm: "ssh-ed25519".into(),
+            openssh: String::new(),
+        };
+        let ana = camp.join(&key, &code, "ana", true).unwrap().id;
+        (camp, ana)
+    }
+
+    /// Waits (bounded) until the subscription has been read once.
+    async fn read_once(camp: &Camp, admin: Id) -> String {
+        for _ in 0..100 {
+            let subs = camp.subscriptions(admin).unwrap();
+            if let Some(s) = subs.first()
+                && s.last_read_ms.is_some()
+            {
+                return s.last_result.clone();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the subscription was never read");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn blocklists_subscribed_by_url_are_fetched_by_the_bridge_and_imported() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = axum::Router::new().route(
+            "/blocks.csv",
+            axum::routing::get(|| async {
+                "#domain,#severity\nbad.example,suspend\nnot a domain,suspend\n"
+            }),
+        );
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        let (camp, ana) = camp_with_admin(true);
+        let url = format!("http://{addr}/blocks.csv");
+        let refused = camp.subscribe_blocklist(ana, &url).unwrap_err();
+        assert!(refused.to_string().contains("bridge"), "{refused}");
+        camp.set_bridge(Bridge::new(camp.clone(), "http://camp.test"));
+        camp.subscribe_blocklist(ana, &url).unwrap();
+        let result = read_once(&camp, ana).await;
+        assert!(result.starts_with("added 1,"), "{result}");
+        assert!(result.contains("malformed 1"), "{result}");
+        let block = camp.domain_block_for("x.bad.example").unwrap().unwrap();
+        assert_eq!(block.source.as_deref(), Some(url.as_str()));
+        assert!(camp.domain_policy("bad.example").unwrap().suspend);
+        server.abort();
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn blocklist_urls_obey_the_fetcher_rules() {
+        let (camp, ana) = camp_with_admin(false);
+        camp.set_bridge(Bridge::new(camp.clone(), "https://camp.test"));
+        // Plain http only under --dev-federation.
+        assert!(
+            camp.subscribe_blocklist(ana, "http://lists.example/b.csv")
+                .is_err()
+        );
+        // A private address is accepted as a subscription but never fetched.
+        camp.subscribe_blocklist(ana, "https://127.0.0.1:1/b.csv")
+            .unwrap();
+        let result = read_once(&camp, ana).await;
+        assert!(result.contains("refused"), "{result}");
+        assert!(camp.store().domain_blocks().unwrap().is_empty());
+    }
 }

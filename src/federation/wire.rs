@@ -219,6 +219,11 @@ pub fn instance_actor_document(urls: &Urls, name: &str, public_pem: &str) -> Val
 pub fn note(urls: &Urls, post: &Post, author: &Account, in_reply_to: Option<&str>) -> Value {
     let actor = urls.actor(&author.username);
     let id = urls.note(&author.username, post.id);
+    // A moderator's "sensitive" mark forces a content warning outside too, as inside.
+    let cw = post
+        .cw
+        .clone()
+        .or_else(|| author.sensitive.then(|| "sensitive content".to_string()));
     let mut note = json!({
         "id": id,
         "type": "Note",
@@ -228,9 +233,9 @@ pub fn note(urls: &Urls, post: &Post, author: &Account, in_reply_to: Option<&str
         "url": id,
         "to": [PUBLIC],
         "cc": [format!("{actor}/followers")],
-        "sensitive": post.cw.is_some(),
+        "sensitive": cw.is_some(),
     });
-    if let Some(cw) = &post.cw {
+    if let Some(cw) = &cw {
         note["summary"] = json!(cw);
     }
     if let Some(parent) = in_reply_to {
@@ -313,6 +318,18 @@ pub fn type_of(v: &Value) -> Option<&str> {
         Value::Array(a) => a.first()?.as_str(),
         _ => None,
     }
+}
+
+/// True when a remote object is addressed to the public in `to` or `cc` (the full
+/// URL, or the compact `as:Public` / `Public` that JSON-LD processors such as Fedify
+/// write).
+pub fn addressed_publicly(object: &Value) -> bool {
+    let is_public = |v: &Value| matches!(v.as_str(), Some(PUBLIC | "as:Public" | "Public"));
+    ["to", "cc"].iter().any(|f| match object.get(*f) {
+        Some(Value::Array(a)) => a.iter().take(256).any(is_public),
+        Some(v) => is_public(v),
+        None => false,
+    })
 }
 
 /// A short single-line string field, sanitized and cut to `max` characters.
@@ -470,6 +487,22 @@ mod tests {
     }
 
     #[test]
+    fn a_sensitive_author_s_notes_carry_a_content_warning() {
+        let urls = Urls::new("https://camp.test");
+        let mut ana = account("ana");
+        let n = note(&urls, &post(Visibility::Public), &ana, None);
+        assert_eq!(n["sensitive"], false);
+        assert!(n.get("summary").is_none());
+        ana.sensitive = true;
+        let n = note(&urls, &post(Visibility::Public), &ana, None);
+        assert_eq!(n["sensitive"], true);
+        assert_eq!(n["summary"], "sensitive content");
+        let mut own = post(Visibility::Public);
+        own.cw = Some("spoilers".into());
+        assert_eq!(note(&urls, &own, &ana, None)["summary"], "spoilers");
+    }
+
+    #[test]
     fn remote_actors_are_read_leniently_but_checked() {
         let doc = json!({
             "@context": [AS_CONTEXT],
@@ -490,6 +523,11 @@ mod tests {
         bad["preferredUsername"] = json!("al ice");
         assert!(parse_actor(&bad, "http://peer.test/users/alice", 1).is_none());
         assert_eq!(ids_of(Some(&json!(PUBLIC))), vec![PUBLIC.to_string()]);
+        assert!(addressed_publicly(&json!({"to": "as:Public"})));
+        assert!(addressed_publicly(&json!({"to": [], "cc": [PUBLIC]})));
+        assert!(!addressed_publicly(
+            &json!({"to": ["https://peer.test/users/a/followers"], "cc": {"id": PUBLIC}})
+        ));
         assert_eq!(
             ids_of(Some(&json!([PUBLIC, {"id": "https://x/y"}, 3]))).len(),
             2

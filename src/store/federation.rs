@@ -22,6 +22,9 @@ pub(crate) struct FederationTrees {
     followers: Tree,
     objects: Tree,
     object_by_post: Tree,
+    /// Remote posts addressed to the public (post id → nothing): the only remote posts
+    /// a camper may boost.
+    public_objects: Tree,
     seen: Tree,
     queue: Tree,
 }
@@ -37,6 +40,7 @@ impl FederationTrees {
             followers: db.open_tree("fed_followers")?,
             objects: db.open_tree("fed_objects")?,
             object_by_post: db.open_tree("fed_object_by_post")?,
+            public_objects: db.open_tree("fed_public_objects")?,
             seen: db.open_tree("fed_seen")?,
             queue: db.open_tree("fed_queue")?,
         })
@@ -86,11 +90,13 @@ impl RemoteActor {
     }
 }
 
-/// How the camp treats another server (moderation's domain blocks), enforced by the
-/// bridge in both directions.
+/// How the camp treats another server, worked out from moderation's domain blocks and
+/// the allowlist mode by [`crate::Camp::domain_policy`] (not stored), and enforced by
+/// the bridge in both directions.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DomainPolicy {
-    /// Nothing in, nothing out: inbound requests refused, no deliveries, no fetches.
+    /// Nothing in, nothing out: inbound requests refused, no deliveries, no fetches, no
+    /// follows. Set by a `suspend` block, or by the allowlist mode for unlisted servers.
     pub suspend: bool,
     /// Kept out of shared views (remote posts never reach the camp timeline anyway;
     /// they go only to the Home of campers who follow the account).
@@ -98,9 +104,6 @@ pub struct DomainPolicy {
     /// Attachments are dropped from incoming posts.
     pub reject_media: bool,
 }
-
-/// The setting that holds domain policies (host → policy).
-pub const DOMAIN_POLICIES: &str = "federation/domain_policies";
 
 /// Where a follow stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -371,7 +374,19 @@ impl Store {
         }
         self.fed.objects.remove(url.as_bytes())?;
         self.fed.object_by_post.remove(id_key(obj.post))?;
+        self.fed.public_objects.remove(id_key(obj.post))?;
         Ok(())
+    }
+
+    /// Records that a remote post was addressed to the public by its author.
+    pub fn mark_remote_public(&self, post: Id) -> Result<()> {
+        self.fed.public_objects.insert(id_key(post), &[])?;
+        Ok(())
+    }
+
+    /// True when `post` came from another server addressed to the public.
+    pub fn remote_public(&self, post: Id) -> Result<bool> {
+        Ok(self.fed.public_objects.contains_key(id_key(post))?)
     }
 
     /// The remote URL (and record) of a post that came from another server.

@@ -346,8 +346,49 @@ async fn camper_follows_alice_and_sees_her_posts() {
     })
     .await;
 
-    // A delete at the peer removes it from Home.
+    // ana favourites alice's post: a Like reaches alice; taking it back sends Undo.
     let note = posted["note"].as_str().expect("note id").to_string();
+    let home = json_list(
+        exec(camp.addr, &ana, "timeline home --json --limit 50")
+            .await
+            .ok(),
+    );
+    let local_id = home
+        .iter()
+        .find(|p| p["author"]["username"] == alice_name.as_str())
+        .and_then(|p| p["id"].as_str())
+        .expect("alice's post in Home")
+        .to_string();
+    let out = exec(camp.addr, &ana, &format!("fav {local_id}")).await;
+    assert!(out.ok().contains("favourited"), "{out:?}");
+    peer.wait_log("the Like", |r| {
+        r["kind"] == "inbox" && r["type"] == "Like" && r["object"] == note.as_str()
+    })
+    .await;
+    exec(camp.addr, &ana, &format!("fav --undo {local_id}"))
+        .await
+        .ok();
+    peer.wait_log("the Undo(Like)", |r| {
+        r["kind"] == "inbox" && r["type"] == "Undo" && r["activity"]["object"]["type"] == "Like"
+    })
+    .await;
+
+    // Her post was public, so ana may boost it: an Announce reaches alice, then Undo.
+    let out = exec(camp.addr, &ana, &format!("boost {local_id}")).await;
+    assert!(out.ok().contains("boosted"), "{out:?}");
+    peer.wait_log("the Announce", |r| {
+        r["kind"] == "inbox" && r["type"] == "Announce" && r["object"] == note.as_str()
+    })
+    .await;
+    exec(camp.addr, &ana, &format!("boost --undo {local_id}"))
+        .await
+        .ok();
+    peer.wait_log("the Undo(Announce)", |r| {
+        r["kind"] == "inbox" && r["type"] == "Undo" && r["activity"]["object"]["type"] == "Announce"
+    })
+    .await;
+
+    // A delete at the peer removes it from Home.
     peer.admin("POST", &format!("/admin/delete?id={}", urlencode(&note)))
         .await;
     wait_home(&camp, &ana, "the deleted post gone", |posts| {
@@ -1280,5 +1321,399 @@ async fn posts_from_a_followed_account_are_checked_sanitized_edited_boosted_and_
             .any(|p| p["text"].as_str().is_some_and(|t| t.starts_with("hi ana")))
     })
     .await;
+    camp.stop().await;
+}
+
+/// alice follows ana; ana edits and deletes a public post and the peer gets Update and
+/// Delete; edits and deletes of camp-only, followers-only and direct posts send nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn edits_and_deletes_of_public_posts_reach_the_peer_and_nothing_else_does() {
+    let Some(dir) = peer_dir() else { return };
+    let peer = Peer::start(dir).await;
+    let (camp, ana, http) = fed_camp().await;
+    let _bo = camp.member("bo").await;
+    alice_follows_ana(&camp, &ana, &peer, http).await;
+    let mut secrets = Vec::new();
+    for (flag, text) in [
+        ("", "camp secret"),
+        ("--to followers ", "followers secret"),
+        ("--to direct ", "direct secret @bo"),
+    ] {
+        secrets.push(post_id(
+            exec(camp.addr, &ana, &format!("post {flag}'{text}'"))
+                .await
+                .ok(),
+        ));
+    }
+    let public = post_id(
+        exec(camp.addr, &ana, "post --to public 'first words'")
+            .await
+            .ok(),
+    );
+    peer.wait_log("the Create", |r| delivered_text(r).contains("first words"))
+        .await;
+    for id in &secrets {
+        let out = exec(camp.addr, &ana, &format!("edit {id} 'secret edit'")).await;
+        assert!(out.ok().contains("edited"), "{out:?}");
+        let out = exec(camp.addr, &ana, &format!("delete {id}")).await;
+        assert!(out.ok().contains("deleted"), "{out:?}");
+    }
+    exec(camp.addr, &ana, &format!("edit {public} 'better words'"))
+        .await
+        .ok();
+    let note = format!("http://{http}/users/ana/posts/{public}");
+    let update = peer
+        .wait_log("the Update", |r| {
+            r["kind"] == "inbox" && r["type"] == "Update"
+        })
+        .await;
+    assert_eq!(
+        update["activity"]["object"]["id"],
+        note.as_str(),
+        "{update}"
+    );
+    assert_eq!(
+        update["activity"]["object"]["content"], "<p>better words</p>",
+        "{update}"
+    );
+    exec(camp.addr, &ana, &format!("delete {public}"))
+        .await
+        .ok();
+    let delete = peer
+        .wait_log("the Delete", |r| {
+            r["kind"] == "inbox" && r["type"] == "Delete"
+        })
+        .await;
+    assert_eq!(delete["object"], note.as_str(), "{delete}");
+    // One queue, in order: anything about the secrets would have arrived by now.
+    sleep(Duration::from_secs(2)).await;
+    for r in peer.log_records() {
+        let line = r.to_string();
+        assert!(!line.contains("secret"), "a non-public post left: {line}");
+        for id in &secrets {
+            assert!(
+                !line.contains(&format!("/users/ana/posts/{id}")),
+                "a non-public post was named: {line}"
+            );
+        }
+    }
+    // Distinct activity ids: a retried delivery may be logged twice.
+    let updates: std::collections::BTreeSet<String> = peer
+        .log_records()
+        .iter()
+        .filter(|r| r["kind"] == "inbox" && matches!(r["type"].as_str(), Some("Update" | "Delete")))
+        .map(|r| r["id"].to_string())
+        .collect();
+    assert_eq!(
+        updates.len(),
+        2,
+        "one Update and one Delete, for the public post: {updates:?}"
+    );
+    camp.stop().await;
+}
+
+/// A suspended domain's signed inbox POSTs are refused, and nothing is delivered to it
+/// any more, though its actor was an accepted follower. No node needed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_suspended_domain_is_refused_inbound_and_gets_nothing() {
+    let carol = Carol::start().await;
+    let (camp, ana, http) = fed_camp().await;
+    let admin = camp.admin.as_ref().expect("admin");
+    let inbox = format!("http://{http}/users/ana/inbox");
+    let now = std::time::SystemTime::now;
+    let carol_actor = carol.actor();
+    let follow = |id: &str| {
+        serde_json::json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{carol_actor}#{id}"),
+            "type": "Follow",
+            "actor": carol_actor,
+            "object": format!("http://{http}/users/ana"),
+        })
+        .to_string()
+    };
+    assert_eq!(carol.post(&inbox, &follow("f1"), now(), |_| {}).await, 202);
+    let out = exec(camp.addr, &ana, &format!("accept {}", carol.handle())).await;
+    assert!(out.ok().contains("accepted"), "{out:?}");
+    exec(camp.addr, &ana, "post --to public 'before the block'")
+        .await
+        .ok();
+    let received = |what: &str| {
+        carol
+            .received
+            .lock()
+            .expect("received")
+            .iter()
+            .any(|v| v.to_string().contains(what))
+    };
+    let deadline = Instant::now() + FED_WAIT;
+    while !received("before the block") {
+        assert!(Instant::now() < deadline, "carol never got the public post");
+        sleep(Duration::from_millis(200)).await;
+    }
+
+    // carol's server (127.0.0.1, whatever the port) is suspended by the admin.
+    let out = exec(
+        camp.addr,
+        admin,
+        "domain-block 127.0.0.1 --severity suspend",
+    )
+    .await;
+    assert!(out.ok().contains("127.0.0.1"), "{out:?}");
+    assert_eq!(carol.post(&inbox, &follow("f2"), now(), |_| {}).await, 403);
+    let shared = format!("http://{http}/inbox");
+    assert_eq!(carol.post(&shared, &follow("f3"), now(), |_| {}).await, 403);
+    exec(camp.addr, &ana, "post --to public 'after the block'")
+        .await
+        .ok();
+    let out = exec(camp.addr, &ana, &format!("follow {}", carol.handle())).await;
+    assert!(
+        out.status != Some(0) && out.stderr.contains("suspended"),
+        "{out:?}"
+    );
+    sleep(Duration::from_secs(3)).await;
+    assert!(
+        !received("after the block"),
+        "a suspended domain got a post"
+    );
+    assert!(
+        !carol
+            .received
+            .lock()
+            .expect("received")
+            .iter()
+            .any(|v| v["type"] == "Follow"),
+        "a follow went out to a suspended domain"
+    );
+    let out = exec(camp.addr, admin, "deliveries").await;
+    assert!(out.ok().contains("no deliveries waiting"), "{out:?}");
+    camp.stop().await;
+}
+
+/// A silenced domain with media rejected: a reply from it does not reach a camper who
+/// does not follow its author, and a followed author's post arrives without its
+/// attachments. A camper who hides the domain gets neither. No node needed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silenced_domain_reaches_followers_only_and_its_media_can_be_rejected() {
+    let carol = Carol::start().await;
+    let (camp, ana, http) = fed_camp().await;
+    let bo = camp.member("bo").await;
+    let admin = camp.admin.as_ref().expect("admin");
+    let inbox = format!("http://{http}/inbox");
+    let now = std::time::SystemTime::now;
+    let activity = |kind: &str, n: &str, object: Value| {
+        serde_json::json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{}#{kind}-{n}", carol.actor()),
+            "type": kind,
+            "actor": carol.actor(),
+            "object": object,
+        })
+        .to_string()
+    };
+    let note = |n: &str, content: &str, reply_to: Option<&str>| {
+        let mut v = serde_json::json!({
+            "id": format!("{}/objects/{n}", carol.base),
+            "type": "Note",
+            "attributedTo": carol.actor(),
+            "content": content,
+            "to": "https://www.w3.org/ns/activitystreams#Public",
+            "attachment": [{"type": "Document", "name": "a cat", "url": format!("{}/cat.jpg", carol.base)}],
+        });
+        if let Some(r) = reply_to {
+            v["inReplyTo"] = Value::String(r.to_string());
+        }
+        v
+    };
+    // ana follows carol, carol accepts; bo follows nobody.
+    let out = exec(camp.addr, &ana, &format!("follow {}", carol.actor())).await;
+    assert!(out.ok().contains("pending"), "{out:?}");
+    let deadline = Instant::now() + FED_WAIT;
+    let follow = loop {
+        let got = carol.received.lock().expect("received").clone();
+        if let Some(f) = got.into_iter().find(|v| v["type"] == "Follow") {
+            break f;
+        }
+        assert!(Instant::now() < deadline, "no Follow reached carol");
+        sleep(Duration::from_millis(100)).await;
+    };
+    let accept = activity("Accept", "1", follow);
+    assert_eq!(carol.post(&inbox, &accept, now(), |_| {}).await, 202);
+
+    let out = exec(
+        camp.addr,
+        admin,
+        "domain-block 127.0.0.1 --severity silence --reject-media",
+    )
+    .await;
+    assert!(out.ok().contains("127.0.0.1"), "{out:?}");
+    // Silenced is not suspended: carol's requests are still taken.
+    let bo_post = post_id(
+        exec(camp.addr, &bo, "post --to public 'bo says hi'")
+            .await
+            .ok(),
+    );
+    let bo_note = format!("http://{http}/users/bo/posts/{bo_post}");
+    let reply = note("1", "<p>carol answers bo</p>", Some(&bo_note));
+    assert_eq!(
+        carol
+            .post(&inbox, &activity("Create", "1", reply), now(), |_| {})
+            .await,
+        202
+    );
+    let plain = note("2", "<p>carol posts</p>", None);
+    assert_eq!(
+        carol
+            .post(&inbox, &activity("Create", "2", plain), now(), |_| {})
+            .await,
+        202
+    );
+    wait_home(&camp, &ana, "carol's post without media", |posts| {
+        posts.iter().any(|p| p["text"] == "carol posts")
+    })
+    .await;
+    let home = |key| async move {
+        json_list(
+            exec(camp.addr, key, "timeline home --json --limit 50")
+                .await
+                .ok(),
+        )
+    };
+    let ana_home = home(&ana).await;
+    assert!(
+        !ana_home.iter().any(|p| p.to_string().contains("cat.jpg")),
+        "media of a reject_media domain were kept: {ana_home:?}"
+    );
+    let bo_home = home(&bo).await;
+    assert!(
+        !bo_home.iter().any(|p| p.to_string().contains("carol")),
+        "a silenced server reached a camper who does not follow it: {bo_home:?}"
+    );
+    let notes = exec(camp.addr, &bo, "notifications").await;
+    assert!(!notes.ok().contains("carol"), "{notes:?}");
+
+    // ana hides carol's server: her Home no longer shows it, and new posts skip her.
+    exec(camp.addr, &ana, "hide-domain 127.0.0.1").await.ok();
+    let third = note("3", "<p>carol again</p>", None);
+    assert_eq!(
+        carol
+            .post(&inbox, &activity("Create", "3", third), now(), |_| {})
+            .await,
+        202
+    );
+    let ana_home = home(&ana).await;
+    assert!(
+        !ana_home.iter().any(|p| p.to_string().contains("carol")),
+        "{ana_home:?}"
+    );
+    camp.stop().await;
+}
+
+/// A camper suspended by a moderator: their public posts, actor, outbox and WebFinger
+/// are no longer served, and NodeInfo stops counting them. No node needed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_suspended_campers_public_posts_are_no_longer_served() {
+    let (camp, _ana, http) = fed_camp().await;
+    let bo = camp.member("bo").await;
+    let admin = camp.admin.as_ref().expect("admin");
+    let public = post_id(
+        exec(camp.addr, &bo, "post --to public 'bo in public'")
+            .await
+            .ok(),
+    );
+    let client = reqwest::Client::new();
+    let status = |path: String| {
+        let c = client.clone();
+        async move {
+            c.get(format!("http://{http}{path}"))
+                .header("accept", "application/activity+json")
+                .send()
+                .await
+                .expect("get")
+                .status()
+                .as_u16()
+        }
+    };
+    let paths = [
+        format!("/users/bo/posts/{public}"),
+        format!("/users/bo/posts/{public}/activity"),
+        "/users/bo".to_string(),
+        "/users/bo/outbox".to_string(),
+        format!("/.well-known/webfinger?resource=acct:bo@{http}"),
+    ];
+    for p in &paths {
+        assert_eq!(status(p.clone()).await, 200, "{p} before the suspension");
+    }
+    let out = exec(camp.addr, admin, "suspend bo --reason 'spam'").await;
+    assert!(out.ok().contains("suspended"), "{out:?}");
+    for p in &paths {
+        assert_eq!(status(p.clone()).await, 404, "{p} after the suspension");
+    }
+    let info: Value = serde_json::from_str(
+        &client
+            .get(format!("http://{http}/nodeinfo/2.1"))
+            .send()
+            .await
+            .expect("nodeinfo")
+            .text()
+            .await
+            .expect("nodeinfo body"),
+    )
+    .expect("nodeinfo json");
+    assert_eq!(info["usage"]["localPosts"], 0, "{info}");
+    camp.stop().await;
+}
+
+/// A camper blocks an account elsewhere by handle: its pending request goes, a new
+/// Follow from it is rejected, and it gets no more public posts. No node needed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blocked_remote_account_is_rejected_and_gets_nothing() {
+    let carol = Carol::start().await;
+    let (camp, ana, http) = fed_camp().await;
+    let inbox = format!("http://{http}/users/ana/inbox");
+    let now = std::time::SystemTime::now;
+    let carol_actor = carol.actor();
+    let follow = |id: &str| {
+        serde_json::json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{carol_actor}#{id}"),
+            "type": "Follow",
+            "actor": carol_actor,
+            "object": format!("http://{http}/users/ana"),
+        })
+        .to_string()
+    };
+    assert_eq!(carol.post(&inbox, &follow("f1"), now(), |_| {}).await, 202);
+    let out = exec(camp.addr, &ana, &format!("accept {}", carol.handle())).await;
+    assert!(out.ok().contains("accepted"), "{out:?}");
+    let out = exec(camp.addr, &ana, &format!("block {}", carol.handle())).await;
+    assert!(out.status == Some(0), "{out:?}");
+    assert_eq!(carol.post(&inbox, &follow("f2"), now(), |_| {}).await, 202);
+    let deadline = Instant::now() + FED_WAIT;
+    loop {
+        let got = carol.received.lock().expect("received").clone();
+        if got
+            .iter()
+            .any(|v| v["type"] == "Reject" && v["object"]["id"] == format!("{carol_actor}#f2"))
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no Reject reached carol: {got:?}"
+        );
+        sleep(Duration::from_millis(100)).await;
+    }
+    let requests = exec(camp.addr, &ana, "requests").await;
+    assert!(requests.ok().contains("no follow requests"), "{requests:?}");
+    exec(camp.addr, &ana, "post --to public 'not for carol'")
+        .await
+        .ok();
+    sleep(Duration::from_secs(2)).await;
+    let got = carol.received.lock().expect("received").clone();
+    assert!(
+        !got.iter().any(|v| v.to_string().contains("not for carol")),
+        "a blocked follower got a post: {got:?}"
+    );
     camp.stop().await;
 }
