@@ -33,7 +33,7 @@ pub enum Page {
     Settings(SettingsPage),
     /// Reports, accounts, invites, domains, code of conduct, audit log (`M`).
     Moderation(ModerationPage),
-    /// Reporting a post (`!`).
+    /// Reporting a post (`!`), or a camper (`!` on their profile).
     Report(ReportPage),
 }
 
@@ -56,7 +56,7 @@ impl Page {
         match self {
             Page::Notifications(_) => "j/k move · Enter open · Esc back · ? help",
             Page::Thread(_) => "j/k move · r reply · f fav · b boost · Esc back · ? help",
-            Page::Profile(_) => "F follow · M mute · X block · j/k move · Esc back · ? help",
+            Page::Profile(_) => "F follow · M mute · X block · ! report · Esc back · ? help",
             Page::List(l) if l.typing => "type a query · Enter search · Esc back",
             Page::List(_) => "j/k move · Enter open · Esc back · ? help",
             Page::Settings(s) if s.editing.is_some() => "Enter save · Esc stop editing",
@@ -190,6 +190,11 @@ pub fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
             t.selected_post().cloned()
         }
         Some(Page::Profile(p)) => {
+            // `!` here reports the camper, not the selected post: a post is reported
+            // from its thread (Enter, then `!`).
+            if k.key == Key::Char('!') && !p.confirm_block && !p.asking_mute {
+                return report_account(model);
+            }
             if let Some(effects) = p.on_key(k.key) {
                 return effects;
             }
@@ -236,6 +241,30 @@ pub fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
         key if actions::is_post_key(key) => actions::on_post_key(model, key, &post),
         _ => vec![],
     }
+}
+
+/// Opens the Report page for the camper whose profile is on top. The service decides
+/// whether the report is allowed; reporting oneself is answered here without a form.
+fn report_account(model: &mut Model) -> Vec<Effect> {
+    let Some(Page::Profile(p)) = model.pages.last() else {
+        return vec![];
+    };
+    if p.profile.as_ref().is_some_and(|p| p.is_me) {
+        model.flash("you cannot report yourself", true);
+        return vec![];
+    }
+    // The name comes from a post or a list row (sanitized by the service), the display
+    // name from the loaded profile; both pass the sanitizer again since they are shown.
+    let name = crate::text::sanitize_line(&p.name);
+    let about = match p.profile.as_ref() {
+        Some(prof) if !prof.author.display_name.is_empty() => format!(
+            "@{name} ({})",
+            crate::text::sanitize_line(&prof.author.display_name)
+        ),
+        _ => format!("@{name}"),
+    };
+    let target = crate::camp::ReportTarget::Account(p.name.clone());
+    open(model, Page::Report(ReportPage::new(target, about)))
 }
 
 /// Draws the top page into `area`.

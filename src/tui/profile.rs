@@ -24,6 +24,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("F", "follow / unfollow"),
     ("M", "mute (asks how long) / unmute"),
     ("X", "block (asks first) / unblock"),
+    ("!", "report them to the moderators"),
     ("g/G", "newest / oldest post"),
     ("Enter", "open the thread"),
     ("r f b B", "reply, favourite, boost, bookmark"),
