@@ -6,6 +6,7 @@ use crate::model::Id;
 use std::sync::Arc;
 
 use crate::tui::lists::{ListKind, Row};
+use crate::tui::requests::{RequestRow, Requests};
 use crate::tui::settings::SettingsData;
 use crate::tui::{Effect, Msg, PAGE, RelationAction, SettingsChange};
 
@@ -61,6 +62,22 @@ fn list_rows(camp: &Camp, me: Id, kind: &ListKind) -> crate::Result<Vec<Row>> {
             rows
         }
     })
+}
+
+/// What the TUI says when the server runs without the federation bridge.
+const FEDERATION_OFF: &str = "federation is off on this camp (the server runs without --http)";
+
+fn load_requests(camp: &Camp, me: Id) -> Result<Requests, String> {
+    // Without the bridge nobody outside can ask, and an answer could not be sent.
+    if camp.bridge().is_none() {
+        return Ok(Requests::FederationOff);
+    }
+    let list = camp.remote_follow_requests(me).map_err(|e| e.to_string())?;
+    Ok(Requests::Waiting(
+        list.iter()
+            .map(|(actor, f)| RequestRow::new(&actor.handle(), &actor.display_name, f.created_ms))
+            .collect(),
+    ))
 }
 
 /// Who the session is: the verified key, and the account once there is one.
@@ -334,6 +351,33 @@ pub async fn run(camp: &Camp, who: &mut Identity, effect: Effect) -> Option<Msg>
                         rows
                     })
                     .map_err(|e| e.to_string()),
+            })
+            .await
+        }
+        Effect::LoadRequests => {
+            let me = who.account?;
+            blocking(move || Msg::RequestsLoaded(load_requests(&camp, me))).await
+        }
+        Effect::AnswerRequest { handle, accept } => {
+            let me = who.account?;
+            // The bridge checks the request exists and is the camper's, and sends the
+            // answer (queued, so this does not wait on the other server).
+            blocking(move || {
+                let done = match camp.bridge() {
+                    None => Err(FEDERATION_OFF.to_string()),
+                    Some(b) => b
+                        .answer(me, &handle, accept)
+                        .map(|actor| {
+                            let handle = crate::text::sanitize_line(&actor.handle());
+                            if accept {
+                                format!("Accepted @{handle}: they follow you now.")
+                            } else {
+                                format!("Rejected the follow request of @{handle}.")
+                            }
+                        })
+                        .map_err(|e| e.to_string()),
+                };
+                Msg::RequestAnswered(done)
             })
             .await
         }

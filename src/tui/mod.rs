@@ -15,6 +15,7 @@ pub mod notifications;
 pub mod onboarding;
 pub mod pages;
 pub mod profile;
+pub mod requests;
 pub mod settings;
 pub mod theme;
 pub mod thread;
@@ -198,6 +199,10 @@ pub enum Msg {
         /// Matching names.
         names: Vec<String>,
     },
+    /// Result of [`Effect::LoadRequests`].
+    RequestsLoaded(Result<requests::Requests, String>),
+    /// Result of [`Effect::AnswerRequest`]: what to say, or why not.
+    RequestAnswered(Result<String, String>),
     /// Result of [`Effect::LoadList`] or [`Effect::Search`].
     ListLoaded {
         /// Which list.
@@ -294,6 +299,15 @@ pub enum Effect {
     LoadList(lists::ListKind),
     /// Search campers, tags and posts.
     Search(String),
+    /// Load the follow requests from other servers.
+    LoadRequests,
+    /// Accept or reject a follow request from another server.
+    AnswerRequest {
+        /// Who asked (`user@host`).
+        handle: String,
+        /// Accept (true) or reject.
+        accept: bool,
+    },
     /// End the session.
     Quit,
 }
@@ -492,7 +506,17 @@ fn apply(model: &mut Model, msg: Msg) -> Vec<Effect> {
         }
         Msg::Notified(n) => {
             notices::announced(model, &n);
-            pages::notified(model, n)
+            // A new request from outside joins an open Requests screen at once.
+            let asked = n.notification.kind == crate::model::NotificationKind::FollowRequest
+                && model
+                    .pages
+                    .iter()
+                    .any(|p| matches!(p, pages::Page::Requests(_)));
+            let mut effects = pages::notified(model, n);
+            if asked {
+                effects.push(Effect::LoadRequests);
+            }
+            effects
         }
         Msg::NotificationsLoaded { before, result } => {
             pages::notifications_loaded(model, before, result)
@@ -618,6 +642,11 @@ fn apply(model: &mut Model, msg: Msg) -> Vec<Effect> {
             vec![]
         }
         Msg::Completions { prefix, names } => compose::completions(model, prefix, names),
+        Msg::RequestsLoaded(result) => {
+            pages::requests_loaded(model, result);
+            vec![]
+        }
+        Msg::RequestAnswered(result) => pages::request_answered(model, result),
         Msg::ListLoaded { kind, result } => {
             pages::list_loaded(model, &kind, result);
             vec![]
@@ -719,6 +748,10 @@ fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
         (Key::Char('m'), false) => pages::open(
             model,
             pages::Page::List(lists::ListPage::new(lists::ListKind::Bookmarks)),
+        ),
+        (Key::Char('R'), false) => pages::open(
+            model,
+            pages::Page::Requests(requests::RequestsPage::default()),
         ),
         (Key::Char('D'), false) => pages::open(
             model,

@@ -14,6 +14,7 @@ use crate::tui::lists::{ListKind, ListPage, Row};
 use crate::tui::moderation::{ModData, ModerationPage, ReportPage, Tab};
 use crate::tui::notifications::NotificationsPage;
 use crate::tui::profile::ProfilePage;
+use crate::tui::requests::{Requests, RequestsPage};
 use crate::tui::settings::SettingsPage;
 use crate::tui::thread::ThreadPage;
 use crate::tui::{Effect, Model, actions};
@@ -35,6 +36,8 @@ pub enum Page {
     Moderation(ModerationPage),
     /// Reporting a post (`!`), or a camper (`!` on their profile).
     Report(ReportPage),
+    /// Follow requests from other servers (`R`).
+    Requests(RequestsPage),
 }
 
 impl Page {
@@ -48,6 +51,7 @@ impl Page {
             Page::Settings(_) => "Settings",
             Page::Moderation(_) => "Moderation",
             Page::Report(_) => "Report",
+            Page::Requests(_) => "Requests",
         }
     }
 
@@ -65,6 +69,7 @@ impl Page {
             Page::Moderation(p) if p.prompt.is_some() => "Enter confirm · Esc cancel",
             Page::Moderation(_) => "j/k move · Tab next tab · Esc back · ? help",
             Page::Report(_) => "Enter send · Esc cancel",
+            Page::Requests(_) => "a accept · x reject · j/k move · Esc back · ? help",
         }
     }
 
@@ -79,6 +84,7 @@ impl Page {
             Page::Settings(_) => crate::tui::settings::HELP.to_vec(),
             Page::Moderation(_) => crate::tui::moderation::HELP.to_vec(),
             Page::Report(_) => crate::tui::moderation::REPORT_HELP.to_vec(),
+            Page::Requests(_) => crate::tui::requests::HELP.to_vec(),
         }
     }
 }
@@ -95,6 +101,7 @@ pub fn open(model: &mut Model, page: Page) -> Vec<Effect> {
         Page::List(l) if l.kind == ListKind::Search => vec![],
         Page::List(l) => vec![Effect::LoadList(l.kind.clone())],
         Page::Settings(_) => vec![Effect::LoadSettings],
+        Page::Requests(_) => vec![Effect::LoadRequests],
     };
     // Thread → reply → its thread → ... could grow without end: keep the newest few.
     if model.pages.len() >= MAX_PAGES {
@@ -201,6 +208,7 @@ pub fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
             p.selected_post().cloned()
         }
         Some(Page::Settings(s)) => return s.on_input(Input::Key(k)),
+        Some(Page::Requests(r)) => return r.on_key(k.key),
         Some(Page::List(l)) => {
             if l.move_key(k.key) {
                 return vec![];
@@ -280,6 +288,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &mut Model) {
         Some(Page::Settings(s)) => s.render(frame, area, &model.info.ssh_hint, &theme),
         Some(Page::Moderation(p)) => p.render(frame, area, now, &theme),
         Some(Page::Report(p)) => p.render(frame, area, &theme),
+        Some(Page::Requests(r)) => r.render(frame, area, now, &theme),
         None => {}
     }
 }
@@ -410,6 +419,7 @@ pub fn reload_top(model: &Model) -> Vec<Effect> {
         Some(Page::Profile(p)) => vec![Effect::LoadProfile(p.name.clone())],
         Some(Page::Thread(t)) => vec![Effect::LoadThread(t.id)],
         Some(Page::Settings(_)) => vec![Effect::LoadSettings],
+        Some(Page::Requests(_)) => vec![Effect::LoadRequests],
         _ => vec![],
     }
 }
@@ -433,7 +443,11 @@ pub fn refresh_post(model: &mut Model, view: &PostView, mine: bool) {
             Page::Thread(t) => t.refresh(view, mine),
             Page::Profile(p) => crate::tui::timeline::refresh_post(&mut p.posts, view, mine),
             Page::List(l) => l.refresh(view, mine),
-            Page::Notifications(_) | Page::Settings(_) | Page::Moderation(_) | Page::Report(_) => {}
+            Page::Notifications(_)
+            | Page::Settings(_)
+            | Page::Moderation(_)
+            | Page::Report(_)
+            | Page::Requests(_) => {}
         }
     }
 }
@@ -448,7 +462,11 @@ pub fn remove_post(model: &mut Model, id: Id) {
                 p.selected = p.selected.min(p.posts.len().saturating_sub(1));
             }
             Page::List(l) => l.remove(id),
-            Page::Notifications(_) | Page::Settings(_) | Page::Moderation(_) | Page::Report(_) => {}
+            Page::Notifications(_)
+            | Page::Settings(_)
+            | Page::Moderation(_)
+            | Page::Report(_)
+            | Page::Requests(_) => {}
         }
     }
 }
@@ -506,6 +524,39 @@ pub fn list_loaded(model: &mut Model, kind: &ListKind, result: Result<Vec<Row>, 
                 Err(e) => l.failed(e.clone()),
             }
         }
+    }
+}
+
+/// The follow requests from other servers arrived.
+pub fn requests_loaded(model: &mut Model, result: Result<Requests, String>) {
+    for page in model.pages.iter_mut() {
+        if let Page::Requests(r) = page {
+            match &result {
+                Ok(data) => r.loaded(data.clone()),
+                Err(e) => r.failed(e.clone()),
+            }
+        }
+    }
+}
+
+/// A follow request was answered (or the answer refused): say so, and reload the list
+/// so the answered request leaves it (and one answered elsewhere does too).
+pub fn request_answered(model: &mut Model, result: Result<String, String>) -> Vec<Effect> {
+    let mut open = false;
+    for page in model.pages.iter_mut() {
+        if let Page::Requests(r) = page {
+            r.busy = false;
+            open = true;
+        }
+    }
+    match result {
+        Ok(msg) => model.flash(msg, false),
+        Err(e) => model.flash(e, true),
+    }
+    if open {
+        vec![Effect::LoadRequests]
+    } else {
+        vec![]
     }
 }
 

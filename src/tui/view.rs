@@ -674,6 +674,7 @@ fn main_help(model: &Model) -> Vec<(&'static str, &'static str)> {
         ("/", "search people, #tags, posts"),
         ("m", "bookmarks"),
         ("D", "direct conversations"),
+        ("R", "follow requests from other servers"),
         ("s", "settings, keys, theme"),
     ];
     if model.announcement.is_some() {

@@ -1,6 +1,5 @@
 //! The Report page any camper opens with `!` on a post (or on a profile, to report the
-//! camper): a reason, then Enter. The
-//! person reported never learns who reported them.
+//! camper): a reason, then Enter. The person reported never learns who reported them.
 
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
