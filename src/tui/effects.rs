@@ -375,11 +375,33 @@ pub async fn run(camp: &Camp, who: &mut Identity, effect: Effect) -> Option<Msg>
                                 format!("Rejected the follow request of @{handle}.")
                             }
                         })
-                        .map_err(|e| e.to_string()),
+                        // A refusal may quote the other server: it enters the screen here.
+                        .map_err(|e| crate::text::sanitize_line(&e.to_string())),
                 };
                 Msg::RequestAnswered(done)
             })
             .await
+        }
+        Effect::FollowRemote(target) => {
+            let me = who.account?;
+            let Some(b) = camp.bridge() else {
+                return Some(Msg::RemoteFollowed(Err(FEDERATION_OFF.to_string())));
+            };
+            // The bridge checks the rules (local account, suspended servers, already
+            // following) and asks the other server; that is network work, so it is
+            // awaited here like the verb's, not run on the blocking pool.
+            let done = b
+                .follow(me, &target)
+                .await
+                .map(|actor| {
+                    format!(
+                        "Follow request sent to @{} (pending until they accept).",
+                        crate::text::sanitize_line(&actor.handle())
+                    )
+                })
+                // A refusal may quote the other server: it enters the screen here.
+                .map_err(|e| crate::text::sanitize_line(&e.to_string()));
+            Some(Msg::RemoteFollowed(done))
         }
         Effect::SendPost(draft) => {
             let Some(me) = who.account else {

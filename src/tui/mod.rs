@@ -6,6 +6,7 @@ pub mod actions;
 pub mod compose;
 pub mod editor;
 pub mod effects;
+pub mod follow;
 pub mod input;
 pub mod list_view;
 pub mod lists;
@@ -203,6 +204,8 @@ pub enum Msg {
     RequestsLoaded(Result<requests::Requests, String>),
     /// Result of [`Effect::AnswerRequest`]: what to say, or why not.
     RequestAnswered(Result<String, String>),
+    /// Result of [`Effect::FollowRemote`]: what to say, or why not.
+    RemoteFollowed(Result<String, String>),
     /// Result of [`Effect::LoadList`] or [`Effect::Search`].
     ListLoaded {
         /// Which list.
@@ -301,6 +304,8 @@ pub enum Effect {
     Search(String),
     /// Load the follow requests from other servers.
     LoadRequests,
+    /// Ask to follow an account on another server (`user@host` or an actor URL).
+    FollowRemote(String),
     /// Accept or reject a follow request from another server.
     AnswerRequest {
         /// Who asked (`user@host`).
@@ -647,6 +652,10 @@ fn apply(model: &mut Model, msg: Msg) -> Vec<Effect> {
             vec![]
         }
         Msg::RequestAnswered(result) => pages::request_answered(model, result),
+        Msg::RemoteFollowed(result) => {
+            pages::remote_followed(model, result);
+            vec![]
+        }
         Msg::ListLoaded { kind, result } => {
             pages::list_loaded(model, &kind, result);
             vec![]
@@ -749,6 +758,9 @@ fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
             model,
             pages::Page::List(lists::ListPage::new(lists::ListKind::Bookmarks)),
         ),
+        (Key::Char('F'), false) => {
+            pages::open(model, pages::Page::Follow(follow::FollowPage::default()))
+        }
         (Key::Char('R'), false) => pages::open(
             model,
             pages::Page::Requests(requests::RequestsPage::default()),

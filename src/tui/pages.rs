@@ -9,6 +9,7 @@ use ratatui::layout::Rect;
 
 use crate::camp::{NotificationView, PostView, Profile, Thread};
 use crate::model::Id;
+use crate::tui::follow::FollowPage;
 use crate::tui::input::{Input, Key};
 use crate::tui::lists::{ListKind, ListPage, Row};
 use crate::tui::moderation::{ModData, ModerationPage, ReportPage, Tab};
@@ -38,6 +39,8 @@ pub enum Page {
     Report(ReportPage),
     /// Follow requests from other servers (`R`).
     Requests(RequestsPage),
+    /// Following an account on another server (`F`).
+    Follow(FollowPage),
 }
 
 impl Page {
@@ -52,6 +55,7 @@ impl Page {
             Page::Moderation(_) => "Moderation",
             Page::Report(_) => "Report",
             Page::Requests(_) => "Requests",
+            Page::Follow(_) => "Follow",
         }
     }
 
@@ -70,6 +74,7 @@ impl Page {
             Page::Moderation(_) => "j/k move · Tab next tab · Esc back · ? help",
             Page::Report(_) => "Enter send · Esc cancel",
             Page::Requests(_) => "a accept · x reject · j/k move · Esc back · ? help",
+            Page::Follow(_) => "Enter send · Esc cancel",
         }
     }
 
@@ -85,6 +90,7 @@ impl Page {
             Page::Moderation(_) => crate::tui::moderation::HELP.to_vec(),
             Page::Report(_) => crate::tui::moderation::REPORT_HELP.to_vec(),
             Page::Requests(_) => crate::tui::requests::HELP.to_vec(),
+            Page::Follow(_) => crate::tui::follow::HELP.to_vec(),
         }
     }
 }
@@ -95,7 +101,7 @@ pub fn open(model: &mut Model, page: Page) -> Vec<Effect> {
     let effects = match &mut page {
         Page::Notifications(_) => vec![Effect::LoadNotifications { before: None }],
         Page::Moderation(p) => vec![p.load()],
-        Page::Report(_) => vec![],
+        Page::Report(_) | Page::Follow(_) => vec![],
         Page::Thread(t) => vec![Effect::LoadThread(t.id)],
         Page::Profile(p) => vec![Effect::LoadProfile(p.name.clone())],
         Page::List(l) if l.kind == ListKind::Search => vec![],
@@ -134,6 +140,17 @@ pub fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
     match model.pages.last_mut() {
         Some(Page::Moderation(p)) if p.captures_keys() => return p.on_input(input),
         Some(Page::Report(p)) => {
+            if let Input::Key(k) = &input
+                && k.key == Key::Esc
+                && !k.mods.ctrl
+            {
+                model.pages.pop();
+                return vec![];
+            }
+            return p.on_input(input);
+        }
+        // A field: every key is typed into it, Esc cancels.
+        Some(Page::Follow(p)) => {
             if let Input::Key(k) = &input
                 && k.key == Key::Esc
                 && !k.mods.ctrl
@@ -230,7 +247,9 @@ pub fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
             }
         }
         // Handled above: they take every key themselves.
-        Some(Page::Moderation(_)) | Some(Page::Report(_)) => return vec![],
+        Some(Page::Moderation(_)) | Some(Page::Report(_)) | Some(Page::Follow(_)) => {
+            return vec![];
+        }
         None => return vec![],
     };
     let Some(post) = selected else {
@@ -289,6 +308,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &mut Model) {
         Some(Page::Moderation(p)) => p.render(frame, area, now, &theme),
         Some(Page::Report(p)) => p.render(frame, area, &theme),
         Some(Page::Requests(r)) => r.render(frame, area, now, &theme),
+        Some(Page::Follow(p)) => p.render(frame, area, &theme),
         None => {}
     }
 }
@@ -447,7 +467,8 @@ pub fn refresh_post(model: &mut Model, view: &PostView, mine: bool) {
             | Page::Settings(_)
             | Page::Moderation(_)
             | Page::Report(_)
-            | Page::Requests(_) => {}
+            | Page::Requests(_)
+            | Page::Follow(_) => {}
         }
     }
 }
@@ -466,7 +487,8 @@ pub fn remove_post(model: &mut Model, id: Id) {
             | Page::Settings(_)
             | Page::Moderation(_)
             | Page::Report(_)
-            | Page::Requests(_) => {}
+            | Page::Requests(_)
+            | Page::Follow(_) => {}
         }
     }
 }
@@ -557,6 +579,20 @@ pub fn request_answered(model: &mut Model, result: Result<String, String>) -> Ve
         vec![Effect::LoadRequests]
     } else {
         vec![]
+    }
+}
+
+/// The bridge answered a follow of a remote account: on success the prompt closes and
+/// the outcome is flashed; a refusal stays under the field with what was typed.
+pub fn remote_followed(model: &mut Model, result: Result<String, String>) {
+    match (model.pages.last_mut(), result) {
+        (Some(Page::Follow(_)), Ok(msg)) => {
+            model.pages.pop();
+            model.flash(msg, false);
+        }
+        (Some(Page::Follow(p)), Err(e)) => p.refused(e),
+        (_, Ok(msg)) => model.flash(msg, false),
+        (_, Err(e)) => model.flash(e, true),
     }
 }
 

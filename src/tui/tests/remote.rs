@@ -1,4 +1,4 @@
-//! Federation in the TUI: follow requests from other servers.
+//! Federation in the TUI: follow requests from other servers, following accounts there.
 
 use super::*;
 use crate::tui::pages::Page;
@@ -113,10 +113,22 @@ fn a_live_follow_request_reloads_an_open_requests_screen() {
 }
 
 #[test]
-fn the_main_help_lists_requests() {
+fn the_main_help_lists_follow_and_requests_even_for_a_moderator_at_40x15() {
     let mut m = member_model();
     update(&mut m, ch('?'));
-    assert!(screen(&mut m, 80, 40).contains("follow requests from other servers"));
+    assert!(screen(&mut m, 80, 40).contains("follow @user@host / requests"));
+    // The longest main help: a moderator with a banner to dismiss.
+    let mut m = member_model();
+    if let Some(me) = m.me.as_mut() {
+        me.role = crate::model::Role::Moderator;
+    }
+    m.announcement = Some((1, "Welcome!".into()));
+    update(&mut m, ch('?'));
+    let keys = crate::tui::view::help_lines(&m);
+    let s = screen(&mut m, 40, 15);
+    for (k, _) in &keys {
+        assert!(s.contains(k), "{k} missing at 40x15:\n{s}");
+    }
 }
 
 #[test]
@@ -143,6 +155,125 @@ fn snapshot_requests_40x15() {
     insta::assert_snapshot!(screen(&mut m, 40, 15));
 }
 
+#[test]
+fn f_follows_an_account_elsewhere_and_flashes_the_outcome() {
+    let mut m = member_model();
+    assert!(update(&mut m, ch('F')).is_empty());
+    assert!(matches!(m.pages.last(), Some(Page::Follow(_))));
+    typed(&mut m, "@Alice@Peer.example");
+    assert_eq!(
+        update(&mut m, key(Key::Enter)),
+        vec![Effect::FollowRemote("Alice@peer.example".into())]
+    );
+    assert!(
+        update(&mut m, key(Key::Enter)).is_empty(),
+        "one request at a time"
+    );
+    assert!(screen(&mut m, 80, 24).contains("Asking their server…"));
+    update(
+        &mut m,
+        Msg::RemoteFollowed(Ok(
+            "Follow request sent to @alice@peer.example (pending until they accept).".into(),
+        )),
+    );
+    assert!(m.pages.is_empty(), "the prompt closes");
+    let s = screen(&mut m, 80, 24);
+    assert!(
+        s.contains("Follow request sent to @alice@peer.example"),
+        "{s}"
+    );
+}
+
+#[test]
+fn a_refused_follow_stays_in_the_prompt_with_what_was_typed() {
+    let mut m = member_model();
+    update(&mut m, ch('F'));
+    typed(&mut m, "x@gone.example");
+    update(&mut m, key(Key::Enter));
+    update(
+        &mut m,
+        Msg::RemoteFollowed(Err("that server is suspended here".into())),
+    );
+    let s = screen(&mut m, 80, 24);
+    assert!(s.contains("✗ that server is suspended here"), "{s}");
+    assert!(s.contains("x@gone.example"), "{s}");
+    typed(&mut m, "x");
+    assert!(
+        screen(&mut m, 80, 24).contains("x@gone.examplex"),
+        "editable again"
+    );
+    update(&mut m, key(Key::Esc));
+    assert!(m.pages.is_empty(), "Esc cancels");
+}
+
+#[test]
+fn bad_follow_targets_are_explained_and_nothing_is_sent() {
+    use crate::tui::follow::check_target;
+    assert!(check_target("  ").unwrap_err().contains("like @user@host"));
+    assert!(
+        check_target("@bo")
+            .unwrap_err()
+            .contains("campers here are followed from their profile")
+    );
+    assert!(
+        check_target("a b@c")
+            .unwrap_err()
+            .contains("is not a handle")
+    );
+    assert!(
+        !check_target("a@\u{1b}[2Jc").unwrap_err().contains('\u{1b}'),
+        "sanitized"
+    );
+    assert_eq!(check_target("@a@b.example").unwrap(), "a@b.example");
+    assert_eq!(
+        check_target("https://b.example/users/a").unwrap(),
+        "https://b.example/users/a"
+    );
+    let mut m = member_model();
+    update(&mut m, ch('F'));
+    typed(&mut m, "bo");
+    assert!(update(&mut m, key(Key::Enter)).is_empty());
+    assert!(screen(&mut m, 80, 24).contains("@bo has no server"));
+    assert!(matches!(m.pages.last(), Some(Page::Follow(_))));
+    // q is a letter in the field, not "back".
+    typed(&mut m, "q");
+    assert!(matches!(m.pages.last(), Some(Page::Follow(_))));
+}
+
+#[test]
+fn the_follow_prompt_survives_tiny_screens() {
+    let mut m = member_model();
+    update(&mut m, ch('F'));
+    typed(
+        &mut m,
+        "someone.with.a.long.name@a.very.long.host.name.example",
+    );
+    update(&mut m, key(Key::Enter));
+    update(
+        &mut m,
+        Msg::RemoteFollowed(Err("a long refusal ".repeat(10))),
+    );
+    for (w, h) in [(1, 1), (10, 4), (12, 5), (40, 15), (300, 100)] {
+        let _ = screen(&mut m, w, h);
+    }
+}
+
+#[test]
+fn snapshot_follow_prompt_80x24() {
+    let mut m = member_model();
+    update(&mut m, ch('F'));
+    typed(&mut m, "@alice@peer.example");
+    insta::assert_snapshot!(screen(&mut m, 80, 24));
+}
+
+#[test]
+fn snapshot_follow_prompt_40x15() {
+    let mut m = member_model();
+    update(&mut m, ch('F'));
+    typed(&mut m, "@alice@peer.example");
+    insta::assert_snapshot!(screen(&mut m, 40, 15));
+}
+
 /// A member of a fresh camp, as a session identity.
 fn session() -> (crate::camp::Camp, crate::tui::effects::Identity) {
     let camp = crate::camp::Camp::temporary().unwrap();
@@ -161,7 +292,7 @@ fn session() -> (crate::camp::Camp, crate::tui::effects::Identity) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn request_effects_go_through_the_bridge_or_say_it_is_off() {
+async fn remote_effects_go_through_the_bridge_or_say_federation_is_off() {
     use crate::tui::effects::run;
     let (camp, mut who) = session();
     let answer = Effect::AnswerRequest {
@@ -172,6 +303,11 @@ async fn request_effects_go_through_the_bridge_or_say_it_is_off() {
         run(&camp, &mut who, Effect::LoadRequests).await,
         Some(Msg::RequestsLoaded(Ok(Requests::FederationOff)))
     ));
+    let follow = Effect::FollowRemote("alice@peer.example".into());
+    match run(&camp, &mut who, follow).await {
+        Some(Msg::RemoteFollowed(Err(e))) => assert!(e.contains("federation is off"), "{e}"),
+        other => panic!("{other:?}"),
+    }
     match run(&camp, &mut who, answer.clone()).await {
         Some(Msg::RequestAnswered(Err(e))) => assert!(e.contains("federation is off"), "{e}"),
         other => panic!("{other:?}"),
