@@ -403,6 +403,23 @@ pub async fn run(camp: &Camp, who: &mut Identity, effect: Effect) -> Option<Msg>
                 .map_err(|e| crate::text::sanitize_line(&e.to_string()));
             Some(Msg::RemoteFollowed(done))
         }
+        Effect::UnfollowRemote(target) => {
+            let me = who.account?;
+            let Some(b) = camp.bridge() else {
+                return Some(Msg::Done(Err(FEDERATION_OFF.to_string())));
+            };
+            let done = b
+                .unfollow(me, &target)
+                .await
+                .map(|actor| {
+                    format!(
+                        "You no longer follow @{}.",
+                        crate::text::sanitize_line(&actor.handle())
+                    )
+                })
+                .map_err(|e| crate::text::sanitize_line(&e.to_string()));
+            Some(Msg::Done(done))
+        }
         Effect::SendPost(draft) => {
             let Some(me) = who.account else {
                 return Some(Msg::PostSent(Err("join the camp first".into())));

@@ -306,6 +306,8 @@ pub enum Effect {
     LoadRequests,
     /// Ask to follow an account on another server (`user@host` or an actor URL).
     FollowRemote(String),
+    /// Stop following (or take back the request to follow) an account elsewhere.
+    UnfollowRemote(String),
     /// Accept or reject a follow request from another server.
     AnswerRequest {
         /// Who asked (`user@host`).

@@ -274,6 +274,104 @@ fn snapshot_follow_prompt_40x15() {
     insta::assert_snapshot!(screen(&mut m, 40, 15));
 }
 
+/// The profile of alice@peer.example (a remote shadow account) open from a post of hers.
+fn remote_profile_model(followed: bool) -> Model {
+    let mut m = member_model();
+    let mut post = view(50, "alice@peer.example", "Alice", "hello from afar", 1_000);
+    post.post.visibility = crate::model::Visibility::Public;
+    update(
+        &mut m,
+        Msg::TimelineLoaded {
+            kind: crate::camp::TimelineKind::Camp,
+            before: None,
+            result: Ok(vec![post.clone()]),
+        },
+    );
+    assert_eq!(
+        update(&mut m, ch('p')),
+        vec![Effect::LoadProfile("alice@peer.example".into())]
+    );
+    let profile = crate::camp::Profile {
+        author: post.author.clone(),
+        bio: String::new(),
+        joined_ms: NOW - 86_400_000,
+        role: crate::model::Role::Camper,
+        posts: 1,
+        followers: 0,
+        following: 0,
+        followed_by_me: followed,
+        follows_me: false,
+        muted: None,
+        blocked: false,
+        is_me: false,
+        recent: vec![post],
+    };
+    update(
+        &mut m,
+        Msg::ProfileLoaded {
+            name: "alice@peer.example".into(),
+            result: Ok(Arc::new(profile)),
+        },
+    );
+    m
+}
+
+#[test]
+fn a_remote_profile_follows_and_unfollows_through_the_bridge() {
+    let mut m = remote_profile_model(false);
+    let s = screen(&mut m, 80, 24);
+    assert!(s.contains("@alice@peer.example"), "{s}");
+    assert!(s.contains("on another server · first seen here"), "{s}");
+    assert!(s.contains("F to ask to follow (they decide)"), "{s}");
+    assert!(
+        !s.contains("followers"),
+        "local counts are not the whole story:\n{s}"
+    );
+    assert_eq!(
+        update(&mut m, ch('F')),
+        vec![Effect::FollowRemote("alice@peer.example".into())]
+    );
+    update(
+        &mut m,
+        Msg::RemoteFollowed(Ok(
+            "Follow request sent to @alice@peer.example (pending until they accept).".into(),
+        )),
+    );
+    assert!(
+        matches!(m.pages.last(), Some(Page::Profile(_))),
+        "the profile stays"
+    );
+    assert!(screen(&mut m, 80, 24).contains("Follow request sent to @alice@peer.example"));
+    let mut m = remote_profile_model(true);
+    assert_eq!(
+        update(&mut m, ch('F')),
+        vec![Effect::UnfollowRemote("alice@peer.example".into())]
+    );
+    // Mutes and blocks of remote accounts are the service's usual ones.
+    update(&mut m, ch('M'));
+    assert_eq!(
+        update(&mut m, ch('f')),
+        vec![Effect::Relation {
+            name: "alice@peer.example".into(),
+            action: RelationAction::Mute(None)
+        }]
+    );
+}
+
+#[test]
+fn snapshot_remote_profile_80x24() {
+    let mut m = remote_profile_model(false);
+    insta::assert_snapshot!(screen(&mut m, 80, 24));
+}
+
+#[test]
+fn a_remote_profile_survives_tiny_screens() {
+    let mut m = remote_profile_model(true);
+    for (w, h) in [(1, 1), (10, 4), (40, 15)] {
+        let _ = screen(&mut m, w, h);
+    }
+}
+
 /// A member of a fresh camp, as a session identity.
 fn session() -> (crate::camp::Camp, crate::tui::effects::Identity) {
     let camp = crate::camp::Camp::temporary().unwrap();
@@ -327,6 +425,75 @@ async fn remote_effects_go_through_the_bridge_or_say_federation_is_off() {
                 e.contains("no follow request from @alice@peer.example"),
                 "{e}"
             )
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_from_outside_is_listed_answered_and_its_profile_opens() {
+    use crate::store::federation::RemoteActor;
+    use crate::tui::effects::run;
+    let (camp, mut who) = session();
+    let ana = who.account.unwrap();
+    camp.set_bridge(crate::federation::Bridge::new(
+        camp.clone(),
+        "https://camp.test",
+    ));
+    let alice = camp
+        .store()
+        .upsert_remote_actor(RemoteActor {
+            id: "https://peer.example/users/alice".into(),
+            shadow: 0,
+            inbox: "https://peer.example/users/alice/inbox".into(),
+            shared_inbox: None,
+            username: "alice".into(),
+            host: "peer.example".into(),
+            display_name: "Alice \u{1b}[2J".into(),
+            key_id: "https://peer.example/users/alice#main-key".into(),
+            public_key_pem: String::new(),
+            fetched_ms: 0,
+        })
+        .unwrap();
+    camp.remote_follow_requested(ana, &alice, "https://peer.example/f/1")
+        .unwrap();
+    match run(&camp, &mut who, Effect::LoadRequests).await {
+        Some(Msg::RequestsLoaded(Ok(Requests::Waiting(rows)))) => {
+            assert_eq!(rows.len(), 1);
+            assert_eq!(rows[0].handle, "alice@peer.example");
+            assert!(!rows[0].name.contains('\u{1b}'), "{:?}", rows[0].name);
+        }
+        other => panic!("{other:?}"),
+    }
+    let answer = Effect::AnswerRequest {
+        handle: "alice@peer.example".into(),
+        accept: true,
+    };
+    match run(&camp, &mut who, answer.clone()).await {
+        Some(Msg::RequestAnswered(Ok(msg))) => {
+            assert!(msg.contains("Accepted @alice@peer.example"), "{msg}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        run(&camp, &mut who, Effect::LoadRequests).await,
+        Some(Msg::RequestsLoaded(Ok(Requests::Waiting(rows)))) if rows.is_empty()
+    ));
+    assert!(matches!(
+        run(&camp, &mut who, answer).await,
+        Some(Msg::RequestAnswered(Err(_)))
+    ));
+    // The shadow account's profile loads like a camper's.
+    match run(
+        &camp,
+        &mut who,
+        Effect::LoadProfile("alice@peer.example".into()),
+    )
+    .await
+    {
+        Some(Msg::ProfileLoaded { result: Ok(p), .. }) => {
+            assert_eq!(p.author.username, "alice@peer.example");
+            assert!(!p.is_me);
         }
         other => panic!("{other:?}"),
     }
