@@ -93,6 +93,12 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
     tokio::task::spawn_blocking(f).await.ok()
 }
 
+/// True for effects that ask another server (WebFinger, actor fetch), which can take
+/// seconds: the session runs them off its loop so the screen stays live meanwhile.
+pub fn waits_on_other_servers(effect: &Effect) -> bool {
+    matches!(effect, Effect::FollowRemote(_) | Effect::UnfollowRemote(_))
+}
+
 /// Performs one effect and returns the message that reports its outcome
 /// (None for effects the loop handles itself, such as quitting).
 pub async fn run(camp: &Camp, who: &mut Identity, effect: Effect) -> Option<Msg> {

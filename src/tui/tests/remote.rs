@@ -498,3 +498,20 @@ async fn a_request_from_outside_is_listed_answered_and_its_profile_opens() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn only_effects_that_ask_other_servers_leave_the_session_loop() {
+    use crate::tui::effects::waits_on_other_servers;
+    assert!(waits_on_other_servers(&Effect::FollowRemote(
+        "a@b.example".into()
+    )));
+    assert!(waits_on_other_servers(&Effect::UnfollowRemote(
+        "a@b.example".into()
+    )));
+    // Answers are queued for delivery, and lists are local reads: they stay in order.
+    assert!(!waits_on_other_servers(&Effect::LoadRequests));
+    assert!(!waits_on_other_servers(&Effect::AnswerRequest {
+        handle: "a@b.example".into(),
+        accept: true
+    }));
+}
