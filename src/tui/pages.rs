@@ -225,7 +225,16 @@ pub fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
             p.selected_post().cloned()
         }
         Some(Page::Settings(s)) => return s.on_input(Input::Key(k)),
-        Some(Page::Requests(r)) => return r.on_key(k.key),
+        Some(Page::Requests(r)) => {
+            // Who is asking: their profile (a shadow account named `user@host`).
+            if k.key == Key::Char('p') {
+                return match r.selected_row().map(|row| row.handle.clone()) {
+                    Some(handle) => open(model, Page::Profile(ProfilePage::new(handle))),
+                    None => vec![],
+                };
+            }
+            return r.on_key(k.key);
+        }
         Some(Page::List(l)) => {
             if l.move_key(k.key) {
                 return vec![];

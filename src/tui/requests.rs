@@ -18,6 +18,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("j/k ↓/↑", "next / previous request"),
     ("a", "accept: they follow you"),
     ("x", "reject the request"),
+    ("p", "their profile"),
     ("Esc/q", "back"),
 ];
 

@@ -69,7 +69,13 @@ fn requests_are_accepted_and_rejected_and_the_list_reloads() {
     assert_eq!(e, vec![Effect::LoadRequests]);
     let s = screen(&mut m, 80, 24);
     assert!(s.contains("no follow request from @bob@far.example"), "{s}");
+    assert_eq!(
+        update(&mut m, ch('p')),
+        vec![Effect::LoadProfile("bob@far.example".into())]
+    );
+    update(&mut m, key(Key::Esc));
     update(&mut m, Msg::RequestsLoaded(Ok(Requests::Waiting(vec![]))));
+    assert!(update(&mut m, ch('p')).is_empty(), "nobody to show");
     assert!(update(&mut m, ch('a')).is_empty(), "nothing to answer");
     assert!(screen(&mut m, 80, 24).contains("No follow requests from other servers."));
     update(&mut m, ch('?'));
