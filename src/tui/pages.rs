@@ -592,14 +592,16 @@ pub fn request_answered(model: &mut Model, result: Result<String, String>) -> Ve
 }
 
 /// The bridge answered a follow of a remote account: on success the prompt closes and
-/// the outcome is flashed; a refusal stays under the field with what was typed.
+/// the outcome is flashed; a refusal stays under the field with what was typed. The
+/// answer runs off the session loop, so it may arrive after the prompt was left: only a
+/// prompt still waiting takes it, otherwise it is flashed.
 pub fn remote_followed(model: &mut Model, result: Result<String, String>) {
     match (model.pages.last_mut(), result) {
-        (Some(Page::Follow(_)), Ok(msg)) => {
+        (Some(Page::Follow(p)), Ok(msg)) if p.busy => {
             model.pages.pop();
             model.flash(msg, false);
         }
-        (Some(Page::Follow(p)), Err(e)) => p.refused(e),
+        (Some(Page::Follow(p)), Err(e)) if p.busy => p.refused(e),
         (_, Ok(msg)) => model.flash(msg, false),
         (_, Err(e)) => model.flash(e, true),
     }

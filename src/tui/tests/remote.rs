@@ -210,6 +210,11 @@ fn a_refused_follow_stays_in_the_prompt_with_what_was_typed() {
     );
     update(&mut m, key(Key::Esc));
     assert!(m.pages.is_empty(), "Esc cancels");
+    // A late answer to a prompt already left does not close a new one.
+    update(&mut m, ch('F'));
+    update(&mut m, Msg::RemoteFollowed(Err("too late".into())));
+    assert!(matches!(m.pages.last(), Some(Page::Follow(p)) if p.error.is_none()));
+    assert!(screen(&mut m, 80, 24).contains("too late"), "it is flashed");
 }
 
 #[test]
