@@ -203,6 +203,8 @@ async fn run_tui(
     let mut clock = tokio::time::interval_at(Instant::now() + CLOCK_TICK, CLOCK_TICK);
     let mut queue: Vec<Effect> = model.init();
     let mut goodbye: Option<String> = None;
+    // Results of effects that wait on other servers, run off the loop (see below).
+    let (remote_tx, mut remote_rx) = tokio::sync::mpsc::unbounded_channel::<Msg>();
 
     loop {
         // Run effects; their results may ask for more.
@@ -210,6 +212,17 @@ async fn run_tui(
             for effect in std::mem::take(&mut queue) {
                 if effect == Effect::Quit {
                     model.quit = true;
+                    continue;
+                }
+                if effects::waits_on_other_servers(&effect) {
+                    // Another server may take seconds to answer: the session keeps
+                    // drawing ("Asking their server…") and reading keys meanwhile.
+                    let (camp, mut who, tx) = (camp.clone(), who.clone(), remote_tx.clone());
+                    tokio::spawn(async move {
+                        if let Some(msg) = effects::run(&camp, &mut who, effect).await {
+                            let _ = tx.send(msg);
+                        }
+                    });
                     continue;
                 }
                 if let Some(msg) = effects::run(&camp, &mut who, effect).await {
@@ -238,6 +251,10 @@ async fn run_tui(
         }
         let stall_at = out.pending().map(|(t, _)| t + stall);
         tokio::select! {
+            Some(msg) = remote_rx.recv() => {
+                queue.extend(update(&mut model, msg));
+                dirty = true;
+            }
             msg = input.recv() => match msg {
                 Some(ChannelInput::Data(bytes)) => {
                     last_input = Instant::now();

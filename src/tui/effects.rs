@@ -6,6 +6,7 @@ use crate::model::Id;
 use std::sync::Arc;
 
 use crate::tui::lists::{ListKind, Row};
+use crate::tui::requests::{RequestRow, Requests};
 use crate::tui::settings::SettingsData;
 use crate::tui::{Effect, Msg, PAGE, RelationAction, SettingsChange};
 
@@ -63,6 +64,22 @@ fn list_rows(camp: &Camp, me: Id, kind: &ListKind) -> crate::Result<Vec<Row>> {
     })
 }
 
+/// What the TUI says when the server runs without the federation bridge.
+const FEDERATION_OFF: &str = "federation is off on this camp (the server runs without --http)";
+
+fn load_requests(camp: &Camp, me: Id) -> Result<Requests, String> {
+    // Without the bridge nobody outside can ask, and an answer could not be sent.
+    if camp.bridge().is_none() {
+        return Ok(Requests::FederationOff);
+    }
+    let list = camp.remote_follow_requests(me).map_err(|e| e.to_string())?;
+    Ok(Requests::Waiting(
+        list.iter()
+            .map(|(actor, f)| RequestRow::new(&actor.handle(), &actor.display_name, f.created_ms))
+            .collect(),
+    ))
+}
+
 /// Who the session is: the verified key, and the account once there is one.
 #[derive(Debug, Clone)]
 pub struct Identity {
@@ -74,6 +91,12 @@ pub struct Identity {
 
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
     tokio::task::spawn_blocking(f).await.ok()
+}
+
+/// True for effects that ask another server (WebFinger, actor fetch), which can take
+/// seconds: the session runs them off its loop so the screen stays live meanwhile.
+pub fn waits_on_other_servers(effect: &Effect) -> bool {
+    matches!(effect, Effect::FollowRemote(_) | Effect::UnfollowRemote(_))
 }
 
 /// Performs one effect and returns the message that reports its outcome
@@ -336,6 +359,72 @@ pub async fn run(camp: &Camp, who: &mut Identity, effect: Effect) -> Option<Msg>
                     .map_err(|e| e.to_string()),
             })
             .await
+        }
+        Effect::LoadRequests => {
+            let me = who.account?;
+            blocking(move || Msg::RequestsLoaded(load_requests(&camp, me))).await
+        }
+        Effect::AnswerRequest { handle, accept } => {
+            let me = who.account?;
+            // The bridge checks the request exists and is the camper's, and sends the
+            // answer (queued, so this does not wait on the other server).
+            blocking(move || {
+                let done = match camp.bridge() {
+                    None => Err(FEDERATION_OFF.to_string()),
+                    Some(b) => b
+                        .answer(me, &handle, accept)
+                        .map(|actor| {
+                            let handle = crate::text::sanitize_line(&actor.handle());
+                            if accept {
+                                format!("Accepted @{handle}: they follow you now.")
+                            } else {
+                                format!("Rejected the follow request of @{handle}.")
+                            }
+                        })
+                        // A refusal may quote the other server: it enters the screen here.
+                        .map_err(|e| crate::text::sanitize_line(&e.to_string())),
+                };
+                Msg::RequestAnswered(done)
+            })
+            .await
+        }
+        Effect::FollowRemote(target) => {
+            let me = who.account?;
+            let Some(b) = camp.bridge() else {
+                return Some(Msg::RemoteFollowed(Err(FEDERATION_OFF.to_string())));
+            };
+            // The bridge checks the rules (local account, suspended servers, already
+            // following) and asks the other server; that is network work, so it is
+            // awaited here like the verb's, not run on the blocking pool.
+            let done = b
+                .follow(me, &target)
+                .await
+                .map(|actor| {
+                    format!(
+                        "Follow request sent to @{} (pending until they accept).",
+                        crate::text::sanitize_line(&actor.handle())
+                    )
+                })
+                // A refusal may quote the other server: it enters the screen here.
+                .map_err(|e| crate::text::sanitize_line(&e.to_string()));
+            Some(Msg::RemoteFollowed(done))
+        }
+        Effect::UnfollowRemote(target) => {
+            let me = who.account?;
+            let Some(b) = camp.bridge() else {
+                return Some(Msg::Done(Err(FEDERATION_OFF.to_string())));
+            };
+            let done = b
+                .unfollow(me, &target)
+                .await
+                .map(|actor| {
+                    format!(
+                        "You no longer follow @{}.",
+                        crate::text::sanitize_line(&actor.handle())
+                    )
+                })
+                .map_err(|e| crate::text::sanitize_line(&e.to_string()));
+            Some(Msg::Done(done))
         }
         Effect::SendPost(draft) => {
             let Some(me) = who.account else {

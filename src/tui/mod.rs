@@ -6,6 +6,7 @@ pub mod actions;
 pub mod compose;
 pub mod editor;
 pub mod effects;
+pub mod follow;
 pub mod input;
 pub mod list_view;
 pub mod lists;
@@ -15,6 +16,7 @@ pub mod notifications;
 pub mod onboarding;
 pub mod pages;
 pub mod profile;
+pub mod requests;
 pub mod settings;
 pub mod theme;
 pub mod thread;
@@ -198,6 +200,12 @@ pub enum Msg {
         /// Matching names.
         names: Vec<String>,
     },
+    /// Result of [`Effect::LoadRequests`].
+    RequestsLoaded(Result<requests::Requests, String>),
+    /// Result of [`Effect::AnswerRequest`]: what to say, or why not.
+    RequestAnswered(Result<String, String>),
+    /// Result of [`Effect::FollowRemote`]: what to say, or why not.
+    RemoteFollowed(Result<String, String>),
     /// Result of [`Effect::LoadList`] or [`Effect::Search`].
     ListLoaded {
         /// Which list.
@@ -294,6 +302,19 @@ pub enum Effect {
     LoadList(lists::ListKind),
     /// Search campers, tags and posts.
     Search(String),
+    /// Load the follow requests from other servers.
+    LoadRequests,
+    /// Ask to follow an account on another server (`user@host` or an actor URL).
+    FollowRemote(String),
+    /// Stop following (or take back the request to follow) an account elsewhere.
+    UnfollowRemote(String),
+    /// Accept or reject a follow request from another server.
+    AnswerRequest {
+        /// Who asked (`user@host`).
+        handle: String,
+        /// Accept (true) or reject.
+        accept: bool,
+    },
     /// End the session.
     Quit,
 }
@@ -492,7 +513,17 @@ fn apply(model: &mut Model, msg: Msg) -> Vec<Effect> {
         }
         Msg::Notified(n) => {
             notices::announced(model, &n);
-            pages::notified(model, n)
+            // A new request from outside joins an open Requests screen at once.
+            let asked = n.notification.kind == crate::model::NotificationKind::FollowRequest
+                && model
+                    .pages
+                    .iter()
+                    .any(|p| matches!(p, pages::Page::Requests(_)));
+            let mut effects = pages::notified(model, n);
+            if asked {
+                effects.push(Effect::LoadRequests);
+            }
+            effects
         }
         Msg::NotificationsLoaded { before, result } => {
             pages::notifications_loaded(model, before, result)
@@ -618,6 +649,15 @@ fn apply(model: &mut Model, msg: Msg) -> Vec<Effect> {
             vec![]
         }
         Msg::Completions { prefix, names } => compose::completions(model, prefix, names),
+        Msg::RequestsLoaded(result) => {
+            pages::requests_loaded(model, result);
+            vec![]
+        }
+        Msg::RequestAnswered(result) => pages::request_answered(model, result),
+        Msg::RemoteFollowed(result) => {
+            pages::remote_followed(model, result);
+            vec![]
+        }
         Msg::ListLoaded { kind, result } => {
             pages::list_loaded(model, &kind, result);
             vec![]
@@ -719,6 +759,13 @@ fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
         (Key::Char('m'), false) => pages::open(
             model,
             pages::Page::List(lists::ListPage::new(lists::ListKind::Bookmarks)),
+        ),
+        (Key::Char('F'), false) => {
+            pages::open(model, pages::Page::Follow(follow::FollowPage::default()))
+        }
+        (Key::Char('R'), false) => pages::open(
+            model,
+            pages::Page::Requests(requests::RequestsPage::default()),
         ),
         (Key::Char('D'), false) => pages::open(
             model,

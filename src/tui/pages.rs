@@ -9,11 +9,13 @@ use ratatui::layout::Rect;
 
 use crate::camp::{NotificationView, PostView, Profile, Thread};
 use crate::model::Id;
+use crate::tui::follow::FollowPage;
 use crate::tui::input::{Input, Key};
 use crate::tui::lists::{ListKind, ListPage, Row};
 use crate::tui::moderation::{ModData, ModerationPage, ReportPage, Tab};
 use crate::tui::notifications::NotificationsPage;
 use crate::tui::profile::ProfilePage;
+use crate::tui::requests::{Requests, RequestsPage};
 use crate::tui::settings::SettingsPage;
 use crate::tui::thread::ThreadPage;
 use crate::tui::{Effect, Model, actions};
@@ -33,8 +35,12 @@ pub enum Page {
     Settings(SettingsPage),
     /// Reports, accounts, invites, domains, code of conduct, audit log (`M`).
     Moderation(ModerationPage),
-    /// Reporting a post (`!`).
+    /// Reporting a post (`!`), or a camper (`!` on their profile).
     Report(ReportPage),
+    /// Follow requests from other servers (`R`).
+    Requests(RequestsPage),
+    /// Following an account on another server (`F`).
+    Follow(FollowPage),
 }
 
 impl Page {
@@ -48,6 +54,8 @@ impl Page {
             Page::Settings(_) => "Settings",
             Page::Moderation(_) => "Moderation",
             Page::Report(_) => "Report",
+            Page::Requests(_) => "Requests",
+            Page::Follow(_) => "Follow",
         }
     }
 
@@ -56,7 +64,7 @@ impl Page {
         match self {
             Page::Notifications(_) => "j/k move · Enter open · Esc back · ? help",
             Page::Thread(_) => "j/k move · r reply · f fav · b boost · Esc back · ? help",
-            Page::Profile(_) => "F follow · M mute · X block · j/k move · Esc back · ? help",
+            Page::Profile(_) => "F follow · M mute · X block · ! report · Esc back · ? help",
             Page::List(l) if l.typing => "type a query · Enter search · Esc back",
             Page::List(_) => "j/k move · Enter open · Esc back · ? help",
             Page::Settings(s) if s.editing.is_some() => "Enter save · Esc stop editing",
@@ -65,6 +73,8 @@ impl Page {
             Page::Moderation(p) if p.prompt.is_some() => "Enter confirm · Esc cancel",
             Page::Moderation(_) => "j/k move · Tab next tab · Esc back · ? help",
             Page::Report(_) => "Enter send · Esc cancel",
+            Page::Requests(_) => "a accept · x reject · j/k move · Esc back · ? help",
+            Page::Follow(_) => "Enter send · Esc cancel",
         }
     }
 
@@ -79,6 +89,8 @@ impl Page {
             Page::Settings(_) => crate::tui::settings::HELP.to_vec(),
             Page::Moderation(_) => crate::tui::moderation::HELP.to_vec(),
             Page::Report(_) => crate::tui::moderation::REPORT_HELP.to_vec(),
+            Page::Requests(_) => crate::tui::requests::HELP.to_vec(),
+            Page::Follow(_) => crate::tui::follow::HELP.to_vec(),
         }
     }
 }
@@ -89,12 +101,13 @@ pub fn open(model: &mut Model, page: Page) -> Vec<Effect> {
     let effects = match &mut page {
         Page::Notifications(_) => vec![Effect::LoadNotifications { before: None }],
         Page::Moderation(p) => vec![p.load()],
-        Page::Report(_) => vec![],
+        Page::Report(_) | Page::Follow(_) => vec![],
         Page::Thread(t) => vec![Effect::LoadThread(t.id)],
         Page::Profile(p) => vec![Effect::LoadProfile(p.name.clone())],
         Page::List(l) if l.kind == ListKind::Search => vec![],
         Page::List(l) => vec![Effect::LoadList(l.kind.clone())],
         Page::Settings(_) => vec![Effect::LoadSettings],
+        Page::Requests(_) => vec![Effect::LoadRequests],
     };
     // Thread → reply → its thread → ... could grow without end: keep the newest few.
     if model.pages.len() >= MAX_PAGES {
@@ -127,6 +140,17 @@ pub fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
     match model.pages.last_mut() {
         Some(Page::Moderation(p)) if p.captures_keys() => return p.on_input(input),
         Some(Page::Report(p)) => {
+            if let Input::Key(k) = &input
+                && k.key == Key::Esc
+                && !k.mods.ctrl
+            {
+                model.pages.pop();
+                return vec![];
+            }
+            return p.on_input(input);
+        }
+        // A field: every key is typed into it, Esc cancels.
+        Some(Page::Follow(p)) => {
             if let Input::Key(k) = &input
                 && k.key == Key::Esc
                 && !k.mods.ctrl
@@ -190,12 +214,27 @@ pub fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
             t.selected_post().cloned()
         }
         Some(Page::Profile(p)) => {
+            // `!` here reports the camper, not the selected post: a post is reported
+            // from its thread (Enter, then `!`).
+            if k.key == Key::Char('!') && !p.confirm_block && !p.asking_mute {
+                return report_account(model);
+            }
             if let Some(effects) = p.on_key(k.key) {
                 return effects;
             }
             p.selected_post().cloned()
         }
         Some(Page::Settings(s)) => return s.on_input(Input::Key(k)),
+        Some(Page::Requests(r)) => {
+            // Who is asking: their profile (a shadow account named `user@host`).
+            if k.key == Key::Char('p') {
+                return match r.selected_row().map(|row| row.handle.clone()) {
+                    Some(handle) => open(model, Page::Profile(ProfilePage::new(handle))),
+                    None => vec![],
+                };
+            }
+            return r.on_key(k.key);
+        }
         Some(Page::List(l)) => {
             if l.move_key(k.key) {
                 return vec![];
@@ -217,7 +256,9 @@ pub fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
             }
         }
         // Handled above: they take every key themselves.
-        Some(Page::Moderation(_)) | Some(Page::Report(_)) => return vec![],
+        Some(Page::Moderation(_)) | Some(Page::Report(_)) | Some(Page::Follow(_)) => {
+            return vec![];
+        }
         None => return vec![],
     };
     let Some(post) = selected else {
@@ -238,6 +279,30 @@ pub fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
     }
 }
 
+/// Opens the Report page for the camper whose profile is on top. The service decides
+/// whether the report is allowed; reporting oneself is answered here without a form.
+fn report_account(model: &mut Model) -> Vec<Effect> {
+    let Some(Page::Profile(p)) = model.pages.last() else {
+        return vec![];
+    };
+    if p.profile.as_ref().is_some_and(|p| p.is_me) {
+        model.flash("you cannot report yourself", true);
+        return vec![];
+    }
+    // The name comes from a post or a list row (sanitized by the service), the display
+    // name from the loaded profile; both pass the sanitizer again since they are shown.
+    let name = crate::text::sanitize_line(&p.name);
+    let about = match p.profile.as_ref() {
+        Some(prof) if !prof.author.display_name.is_empty() => format!(
+            "@{name} ({})",
+            crate::text::sanitize_line(&prof.author.display_name)
+        ),
+        _ => format!("@{name}"),
+    };
+    let target = crate::camp::ReportTarget::Account(p.name.clone());
+    open(model, Page::Report(ReportPage::new(target, about)))
+}
+
 /// Draws the top page into `area`.
 pub fn render(frame: &mut Frame, area: Rect, model: &mut Model) {
     let theme = model.theme;
@@ -251,6 +316,8 @@ pub fn render(frame: &mut Frame, area: Rect, model: &mut Model) {
         Some(Page::Settings(s)) => s.render(frame, area, &model.info.ssh_hint, &theme),
         Some(Page::Moderation(p)) => p.render(frame, area, now, &theme),
         Some(Page::Report(p)) => p.render(frame, area, &theme),
+        Some(Page::Requests(r)) => r.render(frame, area, now, &theme),
+        Some(Page::Follow(p)) => p.render(frame, area, &theme),
         None => {}
     }
 }
@@ -381,6 +448,7 @@ pub fn reload_top(model: &Model) -> Vec<Effect> {
         Some(Page::Profile(p)) => vec![Effect::LoadProfile(p.name.clone())],
         Some(Page::Thread(t)) => vec![Effect::LoadThread(t.id)],
         Some(Page::Settings(_)) => vec![Effect::LoadSettings],
+        Some(Page::Requests(_)) => vec![Effect::LoadRequests],
         _ => vec![],
     }
 }
@@ -404,7 +472,12 @@ pub fn refresh_post(model: &mut Model, view: &PostView, mine: bool) {
             Page::Thread(t) => t.refresh(view, mine),
             Page::Profile(p) => crate::tui::timeline::refresh_post(&mut p.posts, view, mine),
             Page::List(l) => l.refresh(view, mine),
-            Page::Notifications(_) | Page::Settings(_) | Page::Moderation(_) | Page::Report(_) => {}
+            Page::Notifications(_)
+            | Page::Settings(_)
+            | Page::Moderation(_)
+            | Page::Report(_)
+            | Page::Requests(_)
+            | Page::Follow(_) => {}
         }
     }
 }
@@ -419,7 +492,12 @@ pub fn remove_post(model: &mut Model, id: Id) {
                 p.selected = p.selected.min(p.posts.len().saturating_sub(1));
             }
             Page::List(l) => l.remove(id),
-            Page::Notifications(_) | Page::Settings(_) | Page::Moderation(_) | Page::Report(_) => {}
+            Page::Notifications(_)
+            | Page::Settings(_)
+            | Page::Moderation(_)
+            | Page::Report(_)
+            | Page::Requests(_)
+            | Page::Follow(_) => {}
         }
     }
 }
@@ -477,6 +555,55 @@ pub fn list_loaded(model: &mut Model, kind: &ListKind, result: Result<Vec<Row>, 
                 Err(e) => l.failed(e.clone()),
             }
         }
+    }
+}
+
+/// The follow requests from other servers arrived.
+pub fn requests_loaded(model: &mut Model, result: Result<Requests, String>) {
+    for page in model.pages.iter_mut() {
+        if let Page::Requests(r) = page {
+            match &result {
+                Ok(data) => r.loaded(data.clone()),
+                Err(e) => r.failed(e.clone()),
+            }
+        }
+    }
+}
+
+/// A follow request was answered (or the answer refused): say so, and reload the list
+/// so the answered request leaves it (and one answered elsewhere does too).
+pub fn request_answered(model: &mut Model, result: Result<String, String>) -> Vec<Effect> {
+    let mut open = false;
+    for page in model.pages.iter_mut() {
+        if let Page::Requests(r) = page {
+            r.busy = false;
+            open = true;
+        }
+    }
+    match result {
+        Ok(msg) => model.flash(msg, false),
+        Err(e) => model.flash(e, true),
+    }
+    if open {
+        vec![Effect::LoadRequests]
+    } else {
+        vec![]
+    }
+}
+
+/// The bridge answered a follow of a remote account: on success the prompt closes and
+/// the outcome is flashed; a refusal stays under the field with what was typed. The
+/// answer runs off the session loop, so it may arrive after the prompt was left: only a
+/// prompt still waiting takes it, otherwise it is flashed.
+pub fn remote_followed(model: &mut Model, result: Result<String, String>) {
+    match (model.pages.last_mut(), result) {
+        (Some(Page::Follow(p)), Ok(msg)) if p.busy => {
+            model.pages.pop();
+            model.flash(msg, false);
+        }
+        (Some(Page::Follow(p)), Err(e)) if p.busy => p.refused(e),
+        (_, Ok(msg)) => model.flash(msg, false),
+        (_, Err(e)) => model.flash(e, true),
     }
 }
 

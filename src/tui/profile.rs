@@ -24,6 +24,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("F", "follow / unfollow"),
     ("M", "mute (asks how long) / unmute"),
     ("X", "block (asks first) / unblock"),
+    ("!", "report them to the moderators"),
     ("g/G", "newest / oldest post"),
     ("Enter", "open the thread"),
     ("r f b B", "reply, favourite, boost, bookmark"),
@@ -79,6 +80,12 @@ impl ProfilePage {
         self.error = Some(e);
     }
 
+    /// True for an account on another server (its shadow is named `user@host`): follows
+    /// go through the federation bridge, and its counts are only what camp has seen.
+    pub fn is_remote(&self) -> bool {
+        self.name.trim_start_matches('@').contains('@')
+    }
+
     /// The selected post.
     pub fn selected_post(&self) -> Option<&Arc<PostView>> {
         self.posts.get(self.selected)
@@ -129,6 +136,13 @@ impl ProfilePage {
             Key::Char('k') | Key::Up => self.selected = self.selected.saturating_sub(1),
             Key::Char('g') | Key::Home => self.selected = 0,
             Key::Char('G') | Key::End => self.selected = last,
+            // Remote accounts are followed by asking their server, as `follow @user@host`.
+            Key::Char('F') if self.is_remote() && p.is_some_and(|p| p.followed_by_me) => {
+                return Some(vec![Effect::UnfollowRemote(self.name.clone())]);
+            }
+            Key::Char('F') if self.is_remote() => {
+                return Some(vec![Effect::FollowRemote(self.name.clone())]);
+            }
             Key::Char('F') if p.is_some_and(|p| p.followed_by_me) => {
                 return relation(RelationAction::Unfollow);
             }
@@ -167,13 +181,23 @@ impl ProfilePage {
         for l in text::wrap(&p.bio, width).into_iter().take(4) {
             out.push(Line::raw(l));
         }
-        let counts = format!(
-            "joined {} · {} posts · {} followers · {} following",
-            text::date(p.joined_ms),
-            p.posts,
-            p.followers,
-            p.following
-        );
+        // Camp only knows what reached it of a remote account: say so rather than show
+        // its local follower counts as if they were the whole story.
+        let counts = if self.is_remote() {
+            format!(
+                "on another server · first seen here {} · {} posts here",
+                text::date(p.joined_ms),
+                p.posts
+            )
+        } else {
+            format!(
+                "joined {} · {} posts · {} followers · {} following",
+                text::date(p.joined_ms),
+                p.posts,
+                p.followers,
+                p.following
+            )
+        };
         for l in text::wrap(&counts, width) {
             out.push(Line::styled(l, theme.dim));
         }
@@ -186,6 +210,8 @@ impl ProfilePage {
             rel.push("this is you (s for settings)");
         } else if p.followed_by_me {
             rel.push("you follow them");
+        } else if self.is_remote() {
+            rel.push("F to ask to follow (they decide)");
         } else {
             rel.push("F to follow");
         }

@@ -632,4 +632,5 @@ fn snapshot_notifications_80x24() {
 }
 
 mod moderation;
+mod remote;
 mod social;

@@ -674,6 +674,8 @@ fn main_help(model: &Model) -> Vec<(&'static str, &'static str)> {
         ("/", "search people, #tags, posts"),
         ("m", "bookmarks"),
         ("D", "direct conversations"),
+        // One row for both federation keys: a moderator's help must still fit 40×15.
+        ("F / R", "follow @user@host / requests"),
         ("s", "settings, keys, theme"),
     ];
     if model.announcement.is_some() {

@@ -705,7 +705,8 @@ impl ModerationPage {
     }
 }
 
-fn edit_line(ed: &mut Editor, k: &KeyEvent) {
+/// Keys for a one-line field: typing, moving, Backspace/Delete, Ctrl-W, Ctrl-U.
+pub(crate) fn edit_line(ed: &mut Editor, k: &KeyEvent) {
     match k.key {
         Key::Char('w') if k.mods.ctrl => ed.delete_word(),
         Key::Char('u') if k.mods.ctrl => ed.clear(),

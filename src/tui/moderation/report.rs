@@ -1,5 +1,5 @@
-//! The Report page any camper opens with `!` on a post: a reason, then Enter. The
-//! person reported never learns who reported them.
+//! The Report page any camper opens with `!` on a post (or on a profile, to report the
+//! camper): a reason, then Enter. The person reported never learns who reported them.
 
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
@@ -14,7 +14,7 @@ use crate::tui::editor::Editor;
 use crate::tui::input::{Input, Key};
 use crate::tui::theme::Theme;
 
-/// Reporting a post: a reason, then Enter.
+/// Reporting a post or a camper: a reason, then Enter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportPage {
     /// What is reported.

@@ -268,6 +268,64 @@ fn the_profile_shows_counts_and_changes_follow_mute_block() {
 }
 
 #[test]
+fn bang_on_a_profile_reports_the_camper() {
+    use crate::camp::ReportTarget;
+    use crate::tui::moderation::ModRequest;
+    let mut m = profile_model();
+    assert!(
+        screen(&mut m, 80, 24).contains("! report"),
+        "the footer lists it"
+    );
+    assert!(update(&mut m, ch('!')).is_empty());
+    let Some(Page::Report(r)) = m.pages.last() else {
+        panic!("the Report page opened");
+    };
+    assert_eq!(r.target, ReportTarget::Account("bo".into()));
+    assert!(screen(&mut m, 80, 24).contains("@bo (Bo Chen)"));
+    for c in "spams everyone".chars() {
+        update(&mut m, ch(c));
+    }
+    assert_eq!(
+        update(&mut m, key(Key::Enter)),
+        vec![Effect::Moderate(ModRequest::Report {
+            target: ReportTarget::Account("bo".into()),
+            reason: "spams everyone".into()
+        })]
+    );
+    update(&mut m, Msg::ModerationDone(Ok("Thanks.".into())));
+    assert!(
+        matches!(m.pages.last(), Some(Page::Profile(_))),
+        "back on the profile"
+    );
+    update(&mut m, ch('?'));
+    assert!(screen(&mut m, 80, 24).contains("report them to the moderators"));
+}
+
+#[test]
+fn snapshot_report_account_80x24() {
+    let mut m = profile_model();
+    update(&mut m, ch('!'));
+    insta::assert_snapshot!(screen(&mut m, 80, 24));
+}
+
+#[test]
+fn reporting_yourself_from_your_profile_says_no_and_opens_nothing() {
+    let mut m = profile_model();
+    let mut mine = profile();
+    mine.is_me = true;
+    update(
+        &mut m,
+        Msg::ProfileLoaded {
+            name: "bo".into(),
+            result: Ok(Arc::new(mine)),
+        },
+    );
+    assert!(update(&mut m, ch('!')).is_empty());
+    assert!(matches!(m.pages.last(), Some(Page::Profile(_))));
+    assert!(screen(&mut m, 80, 24).contains("you cannot report yourself"));
+}
+
+#[test]
 fn enter_on_a_notification_opens_its_thread() {
     use crate::model::NotificationKind::*;
     let mut m = member_model();
