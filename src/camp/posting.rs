@@ -114,12 +114,15 @@ pub fn mentioned_names(text: &str) -> Vec<String> {
 }
 
 impl Camp {
-    /// Writes a post for `by`. Refuses empty, over-long or unauthorised posts with a
-    /// reason, and writes nothing then. The post is flushed before this returns.
-    pub fn create_post(&self, by: Id, draft: PostDraft) -> Result<PostView> {
-        let author = self.actor(by)?;
+    /// Sanitizes a post's text and content warning and checks them against the limits;
+    /// the one gate both new posts and edits pass.
+    pub(crate) fn clean_post_text(
+        &self,
+        text: &str,
+        cw: Option<&str>,
+    ) -> Result<(String, Option<String>)> {
         let limit = self.config().camp.max_post_chars;
-        let body = text::sanitize(&draft.text);
+        let body = text::sanitize(text);
         let body = body.trim_end().trim_start_matches('\n').to_string();
         if body.trim().is_empty() {
             return Err(Error::invalid("a post needs some text"));
@@ -130,18 +133,22 @@ impl Camp {
                 "posts are limited to {limit} characters; this one has {len}"
             )));
         }
-        let cw = draft
-            .cw
-            .as_deref()
-            .map(text::sanitize_line)
-            .filter(|c| !c.is_empty());
-        if let Some(cw) = &cw
-            && text::char_count(cw) > MAX_CW_CHARS
+        let cw = cw.map(text::sanitize_line).filter(|c| !c.is_empty());
+        if let Some(c) = &cw
+            && text::char_count(c) > MAX_CW_CHARS
         {
             return Err(Error::invalid(format!(
                 "a content warning is limited to {MAX_CW_CHARS} characters"
             )));
         }
+        Ok((body, cw))
+    }
+
+    /// Writes a post for `by`. Refuses empty, over-long or unauthorised posts with a
+    /// reason, and writes nothing then. The post is flushed before this returns.
+    pub fn create_post(&self, by: Id, draft: PostDraft) -> Result<PostView> {
+        let author = self.actor(by)?;
+        let (body, cw) = self.clean_post_text(&draft.text, draft.cw.as_deref())?;
         if let Some(parent) = draft.reply_to {
             let visible = self
                 .store()

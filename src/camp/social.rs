@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::camp::posting::MAX_CW_CHARS;
 use crate::camp::{Author, Camp, CampEvent, PostView};
 use crate::error::{Error, Result};
 use crate::model::*;
@@ -309,29 +308,7 @@ impl Camp {
     pub fn edit_post(&self, by: Id, id: Id, text: &str, cw: Option<String>) -> Result<PostView> {
         let me = self.actor(by)?;
         let old = self.own_post(&me, id, false)?;
-        let limit = self.config().camp.max_post_chars;
-        let body = text::sanitize(text);
-        let body = body.trim_end().trim_start_matches('\n').to_string();
-        if body.trim().is_empty() {
-            return Err(Error::invalid("a post needs some text"));
-        }
-        let len = text::char_count(&body);
-        if len > limit {
-            return Err(Error::invalid(format!(
-                "posts are limited to {limit} characters; this one has {len}"
-            )));
-        }
-        let cw = cw
-            .as_deref()
-            .map(text::sanitize_line)
-            .filter(|c| !c.is_empty());
-        if let Some(c) = &cw
-            && text::char_count(c) > MAX_CW_CHARS
-        {
-            return Err(Error::invalid(format!(
-                "a content warning is limited to {MAX_CW_CHARS} characters"
-            )));
-        }
+        let (body, cw) = self.clean_post_text(text, cw.as_deref())?;
         if body == old.text && cw == old.cw {
             return Err(Error::invalid("nothing changed"));
         }

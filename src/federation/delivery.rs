@@ -167,11 +167,21 @@ pub fn fan_out_update(bridge: &Bridge, post: &crate::model::Post) -> crate::Resu
         note["id"].as_str().unwrap_or_default(),
         store.next_id()
     );
-    let mut activity = wire::activity(&id, "Update", &actor, note);
+    let activity = wire::activity(&id, "Update", &actor, note);
+    to_followers_publicly(bridge, author.id, activity)
+}
+
+/// Addresses an activity about a public post to the public and queues it for every
+/// follower inbox of `author`; returns how many inboxes get it.
+fn to_followers_publicly(
+    bridge: &Bridge,
+    author: crate::model::Id,
+    mut activity: serde_json::Value,
+) -> crate::Result<usize> {
     activity["to"] = serde_json::json!([wire::PUBLIC]);
-    let inboxes = follower_inboxes(bridge, author.id)?;
+    let inboxes = follower_inboxes(bridge, author)?;
     for inbox in &inboxes {
-        bridge.enqueue(author.id, inbox, &activity)?;
+        bridge.enqueue(author, inbox, &activity)?;
     }
     Ok(inboxes.len())
 }
@@ -188,18 +198,13 @@ pub fn fan_out_delete(
     }
     let note_id = bridge.urls().note(&author.username, post.id);
     let actor = bridge.urls().actor(&author.username);
-    let mut activity = wire::activity(
+    let activity = wire::activity(
         &format!("{note_id}#delete"),
         "Delete",
         &actor,
         serde_json::json!({"id": note_id, "type": "Tombstone"}),
     );
-    activity["to"] = serde_json::json!([wire::PUBLIC]);
-    let inboxes = follower_inboxes(bridge, author.id)?;
-    for inbox in &inboxes {
-        bridge.enqueue(author.id, inbox, &activity)?;
-    }
-    Ok(inboxes.len())
+    to_followers_publicly(bridge, author.id, activity)
 }
 
 /// Queues `Like` (or, with `on` false, `Undo(Like)`) of a remote post favourited by
