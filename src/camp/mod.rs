@@ -17,7 +17,7 @@ mod reports;
 pub(crate) mod rules;
 mod social;
 #[cfg(test)]
-mod testing;
+pub(crate) mod testing;
 
 use std::sync::Arc;
 

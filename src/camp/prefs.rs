@@ -54,18 +54,15 @@ impl Camp {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::camp::KeyInfo;
 
     #[test]
     fn preferences_and_read_positions_persist_per_camper() {
         let camp = Camp::temporary().unwrap();
         let code = camp.admin_invite().unwrap().unwrap();
-        let key = KeyInfo {
-            fingerprint: "SHA256:p1".into(),
-            algorithm: "ssh-ed25519".into(),
-            openssh: String::new(),
-        };
-        let ana = camp.join(&key, &code, "ana", true).unwrap().id;
+        let ana = camp
+            .join(&crate::camp::testing::key(1), &code, "ana", true)
+            .unwrap()
+            .id;
         assert_eq!(camp.preferences(ana).unwrap(), Preferences::default());
         let p = Preferences {
             expand_cw: true,

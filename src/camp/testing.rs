@@ -12,6 +12,12 @@ pub(crate) fn key(n: u8) -> KeyInfo {
     }
 }
 
+/// Joins `name` with a fresh invite made by `admin`, using fixture key `n`.
+pub(crate) fn join(camp: &Camp, admin: Id, n: u8, name: &str) -> Id {
+    let invite = camp.create_invite(admin, InviteOptions::default()).unwrap();
+    camp.join(&key(n), &invite.code, name, true).unwrap().id
+}
+
 /// A throw-away camp whose first name joined as admin (with the bootstrap invite) and
 /// the others as campers; returns their ids in the same order.
 pub(crate) fn camp_with(names: &[&str]) -> (Camp, Vec<Id>) {

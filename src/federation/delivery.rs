@@ -477,19 +477,17 @@ mod tests {
 mod fan_out_tests {
     use super::*;
     use crate::Camp;
-    use crate::camp::{DomainBlockOptions, KeyInfo, PostDraft, Reaction};
+    use crate::camp::{DomainBlockOptions, PostDraft, Reaction};
     use crate::model::{Severity, Visibility};
     use crate::store::federation::{DomainPolicy, RemoteActor, RemoteFollow};
 
     fn camp_with_remote_follower() -> (Camp, Arc<Bridge>, crate::model::Id) {
         let camp = Camp::temporary().unwrap();
         let code = camp.admin_invite().unwrap().unwrap();
-        let key = KeyInfo {
-            fingerprint: "SHA256:k".into(),
-            algorithm: "ssh-ed25519".into(),
-            openssh: String::new(),
-        };
-        let ana = camp.join(&key, &code, "ana", true).unwrap().id;
+        let ana = camp
+            .join(&crate::camp::testing::key(1), &code, "ana", true)
+            .unwrap()
+            .id;
         let bridge = Bridge::new(camp.clone(), "https://camp.test");
         let store = camp.store();
         let alice = store
@@ -781,16 +779,7 @@ mod fan_out_tests {
     fn a_moderator_deleting_a_public_post_sends_delete() {
         let (camp, bridge, ana) = camp_with_remote_follower();
         camp.set_bridge(bridge.clone());
-        let code = camp
-            .create_invite(ana, crate::camp::InviteOptions::default())
-            .unwrap()
-            .code;
-        let key = KeyInfo {
-            fingerprint: "SHA256:b".into(),
-            algorithm: "ssh-ed25519".into(),
-            openssh: String::new(),
-        };
-        let bo = camp.join(&key, &code, "bo", true).unwrap().id;
+        let bo = crate::camp::testing::join(&camp, ana, 11, "bo");
         let p = post(&camp, bo, Visibility::Public);
         let store = camp.store();
         store
@@ -813,16 +802,7 @@ mod fan_out_tests {
     #[test]
     fn a_suspended_camper_public_posts_are_neither_served_nor_sent() {
         let (camp, bridge, ana) = camp_with_remote_follower();
-        let code = camp
-            .create_invite(ana, crate::camp::InviteOptions::default())
-            .unwrap()
-            .code;
-        let key = KeyInfo {
-            fingerprint: "SHA256:c".into(),
-            algorithm: "ssh-ed25519".into(),
-            openssh: String::new(),
-        };
-        let cy = camp.join(&key, &code, "cy", true).unwrap().id;
+        let cy = crate::camp::testing::join(&camp, ana, 12, "cy");
         let p = post(&camp, cy, Visibility::Public);
         assert_eq!(camp.federable_posts_of(cy, 10).unwrap().len(), 1);
         camp.act_on_account(ana, "cy", crate::camp::AccountAction::Suspend(true), "spam")

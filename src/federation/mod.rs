@@ -562,19 +562,16 @@ pub async fn start(
 #[cfg(test)]
 mod blocklist_tests {
     use super::*;
-    use crate::camp::KeyInfo;
 
     fn camp_with_admin(dev: bool) -> (Camp, Id) {
         let mut config = crate::config::Config::with_dirs("unused", "unused");
         config.dev_federation = dev;
         let camp = Camp::with_store(crate::store::Store::temporary().unwrap(), config);
         let code = camp.admin_invite().unwrap().unwrap();
-        let key = KeyInfo {
-            fingerprint: "SHA256:k".into(),
-            algorithm: "ssh-ed25519".into(),
-            openssh: String::new(),
-        };
-        let ana = camp.join(&key, &code, "ana", true).unwrap().id;
+        let ana = camp
+            .join(&crate::camp::testing::key(1), &code, "ana", true)
+            .unwrap()
+            .id;
         (camp, ana)
     }
 
