@@ -355,8 +355,6 @@ pub fn notifications_loaded(
 /// A notification arrived live: an open Notifications page shows it at once (and it
 /// counts as read).
 pub fn notified(model: &mut Model, view: Arc<NotificationView>) -> Vec<Effect> {
-    // More page kinds will join Notifications; keep the match.
-    #[allow(clippy::unnecessary_find_map)]
     let open = model.pages.iter_mut().find_map(|p| match p {
         Page::Notifications(n) => Some(n),
         _ => None,
