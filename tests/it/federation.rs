@@ -1,14 +1,13 @@
-//! The federation bridge against a real ActivityPub server: the Fedify test peer in
-//! `../shared/fedipeer` (node), on loopback, with camp under `--dev-federation`.
+//! The federation bridge against a real ActivityPub server: the project's Fedify test
+//! peer in `tests/peer` (node), on loopback, with camp under `--dev-federation`.
 //!
-//! The peer is copied to a temp dir and `npm ci`-ed once per test run. Without node
-//! and npm these tests print why and pass without checking anything; `.ci/run`
+//! [`crate::node_peer`] installs the peer (cached between runs). Without node these
+//! tests print a loud SKIPPED line and pass without checking anything; `.ci/run`
 //! installs node so CI always runs them.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -19,57 +18,10 @@ use crate::support::{Key, TestCamp, exec, json_list, post_id};
 /// How long federation steps (deliveries with retries) may take.
 const FED_WAIT: Duration = Duration::from_secs(60);
 
-/// The installed peer (a temp copy with node_modules), or None when node is missing.
-fn peer_dir() -> Option<&'static Path> {
-    static DIR: OnceLock<Option<PathBuf>> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let has = |cmd: &str| {
-            std::process::Command::new(cmd)
-                .arg("--version")
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success())
-        };
-        if !has("node") || !has("npm") {
-            eprintln!("SKIPPING federation tests: node and npm are not installed");
-            return None;
-        }
-        let src = std::env::var_os("CAMP_FEDIPEER")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fedipeer"));
-        assert!(
-            src.join("peer.mjs").exists(),
-            "the Fedify peer is not at {} (set CAMP_FEDIPEER)",
-            src.display()
-        );
-        let tmp = tempfile::tempdir().expect("temp dir").keep();
-        let dst = tmp.join("fedipeer");
-        let status = std::process::Command::new("cp")
-            .arg("-r")
-            .arg(&src)
-            .arg(&dst)
-            .status()
-            .expect("cp");
-        assert!(status.success(), "copying the peer failed");
-        // shared/ is read-only; the copy must not be (npm writes node_modules there).
-        let _ = std::process::Command::new("chmod")
-            .args(["-R", "u+w"])
-            .arg(&dst)
-            .status();
-        let out = std::process::Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-            .current_dir(&dst)
-            .output()
-            .expect("npm ci");
-        assert!(
-            out.status.success(),
-            "npm ci failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        Some(dst)
-    })
-    .as_deref()
+/// The installed peer (`tests/peer`, see [`crate::node_peer`]), or None when node is
+/// missing.
+pub(crate) fn peer_dir() -> Option<&'static Path> {
+    crate::node_peer::installed("federation")
 }
 
 fn free_port() -> u16 {
@@ -80,7 +32,7 @@ fn free_port() -> u16 {
 }
 
 /// A running Fedify peer (`alice`), killed on drop.
-struct Peer {
+pub(crate) struct Peer {
     child: Option<tokio::process::Child>,
     port: u16,
     dir: PathBuf,
@@ -91,7 +43,7 @@ struct Peer {
 }
 
 impl Peer {
-    async fn start(dir: &Path) -> Peer {
+    pub(crate) async fn start(dir: &Path) -> Peer {
         Self::start_knocking(dir, "rfc9421").await
     }
 
@@ -146,11 +98,11 @@ impl Peer {
         }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.port)
     }
 
-    fn handle(&self) -> String {
+    pub(crate) fn handle(&self) -> String {
         format!("@alice@127.0.0.1:{}", self.port)
     }
 
@@ -158,7 +110,7 @@ impl Peer {
         self.url("/users/alice")
     }
 
-    async fn admin(&self, method: &str, path_and_query: &str) -> Value {
+    pub(crate) async fn admin(&self, method: &str, path_and_query: &str) -> Value {
         let req = match method {
             "POST" => self.http.post(self.url(path_and_query)),
             _ => self.http.get(self.url(path_and_query)),
@@ -186,7 +138,7 @@ impl Peer {
         std::fs::read_to_string(self.log.with_extension("stderr")).unwrap_or_default()
     }
 
-    fn log_records(&self) -> Vec<Value> {
+    pub(crate) fn log_records(&self) -> Vec<Value> {
         std::fs::read_to_string(&self.log)
             .unwrap_or_default()
             .lines()
@@ -195,7 +147,7 @@ impl Peer {
     }
 
     /// Waits for a log record matching `pred`.
-    async fn wait_log(&self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+    pub(crate) async fn wait_log(&self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
         let deadline = Instant::now() + FED_WAIT;
         loop {
             if let Some(r) = self.log_records().into_iter().find(|r| pred(r)) {
@@ -220,7 +172,7 @@ impl Drop for Peer {
 
 /// A camp with the bridge on (dev federation, id origin = the bound address), an
 /// admin and the camper `ana`.
-async fn fed_camp() -> (TestCamp, Key, SocketAddr) {
+pub(crate) async fn fed_camp() -> (TestCamp, Key, SocketAddr) {
     let mut camp = TestCamp::start_with(|c| {
         c.http_addr = Some("127.0.0.1:0".parse().expect("address"));
         c.dev_federation = true;
@@ -237,7 +189,12 @@ async fn fed_camp() -> (TestCamp, Key, SocketAddr) {
     (camp, ana, http)
 }
 
-async fn wait_home(camp: &TestCamp, key: &Key, what: &str, pred: impl Fn(&[Value]) -> bool) {
+pub(crate) async fn wait_home(
+    camp: &TestCamp,
+    key: &Key,
+    what: &str,
+    pred: impl Fn(&[Value]) -> bool,
+) {
     let deadline = Instant::now() + FED_WAIT;
     loop {
         let out = exec(camp.addr, key, "timeline home --json --limit 50").await;
@@ -251,7 +208,7 @@ async fn wait_home(camp: &TestCamp, key: &Key, what: &str, pred: impl Fn(&[Value
 }
 
 /// alice (the peer) follows ana and ana accepts.
-async fn alice_follows_ana(camp: &TestCamp, ana: &Key, peer: &Peer, http: SocketAddr) {
+pub(crate) async fn alice_follows_ana(camp: &TestCamp, ana: &Key, peer: &Peer, http: SocketAddr) {
     let ana_actor = format!("http://{http}/users/ana");
     peer.admin("POST", &format!("/admin/follow?actor={ana_actor}"))
         .await;
@@ -617,7 +574,7 @@ async fn delivery_to_a_peer_that_is_down_arrives_after_it_comes_back() {
     camp.stop().await;
 }
 
-fn urlencode(s: &str) -> String {
+pub(crate) fn urlencode(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
@@ -954,12 +911,19 @@ async fn discovery_documents_are_served_and_count_public_posts_only() {
             actor["endpoints"]["sharedInbox"],
             format!("http://{http}/inbox")
         );
-        // Only the standard contexts, plus an inline term map.
+        // Only published contexts that peers preload, plus an inline term map
+        // (tests/it/jsonld.rs expands it strictly).
         for c in actor["@context"].as_array().expect("context list") {
             if let Some(url) = c.as_str() {
                 assert!(
-                    url == "https://www.w3.org/ns/activitystreams"
-                        || url == "https://w3id.org/security/v1",
+                    [
+                        "https://www.w3.org/ns/activitystreams",
+                        "https://w3id.org/security/v1",
+                        "https://www.w3.org/ns/did/v1",
+                        "https://w3id.org/security/multikey/v1",
+                        "https://w3id.org/security/data-integrity/v1",
+                    ]
+                    .contains(&url),
                     "{url}"
                 );
             }

@@ -4,7 +4,9 @@
 
 mod exec;
 mod federation;
+mod jsonld;
 mod moderation;
+mod node_peer;
 mod process;
 mod social;
 mod support;
