@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::Bridge;
-use super::wire::{self, AS_CONTEXT};
+use super::wire;
 use crate::model::{Account, Visibility};
 
 /// Largest inbox body accepted.
@@ -260,7 +260,7 @@ async fn followers(State(b): Shared, Path(name): Path<String>, headers: HeaderMa
     let id = format!("{}/followers", b.urls().actor(&account.username));
     ap_json(
         &headers,
-        json!({"@context": AS_CONTEXT, "id": id, "type": "OrderedCollection", "totalItems": total}),
+        json!({"@context": wire::context(), "id": id, "type": "OrderedCollection", "totalItems": total}),
     )
 }
 
@@ -271,7 +271,7 @@ async fn following(State(b): Shared, Path(name): Path<String>, headers: HeaderMa
     let id = format!("{}/following", b.urls().actor(&account.username));
     ap_json(
         &headers,
-        json!({"@context": AS_CONTEXT, "id": id, "type": "OrderedCollection", "totalItems": 0}),
+        json!({"@context": wire::context(), "id": id, "type": "OrderedCollection", "totalItems": 0}),
     )
 }
 
@@ -293,7 +293,7 @@ async fn note(
         Some((account, post)) => {
             let parent = b.reply_target(&post).ok().flatten().map(|(u, _)| u);
             let mut n = wire::note(b.urls(), &post, &account, parent.as_deref());
-            n["@context"] = json!(AS_CONTEXT);
+            n["@context"] = wire::context();
             ap_json(&headers, n)
         }
         None => not_found(),

@@ -1,7 +1,14 @@
 //! ActivityPub JSON on the wire: what camp serves (actor, note, collections,
-//! activities, all with the standard `@context` only) and lenient, bounded readers
-//! for what remote servers send (`to` may be a string, objects may be embedded or
-//! referenced by id).
+//! activities, all under the one [`context`]) and lenient, bounded readers for what
+//! remote servers send (`to` may be a string, objects may be embedded or referenced
+//! by id).
+//!
+//! Strict JSON-LD processors (Fedify, bovine) expand what camp serves with the
+//! published contexts, several of which protect their terms: a document that
+//! redefines `assertionMethod` or `Multikey` inline, or uses a term no context
+//! defines, is refused. So camp names the published contexts by URL and defines
+//! inline only the few terms they lack; `tests/it/jsonld.rs` expands every document
+//! camp serves and sends with a real processor in safe mode.
 
 use serde_json::{Value, json};
 
@@ -12,6 +19,10 @@ use crate::store::federation::RemoteActor;
 pub const AS_CONTEXT: &str = "https://www.w3.org/ns/activitystreams";
 /// The security vocabulary (publicKey).
 pub const SECURITY_CONTEXT: &str = "https://w3id.org/security/v1";
+/// The DID vocabulary (`assertionMethod`, protected).
+pub const DID_CONTEXT: &str = "https://www.w3.org/ns/did/v1";
+/// The Multikey vocabulary (`Multikey`, `controller`, `publicKeyMultibase`, protected).
+pub const MULTIKEY_CONTEXT: &str = "https://w3id.org/security/multikey/v1";
 /// The public collection.
 pub const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
 /// Longest URL accepted from a remote document.
@@ -27,6 +38,27 @@ pub fn federable(post: &Post, author: &Account) -> bool {
         && post.author == author.id
         && !author.is_remote()
         && !author.suspended
+}
+
+/// The `@context` of every document camp serves or sends: the published contexts by
+/// URL (all of them preloaded by Fedify, so a peer never fetches one), then only the
+/// terms none of them defines, mapped the way Mastodon maps them. Defining a term of
+/// a protected context here again would make strict processors refuse the document.
+pub fn context() -> Value {
+    json!([
+        AS_CONTEXT,
+        SECURITY_CONTEXT,
+        DID_CONTEXT,
+        MULTIKEY_CONTEXT,
+        super::proofs::DATA_INTEGRITY_CONTEXT,
+        {
+            "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
+            "sensitive": "as:sensitive",
+            "Hashtag": "as:Hashtag",
+            "toot": "http://joinmastodon.org/ns#",
+            "discoverable": "toot:discoverable"
+        }
+    ])
 }
 
 /// URLs of camp's own objects, all under one origin.
@@ -152,20 +184,7 @@ pub fn actor_document(
 ) -> Value {
     let id = urls.actor(&account.username);
     let mut doc = json!({
-        "@context": [
-            AS_CONTEXT,
-            SECURITY_CONTEXT,
-            {
-                "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
-                "assertionMethod": {"@id": "https://w3id.org/security#assertionMethod", "@type": "@id"},
-                "Multikey": "https://w3id.org/security#Multikey",
-                "controller": {"@id": "https://w3id.org/security#controller", "@type": "@id"},
-                "publicKeyMultibase": {
-                    "@id": "https://w3id.org/security#publicKeyMultibase",
-                    "@type": "https://w3id.org/security#multibase"
-                }
-            }
-        ],
+        "@context": context(),
         "id": id,
         "type": "Person",
         "preferredUsername": account.username,
@@ -201,7 +220,7 @@ pub fn actor_document(
 pub fn instance_actor_document(urls: &Urls, name: &str, public_pem: &str) -> Value {
     let id = urls.instance_actor();
     json!({
-        "@context": [AS_CONTEXT, SECURITY_CONTEXT],
+        "@context": context(),
         "id": id,
         "type": "Application",
         "preferredUsername": "camp",
@@ -252,7 +271,7 @@ pub fn create(urls: &Urls, post: &Post, author: &Account, in_reply_to: Option<&s
     let object = note(urls, post, author, in_reply_to);
     let actor = urls.actor(&author.username);
     json!({
-        "@context": AS_CONTEXT,
+        "@context": context(),
         "id": format!("{}/activity", object["id"].as_str().unwrap_or_default()),
         "type": "Create",
         "actor": actor,
@@ -266,7 +285,7 @@ pub fn create(urls: &Urls, post: &Post, author: &Account, in_reply_to: Option<&s
 /// An activity by a local actor about `object` (Follow, Accept, Reject, Undo).
 pub fn activity(id: &str, kind: &str, actor: &str, object: Value) -> Value {
     json!({
-        "@context": AS_CONTEXT,
+        "@context": context(),
         "id": id,
         "type": kind,
         "actor": actor,
@@ -277,7 +296,7 @@ pub fn activity(id: &str, kind: &str, actor: &str, object: Value) -> Value {
 /// An ordered collection with its items.
 pub fn collection(id: &str, total: usize, items: Vec<Value>) -> Value {
     json!({
-        "@context": AS_CONTEXT,
+        "@context": context(),
         "id": id,
         "type": "OrderedCollection",
         "totalItems": total,
@@ -500,6 +519,52 @@ mod tests {
         let mut own = post(Visibility::Public);
         own.cw = Some("spoilers".into());
         assert_eq!(note(&urls, &own, &ana, None)["summary"], "spoilers");
+    }
+
+    #[test]
+    fn every_document_names_the_published_contexts_and_defines_only_camp_terms() {
+        let urls = Urls::new("https://camp.test");
+        let ana = account("ana");
+        let p = post(Visibility::Public);
+        let create = create(&urls, &p, &ana, None);
+        let docs = [
+            actor_document(&urls, &ana, "PEM", Some("z6Mk")),
+            instance_actor_document(&urls, "camp", "PEM"),
+            activity(
+                "https://camp.test/a",
+                "Follow",
+                "https://camp.test/users/ana",
+                json!("x"),
+            ),
+            collection(
+                "https://camp.test/users/ana/outbox",
+                1,
+                vec![create.clone()],
+            ),
+            create,
+        ];
+        for d in &docs {
+            assert_eq!(d["@context"], context(), "{d}");
+        }
+        let ctx = context();
+        let inline = ctx
+            .as_array()
+            .and_then(|a| a.last())
+            .and_then(Value::as_object)
+            .expect("an inline term map last");
+        // Terms of the protected DID, Multikey and data-integrity contexts (and of
+        // security/v1) must never be defined again here.
+        for term in [
+            "assertionMethod",
+            "Multikey",
+            "controller",
+            "publicKeyMultibase",
+            "publicKey",
+            "proof",
+            "DataIntegrityProof",
+        ] {
+            assert!(!inline.contains_key(term), "{term} is redefined inline");
+        }
     }
 
     #[test]
