@@ -212,7 +212,8 @@ async fn every_document_camp_serves_expands_strictly() {
 }
 
 /// Every kind of activity camp delivers (Accept, Create, Update, Delete, Follow, Like,
-/// Announce, Undo), as the Fedify peer received and verified it, proofs included.
+/// Announce, Undo of a Like and of a Follow), as the Fedify peer received and verified
+/// it, proofs included. (Reject is built like Accept, by `wire::activity`.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_activity_camp_sends_expands_strictly() {
     let Some(dir) = peer_dir() else { return };
@@ -290,8 +291,17 @@ async fn every_activity_camp_sends_expands_strictly() {
     exec(camp.addr, &ana, &format!("fav --undo {local}"))
         .await
         .ok();
-    peer.wait_log("the Undo", |r| r["kind"] == "inbox" && r["type"] == "Undo")
-        .await;
+    peer.wait_log("the Undo(Like)", |r| {
+        r["kind"] == "inbox" && r["type"] == "Undo" && r["activity"]["object"]["type"] == "Like"
+    })
+    .await;
+    exec(camp.addr, &ana, &format!("unfollow {}", peer.handle()))
+        .await
+        .ok();
+    peer.wait_log("the Undo(Follow)", |r| {
+        r["kind"] == "inbox" && r["type"] == "Undo" && r["activity"]["object"]["type"] == "Follow"
+    })
+    .await;
 
     // Everything camp delivered, as Fedify received and verified it.
     let received: Vec<(String, Value)> = peer
