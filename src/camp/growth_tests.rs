@@ -182,6 +182,9 @@ fn every_repeatable_write_is_under_the_flood_limit() {
         ("profile", |c, me, _| {
             c.update_profile(me, "Ana", "hi").map(drop)
         }),
+        ("hide domain", |c, me, _| {
+            c.hide_domain(me, "spam.example", true).map(drop)
+        }),
         ("prefs", |c, me, _| {
             c.set_preferences(me, &Preferences::default())
         }),
