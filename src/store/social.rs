@@ -1,6 +1,11 @@
 //! Store side of the social features: replies, favourites, boosts, bookmarks, edit
-//! history, mutes, blocks, hashtags and the per-author index. Kept apart from
-//! `store/mod.rs` so that file only gains one field.
+//! history, mutes, blocks, hashtags, the per-author index, and the once-only index of
+//! notifications. Kept apart from `store/mod.rs` so that file only gains one field.
+//!
+//! Nothing here grows because a camper repeats something: edit history is capped at
+//! [`MAX_POST_VERSIONS`], an un-boost takes its entries off every home it reached (kept
+//! in `boost_homes`), a deleted post's versions, home entries and boosts go with it
+//! ([`Store::clear_post_traces`]), and expired link codes are pruned.
 
 use sled::transaction::ConflictableTransactionError;
 use sled::{Transactional, Tree};
@@ -267,8 +272,8 @@ impl Store {
             .collect()
     }
 
-    /// Removes a post and its index entries. Home entries pointing at it are left and
-    /// skipped when read (finding every home it reached would mean a full scan).
+    /// Removes a post and its index entries. Its home entries, versions and boosts are
+    /// removed by [`Store::clear_post_traces`], given the homes it was filed on.
     pub fn delete_post(&self, post: &Post, tags: &[String]) -> Result<()> {
         let s = &self.social;
         (
