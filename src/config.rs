@@ -38,6 +38,10 @@ pub struct FileConfig {
     pub max_connections_per_ip: usize,
     /// Posts one account may write per minute (0: no limit).
     pub posts_per_minute: usize,
+    /// Other writes one account may repeat per minute, together: favourites, boosts,
+    /// bookmarks, follows, mutes, blocks (and undoing them), edits, link codes, profile
+    /// and settings changes (0: no limit).
+    pub actions_per_minute: usize,
     /// New connections one IP address may open per minute (0: no limit).
     pub connections_per_ip_per_minute: usize,
     /// Seconds without a key press before a session is closed.
@@ -65,6 +69,7 @@ impl Default for FileConfig {
             max_connections: 2000,
             max_connections_per_ip: 32,
             posts_per_minute: 30,
+            actions_per_minute: 60,
             connections_per_ip_per_minute: 60,
             idle_timeout_secs: 3600,
             keepalive_secs: 30,

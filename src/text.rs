@@ -9,7 +9,9 @@
 //!
 //! The layout functions do not sanitise (they run every frame); they treat
 //! control characters as zero cells wide so they can never panic or overflow
-//! on text that skipped sanitising, but they do not make it harmless.
+//! on text that skipped sanitising, but they do not make it harmless. What does is
+//! the last guard ([`guard_output`], [`guard_json`], [`guard_symbol`]) that every
+//! exec output and every TUI frame passes on its way out: the net under `sanitize`.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -18,6 +20,9 @@ use textwrap::WordSeparator;
 use textwrap::core::Fragment;
 use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::UnicodeWidthStr;
+
+mod guard;
+pub use guard::{guard_json, guard_output, guard_symbol};
 
 /// Cells a tab occupies. Tabs become this many spaces rather than jumping to
 /// tab stops, so a string's width never depends on the column it starts at and

@@ -10,6 +10,9 @@ use crate::store::now_ms;
 
 /// How long a link code works.
 pub const LINK_CODE_TTL: Duration = Duration::from_secs(10 * 60);
+/// Most link codes one account has working at once; a new one beyond it replaces the
+/// oldest. Three covers linking a phone and a laptop in one sitting.
+pub const MAX_LIVE_LINK_CODES: usize = 3;
 
 impl Camp {
     /// `viewer`'s keys, oldest first.
@@ -21,10 +24,16 @@ impl Camp {
     /// A one-time code that adds another device's key to `by`'s account.
     pub fn create_link_code(&self, by: Id) -> Result<LinkCode> {
         let me = self.actor(by)?;
+        self.check_action_rate(&me)?;
+        let now = now_ms();
+        // Expired codes (anyone's) are never redeemed again: forget them here, so the
+        // tree holds only codes that still work.
+        self.store()
+            .prune_link_codes(now, me.id, MAX_LIVE_LINK_CODES - 1)?;
         let link = LinkCode {
             code: generate_code(),
             account: me.id,
-            expires_ms: now_ms() + LINK_CODE_TTL.as_millis() as u64,
+            expires_ms: now + LINK_CODE_TTL.as_millis() as u64,
         };
         self.store().put_link_code(&link)?;
         self.store().flush()?;

@@ -772,6 +772,7 @@ impl Camp {
         if hidden && self.store().hidden_domains(me.id)?.len() >= 1000 {
             return Err(Error::invalid("you can hide at most 1000 domains"));
         }
+        self.check_action_rate(&me)?;
         self.store().set_domain_hidden(me.id, &domain, hidden)?;
         self.store().flush()?;
         Ok(domain)

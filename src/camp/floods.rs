@@ -1,5 +1,5 @@
-//! Flood control: a sliding-window counter, the per-account post limit, and a note in
-//! the audit log (for moderators) when someone keeps hitting a limit.
+//! Flood control: a sliding-window counter, the per-account post and action limits, and
+//! a note in the audit log (for moderators) when someone keeps hitting a limit.
 
 use std::collections::{HashMap, VecDeque};
 use std::hash::Hash;
@@ -85,14 +85,17 @@ impl<K: Hash + Eq + Clone> RateWindow<K> {
 #[derive(Debug)]
 pub(crate) struct Floods {
     posts: RateWindow<Id>,
+    /// Every other write a camper can repeat (see [`Camp::check_action_rate`]).
+    actions: RateWindow<Id>,
     reports: RateWindow<Id>,
     trips: RateWindow<String>,
 }
 
 impl Floods {
-    pub(crate) fn new(posts_per_minute: usize) -> Floods {
+    pub(crate) fn new(posts_per_minute: usize, actions_per_minute: usize) -> Floods {
         Floods {
             posts: RateWindow::new(posts_per_minute, Duration::from_secs(60)),
+            actions: RateWindow::new(actions_per_minute, Duration::from_secs(60)),
             reports: RateWindow::new(REPORTS_PER_HOUR, Duration::from_secs(3600)),
             trips: RateWindow::new(0, TRIP_WINDOW),
         }
@@ -110,6 +113,22 @@ impl Camp {
         Err(Error::RateLimited(format!(
             "slow down: at most {} posts a minute here; try again in a minute",
             self.config().camp.posts_per_minute
+        )))
+    }
+
+    /// Refuses a repeatable write (a favourite, boost, bookmark, follow, mute, block or
+    /// their undoing, an edit, a link code, a profile or settings change) when `account`
+    /// made too many this minute. Each of them costs an fsync, and some fan out to
+    /// followers or notify someone: a loop over them must not cost the camp more.
+    /// Callers check after validating, so a refused typo costs nothing.
+    pub(crate) fn check_action_rate(&self, account: &crate::model::Account) -> Result<()> {
+        if self.inner.floods.actions.allow(&account.id, Instant::now()) {
+            return Ok(());
+        }
+        self.note_flood(&format!("@{}", account.username), "the action rate limit")?;
+        Err(Error::RateLimited(format!(
+            "slow down: at most {} changes a minute here; try again in a minute",
+            self.config().camp.actions_per_minute
         )))
     }
 

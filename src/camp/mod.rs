@@ -6,6 +6,8 @@ mod devices;
 pub(crate) mod domains;
 mod events;
 pub(crate) mod floods;
+#[cfg(test)]
+mod growth_tests;
 mod moderation;
 mod notifications;
 mod onboarding;
@@ -84,7 +86,8 @@ impl Camp {
     /// A camp over an existing store (tests and benchmarks use a temporary one).
     pub fn with_store(store: Store, config: Config) -> Camp {
         let (events, _) = broadcast::channel(EVENT_BACKLOG);
-        let floods = floods::Floods::new(config.camp.posts_per_minute);
+        let floods =
+            floods::Floods::new(config.camp.posts_per_minute, config.camp.actions_per_minute);
         Camp {
             inner: Arc::new(Inner {
                 store,
@@ -97,10 +100,11 @@ impl Camp {
     }
 
     /// A camp in a throw-away database with default settings, except that the post
-    /// rate limit is off: tests and benchmarks post far faster than people do.
+    /// and action rate limits are off: tests and benchmarks act far faster than people.
     pub fn temporary() -> Result<Camp> {
         let mut config = Config::with_dirs("unused", "unused");
         config.camp.posts_per_minute = 0;
+        config.camp.actions_per_minute = 0;
         Ok(Self::with_store(Store::temporary()?, config))
     }
 

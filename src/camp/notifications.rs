@@ -15,6 +15,19 @@ fn read_marker(account: Id) -> String {
     format!("notifications_read/{account}")
 }
 
+/// Kinds that come from an action its actor can undo and redo at will, so only the
+/// first is kept. Mentions, replies and direct posts name a post written once; warnings,
+/// reports and announcements carry their own text and each one counts.
+fn deduplicated(kind: NotificationKind) -> bool {
+    matches!(
+        kind,
+        NotificationKind::Favourite
+            | NotificationKind::Boost
+            | NotificationKind::Follow
+            | NotificationKind::FollowRequest
+    )
+}
+
 /// A notification ready for a screen: who did it and the post concerned (when the
 /// reader may still see it).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,7 +84,9 @@ impl Camp {
     }
 
     /// Records a notification for `account` and tells its sessions. Callers decide
-    /// whether the account wants it (mutes, blocks); self-notifications are dropped here.
+    /// whether the account wants it (mutes, blocks); self-notifications are dropped here,
+    /// and so are repeats of the actions a camper can toggle (see [`deduplicated`]): one
+    /// notification per kind, actor and post, however often it is undone and redone.
     pub(crate) fn notify(
         &self,
         account: Id,
@@ -98,7 +113,13 @@ impl Camp {
             text: text.map(|t| crate::text::sanitize(&t)),
             created_ms: now_ms(),
         };
-        self.store().put_notification(&n)?;
+        if deduplicated(kind) {
+            if !self.store().put_notification_once(&n)? {
+                return Ok(());
+            }
+        } else {
+            self.store().put_notification(&n)?;
+        }
         self.publish(CampEvent::Notified(Arc::new(n)));
         Ok(())
     }

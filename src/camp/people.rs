@@ -116,6 +116,7 @@ impl Camp {
                 them.username
             )));
         }
+        self.check_action_rate(&me)?;
         self.store().follow(me.id, them.id)?;
         let mut recent = Vec::new();
         for id in self.store().posts_by(them.id, None, FOLLOW_BACKFILL * 2)? {
@@ -142,6 +143,7 @@ impl Camp {
                 them.username
             )));
         }
+        self.check_action_rate(&me)?;
         self.store().unfollow(me.id, them.id)?;
         self.store().flush()?;
         Ok(them)
@@ -180,6 +182,7 @@ impl Camp {
         let mute = Mute {
             until_ms: duration.map(|d| now_ms().saturating_add(d.as_millis() as u64)),
         };
+        self.check_action_rate(&me)?;
         self.store().put_mute(me.id, them.id, mute)?;
         self.store().flush()?;
         Ok(mute)
@@ -189,6 +192,9 @@ impl Camp {
     pub fn unmute(&self, by: Id, name: &str) -> Result<()> {
         let me = self.actor(by)?;
         let them = self.other_or_remote(&me, name)?;
+        if self.store().mute(me.id, them.id)?.is_some() {
+            self.check_action_rate(&me)?;
+        }
         if !self.store().remove_mute(me.id, them.id)? {
             return Err(Error::invalid(format!("@{} is not muted", them.username)));
         }
@@ -200,6 +206,7 @@ impl Camp {
     pub fn block(&self, by: Id, name: &str) -> Result<()> {
         let me = self.actor(by)?;
         let them = self.other_or_remote(&me, name)?;
+        self.check_action_rate(&me)?;
         self.store().block(me.id, them.id)?;
         if them.is_remote() {
             self.remote_blocked(me.id, them.id)?;
@@ -211,6 +218,9 @@ impl Camp {
     pub fn unblock(&self, by: Id, name: &str) -> Result<()> {
         let me = self.actor(by)?;
         let them = self.other_or_remote(&me, name)?;
+        if self.store().blocks(me.id, them.id)? {
+            self.check_action_rate(&me)?;
+        }
         if !self.store().unblock(me.id, them.id)? {
             return Err(Error::invalid(format!("@{} is not blocked", them.username)));
         }
@@ -318,6 +328,7 @@ impl Camp {
                 "a bio is limited to {MAX_BIO_CHARS} characters"
             )));
         }
+        self.check_action_rate(&me)?;
         me.display_name = display_name;
         me.bio = bio;
         self.store().put_account(&me)?;

@@ -30,6 +30,7 @@ impl Camp {
         if prefs.alert_kinds.len() > 20 {
             return Err(Error::invalid("too many alert kinds"));
         }
+        self.check_action_rate(&me)?;
         self.store().put_setting(&prefs_key(me.id), prefs)?;
         self.store().flush()
     }

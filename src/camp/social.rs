@@ -227,6 +227,7 @@ impl Camp {
         if on == was {
             return self.post(by, id);
         }
+        self.check_action_rate(&me)?;
         let mut boosted_home = None;
         match reaction {
             Reaction::Favourite => {
@@ -312,6 +313,7 @@ impl Camp {
         if body == old.text && cw == old.cw {
             return Err(Error::invalid("nothing changed"));
         }
+        self.check_action_rate(&me)?;
         let version = PostVersion {
             post: id,
             text: old.text.clone(),
@@ -357,6 +359,16 @@ impl Camp {
     /// through here, with the post as it was, so the bridge still knows what to name.
     pub(crate) fn erase_post(&self, post: &Post) -> Result<()> {
         self.store().delete_post(post, &hashtags(&post.text))?;
+        // Its versions, home entries and boosts would otherwise stay for good (and every
+        // Home read would scan past them). It was filed on the homes of its author, the
+        // author's followers and whoever it mentioned; those who unfollowed since had it
+        // removed then.
+        let mut homes = self.store().followers_of(post.author)?;
+        homes.push(post.author);
+        homes.extend(&post.mentions);
+        homes.sort_unstable();
+        homes.dedup();
+        self.store().clear_post_traces(post.id, &homes)?;
         // A copy of a post from elsewhere (a moderator removing it) also loses its URL
         // mapping, so a later Update, Like or boost cannot reach a post that is gone.
         if let Some((url, obj)) = self.store().remote_object_of_post(post.id)? {

@@ -96,9 +96,11 @@ pub fn needs_stdin(argv: &[String]) -> bool {
 
 const POST_VALUED: &[&str] = &["cw", "to", "reply-to"];
 
-/// Runs one command line.
+/// Runs one command line. Everything it prints passes the last output guard
+/// ([`crate::text::guard_output`], or [`crate::text::guard_json`] under `--json`),
+/// whatever the store held: no verb can put a terminal control on anyone's screen.
 pub fn run(camp: &Camp, caller: &Caller, argv: &[String], stdin: Option<&str>) -> Outcome {
-    match dispatch(camp, caller, argv, stdin) {
+    let outcome = match dispatch(camp, caller, argv, stdin) {
         Ok(stdout) => Outcome {
             stdout,
             stderr: String::new(),
@@ -113,6 +115,21 @@ pub fn run(camp: &Camp, caller: &Caller, argv: &[String], stdin: Option<&str>) -
             stderr: format!("camp: {}\n", crate::text::sanitize_line(&message)),
             status,
         },
+    };
+    guard(outcome, argv.iter().any(|a| a == "--json"))
+}
+
+/// The last check on what a command prints (binary verbs, when they come, bypass it).
+fn guard(outcome: Outcome, json: bool) -> Outcome {
+    let stdout = if json {
+        crate::text::guard_json(&outcome.stdout)
+    } else {
+        crate::text::guard_output(&outcome.stdout)
+    };
+    Outcome {
+        stdout: stdout.into_owned(),
+        stderr: crate::text::guard_output(&outcome.stderr).into_owned(),
+        status: outcome.status,
     }
 }
 

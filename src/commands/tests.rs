@@ -125,3 +125,5 @@ fn stdin_is_read_only_when_post_has_no_text() {
     assert!(!needs_stdin(&argv("post hello")));
     assert!(!needs_stdin(&argv("timeline")));
 }
+
+mod guard;

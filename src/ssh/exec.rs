@@ -87,8 +87,13 @@ pub async fn run(
     outcome.status
 }
 
-/// Under a PTY the client expects CR LF line ends.
+/// Every text exec sends passes here: the last output guard (no terminal controls,
+/// whatever produced the text), then, under a PTY, CR LF line ends as the client expects.
 fn eol(s: String, pty: bool) -> Vec<u8> {
+    let s = match crate::text::guard_output(&s) {
+        std::borrow::Cow::Borrowed(_) => s,
+        std::borrow::Cow::Owned(clean) => clean,
+    };
     if pty {
         s.replace('\n', "\r\n").into_bytes()
     } else {

@@ -1,6 +1,11 @@
 //! Store side of the social features: replies, favourites, boosts, bookmarks, edit
-//! history, mutes, blocks, hashtags and the per-author index. Kept apart from
-//! `store/mod.rs` so that file only gains one field.
+//! history, mutes, blocks, hashtags, the per-author index, and the once-only index of
+//! notifications. Kept apart from `store/mod.rs` so that file only gains one field.
+//!
+//! Nothing here grows because a camper repeats something: edit history is capped at
+//! [`MAX_POST_VERSIONS`], an un-boost takes its entries off every home it reached (kept
+//! in `boost_homes`), a deleted post's versions, home entries and boosts go with it
+//! ([`Store::clear_post_traces`]), and expired link codes are pruned.
 
 use sled::transaction::ConflictableTransactionError;
 use sled::{Transactional, Tree};
@@ -36,6 +41,12 @@ pub(crate) struct SocialTrees {
     by_author: Tree,
     /// code -> LinkCode
     link_codes: Tree,
+    /// pair(boost entry, owner): whose home timelines a boost reached, so an un-boost
+    /// removes exactly those entries.
+    boost_homes: Tree,
+    /// account, actor, post, kind -> id(notification): the one notification per
+    /// (kind, actor, post) that repeatable actions (favourites, boosts, follows) give.
+    notified: Tree,
 }
 
 impl SocialTrees {
@@ -61,8 +72,29 @@ impl SocialTrees {
             tags: t("tags")?,
             by_author: t("posts_by_author")?,
             link_codes: t("link_codes")?,
+            boost_homes: t("boost_homes")?,
+            notified: t("notified")?,
         })
     }
+}
+
+/// Most earlier versions kept per post; an edit beyond it forgets the oldest. Twenty
+/// covers any honest history of corrections while a camper editing in a loop cannot
+/// grow the store.
+pub const MAX_POST_VERSIONS: usize = 20;
+
+fn notified_key(
+    account: Id,
+    kind: NotificationKind,
+    actor: Option<Id>,
+    post: Option<Id>,
+) -> Vec<u8> {
+    let mut k = Vec::with_capacity(24 + 16);
+    k.extend_from_slice(&id_key(account));
+    k.extend_from_slice(&id_key(actor.unwrap_or(0)));
+    k.extend_from_slice(&id_key(post.unwrap_or(0)));
+    k.extend_from_slice(kind.as_str().as_bytes());
+    k
 }
 
 fn tag_key(tag: &str, post: Id) -> Vec<u8> {
@@ -206,9 +238,19 @@ impl Store {
         new_tags: &[String],
     ) -> Result<()> {
         let s = &self.social;
+        // The oldest versions beyond the cap, counting the one this edit adds.
+        let kept: Vec<_> = s
+            .versions
+            .scan_prefix(id_key(new.id))
+            .keys()
+            .collect::<std::result::Result<_, _>>()?;
+        let forget = (kept.len() + 1).saturating_sub(MAX_POST_VERSIONS);
         (&self.posts, &s.versions, &s.tags).transaction(|(posts, versions, tags)| {
             tx_put(posts, id_key(new.id), new)?;
             tx_put(versions, pair_key(new.id, old.written_ms), old)?;
+            for k in kept.iter().take(forget) {
+                versions.remove(k)?;
+            }
             for t in old_tags {
                 tags.remove(tag_key(t, new.id))?;
             }
@@ -230,8 +272,8 @@ impl Store {
             .collect()
     }
 
-    /// Removes a post and its index entries. Home entries pointing at it are left and
-    /// skipped when read (finding every home it reached would mean a full scan).
+    /// Removes a post and its index entries. Its home entries, versions and boosts are
+    /// removed by [`Store::clear_post_traces`], given the homes it was filed on.
     pub fn delete_post(&self, post: &Post, tags: &[String]) -> Result<()> {
         let s = &self.social;
         (
@@ -292,7 +334,9 @@ impl Store {
         Ok(st)
     }
 
-    /// Turns a boost on (filing `entry` on the homes of `home_owners`) or off.
+    /// Turns a boost on (filing `entry` on the homes of `home_owners`) or off (taking
+    /// its entry off every home it reached, and off `home_owners` too, for boosts made
+    /// before homes were recorded).
     pub fn set_boost(
         &self,
         account: Id,
@@ -302,8 +346,19 @@ impl Store {
         home_owners: &[Id],
     ) -> Result<PostStats> {
         let s = &self.social;
-        let st = (&s.boosts, &s.stats, &s.boost_entries, &self.home).transaction(
-            |(boosts, stats, entries, home)| -> TxResult<PostStats> {
+        let reached = match s.boosts.get(pair_key(post, account))? {
+            Some(old) if !on => ids_after_owner(&s.boost_homes, read_id(&old).unwrap_or(0))?,
+            _ => Vec::new(),
+        };
+        let trees = (
+            &s.boosts,
+            &s.stats,
+            &s.boost_entries,
+            &self.home,
+            &s.boost_homes,
+        );
+        let st = trees.transaction(
+            |(boosts, stats, entries, home, boost_homes)| -> TxResult<PostStats> {
                 let key = pair_key(post, account);
                 let was = boosts.get(key)?;
                 let mut st: PostStats = tx_get(stats, id_key(post))?.unwrap_or_default();
@@ -320,13 +375,19 @@ impl Store {
                         )?;
                         for owner in home_owners {
                             home.insert(&pair_key(*owner, entry), &[])?;
+                            boost_homes.insert(&pair_key(entry, *owner), &[])?;
                         }
                         st.boosts = st.boosts.saturating_add(1);
                     }
                     (false, Some(old)) => {
                         boosts.remove(&key)?;
-                        // Home entries of the boost are skipped once their record is gone.
                         entries.remove(&old)?;
+                        // Every later Home read would scan a dead entry: remove them.
+                        let old = read_id(&old).unwrap_or(0);
+                        for owner in reached.iter().chain(home_owners) {
+                            home.remove(&pair_key(*owner, old))?;
+                            boost_homes.remove(&pair_key(old, *owner))?;
+                        }
                         st.boosts = st.boosts.saturating_sub(1);
                     }
                     _ => {}
@@ -572,5 +633,103 @@ impl Store {
             Ok(())
         })?;
         Ok(())
+    }
+
+    /// How many entries (posts and boosts, live or dead) `owner`'s home timeline holds.
+    #[cfg(test)]
+    pub(crate) fn home_entry_count(&self, owner: Id) -> usize {
+        self.home.scan_prefix(id_key(owner)).count()
+    }
+
+    /// Stores a notification unless the account already has one of the same kind, from
+    /// the same actor, about the same post; true when it was stored. An un-favourite and
+    /// re-favourite, or an unfollow and follow again, so adds nothing.
+    pub fn put_notification_once(&self, n: &Notification) -> Result<bool> {
+        let key = notified_key(n.account, n.kind, n.actor, n.post);
+        let record = encode(n)?;
+        let stored = (&self.notifications, &self.social.notified).transaction(
+            |(notifications, notified)| -> TxResult<bool> {
+                if let Some(id) = notified.get(&key)?
+                    && let Some(id) = read_id(&id)
+                    && notifications.get(pair_key(n.account, id))?.is_some()
+                {
+                    return Ok(false);
+                }
+                notifications.insert(&pair_key(n.account, n.id), record.as_slice())?;
+                notified.insert(key.as_slice(), &id_key(n.id))?;
+                Ok(true)
+            },
+        )?;
+        Ok(stored)
+    }
+
+    /// Removes what a deleted post leaves behind in indexes that `delete_post` cannot
+    /// reach by key: its earlier versions, its entries on the homes of `home_owners`
+    /// (where it was filed), and every boost of it with the home entries the boosts made.
+    pub fn clear_post_traces(&self, post: Id, home_owners: &[Id]) -> Result<()> {
+        let s = &self.social;
+        let versions: Vec<_> = s
+            .versions
+            .scan_prefix(id_key(post))
+            .keys()
+            .collect::<std::result::Result<_, _>>()?;
+        let mut boosts = Vec::new();
+        for kv in s.boosts.scan_prefix(id_key(post)) {
+            let (k, v) = kv?;
+            let (Some(booster), Some(entry)) = (read_id(&k[8..]), read_id(&v)) else {
+                continue;
+            };
+            boosts.push((booster, entry, ids_after_owner(&s.boost_homes, entry)?));
+        }
+        let trees = (
+            &s.versions,
+            &self.home,
+            &s.boosts,
+            &s.boost_entries,
+            &s.boost_homes,
+        );
+        trees.transaction(|(versions_tree, home, boosts_tree, entries, boost_homes)| {
+            for k in &versions {
+                versions_tree.remove(k)?;
+            }
+            for owner in home_owners {
+                home.remove(&pair_key(*owner, post))?;
+            }
+            for (booster, entry, reached) in &boosts {
+                boosts_tree.remove(&pair_key(post, *booster))?;
+                entries.remove(&id_key(*entry))?;
+                for owner in reached {
+                    home.remove(&pair_key(*owner, *entry))?;
+                    boost_homes.remove(&pair_key(*entry, *owner))?;
+                }
+            }
+            Ok::<_, ConflictableTransactionError<Error>>(())
+        })?;
+        Ok(())
+    }
+
+    /// Forgets every link code that expired by `now`, and all but the newest `keep`
+    /// live codes of `account` (codes last minutes, so the tree stays small and the scan
+    /// is cheap).
+    pub fn prune_link_codes(&self, now: Millis, account: Id, keep: usize) -> Result<usize> {
+        let mut live = Vec::new();
+        let mut removed = 0;
+        for kv in self.social.link_codes.iter() {
+            let (k, v) = kv?;
+            let link: LinkCode = decode(&v)?;
+            if link.expires_ms <= now {
+                self.social.link_codes.remove(&k)?;
+                removed += 1;
+            } else if link.account == account {
+                live.push((link.expires_ms, k));
+            }
+        }
+        live.sort();
+        let extra = live.len().saturating_sub(keep);
+        for (_, k) in live.into_iter().take(extra) {
+            self.social.link_codes.remove(&k)?;
+            removed += 1;
+        }
+        Ok(removed)
     }
 }

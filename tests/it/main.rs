@@ -4,6 +4,7 @@
 
 mod exec;
 mod federation;
+mod growth;
 mod jsonld;
 mod moderation;
 mod node_peer;
