@@ -4,8 +4,10 @@
 
 mod exec;
 mod federation;
+mod inbound;
 mod moderation;
 mod process;
+mod remote_actor;
 mod social;
 mod support;
 mod tui;
