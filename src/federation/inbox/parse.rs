@@ -303,6 +303,15 @@ pub fn activity(v: &Value) -> Result<Activity, ParseError> {
     let kind = match type_name(v).ok_or(ParseError::Field("type"))? {
         "Create" => {
             let object = object.ok_or(ParseError::Field("object"))?;
+            if !is_note(object) {
+                // Videos, chat messages, or only an id (camp never fetches a Create's
+                // object): nothing camp shows, so dropped like an unknown type.
+                return Ok(Activity {
+                    id,
+                    actor,
+                    kind: Kind::Unknown("Create of something not a post".into()),
+                });
+            }
             let mut note = note(object)?;
             if note.addressing.is_empty() {
                 note.addressing = addressing(v)?;
