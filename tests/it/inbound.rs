@@ -98,11 +98,39 @@ async fn a_post_addressed_to_one_camper_is_not_seen_by_the_senders_followers() {
     assert!(notes.ok().contains("carol"), "{notes:?}");
     // Not by id either, for the follower or the admin.
     let admin = camp.admin.as_ref().expect("admin");
-    for who in [&cy, admin] {
-        let out = exec(camp.addr, who, &format!("show {id}")).await;
-        assert!(out.status != Some(0), "{out:?}");
+    for (who, key) in [("cy", &cy), ("admin", admin)] {
+        let out = exec(camp.addr, key, &format!("show {id}")).await;
         assert!(!out.stdout.contains("for bo only"), "{out:?}");
+        assert!(out.status != Some(0), "{who} opened it: {out:?}");
     }
+    // The public post: anyone here may open it, though only followers get it in Home.
+    let cy_posts = home(&camp, &cy).await;
+    let public_id = cy_posts
+        .iter()
+        .find(|p| p["text"] == "for everyone")
+        .and_then(|p| p["id"].as_str())
+        .expect("public id")
+        .to_string();
+    let out = exec(camp.addr, admin, &format!("show {public_id}")).await;
+    assert!(out.ok().contains("for everyone"), "{out:?}");
+
+    // Followers-only, naming bo: cy (a follower) and bo (named) see it; nobody else.
+    let mut followers = carol.note("3", "<p>followers and bo</p>");
+    followers["to"] = json!(format!("{}/followers", carol.actor()));
+    followers["cc"] = json!([format!("http://{http}/users/bo")]);
+    let create = carol.activity("Create", "3", followers);
+    assert_eq!(carol.post(&inbox, &create).await, 202);
+    let cy_posts = home(&camp, &cy).await;
+    let seen = cy_posts
+        .iter()
+        .find(|p| p["text"] == "followers and bo")
+        .unwrap_or_else(|| panic!("a follower did not get it: {cy_posts:?}"));
+    assert_eq!(seen["visibility"], "followers");
+    let fid = seen["id"].as_str().expect("id").to_string();
+    assert!(texts(&home(&camp, &bo).await).contains(&"followers and bo".to_string()));
+    let out = exec(camp.addr, admin, &format!("show {fid}")).await;
+    assert!(!out.stdout.contains("followers and bo"), "{out:?}");
+    assert!(out.status != Some(0), "the admin opened it: {out:?}");
     camp.stop().await;
 }
 
