@@ -455,9 +455,13 @@ impl Camp {
                 }
             }
         }
+        // A silenced server reaches only those who follow its accounts.
+        let reachable = |id: Id| -> Result<bool> {
+            Ok(local(id)? && (!silenced || self.store().follows(id, author.id)?))
+        };
         let mut named = Vec::new();
         for &n in &a.named {
-            if !named.contains(&n) && local(n)? && (!silenced || followers.contains(&n)) {
+            if !named.contains(&n) && reachable(n)? {
                 named.push(n);
             }
         }
@@ -466,8 +470,7 @@ impl Camp {
         if a.public
             && let Some(parent) = note.reply_to
             && let Some(p) = self.store().post(parent)?
-            && local(p.author)?
-            && (!silenced || followers.contains(&p.author))
+            && reachable(p.author)?
         {
             parent_author = Some(p.author);
         }
@@ -723,6 +726,32 @@ mod tests {
                 .unwrap()
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn a_silenced_server_reaches_only_campers_who_follow_it() {
+        let (camp, bo, cy, _dee, carol) = setup();
+        let admin = camp.store().account_by_name("admin").unwrap().unwrap().id;
+        camp.block_domain(
+            admin,
+            "peer.example",
+            crate::camp::DomainBlockOptions {
+                severity: Severity::Silence,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let direct = RemoteAudience {
+            named: vec![bo, cy],
+            ..Default::default()
+        };
+        let id = camp
+            .receive_remote_note(incoming(&carol, 5, direct))
+            .unwrap()
+            .unwrap();
+        assert_eq!(camp.store().post(id).unwrap().unwrap().mentions, [cy]);
+        assert!(home_texts(&camp, bo).is_empty());
+        assert_eq!(home_texts(&camp, cy), ["note 5"]);
     }
 
     #[test]
