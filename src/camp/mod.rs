@@ -42,6 +42,7 @@ pub use notifications::{NotificationView, UNREAD_CAP};
 pub use onboarding::{InviteOptions, KeyInfo, generate_code, parse_duration, validate_username};
 pub use people::{Profile, SearchResults};
 pub use posting::{Author, PostDraft, PostView, TimelineKind, mentioned_names};
+pub use remote::{IncomingNote, RemoteAudience};
 pub use reports::{ReportTarget, ReportView};
 pub use social::{Conversation, Mine, Reaction, Thread, hashtags};
 

@@ -265,7 +265,12 @@ impl Camp {
         }
         Ok(match post.visibility {
             Visibility::Camp | Visibility::Public => true,
-            Visibility::Followers => self.store().follows(viewer.id, post.author)?,
+            // A remote followers-only post may also name campers who do not follow
+            // its author (`cc` of a mention); they alone see it besides followers.
+            Visibility::Followers => {
+                self.store().follows(viewer.id, post.author)?
+                    || (author.is_remote() && post.mentions.contains(&viewer.id))
+            }
             Visibility::Direct => post.mentions.contains(&viewer.id),
         })
     }

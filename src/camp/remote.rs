@@ -22,6 +22,42 @@ fn domain_of(host: &str) -> String {
     }
 }
 
+/// Who a remote post is addressed to, as the bridge read its `to`/`cc`; the
+/// service decides from this alone who here sees it
+/// ([`Camp::receive_remote_note`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RemoteAudience {
+    /// Addressed to the public.
+    pub public: bool,
+    /// Addressed to the sender's followers collection.
+    pub followers: bool,
+    /// Local accounts addressed by their actor id.
+    pub named: Vec<Id>,
+}
+
+/// A remote post as the bridge hands it to the service, already sanitized and
+/// verified as coming from its author (or, for a boost, its booster).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncomingNote {
+    /// What it is stored under: the object's URL (the Announce's id for a boost).
+    pub key: String,
+    /// The shadow account of the sender.
+    pub author: Id,
+    /// The host of the object's origin (a camper hiding it does not get the post).
+    pub object_host: String,
+    /// Sanitized text.
+    pub text: String,
+    /// Sanitized content warning.
+    pub cw: Option<String>,
+    /// The local post it answers, if any.
+    pub reply_to: Option<Id>,
+    /// Who it is addressed to.
+    pub audience: RemoteAudience,
+    /// Campers may boost it (and camp announce it) when it is public; false for a
+    /// boost's copy, which is never announced on.
+    pub boostable: bool,
+}
+
 impl Camp {
     /// Installs the running federation bridge (once, at start).
     pub fn set_bridge(&self, bridge: Arc<crate::federation::Bridge>) {
@@ -384,6 +420,121 @@ impl Camp {
         Ok(true)
     }
 
+    /// A remote post arrived: who here sees it follows from its addressing alone, and
+    /// this is the one place that rule lives. Public → the sender's local followers
+    /// get it in Home, and anyone here may open and boost it; the sender's followers
+    /// collection → its local followers only; named campers → only them (a direct
+    /// post, with a notification). A public reply to one of our posts also reaches
+    /// that post's author. Nobody else is ever given it: a camper neither addressed
+    /// nor following never sees a post that is not public. A silenced server reaches
+    /// only those who follow its accounts. Remote posts never join the camp
+    /// timeline. Returns the stored post's id, or None when nobody here gets it (or
+    /// it was stored before).
+    pub fn receive_remote_note(&self, note: IncomingNote) -> Result<Option<Id>> {
+        let author = self
+            .store()
+            .account(note.author)?
+            .filter(|a| a.is_remote())
+            .ok_or_else(|| Error::invalid("remote posts need a remote author"))?;
+        let Some(sender) = self.store().remote_actor_of_shadow(author.id)? else {
+            return Err(Error::invalid("remote posts need a remote author"));
+        };
+        let a = &note.audience;
+        let silenced = self.domain_policy(&sender.host)?.silence;
+        let local = |id: Id| -> Result<bool> {
+            Ok(self
+                .store()
+                .account(id)?
+                .is_some_and(|acc| !acc.is_remote() && !acc.suspended))
+        };
+        let mut followers = Vec::new();
+        if a.public || a.followers {
+            for f in self.store().followers_of(author.id)? {
+                if local(f)? {
+                    followers.push(f);
+                }
+            }
+        }
+        // A silenced server reaches only those who follow its accounts.
+        let reachable = |id: Id| -> Result<bool> {
+            Ok(local(id)? && (!silenced || self.store().follows(id, author.id)?))
+        };
+        let mut named = Vec::new();
+        for &n in &a.named {
+            if !named.contains(&n) && reachable(n)? {
+                named.push(n);
+            }
+        }
+        // A public reply reaches the author of our post it answers.
+        let mut parent_author = None;
+        if a.public
+            && let Some(parent) = note.reply_to
+            && let Some(p) = self.store().post(parent)?
+            && reachable(p.author)?
+        {
+            parent_author = Some(p.author);
+        }
+        let visibility = if a.public {
+            Visibility::Public
+        } else if a.followers {
+            Visibility::Followers
+        } else if !named.is_empty() {
+            Visibility::Direct
+        } else {
+            return Ok(None);
+        };
+        let mut owners = Vec::new();
+        for o in followers.iter().chain(&named).chain(parent_author.iter()) {
+            if owners.contains(o)
+                || self.blocked_either_way(*o, author.id)?
+                || self.hides_host(*o, &sender.host)?
+                || self.hides_host(*o, &note.object_host)?
+            {
+                continue;
+            }
+            owners.push(*o);
+        }
+        named.retain(|n| owners.contains(n));
+        if owners.is_empty() {
+            return Ok(None);
+        }
+        let post = Post {
+            id: self.store().next_id(),
+            author: author.id,
+            text: note.text,
+            cw: note.cw,
+            visibility,
+            reply_to: note.reply_to,
+            mentions: named.clone(),
+            created_ms: crate::store::now_ms(),
+            edited_ms: None,
+        };
+        let id = post.id;
+        if !self.receive_remote_post(&note.key, post, owners)? {
+            return Ok(None);
+        }
+        if note.boostable && visibility == Visibility::Public {
+            self.store().mark_remote_public(id)?;
+            self.store().flush()?;
+        }
+        let kind = if visibility == Visibility::Direct {
+            NotificationKind::Direct
+        } else {
+            NotificationKind::Mention
+        };
+        // The author of the post answered is told of a reply by `receive_remote_post`.
+        let answered = match note.reply_to {
+            Some(parent) => self.store().post(parent)?.map(|p| p.author),
+            None => None,
+        };
+        for n in named {
+            if Some(n) != answered {
+                self.notify(n, kind, Some(author.id), Some(id), None)?;
+            }
+        }
+        Ok(Some(id))
+    }
+
     /// A remote post was edited by its author.
     pub fn update_remote_post(
         &self,
@@ -422,5 +573,199 @@ impl Camp {
         self.store().remove_remote_post(url, &obj)?;
         self.store().flush()?;
         Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::camp::TimelineKind;
+    use crate::camp::testing::camp_with;
+
+    /// A camp with bo, cy and dee, and the remote actor carol whom cy follows.
+    fn setup() -> (Camp, Id, Id, Id, RemoteActor) {
+        let (camp, ids) = camp_with(&["admin", "bo", "cy", "dee"]);
+        let carol = camp
+            .store()
+            .upsert_remote_actor(RemoteActor {
+                id: "https://peer.example/users/carol".into(),
+                shadow: 0,
+                inbox: "https://peer.example/users/carol/inbox".into(),
+                shared_inbox: None,
+                username: "carol".into(),
+                host: "peer.example".into(),
+                display_name: "Carol".into(),
+                key_id: "https://peer.example/users/carol#main-key".into(),
+                public_key_pem: String::new(),
+                fetched_ms: 0,
+            })
+            .unwrap();
+        let cy = ids[2];
+        camp.store()
+            .put_remote_following(
+                cy,
+                &RemoteFollow {
+                    actor: carol.id.clone(),
+                    follow_id: "https://camp.test/users/cy/follows/1".into(),
+                    state: FollowState::Pending,
+                    created_ms: 0,
+                },
+            )
+            .unwrap();
+        assert!(camp.remote_follow_accepted(cy, &carol).unwrap());
+        (camp, ids[1], cy, ids[3], carol)
+    }
+
+    fn incoming(carol: &RemoteActor, n: u32, audience: RemoteAudience) -> IncomingNote {
+        IncomingNote {
+            key: format!("https://peer.example/notes/{n}"),
+            author: carol.shadow,
+            object_host: "peer.example".into(),
+            text: format!("note {n}"),
+            cw: None,
+            reply_to: None,
+            audience,
+            boostable: true,
+        }
+    }
+
+    fn home_texts(camp: &Camp, who: Id) -> Vec<String> {
+        camp.timeline(who, TimelineKind::Home, None, 50)
+            .unwrap()
+            .into_iter()
+            .map(|v| v.post.text)
+            .collect()
+    }
+
+    #[test]
+    fn a_post_addressed_only_to_bo_is_not_seen_by_carols_follower_cy() {
+        let (camp, bo, cy, dee, carol) = setup();
+        let id = camp
+            .receive_remote_note(incoming(
+                &carol,
+                1,
+                RemoteAudience {
+                    named: vec![bo],
+                    ..Default::default()
+                },
+            ))
+            .unwrap()
+            .expect("bo gets it");
+        assert_eq!(home_texts(&camp, bo), ["note 1"]);
+        assert!(camp.post(bo, id).is_ok());
+        let told = camp.notifications(bo, None, 10).unwrap();
+        assert!(
+            told.iter()
+                .any(|n| n.kind == NotificationKind::Direct && n.post == Some(id)),
+            "{told:?}"
+        );
+        // cy follows carol, dee follows nobody: neither sees it, not even by id.
+        for other in [cy, dee] {
+            assert!(home_texts(&camp, other).is_empty());
+            assert!(camp.post(other, id).is_err());
+        }
+        let stored = camp.store().post(id).unwrap().unwrap();
+        assert_eq!(stored.visibility, Visibility::Direct);
+        assert_eq!(stored.mentions, [bo]);
+        // Nothing remote joins the camp timeline.
+        assert!(
+            camp.timeline(bo, TimelineKind::Camp, None, 50)
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn followers_only_posts_reach_local_followers_and_the_named_only() {
+        let (camp, bo, cy, dee, carol) = setup();
+        let id = camp
+            .receive_remote_note(incoming(
+                &carol,
+                2,
+                RemoteAudience {
+                    followers: true,
+                    named: vec![bo],
+                    ..Default::default()
+                },
+            ))
+            .unwrap()
+            .unwrap();
+        assert_eq!(home_texts(&camp, cy), ["note 2"]);
+        assert_eq!(home_texts(&camp, bo), ["note 2"]);
+        assert!(camp.post(bo, id).is_ok() && camp.post(cy, id).is_ok());
+        assert!(camp.post(dee, id).is_err());
+        assert!(home_texts(&camp, dee).is_empty());
+        // Not public: nobody may boost it.
+        assert!(
+            camp.react(cy, id, crate::camp::Reaction::Boost, Some(true))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn public_posts_go_to_followers_home_and_anyone_may_open_and_boost_them() {
+        let (camp, bo, cy, dee, carol) = setup();
+        let id = camp
+            .receive_remote_note(incoming(
+                &carol,
+                3,
+                RemoteAudience {
+                    public: true,
+                    ..Default::default()
+                },
+            ))
+            .unwrap()
+            .unwrap();
+        assert_eq!(home_texts(&camp, cy), ["note 3"]);
+        assert!(home_texts(&camp, bo).is_empty(), "not in a stranger's Home");
+        assert!(camp.post(dee, id).is_ok(), "but anyone may open it");
+        camp.react(dee, id, crate::camp::Reaction::Boost, Some(true))
+            .unwrap();
+        assert!(
+            camp.timeline(bo, TimelineKind::Camp, None, 50)
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_silenced_server_reaches_only_campers_who_follow_it() {
+        let (camp, bo, cy, _dee, carol) = setup();
+        let admin = camp.store().account_by_name("admin").unwrap().unwrap().id;
+        camp.block_domain(
+            admin,
+            "peer.example",
+            crate::camp::DomainBlockOptions {
+                severity: Severity::Silence,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let direct = RemoteAudience {
+            named: vec![bo, cy],
+            ..Default::default()
+        };
+        let id = camp
+            .receive_remote_note(incoming(&carol, 5, direct))
+            .unwrap()
+            .unwrap();
+        assert_eq!(camp.store().post(id).unwrap().unwrap().mentions, [cy]);
+        assert!(home_texts(&camp, bo).is_empty());
+        assert_eq!(home_texts(&camp, cy), ["note 5"]);
+    }
+
+    #[test]
+    fn a_post_addressed_to_nobody_here_is_not_stored() {
+        let (camp, _bo, _cy, _dee, carol) = setup();
+        let nobody = camp
+            .receive_remote_note(incoming(&carol, 4, RemoteAudience::default()))
+            .unwrap();
+        assert_eq!(nobody, None);
+        assert!(
+            camp.store()
+                .remote_object("https://peer.example/notes/4")
+                .unwrap()
+                .is_none()
+        );
     }
 }

@@ -14,11 +14,14 @@
 //! # Remote accounts and posts
 //! A remote actor gets a local *shadow account* (username `user@host`, which no
 //! camper's name can be; [`crate::model::Account::is_remote`]) the first time camp
-//! needs it (a follow either way). Its posts are ordinary [`crate::model::Post`]s by
-//! that shadow, filed only in the Home of campers whose follow it accepted (never on
-//! the camp timeline), with visibility `Followers` (or `Direct` for a reply to a
-//! camper who does not follow it), so every existing read rule (`can_see`, timelines,
-//! notifications, live events) applies unchanged. Accepting a follow out adds the
+//! needs it (a follow either way, or a post naming a camper). Its posts are ordinary
+//! [`crate::model::Post`]s by that shadow, never on the camp timeline; their
+//! addressing alone decides who sees them ([`crate::Camp::receive_remote_note`]):
+//! `Public` (anyone here may open it; filed in its followers' Home), `Followers`
+//! (its local followers, and campers it names), or `Direct` (only the campers it
+//! names), so every existing read rule (`can_see`, timelines, notifications, live
+//! events) applies unchanged. [`inbox`] parses and verifies what arrives before any
+//! of it is believed. Accepting a follow out adds the
 //! local follow edge camper → shadow; the remote URL ↔ post id map, remote actors and
 //! follow state live in the bridge's own trees (`store::federation`). Shadow accounts
 //! have no keys, so nobody logs in as them, and [`wire::federable`] refuses their

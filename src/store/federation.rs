@@ -165,6 +165,16 @@ fn acct_key(account: Id, url: &str) -> Vec<u8> {
     k
 }
 
+/// Key of a seen activity: the actor's length (so no actor/id split is ambiguous),
+/// the actor, the id.
+fn seen_key(actor: &str, id: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(4 + actor.len() + id.len());
+    k.extend_from_slice(&(actor.len() as u32).to_be_bytes());
+    k.extend_from_slice(actor.as_bytes());
+    k.extend_from_slice(id.as_bytes());
+    k
+}
+
 fn queue_key(job: &DeliveryJob) -> [u8; 16] {
     pair_key(job.next_ms, job.id)
 }
@@ -432,18 +442,25 @@ impl Store {
 
     // ---- seen activities ----
 
-    /// Records an activity id; false when it was seen before.
-    pub fn mark_activity_seen(&self, id: &str, now: Millis) -> Result<bool> {
+    /// Records that `actor` (the verified signer) sent the activity `id`; false when
+    /// it did before. Ids are remembered per actor, so an id another actor sent
+    /// first (a pre-claimed `…#delete`) never turns the real one into a duplicate.
+    pub fn mark_activity_seen(&self, actor: &str, id: &str, now: Millis) -> Result<bool> {
         Ok(self
             .fed
             .seen
-            .compare_and_swap(id.as_bytes(), None as Option<&[u8]>, Some(&id_key(now)[..]))?
+            .compare_and_swap(
+                seen_key(actor, id),
+                None as Option<&[u8]>,
+                Some(&id_key(now)[..]),
+            )?
             .is_ok())
     }
 
-    /// Forgets one activity id (its handling failed, so a retry must not be a duplicate).
-    pub fn forget_activity(&self, id: &str) -> Result<()> {
-        self.fed.seen.remove(id.as_bytes())?;
+    /// Forgets one activity of `actor` (its handling failed, so a retry must not be a
+    /// duplicate).
+    pub fn forget_activity(&self, actor: &str, id: &str) -> Result<()> {
+        self.fed.seen.remove(seen_key(actor, id))?;
         Ok(())
     }
 
@@ -560,12 +577,37 @@ mod tests {
     #[test]
     fn seen_ids_are_remembered_once() {
         let s = Store::temporary().unwrap();
-        assert!(s.mark_activity_seen("https://x/a/1", 1).unwrap());
-        assert!(!s.mark_activity_seen("https://x/a/1", 2).unwrap());
-        assert!(s.mark_activity_seen("https://x/a/2", 10).unwrap());
+        let a = "https://x/users/a";
+        assert!(s.mark_activity_seen(a, "https://x/a/1", 1).unwrap());
+        assert!(!s.mark_activity_seen(a, "https://x/a/1", 2).unwrap());
+        assert!(s.mark_activity_seen(a, "https://x/a/2", 10).unwrap());
         assert_eq!(s.prune_seen(5).unwrap(), 1);
-        assert!(s.mark_activity_seen("https://x/a/1", 11).unwrap());
-        assert!(!s.mark_activity_seen("https://x/a/2", 12).unwrap());
+        assert!(s.mark_activity_seen(a, "https://x/a/1", 11).unwrap());
+        assert!(!s.mark_activity_seen(a, "https://x/a/2", 12).unwrap());
+        s.forget_activity(a, "https://x/a/2").unwrap();
+        assert!(s.mark_activity_seen(a, "https://x/a/2", 13).unwrap());
+    }
+
+    #[test]
+    fn seen_ids_are_kept_per_actor_so_none_can_be_pre_claimed() {
+        let s = Store::temporary().unwrap();
+        let id = "https://x/users/alice#delete";
+        // Another actor (even on the same server) sends alice's id first.
+        assert!(
+            s.mark_activity_seen("https://x/users/mallory", id, 1)
+                .unwrap()
+        );
+        assert!(
+            s.mark_activity_seen("https://x/users/alice", id, 2)
+                .unwrap()
+        );
+        assert!(
+            !s.mark_activity_seen("https://x/users/alice", id, 3)
+                .unwrap()
+        );
+        // The length prefix keeps actor and id apart: no split collides.
+        assert!(s.mark_activity_seen("https://x/u", "/ab", 4).unwrap());
+        assert!(s.mark_activity_seen("https://x/u/a", "b", 5).unwrap());
     }
 
     #[test]

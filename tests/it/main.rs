@@ -5,10 +5,12 @@
 mod exec;
 mod federation;
 mod growth;
+mod inbound;
 mod jsonld;
 mod moderation;
 mod node_peer;
 mod process;
+mod remote_actor;
 mod social;
 mod support;
 mod tui;

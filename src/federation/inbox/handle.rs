@@ -1,0 +1,337 @@
+//! What a verified activity does, one function per type. Handlers see only
+//! [`Verified`] activities (every origin rule already held) and change camp's data
+//! only through `Camp` methods; the bridge's own trees (seen ids, key cache,
+//! delivery queue) are the only store they touch directly.
+
+use super::parse::{self, FollowRef, Kind, Note, ObjectId, Undone, UndoneKind, Updated};
+use super::verify::{self, Verified};
+use crate::camp::{IncomingNote, RemoteAudience};
+use crate::federation::{Bridge, wire};
+use crate::model::{Id, Post};
+use crate::store::federation::RemoteActor;
+
+/// Acts on one verified activity. An error means "not handled, try again later".
+pub(super) async fn handle(bridge: &Bridge, activity: &Verified) -> crate::Result<()> {
+    let actor = activity.actor();
+    match activity.kind() {
+        Kind::Follow(target) => follow(bridge, activity, target).await,
+        Kind::Accept(f) => answered(bridge, actor, f, true),
+        Kind::Reject(f) => answered(bridge, actor, f, false),
+        Kind::Undo(inner) => undo(bridge, actor, inner),
+        Kind::Create(note) => create(bridge, actor, note).await,
+        Kind::Update(Updated::Note(note)) => update(bridge, actor, note),
+        Kind::Delete(object) => {
+            bridge
+                .camp()
+                .remove_remote_post(object.as_str(), actor.as_str())?;
+            Ok(())
+        }
+        Kind::Announce(object) => announce(bridge, activity, object).await,
+        // Typed and verified, with nothing to do yet: profile updates (actors are
+        // fetched again when needed), favourites of our posts (not counted), blocks
+        // (nothing is delivered to accounts that do not follow), reports (turned
+        // into moderation reports by issue 9), moves (followers are not migrated).
+        Kind::Update(Updated::Other(_))
+        | Kind::Like(_)
+        | Kind::Block(_)
+        | Kind::Flag { .. }
+        | Kind::Move { .. } => {
+            tracing::info!(
+                "inbox: {} from {actor} verified and dropped (not handled)",
+                activity.kind().name()
+            );
+            Ok(())
+        }
+        Kind::Unknown(_) => Ok(()),
+    }
+}
+
+async fn follow(bridge: &Bridge, activity: &Verified, target: &ObjectId) -> crate::Result<()> {
+    let camp = bridge.camp();
+    let store = camp.store();
+    let Some(name) = bridge.urls().username_of(target.as_str()) else {
+        return Ok(());
+    };
+    let Some(local) = store.account_by_name(&name)?.filter(|a| !a.is_remote()) else {
+        return Ok(());
+    };
+    let remote = bridge.fetch_actor(activity.actor().as_str(), None).await?;
+    let follow_id = activity.id().as_str();
+    // Someone the camper blocked is refused at once (and never shown).
+    if store.blocks(local.id, remote.shadow)? {
+        return send_answer(bridge, local.id, &local.username, &remote, follow_id, false);
+    }
+    if camp.remote_follow_requested(local.id, &remote, follow_id)? {
+        send_answer(bridge, local.id, &local.username, &remote, follow_id, true)?;
+    }
+    Ok(())
+}
+
+/// An Accept or Reject of a follow by one of ours, from the account followed.
+fn answered(bridge: &Bridge, actor: &ObjectId, f: &FollowRef, accept: bool) -> crate::Result<()> {
+    let camp = bridge.camp();
+    let store = camp.store();
+    let local_name = f
+        .actor
+        .as_ref()
+        .and_then(|a| bridge.urls().username_of(a.as_str()))
+        .or_else(|| {
+            f.id.as_ref()
+                .and_then(|id| bridge.urls().username_of_follow(id.as_str()))
+        });
+    let Some(local) = local_name
+        .and_then(|n| store.account_by_name(&n).ok().flatten())
+        .filter(|a| !a.is_remote())
+    else {
+        return Ok(());
+    };
+    let Some(following) = store.remote_following(local.id, actor.as_str())? else {
+        return Ok(());
+    };
+    if f.id
+        .as_ref()
+        .is_some_and(|id| following.follow_id != id.as_str())
+    {
+        return Ok(());
+    }
+    let Some(remote) = store.remote_actor(actor.as_str())? else {
+        return Ok(());
+    };
+    if accept {
+        camp.remote_follow_accepted(local.id, &remote)?;
+    } else {
+        camp.remote_follow_ended(local.id, &remote)?;
+    }
+    Ok(())
+}
+
+/// Takes back the actor's own Follow or boost (verify made sure it is its own).
+fn undo(bridge: &Bridge, actor: &ObjectId, inner: &Undone) -> crate::Result<()> {
+    let camp = bridge.camp();
+    let store = camp.store();
+    match &inner.kind {
+        UndoneKind::Follow(_) | UndoneKind::Unknown => {
+            let named = match &inner.kind {
+                UndoneKind::Follow(Some(o)) => bridge.urls().username_of(o.as_str()),
+                _ => None,
+            };
+            for local in local_accounts(bridge)? {
+                let Some(f) = store.remote_follower(local.0, actor.as_str())? else {
+                    continue;
+                };
+                let is_follow = matches!(inner.kind, UndoneKind::Follow(_))
+                    && named.as_ref().is_none_or(|n| *n == local.1);
+                if is_follow || f.follow_id == inner.id.as_str() {
+                    camp.remote_unfollowed(local.0, actor.as_str())?;
+                }
+            }
+            if inner.kind == UndoneKind::Unknown {
+                camp.remove_remote_post(inner.id.as_str(), actor.as_str())?;
+            }
+        }
+        UndoneKind::Announce => {
+            camp.remove_remote_post(inner.id.as_str(), actor.as_str())?;
+        }
+        UndoneKind::Like | UndoneKind::Block | UndoneKind::Other(_) => {}
+    }
+    Ok(())
+}
+
+fn local_accounts(bridge: &Bridge) -> crate::Result<Vec<(Id, String)>> {
+    Ok(bridge
+        .camp()
+        .store()
+        .accounts()?
+        .into_iter()
+        .filter(|a| !a.is_remote())
+        .map(|a| (a.id, a.username))
+        .collect())
+}
+
+/// A new post by the actor. Its addressing decides who here gets it (the service
+/// holds that rule); a sender nobody here has met is fetched only when the post
+/// names one of ours.
+async fn create(bridge: &Bridge, actor: &ObjectId, note: &Note) -> crate::Result<()> {
+    let store = bridge.camp().store();
+    let audience = audience(bridge, actor, note)?;
+    let reply_to = reply_target(bridge, note)?;
+    let sender = match store.remote_actor(actor.as_str())? {
+        Some(a) => a,
+        None if !audience.named.is_empty() || reply_to.is_some_and(|r| r.1) => {
+            bridge.fetch_actor(actor.as_str(), None).await?
+        }
+        None => return Ok(()),
+    };
+    let (text, cw) = note_text(bridge, note);
+    bridge.camp().receive_remote_note(IncomingNote {
+        key: note.id.as_str().to_string(),
+        author: sender.shadow,
+        object_host: note.id.host().to_string(),
+        text,
+        cw,
+        reply_to: reply_to.map(|r| r.0),
+        audience,
+        boostable: true,
+    })?;
+    Ok(())
+}
+
+/// Who `note` is addressed to, in camp's terms: the public, the actor's followers
+/// collection (`{actor}/followers`, the convention every server camp knows uses;
+/// another collection is not taken for it, so a narrower audience never widens),
+/// and local accounts named by their actor ids.
+fn audience(bridge: &Bridge, actor: &ObjectId, note: &Note) -> crate::Result<RemoteAudience> {
+    let followers = format!("{actor}/followers");
+    let mut out = RemoteAudience {
+        public: note.addressing.public,
+        ..RemoteAudience::default()
+    };
+    let store = bridge.camp().store();
+    for t in &note.addressing.targets {
+        if t.as_str() == followers {
+            out.followers = true;
+        } else if let Some(name) = bridge.urls().username_of(t.as_str())
+            && let Some(a) = store.account_by_name(&name)?
+            && !a.is_remote()
+            && a.username == name
+            && !out.named.contains(&a.id)
+        {
+            out.named.push(a.id);
+        }
+    }
+    Ok(out)
+}
+
+/// The local id of the post `note` answers, and whether it is one of ours (public:
+/// anything else is not there for the outside) rather than a remote post we have.
+fn reply_target(bridge: &Bridge, note: &Note) -> crate::Result<Option<(Id, bool)>> {
+    let Some(parent) = &note.in_reply_to else {
+        return Ok(None);
+    };
+    if let Some(p) = local_public_post(bridge, parent.as_str())? {
+        return Ok(Some((p.id, true)));
+    }
+    Ok(bridge
+        .camp()
+        .store()
+        .remote_object(parent.as_str())?
+        .map(|o| (o.post, false)))
+}
+
+/// One of our posts by its URL, when it is public (anything else is not there for
+/// the outside, even if the id is guessed).
+fn local_public_post(bridge: &Bridge, url: &str) -> crate::Result<Option<Post>> {
+    let Some((name, id)) = bridge.urls().post_of(url) else {
+        return Ok(None);
+    };
+    let store = bridge.camp().store();
+    let (Some(post), Some(author)) = (store.post(id)?, store.account_by_name(&name)?) else {
+        return Ok(None);
+    };
+    Ok(wire::federable(&post, &author).then_some(post))
+}
+
+/// Plain text and content warning of a post: the sanitized content, then each
+/// attachment as `[description] URL` unless the object's server has its media
+/// rejected. Everything here was sanitized by the parser.
+fn note_text(bridge: &Bridge, note: &Note) -> (String, Option<String>) {
+    let mut text = note.text.clone();
+    if !bridge.policy_of(note.id.as_str()).reject_media {
+        for a in &note.attachments {
+            text.push_str(&format!("\n[{}] {}", a.name, a.url));
+        }
+    }
+    let mut text: String = text.chars().take(wire::MAX_REMOTE_TEXT).collect();
+    if text.trim().is_empty() {
+        text = "(no text)".into();
+    }
+    (text, note.summary.clone())
+}
+
+fn update(bridge: &Bridge, actor: &ObjectId, note: &Note) -> crate::Result<()> {
+    let (text, cw) = note_text(bridge, note);
+    bridge
+        .camp()
+        .update_remote_post(note.id.as_str(), actor.as_str(), text, cw)?;
+    Ok(())
+}
+
+/// A boost, believed only of a post its origin serves as public: never the embedded
+/// copy; the original is fetched from its id with the guarded client.
+async fn announce(bridge: &Bridge, activity: &Verified, object: &ObjectId) -> crate::Result<()> {
+    let store = bridge.camp().store();
+    let Some(booster) = store.remote_actor(activity.actor().as_str())? else {
+        return Ok(());
+    };
+    if bridge.suspended(object.as_str()) || store.followers_of(booster.shadow)?.is_empty() {
+        return Ok(());
+    }
+    let doc = bridge
+        .fetch_signed(object.as_str())
+        .await
+        .map_err(crate::Error::invalid)?;
+    let note = match parse::note(&doc) {
+        Ok(n) => n,
+        Err(e) => {
+            tracing::info!("inbox: boosted {object} is not a post: {e}");
+            return Ok(());
+        }
+    };
+    if let Err(e) = verify::boosted_note(&note, object.as_str()) {
+        tracing::info!("inbox: boost by {} refused: {e}", booster.id);
+        return Ok(());
+    }
+    receive_boost(bridge, &booster, activity.id(), &note)
+}
+
+/// Files a boost for the booster's local followers, as a followers-only copy by the
+/// booster's shadow that names the original's author.
+fn receive_boost(
+    bridge: &Bridge,
+    booster: &RemoteActor,
+    announce_id: &ObjectId,
+    note: &Note,
+) -> crate::Result<()> {
+    let (text, cw) = note_text(bridge, note);
+    let text = format!("boosted @{}:\n{text}", note.attributed_to.label());
+    bridge.camp().receive_remote_note(IncomingNote {
+        key: announce_id.as_str().to_string(),
+        author: booster.shadow,
+        object_host: note.id.host().to_string(),
+        text,
+        cw,
+        reply_to: None,
+        audience: RemoteAudience {
+            followers: true,
+            ..RemoteAudience::default()
+        },
+        boostable: false,
+    })?;
+    Ok(())
+}
+
+/// Queues Accept (or Reject) of a remote Follow.
+pub fn send_answer(
+    bridge: &Bridge,
+    local: Id,
+    username: &str,
+    remote: &RemoteActor,
+    follow_id: &str,
+    accept: bool,
+) -> crate::Result<()> {
+    let me = bridge.urls().actor(username);
+    let kind = if accept { "Accept" } else { "Reject" };
+    let id = format!(
+        "{me}/{}/{}",
+        kind.to_lowercase(),
+        bridge.camp().store().next_id()
+    );
+    let follow = serde_json::json!({
+        "id": follow_id,
+        "type": "Follow",
+        "actor": remote.id,
+        "object": me,
+    });
+    let activity = wire::activity(&id, kind, &me, follow);
+    bridge.enqueue(local, &remote.inbox, &activity)
+}
