@@ -239,7 +239,12 @@ pub fn send_favourite(
     let mut like = wire::activity(&like_id, "Like", &me, Value::String(url));
     like["to"] = serde_json::json!([author.id]);
     let activity = undone_unless(bridge, on, like, &me, serde_json::json!([author.id]));
-    bridge.enqueue_to(by.id, &[author.id.clone()], &author.inbox, &activity)?;
+    bridge.enqueue_to(
+        by.id,
+        std::slice::from_ref(&author.id),
+        &author.inbox,
+        &activity,
+    )?;
     Ok(true)
 }
 

@@ -154,16 +154,12 @@ fn is_public_v6(v6: Ipv6Addr) -> bool {
     if (s[0] & 0xe000) != 0x2000 {
         return false;
     }
-    // Special ranges inside 2000::/3.
-    !(
-        // 2001::/23 IETF protocol assignments: Teredo 2001::/32 (hides an IPv4
-        // address), ORCHID, benchmarking 2001:2::/48, ...
-        (s[0] == 0x2001 && s[1] < 0x0200)
-        // 2001:db8::/32 documentation
-        || (s[0] == 0x2001 && s[1] == 0x0db8)
-        // 3fff::/20 documentation (RFC 9637)
-        || (s[0] == 0x3fff && s[1] < 0x1000)
-    )
+    // Special ranges inside 2000::/3: 2001::/23 IETF protocol assignments (Teredo
+    // 2001::/32 hides an IPv4 address; ORCHID, benchmarking 2001:2::/48, ...),
+    // 2001:db8::/32 and 3fff::/20 documentation (RFC 9637).
+    let ietf = s[0] == 0x2001 && (s[1] < 0x0200 || s[1] == 0x0db8);
+    let documentation = s[0] == 0x3fff && s[1] < 0x1000;
+    !(ietf || documentation)
 }
 
 struct GuardedResolver {

@@ -454,7 +454,12 @@ impl Bridge {
             },
         )?;
         let activity = wire::activity(&follow_id, "Follow", &me, Value::String(actor.id.clone()));
-        self.enqueue_to(local, &[actor.id.clone()], &actor.inbox, &activity)?;
+        self.enqueue_to(
+            local,
+            std::slice::from_ref(&actor.id),
+            &actor.inbox,
+            &activity,
+        )?;
         Ok(actor)
     }
 
@@ -491,7 +496,7 @@ impl Bridge {
         let undo_id = format!("{me}/undo/{}", self.camp.store().next_id());
         self.enqueue_to(
             account.id,
-            &[actor.id.clone()],
+            std::slice::from_ref(&actor.id),
             &actor.inbox,
             &wire::activity(&undo_id, "Undo", &me, follow),
         )
