@@ -29,6 +29,8 @@ struct Site {
     host: String,
     docs: Docs,
     received: Posts,
+    /// Paths GET from this site, in order.
+    fetched: Arc<Mutex<Vec<String>>>,
     server: tokio::task::JoinHandle<()>,
 }
 
@@ -55,9 +57,10 @@ impl Site {
         let host = listener.local_addr().expect("addr").to_string();
         let docs: Docs = Arc::default();
         let received: Posts = Arc::default();
-        let (d, r) = (docs.clone(), received.clone());
+        let fetched: Arc<Mutex<Vec<String>>> = Arc::default();
+        let (d, r, f) = (docs.clone(), received.clone(), fetched.clone());
         let app = axum::Router::new().fallback(move |method: Method, uri: Uri, body: String| {
-            let (d, r) = (d.clone(), r.clone());
+            let (d, r, f) = (d.clone(), r.clone(), f.clone());
             async move {
                 if method == Method::POST {
                     let v = serde_json::from_str(&body).unwrap_or(Value::Null);
@@ -74,6 +77,7 @@ impl Site {
                     .path_and_query()
                     .map(|p| p.as_str().to_string())
                     .unwrap_or_default();
+                f.lock().expect("fetched").push(uri.path().to_string());
                 match d.lock().expect("docs").get(&key) {
                     Some((ct, body)) => {
                         (StatusCode::OK, [("content-type", ct.clone())], body.clone())
@@ -94,6 +98,7 @@ impl Site {
             host,
             docs,
             received,
+            fetched,
             server,
         }
     }
@@ -557,6 +562,44 @@ async fn unknown_key_ids_are_fetched_a_few_at_a_time_per_host() {
     let most = most.load(Ordering::SeqCst);
     assert!(most <= CAP, "{most} fetches at once to one host");
     server.abort();
+    camp.stop().await;
+}
+
+/// Hole 9: a bad signature from a key camp has just fetched does not make it fetch
+/// the same key again at once (an unknown keyId costs one fetch, not two). A key
+/// cached a while is still fetched again once, for rotation (covered by
+/// `federation::inbox_checks_dates_digests_owners_duplicates_and_rotated_keys`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_signature_with_a_fresh_key_costs_one_fetch() {
+    let site = Site::start("127.0.0.1").await;
+    let (camp, ana, http) = fed_camp().await;
+    let inbox = format!("http://{http}/users/ana/inbox");
+    let (real, other) = (keys(), keys());
+    let ivy = site.actor("ivy", &real.public);
+    let key_id = format!("{ivy}#main-key");
+    let status = post_signed(
+        &inbox,
+        &follow(&ivy, http, 1),
+        &key_id,
+        &other.private,
+        |_| {},
+    )
+    .await;
+    assert_eq!(status, 401);
+    let fetches = |site: &Site| {
+        site.fetched
+            .lock()
+            .expect("fetched")
+            .iter()
+            .filter(|p| *p == "/users/ivy")
+            .count()
+    };
+    assert_eq!(
+        fetches(&site),
+        1,
+        "the key was fetched twice for one request"
+    );
+    assert!(requests(&camp, &ana).await.contains("no follow requests"));
     camp.stop().await;
 }
 
