@@ -48,9 +48,15 @@ pub enum FetchError {
     /// The document came with a media type other than the one asked for.
     #[error("the response has the wrong media type ({0})")]
     MediaType(String),
-    /// The document's id is not the URL it came from.
-    #[error("the document's id is not {0}")]
-    WrongId(String),
+    /// The document's id is not the URL it came from (`url`); `claimed` is the id it
+    /// gave, which may only be believed after fetching it from there.
+    #[error("the document's id is not {url}")]
+    WrongId {
+        /// Where the document came from.
+        url: String,
+        /// The id it claimed, if it is a URL.
+        claimed: Option<String>,
+    },
     /// Too many fetches to that host (or in all) are under way.
     #[error("too many fetches to {0} under way")]
     Busy(String),
@@ -365,7 +371,13 @@ impl Fetcher {
             ));
         }
         if doc.get("id").and_then(Value::as_str) != Some(final_url.as_str()) {
-            return Err(FetchError::WrongId(final_url.to_string()));
+            return Err(FetchError::WrongId {
+                url: final_url.to_string(),
+                claimed: doc
+                    .get("id")
+                    .and_then(super::wire::id_of)
+                    .map(str::to_string),
+            });
         }
         Ok(doc)
     }
@@ -641,7 +653,10 @@ mod tests {
             .get_ap(&format!("{base}/claims-ok"), None)
             .await
             .unwrap_err();
-        assert!(matches!(e, FetchError::WrongId(_)), "{e}");
+        assert!(
+            matches!(&e, FetchError::WrongId { claimed: Some(c), .. } if *c == format!("{base}/ok")),
+            "{e}"
+        );
         // Plain JSON is not an ActivityPub document.
         let e = f.get_ap(&format!("{base}/plain"), None).await.unwrap_err();
         assert!(matches!(e, FetchError::MediaType(_)), "{e}");

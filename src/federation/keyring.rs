@@ -16,6 +16,7 @@ use std::time::Instant;
 
 use serde_json::Value;
 
+use super::fetcher::FetchError;
 use super::{Bridge, wire};
 
 /// Largest PEM accepted.
@@ -109,7 +110,17 @@ pub async fn resolve(bridge: &Bridge, key_id: &str) -> Result<CachedKey, String>
     if wire::id_of(&Value::String(key_id.to_string())).is_none() {
         return Err("the keyId is not a URL".into());
     }
-    let doc = bridge.fetch_signed(url).await?;
+    let doc = match bridge.fetch_ap(url).await {
+        Ok(doc) => doc,
+        // GoToSocial answers its `…/main-key` with a stub of the actor whose id is the
+        // actor's: not believed from here, but its id says where the actor document
+        // (which must list the key) is.
+        Err(FetchError::WrongId {
+            claimed: Some(claimed),
+            ..
+        }) => return from_owner(bridge, key_id, claimed).await,
+        Err(e) => return Err(e.to_string()),
+    };
     let owner = wire::id_of(&doc).ok_or("document without id")?.to_string();
     if let Some(pem) = listed_key(&doc, key_id) {
         // The actor's own document, fetched from its id, lists the key.
@@ -126,6 +137,12 @@ pub async fn resolve(bridge: &Bridge, key_id: &str) -> Result<CachedKey, String>
     if claimed == owner {
         return Err("the document does not list the key as an actor's".into());
     }
+    from_owner(bridge, key_id, claimed).await
+}
+
+/// The key `key_id` from the actor document of `claimed`, its claimed owner, which
+/// must be on the keyId's host and list the key.
+async fn from_owner(bridge: &Bridge, key_id: &str, claimed: String) -> Result<CachedKey, String> {
     if wire::host_of(&claimed) != wire::host_of(key_id) {
         return Err("key owner on another host".into());
     }

@@ -144,14 +144,25 @@ impl Bridge {
 
     /// GETs an ActivityPub document signed by the instance actor.
     pub async fn fetch_signed(&self, url: &str) -> std::result::Result<Value, String> {
+        self.fetch_ap(url).await.map_err(|e| e.to_string())
+    }
+
+    /// GETs an ActivityPub document signed by the instance actor, with the fetcher's
+    /// own error (see [`fetcher::Fetcher::get_ap`]).
+    pub(crate) async fn fetch_ap(
+        &self,
+        url: &str,
+    ) -> std::result::Result<Value, fetcher::FetchError> {
         if self.suspended(url) {
-            return Err(format!("{url} is on a suspended domain"));
+            return Err(fetcher::FetchError::Refused(format!(
+                "{url} (a suspended domain)"
+            )));
         }
-        let signer = self.instance_signer().await.map_err(|e| e.to_string())?;
-        self.fetcher
-            .get_ap(url, Some(&signer))
+        let signer = self
+            .instance_signer()
             .await
-            .map_err(|e| e.to_string())
+            .map_err(|e| fetcher::FetchError::Network(e.to_string()))?;
+        self.fetcher.get_ap(url, Some(&signer)).await
     }
 
     /// What a post answers, as it may be named outside: the URL of a remote parent

@@ -289,6 +289,47 @@ async fn a_key_is_believed_only_when_its_owners_actor_document_lists_it() {
     )
     .await;
     assert_eq!(status, 202);
+    // GoToSocial's other shape: the keyId answers a stub whose id is the actor's.
+    // Not believed from there; the actor document it points to lists the key.
+    let stub_keys = keys();
+    let stub = site.actor("stub", &stub_keys.public);
+    let stub_key = format!("{stub}/main-key");
+    let mut listed_doc: Value =
+        serde_json::from_str(&site.docs.lock().expect("docs")["/users/stub"].1).expect("doc");
+    listed_doc["publicKey"]["id"] = json!(stub_key);
+    site.serve("/users/stub", "application/activity+json", &listed_doc);
+    site.serve(
+        "/users/stub/main-key",
+        "application/activity+json",
+        &json!({"id": stub, "type": "Person",
+                "publicKey": {"id": stub_key, "owner": stub, "publicKeyPem": stub_keys.public}}),
+    );
+    let status = post_signed(
+        &inbox,
+        &follow(&stub, http, 1),
+        &stub_key,
+        &stub_keys.private,
+        |_| {},
+    )
+    .await;
+    assert_eq!(status, 202);
+    // The same trick with the attacker's key: the victim's document does not list it.
+    let evil_stub = site.url("/media/stub.json");
+    site.serve(
+        "/media/stub.json",
+        "application/activity+json",
+        &json!({"id": victim, "type": "Person",
+                "publicKey": {"id": evil_stub, "owner": victim, "publicKeyPem": attacker.public}}),
+    );
+    let status = post_signed(
+        &inbox,
+        &follow(&victim, http, 3),
+        &evil_stub,
+        &attacker.private,
+        |_| {},
+    )
+    .await;
+    assert_eq!(status, 401, "a stub naming the victim was believed");
     // And the victim's real key still works.
     let status = post_signed(
         &inbox,
@@ -305,6 +346,7 @@ async fn a_key_is_believed_only_when_its_owners_actor_document_lists_it() {
             && listed.contains(&format!("victim@{}", site.host)),
         "{listed}"
     );
+    assert!(listed.contains(&format!("stub@{}", site.host)), "{listed}");
     assert!(!listed.contains("plain@"), "{listed}");
     camp.stop().await;
 }
