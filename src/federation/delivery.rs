@@ -674,6 +674,22 @@ mod fan_out_tests {
         assert!(store.queued_deliveries().unwrap().is_empty());
     }
 
+    /// A remote follower whose account a moderator suspended gets nothing either.
+    #[test]
+    fn a_suspended_remote_follower_gets_nothing() {
+        let (camp, bridge, ana) = camp_with_remote_follower();
+        camp.act_on_account(
+            ana,
+            "alice@peer.example",
+            crate::camp::AccountAction::Suspend(true),
+            "spam",
+        )
+        .unwrap();
+        let p = post(&camp, ana, Visibility::Public);
+        assert_eq!(fan_out_post(&bridge, &p).unwrap(), 0);
+        assert!(camp.store().queued_deliveries().unwrap().is_empty());
+    }
+
     #[test]
     fn suspended_domains_get_nothing() {
         let (camp, bridge, ana) = camp_with_remote_follower();
