@@ -301,12 +301,14 @@ impl Fetcher {
         Ok(body)
     }
 
-    /// Waits for a fetch slot to the URL's host (see [`super::slots`]).
+    /// Waits for a fetch slot to the URL's host (see [`super::slots`]); the port is
+    /// not part of it, so one server cannot get more slots by naming more ports.
     async fn slot(&self, url: &Url) -> Result<super::slots::Slot, FetchError> {
+        let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
         self.slots
-            .acquire(&host_header(url), super::slots::SLOT_WAIT)
+            .acquire(&host, super::slots::SLOT_WAIT)
             .await
-            .ok_or_else(|| FetchError::Busy(host_header(url)))
+            .ok_or(FetchError::Busy(host))
     }
 
     /// GETs a JSON document, signed when a signer is given; returns it with the URL

@@ -163,8 +163,17 @@ async fn from_owner(bridge: &Bridge, key_id: &str, claimed: String) -> Result<Ca
 pub struct KeyCache {
     max: usize,
     next: u64,
-    keys: HashMap<String, (CachedKey, u64)>,
+    keys: HashMap<String, Entry>,
     order: BTreeMap<u64, String>,
+}
+
+struct Entry {
+    key: CachedKey,
+    seq: u64,
+    /// Handed out by [`KeyCache::get`] since it was fetched: it may be stale. An
+    /// entry not yet served was fetched by a request still being checked, so fetching
+    /// it again for that request would only repeat the same answer.
+    served: bool,
 }
 
 impl KeyCache {
@@ -178,15 +187,26 @@ impl KeyCache {
         }
     }
 
-    /// The key cached for `key_id`.
-    pub fn get(&self, key_id: &str) -> Option<&CachedKey> {
-        self.keys.get(key_id).map(|(k, _)| k)
+    /// The key cached for `key_id` (from now on it counts as possibly stale).
+    pub fn get(&mut self, key_id: &str) -> Option<CachedKey> {
+        let e = self.keys.get_mut(key_id)?;
+        e.served = true;
+        Some(e.key.clone())
+    }
+
+    /// The key cached for `key_id` when it was fetched and not yet served from the
+    /// cache: what a refetch right now would return.
+    pub fn just_fetched(&self, key_id: &str) -> Option<CachedKey> {
+        self.keys
+            .get(key_id)
+            .filter(|e| !e.served)
+            .map(|e| e.key.clone())
     }
 
     /// Stores (or replaces) a key, evicting the oldest entry when full.
     pub fn insert(&mut self, key_id: &str, key: CachedKey) {
-        if let Some((_, seq)) = self.keys.remove(key_id) {
-            self.order.remove(&seq);
+        if let Some(old) = self.keys.remove(key_id) {
+            self.order.remove(&old.seq);
         }
         while self.keys.len() >= self.max {
             let Some((_, oldest)) = self.order.pop_first() else {
@@ -197,7 +217,14 @@ impl KeyCache {
         let seq = self.next;
         self.next += 1;
         self.order.insert(seq, key_id.to_string());
-        self.keys.insert(key_id.to_string(), (key, seq));
+        self.keys.insert(
+            key_id.to_string(),
+            Entry {
+                key,
+                seq,
+                served: false,
+            },
+        );
     }
 
     /// The actor document cached with a key of `owner`, fetched less than `max_age`
@@ -205,7 +232,7 @@ impl KeyCache {
     pub fn actor_doc(&self, owner: &str, max_age: std::time::Duration) -> Option<Value> {
         self.keys
             .values()
-            .map(|(k, _)| k)
+            .map(|e| &e.key)
             .find(|k| k.owner == owner && k.fetched.elapsed() < max_age)
             .and_then(|k| k.doc.clone())
     }
@@ -254,6 +281,18 @@ mod tests {
             assert_eq!(c.len(), 3);
         }
         assert!(c.get("k99").is_some() && c.get("k98").is_some());
+    }
+
+    #[test]
+    fn a_key_counts_as_just_fetched_until_it_is_served_from_the_cache() {
+        let mut c = KeyCache::new(3);
+        c.insert("k", key("a"));
+        assert!(c.just_fetched("k").is_some());
+        assert!(c.get("k").is_some());
+        assert!(c.just_fetched("k").is_none(), "served: may be stale now");
+        c.insert("k", key("a"));
+        assert!(c.just_fetched("k").is_some());
+        assert!(c.just_fetched("other").is_none());
     }
 
     #[test]

@@ -60,11 +60,6 @@ pub const INSTANCE_KEY_SLOT: Id = 0;
 /// Most remote keys kept in memory (the oldest go first).
 const KEY_CACHE_MAX: usize = 10_000;
 
-/// A key fetched this recently is not fetched again when a signature fails: the
-/// answer would be the same, and an unknown keyId with a bad signature would
-/// otherwise cost two fetches.
-const REFETCH_AFTER: std::time::Duration = std::time::Duration::from_millis(250);
-
 /// How long NodeInfo's counts are reused.
 const COUNTS_FOR: std::time::Duration = std::time::Duration::from_secs(60);
 
@@ -365,10 +360,19 @@ impl Bridge {
         key_id: &str,
         refresh: bool,
     ) -> std::result::Result<keyring::CachedKey, String> {
-        if let Some(k) = self.keys.lock().expect("key cache").get(key_id).cloned()
-            && (!refresh || k.fetched.elapsed() < REFETCH_AFTER)
         {
-            return Ok(k);
+            let mut cache = self.keys.lock().expect("key cache");
+            // A refresh (the signature failed) fetches again, unless the key was
+            // fetched for this very check: an unknown keyId with a bad signature costs
+            // one fetch, not two.
+            let cached = if refresh {
+                cache.just_fetched(key_id)
+            } else {
+                cache.get(key_id)
+            };
+            if let Some(k) = cached {
+                return Ok(k);
+            }
         }
         let key = keyring::resolve(self, key_id).await?;
         self.keys
