@@ -183,29 +183,28 @@ impl Camp {
 
     /// Counts for NodeInfo: local accounts and public posts (nothing else is told).
     pub fn public_counts(&self) -> Result<(usize, usize)> {
-        let locals: std::collections::HashMap<Id, Account> = self
-            .store()
-            .accounts()?
-            .into_iter()
-            .filter(|a| !a.is_remote() && !a.suspended)
-            .map(|a| (a.id, a))
-            .collect();
-        let posts = self.store().count_posts(|p| {
-            locals
-                .get(&p.author)
-                .is_some_and(|a| crate::federation::wire::federable(p, a))
-        })?;
-        Ok((locals.len(), posts))
+        let mut users = 0;
+        let mut posts = 0;
+        for a in self.store().accounts()? {
+            if a.is_remote() || a.suspended {
+                continue;
+            }
+            users += 1;
+            // From the public index: keys are counted, no post is read.
+            posts += self.store().public_post_count_of(a.id)?;
+        }
+        Ok((users, posts))
     }
 
-    /// The newest public posts of a local account, the only ones served outside.
+    /// The newest public posts of a local account, the only ones served outside
+    /// (read from the public index, not a scan of every post).
     pub fn federable_posts_of(&self, account: Id, limit: usize) -> Result<Vec<Post>> {
         let Some(author) = self.store().account(account)? else {
             return Ok(Vec::new());
         };
         Ok(self
             .store()
-            .posts_by_visibility(account, Visibility::Public, limit)?
+            .public_posts_of(account, limit)?
             .into_iter()
             .filter(|p| crate::federation::wire::federable(p, &author))
             .collect())

@@ -3,7 +3,7 @@
 //! that is down gets them after it comes back (and after a camp restart); attempts back
 //! off exponentially with jitter for about a day, a few at a time.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -97,19 +97,36 @@ fn permanent(status: u16) -> bool {
     matches!(status, 400 | 403 | 404 | 405 | 410 | 413 | 422)
 }
 
-/// The inboxes of `author`'s accepted remote followers, shared inboxes preferred.
-fn follower_inboxes(bridge: &Bridge, author: Id) -> crate::Result<BTreeSet<String>> {
+/// The inboxes of `author`'s accepted remote followers, shared inboxes preferred,
+/// each with the followers it is for. A follower refused by
+/// [`Bridge::refused_recipient`] (its own server suspended, whatever inbox it named,
+/// or its account suspended here) is left out.
+fn follower_inboxes(bridge: &Bridge, author: Id) -> crate::Result<BTreeMap<String, Vec<String>>> {
     let store = bridge.camp().store();
-    let mut inboxes = BTreeSet::new();
+    let mut inboxes: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for f in store.remote_followers_of(author)? {
-        if f.state != FollowState::Accepted {
+        if f.state != FollowState::Accepted || bridge.refused_recipient(&f.actor) {
             continue;
         }
         if let Some(a) = store.remote_actor(&f.actor)? {
-            inboxes.insert(a.shared_inbox.clone().unwrap_or(a.inbox.clone()));
+            let inbox = a.shared_inbox.clone().unwrap_or(a.inbox.clone());
+            inboxes.entry(inbox).or_default().push(a.id);
         }
     }
     Ok(inboxes)
+}
+
+/// Queues `activity` by `signer` at every inbox for its recipients.
+fn enqueue_all(
+    bridge: &Bridge,
+    signer: Id,
+    inboxes: &BTreeMap<String, Vec<String>>,
+    activity: &Value,
+) -> crate::Result<()> {
+    for (inbox, recipients) in inboxes {
+        bridge.enqueue_to(signer, recipients, inbox, activity)?;
+    }
+    Ok(())
 }
 
 /// Queues `Create` of a new post for the remote followers of its author, if (and only
@@ -128,7 +145,7 @@ pub fn fan_out_post(bridge: &Bridge, post: &crate::model::Post) -> crate::Result
     if let Some((_, Some(parent_actor))) = &parent
         && let Some(a) = store.remote_actor(parent_actor)?
     {
-        inboxes.insert(a.inbox.clone());
+        inboxes.entry(a.inbox.clone()).or_default().push(a.id);
     }
     let mut activity = wire::create(
         bridge.urls(),
@@ -144,9 +161,7 @@ pub fn fan_out_post(bridge: &Bridge, post: &crate::model::Post) -> crate::Result
             list.push(Value::String(parent_actor.clone()));
         }
     }
-    for inbox in &inboxes {
-        bridge.enqueue(author.id, inbox, &activity)?;
-    }
+    enqueue_all(bridge, author.id, &inboxes, &activity)?;
     Ok(inboxes.len())
 }
 
@@ -180,9 +195,7 @@ fn to_followers_publicly(
 ) -> crate::Result<usize> {
     activity["to"] = serde_json::json!([wire::PUBLIC]);
     let inboxes = follower_inboxes(bridge, author)?;
-    for inbox in &inboxes {
-        bridge.enqueue(author, inbox, &activity)?;
-    }
+    enqueue_all(bridge, author, &inboxes, &activity)?;
     Ok(inboxes.len())
 }
 
@@ -226,7 +239,12 @@ pub fn send_favourite(
     let mut like = wire::activity(&like_id, "Like", &me, Value::String(url));
     like["to"] = serde_json::json!([author.id]);
     let activity = undone_unless(bridge, on, like, &me, serde_json::json!([author.id]));
-    bridge.enqueue(by.id, &author.inbox, &activity)?;
+    bridge.enqueue_to(
+        by.id,
+        std::slice::from_ref(&author.id),
+        &author.inbox,
+        &activity,
+    )?;
     Ok(true)
 }
 
@@ -260,10 +278,11 @@ pub fn send_boost(
     announce["published"] = serde_json::json!(wire::iso8601(now_ms()));
     let activity = undone_unless(bridge, on, announce, &me, serde_json::json!([wire::PUBLIC]));
     let mut inboxes = follower_inboxes(bridge, by.id)?;
-    inboxes.insert(author.shared_inbox.clone().unwrap_or(author.inbox.clone()));
-    for inbox in &inboxes {
-        bridge.enqueue(by.id, inbox, &activity)?;
-    }
+    inboxes
+        .entry(author.shared_inbox.clone().unwrap_or(author.inbox.clone()))
+        .or_default()
+        .push(author.id);
+    enqueue_all(bridge, by.id, &inboxes, &activity)?;
     Ok(inboxes.len())
 }
 
@@ -380,8 +399,11 @@ pub async fn run_worker(bridge: Arc<Bridge>, mut stop: watch::Receiver<bool>) {
 async fn attempt(bridge: &Bridge, job: DeliveryJob) {
     let store = bridge.camp().store();
     let host = wire::host_of(&job.inbox).unwrap_or_default();
-    if bridge.suspended(&job.inbox) {
-        tracing::info!("delivery to {} dropped: the domain is suspended", job.inbox);
+    if bridge.refused_delivery(&job.inbox, &job.recipients) {
+        tracing::info!(
+            "delivery to {} dropped: the domain or the recipients are suspended",
+            job.inbox
+        );
         let _ = store.finish_delivery(&job);
         return;
     }
@@ -612,6 +634,62 @@ mod fan_out_tests {
         headers
     }
 
+    /// A follower whose actor lives on a suspended server gets nothing, whatever inbox
+    /// it named: not when the post is queued, and not when a job queued before the
+    /// suspension comes due (hole 7).
+    #[test]
+    fn a_follower_on_a_suspended_server_gets_nothing_through_an_inbox_elsewhere() {
+        let (camp, bridge, ana) = camp_with_remote_follower();
+        let store = camp.store();
+        let mut alice = store
+            .remote_actor("https://peer.example/users/alice")
+            .unwrap()
+            .unwrap();
+        alice.shared_inbox = Some("https://relay.example/inbox".into());
+        store.upsert_remote_actor(alice).unwrap();
+        let before = post(&camp, ana, Visibility::Public);
+        assert_eq!(fan_out_post(&bridge, &before).unwrap(), 1);
+        let queued = store.queued_deliveries().unwrap();
+        assert_eq!(queued.len(), 1);
+        assert_eq!(queued[0].inbox, "https://relay.example/inbox");
+        block(
+            &camp,
+            ana,
+            "peer.example",
+            DomainBlockOptions {
+                severity: Severity::Suspend,
+                ..Default::default()
+            },
+        );
+        // Queued before the suspension: dropped when it comes due, not retried.
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(attempt(&bridge, queued[0].clone()));
+        assert!(store.queued_deliveries().unwrap().is_empty());
+        // Posted after it: never queued.
+        let after = post(&camp, ana, Visibility::Public);
+        assert_eq!(fan_out_post(&bridge, &after).unwrap(), 0);
+        assert!(store.queued_deliveries().unwrap().is_empty());
+    }
+
+    /// A remote follower whose account a moderator suspended gets nothing either.
+    #[test]
+    fn a_suspended_remote_follower_gets_nothing() {
+        let (camp, bridge, ana) = camp_with_remote_follower();
+        camp.act_on_account(
+            ana,
+            "alice@peer.example",
+            crate::camp::AccountAction::Suspend(true),
+            "spam",
+        )
+        .unwrap();
+        let p = post(&camp, ana, Visibility::Public);
+        assert_eq!(fan_out_post(&bridge, &p).unwrap(), 0);
+        assert!(camp.store().queued_deliveries().unwrap().is_empty());
+    }
+
     #[test]
     fn suspended_domains_get_nothing() {
         let (camp, bridge, ana) = camp_with_remote_follower();
@@ -709,10 +787,11 @@ mod fan_out_tests {
             "not a domain"
         );
         let p = post(&camp, ana, Visibility::Public);
-        assert_eq!(fan_out_post(&bridge, &p).unwrap(), 1, "one inbox chosen");
+        // A follower on an unlisted server is not even chosen.
+        assert_eq!(fan_out_post(&bridge, &p).unwrap(), 0);
         assert!(
             camp.store().queued_deliveries().unwrap().is_empty(),
-            "but nothing queued for an unlisted server"
+            "nothing queued for an unlisted server"
         );
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()

@@ -4,7 +4,7 @@
 //! checked on the addresses DNS returned (the connection uses exactly those), unless
 //! `--dev-federation`.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -45,6 +45,49 @@ pub enum FetchError {
     /// The body was not UTF-8 text.
     #[error("the response is not UTF-8 text")]
     NotText,
+    /// The document came with a media type other than the one asked for.
+    #[error("the response has the wrong media type ({0})")]
+    MediaType(String),
+    /// The document's id is not the URL it came from (`url`); `claimed` is the id it
+    /// gave, which may only be believed after fetching it from there.
+    #[error("the document's id is not {url}")]
+    WrongId {
+        /// Where the document came from.
+        url: String,
+        /// The id it claimed, if it is a URL.
+        claimed: Option<String>,
+    },
+    /// Too many fetches to that host (or in all) are under way.
+    #[error("too many fetches to {0} under way")]
+    Busy(String),
+}
+
+/// The media type without parameters, lower-case.
+fn essence(media_type: &str) -> String {
+    media_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// True for `application/activity+json` and for `application/ld+json` with the
+/// ActivityStreams profile: the media types ActivityPub documents are served with.
+pub fn is_ap_media_type(media_type: &str) -> bool {
+    match essence(media_type).as_str() {
+        "application/activity+json" => true,
+        "application/ld+json" => media_type.split(';').skip(1).any(|p| {
+            p.split_once('=').is_some_and(|(k, v)| {
+                k.trim().eq_ignore_ascii_case("profile")
+                    && v.trim()
+                        .trim_matches('"')
+                        .split_ascii_whitespace()
+                        .any(|v| v == "https://www.w3.org/ns/activitystreams")
+            })
+        }),
+        _ => false,
+    }
 }
 
 /// A key to sign requests with, and its id (`actor#main-key`).
@@ -56,34 +99,73 @@ pub struct RequestSigner {
     pub key: SigningKey<Sha256>,
 }
 
-/// True for addresses on the public internet.
+/// True for addresses on the public internet. Special-purpose ranges (IANA's
+/// registries) are refused, and IPv6 forms that carry an IPv4 address (mapped,
+/// compatible, NAT64, 6to4) are judged by the address they carry, so a proxying
+/// gateway cannot be used to reach loopback or the private network.
 pub fn is_public_ip(ip: IpAddr) -> bool {
     match ip {
-        IpAddr::V4(v4) => {
-            let o = v4.octets();
-            !(v4.is_loopback()
-                || v4.is_private()
-                || v4.is_link_local()
-                || v4.is_multicast()
-                || v4.is_broadcast()
-                || v4.is_unspecified()
-                || v4.is_documentation()
-                || o[0] == 0
-                || (o[0] == 100 && (o[1] & 0xc0) == 64)
-                || o[0] >= 240)
-        }
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_public_ip(IpAddr::V4(v4));
-            }
-            let s = v6.segments();
-            !(v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (s[0] & 0xfe00) == 0xfc00
-                || (s[0] & 0xffc0) == 0xfe80)
-        }
+        IpAddr::V4(v4) => is_public_v4(v4),
+        IpAddr::V6(v6) => is_public_v6(v6),
     }
+}
+
+fn is_public_v4(v4: Ipv4Addr) -> bool {
+    let o = v4.octets();
+    !(v4.is_loopback()
+        || v4.is_private()
+        || v4.is_link_local()
+        || v4.is_multicast()
+        || v4.is_broadcast()
+        || v4.is_unspecified()
+        || v4.is_documentation()
+        // 0.0.0.0/8 "this network"
+        || o[0] == 0
+        // 100.64.0.0/10 carrier-grade NAT
+        || (o[0] == 100 && (o[1] & 0xc0) == 64)
+        // 192.0.0.0/24 IETF protocol assignments
+        || (o[0] == 192 && o[1] == 0 && o[2] == 0)
+        // 192.88.99.0/24 6to4 relay anycast
+        || (o[0] == 192 && o[1] == 88 && o[2] == 99)
+        // 198.18.0.0/15 benchmarking
+        || (o[0] == 198 && (o[1] & 0xfe) == 18)
+        // 240.0.0.0/4 reserved
+        || o[0] >= 240)
+}
+
+fn is_public_v6(v6: Ipv6Addr) -> bool {
+    let s = v6.segments();
+    let embedded =
+        |hi: u16, lo: u16| Ipv4Addr::new((hi >> 8) as u8, hi as u8, (lo >> 8) as u8, lo as u8);
+    // ::ffff:a.b.c.d (mapped)
+    if let Some(v4) = v6.to_ipv4_mapped() {
+        return is_public_v4(v4);
+    }
+    // ::a.b.c.d (the deprecated compatible form; also :: and ::1, refused as
+    // 0.0.0.0/8 addresses)
+    if s[..6].iter().all(|&x| x == 0) {
+        return is_public_v4(embedded(s[6], s[7]));
+    }
+    // 64:ff9b::/96, well-known NAT64 prefix: a gateway would connect to the IPv4 inside.
+    if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+        return is_public_v4(embedded(s[6], s[7]));
+    }
+    // 2002::/16, 6to4: the IPv4 relay address sits in bits 16..48.
+    if s[0] == 0x2002 {
+        return is_public_v4(embedded(s[1], s[2]));
+    }
+    // Only global unicast (2000::/3) is public; everything else (unique local fc00::/7,
+    // link-local fe80::/10, site-local fec0::/10, multicast ff00::/8, 64:ff9b:1::/48
+    // local NAT64, 100::/64 discard, IPv4-translated ::ffff:0:0:0/96, ...) is not.
+    if (s[0] & 0xe000) != 0x2000 {
+        return false;
+    }
+    // Special ranges inside 2000::/3: 2001::/23 IETF protocol assignments (Teredo
+    // 2001::/32 hides an IPv4 address; ORCHID, benchmarking 2001:2::/48, ...),
+    // 2001:db8::/32 and 3fff::/20 documentation (RFC 9637).
+    let ietf = s[0] == 0x2001 && (s[1] < 0x0200 || s[1] == 0x0db8);
+    let documentation = s[0] == 0x3fff && s[1] < 0x1000;
+    !(ietf || documentation)
 }
 
 struct GuardedResolver {
@@ -157,6 +239,7 @@ fn path_and_query(url: &Url) -> String {
 pub struct Fetcher {
     client: Client,
     dev: bool,
+    slots: Arc<super::slots::Slots>,
 }
 
 impl Fetcher {
@@ -177,9 +260,16 @@ impl Fetcher {
             .timeout(Duration::from_secs(20))
             .redirect(policy)
             .dns_resolver(Arc::new(GuardedResolver { dev }))
+            // HTTP(S)_PROXY from the environment would send requests through a proxy
+            // that reaches what the address checks refuse (and sees every request).
+            .no_proxy()
             .build()
             .expect("the HTTP client builds");
-        Fetcher { client, dev }
+        Fetcher {
+            client,
+            dev,
+            slots: Arc::new(super::slots::Slots::default()),
+        }
     }
 
     /// Whether this is a test deployment.
@@ -211,14 +301,28 @@ impl Fetcher {
         Ok(body)
     }
 
-    /// GETs a JSON document (`accept` as given), signed when a signer is given.
-    pub async fn get_json(
+    /// Waits for a fetch slot to the URL's host (see [`super::slots`]); the port is
+    /// not part of it, so one server cannot get more slots by naming more ports.
+    async fn slot(&self, url: &Url) -> Result<super::slots::Slot, FetchError> {
+        let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+        self.slots
+            .acquire(&host, super::slots::SLOT_WAIT)
+            .await
+            .ok_or(FetchError::Busy(host))
+    }
+
+    /// GETs a JSON document, signed when a signer is given; returns it with the URL
+    /// it finally came from (after redirects) and its media type.
+    async fn get_json(
         &self,
         url: &str,
         accept: &str,
         signer: Option<&RequestSigner>,
-    ) -> Result<Value, FetchError> {
-        let u = self.parse(url)?;
+    ) -> Result<(Value, Url, String), FetchError> {
+        let mut u = self.parse(url)?;
+        // A fragment names a part of the document; it is never sent.
+        u.set_fragment(None);
+        let _slot = self.slot(&u).await?;
         let mut req = self.client.get(u.clone()).header("accept", accept);
         if let Some(s) = signer {
             let (host, path) = (host_header(&u), path_and_query(&u));
@@ -240,13 +344,63 @@ impl Fetcher {
         if !res.status().is_success() {
             return Err(FetchError::Status(res.status().as_u16()));
         }
+        let mut final_url = res.url().clone();
+        final_url.set_fragment(None);
+        let media_type = res
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
         let body = Self::read_capped(res, MAX_DOCUMENT).await?;
-        serde_json::from_slice(&body).map_err(|_| FetchError::NotJson)
+        let doc = serde_json::from_slice(&body).map_err(|_| FetchError::NotJson)?;
+        Ok((doc, final_url, media_type))
+    }
+
+    /// GETs an ActivityPub document, signed when a signer is given. It must come with
+    /// an ActivityPub media type and its `id` must be the URL it finally came from
+    /// (after redirects, without a fragment): a document is only believed from its
+    /// own address, so an uploaded file or an open redirect cannot speak for others.
+    pub async fn get_ap(
+        &self,
+        url: &str,
+        signer: Option<&RequestSigner>,
+    ) -> Result<Value, FetchError> {
+        let (doc, final_url, media_type) = self.get_json(url, AP_ACCEPT, signer).await?;
+        if !is_ap_media_type(&media_type) {
+            return Err(FetchError::MediaType(
+                media_type.chars().take(100).collect(),
+            ));
+        }
+        if doc.get("id").and_then(Value::as_str) != Some(final_url.as_str()) {
+            return Err(FetchError::WrongId {
+                url: final_url.to_string(),
+                claimed: doc
+                    .get("id")
+                    .and_then(super::wire::id_of)
+                    .map(str::to_string),
+            });
+        }
+        Ok(doc)
+    }
+
+    /// GETs a WebFinger answer (JRD, or plain JSON as some servers send it).
+    pub async fn get_jrd(&self, url: &str) -> Result<Value, FetchError> {
+        let (doc, _, media_type) = self
+            .get_json(url, "application/jrd+json, application/json", None)
+            .await?;
+        match essence(&media_type).as_str() {
+            "application/jrd+json" | "application/json" => Ok(doc),
+            _ => Err(FetchError::MediaType(
+                media_type.chars().take(100).collect(),
+            )),
+        }
     }
 
     /// GETs a text document (a blocklist CSV) of at most `cap` bytes, unsigned.
     pub async fn get_text(&self, url: &str, cap: usize) -> Result<String, FetchError> {
         let u = self.parse(url)?;
+        let _slot = self.slot(&u).await?;
         let res = self
             .client
             .get(u)
@@ -319,18 +473,69 @@ mod tests {
             "169.254.169.254",
             "224.0.0.1",
             "0.0.0.0",
+            "0.1.2.3",
             "100.64.0.1",
+            "192.0.0.8",
+            "192.0.2.1",
+            "192.88.99.1",
+            "198.18.0.1",
+            "198.19.255.255",
+            "198.51.100.1",
+            "203.0.113.1",
+            "240.0.0.1",
+            "255.255.255.255",
+            "::",
             "::1",
             "fe80::1",
+            "fec0::1",
             "fd00::1",
+            "fc00::1",
             "ff02::1",
+            "2001:db8::1",
+            "2001::1",
+            "100::1",
+            "3fff::1",
             "::ffff:127.0.0.1",
+            "::ffff:10.0.0.1",
+            // NAT64, 6to4 and IPv4-compatible forms of private addresses.
+            "64:ff9b::7f00:1",
+            "64:ff9b::a9fe:a9fe",
+            "64:ff9b:1::1",
+            "2002:7f00:1::1",
+            "2002:c0a8:101::1",
+            "::127.0.0.1",
+            "::10.0.0.1",
+            // IPv4-translated (::ffff:0:a.b.c.d).
+            "::ffff:0:7f00:1",
         ] {
             assert!(!is_public_ip(ip.parse().unwrap()), "{ip}");
         }
-        for ip in ["93.184.216.34", "2606:4700::1111", "1.1.1.1"] {
+        for ip in [
+            "93.184.216.34",
+            "1.1.1.1",
+            "198.20.0.1",
+            "2606:4700::1111",
+            "2a01:4f8::1",
+            "::ffff:1.1.1.1",
+            // Those forms of a public address are public.
+            "64:ff9b::101:101",
+            "2002:101:101::1",
+        ] {
             assert!(is_public_ip(ip.parse().unwrap()), "{ip}");
         }
+    }
+
+    #[test]
+    fn activitypub_media_types_are_recognised() {
+        assert!(is_ap_media_type("application/activity+json"));
+        assert!(is_ap_media_type("Application/Activity+JSON; charset=utf-8"));
+        assert!(is_ap_media_type(
+            "application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\""
+        ));
+        assert!(!is_ap_media_type("application/ld+json"));
+        assert!(!is_ap_media_type("application/json"));
+        assert!(!is_ap_media_type("text/html"));
+        assert!(!is_ap_media_type(""));
     }
 
     #[test]
@@ -340,10 +545,34 @@ mod tests {
         assert!(!ok("http://mastodon.example/users/a", false));
         assert!(!ok("https://127.0.0.1/users/a", false));
         assert!(!ok("https://[::1]/users/a", false));
+        assert!(!ok("https://[::ffff:127.0.0.1]/users/a", false));
+        assert!(!ok("https://[64:ff9b::7f00:1]/users/a", false));
+        assert!(!ok("https://[2002:7f00:1::1]/users/a", false));
+        assert!(!ok("https://[::127.0.0.1]/users/a", false));
         assert!(!ok("https://localhost/x", false));
         assert!(!ok("https://user:pw@mastodon.example/", false));
         assert!(!ok("file:///etc/passwd", true));
         assert!(ok("http://127.0.0.1:8090/users/alice", true));
+    }
+
+    /// Without `--dev-federation` the fetcher itself refuses loopback however it is
+    /// written, before any connection (hole 8).
+    #[tokio::test]
+    async fn the_strict_fetcher_refuses_loopback_in_every_disguise() {
+        let f = Fetcher::new(false, "camp-test");
+        for url in [
+            "https://127.0.0.1/x",
+            "https://[::ffff:127.0.0.1]/x",
+            "https://[64:ff9b::7f00:1]/x",
+            "https://[2002:7f00:1::1]/x",
+            "https://[::127.0.0.1]/x",
+            "https://198.18.0.1/x",
+        ] {
+            let err = f.get_ap(url, None).await.unwrap_err();
+            assert!(matches!(err, FetchError::Refused(_)), "{url}: {err}");
+            let err = f.get_text(url, 100).await.unwrap_err();
+            assert!(matches!(err, FetchError::Refused(_)), "{url}: {err}");
+        }
     }
 
     #[tokio::test]
@@ -356,19 +585,21 @@ mod tests {
         let name = Name::from_str("localhost").unwrap();
         let addrs: Vec<SocketAddr> = dev.resolve(name).await.unwrap().collect();
         assert!(addrs.iter().all(|a| a.ip().is_loopback()));
-        let f = Fetcher::new(false, "camp-test");
-        let err = f
-            .get_json("https://127.0.0.1/x", AP_ACCEPT, None)
-            .await
-            .unwrap_err();
-        assert!(matches!(err, FetchError::Refused(_)), "{err}");
     }
 
-    /// A loopback server with a redirect loop, a huge body, a non-JSON body and a
-    /// redirect to a refused scheme (the fetcher in dev mode may reach loopback).
+    const AP: &str = "application/activity+json";
+
+    /// A loopback server with a redirect loop, a huge body, a non-JSON body, a
+    /// redirect to a refused scheme, and documents whose media type or id is wrong
+    /// (the fetcher in dev mode may reach loopback).
     async fn hostile_server() -> String {
-        use axum::response::Redirect;
+        use axum::response::{IntoResponse, Redirect};
         use axum::routing::get;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let b = base.clone();
+        let doc = move |path: &str| serde_json::json!({"id": format!("{b}{path}")}).to_string();
+        let (ok, plain, moved) = (doc("/ok"), doc("/plain"), doc("/ok"));
         let app = axum::Router::new()
             .route(
                 "/hop/{n}",
@@ -379,14 +610,27 @@ mod tests {
                 ),
             )
             .route("/huge", get(|| async { "x".repeat(MAX_DOCUMENT + 10) }))
-            .route("/html", get(|| async { "<html>not json</html>" }))
-            .route("/ok", get(|| async { r#"{"id":"ok"}"# }))
+            .route(
+                "/html",
+                get(|| async { ([("content-type", AP)], "<html>not json</html>") }),
+            )
+            .route(
+                "/ok",
+                get(move || async move { ([("content-type", AP)], ok).into_response() }),
+            )
+            .route(
+                "/plain",
+                get(move || async move { ([("content-type", "application/json")], plain) }),
+            )
+            .route("/moved", get(|| async { Redirect::temporary("/ok") }))
+            .route(
+                "/claims-ok",
+                get(move || async move { ([("content-type", AP)], moved) }),
+            )
             .route(
                 "/to-file",
                 get(|| async { Redirect::temporary("file:///etc/passwd") }),
             );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
@@ -394,32 +638,39 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn redirects_sizes_and_garbage_are_bounded() {
+    async fn redirects_sizes_garbage_media_types_and_ids_are_checked() {
         let base = hostile_server().await;
         let f = Fetcher::new(true, "camp-test");
-        let ok = f
-            .get_json(&format!("{base}/ok"), AP_ACCEPT, None)
+        let ok = f.get_ap(&format!("{base}/ok"), None).await.unwrap();
+        assert_eq!(ok["id"], format!("{base}/ok"));
+        // A fragment is not sent, and the id is compared without it.
+        f.get_ap(&format!("{base}/ok#main-key"), None)
             .await
             .unwrap();
-        assert_eq!(ok["id"], "ok");
+        // Redirected: the id must be the final URL.
+        let moved = f.get_ap(&format!("{base}/moved"), None).await.unwrap();
+        assert_eq!(moved["id"], format!("{base}/ok"));
+        // A document claiming an id that is not where it came from.
         let e = f
-            .get_json(&format!("{base}/hop/0"), AP_ACCEPT, None)
+            .get_ap(&format!("{base}/claims-ok"), None)
             .await
             .unwrap_err();
+        assert!(
+            matches!(&e, FetchError::WrongId { claimed: Some(c), .. } if *c == format!("{base}/ok")),
+            "{e}"
+        );
+        // Plain JSON is not an ActivityPub document.
+        let e = f.get_ap(&format!("{base}/plain"), None).await.unwrap_err();
+        assert!(matches!(e, FetchError::MediaType(_)), "{e}");
+        let e = f.get_ap(&format!("{base}/hop/0"), None).await.unwrap_err();
         assert!(matches!(e, FetchError::Network(_)), "{e}");
         assert!(e.to_string().contains("too many redirects"), "{e}");
-        let e = f
-            .get_json(&format!("{base}/huge"), AP_ACCEPT, None)
-            .await
-            .unwrap_err();
+        let e = f.get_ap(&format!("{base}/huge"), None).await.unwrap_err();
         assert!(matches!(e, FetchError::TooLarge), "{e}");
-        let e = f
-            .get_json(&format!("{base}/html"), AP_ACCEPT, None)
-            .await
-            .unwrap_err();
+        let e = f.get_ap(&format!("{base}/html"), None).await.unwrap_err();
         assert!(matches!(e, FetchError::NotJson), "{e}");
         let e = f
-            .get_json(&format!("{base}/to-file"), AP_ACCEPT, None)
+            .get_ap(&format!("{base}/to-file"), None)
             .await
             .unwrap_err();
         assert!(
@@ -429,7 +680,7 @@ mod tests {
         // Outside dev mode the same loopback server is refused outright.
         let strict = Fetcher::new(false, "camp-test");
         let e = strict
-            .get_json(&format!("{base}/ok"), AP_ACCEPT, None)
+            .get_ap(&format!("{base}/ok"), None)
             .await
             .unwrap_err();
         assert!(matches!(e, FetchError::Refused(_)), "{e}");

@@ -6,8 +6,10 @@
 //!
 //! - [`wire`]: JSON served and read; [`html`]: remote HTML to plain text.
 //! - [`signatures`]: draft-cavage HTTP signatures; [`rfc9421`]: RFC 9421 ones (verify);
-//!   [`keys`]: RSA and Ed25519 keys per account; [`proofs`]: FEP-8b32 proofs.
-//! - [`fetcher`]: the one guarded HTTP client; [`webfinger`]: handles to actors.
+//!   [`keys`]: RSA and Ed25519 keys per account; [`proofs`]: FEP-8b32 proofs;
+//!   [`keyring`]: which remote key to believe, and the bounded cache of them.
+//! - [`fetcher`]: the one guarded HTTP client; [`slots`]: its per-host and global
+//!   caps; [`webfinger`]: handles to actors, and the back-check of a remote handle.
 //! - [`routes`]: the axum server; [`inbox`]: incoming activities.
 //! - [`delivery`]: the queue worker and the fan-out of new public posts.
 //!
@@ -31,18 +33,18 @@ pub mod delivery;
 pub mod fetcher;
 pub mod html;
 pub mod inbox;
+pub mod keyring;
 pub mod keys;
 pub mod proofs;
 pub mod rfc9421;
 pub mod routes;
 pub mod signatures;
+pub mod slots;
 pub mod webfinger;
 pub mod wire;
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
 
 use serde_json::Value;
 use tokio::sync::{Notify, watch};
@@ -55,29 +57,27 @@ use crate::store::now_ms;
 use fetcher::{Fetcher, RequestSigner};
 use wire::Urls;
 
-/// A fetched public key and who owns it.
-#[derive(Clone)]
-struct CachedKey {
-    pem: String,
-    owner: String,
-    doc: Option<Value>,
-    fetched: Instant,
-}
-
 /// The key slot of the instance actor (no account has id 0).
 pub const INSTANCE_KEY_SLOT: Id = 0;
 
-/// Most keys kept in memory before the cache is emptied.
+/// Most remote keys kept in memory (the oldest go first).
 const KEY_CACHE_MAX: usize = 10_000;
+
+/// How long NodeInfo's counts are reused.
+const COUNTS_FOR: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// How long a key fetch's copy of an actor document stands in for a fetch of it.
+const ACTOR_DOC_REUSE: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// The running bridge: shared by the HTTP server, the delivery worker and the verbs.
 pub struct Bridge {
     camp: Camp,
     urls: Urls,
     fetcher: Fetcher,
-    keys: Mutex<HashMap<String, CachedKey>>,
+    keys: Mutex<keyring::KeyCache>,
     wake: Notify,
     breakers: delivery::Breakers,
+    counts: tokio::sync::Mutex<Option<(std::time::Instant, (usize, usize))>>,
 }
 
 impl Bridge {
@@ -89,9 +89,10 @@ impl Bridge {
             camp,
             urls: Urls::new(public_url),
             fetcher: Fetcher::new(dev, &ua),
-            keys: Mutex::new(HashMap::new()),
+            keys: Mutex::new(keyring::KeyCache::new(KEY_CACHE_MAX)),
             wake: Notify::new(),
             breakers: delivery::Breakers::default(),
+            counts: tokio::sync::Mutex::new(None),
         })
     }
 
@@ -141,14 +142,25 @@ impl Bridge {
 
     /// GETs an ActivityPub document signed by the instance actor.
     pub async fn fetch_signed(&self, url: &str) -> std::result::Result<Value, String> {
+        self.fetch_ap(url).await.map_err(|e| e.to_string())
+    }
+
+    /// GETs an ActivityPub document signed by the instance actor, with the fetcher's
+    /// own error (see [`fetcher::Fetcher::get_ap`]).
+    pub(crate) async fn fetch_ap(
+        &self,
+        url: &str,
+    ) -> std::result::Result<Value, fetcher::FetchError> {
         if self.suspended(url) {
-            return Err(format!("{url} is on a suspended domain"));
+            return Err(fetcher::FetchError::Refused(format!(
+                "{url} (a suspended domain)"
+            )));
         }
-        let signer = self.instance_signer().await.map_err(|e| e.to_string())?;
-        self.fetcher
-            .get_json(url, fetcher::AP_ACCEPT, Some(&signer))
+        let signer = self
+            .instance_signer()
             .await
-            .map_err(|e| e.to_string())
+            .map_err(|e| fetcher::FetchError::Network(e.to_string()))?;
+        self.fetcher.get_ap(url, Some(&signer)).await
     }
 
     /// What a post answers, as it may be named outside: the URL of a remote parent
@@ -226,6 +238,25 @@ impl Bridge {
         }
     }
 
+    /// NodeInfo's counts (local accounts, public posts), worked out on the blocking
+    /// pool at most once per [`COUNTS_FOR`]: anyone may ask for NodeInfo, as often as
+    /// they like.
+    pub async fn public_counts(&self) -> Result<(usize, usize)> {
+        // An async lock: concurrent askers wait for the one count under way.
+        let mut cached = self.counts.lock().await;
+        if let Some((at, counts)) = *cached
+            && at.elapsed() < COUNTS_FOR
+        {
+            return Ok(counts);
+        }
+        let camp = self.camp.clone();
+        let counts = tokio::task::spawn_blocking(move || camp.public_counts())
+            .await
+            .map_err(|e| Error::invalid(format!("counting failed: {e}")))??;
+        *cached = Some((std::time::Instant::now(), counts));
+        Ok(counts)
+    }
+
     /// Hosts whose delivery circuit is open: (host, failures in a row, until).
     pub fn open_circuits(&self) -> Vec<(String, u32, crate::model::Millis)> {
         self.breakers.open_hosts(now_ms())
@@ -260,10 +291,44 @@ impl Bridge {
         ))
     }
 
-    /// Queues an activity for one inbox, durably, and wakes the worker. The activity
-    /// carries an integrity proof by `signer`.
+    /// True when nothing may go to the remote actor `actor`: its own server is
+    /// suspended (whatever inbox it named), or a moderator suspended its shadow
+    /// account. When the store cannot answer, it fails closed.
+    pub fn refused_recipient(&self, actor: &str) -> bool {
+        if self.suspended(actor) {
+            return true;
+        }
+        let store = self.camp.store();
+        match store.remote_actor(actor) {
+            Ok(Some(a)) => store
+                .account(a.shadow)
+                .map(|s| s.is_none_or(|s| s.suspended))
+                .unwrap_or(true),
+            Ok(None) => false,
+            Err(_) => true,
+        }
+    }
+
+    /// Queues an activity for one inbox, durably, and wakes the worker; see
+    /// [`Bridge::enqueue_to`], with no recipient named (only the inbox is checked).
     pub fn enqueue(&self, signer: Id, inbox: &str, activity: &Value) -> Result<()> {
-        if self.suspended(inbox) {
+        self.enqueue_to(signer, &[], inbox, activity)
+    }
+
+    /// Queues an activity for `recipients` (remote actor ids) at one inbox, durably,
+    /// and wakes the worker. The activity carries an integrity proof by `signer`.
+    /// Nothing is queued when the inbox's server is suspended, or when recipients are
+    /// named and every one of them is refused ([`Bridge::refused_recipient`]): an
+    /// actor's chosen inbox does not decide whether it may receive. The worker checks
+    /// both again at every attempt.
+    pub fn enqueue_to(
+        &self,
+        signer: Id,
+        recipients: &[String],
+        inbox: &str,
+        activity: &Value,
+    ) -> Result<()> {
+        if self.refused_delivery(inbox, recipients) {
             return Ok(());
         }
         let activity = &self.with_proof(signer, activity)?;
@@ -278,76 +343,70 @@ impl Bridge {
             created_ms: now,
             next_ms: now,
             last_error: String::new(),
+            recipients: recipients.to_vec(),
         })?;
         store.flush()?;
         self.wake.notify_one();
         Ok(())
     }
 
-    /// The public key `key_id` and its owner, from the cache unless `refresh`.
-    async fn key(&self, key_id: &str, refresh: bool) -> std::result::Result<CachedKey, String> {
-        if !refresh && let Some(k) = self.keys.lock().expect("key cache").get(key_id).cloned() {
-            return Ok(k);
+    /// True when a delivery to `inbox` for `recipients` must not happen.
+    pub fn refused_delivery(&self, inbox: &str, recipients: &[String]) -> bool {
+        self.suspended(inbox)
+            || (!recipients.is_empty() && recipients.iter().all(|r| self.refused_recipient(r)))
+    }
+
+    /// The public key `key_id` and its owner, from the cache unless `refresh` (see
+    /// [`keyring`] for when a key is believed).
+    async fn key(
+        &self,
+        key_id: &str,
+        refresh: bool,
+    ) -> std::result::Result<keyring::CachedKey, String> {
+        {
+            let mut cache = self.keys.lock().expect("key cache");
+            // A refresh (the signature failed) fetches again, unless the key was
+            // fetched for this very check: an unknown keyId with a bad signature costs
+            // one fetch, not two.
+            let cached = if refresh {
+                cache.just_fetched(key_id)
+            } else {
+                cache.get(key_id)
+            };
+            if let Some(k) = cached {
+                return Ok(k);
+            }
         }
-        let url = key_id.split('#').next().unwrap_or(key_id);
-        let doc = self.fetch_signed(url).await?;
-        let key = if doc.get("publicKeyPem").is_some() {
-            // A key document of its own.
-            let pem = doc["publicKeyPem"].as_str().unwrap_or_default().to_string();
-            let owner = doc
-                .get("owner")
-                .and_then(wire::id_of)
-                .ok_or("key without owner")?;
-            if wire::host_of(owner) != wire::host_of(key_id) {
-                return Err("key owner on another host".into());
-            }
-            CachedKey {
-                pem,
-                owner: owner.to_string(),
-                doc: None,
-                fetched: Instant::now(),
-            }
-        } else {
-            let (_, pem) =
-                wire::public_key_of(&doc, Some(key_id)).ok_or("no such key in the document")?;
-            let owner = wire::id_of(&doc).ok_or("document without id")?.to_string();
-            if owner != url {
-                return Err("actor id differs from the URL fetched".into());
-            }
-            CachedKey {
-                pem,
-                owner,
-                doc: Some(doc),
-                fetched: Instant::now(),
-            }
-        };
-        let mut cache = self.keys.lock().expect("key cache");
-        if cache.len() >= KEY_CACHE_MAX {
-            cache.clear();
-        }
-        cache.insert(key_id.to_string(), key.clone());
+        let key = keyring::resolve(self, key_id).await?;
+        self.keys
+            .lock()
+            .expect("key cache")
+            .insert(key_id, key.clone());
         Ok(key)
     }
 
     /// Fetches (or reuses the key-fetch copy of) an actor and saves it, with its
-    /// shadow account. The document's id must equal `url`.
+    /// shadow account. The document's id must equal `url`, and the first time an
+    /// actor is stored (or when its name changes) its WebFinger must confirm the
+    /// handle (see [`webfinger::confirm`]).
     pub async fn fetch_actor(
         &self,
         url: &str,
         signer: Option<&RequestSigner>,
     ) -> Result<RemoteActor> {
-        let cached = {
-            let cache = self.keys.lock().expect("key cache");
-            cache
-                .values()
-                .find(|k| k.owner == url && k.doc.is_some() && k.fetched.elapsed().as_secs() < 600)
-                .and_then(|k| k.doc.clone())
-        };
+        if self.suspended(url) {
+            return Err(Error::forbidden("that server is suspended here"));
+        }
+        let cached = self
+            .keys
+            .lock()
+            .expect("key cache")
+            .actor_doc(url, ACTOR_DOC_REUSE);
         let doc = match (cached, signer) {
             (Some(d), _) => d,
             (None, Some(signer)) => self
                 .fetcher
-                .get_json(url, fetcher::AP_ACCEPT, Some(signer))
+                .get_ap(url, Some(signer))
                 .await
                 .map_err(|e| Error::invalid(format!("could not fetch {url}: {e}")))?,
             (None, None) => self
@@ -357,6 +416,10 @@ impl Bridge {
         };
         let actor = wire::parse_actor(&doc, url, now_ms())
             .ok_or_else(|| Error::invalid(format!("{url} is not a usable actor document")))?;
+        let known = self.camp.store().remote_actor(&actor.id)?;
+        if known.is_none_or(|k| k.username != actor.username) {
+            webfinger::confirm(&self.fetcher, &actor.username, &actor.host, &actor.id).await?;
+        }
         self.camp.store().upsert_remote_actor(actor)
     }
 }
@@ -409,7 +472,12 @@ impl Bridge {
             },
         )?;
         let activity = wire::activity(&follow_id, "Follow", &me, Value::String(actor.id.clone()));
-        self.enqueue(local, &actor.inbox, &activity)?;
+        self.enqueue_to(
+            local,
+            std::slice::from_ref(&actor.id),
+            &actor.inbox,
+            &activity,
+        )?;
         Ok(actor)
     }
 
@@ -444,8 +512,9 @@ impl Bridge {
         let follow =
             serde_json::json!({"id": follow_id, "type": "Follow", "actor": me, "object": actor.id});
         let undo_id = format!("{me}/undo/{}", self.camp.store().next_id());
-        self.enqueue(
+        self.enqueue_to(
             account.id,
+            std::slice::from_ref(&actor.id),
             &actor.inbox,
             &wire::activity(&undo_id, "Undo", &me, follow),
         )

@@ -170,6 +170,11 @@ impl Rfc9421Signature {
         if !(covers("@target-uri") || covers("@request-target") || covers("@path")) {
             return Err(SigError::NotCovered("@target-uri"));
         }
+        // The server the request was meant for: `@authority`, or `@target-uri`, which
+        // contains it. Without it a request signed for another server replays here.
+        if !(covers("@authority") || covers("@target-uri")) {
+            return Err(SigError::NotCovered("@authority"));
+        }
         if has_body && !covers("content-digest") {
             return Err(SigError::NotCovered("content-digest"));
         }
@@ -307,6 +312,18 @@ mod tests {
         assert_eq!(
             partial.check(true, now),
             Err(SigError::NotCovered("content-digest"))
+        );
+        // `@path` binds no server: the authority must be signed too.
+        let pathonly = parse(
+            &format!(
+                "sig1=(\"@method\" \"@path\" \"content-digest\");keyid=\"k\";created={created}"
+            ),
+            "sig1=:AAAA:",
+        )
+        .unwrap();
+        assert_eq!(
+            pathonly.check(true, now),
+            Err(SigError::NotCovered("@authority"))
         );
         assert!(parse("sig1=(\"@method\";x=1);keyid=\"k\"", "sig1=:AAAA:").is_err());
         assert!(parse("sig1=(\"@method\");keyid=\"k\"", "sig2=:AAAA:").is_err());

@@ -44,6 +44,16 @@ pub fn router(bridge: Arc<Bridge>) -> Router {
         .with_state(bridge)
 }
 
+/// Runs store work on the blocking pool (sled reads block; a route answering
+/// strangers must not stall the runtime that carries every session).
+async fn blocking<T: Send + 'static>(
+    b: &Arc<Bridge>,
+    work: impl FnOnce(&Bridge) -> T + Send + 'static,
+) -> Option<T> {
+    let b = b.clone();
+    tokio::task::spawn_blocking(move || work(&b)).await.ok()
+}
+
 fn not_found() -> Response {
     (StatusCode::NOT_FOUND, "not found\n").into_response()
 }
@@ -159,7 +169,7 @@ async fn nodeinfo(State(b): Shared, Path(version): Path<String>) -> Response {
     if version != "2.0" && version != "2.1" {
         return not_found();
     }
-    let (users, posts) = match b.camp().public_counts() {
+    let (users, posts) = match b.public_counts().await {
         Ok(c) => c,
         Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     };
@@ -223,40 +233,49 @@ async fn actor(State(b): Shared, Path(name): Path<String>, headers: HeaderMap) -
 }
 
 async fn outbox(State(b): Shared, Path(name): Path<String>, headers: HeaderMap) -> Response {
-    let Some(account) = local_account(&b, &name) else {
-        return not_found();
-    };
-    let posts = match b.camp().federable_posts_of(account.id, OUTBOX_ITEMS) {
-        Ok(p) => p,
-        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-    };
-    let total = posts.len();
-    let items = posts
-        .iter()
-        .filter(|p| wire::federable(p, &account))
-        .map(|p| {
-            let parent = b.reply_target(p).ok().flatten().map(|(u, _)| u);
-            wire::create(b.urls(), p, &account, parent.as_deref())
-        })
-        .collect();
-    let id = format!("{}/outbox", b.urls().actor(&account.username));
-    ap_json(&headers, wire::collection(&id, total, items))
+    let page = blocking(&b, move |b| {
+        let account = local_account(b, &name)?;
+        let posts = b.camp().federable_posts_of(account.id, OUTBOX_ITEMS).ok()?;
+        let total = posts.len();
+        let items = posts
+            .iter()
+            .filter(|p| wire::federable(p, &account))
+            .map(|p| {
+                let parent = b.reply_target(p).ok().flatten().map(|(u, _)| u);
+                wire::create(b.urls(), p, &account, parent.as_deref())
+            })
+            .collect();
+        let id = format!("{}/outbox", b.urls().actor(&account.username));
+        Some(wire::collection(&id, total, items))
+    })
+    .await
+    .flatten();
+    match page {
+        Some(doc) => ap_json(&headers, doc),
+        None => not_found(),
+    }
 }
 
 async fn followers(State(b): Shared, Path(name): Path<String>, headers: HeaderMap) -> Response {
-    let Some(account) = local_account(&b, &name) else {
+    let found = blocking(&b, move |b| {
+        let account = local_account(b, &name)?;
+        let total = b
+            .camp()
+            .store()
+            .remote_followers_of(account.id)
+            .map(|v| {
+                v.iter()
+                    .filter(|f| f.state == crate::store::federation::FollowState::Accepted)
+                    .count()
+            })
+            .unwrap_or(0);
+        Some((account, total))
+    })
+    .await
+    .flatten();
+    let Some((account, total)) = found else {
         return not_found();
     };
-    let total = b
-        .camp()
-        .store()
-        .remote_followers_of(account.id)
-        .map(|v| {
-            v.iter()
-                .filter(|f| f.state == crate::store::federation::FollowState::Accepted)
-                .count()
-        })
-        .unwrap_or(0);
     let id = format!("{}/followers", b.urls().actor(&account.username));
     ap_json(
         &headers,
@@ -318,6 +337,18 @@ async fn note_activity(
 }
 
 async fn inbox(State(b): Shared, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+    // Signatures cover the Host header (see `signatures::check_coverage`); that only
+    // binds a request to this camp when the Host is this camp's. A request signed for
+    // another server and replayed here is refused before any key is fetched.
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| uri.authority().map(|a| a.as_str()))
+        .unwrap_or("");
+    if !host.eq_ignore_ascii_case(&b.urls().host()) {
+        tracing::info!("inbox: refused a request for another host");
+        return (StatusCode::UNAUTHORIZED, "").into_response();
+    }
     let path = uri
         .path_and_query()
         .map(|p| p.as_str().to_string())

@@ -208,6 +208,7 @@ pub fn parse_signature(value: &str) -> Result<ParsedSignature, SigError> {
 
 impl ParsedSignature {
     /// Refuses signatures that do not cover what camp requires: `(request-target)`,
+    /// `host` (so a request signed for another server cannot be replayed here),
     /// `date`, and for requests with a body `digest`; and algorithms other than RSA.
     pub fn check_coverage(&self, has_body: bool) -> Result<(), SigError> {
         match self.algorithm.as_deref() {
@@ -217,6 +218,9 @@ impl ParsedSignature {
         let covers = |h: &str| self.headers.iter().any(|x| x == h);
         if !covers("(request-target)") {
             return Err(SigError::NotCovered("(request-target)"));
+        }
+        if !covers("host") {
+            return Err(SigError::NotCovered("host"));
         }
         if !covers("date") {
             return Err(SigError::NotCovered("date"));
@@ -345,6 +349,15 @@ oYi+1hqp1fIekaxsyQIDAQAB
             Err(SigError::NotCovered("digest"))
         );
         assert!(sig.check_coverage(false).is_ok());
+        // A signature that leaves out the host could be replayed to any server.
+        let no_host = ParsedSignature {
+            headers: vec!["(request-target)".into(), "date".into(), "digest".into()],
+            ..sig.clone()
+        };
+        assert_eq!(
+            no_host.check_coverage(true),
+            Err(SigError::NotCovered("host"))
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! WebFinger, the client side: `user@host` to an actor URL (https, or http under
-//! `--dev-federation`), and the parsing of handles.
+//! `--dev-federation`), the back-check of a remote actor's handle, and the parsing of
+//! handles.
 
 use serde_json::Value;
 
@@ -42,21 +43,38 @@ pub async fn lookup(fetcher: &Fetcher, handle: &Handle) -> Result<String> {
         "{scheme}://{}/.well-known/webfinger?resource=acct:{}@{}",
         handle.host, handle.user, handle.host
     );
-    let doc = fetcher
-        .get_json(&url, "application/jrd+json, application/json", None)
-        .await
-        .map_err(|e| {
-            Error::invalid(format!(
-                "could not look up @{}@{}: {e}",
-                handle.user, handle.host
-            ))
-        })?;
+    let doc = fetcher.get_jrd(&url).await.map_err(|e| {
+        Error::invalid(format!(
+            "could not look up @{}@{}: {e}",
+            handle.user, handle.host
+        ))
+    })?;
     self_link(&doc).ok_or_else(|| {
         Error::invalid(format!(
             "@{}@{} has no ActivityPub actor",
             handle.user, handle.host
         ))
     })
+}
+
+/// Checks a remote actor's handle with its server: WebFinger at the actor's host for
+/// `acct:user@host` must point back at `actor_id`. An actor document can claim any
+/// `preferredUsername`; without this check `@alice@host` could be an impostor
+/// account on the same server (or a file uploaded to it). An actor that fails is
+/// not stored: camp names remote accounts by their handle everywhere, so one it
+/// cannot confirm is refused rather than shown under a name it cannot vouch for.
+pub async fn confirm(fetcher: &Fetcher, user: &str, host: &str, actor_id: &str) -> Result<()> {
+    let handle = Handle {
+        user: user.to_string(),
+        host: host.to_ascii_lowercase(),
+    };
+    let found = lookup(fetcher, &handle).await?;
+    if found != actor_id {
+        return Err(Error::invalid(format!(
+            "@{user}@{host} is not {actor_id} according to its server"
+        )));
+    }
+    Ok(())
 }
 
 /// The `self` link of a JRD that points at an ActivityPub actor.

@@ -157,6 +157,41 @@ pub struct DeliveryJob {
     pub next_ms: Millis,
     /// Why the last attempt failed.
     pub last_error: String,
+    /// The remote actors it is for (their ids), checked again against domain and
+    /// account suspension at every attempt. Empty for jobs queued before this field
+    /// existed, which only have their inbox checked.
+    pub recipients: Vec<String>,
+}
+
+/// A job as queued before `recipients` existed (bincode has no defaults: a record
+/// without the last field is read as this and given no recipients).
+#[derive(Serialize, Deserialize)]
+struct LegacyDeliveryJob {
+    id: Id,
+    inbox: String,
+    body: String,
+    signer: Id,
+    attempts: u32,
+    created_ms: Millis,
+    next_ms: Millis,
+    last_error: String,
+}
+
+fn decode_job(bytes: &[u8]) -> Result<DeliveryJob> {
+    decode::<DeliveryJob>(bytes).or_else(|e| {
+        let old: LegacyDeliveryJob = decode(bytes).map_err(|_| e)?;
+        Ok(DeliveryJob {
+            id: old.id,
+            inbox: old.inbox,
+            body: old.body,
+            signer: old.signer,
+            attempts: old.attempts,
+            created_ms: old.created_ms,
+            next_ms: old.next_ms,
+            last_error: old.last_error,
+            recipients: Vec::new(),
+        })
+    })
 }
 
 fn acct_key(account: Id, url: &str) -> Vec<u8> {
@@ -492,13 +527,13 @@ impl Store {
             .queue
             .range(..pair_key(now.saturating_add(1), 0))
             .take(limit)
-            .map(|kv| decode(&kv?.1))
+            .map(|kv| decode_job(&kv?.1))
             .collect()
     }
 
     /// Every queued job (the admin's view of stuck deliveries).
     pub fn queued_deliveries(&self) -> Result<Vec<DeliveryJob>> {
-        self.fed.queue.iter().map(|kv| decode(&kv?.1)).collect()
+        self.fed.queue.iter().map(|kv| decode_job(&kv?.1)).collect()
     }
 
     /// When the earliest job is due.
@@ -539,7 +574,34 @@ mod tests {
             created_ms: 0,
             next_ms: next,
             last_error: String::new(),
+            recipients: vec!["https://x/users/a".into()],
         }
+    }
+
+    #[test]
+    fn jobs_queued_before_recipients_existed_are_still_read() {
+        let s = Store::temporary().unwrap();
+        let old = LegacyDeliveryJob {
+            id: 7,
+            inbox: "https://x/inbox".into(),
+            body: "{}".into(),
+            signer: 1,
+            attempts: 2,
+            created_ms: 5,
+            next_ms: 9,
+            last_error: "e".into(),
+        };
+        s.fed
+            .queue
+            .insert(pair_key(9, 7), encode(&old).unwrap())
+            .unwrap();
+        let jobs = s.queued_deliveries().unwrap();
+        assert_eq!(jobs.len(), 1);
+        assert_eq!((jobs[0].id, jobs[0].attempts), (7, 2));
+        assert!(jobs[0].recipients.is_empty());
+        let new = job(&s, 10);
+        s.enqueue_delivery(&new).unwrap();
+        assert!(s.queued_deliveries().unwrap().contains(&new));
     }
 
     #[test]

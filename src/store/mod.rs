@@ -10,6 +10,7 @@ pub mod codec;
 pub mod federation;
 pub mod ids;
 mod moderation;
+mod public_index;
 pub mod social;
 
 use std::path::Path;
@@ -122,6 +123,7 @@ impl Store {
             .unwrap_or(0)
             .max(store.moderation.max_id());
         store.ids = IdGen::new(floor);
+        store.build_public_index()?;
         Ok(store)
     }
 

@@ -157,7 +157,7 @@ impl Store {
                 Ok(())
             },
         )?;
-        Ok(())
+        self.index_public(post)
     }
 
     /// Counters of a post (zero when none were kept).
@@ -301,7 +301,7 @@ impl Store {
                 }
                 Ok::<_, ConflictableTransactionError<Error>>(())
             })?;
-        Ok(())
+        self.unindex_public(post)
     }
 
     /// Whether `account` has reacted to `post` in this way.

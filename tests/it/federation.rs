@@ -13,6 +13,7 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::time::{Instant, sleep};
 
+use crate::fedkit::fed_camp;
 use crate::support::{Key, TestCamp, exec, json_list, post_id};
 
 /// How long federation steps (deliveries with retries) may take.
@@ -168,25 +169,6 @@ impl Drop for Peer {
             let _ = c.start_kill();
         }
     }
-}
-
-/// A camp with the bridge on (dev federation, id origin = the bound address), an
-/// admin and the camper `ana`.
-pub(crate) async fn fed_camp() -> (TestCamp, Key, SocketAddr) {
-    let mut camp = TestCamp::start_with(|c| {
-        c.http_addr = Some("127.0.0.1:0".parse().expect("address"));
-        c.dev_federation = true;
-    })
-    .await;
-    let admin = Key::generate();
-    let code = camp.admin_invite.clone().expect("admin invite");
-    exec(camp.addr, &admin, &format!("join {code} admin --agree"))
-        .await
-        .ok();
-    camp.admin = Some(admin);
-    let ana = camp.member("ana").await;
-    let http = camp.http_addr.expect("the bridge listens");
-    (camp, ana, http)
 }
 
 pub(crate) async fn wait_home(
@@ -611,7 +593,23 @@ impl Carol {
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let pem = std::sync::Arc::new(std::sync::Mutex::new(keys.public_pem.clone()));
         let (b, p) = (base.clone(), pem.clone());
+        // WebFinger confirms carol's handle (camp checks it before storing her).
+        let wf_actor = format!("{base}/users/carol");
         let app = axum::Router::new().route(
+            "/.well-known/webfinger",
+            axum::routing::get(move || {
+                let href = wf_actor.clone();
+                async move {
+                    (
+                        [("content-type", "application/jrd+json")],
+                        serde_json::json!({"links": [{"rel": "self",
+                            "type": "application/activity+json", "href": href}]})
+                        .to_string(),
+                    )
+                }
+            }),
+        );
+        let app = app.route(
             "/users/carol",
             axum::routing::get(move || {
                 let (b, p) = (b.clone(), p.clone());

@@ -12,7 +12,8 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tokio::io::AsyncWriteExt as _;
 
-use crate::federation::{Peer, alice_follows_ana, fed_camp, peer_dir, urlencode, wait_home};
+use crate::federation::{Peer, alice_follows_ana, peer_dir, urlencode, wait_home};
+use crate::fedkit::fed_camp;
 use crate::support::{exec, json_list, post_id};
 
 /// Expands `docs` (a name and a document each) strictly: per document, None when a

@@ -4,6 +4,8 @@
 
 mod exec;
 mod federation;
+mod fedkit;
+mod fedsec;
 mod growth;
 mod inbound;
 mod jsonld;
