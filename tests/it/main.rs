@@ -5,6 +5,7 @@
 mod exec;
 mod federation;
 mod moderation;
+mod privacy;
 mod process;
 mod social;
 mod support;
