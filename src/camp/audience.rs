@@ -50,7 +50,7 @@ pub fn mentioned_handles(text: &str) -> Vec<Handle> {
     let mut prev: Option<char> = None;
     let mut skip_to = 0;
     for (i, c) in text.char_indices() {
-        let starts = i >= skip_to && c == '@' && !prev.is_some_and(|p| name_char(p));
+        let starts = i >= skip_to && c == '@' && !prev.is_some_and(name_char);
         prev = Some(c);
         if !starts {
             continue;
@@ -181,7 +181,7 @@ impl Camp {
             return Ok(asked);
         }
         Err(Error::invalid(format!(
-            "a reply cannot reach more people than the post it answers: a reply to a {} post can be {}",
+            "a reply to a {} post can be {}, never wider",
             parent.visibility.as_str(),
             or_list(allowed)
         )))

@@ -5,7 +5,9 @@
 
 use serde_json::Value;
 
-use crate::support::{Key, TestCamp, exec, json_list, post_id};
+use crate::support::{
+    Conn, Key, STEP, TestCamp, exec, json_list, main_screen_of, post_id, wait_for_screen,
+};
 
 fn json(stdout: &str) -> Value {
     serde_json::from_str(stdout).unwrap_or_else(|e| panic!("{e}: {stdout:?}"))
@@ -201,5 +203,45 @@ async fn reports_link_codes_refusals_and_remote_handles_reveal_nothing() {
     exec(camp.addr, admin, "unsuspend bo").await.ok();
     let who = exec(camp.addr, &laptop, "whoami").await;
     assert_ne!(who.status, Some(0), "the code added a key: {who:?}");
+    camp.stop().await;
+}
+
+/// In the TUI, `r` on a direct post opens a direct reply; switching it to camp is
+/// refused in the composer with what is allowed, and the draft stays to be fixed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_composer_refuses_a_reply_wider_than_its_parent() {
+    let camp = TestCamp::with_admin().await;
+    let ana = camp.member("ana").await;
+    let bo = camp.member("bo").await;
+    exec(
+        camp.addr,
+        &ana,
+        "post --to direct '@bo the key is under the mat'",
+    )
+    .await
+    .ok();
+    let conn = Conn::connect(camp.addr, &bo).await;
+    let mut tui = conn.tui(100, 30).await;
+    wait_for_screen(&mut tui, main_screen_of("bo"), STEP).await;
+    tui.send(b"\t").await; // Home, where the direct post is
+    wait_for_screen(&mut tui, |s| s.contains("under the mat"), STEP).await;
+    tui.send(b"r").await;
+    let screen = wait_for_screen(&mut tui, |s| s.contains("Reply to @ana"), STEP).await;
+    assert!(screen.contains("◂ direct ▸"), "prefilled direct:\n{screen}");
+    tui.send(b"thanks").await;
+    tui.send(b"\t\t").await; // to the visibility picker
+    tui.send(b"l").await; // direct → camp
+    wait_for_screen(&mut tui, |s| s.contains("◂ camp ▸"), STEP).await;
+    tui.send(b"\x13").await;
+    let screen = wait_for_screen(&mut tui, |s| s.contains("never wider"), STEP).await;
+    assert!(
+        screen.contains("a reply to a direct post can be direct, never wider"),
+        "{screen}"
+    );
+    tui.send(b"h").await; // back to direct
+    wait_for_screen(&mut tui, |s| s.contains("◂ direct ▸"), STEP).await;
+    tui.send(b"\x13").await;
+    wait_for_screen(&mut tui, |s| s.contains("Posted (direct)."), STEP).await;
+    conn.close().await;
     camp.stop().await;
 }
