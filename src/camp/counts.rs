@@ -12,8 +12,9 @@ use crate::model::*;
 pub const TAG_COUNT_SCAN: usize = 1_000;
 
 impl Camp {
-    /// `post` as `viewer` sees it: what the reader did to it, and only the replies the
-    /// reader may see counted. The caller checked that `viewer` may see the post.
+    /// `post` as `viewer` sees it: what the reader did to it, only the replies the
+    /// reader may see counted, and its parent named only if the reader may see that.
+    /// The caller checked that `viewer` may see the post.
     pub(crate) fn reader_view(
         &self,
         viewer: &Account,
@@ -24,6 +25,16 @@ impl Camp {
         let mut view = self.view_with(post, author);
         view.mine = self.mine(viewer.id, id)?;
         view.stats.replies = self.visible_replies(viewer, id)?;
+        // Naming a parent the reader may not see would tell them that it exists.
+        if let Some(parent) = view.post.reply_to {
+            let seen = match self.store().post(parent)? {
+                Some(p) => self.can_see(viewer, &p)?,
+                None => false,
+            };
+            if !seen {
+                view.post.reply_to = None;
+            }
+        }
         Ok(view)
     }
 

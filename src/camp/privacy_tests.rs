@@ -177,6 +177,19 @@ fn counts_follow_what_the_reader_may_see() {
     let on_timeline = camp.timeline(cy, TimelineKind::Camp, None, 10).unwrap();
     assert!(on_timeline.iter().all(|v| v.stats.replies == 0));
 
+    // A reply to a post the reader cannot see does not name it.
+    let fo = post(&camp, ana, "for followers", Some(Visibility::Followers));
+    let dr = post_reply(
+        &camp,
+        ana,
+        "@cy psst",
+        Some(Visibility::Direct),
+        Some(fo.id),
+    )
+    .unwrap();
+    assert_eq!(camp.post(cy, dr.id).unwrap().post.reply_to, None);
+    assert_eq!(camp.post(ana, dr.id).unwrap().post.reply_to, Some(fo.id));
+
     // A profile counts only the posts its reader may see.
     post(&camp, bo, "for followers", Some(Visibility::Followers));
     let count = |who| camp.profile(who, "bo").unwrap().posts;
