@@ -8,8 +8,9 @@ use crate::camp::{Camp, PostView};
 use crate::error::Result;
 use crate::model::*;
 
-/// How many posts of one tag a search counts, at most (the count then reads as this).
-pub const TAG_COUNT_SCAN: usize = 1_000;
+/// How many of a tag's newest posts a search looks at to count the ones the reader may
+/// see (a bound on the work one search does; older posts are not counted).
+pub const TAG_COUNT_SCAN: usize = 2_000;
 
 impl Camp {
     /// `post` as `viewer` sees it: what the reader did to it, only the replies the
@@ -78,8 +79,9 @@ impl Camp {
         Ok(n)
     }
 
-    /// Tags starting with `prefix` that have posts `viewer` may see, with how many (at
-    /// most [`TAG_COUNT_SCAN`]); a tag only hidden posts carry is not listed at all.
+    /// Tags starting with `prefix` that have posts `viewer` may see, with how many
+    /// (among each tag's newest [`TAG_COUNT_SCAN`]); a tag only hidden posts carry is
+    /// not listed at all.
     pub(crate) fn visible_tags(
         &self,
         viewer: &Account,
