@@ -61,6 +61,18 @@ impl Camp {
             added_ms: now_ms(),
         };
         let now = now_ms();
+        // A suspended account gains no key, whenever its code was made. Checked before
+        // the transaction (sled cannot read another tree inside one), and again after.
+        if let Some(link) = self.store().link_code(&code)?
+            && self
+                .store()
+                .account(link.account)?
+                .is_some_and(|a| a.suspended)
+        {
+            return Err(Error::Suspended {
+                contact: self.contact_suffix(),
+            });
+        }
         let account = self.store().redeem_link_code(&code, &record, |l| {
             if l.expires_ms <= now {
                 Err(Error::invalid(
@@ -70,6 +82,10 @@ impl Camp {
                 Ok(())
             }
         })?;
+        if self.store().account(account)?.is_some_and(|a| a.suspended) {
+            // Suspended in between: take the key back out.
+            self.store().remove_key(account, &record.fingerprint)?;
+        }
         self.store().flush()?;
         let account = self.actor(account)?;
         self.publish(CampEvent::AccountChanged(account.id));

@@ -16,7 +16,8 @@ pub enum CampEvent {
     /// An account got a notification (already stored).
     Notified(Arc<Notification>),
     /// A post's text or counts changed (edit, favourite, boost); the view carries no
-    /// reader's own state.
+    /// reader's own state, and no reply count (it depends on which replies a reader
+    /// may see, so each screen keeps its own).
     PostChanged(Arc<PostView>),
     /// A post was deleted.
     PostDeleted(Id),

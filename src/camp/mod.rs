@@ -2,6 +2,8 @@
 //! asks, commits to the store, flushes, then publishes a [`CampEvent`]. It is the only
 //! writer, and it knows nothing of screens, SSH or HTTP.
 
+pub(crate) mod audience;
+mod counts;
 mod devices;
 pub(crate) mod domains;
 mod events;
@@ -14,6 +16,8 @@ mod onboarding;
 mod people;
 mod posting;
 mod prefs;
+#[cfg(test)]
+mod privacy_tests;
 mod remote;
 mod reports;
 pub(crate) mod rules;
@@ -30,6 +34,7 @@ use crate::error::{Error, Result};
 use crate::model::*;
 use crate::store::Store;
 
+pub use audience::{Handle, mentioned_handles};
 pub use domains::{
     DomainBlockOptions, ImportSummary, ParsedBlocklist, normalize_domain, parse_blocklist,
 };

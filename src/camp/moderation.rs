@@ -162,6 +162,20 @@ impl Camp {
         })
     }
 
+    /// The camper `name`: an account from another server (`user@host`) holds no role
+    /// here, since nobody here can log in as it, and one marked admin would also hide
+    /// the first-admin invite.
+    fn local_named(&self, name: &str) -> Result<Account> {
+        let target = self.named(name)?;
+        if target.is_remote() {
+            return Err(Error::invalid(format!(
+                "@{} is on another server: roles are for campers here",
+                target.username
+            )));
+        }
+        Ok(target)
+    }
+
     /// Checks that `actor` may act on `target`: nobody on themselves; moderators on
     /// campers only; admins on anyone else.
     fn may_act_on(actor: &Account, target: &Account) -> Result<()> {
@@ -181,7 +195,7 @@ impl Camp {
     /// Sets a member's role (admins only; not their own, so a camp keeps its admin).
     pub fn set_role(&self, by: Id, name: &str, role: Role) -> Result<Account> {
         let admin = self.admin(by)?;
-        let mut target = self.named(name)?;
+        let mut target = self.local_named(name)?;
         if target.id == admin.id {
             return Err(Error::forbidden(
                 "you cannot change your own role; ask another admin",
@@ -212,7 +226,7 @@ impl Camp {
 
     /// Sets a role from the offline CLI, e.g. to recover a camp whose admins are gone.
     pub fn host_set_role(&self, name: &str, role: Role) -> Result<Account> {
-        let mut target = self.named(name)?;
+        let mut target = self.local_named(name)?;
         let old = target.role;
         target.role = role;
         self.store().put_account(&target)?;

@@ -11,6 +11,20 @@ use crate::store::now_ms;
 /// Largest unread count a badge shows exactly ("99+" beyond).
 pub const UNREAD_CAP: usize = 100;
 
+/// Kinds that point the reader at a post they are meant to read: such a notification
+/// exists only while its reader may see the post (or it would reveal that it exists).
+/// Report notifications point moderators at what was reported, whoever may see it.
+fn about_a_post_to_read(kind: NotificationKind) -> bool {
+    matches!(
+        kind,
+        NotificationKind::Mention
+            | NotificationKind::Direct
+            | NotificationKind::Reply
+            | NotificationKind::Favourite
+            | NotificationKind::Boost
+    )
+}
+
 fn read_marker(account: Id) -> String {
     format!("notifications_read/{account}")
 }
@@ -62,8 +76,9 @@ impl Camp {
         Ok(out)
     }
 
-    /// One notification with its actor and post (post only if `viewer` may see it).
-    pub fn notification_view(&self, viewer: Id, n: Notification) -> Result<NotificationView> {
+    /// One notification with its actor and post (post only if `viewer` may see it; a
+    /// post the reader can no longer see is not even named by its id).
+    pub fn notification_view(&self, viewer: Id, mut n: Notification) -> Result<NotificationView> {
         let actor = match n.actor {
             Some(id) => self.store().account(id)?.map(|a| Author {
                 id: a.id,
@@ -76,6 +91,9 @@ impl Camp {
             Some(id) => self.post(viewer, id).ok(),
             None => None,
         };
+        if post.is_none() && about_a_post_to_read(n.kind) {
+            n.post = None;
+        }
         Ok(NotificationView {
             notification: n,
             actor,
@@ -103,6 +121,19 @@ impl Camp {
             && (self.muted_or_hidden(account, a)? || self.store().blocks(account, a)?)
         {
             return Ok(());
+        }
+        // Nobody hears of a post they may not read (a non-follower named in a
+        // followers-only post, a blocked reader), whichever path wrote it.
+        if let Some(id) = post
+            && about_a_post_to_read(kind)
+        {
+            let readable = match (self.store().account(account)?, self.store().post(id)?) {
+                (Some(reader), Some(p)) => self.can_see(&reader, &p)?,
+                _ => false,
+            };
+            if !readable {
+                return Ok(());
+            }
         }
         let n = Notification {
             id: self.store().next_id(),

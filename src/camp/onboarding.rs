@@ -158,7 +158,12 @@ impl Camp {
     /// once and kept until used).
     pub fn admin_invite(&self) -> Result<Option<String>> {
         let store = self.store();
-        if store.accounts()?.iter().any(|a| a.role == Role::Admin) {
+        // Only a camper here counts: an account from elsewhere cannot log in.
+        if store
+            .accounts()?
+            .iter()
+            .any(|a| a.role == Role::Admin && !a.is_remote())
+        {
             store.remove_setting(ADMIN_INVITE_SETTING)?;
             return Ok(None);
         }

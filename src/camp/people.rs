@@ -30,7 +30,7 @@ pub struct Profile {
     pub joined_ms: Millis,
     /// Their role (shown for moderators and admins).
     pub role: Role,
-    /// Posts they wrote.
+    /// Posts they wrote that the reader may see.
     pub posts: usize,
     /// Accounts following them.
     pub followers: usize,
@@ -55,7 +55,7 @@ pub struct Profile {
 pub struct SearchResults {
     /// Campers whose name matches.
     pub accounts: Vec<Author>,
-    /// Hashtags starting with the query, with post counts.
+    /// Hashtags starting with the query, with how many posts the reader may see.
     pub tags: Vec<(String, usize)>,
     /// Posts containing the text, newest first.
     pub posts: Vec<PostView>,
@@ -298,7 +298,7 @@ impl Camp {
             bio: them.bio.clone(),
             joined_ms: them.created_ms,
             role: them.role,
-            posts: self.store().post_count_of(them.id),
+            posts: self.visible_post_count(&me, &them)?,
             followers: self.store().followers_of(them.id)?.len(),
             following: self.store().following_of(them.id)?.len(),
             followed_by_me: self.store().follows(me.id, them.id)?,
@@ -364,7 +364,7 @@ impl Camp {
         }
         let tag_q = q.trim_start_matches('#');
         if !tag_q.is_empty() && !tag_q.contains(' ') {
-            res.tags = self.store().tags_starting(tag_q, limit)?;
+            res.tags = self.visible_tags(&me, tag_q, limit)?;
         }
         for p in self.store().scan_posts(SEARCH_SCAN) {
             if res.posts.len() >= limit {

@@ -22,8 +22,9 @@ pub struct PostDraft {
     pub text: String,
     /// Optional content warning.
     pub cw: Option<String>,
-    /// Who may see it.
-    pub visibility: Visibility,
+    /// Who may see it; `None` takes the default: camp for a new post, the parent's
+    /// visibility for a reply (an explicit `camp` must stay distinguishable).
+    pub visibility: Option<Visibility>,
     /// The post answered.
     pub reply_to: Option<Id>,
 }
@@ -106,11 +107,14 @@ pub(crate) fn sigil_words(text: &str, sigil: char, part: fn(char) -> bool) -> Ve
     out
 }
 
-/// The `@names` a text mentions, lower-cased, without duplicates, in order.
+/// The bare `@names` a text mentions (not `@name@host` handles), lower-cased, without
+/// duplicates, in order.
 pub fn mentioned_names(text: &str) -> Vec<String> {
-    let mut names = sigil_words(text, '@', |c| c.is_ascii_alphanumeric() || c == '_');
-    names.retain(|n| n.len() <= crate::camp::onboarding::MAX_USERNAME);
-    names
+    crate::camp::audience::mentioned_handles(text)
+        .into_iter()
+        .filter(|h| h.host.is_none())
+        .map(|h| h.name)
+        .collect()
 }
 
 impl Camp {
@@ -149,31 +153,31 @@ impl Camp {
     pub fn create_post(&self, by: Id, draft: PostDraft) -> Result<PostView> {
         let author = self.actor(by)?;
         let (body, cw) = self.clean_post_text(&draft.text, draft.cw.as_deref())?;
-        if let Some(parent) = draft.reply_to {
-            let visible = self
-                .store()
-                .post(parent)?
-                .is_some_and(|p| self.can_see(&author, &p).unwrap_or(false));
-            if !visible {
-                return Err(Error::not_found(format!(
-                    "there is no post {parent} to reply to"
-                )));
+        let parent = match draft.reply_to {
+            Some(id) => Some(
+                self.store()
+                    .post(id)?
+                    .filter(|p| self.can_see(&author, p).unwrap_or(false))
+                    .ok_or_else(|| {
+                        Error::not_found(format!("there is no post {id} to reply to"))
+                    })?,
+            ),
+            None => None,
+        };
+        // A reply is never wider than what it answers (see `audience`).
+        let visibility = match &parent {
+            Some(p) => self.reply_visibility(p, draft.visibility)?,
+            None => draft.visibility.unwrap_or_default(),
+        };
+        let reach = self.reach_of(&author, &body)?;
+        let mentions = match &parent {
+            Some(p) if visibility == Visibility::Direct && p.visibility == Visibility::Direct => {
+                self.direct_reply_audience(&author, p, &reach)?
             }
-        }
-        let mut mentions = Vec::new();
-        for name in mentioned_names(&body) {
-            // Someone who blocked the author is not mentioned (nor notified).
-            if let Some(a) = self.store().account_by_name(&name)?
-                && a.id != author.id
-                && !self.store().blocks(a.id, author.id)?
-            {
-                mentions.push(a.id);
-            }
-        }
-        if draft.visibility == Visibility::Direct && mentions.is_empty() {
-            return Err(Error::invalid(
-                "a direct post goes only to the campers it mentions: add an @name",
-            ));
+            _ => reach.local.clone(),
+        };
+        if visibility == Visibility::Direct && mentions.is_empty() {
+            return Err(self.unreachable_direct(&reach));
         }
         // Counted only for posts that would be written, so typos cost nothing.
         self.check_post_rate(&author)?;
@@ -182,7 +186,7 @@ impl Camp {
             author: author.id,
             text: body,
             cw,
-            visibility: draft.visibility,
+            visibility,
             reply_to: draft.reply_to,
             mentions,
             created_ms: now_ms(),
@@ -200,10 +204,7 @@ impl Camp {
         // Reply, author and tag indexes: a crash in between leaves a post missing from
         // them (its thread and tag lists), never an index entry without its post.
         self.index_new_post(&post)?;
-        let parent_author = match post.reply_to {
-            Some(parent) => self.store().post(parent)?.map(|p| p.author),
-            None => None,
-        };
+        let parent_author = parent.map(|p| p.author);
         let mention_kind = if post.visibility == Visibility::Direct {
             NotificationKind::Direct
         } else {
@@ -216,6 +217,8 @@ impl Camp {
             home_owners,
         })));
         for &m in &view.post.mentions {
+            // `notify` drops it for anyone who may not read the post (a non-follower
+            // named in a followers-only post).
             if Some(m) != parent_author {
                 self.notify(m, mention_kind, Some(author.id), Some(view.post.id), None)?;
             }
@@ -249,8 +252,19 @@ impl Camp {
         let Some(author) = self.store().account(post.author)? else {
             return Ok(false);
         };
-        if author.suspended {
+        if self.author_hidden_from(viewer, &author)? {
             return Ok(false);
+        }
+        self.in_audience(viewer, post, || {
+            self.store().follows(viewer.id, post.author)
+        })
+    }
+
+    /// True when nothing `author` wrote may reach `viewer` (someone else): a suspended
+    /// author, a server the camp no longer federates with, or a block either way.
+    pub(crate) fn author_hidden_from(&self, viewer: &Account, author: &Account) -> Result<bool> {
+        if author.suspended {
+            return Ok(true);
         }
         // What came from a server the camp no longer federates with (suspended, or
         // unlisted in allowlist mode) is hidden from everyone, like a suspended camper's.
@@ -258,29 +272,49 @@ impl Camp {
             && let Some((_, host)) = author.username.rsplit_once('@')
             && self.domain_policy(host)?.suspend
         {
-            return Ok(false);
+            return Ok(true);
         }
-        if self.blocked_either_way(viewer.id, post.author)? {
-            return Ok(false);
-        }
+        self.blocked_either_way(viewer.id, author.id)
+    }
+
+    /// Whether `post`'s visibility takes in `viewer` (not its author), given whether
+    /// `viewer` follows the author (asked only for a followers-only post).
+    pub(crate) fn in_audience(
+        &self,
+        viewer: &Account,
+        post: &Post,
+        follows: impl FnOnce() -> Result<bool>,
+    ) -> Result<bool> {
         Ok(match post.visibility {
             Visibility::Camp | Visibility::Public => true,
             // A remote followers-only post may also name campers who do not follow
             // its author (`cc` of a mention); they alone see it besides followers.
+            // A camper's own followers-only post reaches its followers only.
             Visibility::Followers => {
-                self.store().follows(viewer.id, post.author)?
-                    || (author.is_remote() && post.mentions.contains(&viewer.id))
+                follows()?
+                    || (post.mentions.contains(&viewer.id)
+                        && self
+                            .store()
+                            .account(post.author)?
+                            .is_some_and(|a| a.is_remote()))
             }
             Visibility::Direct => post.mentions.contains(&viewer.id),
         })
     }
 
+    /// A post as nobody in particular sees it (for events shared by every screen):
+    /// the reply count depends on who reads, so it is left at zero here and filled in
+    /// by [`Camp::reader_view`].
     pub(super) fn view_with(&self, mut post: Post, author: &Account) -> PostView {
         if author.sensitive && post.cw.is_none() {
             post.cw = Some("sensitive content".into());
         }
+        let stats = PostStats {
+            replies: 0,
+            ..self.store().post_stats(post.id).unwrap_or_default()
+        };
         PostView {
-            stats: self.store().post_stats(post.id).unwrap_or_default(),
+            stats,
             entry: post.id,
             post,
             author: Author {
@@ -302,9 +336,7 @@ impl Camp {
             return Err(missing());
         }
         let author = self.store().account(post.author)?.ok_or_else(missing)?;
-        let mut view = self.view_with(post, &author);
-        view.mine = self.mine(viewer.id, id)?;
-        Ok(view)
+        self.reader_view(&viewer, post, &author)
     }
 
     /// A page of a timeline for `viewer`, newest first, older than `before` when given.
@@ -360,9 +392,7 @@ impl Camp {
                 if self.hides(&viewer, post.author, item.boosted_by)? {
                     continue;
                 }
-                let id = post.id;
-                let mut view = self.view_with(post, &author);
-                view.mine = self.mine(viewer.id, id)?;
+                let mut view = self.reader_view(&viewer, post, &author)?;
                 view.entry = item.entry;
                 if let Some(b) = item.boosted_by {
                     view.boosted_by = self.store().account(b)?.map(|a| Author {
@@ -448,7 +478,7 @@ mod tests {
             .create_post(
                 bo,
                 PostDraft {
-                    visibility: Visibility::Followers,
+                    visibility: Some(Visibility::Followers),
                     ..draft("for followers")
                 },
             )
@@ -457,7 +487,7 @@ mod tests {
             .create_post(
                 bo,
                 PostDraft {
-                    visibility: Visibility::Direct,
+                    visibility: Some(Visibility::Direct),
                     ..draft("psst @ana")
                 },
             )
@@ -489,7 +519,7 @@ mod tests {
         );
         assert!(camp.post(ana, p3.post.id).is_ok());
         let direct_without_mention = PostDraft {
-            visibility: Visibility::Direct,
+            visibility: Some(Visibility::Direct),
             ..draft("nobody")
         };
         assert!(camp.create_post(bo, direct_without_mention).is_err());
@@ -550,7 +580,7 @@ mod tests {
         assert_eq!(kinds(ana), vec![NotificationKind::Reply]);
         assert_eq!(kinds(cy), vec![NotificationKind::Mention]);
         let dm = PostDraft {
-            visibility: Visibility::Direct,
+            visibility: Some(Visibility::Direct),
             ..draft("psst @cy")
         };
         camp.create_post(ana, dm).unwrap();

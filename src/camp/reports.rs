@@ -28,7 +28,8 @@ pub struct ReportView {
     pub account: Author,
     /// The reported post's text (with its CW), if it still exists.
     pub post_text: Option<String>,
-    /// The post it answers, for context.
+    /// The post it answers, for context (only one the moderator may see, or one that
+    /// was reported too).
     pub parent_text: Option<String>,
     /// The moderator handling it.
     pub assigned_to: Option<Author>,
@@ -78,6 +79,7 @@ impl Camp {
         for staff in self.store().accounts()? {
             if staff.role.can_moderate()
                 && !staff.suspended
+                && !staff.is_remote()
                 && staff.id != report.account
                 && staff.id != me.id
             {
@@ -98,12 +100,16 @@ impl Camp {
     /// unknown to the person reported.
     pub fn reports(&self, by: Id, all: bool) -> Result<Vec<ReportView>> {
         let me = self.moderator(by)?;
+        let reports = self.store().reports(usize::MAX)?;
+        // Posts someone reported: a moderator may read those whoever wrote them.
+        let reported: std::collections::HashSet<Id> =
+            reports.iter().filter_map(|r| r.post).collect();
         let mut out = Vec::new();
-        for r in self.store().reports(usize::MAX)? {
+        for r in reports {
             if (!all && r.resolution.is_some()) || r.account == me.id {
                 continue;
             }
-            out.push(self.report_view(r)?);
+            out.push(self.report_view(&me, r, &reported)?);
             if out.len() >= MAX_LIST {
                 break;
             }
@@ -111,7 +117,15 @@ impl Camp {
         Ok(out)
     }
 
-    fn report_view(&self, report: Report) -> Result<ReportView> {
+    /// A report for moderator `me`. The reported post is shown; the post it answers
+    /// only when `me` may see it anyway or it was reported too, so a report on a reply
+    /// never opens someone else's direct or followers-only post to moderators.
+    fn report_view(
+        &self,
+        me: &Account,
+        report: Report,
+        reported: &std::collections::HashSet<Id>,
+    ) -> Result<ReportView> {
         let shown = |p: &Post| match &p.cw {
             Some(cw) => format!("[CW: {cw}] {}", p.text),
             None => p.text.clone(),
@@ -121,7 +135,10 @@ impl Camp {
             None => None,
         };
         let parent = match post.as_ref().and_then(|p| p.reply_to) {
-            Some(id) => self.store().post(id)?,
+            Some(id) => self
+                .store()
+                .post(id)?
+                .filter(|p| reported.contains(&p.id) || self.can_see(me, p).unwrap_or(false)),
             None => None,
         };
         Ok(ReportView {

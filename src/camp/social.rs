@@ -136,10 +136,7 @@ impl Camp {
         let Some(author) = self.store().account(post.author)? else {
             return Ok(None);
         };
-        let id = post.id;
-        let mut v = self.view_with(post, &author);
-        v.mine = self.mine(viewer.id, id)?;
-        Ok(Some(v))
+        self.reader_view(viewer, post, &author).map(Some)
     }
 
     pub(super) fn visible(&self, viewer: &Account, id: Id) -> Result<Option<PostView>> {
@@ -254,6 +251,8 @@ impl Camp {
         if reaction != Reaction::Bookmark {
             let mut shared = view.clone();
             shared.mine = Mine::default();
+            // How many replies show depends on who reads: screens keep their own.
+            shared.stats.replies = 0;
             if let Some((entry, home_owners)) = boosted_home {
                 // The boost joins the booster's followers' home timelines live.
                 let mut boost = shared.clone();
@@ -331,6 +330,7 @@ impl Camp {
         let view = self.post(by, id)?;
         let mut shared = view.clone();
         shared.mine = Mine::default();
+        shared.stats.replies = 0;
         self.publish(CampEvent::PostChanged(Arc::new(shared)));
         Ok(view)
     }

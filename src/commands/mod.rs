@@ -319,10 +319,13 @@ fn post(
     stdin: Option<&str>,
 ) -> std::result::Result<String, Failure> {
     let a = Args::parse(rest, POST_VALUED, &[])?;
+    // No `--to` leaves the choice to the service: camp, or the parent's for a reply.
     let visibility = match a.value("to") {
-        None => Visibility::Camp,
-        Some(v) => Visibility::parse(v)
-            .ok_or_else(|| usage("--to must be camp, followers, public or direct"))?,
+        None => None,
+        Some(v) => Some(
+            Visibility::parse(v)
+                .ok_or_else(|| usage("--to must be camp, followers, public or direct"))?,
+        ),
     };
     let reply_to = match a.value("reply-to") {
         None => None,

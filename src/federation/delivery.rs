@@ -545,7 +545,7 @@ mod fan_out_tests {
             by,
             PostDraft {
                 text: format!("a {} post", v.as_str()),
-                visibility: v,
+                visibility: Some(v),
                 ..Default::default()
             },
         )

@@ -103,11 +103,18 @@ impl Composer {
     }
 
     /// A reply to `to`: same visibility and content warning, mentioning its author and
-    /// the others it mentioned (never `me`).
+    /// the others it mentioned (never `me`). Handles keep their host (`@dee@elsewhere`),
+    /// which the service never resolves to a camper here of the same name.
     pub fn reply(limit: usize, to: &PostView, me: &str) -> Self {
         let mut c = Composer::new(limit);
         let mut names = vec![to.author.username.clone()];
-        for n in crate::camp::mentioned_names(&to.post.text) {
+        // A bare `@bo` in a post from elsewhere names someone on that server, not here.
+        let remote = to.author.username.contains('@');
+        for h in crate::camp::mentioned_handles(&to.post.text) {
+            if remote && h.host.is_none() {
+                continue;
+            }
+            let n = h.as_text();
             if !names.contains(&n) {
                 names.push(n);
             }
@@ -356,4 +363,54 @@ pub fn post_sent(model: &mut Model, result: Result<PostView, String>) -> Vec<Eff
         }
     }
     vec![]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::camp::Author;
+    use crate::model::Post;
+
+    fn remote_post(text: &str, visibility: Visibility) -> PostView {
+        PostView {
+            post: Post {
+                id: 7,
+                author: 3,
+                text: text.into(),
+                cw: None,
+                visibility,
+                reply_to: None,
+                mentions: vec![],
+                created_ms: 0,
+                edited_ms: None,
+            },
+            author: Author {
+                id: 3,
+                username: "dee@mastodon.example".into(),
+                display_name: String::new(),
+            },
+            stats: Default::default(),
+            mine: Default::default(),
+            boosted_by: None,
+            entry: 7,
+        }
+    }
+
+    /// `r` on a post from elsewhere names people by their full handles: a bare `@bo`
+    /// there is someone on that server, and the service never reads `@dee@host` as the
+    /// camper `dee`.
+    #[test]
+    fn a_reply_to_a_remote_post_keeps_every_handle_remote() {
+        let to = remote_post(
+            "@bo hi, and @cy@other.example, @ana@camp.example",
+            Visibility::Direct,
+        );
+        let c = Composer::reply(500, &to, "ana");
+        assert_eq!(
+            c.body.text(),
+            "@dee@mastodon.example @cy@other.example @ana@camp.example "
+        );
+        assert_eq!(c.visibility, Visibility::Direct, "the parent's visibility");
+        assert_eq!(c.reply_to, Some(7));
+    }
 }

@@ -372,7 +372,7 @@ impl From<Draft> for PostDraft {
         PostDraft {
             text: d.text,
             cw: d.cw,
-            visibility: d.visibility,
+            visibility: Some(d.visibility),
             reply_to: d.reply_to,
         }
     }

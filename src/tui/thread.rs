@@ -128,7 +128,11 @@ impl ThreadPage {
             if p.post.id == new.post.id {
                 let old = Arc::make_mut(p);
                 old.post = new.post.clone();
-                old.stats = new.stats;
+                // The reply count is the reader's own (replies it may see); events carry none.
+                old.stats = crate::model::PostStats {
+                    replies: old.stats.replies,
+                    ..new.stats
+                };
                 if mine {
                     old.mine = new.mine;
                 }

@@ -158,7 +158,11 @@ pub fn refresh_post(posts: &mut [Arc<PostView>], new: &PostView, mine: bool) {
             let old = Arc::make_mut(p);
             old.post = new.post.clone();
             old.author = new.author.clone();
-            old.stats = new.stats;
+            // The reply count is the reader's own (replies it may see); events carry none.
+            old.stats = crate::model::PostStats {
+                replies: old.stats.replies,
+                ..new.stats
+            };
             if mine {
                 old.mine = new.mine;
             }

@@ -11,6 +11,7 @@ mod inbound;
 mod jsonld;
 mod moderation;
 mod node_peer;
+mod privacy;
 mod process;
 mod remote_actor;
 mod social;

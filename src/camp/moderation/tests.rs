@@ -433,7 +433,7 @@ fn account_detail_shows_camp_posts_reports_and_keys() {
         f.bo,
         PostDraft {
             text: "for followers".into(),
-            visibility: Visibility::Followers,
+            visibility: Some(Visibility::Followers),
             ..Default::default()
         },
     )

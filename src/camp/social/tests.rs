@@ -52,7 +52,7 @@ fn direct(camp: &Camp, by: Id, text: &str) -> Id {
         by,
         PostDraft {
             text: text.into(),
-            visibility: Visibility::Direct,
+            visibility: Some(Visibility::Direct),
             ..Default::default()
         },
     )
