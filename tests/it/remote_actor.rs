@@ -62,7 +62,18 @@ impl HandRolled {
         let received = Arc::new(Mutex::new(Vec::new()));
         let objects = Arc::new(Mutex::new(HashMap::<String, Value>::new()));
         let (r, o) = (received.clone(), objects.clone());
+        // WebFinger leads back to the actor: camp checks the handle before storing it.
+        let finger = json!({"subject": format!("acct:{name}@{}", &base["http://".len()..]),
+            "links": [{"rel": "self", "type": "application/activity+json", "href": id}]})
+        .to_string();
         let app = axum::Router::new()
+            .route(
+                "/.well-known/webfinger",
+                axum::routing::get(move || {
+                    let finger = finger.clone();
+                    async move { ([("content-type", "application/jrd+json")], finger) }
+                }),
+            )
             .route(
                 &format!("/users/{name}"),
                 axum::routing::get(move || {
