@@ -65,7 +65,14 @@ pub async fn start(config: Config) -> Result<Running> {
         .map_err(|e| Error::io("reading the bound address", e))?;
     let mut config = config;
     config.ssh_addr = ssh_addr;
+    if let Some(warning) = crate::store::private::exposure_warning(&config.data_dir) {
+        eprintln!("camp: {warning}");
+    }
     let camp = Camp::open(config)?;
+    let blocklists = camp.config().blocklist_dir();
+    if let Err(e) = crate::store::private::create_dir(&blocklists) {
+        tracing::warn!("blocklist subscriptions will not be readable: {e}");
+    }
     let mut running = start_with(camp, listener, host_key, fingerprint)?;
     if let Some(addr) = running.camp.config().http_addr {
         match crate::federation::start(running.camp.clone(), addr, running.stop.subscribe()).await {
@@ -134,6 +141,7 @@ async fn refresh_blocklists(camp: Camp, mut stop: watch::Receiver<bool>) {
 
 /// `camp serve`: runs until SIGINT or SIGTERM, then shuts down cleanly (exit 0).
 pub fn run_blocking(config: Config) -> Result<()> {
+    private_umask();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -152,6 +160,18 @@ pub fn run_blocking(config: Config) -> Result<()> {
         tracing::info!("stopped cleanly");
         Ok(())
     })
+}
+
+/// Files and directories this process creates are its own alone (the database holds
+/// every direct message): set before any thread starts, it covers the files sled
+/// creates later (snapshots, blobs) as well as the first ones.
+fn private_umask() {
+    #[cfg(unix)]
+    // SAFETY: umask(2) only swaps the process's creation mask; it cannot fail and
+    // touches no memory of ours.
+    unsafe {
+        libc::umask(0o077);
+    }
 }
 
 async fn wait_for_signal() -> Result<()> {

@@ -2,6 +2,7 @@
 //! asks, commits to the store, flushes, then publishes a [`CampEvent`]. It is the only
 //! writer, and it knows nothing of screens, SSH or HTTP.
 
+pub(crate) mod blocklist_files;
 mod devices;
 pub(crate) mod domains;
 mod events;

@@ -4,6 +4,7 @@
 
 mod exec;
 mod federation;
+mod frontdoor;
 mod moderation;
 mod process;
 mod social;
