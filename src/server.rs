@@ -147,6 +147,7 @@ pub fn run_blocking(config: Config) -> Result<()> {
         .build()
         .map_err(|e| Error::io("starting the async runtime", e))?;
     runtime.block_on(async {
+        let stopped = stop_signals()?;
         let running = start(config).await?;
         println!("{}", running.listening_line());
         if let Some(code) = &running.admin_invite {
@@ -154,7 +155,7 @@ pub fn run_blocking(config: Config) -> Result<()> {
         }
         use std::io::Write;
         let _ = std::io::stdout().flush();
-        wait_for_signal().await?;
+        stopped.await;
         tracing::info!("stopping: telling sessions, flushing the store");
         running.stop().await?;
         tracing::info!("stopped cleanly");
@@ -174,22 +175,27 @@ fn private_umask() {
     }
 }
 
-async fn wait_for_signal() -> Result<()> {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let mut term = signal(SignalKind::terminate())
-            .map_err(|e| Error::io("installing the SIGTERM handler", e))?;
+/// SIGTERM and SIGINT, installed before the listening line is printed: a supervisor
+/// (or a test) that signals as soon as it reads that line must get a clean stop, not
+/// the default action of a signal nobody handles yet.
+#[cfg(unix)]
+fn stop_signals() -> Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate())
+        .map_err(|e| Error::io("installing the SIGTERM handler", e))?;
+    let mut int = signal(SignalKind::interrupt())
+        .map_err(|e| Error::io("installing the SIGINT handler", e))?;
+    Ok(async move {
         tokio::select! {
-            r = tokio::signal::ctrl_c() => r.map_err(|e| Error::io("waiting for Ctrl-C", e))?,
             _ = term.recv() => {}
+            _ = int.recv() => {}
         }
-        Ok(())
-    }
-    #[cfg(not(unix))]
-    {
-        tokio::signal::ctrl_c()
-            .await
-            .map_err(|e| Error::io("waiting for Ctrl-C", e))
-    }
+    })
+}
+
+#[cfg(not(unix))]
+fn stop_signals() -> Result<impl std::future::Future<Output = ()>> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }
