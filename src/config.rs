@@ -53,6 +53,19 @@ pub struct FileConfig {
     /// Seconds a client may leave a screen update unread (its SSH window full and the
     /// connection's small queue behind it) before it is disconnected.
     pub output_stall_secs: u64,
+    /// Seconds a new connection has to finish the SSH handshake and authenticate
+    /// before it is closed (OpenSSH's LoginGraceTime).
+    pub login_grace_secs: u64,
+    /// Connections open at once that are not (yet) a member's: still in the handshake,
+    /// or authenticated with a key that belongs to no account. Beyond it the least
+    /// recently active of them is closed to make room.
+    pub max_strangers: usize,
+    /// IPv6 addresses are counted for the per-address caps and rates by this many
+    /// leading bits (one host usually owns a whole /64).
+    pub ipv6_prefix: u8,
+    /// The only directory blocklist subscriptions are read from (relative paths are
+    /// taken inside the data directory); `blocklists` in the data directory when unset.
+    pub blocklist_dir: Option<PathBuf>,
 }
 
 impl Default for FileConfig {
@@ -75,6 +88,10 @@ impl Default for FileConfig {
             keepalive_secs: 30,
             keepalive_max: 3,
             output_stall_secs: 30,
+            login_grace_secs: 30,
+            max_strangers: 100,
+            ipv6_prefix: 64,
+            blocklist_dir: None,
         }
     }
 }
@@ -148,6 +165,20 @@ impl Config {
         }
     }
 
+    /// The directory blocklist subscriptions are read from.
+    pub fn blocklist_dir(&self) -> PathBuf {
+        match &self.camp.blocklist_dir {
+            Some(d) if d.is_absolute() => d.clone(),
+            Some(d) => self.data_dir.join(d),
+            None => self.data_dir.join("blocklists"),
+        }
+    }
+
+    /// Time a connection has to finish the handshake and authenticate.
+    pub fn login_grace(&self) -> Duration {
+        Duration::from_secs(self.camp.login_grace_secs)
+    }
+
     /// Seconds of input silence before a session ends.
     pub fn idle_timeout(&self) -> Duration {
         Duration::from_secs(self.camp.idle_timeout_secs)
@@ -175,6 +206,15 @@ impl FileConfig {
         }
         if !(1..=3600).contains(&self.output_stall_secs) {
             return bad("output_stall_secs must be between 1 and 3600");
+        }
+        if !(1..=600).contains(&self.login_grace_secs) {
+            return bad("login_grace_secs must be between 1 and 600");
+        }
+        if self.max_strangers == 0 {
+            return bad("max_strangers must be at least 1");
+        }
+        if !(16..=128).contains(&self.ipv6_prefix) {
+            return bad("ipv6_prefix must be between 16 and 128");
         }
         Ok(())
     }
@@ -207,6 +247,33 @@ mod tests {
                 .to_string()
                 .contains("nmae")
         );
+    }
+
+    #[test]
+    fn front_door_keys_have_defaults_and_bounds() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("camp.toml");
+        std::fs::write(&p, "").unwrap();
+        let f = Config::load_file(&p).unwrap();
+        assert_eq!(
+            (f.login_grace_secs, f.max_strangers, f.ipv6_prefix),
+            (30, 100, 64)
+        );
+        for bad in [
+            "login_grace_secs = 0",
+            "max_strangers = 0",
+            "ipv6_prefix = 8",
+            "ipv6_prefix = 129",
+        ] {
+            std::fs::write(&p, bad).unwrap();
+            assert!(Config::load_file(&p).is_err(), "{bad}");
+        }
+        let mut c = Config::with_dirs("/srv/camp", "k");
+        assert_eq!(c.blocklist_dir(), Path::new("/srv/camp/blocklists"));
+        c.camp.blocklist_dir = Some("lists".into());
+        assert_eq!(c.blocklist_dir(), Path::new("/srv/camp/lists"));
+        c.camp.blocklist_dir = Some("/etc/camp/lists".into());
+        assert_eq!(c.blocklist_dir(), Path::new("/etc/camp/lists"));
     }
 
     #[test]

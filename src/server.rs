@@ -65,7 +65,14 @@ pub async fn start(config: Config) -> Result<Running> {
         .map_err(|e| Error::io("reading the bound address", e))?;
     let mut config = config;
     config.ssh_addr = ssh_addr;
+    if let Some(warning) = crate::store::private::exposure_warning(&config.data_dir) {
+        eprintln!("camp: {warning}");
+    }
     let camp = Camp::open(config)?;
+    let blocklists = camp.config().blocklist_dir();
+    if let Err(e) = crate::store::private::create_dir(&blocklists) {
+        tracing::warn!("blocklist subscriptions will not be readable: {e}");
+    }
     let mut running = start_with(camp, listener, host_key, fingerprint)?;
     if let Some(addr) = running.camp.config().http_addr {
         match crate::federation::start(running.camp.clone(), addr, running.stop.subscribe()).await {
@@ -134,11 +141,13 @@ async fn refresh_blocklists(camp: Camp, mut stop: watch::Receiver<bool>) {
 
 /// `camp serve`: runs until SIGINT or SIGTERM, then shuts down cleanly (exit 0).
 pub fn run_blocking(config: Config) -> Result<()> {
+    private_umask();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| Error::io("starting the async runtime", e))?;
     runtime.block_on(async {
+        let stopped = stop_signals()?;
         let running = start(config).await?;
         println!("{}", running.listening_line());
         if let Some(code) = &running.admin_invite {
@@ -146,7 +155,7 @@ pub fn run_blocking(config: Config) -> Result<()> {
         }
         use std::io::Write;
         let _ = std::io::stdout().flush();
-        wait_for_signal().await?;
+        stopped.await;
         tracing::info!("stopping: telling sessions, flushing the store");
         running.stop().await?;
         tracing::info!("stopped cleanly");
@@ -154,22 +163,39 @@ pub fn run_blocking(config: Config) -> Result<()> {
     })
 }
 
-async fn wait_for_signal() -> Result<()> {
+/// Files and directories this process creates are its own alone (the database holds
+/// every direct message): set before any thread starts, it covers the files sled
+/// creates later (snapshots, blobs) as well as the first ones.
+fn private_umask() {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let mut term = signal(SignalKind::terminate())
-            .map_err(|e| Error::io("installing the SIGTERM handler", e))?;
+    // SAFETY: umask(2) only swaps the process's creation mask; it cannot fail and
+    // touches no memory of ours.
+    unsafe {
+        libc::umask(0o077);
+    }
+}
+
+/// SIGTERM and SIGINT, installed before the listening line is printed: a supervisor
+/// (or a test) that signals as soon as it reads that line must get a clean stop, not
+/// the default action of a signal nobody handles yet.
+#[cfg(unix)]
+fn stop_signals() -> Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate())
+        .map_err(|e| Error::io("installing the SIGTERM handler", e))?;
+    let mut int = signal(SignalKind::interrupt())
+        .map_err(|e| Error::io("installing the SIGINT handler", e))?;
+    Ok(async move {
         tokio::select! {
-            r = tokio::signal::ctrl_c() => r.map_err(|e| Error::io("waiting for Ctrl-C", e))?,
             _ = term.recv() => {}
+            _ = int.recv() => {}
         }
-        Ok(())
-    }
-    #[cfg(not(unix))]
-    {
-        tokio::signal::ctrl_c()
-            .await
-            .map_err(|e| Error::io("waiting for Ctrl-C", e))
-    }
+    })
+}
+
+#[cfg(not(unix))]
+fn stop_signals() -> Result<impl std::future::Future<Output = ()>> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }

@@ -508,9 +508,10 @@ impl Camp {
             .unwrap_or_default())
     }
 
-    /// Subscribes to a blocklist (a file path on the server, or an https URL when the
-    /// federation bridge runs) and reads it once now (admins). A URL is fetched by the
-    /// bridge's guarded client, in the background.
+    /// Subscribes to a blocklist (a file in the blocklist directory, see
+    /// [`crate::camp::blocklist_files`], or an https URL when the federation bridge
+    /// runs) and reads it once now (admins). A URL is fetched by the bridge's guarded
+    /// client, in the background.
     pub fn subscribe_blocklist(&self, by: Id, source: &str) -> Result<Subscription> {
         let admin = self.admin(by)?;
         let source = text::sanitize_line(source).trim().to_string();
@@ -531,8 +532,11 @@ impl Camp {
                     "give an https:// URL of a Mastodon CSV file",
                 ));
             }
-        } else if !source.starts_with('/') {
-            return Err(Error::invalid("give an absolute file path on the server"));
+        } else {
+            // Read once now: a file that cannot be read is refused before it is stored,
+            // with an answer that says nothing about files outside the directory.
+            crate::camp::blocklist_files::read(&self.config().blocklist_dir(), &source)
+                .map_err(Error::invalid)?;
         }
         let mut subs: Vec<Subscription> = self
             .store()
@@ -608,8 +612,10 @@ impl Camp {
         if subs.is_empty() {
             return Ok(());
         }
+        let dir = self.config().blocklist_dir();
         for s in subs.iter_mut().filter(|s| !is_url(&s.source)) {
-            let result = self.import_subscription(&s.source, read_capped(&s.source))?;
+            let text = crate::camp::blocklist_files::read(&dir, &s.source);
+            let result = self.import_subscription(&s.source, text)?;
             s.last_read_ms = Some(now_ms());
             s.last_result = result;
         }
@@ -795,15 +801,6 @@ impl Camp {
 /// True for a subscription read over HTTP rather than from a file.
 fn is_url(source: &str) -> bool {
     source.starts_with("https://") || source.starts_with("http://")
-}
-
-fn read_capped(path: &str) -> std::result::Result<String, String> {
-    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read {path}: {e}"))?;
-    if meta.len() > MAX_IMPORT_BYTES as u64 {
-        return Err(format!("{path} is larger than {MAX_IMPORT_BYTES} bytes"));
-    }
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))?;
-    String::from_utf8(bytes).map_err(|_| format!("{path} is not UTF-8 text"))
 }
 
 #[cfg(test)]

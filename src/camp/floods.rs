@@ -1,7 +1,7 @@
 //! Flood control: a sliding-window counter, the per-account post and action limits, and
 //! a note in the audit log (for moderators) when someone keeps hitting a limit.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::hash::Hash;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -16,8 +16,9 @@ pub const TRIPS_NOTED_AT: usize = 3;
 pub const TRIP_WINDOW: Duration = Duration::from_secs(600);
 /// Reports one account may file per hour: enough for a bad day, too few to flood the queue.
 pub const REPORTS_PER_HOUR: usize = 20;
-/// Most keys a window map holds; the oldest idle ones are dropped beyond it, so a
-/// flood of distinct addresses cannot grow memory without bound.
+/// Most keys a window map holds. Beyond it the key whose last event is oldest is
+/// dropped (one at a time, never all): a flood of distinct addresses can neither grow
+/// memory without bound nor wipe the limits of everyone else.
 const MAX_KEYS: usize = 100_000;
 
 /// Counts events per key in a sliding window.
@@ -25,16 +26,42 @@ const MAX_KEYS: usize = 100_000;
 pub struct RateWindow<K> {
     window: Duration,
     max: usize,
-    hits: Mutex<HashMap<K, VecDeque<Instant>>>,
+    max_keys: usize,
+    hits: Mutex<Hits<K>>,
+}
+
+/// The keys' events, and the keys ordered by their latest event (for eviction).
+#[derive(Debug)]
+struct Hits<K> {
+    by_key: HashMap<K, Events>,
+    /// (latest event, tie-breaker) -> key; the first entry is the least recently seen.
+    by_age: BTreeMap<(Instant, u64), K>,
+    seq: u64,
+}
+
+#[derive(Debug)]
+struct Events {
+    times: VecDeque<Instant>,
+    age: (Instant, u64),
 }
 
 impl<K: Hash + Eq + Clone> RateWindow<K> {
     /// At most `max` events per `window` per key (`max == 0` turns the limit off).
     pub fn new(max: usize, window: Duration) -> Self {
+        Self::with_max_keys(max, window, MAX_KEYS)
+    }
+
+    /// Like [`RateWindow::new`], holding at most `max_keys` keys (at least one).
+    pub fn with_max_keys(max: usize, window: Duration, max_keys: usize) -> Self {
         RateWindow {
             window,
             max,
-            hits: Mutex::new(HashMap::new()),
+            max_keys: max_keys.max(1),
+            hits: Mutex::new(Hits {
+                by_key: HashMap::new(),
+                by_age: BTreeMap::new(),
+                seq: 0,
+            }),
         }
     }
 
@@ -52,32 +79,57 @@ impl<K: Hash + Eq + Clone> RateWindow<K> {
 
     /// Records an event unconditionally; returns how many are in the window now.
     pub fn record(&self, key: &K, now: Instant) -> usize {
-        let mut hits = self.hits.lock().unwrap_or_else(|p| p.into_inner());
-        if hits.len() >= MAX_KEYS && !hits.contains_key(key) {
-            let window = self.window;
-            hits.retain(|_, q| q.back().is_some_and(|t| now.duration_since(*t) < window));
-            if hits.len() >= MAX_KEYS {
-                hits.clear();
+        let mut guard = self.hits.lock().unwrap_or_else(|p| p.into_inner());
+        let hits = &mut *guard;
+        hits.seq += 1;
+        let age = (now, hits.seq);
+        let events = match hits.by_key.get_mut(key) {
+            Some(e) => {
+                hits.by_age.remove(&e.age);
+                e
             }
-        }
-        let q = hits.entry(key.clone()).or_default();
-        while q
+            None => {
+                if hits.by_key.len() >= self.max_keys
+                    && let Some((_, oldest)) = hits.by_age.pop_first()
+                {
+                    hits.by_key.remove(&oldest);
+                }
+                hits.by_key.entry(key.clone()).or_insert(Events {
+                    times: VecDeque::new(),
+                    age,
+                })
+            }
+        };
+        while events
+            .times
             .front()
-            .is_some_and(|t| now.duration_since(*t) >= self.window)
+            .is_some_and(|t| now.saturating_duration_since(*t) >= self.window)
         {
-            q.pop_front();
+            events.times.pop_front();
         }
-        q.push_back(now);
-        q.len()
+        events.times.push_back(now);
+        events.age = age;
+        hits.by_age.insert(age, key.clone());
+        events.times.len()
     }
 
     fn count(&self, key: &K, now: Instant) -> usize {
         let hits = self.hits.lock().unwrap_or_else(|p| p.into_inner());
-        hits.get(key).map_or(0, |q| {
-            q.iter()
-                .filter(|t| now.duration_since(**t) < self.window)
+        hits.by_key.get(key).map_or(0, |e| {
+            e.times
+                .iter()
+                .filter(|t| now.saturating_duration_since(**t) < self.window)
                 .count()
         })
+    }
+
+    /// Keys held now (for tests of the bound).
+    pub fn keys(&self) -> usize {
+        self.hits
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .by_key
+            .len()
     }
 }
 
@@ -181,5 +233,36 @@ mod tests {
         assert!(w.allow(&1, t0 + Duration::from_secs(61)));
         let off = RateWindow::new(0, Duration::from_secs(60));
         assert!((0..100).all(|_| off.allow(&1, t0)));
+    }
+
+    #[test]
+    fn a_full_map_drops_the_least_recently_seen_key_never_all() {
+        let w = RateWindow::with_max_keys(1, Duration::from_secs(60), 3);
+        let t0 = Instant::now();
+        let at = |s: u64| t0 + Duration::from_secs(s);
+        assert!(w.allow(&"busy", at(0)));
+        assert!(w.allow(&"b", at(1)));
+        assert!(w.allow(&"c", at(2)));
+        // "busy" is refused (not counted), then a flood of new keys arrives.
+        assert!(!w.allow(&"busy", at(3)));
+        for (i, k) in ["d", "e", "f", "g"].iter().enumerate() {
+            assert!(w.allow(k, at(4 + i as u64)));
+            assert!(w.keys() <= 3, "bounded");
+        }
+        // The newest keys keep their limits: the map was not wiped.
+        assert!(
+            !w.allow(&"g", at(10)),
+            "a fresh key's limit survives the flood"
+        );
+        assert!(!w.allow(&"f", at(10)));
+        assert_eq!(w.keys(), 3);
+        // A key touched recently outlives older ones.
+        let w = RateWindow::with_max_keys(1, Duration::from_secs(60), 2);
+        assert!(w.allow(&1, at(0)));
+        assert!(w.allow(&2, at(1)));
+        assert!(!w.allow(&1, at(2)));
+        w.record(&1, at(3));
+        assert!(w.allow(&3, at(4)), "evicts key 2, the least recently seen");
+        assert!(!w.allow(&1, at(5)), "key 1 still limited");
     }
 }

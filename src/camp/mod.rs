@@ -3,6 +3,7 @@
 //! writer, and it knows nothing of screens, SSH or HTTP.
 
 pub(crate) mod audience;
+pub(crate) mod blocklist_files;
 mod counts;
 mod devices;
 pub(crate) mod domains;

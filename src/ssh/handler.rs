@@ -37,15 +37,22 @@ pub(crate) struct Conn {
     peer: Option<SocketAddr>,
     key: Option<KeyInfo>,
     channels: HashMap<ChannelId, ChannelState>,
+    /// Tells the connection's watcher (login grace, strangers cap) who logged in.
+    authenticated: watch::Sender<Option<KeyInfo>>,
 }
 
 impl Conn {
-    pub(crate) fn new(shared: Arc<Shared>, peer: Option<SocketAddr>) -> Self {
+    pub(crate) fn new(
+        shared: Arc<Shared>,
+        peer: Option<SocketAddr>,
+        authenticated: watch::Sender<Option<KeyInfo>>,
+    ) -> Self {
         Conn {
             shared,
             peer,
             key: None,
             channels: HashMap::new(),
+            authenticated,
         }
     }
 
@@ -115,11 +122,13 @@ impl Handler for Conn {
     ) -> Result<Auth, Self::Error> {
         // Only the key whose signature russh verified is trusted, never one merely offered.
         let public = key.public_key;
-        self.key = Some(KeyInfo {
+        let info = KeyInfo {
             fingerprint: public.fingerprint(HashAlg::Sha256).to_string(),
             algorithm: public.algorithm().as_str().to_string(),
             openssh: public.to_openssh().unwrap_or_default(),
-        });
+        };
+        self.key = Some(info.clone());
+        let _ = self.authenticated.send(Some(info));
         Ok(Auth::Accept)
     }
 

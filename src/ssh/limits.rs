@@ -1,6 +1,10 @@
-//! Connection caps: a global one, one per IP address, and a rate of new connections
-//! per IP address. A slot is a guard that frees itself when the connection ends,
-//! however it ends.
+//! Connection caps: a global one, one per address, and a rate of new connections per
+//! address. A slot is a guard that frees itself when the connection ends, however it
+//! ends.
+//!
+//! "Address" means a bucket ([`bucket`]): an IPv4 address, or an IPv6 network of
+//! `ipv6_prefix` bits. One IPv6 host is routinely given a whole /64, so counting full
+//! IPv6 addresses would let one host fill the global cap alone.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -14,6 +18,7 @@ use crate::camp::RateWindow;
 pub struct Limiter {
     max_total: usize,
     max_per_ip: usize,
+    ipv6_prefix: u8,
     state: Mutex<State>,
     rate: RateWindow<IpAddr>,
 }
@@ -44,11 +49,18 @@ pub struct Slot {
 
 impl Limiter {
     /// Caps of `max_total` connections and `max_per_ip` from one address, and at most
-    /// `per_ip_per_minute` new ones from one address a minute (0: no rate limit).
-    pub fn new(max_total: usize, max_per_ip: usize, per_ip_per_minute: usize) -> Arc<Limiter> {
+    /// `per_ip_per_minute` new ones from one address a minute (0: no rate limit); IPv6
+    /// addresses are counted by their first `ipv6_prefix` bits.
+    pub fn new(
+        max_total: usize,
+        max_per_ip: usize,
+        per_ip_per_minute: usize,
+        ipv6_prefix: u8,
+    ) -> Arc<Limiter> {
         Arc::new(Limiter {
             max_total,
             max_per_ip,
+            ipv6_prefix,
             state: Mutex::new(State::default()),
             rate: RateWindow::new(per_ip_per_minute, Duration::from_secs(60)),
         })
@@ -56,6 +68,7 @@ impl Limiter {
 
     /// Takes a slot for a connection from `ip`, or says why not.
     pub fn acquire(self: &Arc<Self>, ip: IpAddr) -> Result<Slot, Refusal> {
+        let ip = bucket(ip, self.ipv6_prefix);
         let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
         if s.total >= self.max_total {
             return Err(Refusal::Full);
@@ -78,9 +91,30 @@ impl Limiter {
         })
     }
 
+    /// The bucket `ip` is counted in.
+    pub fn bucket(&self, ip: IpAddr) -> IpAddr {
+        bucket(ip, self.ipv6_prefix)
+    }
+
     /// Connections open now.
     pub fn open(&self) -> usize {
         self.state.lock().unwrap_or_else(|p| p.into_inner()).total
+    }
+}
+
+/// The bucket an address is counted in: IPv4 addresses (also IPv4-mapped IPv6 ones)
+/// as they are, IPv6 addresses with all but the first `ipv6_prefix` bits cleared.
+pub fn bucket(ip: IpAddr, ipv6_prefix: u8) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let keep = u32::from(ipv6_prefix.min(128));
+                let mask = u128::MAX.checked_shl(128 - keep).unwrap_or(0);
+                IpAddr::V6((u128::from(v6) & mask).into())
+            }
+        },
     }
 }
 
@@ -103,7 +137,7 @@ mod tests {
 
     #[test]
     fn caps_apply_and_slots_free_on_drop() {
-        let l = Limiter::new(3, 2, 0);
+        let l = Limiter::new(3, 2, 0, 64);
         let a: IpAddr = "127.0.0.1".parse().unwrap();
         let b: IpAddr = "127.0.0.2".parse().unwrap();
         let s1 = l.acquire(a).unwrap();
@@ -123,7 +157,7 @@ mod rate_tests {
 
     #[test]
     fn new_connections_per_address_are_rate_limited() {
-        let l = Limiter::new(100, 100, 2);
+        let l = Limiter::new(100, 100, 2, 64);
         let a: IpAddr = "10.0.0.1".parse().unwrap();
         let b: IpAddr = "10.0.0.2".parse().unwrap();
         drop(l.acquire(a).unwrap());
@@ -131,5 +165,36 @@ mod rate_tests {
         assert_eq!(l.acquire(a).unwrap_err(), Refusal::TooFast);
         let _other = l.acquire(b).expect("other addresses are unaffected");
         assert_eq!(l.open(), 1);
+    }
+}
+
+#[cfg(test)]
+mod ipv6_tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_addresses_count_by_prefix() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        assert_eq!(bucket(ip("2001:db8:1:2:aaaa::1"), 64), ip("2001:db8:1:2::"));
+        assert_eq!(bucket(ip("2001:db8:1:2:aaaa::1"), 48), ip("2001:db8:1::"));
+        assert_eq!(bucket(ip("2001:db8::1"), 128), ip("2001:db8::1"));
+        assert_eq!(bucket(ip("::ffff:10.1.2.3"), 64), ip("10.1.2.3"));
+        assert_eq!(bucket(ip("10.1.2.3"), 64), ip("10.1.2.3"));
+
+        // One /64 hits the per-address cap, however many addresses it uses.
+        let l = Limiter::new(100, 2, 0, 64);
+        let _a = l.acquire(ip("2001:db8:0:1::1")).unwrap();
+        let _b = l.acquire(ip("2001:db8:0:1::2")).unwrap();
+        assert_eq!(
+            l.acquire(ip("2001:db8:0:1:ffff::3")).unwrap_err(),
+            Refusal::TooManyFromIp
+        );
+        let _c = l.acquire(ip("2001:db8:0:2::1")).expect("another /64");
+
+        // And the per-minute rate counts the /64 as one address.
+        let l = Limiter::new(100, 100, 2, 64);
+        drop(l.acquire(ip("2001:db8::1")).unwrap());
+        drop(l.acquire(ip("2001:db8::2")).unwrap());
+        assert_eq!(l.acquire(ip("2001:db8::3")).unwrap_err(), Refusal::TooFast);
     }
 }

@@ -10,6 +10,7 @@ pub mod codec;
 pub mod federation;
 pub mod ids;
 mod moderation;
+pub mod private;
 mod public_index;
 pub mod social;
 
@@ -70,9 +71,9 @@ fn tx_get<T: DeserializeOwned>(
 
 impl Store {
     /// Opens (or creates) the database in `dir`. Fails clearly when another process holds it.
+    /// A new directory is created 0700, and its files are kept 0600 ([`private`]).
     pub fn open(dir: &Path) -> Result<Store> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| Error::io(format!("creating data directory {}", dir.display()), e))?;
+        private::create_dir(dir)?;
         let db = sled::Config::new()
             .path(dir)
             .flush_every_ms(Some(1000))
@@ -86,6 +87,7 @@ impl Store {
                 }
                 other => Error::Store(other),
             })?;
+        private::restrict_files(dir)?;
         Self::from_db(db)
     }
 

@@ -1,0 +1,171 @@
+//! A connection's socket as russh sees it, with a switch to hang it up from outside
+//! and a note of when the client last sent anything.
+//!
+//! Why: russh runs each connection in a task of its own and, during the handshake,
+//! reads nothing from our `Handle` (a disconnect asked for then waits until the key
+//! exchange is over, which a stalled client never lets happen). Dropping our side of
+//! `run_stream` does not stop that task either. The one thing every phase does is read
+//! the socket, so the switch lives there: once thrown, every read and write fails and
+//! russh ends the connection and closes the socket itself, whatever phase it was in.
+
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use futures::task::AtomicWaker;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+/// The outside end of a [`Tracked`] socket: throws the switch, reads the activity note.
+#[derive(Debug, Clone)]
+pub struct Hangup {
+    state: Arc<State>,
+}
+
+#[derive(Debug)]
+struct State {
+    hung_up: AtomicBool,
+    read_waker: AtomicWaker,
+    write_waker: AtomicWaker,
+    opened: Instant,
+    /// Milliseconds after `opened` at which the client last sent bytes.
+    last_read_ms: AtomicU64,
+}
+
+/// A socket that can be hung up through its [`Hangup`].
+#[derive(Debug)]
+pub struct Tracked<S> {
+    inner: S,
+    state: Arc<State>,
+}
+
+/// Wraps `inner`; the [`Hangup`] controls it from anywhere.
+pub fn track<S>(inner: S) -> (Tracked<S>, Hangup) {
+    let state = Arc::new(State {
+        hung_up: AtomicBool::new(false),
+        read_waker: AtomicWaker::new(),
+        write_waker: AtomicWaker::new(),
+        opened: Instant::now(),
+        last_read_ms: AtomicU64::new(0),
+    });
+    (
+        Tracked {
+            inner,
+            state: state.clone(),
+        },
+        Hangup { state },
+    )
+}
+
+impl Hangup {
+    /// Ends the connection: pending and later reads and writes fail at once.
+    pub fn hang_up(&self) {
+        self.state.hung_up.store(true, Ordering::SeqCst);
+        self.state.read_waker.wake();
+        self.state.write_waker.wake();
+    }
+
+    /// True once [`Hangup::hang_up`] was called.
+    #[cfg(test)]
+    pub fn is_hung_up(&self) -> bool {
+        self.state.hung_up.load(Ordering::SeqCst)
+    }
+
+    /// When the client last sent bytes (when it connected, if it never did).
+    pub fn last_active(&self) -> Instant {
+        self.state.opened + Duration::from_millis(self.state.last_read_ms.load(Ordering::Relaxed))
+    }
+}
+
+fn hung_up_error() -> io::Error {
+    io::Error::new(io::ErrorKind::ConnectionAborted, "hung up by camp")
+}
+
+impl<S> Tracked<S> {
+    /// Registers for a wake-up first, then checks, so a hang-up between the two is seen.
+    fn hung_up(&self, waker: &AtomicWaker, cx: &Context<'_>) -> bool {
+        waker.register(cx.waker());
+        self.state.hung_up.load(Ordering::SeqCst)
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Tracked<S> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        if this.hung_up(&this.state.read_waker, cx) {
+            return Poll::Ready(Err(hung_up_error()));
+        }
+        let before = buf.filled().len();
+        let r = Pin::new(&mut this.inner).poll_read(cx, buf);
+        if matches!(r, Poll::Ready(Ok(()))) && buf.filled().len() > before {
+            let ms = this.state.opened.elapsed().as_millis() as u64;
+            this.state.last_read_ms.store(ms, Ordering::Relaxed);
+        }
+        r
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Tracked<S> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        if this.hung_up(&this.state.write_waker, cx) {
+            return Poll::Ready(Err(hung_up_error()));
+        }
+        Pin::new(&mut this.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        if this.hung_up(&this.state.write_waker, cx) {
+            return Poll::Ready(Err(hung_up_error()));
+        }
+        Pin::new(&mut this.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        if this.state.hung_up.load(Ordering::SeqCst) {
+            return Poll::Ready(Ok(()));
+        }
+        Pin::new(&mut this.inner).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    #[tokio::test]
+    async fn a_hang_up_ends_a_pending_read_and_activity_is_noted() {
+        let (client, server) = tokio::io::duplex(64);
+        let (mut tracked, hangup) = track(server);
+        let opened = hangup.last_active();
+        let mut client = client;
+        client.write_all(b"SSH-2.0-x\r\n").await.unwrap();
+        let mut buf = [0u8; 64];
+        assert!(tracked.read(&mut buf).await.unwrap() > 0);
+        assert!(hangup.last_active() >= opened);
+        let reader = tokio::spawn(async move {
+            let mut buf = [0u8; 8];
+            tracked.read(&mut buf).await
+        });
+        hangup.hang_up();
+        let r = tokio::time::timeout(Duration::from_secs(5), reader)
+            .await
+            .expect("the pending read ends")
+            .unwrap();
+        assert_eq!(r.unwrap_err().kind(), io::ErrorKind::ConnectionAborted);
+        assert!(hangup.is_hung_up());
+    }
+}
