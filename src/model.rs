@@ -131,6 +131,16 @@ impl Visibility {
         }
     }
 
+    /// The visibility a reply to a post of this visibility gets when its author names
+    /// none: the parent's own, except that a reply to a public post stays in the camp.
+    /// Nothing leaves the server unless its author chose so for that very post.
+    pub fn reply_default(self) -> Visibility {
+        match self {
+            Visibility::Public => Visibility::Camp,
+            other => other,
+        }
+    }
+
     /// Parses the lower-case name used in commands.
     pub fn parse(s: &str) -> Option<Visibility> {
         match s {

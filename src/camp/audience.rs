@@ -167,14 +167,14 @@ impl Camp {
     }
 
     /// The visibility of a reply to `parent`: the one asked for if the rule allows it,
-    /// else the parent's own. Refuses a wider one with what is allowed.
+    /// else [`Visibility::reply_default`] of the parent's. Refuses a wider one with what is allowed.
     pub(crate) fn reply_visibility(
         &self,
         parent: &Post,
         asked: Option<Visibility>,
     ) -> Result<Visibility> {
         let Some(asked) = asked else {
-            return Ok(parent.visibility);
+            return Ok(parent.visibility.reply_default());
         };
         let allowed = allowed_for_reply(self.reach_of_parent(parent)?);
         if allowed.contains(&asked) {
@@ -279,5 +279,14 @@ mod tests {
             or_list(allowed_for_reply(Public)),
             "public, camp, followers or direct"
         );
+    }
+
+    #[test]
+    fn a_reply_left_unnamed_never_leaves_the_camp_by_itself() {
+        use Visibility::*;
+        assert_eq!(Public.reply_default(), Camp, "nothing goes out unasked");
+        for v in [Camp, Followers, Direct] {
+            assert_eq!(v.reply_default(), v, "{v:?} keeps its parent's audience");
+        }
     }
 }

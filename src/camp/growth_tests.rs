@@ -132,7 +132,7 @@ fn deleting_a_post_takes_it_and_its_boosts_off_every_home() {
         .collect();
     let p = camp.create_post(bo, draft("soon gone")).unwrap().post.id;
     let dm = PostDraft {
-        visibility: Visibility::Direct,
+        visibility: Some(Visibility::Direct),
         ..draft("psst @cy")
     };
     let d = camp.create_post(bo, dm).unwrap().post.id;

@@ -102,7 +102,8 @@ impl Composer {
         true
     }
 
-    /// A reply to `to`: same visibility and content warning, mentioning its author and
+    /// A reply to `to`: its visibility (a public one's reply starts in the camp) and
+    /// content warning, mentioning its author and
     /// the others it mentioned (never `me`). Handles keep their host (`@dee@elsewhere`),
     /// which the service never resolves to a camper here of the same name.
     pub fn reply(limit: usize, to: &PostView, me: &str) -> Self {
@@ -128,7 +129,7 @@ impl Composer {
         if let Some(cw) = &to.post.cw {
             c.cw = Editor::with_text(false, 1024, cw);
         }
-        c.visibility = to.post.visibility;
+        c.visibility = to.post.visibility.reply_default();
         c.reply_to = Some(to.post.id);
         c.title = format!("Reply to @{}", to.author.username);
         c
