@@ -308,6 +308,7 @@ impl Camp {
         accept: bool,
     ) -> Result<(RemoteActor, RemoteFollow)> {
         let account = self.local_member(local)?;
+        self.check_action_rate(&account)?;
         let handle = handle.trim().trim_start_matches('@').to_lowercase();
         let missing = || Error::not_found(format!("no follow request from @{handle}"));
         let shadow = self

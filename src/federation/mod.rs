@@ -309,12 +309,6 @@ impl Bridge {
         }
     }
 
-    /// Queues an activity for one inbox, durably, and wakes the worker; see
-    /// [`Bridge::enqueue_to`], with no recipient named (only the inbox is checked).
-    pub fn enqueue(&self, signer: Id, inbox: &str, activity: &Value) -> Result<()> {
-        self.enqueue_to(signer, &[], inbox, activity)
-    }
-
     /// Queues an activity for `recipients` (remote actor ids) at one inbox, durably,
     /// and wakes the worker. The activity carries an integrity proof by `signer`.
     /// Nothing is queued when the inbox's server is suspended, or when recipients are
@@ -432,6 +426,9 @@ impl Bridge {
         if account.is_remote() {
             return Err(Error::forbidden("not a local account"));
         }
+        // Every follow sends a request elsewhere: a camper may not turn camp into a
+        // flood cannon, and this is checked before any outbound fetch.
+        self.camp.check_action_rate(&account)?;
         if let Some(h) = webfinger::parse_handle(target)
             && !target.starts_with("http")
             && self.camp.domain_policy(&h.host)?.suspend
@@ -484,6 +481,7 @@ impl Bridge {
     /// A camper stops following a remote account: `Undo(Follow)`, and its posts stop.
     pub async fn unfollow(&self, local: Id, target: &str) -> Result<RemoteActor> {
         let account = self.camp.actor(local)?;
+        self.camp.check_action_rate(&account)?;
         let store = self.camp.store();
         let actor = match webfinger::parse_handle(target) {
             Some(h) if !target.starts_with("http") => store

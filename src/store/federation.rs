@@ -443,38 +443,6 @@ impl Store {
         Ok(self.remote_object(&url)?.map(|o| (url, o)))
     }
 
-    /// Newest posts of `author` with visibility `visibility`, at most `limit` (a scan:
-    /// camps are small).
-    pub fn posts_by_visibility(
-        &self,
-        author: Id,
-        visibility: crate::model::Visibility,
-        limit: usize,
-    ) -> Result<Vec<Post>> {
-        let mut out = Vec::new();
-        for v in self.posts.iter().values().rev() {
-            let p: Post = decode(&v?)?;
-            if p.author == author && p.visibility == visibility {
-                out.push(p);
-                if out.len() >= limit {
-                    break;
-                }
-            }
-        }
-        Ok(out)
-    }
-
-    /// Number of posts for which `keep` is true (a scan).
-    pub fn count_posts(&self, keep: impl Fn(&Post) -> bool) -> Result<usize> {
-        let mut n = 0;
-        for v in self.posts.iter().values() {
-            if keep(&decode(&v?)?) {
-                n += 1;
-            }
-        }
-        Ok(n)
-    }
-
     // ---- seen activities ----
 
     /// Records that `actor` (the verified signer) sent the activity `id`; false when

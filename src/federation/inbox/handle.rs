@@ -333,5 +333,10 @@ pub fn send_answer(
         "object": me,
     });
     let activity = wire::activity(&id, kind, &me, follow);
-    bridge.enqueue(local, &remote.inbox, &activity)
+    bridge.enqueue_to(
+        local,
+        std::slice::from_ref(&remote.id),
+        &remote.inbox,
+        &activity,
+    )
 }
