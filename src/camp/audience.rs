@@ -56,7 +56,17 @@ pub fn mentioned_handles(text: &str) -> Vec<Handle> {
             continue;
         }
         let rest = &text[i + 1..];
-        let len = rest.find(|ch: char| !name_char(ch)).unwrap_or(rest.len());
+        // Names elsewhere may hold `.` and `-` (`@dee.x@host`): read them whole, or the
+        // name would stop at `dee` and mention the camper `dee` here.
+        let run = rest
+            .find(|ch: char| !(name_char(ch) || matches!(ch, '.' | '-')))
+            .unwrap_or(rest.len());
+        let len = if rest[run..].starts_with('@') {
+            run
+        } else {
+            // No host follows: a sentence may end right after the name ("hi @dee.").
+            rest[..run].trim_end_matches(['.', '-']).len()
+        };
         let name = rest[..len].to_lowercase();
         if name.is_empty() || name.len() > crate::camp::onboarding::MAX_USERNAME {
             continue;
@@ -268,6 +278,19 @@ mod tests {
         );
         // The host's own `@` starts no second mention.
         assert_eq!(mentioned_handles("@a@b@c"), vec![h("a", Some("b"))]);
+        // A name elsewhere with `.` or `-` stays whole, never the camper `dee` here.
+        assert_eq!(
+            mentioned_handles("@dee.x@pleroma.example and @dee-y@other.example"),
+            vec![
+                h("dee.x", Some("pleroma.example")),
+                h("dee-y", Some("other.example"))
+            ]
+        );
+        assert_eq!(mentioned_handles("hi @dee."), vec![h("dee", None)]);
+        assert_eq!(
+            mentioned_handles("@dee.x is no camper"),
+            vec![h("dee.x", None)]
+        );
     }
 
     #[test]

@@ -384,6 +384,17 @@ fn a_handle_with_a_host_is_never_a_camper_here() {
         Some(Visibility::Direct),
     );
     assert_eq!(both.mentions, vec![dee]);
+    // Names elsewhere may hold `.` and `-`: still never the camper `dee`.
+    let before = notified_posts(&camp, dee).len();
+    for handle in ["@dee.x@pleroma.example", "@dee-x@pleroma.example"] {
+        let p = post(&camp, ana, &format!("thanks {handle}!"), None);
+        assert!(p.mentions.is_empty(), "{handle}: {:?}", p.mentions);
+        let err = post_reply(&camp, ana, handle, Some(Visibility::Direct), None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("another server"), "{handle}: {err}");
+    }
+    assert_eq!(notified_posts(&camp, dee).len(), before);
 }
 
 #[test]
