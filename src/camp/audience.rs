@@ -96,6 +96,9 @@ pub fn mentioned_handles(text: &str) -> Vec<Handle> {
 pub(crate) struct Reach {
     /// Local accounts mentioned (not the author, not anyone who blocked the author).
     pub local: Vec<Id>,
+    /// Every local account mentioned but the author, blockers too: a refusal that
+    /// depends on who is mentioned must look here, or it would tell who blocked whom.
+    pub named: Vec<Id>,
     /// Handles on other servers, as written.
     pub remote: Vec<String>,
 }
@@ -155,12 +158,17 @@ impl Camp {
                 reach.remote.push(handle.as_text());
                 continue;
             }
-            if let Some(a) = self.store().account_by_name(&handle.name)?
-                && !a.is_remote()
-                && a.id != author.id
-                && !self.store().blocks(a.id, author.id)?
-                && !reach.local.contains(&a.id)
-            {
+            let Some(a) = self
+                .store()
+                .account_by_name(&handle.name)?
+                .filter(|a| !a.is_remote() && a.id != author.id)
+            else {
+                continue;
+            };
+            if !reach.named.contains(&a.id) {
+                reach.named.push(a.id);
+            }
+            if !self.store().blocks(a.id, author.id)? && !reach.local.contains(&a.id) {
                 reach.local.push(a.id);
             }
         }
@@ -209,7 +217,8 @@ impl Camp {
         let mut people: Vec<Id> = parent.mentions.clone();
         people.push(parent.author);
         people.dedup();
-        if let Some(outsider) = reach.local.iter().find(|id| !people.contains(id)) {
+        // Judged on everyone named, blockers too, so the answer never says who blocked.
+        if let Some(outsider) = reach.named.iter().find(|id| !people.contains(id)) {
             let name = self
                 .store()
                 .account(*outsider)?

@@ -354,6 +354,26 @@ fn a_direct_post_to_a_blocker_is_refused_like_one_to_nobody() {
 }
 
 #[test]
+fn a_direct_reply_naming_an_outsider_is_refused_whether_or_not_they_blocked() {
+    let (camp, ids) = camp_with(&["eve", "sock", "vic", "val"]);
+    let (eve, vic) = (ids[0], ids[2]);
+    camp.block(vic, "eve").unwrap();
+    let dm = post(&camp, eve, "@sock psst", Some(Visibility::Direct));
+    // vic blocked eve, val did not: both outsiders get the same refusal.
+    let answers: Vec<String> = ["@vic", "@val"]
+        .iter()
+        .map(|who| {
+            post_reply(&camp, eve, &format!("{who} hi"), None, Some(dm.id))
+                .unwrap_err()
+                .to_string()
+                .replace(who, "@NAME")
+        })
+        .collect();
+    assert_eq!(answers[0], answers[1]);
+    assert!(answers[0].contains("not in this conversation"), "{}", answers[0]);
+}
+
+#[test]
 fn a_handle_with_a_host_is_never_a_camper_here() {
     let (camp, ids) = camp_with(&["ana", "dee"]);
     let (ana, dee) = (ids[0], ids[1]);
