@@ -434,3 +434,18 @@ fn a_handle_on_this_camps_own_host_is_a_camper_here() {
     );
     assert_eq!(p.mentions, vec![dee]);
 }
+
+#[test]
+fn a_live_edit_reaches_only_who_may_still_read_the_post() {
+    let (camp, ids) = camp_with(&["bob", "eve", "fay"]);
+    let (bob, eve, fay) = (ids[0], ids[1], ids[2]);
+    camp.follow(eve, "bob").unwrap();
+    camp.follow(fay, "bob").unwrap();
+    let p = post(&camp, bob, "for followers", Some(Visibility::Followers));
+    assert!(camp.live_change_visible(eve, &p));
+    // A block ends eve's follow: an edit must not reach her open screen.
+    camp.block(bob, "eve").unwrap();
+    assert!(!camp.live_change_visible(eve, &p));
+    assert!(camp.live_change_visible(fay, &p));
+    assert!(camp.live_change_visible(bob, &p));
+}

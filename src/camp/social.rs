@@ -131,6 +131,19 @@ impl Camp {
         check().unwrap_or(false)
     }
 
+    /// Whether a live change to a post (an edit, new counts) may reach `viewer`'s
+    /// screen: the full [`Camp::can_see`], because who may read a post can change
+    /// after it reached a screen (a block ends a follow). False on any error.
+    pub fn live_change_visible(&self, viewer: Id, post: &Post) -> bool {
+        let check = || -> Result<bool> {
+            let Some(me) = self.store().account(viewer)? else {
+                return Ok(false);
+            };
+            self.can_see(&me, post)
+        };
+        check().unwrap_or(false)
+    }
+
     /// A view of a post for `viewer` (who may see it: checked by the caller).
     pub(super) fn view_for(&self, viewer: &Account, post: Post) -> Result<Option<PostView>> {
         let Some(author) = self.store().account(post.author)? else {

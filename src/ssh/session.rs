@@ -286,7 +286,13 @@ async fn run_tui(
                     }
                 }
                 Ok(CampEvent::PostChanged(p)) => {
-                    queue.extend(update(&mut model, Msg::PostChanged(p)));
+                    // Someone who lost sight of the post (a block ended a follow) must
+                    // not see its new text: for them it is gone.
+                    let msg = match who.account {
+                        Some(me) if !camp.live_change_visible(me, &p.post) => Msg::PostDeleted(p.post.id),
+                        _ => Msg::PostChanged(p),
+                    };
+                    queue.extend(update(&mut model, msg));
                     dirty = true;
                 }
                 Ok(CampEvent::PostDeleted(id)) => {
