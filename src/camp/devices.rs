@@ -104,6 +104,7 @@ impl Camp {
                 "that is your only key; link another device before removing it",
             ));
         }
+        self.check_action_rate(&me)?;
         self.store().remove_key(me.id, fingerprint)?;
         self.store().flush()?;
         // Sessions logged in with that key end.

@@ -370,7 +370,11 @@ fn a_direct_reply_naming_an_outsider_is_refused_whether_or_not_they_blocked() {
         })
         .collect();
     assert_eq!(answers[0], answers[1]);
-    assert!(answers[0].contains("not in this conversation"), "{}", answers[0]);
+    assert!(
+        answers[0].contains("not in this conversation"),
+        "{}",
+        answers[0]
+    );
 }
 
 #[test]

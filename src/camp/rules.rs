@@ -87,7 +87,12 @@ impl Camp {
                 contact: self.contact_suffix(),
             });
         }
-        a.coc_version = self.coc_version()?;
+        let version = self.coc_version()?;
+        // Accepting again changes nothing: no write, no fsync a script could repeat.
+        if a.coc_version == version {
+            return Ok(a);
+        }
+        a.coc_version = version;
         self.store().put_account(&a)?;
         self.store().flush()?;
         Ok(a)
