@@ -15,6 +15,7 @@ use tokio::time::{Instant, sleep_until};
 use crate::Camp;
 use crate::camp::{CampEvent, KeyInfo, TimelineKind};
 use crate::ssh::output::Output;
+use crate::text::guard_output;
 use crate::tui::effects::{self, Identity};
 use crate::tui::input::Decoder;
 use crate::tui::{Effect, Model, Msg, update, view};
@@ -95,13 +96,14 @@ pub async fn run(mut start: SessionStart, command: Option<Vec<u8>>) {
     let account = match start.camp.account_for_key(&start.key.fingerprint) {
         Ok(a) => a,
         Err(e) => {
-            out.stderr(format!("camp: {e}\r\n").into_bytes()).await;
+            out.stderr(format!("camp: {}\r\n", guard_output(&e.to_string())).into_bytes())
+                .await;
             out.finish(1).await;
             return;
         }
     };
     if account.as_ref().is_some_and(|a| a.suspended) {
-        let msg = format!("{}\r\n", start.camp.suspended_message());
+        let msg = format!("{}\r\n", guard_output(&start.camp.suspended_message()));
         out.stderr(msg.into_bytes()).await;
         out.finish(1).await;
         return;
@@ -115,7 +117,7 @@ pub async fn run(mut start: SessionStart, command: Option<Vec<u8>>) {
         (None, false) => {
             let hint = format!(
                 "camp needs a terminal: use ssh -t {host}, or run a command: ssh {host} help\r\n",
-                host = start.camp.config().ssh_hint()
+                host = guard_output(&start.camp.config().ssh_hint())
             );
             out.stderr(hint.into_bytes()).await;
             out.finish(1).await;
@@ -379,7 +381,7 @@ async fn run_tui(
     }
     let mut bye = TEARDOWN.to_vec();
     if let Some(msg) = goodbye {
-        let _ = write!(bye, "{msg}\r\n");
+        let _ = write!(bye, "{}\r\n", guard_output(&msg));
     }
     let _ = out.send_and_wait(bye).await;
     0
