@@ -261,6 +261,226 @@ async fn blocklist_subscriptions_read_only_files_in_their_directory() {
 }
 
 // ---------------------------------------------------------------------------------
+// The review of the door: floods that still got through
+// ---------------------------------------------------------------------------------
+
+/// Records the message of a disconnect the server sends.
+#[derive(Clone, Default)]
+struct Recorder(Arc<std::sync::Mutex<Option<String>>>);
+
+impl client::Handler for Recorder {
+    type Error = russh::Error;
+
+    async fn check_server_key(&mut self, _: &PublicKeyOrCertificate) -> Result<bool, Self::Error> {
+        Ok(true)
+    }
+
+    async fn disconnected(
+        &mut self,
+        reason: client::DisconnectReason<Self::Error>,
+    ) -> Result<(), Self::Error> {
+        match reason {
+            client::DisconnectReason::ReceivedDisconnect(info) => {
+                *self.0.lock().unwrap() = Some(info.message);
+                Ok(())
+            }
+            client::DisconnectReason::Error(e) => Err(e),
+        }
+    }
+}
+
+/// Finishes an SSH login on `stream` (a socket opened earlier and left waiting, like a
+/// camper mid-handshake) with `key`: the session, or why it failed.
+async fn login_on(
+    stream: TcpStream,
+    key: &Key,
+    handler: Recorder,
+) -> Result<client::Handle<Recorder>, String> {
+    let config = Arc::new(client::Config {
+        inactivity_timeout: None,
+        nodelay: true,
+        ..Default::default()
+    });
+    let mut handle = timeout(STEP, client::connect_stream(config, stream, handler))
+        .await
+        .map_err(|_| "handshake timed out".to_string())?
+        .map_err(|e| format!("handshake: {e}"))?;
+    let auth = timeout(
+        STEP,
+        handle.authenticate_publickey(
+            "camper",
+            PrivateKeyWithHashAlg::new(key.private.clone(), None),
+        ),
+    )
+    .await
+    .map_err(|_| "auth timed out".to_string())?
+    .map_err(|e| format!("auth: {e}"))?;
+    if !auth.success() {
+        return Err("auth refused".into());
+    }
+    Ok(handle)
+}
+
+/// Waits for the server's first words on a new socket: its version string when let
+/// in, a refusal when not. Either way the accept loop has dealt with it.
+async fn first_words(stream: &mut TcpStream) -> String {
+    let mut buf = [0u8; 256];
+    match timeout(STEP, stream.read(&mut buf)).await {
+        Ok(Ok(n)) => String::from_utf8_lossy(&buf[..n]).into_owned(),
+        Ok(Err(e)) => format!("error: {e}"),
+        Err(_) => panic!("the server said nothing in {STEP:?}"),
+    }
+}
+
+/// Review item 1: authenticating costs a flood nothing (any key passes), so with
+/// eviction by "still in the handshake first, then least recently active", 8
+/// authenticated throwaway keys from two addresses and then a trickle of new sockets
+/// pushed out whoever was mid-handshake: a camper. Now the busiest address pays: the
+/// camper, alone on its address, is never the one hung up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_authenticated_strangers_never_pushes_out_a_camper_mid_login() {
+    let camp = TestCamp::start_with(|c| c.camp.max_strangers = 8).await;
+    let mut flood = Vec::new();
+    for i in 0..8u8 {
+        let source = [127, 0, 0, 20 + i % 2];
+        let stream = raw_from(camp.addr, source).await.unwrap();
+        let handle = login_on(stream, &Key::generate(), Recorder::default())
+            .await
+            .expect("a throwaway key logs in");
+        flood.push(handle);
+    }
+    // A camper starts logging in (the TCP connection is up, the handshake to come).
+    let camper = raw_from(camp.addr, [127, 0, 0, 50]).await.unwrap();
+    // The flood keeps opening sockets from its addresses.
+    let mut more = Vec::new();
+    for i in 0..6u8 {
+        let mut s = raw_from(camp.addr, [127, 0, 0, 20 + i % 2]).await.unwrap();
+        first_words(&mut s).await;
+        more.push(s);
+    }
+    let session = login_on(camper, &Key::generate(), Recorder::default()).await;
+    assert!(
+        session.is_ok(),
+        "the camper was pushed out mid-login: {:?}",
+        session.err()
+    );
+    drop(more);
+    drop(flood);
+    camp.stop().await;
+}
+
+/// Review item 2: `acquire` answered `Full` before looking at the address's cap and
+/// rate, and `Full` makes a stranger room, so an address at its cap (or over its rate)
+/// pushed out one stranger per connect. Now it is refused for its own limits first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_address_over_its_share_cannot_push_anyone_out_of_a_full_camp() {
+    // At its connection cap.
+    let camp = TestCamp::start_with(|c| {
+        c.camp.max_connections = 4;
+        c.camp.max_connections_per_ip = 2;
+    })
+    .await;
+    let camper = raw_from(camp.addr, [127, 0, 0, 50]).await.unwrap();
+    let mut held = Vec::new();
+    for source in [40, 40, 41] {
+        let mut s = raw_from(camp.addr, [127, 0, 0, source]).await.unwrap();
+        assert!(first_words(&mut s).await.starts_with("SSH-2.0-"));
+        held.push(s);
+    }
+    for _ in 0..3 {
+        let mut s = raw_from(camp.addr, [127, 0, 0, 40]).await.unwrap();
+        let said = first_words(&mut s).await;
+        assert!(said.contains("too many connections from your address"), "{said}");
+    }
+    let session = login_on(camper, &Key::generate(), Recorder::default()).await;
+    assert!(session.is_ok(), "the camper was pushed out: {:?}", session.err());
+    drop(held);
+    camp.stop().await;
+
+    // Over its rate of new connections.
+    let camp = TestCamp::start_with(|c| {
+        c.camp.max_connections = 3;
+        c.camp.connections_per_ip_per_minute = 2;
+    })
+    .await;
+    let camper = raw_from(camp.addr, [127, 0, 0, 50]).await.unwrap();
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        let mut s = raw_from(camp.addr, [127, 0, 0, 40]).await.unwrap();
+        assert!(first_words(&mut s).await.starts_with("SSH-2.0-"));
+        held.push(s);
+    }
+    for _ in 0..3 {
+        let mut s = raw_from(camp.addr, [127, 0, 0, 40]).await.unwrap();
+        let said = first_words(&mut s).await;
+        assert!(said.contains("too many new connections"), "{said}");
+    }
+    let session = login_on(camper, &Key::generate(), Recorder::default()).await;
+    assert!(session.is_ok(), "the camper was pushed out: {:?}", session.err());
+    drop(held);
+    camp.stop().await;
+}
+
+/// Review item 3: members are never pushed out for anyone, and nothing capped one
+/// account's connections, so one member key from many addresses filled
+/// `max_connections`. Now a login beyond `max_connections_per_account` is told why and
+/// disconnected before it can open a channel; closing one lets the next in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_account_holds_at_most_its_share_of_connections() {
+    let camp = TestCamp::with_admin_using(|c| c.camp.max_connections_per_account = 2).await;
+    let bo = camp.member("bo").await;
+    let first = Conn::connect(camp.addr, &bo).await;
+    let second = Conn::connect(camp.addr, &bo).await;
+    // Using each once means the door has counted it.
+    assert!(first.exec("whoami").await.ok().starts_with("@bo"));
+    assert!(second.exec("whoami").await.ok().starts_with("@bo"));
+
+    // A third, from another address: told why, and no channel opens.
+    let recorder = Recorder::default();
+    let stream = raw_from(camp.addr, [127, 0, 0, 60]).await.unwrap();
+    let refused = login_on(stream, &bo, recorder.clone()).await;
+    if let Ok(handle) = refused {
+        let opened = timeout(STEP, handle.channel_open_session()).await;
+        assert!(
+            !matches!(opened, Ok(Ok(_))),
+            "a connection over the cap opened a channel"
+        );
+    }
+    let deadline = Instant::now() + STEP;
+    let said = loop {
+        if let Some(msg) = recorder.0.lock().unwrap().clone() {
+            break msg;
+        }
+        assert!(Instant::now() < deadline, "no disconnect message");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(
+        said,
+        "@bo already has 2 connections open, the most one account may hold; close one and try again"
+    );
+    // Other accounts are not affected.
+    let admin = camp.admin.as_ref().unwrap();
+    assert!(exec(camp.addr, admin, "whoami").await.ok().starts_with("@admin"));
+    // The first two still work; once one closes, a new login gets in.
+    assert!(second.exec("whoami").await.ok().starts_with("@bo"));
+    first.close().await;
+    let deadline = Instant::now() + STEP;
+    loop {
+        let stream = raw_from(camp.addr, [127, 0, 0, 61]).await.unwrap();
+        let recorder = Recorder::default();
+        if let Ok(handle) = login_on(stream, &bo, recorder).await
+            && let Ok(Ok(_)) = timeout(STEP, handle.channel_open_session()).await
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the freed place was never given back");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    second.close().await;
+    camp.stop().await;
+}
+
+// ---------------------------------------------------------------------------------
 // The soak
 // ---------------------------------------------------------------------------------
 
