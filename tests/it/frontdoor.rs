@@ -390,10 +390,17 @@ async fn an_address_over_its_share_cannot_push_anyone_out_of_a_full_camp() {
     for _ in 0..3 {
         let mut s = raw_from(camp.addr, [127, 0, 0, 40]).await.unwrap();
         let said = first_words(&mut s).await;
-        assert!(said.contains("too many connections from your address"), "{said}");
+        assert!(
+            said.contains("too many connections from your address"),
+            "{said}"
+        );
     }
     let session = login_on(camper, &Key::generate(), Recorder::default()).await;
-    assert!(session.is_ok(), "the camper was pushed out: {:?}", session.err());
+    assert!(
+        session.is_ok(),
+        "the camper was pushed out: {:?}",
+        session.err()
+    );
     drop(held);
     camp.stop().await;
 
@@ -416,7 +423,11 @@ async fn an_address_over_its_share_cannot_push_anyone_out_of_a_full_camp() {
         assert!(said.contains("too many new connections"), "{said}");
     }
     let session = login_on(camper, &Key::generate(), Recorder::default()).await;
-    assert!(session.is_ok(), "the camper was pushed out: {:?}", session.err());
+    assert!(
+        session.is_ok(),
+        "the camper was pushed out: {:?}",
+        session.err()
+    );
     drop(held);
     camp.stop().await;
 }
@@ -460,7 +471,12 @@ async fn one_account_holds_at_most_its_share_of_connections() {
     );
     // Other accounts are not affected.
     let admin = camp.admin.as_ref().unwrap();
-    assert!(exec(camp.addr, admin, "whoami").await.ok().starts_with("@admin"));
+    assert!(
+        exec(camp.addr, admin, "whoami")
+            .await
+            .ok()
+            .starts_with("@admin")
+    );
     // The first two still work; once one closes, a new login gets in.
     assert!(second.exec("whoami").await.ok().starts_with("@bo"));
     first.close().await;
@@ -473,7 +489,10 @@ async fn one_account_holds_at_most_its_share_of_connections() {
         {
             break;
         }
-        assert!(Instant::now() < deadline, "the freed place was never given back");
+        assert!(
+            Instant::now() < deadline,
+            "the freed place was never given back"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     second.close().await;
