@@ -57,9 +57,13 @@ pub struct FileConfig {
     /// before it is closed (OpenSSH's LoginGraceTime).
     pub login_grace_secs: u64,
     /// Connections open at once that are not (yet) a member's: still in the handshake,
-    /// or authenticated with a key that belongs to no account. Beyond it the least
-    /// recently active of them is closed to make room.
+    /// or authenticated with a key that belongs to no account. Beyond it the oldest
+    /// stranger from the address holding the most of them is closed to make room (or
+    /// the newcomer is refused, when its own address holds the most).
     pub max_strangers: usize,
+    /// Connections one account may hold at once, from anywhere; a login beyond it is
+    /// disconnected with a message saying why.
+    pub max_connections_per_account: usize,
     /// IPv6 addresses are counted for the per-address caps and rates by this many
     /// leading bits (one host usually owns a whole /64).
     pub ipv6_prefix: u8,
@@ -90,6 +94,7 @@ impl Default for FileConfig {
             output_stall_secs: 30,
             login_grace_secs: 30,
             max_strangers: 100,
+            max_connections_per_account: 8,
             ipv6_prefix: 64,
             blocklist_dir: None,
         }
@@ -213,6 +218,9 @@ impl FileConfig {
         if self.max_strangers == 0 {
             return bad("max_strangers must be at least 1");
         }
+        if self.max_connections_per_account == 0 {
+            return bad("max_connections_per_account must be at least 1");
+        }
         if !(16..=128).contains(&self.ipv6_prefix) {
             return bad("ipv6_prefix must be between 16 and 128");
         }
@@ -259,9 +267,11 @@ mod tests {
             (f.login_grace_secs, f.max_strangers, f.ipv6_prefix),
             (30, 100, 64)
         );
+        assert_eq!(f.max_connections_per_account, 8);
         for bad in [
             "login_grace_secs = 0",
             "max_strangers = 0",
+            "max_connections_per_account = 0",
             "ipv6_prefix = 8",
             "ipv6_prefix = 129",
         ] {

@@ -14,6 +14,7 @@ use tokio::sync::{mpsc, watch};
 
 use crate::camp::KeyInfo;
 use crate::ssh::Shared;
+use crate::ssh::members::Verdict;
 use crate::ssh::session::{ChannelInput, SessionStart, Size};
 
 /// Session channels one connection may hold (OpenSSH multiplexing opens several).
@@ -22,6 +23,9 @@ const MAX_CHANNELS: usize = 8;
 const INPUT_QUEUE: usize = 256;
 /// Environment variables kept per channel.
 const MAX_ENV: usize = 32;
+/// Longest wait after authentication for the door's verdict (one account look-up);
+/// past it the connection goes on and the door hangs up later if it must.
+const VERDICT_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 #[derive(Default)]
 struct ChannelState {
@@ -39,6 +43,8 @@ pub(crate) struct Conn {
     channels: HashMap<ChannelId, ChannelState>,
     /// Tells the connection's watcher (login grace, strangers cap) who logged in.
     authenticated: watch::Sender<Option<KeyInfo>>,
+    /// The door's answer to that login (the per-account connection cap).
+    verdict: watch::Receiver<Verdict>,
 }
 
 impl Conn {
@@ -46,6 +52,7 @@ impl Conn {
         shared: Arc<Shared>,
         peer: Option<SocketAddr>,
         authenticated: watch::Sender<Option<KeyInfo>>,
+        verdict: watch::Receiver<Verdict>,
     ) -> Self {
         Conn {
             shared,
@@ -53,6 +60,7 @@ impl Conn {
             key: None,
             channels: HashMap::new(),
             authenticated,
+            verdict,
         }
     }
 
@@ -130,6 +138,26 @@ impl Handler for Conn {
         self.key = Some(info.clone());
         let _ = self.authenticated.send(Some(info));
         Ok(Auth::Accept)
+    }
+
+    async fn auth_succeeded(&mut self, session: &mut Session) -> Result<(), Self::Error> {
+        // The session loop waits here, so no channel opens before the door has decided.
+        let decided = tokio::time::timeout(
+            VERDICT_WAIT,
+            self.verdict.wait_for(|v| *v != Verdict::Pending),
+        )
+        .await;
+        let refused = match decided {
+            Ok(Ok(v)) => match &*v {
+                Verdict::TooMany(msg) => Some(msg.clone()),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some(msg) = refused {
+            session.disconnect(russh::Disconnect::TooManyConnections, &msg, "")?;
+        }
+        Ok(())
     }
 
     async fn channel_open_session(

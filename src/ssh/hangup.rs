@@ -1,5 +1,4 @@
-//! A connection's socket as russh sees it, with a switch to hang it up from outside
-//! and a note of when the client last sent anything.
+//! A connection's socket as russh sees it, with a switch to hang it up from outside.
 //!
 //! Why: russh runs each connection in a task of its own and, during the handshake,
 //! reads nothing from our `Handle` (a disconnect asked for then waits until the key
@@ -11,9 +10,8 @@
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
 
 use futures::task::AtomicWaker;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -29,9 +27,6 @@ struct State {
     hung_up: AtomicBool,
     read_waker: AtomicWaker,
     write_waker: AtomicWaker,
-    opened: Instant,
-    /// Milliseconds after `opened` at which the client last sent bytes.
-    last_read_ms: AtomicU64,
 }
 
 /// A socket that can be hung up through its [`Hangup`].
@@ -47,8 +42,6 @@ pub fn track<S>(inner: S) -> (Tracked<S>, Hangup) {
         hung_up: AtomicBool::new(false),
         read_waker: AtomicWaker::new(),
         write_waker: AtomicWaker::new(),
-        opened: Instant::now(),
-        last_read_ms: AtomicU64::new(0),
     });
     (
         Tracked {
@@ -71,11 +64,6 @@ impl Hangup {
     #[cfg(test)]
     pub fn is_hung_up(&self) -> bool {
         self.state.hung_up.load(Ordering::SeqCst)
-    }
-
-    /// When the client last sent bytes (when it connected, if it never did).
-    pub fn last_active(&self) -> Instant {
-        self.state.opened + Duration::from_millis(self.state.last_read_ms.load(Ordering::Relaxed))
     }
 }
 
@@ -101,13 +89,7 @@ impl<S: AsyncRead + Unpin> AsyncRead for Tracked<S> {
         if this.hung_up(&this.state.read_waker, cx) {
             return Poll::Ready(Err(hung_up_error()));
         }
-        let before = buf.filled().len();
-        let r = Pin::new(&mut this.inner).poll_read(cx, buf);
-        if matches!(r, Poll::Ready(Ok(()))) && buf.filled().len() > before {
-            let ms = this.state.opened.elapsed().as_millis() as u64;
-            this.state.last_read_ms.store(ms, Ordering::Relaxed);
-        }
-        r
+        Pin::new(&mut this.inner).poll_read(cx, buf)
     }
 }
 
@@ -147,21 +129,19 @@ mod tests {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     #[tokio::test]
-    async fn a_hang_up_ends_a_pending_read_and_activity_is_noted() {
+    async fn a_hang_up_ends_a_pending_read() {
         let (client, server) = tokio::io::duplex(64);
         let (mut tracked, hangup) = track(server);
-        let opened = hangup.last_active();
         let mut client = client;
         client.write_all(b"SSH-2.0-x\r\n").await.unwrap();
         let mut buf = [0u8; 64];
         assert!(tracked.read(&mut buf).await.unwrap() > 0);
-        assert!(hangup.last_active() >= opened);
         let reader = tokio::spawn(async move {
             let mut buf = [0u8; 8];
             tracked.read(&mut buf).await
         });
         hangup.hang_up();
-        let r = tokio::time::timeout(Duration::from_secs(5), reader)
+        let r = tokio::time::timeout(std::time::Duration::from_secs(5), reader)
             .await
             .expect("the pending read ends")
             .unwrap();

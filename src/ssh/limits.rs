@@ -66,24 +66,35 @@ impl Limiter {
         })
     }
 
-    /// Takes a slot for a connection from `ip`, or says why not.
+    /// Takes a slot for a connection from `ip`, or says why not. The address's own cap
+    /// and rate are checked (and the rate charged) before the global cap: an address
+    /// over its share gets `TooManyFromIp`/`TooFast` even when the server is full, so it
+    /// can never reach the eviction that `Full` leads to. After `Full`, once room was
+    /// made, [`Limiter::retry`] takes the slot without charging the rate again.
     pub fn acquire(self: &Arc<Self>, ip: IpAddr) -> Result<Slot, Refusal> {
+        self.take(ip, true)
+    }
+
+    /// Takes a slot for `ip` after [`Limiter::acquire`] said `Full` and room was made:
+    /// the same checks, but the rate was already charged for this connection.
+    pub fn retry(self: &Arc<Self>, ip: IpAddr) -> Result<Slot, Refusal> {
+        self.take(ip, false)
+    }
+
+    fn take(self: &Arc<Self>, ip: IpAddr, charge: bool) -> Result<Slot, Refusal> {
         let ip = bucket(ip, self.ipv6_prefix);
         let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let n = s.per_ip.get(&ip).copied().unwrap_or(0);
+        if n >= self.max_per_ip {
+            return Err(Refusal::TooManyFromIp);
+        }
+        if charge && !self.rate.allow(&ip, Instant::now()) {
+            return Err(Refusal::TooFast);
+        }
         if s.total >= self.max_total {
             return Err(Refusal::Full);
         }
-        let n = s.per_ip.entry(ip).or_default();
-        if *n >= self.max_per_ip {
-            return Err(Refusal::TooManyFromIp);
-        }
-        if !self.rate.allow(&ip, Instant::now()) {
-            if *n == 0 {
-                s.per_ip.remove(&ip);
-            }
-            return Err(Refusal::TooFast);
-        }
-        *n += 1;
+        *s.per_ip.entry(ip).or_default() += 1;
         s.total += 1;
         Ok(Slot {
             limiter: self.clone(),
@@ -148,6 +159,37 @@ mod tests {
         drop(s1);
         assert_eq!(l.open(), 2);
         assert!(l.acquire(a).is_ok());
+    }
+}
+
+#[cfg(test)]
+mod full_tests {
+    use super::*;
+
+    /// Review finding: `Full` came before the per-address checks, so an address at its
+    /// cap (or over its rate) got `Full`, and `Full` makes a stranger room.
+    #[test]
+    fn a_full_server_still_applies_the_address_cap_and_rate_first() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let l = Limiter::new(2, 1, 0, 64);
+        let _a = l.acquire(ip("10.0.0.1")).unwrap();
+        let _b = l.acquire(ip("10.0.0.2")).unwrap();
+        assert_eq!(
+            l.acquire(ip("10.0.0.1")).unwrap_err(),
+            Refusal::TooManyFromIp
+        );
+        assert_eq!(l.acquire(ip("10.0.0.3")).unwrap_err(), Refusal::Full);
+
+        // The rate is charged even when the answer is `Full`; `retry` does not charge
+        // it a second time.
+        let l = Limiter::new(1, 10, 2, 64);
+        let held = l.acquire(ip("10.0.0.9")).unwrap();
+        assert_eq!(l.acquire(ip("10.0.0.1")).unwrap_err(), Refusal::Full);
+        drop(held);
+        let again = l.retry(ip("10.0.0.1")).expect("room was made");
+        drop(again);
+        let _last = l.acquire(ip("10.0.0.1")).expect("second of two a minute");
+        assert_eq!(l.acquire(ip("10.0.0.1")).unwrap_err(), Refusal::TooFast);
     }
 }
 

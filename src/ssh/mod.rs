@@ -5,7 +5,8 @@
 //!
 //! Each policy of the door is one small module: `limits` (global, per-address and
 //! per-minute caps), `grace` (the login deadline), `strangers` (the cap on connections
-//! that are not a member's) and `hangup` (closing a connection in any phase).
+//! that are not a member's), `members` (the cap per account) and `hangup` (closing a
+//! connection in any phase).
 
 mod exec;
 mod grace;
@@ -13,6 +14,7 @@ mod handler;
 mod hangup;
 pub mod hostkey;
 pub mod limits;
+mod members;
 mod output;
 mod session;
 mod strangers;
@@ -32,6 +34,7 @@ use grace::{Login, LoginGrace};
 use handler::Conn;
 use hangup::{Hangup, Tracked};
 use limits::{Limiter, Refusal, Slot};
+use members::{MemberSlot, Members, Verdict};
 use strangers::Strangers;
 
 /// Text shown by clients before authentication: how to get in without a key.
@@ -81,6 +84,7 @@ pub async fn serve(
         c.ipv6_prefix,
     );
     let strangers = Strangers::new(c.max_strangers);
+    let members = Members::new(c.max_connections_per_account);
     let grace = camp.config().login_grace();
     let shared = Arc::new(Shared {
         camp: camp.clone(),
@@ -122,7 +126,7 @@ pub async fn serve(
                 next_conn += 1;
                 let (stream, hangup) = hangup::track(stream);
                 // Every connection starts as a stranger, its slot held on the roll.
-                strangers.admit(next_conn, slot, hangup.clone());
+                strangers.admit(next_conn, limiter.bucket(peer.ip()), slot, hangup.clone());
                 tokio::spawn(connection(Connection {
                     shared: shared.clone(),
                     config: config.clone(),
@@ -131,6 +135,7 @@ pub async fn serve(
                     peer,
                     id: next_conn,
                     strangers: strangers.clone(),
+                    members: members.clone(),
                     registry: connections.clone(),
                     grace: LoginGrace::starting_now(grace),
                 }));
@@ -156,13 +161,22 @@ pub async fn serve(
     Ok(())
 }
 
-/// A slot for a newcomer from `ip`. When the server is full, a stranger makes room:
-/// a flood of strangers never keeps campers out (see `strangers`).
+/// A slot for a newcomer from `ip`. The address's own cap and rate come first (and
+/// are charged whatever the answer), so an address over its share never gets as far as
+/// pushing anyone out. When the server or the strangers' roll is full, a stranger from
+/// the busiest address makes room, unless that is the newcomer's own address (see
+/// `strangers`): a flood of strangers never keeps campers out.
 fn take_slot(limiter: &Arc<Limiter>, strangers: &Strangers, ip: IpAddr) -> Result<Slot, Refusal> {
-    match limiter.acquire(ip) {
-        Err(Refusal::Full) if strangers.make_room() => limiter.acquire(ip),
-        other => other,
+    let bucket = limiter.bucket(ip);
+    let slot = match limiter.acquire(ip) {
+        Err(Refusal::Full) if strangers.make_room(bucket) => limiter.retry(ip)?,
+        other => other?,
+    };
+    if strangers.is_full() && !strangers.make_room(bucket) {
+        // Dropping the slot gives it back.
+        return Err(Refusal::Full);
     }
+    Ok(slot)
 }
 
 /// An address as it is counted, for people: `2001:db8::/64` for IPv6.
@@ -182,6 +196,7 @@ struct Connection {
     peer: SocketAddr,
     id: u64,
     strangers: Arc<Strangers>,
+    members: Arc<Members>,
     registry: Registry,
     grace: LoginGrace,
 }
@@ -207,12 +222,23 @@ async fn connection(c: Connection) {
         peer,
         id,
         strangers,
+        members,
         registry,
         grace,
     } = c;
     let _leave = LeaveRoll(strangers.clone(), id);
     let (authenticated, mut logins) = watch::channel(None);
-    let handler = Conn::new(shared.clone(), Some(peer), authenticated);
+    let (verdict, verdicts) = watch::channel(Verdict::Pending);
+    let handler = Conn::new(shared.clone(), Some(peer), authenticated, verdicts);
+    let watched = Watched {
+        camp: shared.camp.clone(),
+        strangers,
+        members,
+        registry: registry.clone(),
+        id,
+        hangup,
+        verdict,
+    };
     let run = async move {
         match russh::server::run_stream(config, stream, handler).await {
             Ok(session) => {
@@ -227,8 +253,7 @@ async fn connection(c: Connection) {
     };
     let watcher = async move {
         // Held while the connection lasts, once it is a member's.
-        let _member_slot =
-            watch_login(&shared.camp, grace, &mut logins, &strangers, id, &hangup).await;
+        let _member_slots = watch_login(&watched, grace, &mut logins).await;
         std::future::pending::<()>().await
     };
     tokio::select! {
@@ -237,33 +262,57 @@ async fn connection(c: Connection) {
     }
 }
 
+/// What the watcher of one connection's login works with.
+struct Watched {
+    camp: Camp,
+    strangers: Arc<Strangers>,
+    members: Arc<Members>,
+    registry: Registry,
+    id: u64,
+    hangup: Hangup,
+    /// Tells the handler, waiting right after authentication, whether to go on.
+    verdict: watch::Sender<Verdict>,
+}
+
+/// How long a connection refused for its account's cap has to take its disconnect
+/// message before it is hung up regardless.
+const REFUSED_LINGER: Duration = Duration::from_secs(2);
+
 /// Hangs up when the login grace time runs out; after login, waits until the key
-/// belongs to an account (it may join or be linked on this very connection) and then
-/// takes the connection off the strangers' roll, returning its slot.
+/// belongs to an account (it may join or be linked on this very connection), takes a
+/// place under that account's connection cap (or disconnects, over it) and then takes
+/// the connection off the strangers' roll, returning its slots.
 async fn watch_login(
-    camp: &Camp,
+    w: &Watched,
     grace: LoginGrace,
     logins: &mut watch::Receiver<Option<KeyInfo>>,
-    strangers: &Strangers,
-    id: u64,
-    hangup: &Hangup,
-) -> Option<Slot> {
+) -> Option<(Slot, MemberSlot)> {
     let key = match grace.wait(logins).await {
         Login::In(key) => key,
         Login::TooSlow => {
             tracing::info!("login grace time over; hanging up");
-            strangers.leave(id);
-            hangup.hang_up();
+            w.strangers.leave(w.id);
+            w.hangup.hang_up();
             return None;
         }
         Login::Gone => return None,
     };
-    strangers.authenticated(id);
     // Subscribe before looking, so a join between the look and the wait is not missed.
-    let mut events = camp.subscribe();
+    let mut events = w.camp.subscribe();
+    let mut first_look = true;
     loop {
-        if is_member(camp, &key.fingerprint).await {
-            return strangers.promote(id);
+        if let Some((account, username)) = member_of(&w.camp, &key.fingerprint).await {
+            let Some(member) = w.members.enter(account) else {
+                refuse_member(w, &username, first_look).await;
+                return None;
+            };
+            let _ = w.verdict.send(Verdict::Welcome);
+            return w.strangers.promote(w.id).map(|slot| (slot, member));
+        }
+        if first_look {
+            // A stranger: in to onboarding, still on the roll.
+            let _ = w.verdict.send(Verdict::Welcome);
+            first_look = false;
         }
         // A join or a newly linked key shows up as a change to some account.
         loop {
@@ -278,13 +327,37 @@ async fn watch_login(
     }
 }
 
-/// True when `fingerprint` logs in to an account in good standing.
-async fn is_member(camp: &Camp, fingerprint: &str) -> bool {
+/// Disconnects a login of `@username` beyond its account's connection cap, saying why.
+/// At the first look the handler is still waiting for the verdict and disconnects
+/// itself, before any channel opens; later (a key linked on this connection) the
+/// running session is told through its handle. Either way the socket is hung up soon
+/// after, whatever the client does.
+async fn refuse_member(w: &Watched, username: &str, first_look: bool) {
+    let msg = format!(
+        "@{username} already has {} connections open, the most one account may hold; close one and try again",
+        w.members.max()
+    );
+    tracing::info!(%username, "login refused: too many connections for one account");
+    let _ = w.verdict.send(Verdict::TooMany(msg.clone()));
+    if !first_look {
+        let handle = lock(&w.registry).get(&w.id).cloned();
+        if let Some(handle) = handle {
+            let _ = handle
+                .disconnect(russh::Disconnect::TooManyConnections, msg, String::new())
+                .await;
+        }
+    }
+    tokio::time::sleep(REFUSED_LINGER).await;
+    w.hangup.hang_up();
+}
+
+/// The account (id and username) `fingerprint` logs in to, when it is in good standing.
+async fn member_of(camp: &Camp, fingerprint: &str) -> Option<(crate::model::Id, String)> {
     let (camp, fingerprint) = (camp.clone(), fingerprint.to_string());
-    matches!(
-        tokio::task::spawn_blocking(move || camp.account_for_key(&fingerprint)).await,
-        Ok(Ok(Some(account))) if !account.suspended
-    )
+    match tokio::task::spawn_blocking(move || camp.account_for_key(&fingerprint)).await {
+        Ok(Ok(Some(account))) if !account.suspended => Some((account.id, account.username)),
+        _ => None,
+    }
 }
 
 fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {

@@ -3,20 +3,22 @@
 //! until its key belongs to an account; then it leaves this roll for good.
 //!
 //! The threat is a flood of strangers (idle sockets, handshakes stalled on purpose,
-//! keys without accounts) holding every slot so that campers cannot get in. So room
-//! is never refused to a newcomer for a stranger's sake: when strangers are at
-//! `max_strangers`, or the whole server is full, the least recently active stranger
-//! is hung up to make room, those still in the handshake before those already
-//! authenticated. Members are never hung up for anyone. A camper's own connection is
-//! a stranger for the few milliseconds of its handshake, and under a flood it is the
-//! *most* recently active one, so it is the last to go; the per-address caps and
-//! rates (`limits`) bound how fast a flood can push it out, and the login grace time
-//! (`grace`) bounds how long any stranger can sit in the handshake at all.
+//! throwaway keys without accounts) holding every slot so that campers cannot get in.
+//! Nothing a stranger does is worth trusting as a sign of good faith: authenticating
+//! costs nothing (any key passes) and neither does looking busy (SSH_MSG_IGNORE). What
+//! a flood cannot fake cheaply is addresses. So when strangers are at `max_strangers`,
+//! or the whole server is full, the stranger hung up to make room is the *oldest* one
+//! from the address bucket (see `limits::bucket`) that holds the most strangers. The
+//! newcomer counts in its own bucket: when that bucket holds the most, the newcomer is
+//! refused instead, so a flood only ever pushes out its own connections, and a camper
+//! from an address of its own is never the one to go while any address holds more.
+//! Members are never hung up for anyone.
 //!
 //! A stranger's connection slot is held here, so a stranger hung up frees its slot at
 //! once rather than when its task gets round to ending.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
 use crate::ssh::hangup::Hangup;
@@ -32,7 +34,7 @@ pub struct Strangers {
 #[derive(Debug)]
 struct Stranger {
     hangup: Hangup,
-    authenticated: bool,
+    bucket: IpAddr,
     slot: Slot,
 }
 
@@ -55,52 +57,57 @@ impl Strangers {
         self.roll().len()
     }
 
-    /// Takes connection `id` onto the roll with its slot, first hanging up the least
-    /// active stranger when the roll is full.
-    pub fn admit(&self, id: u64, slot: Slot, hangup: Hangup) {
-        let mut roll = self.roll();
-        if roll.len() >= self.max {
-            Self::evict_one(&mut roll);
-        }
-        roll.insert(
+    /// True when the roll is at its cap: a newcomer needs [`Strangers::make_room`].
+    pub fn is_full(&self) -> bool {
+        self.roll().len() >= self.max
+    }
+
+    /// Takes connection `id` (ids grow with accept order) from address bucket `bucket`
+    /// onto the roll with its slot. Call [`Strangers::make_room`] first when full.
+    pub fn admit(&self, id: u64, bucket: IpAddr, slot: Slot, hangup: Hangup) {
+        self.roll().insert(
             id,
             Stranger {
                 hangup,
-                authenticated: false,
+                bucket,
                 slot,
             },
         );
     }
 
-    /// Hangs up the least recently active stranger (one still in the handshake if
-    /// any) to make room for a newcomer; false when there is no stranger.
-    pub fn make_room(&self) -> bool {
-        Self::evict_one(&mut self.roll())
-    }
-
-    fn evict_one(roll: &mut HashMap<u64, Stranger>) -> bool {
-        let victim = roll
+    /// Makes room for a newcomer from `bucket` by hanging up the oldest stranger of the
+    /// bucket holding the most strangers, the newcomer counted in its own. False, with
+    /// nobody hung up, when there is no stranger or the newcomer's own bucket holds the
+    /// most (then the newcomer is the one to refuse).
+    pub fn make_room(&self, bucket: IpAddr) -> bool {
+        let mut roll = self.roll();
+        // Per bucket: how many strangers, and the oldest of them (the smallest id).
+        let mut buckets: HashMap<IpAddr, (usize, u64)> = HashMap::new();
+        for (&id, s) in roll.iter() {
+            let b = buckets.entry(s.bucket).or_insert((0, id));
+            b.0 += 1;
+            b.1 = b.1.min(id);
+        }
+        // The newcomer is the newest connection of all, so it never wins a tie on age.
+        buckets.entry(bucket).or_insert((0, u64::MAX)).0 += 1;
+        let largest = buckets
             .iter()
-            .min_by_key(|(_, s)| (s.authenticated, s.hangup.last_active()))
-            .map(|(id, _)| *id);
-        match victim.and_then(|id| roll.remove(&id)) {
+            .max_by(|(_, (n1, old1)), (_, (n2, old2))| n1.cmp(n2).then(old2.cmp(old1)))
+            .map(|(b, (_, oldest))| (*b, *oldest));
+        let Some((victim_bucket, victim)) = largest else {
+            return false;
+        };
+        if victim_bucket == bucket {
+            return false;
+        }
+        match roll.remove(&victim) {
             Some(s) => {
-                tracing::debug!(
-                    authenticated = s.authenticated,
-                    "stranger hung up to make room"
-                );
+                tracing::debug!(bucket = %s.bucket, "stranger hung up to make room");
                 s.hangup.hang_up();
                 // Dropping the stranger frees its slot now.
                 true
             }
             None => false,
-        }
-    }
-
-    /// Connection `id` authenticated (with a key that may or may not be a member's).
-    pub fn authenticated(&self, id: u64) {
-        if let Some(s) = self.roll().get_mut(&id) {
-            s.authenticated = true;
         }
     }
 
@@ -129,36 +136,82 @@ mod tests {
     use crate::ssh::hangup::track;
     use crate::ssh::limits::Limiter;
 
-    fn conn(l: &Arc<Limiter>, ip: &str) -> (Slot, Hangup) {
-        let slot = l.acquire(ip.parse().unwrap()).unwrap();
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    /// Admits connection `id` from `from` the way the accept loop does; its hang-up
+    /// switch, or `None` when it was refused.
+    fn arrive(l: &Arc<Limiter>, s: &Strangers, id: u64, from: &str) -> Option<Hangup> {
+        let bucket = l.bucket(ip(from));
+        if s.is_full() && !s.make_room(bucket) {
+            return None;
+        }
+        let slot = l.acquire(ip(from)).unwrap();
         let (_, hangup) = track(());
-        (slot, hangup)
+        s.admit(id, bucket, slot, hangup.clone());
+        Some(hangup)
     }
 
     #[test]
-    fn the_least_active_stranger_makes_room_and_members_never_do() {
+    fn the_oldest_stranger_of_the_busiest_address_makes_room_and_members_never_do() {
         let l = Limiter::new(100, 100, 0, 64);
-        let s = Strangers::new(2);
-        let (slot, first) = conn(&l, "127.0.0.1");
-        s.admit(1, slot, first.clone());
-        let (slot, second) = conn(&l, "127.0.0.2");
-        s.admit(2, slot, second.clone());
-        s.authenticated(1);
-        // Full: a newcomer pushes out the stranger still in the handshake (2), even
-        // though it came later than the authenticated one (1).
-        let (slot, third) = conn(&l, "127.0.0.3");
-        s.admit(3, slot, third.clone());
-        assert!(second.is_hung_up());
-        assert!(!first.is_hung_up() && !third.is_hung_up());
-        assert_eq!((s.count(), l.open()), (2, 2), "the slot was freed at once");
+        let s = Strangers::new(3);
+        let a1 = arrive(&l, &s, 1, "127.0.0.1").unwrap();
+        let b1 = arrive(&l, &s, 2, "127.0.0.2").unwrap();
+        let b2 = arrive(&l, &s, 3, "127.0.0.2").unwrap();
+        // Full: the newcomer from .3 pushes out .2's oldest, not the older .1.
+        let c1 = arrive(&l, &s, 4, "127.0.0.3").unwrap();
+        assert!(b1.is_hung_up());
+        assert!(!a1.is_hung_up() && !b2.is_hung_up() && !c1.is_hung_up());
+        assert_eq!((s.count(), l.open()), (3, 3), "the slot was freed at once");
+        // All buckets hold one: a tie goes to the bucket with the oldest stranger.
+        let d1 = arrive(&l, &s, 5, "127.0.0.4").unwrap();
+        assert!(a1.is_hung_up() && !b2.is_hung_up() && !c1.is_hung_up());
+        // A newcomer whose own address would hold the most is refused instead.
+        assert!(arrive(&l, &s, 6, "127.0.0.4").is_none());
+        assert!(!d1.is_hung_up() && !b2.is_hung_up() && !c1.is_hung_up());
         // A member leaves the roll and is never chosen.
-        let member = s.promote(3).expect("still connected");
-        assert!(s.make_room(), "room made from the remaining stranger");
-        assert!(first.is_hung_up());
-        assert!(!third.is_hung_up());
-        assert!(!s.make_room(), "no strangers left; the member stays");
+        let member = s.promote(5).expect("still connected");
+        assert!(s.make_room(ip("127.0.0.9")), "room made from a stranger");
+        assert!(b2.is_hung_up());
+        assert!(s.make_room(ip("127.0.0.9")));
+        assert!(c1.is_hung_up() && !d1.is_hung_up());
+        assert!(!s.make_room(ip("127.0.0.9")), "no strangers left");
         assert_eq!(l.open(), 1);
         drop(member);
         assert_eq!(l.open(), 0);
+    }
+
+    /// Review finding: with eviction by (authenticated, last active), a flood of
+    /// authenticated throwaway keys from a few addresses made every newcomer evict
+    /// whoever was mid-handshake, which is a camper logging in.
+    #[test]
+    fn a_flood_from_few_addresses_never_pushes_out_a_camper() {
+        let l = Limiter::new(1000, 1000, 0, 64);
+        let s = Strangers::new(100);
+        let mut id = 0;
+        let mut flood = Vec::new();
+        for i in 0..100 {
+            id += 1;
+            let from = format!("10.0.0.{}", i % 4);
+            flood.push(arrive(&l, &s, id, &from).unwrap());
+        }
+        // A camper starts its handshake; the flood keeps connecting from its addresses.
+        id += 1;
+        let camper = arrive(&l, &s, id, "192.0.2.7").expect("the camper gets in");
+        for i in 0..400 {
+            id += 1;
+            let from = format!("10.0.0.{}", i % 4);
+            let _ = arrive(&l, &s, id, &from);
+            assert!(!camper.is_hung_up(), "the camper was pushed out at try {i}");
+        }
+        // Even a flood from many fresh addresses takes the flood's own first.
+        for i in 0..50 {
+            id += 1;
+            let _ = arrive(&l, &s, id, &format!("10.1.0.{i}"));
+            assert!(!camper.is_hung_up(), "pushed out by a fresh address {i}");
+        }
+        assert!(s.count() <= 100);
     }
 }
