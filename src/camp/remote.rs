@@ -56,6 +56,10 @@ pub struct IncomingNote {
     /// Campers may boost it (and camp announce it) when it is public; false for a
     /// boost's copy, which is never announced on.
     pub boostable: bool,
+    /// For a boost's copy: the shadow account of the boosted post's author, when that
+    /// author is known here. The copy is authored by the booster, so without this a
+    /// suspended, blocked or muted author would reach Home through anyone's boost.
+    pub original_author: Option<Id>,
 }
 
 impl Camp {
@@ -428,8 +432,10 @@ impl Camp {
     /// that post's author. Nobody else is ever given it: a camper neither addressed
     /// nor following never sees a post that is not public. A silenced server reaches
     /// only those who follow its accounts. Remote posts never join the camp
-    /// timeline. Returns the stored post's id, or None when nobody here gets it (or
-    /// it was stored before).
+    /// timeline. A boost of a post by a suspended account (or one on a suspended
+    /// server) reaches nobody, and none who block or mute the boosted author (or are
+    /// blocked by it) get the boost. Returns the stored post's id, or None when
+    /// nobody here gets it (or it was stored before).
     pub fn receive_remote_note(&self, note: IncomingNote) -> Result<Option<Id>> {
         let author = self
             .store()
@@ -439,6 +445,11 @@ impl Camp {
         let Some(sender) = self.store().remote_actor_of_shadow(author.id)? else {
             return Err(Error::invalid("remote posts need a remote author"));
         };
+        if let Some(original) = note.original_author
+            && self.boosted_author_refused(original)?
+        {
+            return Ok(None);
+        }
         let a = &note.audience;
         let silenced = self.domain_policy(&sender.host)?.silence;
         let local = |id: Id| -> Result<bool> {
@@ -489,6 +500,7 @@ impl Camp {
                 || self.blocked_either_way(*o, author.id)?
                 || self.hides_host(*o, &sender.host)?
                 || self.hides_host(*o, &note.object_host)?
+                || self.shuns_original(*o, note.original_author)?
             {
                 continue;
             }
@@ -533,6 +545,31 @@ impl Camp {
             }
         }
         Ok(Some(id))
+    }
+
+    /// True when a boost of a post by `original` (a shadow account) must reach
+    /// nobody: a moderator suspended the account (or it is gone), or its server is
+    /// suspended here.
+    fn boosted_author_refused(&self, original: Id) -> Result<bool> {
+        let Some(account) = self.store().account(original)? else {
+            return Ok(true);
+        };
+        if account.suspended {
+            return Ok(true);
+        }
+        Ok(match self.store().remote_actor_of_shadow(original)? {
+            Some(actor) => self.domain_policy(&actor.host)?.suspend,
+            None => false,
+        })
+    }
+
+    /// True when `owner` blocks or mutes the boosted author `original` (or is
+    /// blocked by it): the boost stays out of their Home.
+    fn shuns_original(&self, owner: Id, original: Option<Id>) -> Result<bool> {
+        let Some(original) = original else {
+            return Ok(false);
+        };
+        Ok(self.blocked_either_way(owner, original)? || self.is_muted(owner, original)?)
     }
 
     /// A remote post was edited by its author.
@@ -626,6 +663,7 @@ mod tests {
             reply_to: None,
             audience,
             boostable: true,
+            original_author: None,
         }
     }
 
