@@ -183,11 +183,7 @@ pub async fn resolve(bridge: &Bridge, key_id: &str) -> Result<CachedKey, KeyErro
 
 /// The key `key_id` from the actor document of `claimed`, its claimed owner, which
 /// must be on the keyId's host and list the key.
-async fn from_owner(
-    bridge: &Bridge,
-    key_id: &str,
-    claimed: String,
-) -> Result<CachedKey, KeyError> {
+async fn from_owner(bridge: &Bridge, key_id: &str, claimed: String) -> Result<CachedKey, KeyError> {
     if wire::host_of(&claimed) != wire::host_of(key_id) {
         return Err("key owner on another host".into());
     }
@@ -287,8 +283,7 @@ impl KeyCache {
         if !e.served {
             return Refresh::Fresh(e.key.clone());
         }
-        if e
-            .refreshed
+        if e.refreshed
             .is_some_and(|at| now.saturating_duration_since(at) < REFRESH_EVERY)
         {
             return Refresh::TooSoon;
@@ -448,10 +443,7 @@ mod tests {
             c.refresh("k", t0 + Duration::from_secs(30)),
             Refresh::TooSoon
         ));
-        assert!(matches!(
-            c.refresh("k", t0 + REFRESH_EVERY),
-            Refresh::Fetch
-        ));
+        assert!(matches!(c.refresh("k", t0 + REFRESH_EVERY), Refresh::Fetch));
         // A key not cached is fetched like an unknown one.
         assert!(matches!(c.refresh("gone", t0), Refresh::Fetch));
     }

@@ -88,9 +88,8 @@ impl Bridge {
         // Every URL the fetcher is sent to, redirects included, is checked against
         // the domain policy; when the store cannot answer, it fails closed.
         let policy_camp = camp.clone();
-        let refused_host: fetcher::HostPolicy = Arc::new(move |host: &str| {
-            policy_camp.domain_policy(host).map_or(true, |p| p.suspend)
-        });
+        let refused_host: fetcher::HostPolicy =
+            Arc::new(move |host: &str| policy_camp.domain_policy(host).map_or(true, |p| p.suspend));
         Arc::new(Bridge {
             camp,
             urls: Urls::new(public_url),
