@@ -806,4 +806,80 @@ mod tests {
                 .is_none()
         );
     }
+
+    /// A boost's copy is by the booster; the boosted author still counts: a camper
+    /// who mutes or blocks the author does not get it, and a suspended author's
+    /// boosts reach nobody.
+    #[test]
+    fn a_boost_is_kept_from_those_who_shun_its_author_and_from_all_when_suspended() {
+        let (camp, bo, cy, _dee, carol) = setup();
+        let admin = camp.store().account_by_name("admin").unwrap().unwrap().id;
+        // bo follows carol too; dan (elsewhere) is known, followed by nobody.
+        camp.store()
+            .put_remote_following(
+                bo,
+                &RemoteFollow {
+                    actor: carol.id.clone(),
+                    follow_id: "https://camp.test/users/bo/follows/1".into(),
+                    state: FollowState::Pending,
+                    created_ms: 0,
+                },
+            )
+            .unwrap();
+        assert!(camp.remote_follow_accepted(bo, &carol).unwrap());
+        let dan = camp
+            .store()
+            .upsert_remote_actor(RemoteActor {
+                id: "https://other.example/users/dan".into(),
+                shadow: 0,
+                inbox: "https://other.example/users/dan/inbox".into(),
+                shared_inbox: None,
+                username: "dan".into(),
+                host: "other.example".into(),
+                display_name: "Dan".into(),
+                key_id: "https://other.example/users/dan#main-key".into(),
+                public_key_pem: String::new(),
+                fetched_ms: 0,
+            })
+            .unwrap();
+        let boost = |n: u32| IncomingNote {
+            object_host: "other.example".into(),
+            boostable: false,
+            original_author: Some(dan.shadow),
+            ..incoming(
+                &carol,
+                n,
+                RemoteAudience {
+                    followers: true,
+                    ..RemoteAudience::default()
+                },
+            )
+        };
+        camp.store()
+            .put_mute(cy, dan.shadow, Mute { until_ms: None })
+            .unwrap();
+        assert!(camp.receive_remote_note(boost(1)).unwrap().is_some());
+        assert!(home_texts(&camp, bo).contains(&"note 1".to_string()));
+        assert!(!home_texts(&camp, cy).contains(&"note 1".to_string()));
+        camp.block(bo, "dan@other.example").unwrap();
+        assert_eq!(camp.receive_remote_note(boost(2)).unwrap(), None);
+        camp.act_on_account(
+            admin,
+            "dan@other.example",
+            crate::camp::AccountAction::Suspend(true),
+            "spam",
+        )
+        .unwrap();
+        camp.store()
+            .put_mute(cy, dan.shadow, Mute { until_ms: Some(1) })
+            .unwrap();
+        assert_eq!(camp.receive_remote_note(boost(3)).unwrap(), None);
+        for who in [bo, cy] {
+            let home = home_texts(&camp, who);
+            assert!(
+                !home.iter().any(|t| t == "note 2" || t == "note 3"),
+                "{home:?}"
+            );
+        }
+    }
 }
