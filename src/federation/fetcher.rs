@@ -659,6 +659,26 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn the_host_policy_is_asked_about_the_first_url_and_every_redirect() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let base = hostile_server().await;
+        let refuse_all = Fetcher::with_policy(true, "camp-test", Arc::new(|_: &str| true));
+        let e = refuse_all
+            .get_ap(&format!("{base}/ok"), None)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, FetchError::Refused(_)), "{e}");
+        // Allowed at first, refused from the second question on: the redirect's.
+        let asked = Arc::new(AtomicUsize::new(0));
+        let a = asked.clone();
+        let policy: HostPolicy = Arc::new(move |_: &str| a.fetch_add(1, Ordering::SeqCst) >= 1);
+        let f = Fetcher::with_policy(true, "camp-test", policy);
+        let e = f.get_ap(&format!("{base}/moved"), None).await.unwrap_err();
+        assert!(e.to_string().contains("does not federate"), "{e}");
+        assert_eq!(asked.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
     async fn redirects_sizes_garbage_media_types_and_ids_are_checked() {
         let base = hostile_server().await;
         let f = Fetcher::new(true, "camp-test");
