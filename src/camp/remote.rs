@@ -56,6 +56,10 @@ pub struct IncomingNote {
     /// Campers may boost it (and camp announce it) when it is public; false for a
     /// boost's copy, which is never announced on.
     pub boostable: bool,
+    /// For a boost's copy: the shadow account of the boosted post's author, when that
+    /// author is known here. The copy is authored by the booster, so without this a
+    /// suspended, blocked or muted author would reach Home through anyone's boost.
+    pub original_author: Option<Id>,
 }
 
 impl Camp {
@@ -428,8 +432,10 @@ impl Camp {
     /// that post's author. Nobody else is ever given it: a camper neither addressed
     /// nor following never sees a post that is not public. A silenced server reaches
     /// only those who follow its accounts. Remote posts never join the camp
-    /// timeline. Returns the stored post's id, or None when nobody here gets it (or
-    /// it was stored before).
+    /// timeline. A boost of a post by a suspended account (or one on a suspended
+    /// server) reaches nobody, and none who block or mute the boosted author (or are
+    /// blocked by it) get the boost. Returns the stored post's id, or None when
+    /// nobody here gets it (or it was stored before).
     pub fn receive_remote_note(&self, note: IncomingNote) -> Result<Option<Id>> {
         let author = self
             .store()
@@ -439,6 +445,11 @@ impl Camp {
         let Some(sender) = self.store().remote_actor_of_shadow(author.id)? else {
             return Err(Error::invalid("remote posts need a remote author"));
         };
+        if let Some(original) = note.original_author
+            && self.boosted_author_refused(original)?
+        {
+            return Ok(None);
+        }
         let a = &note.audience;
         let silenced = self.domain_policy(&sender.host)?.silence;
         let local = |id: Id| -> Result<bool> {
@@ -489,6 +500,7 @@ impl Camp {
                 || self.blocked_either_way(*o, author.id)?
                 || self.hides_host(*o, &sender.host)?
                 || self.hides_host(*o, &note.object_host)?
+                || self.shuns_original(*o, note.original_author)?
             {
                 continue;
             }
@@ -533,6 +545,31 @@ impl Camp {
             }
         }
         Ok(Some(id))
+    }
+
+    /// True when a boost of a post by `original` (a shadow account) must reach
+    /// nobody: a moderator suspended the account (or it is gone), or its server is
+    /// suspended here.
+    fn boosted_author_refused(&self, original: Id) -> Result<bool> {
+        let Some(account) = self.store().account(original)? else {
+            return Ok(true);
+        };
+        if account.suspended {
+            return Ok(true);
+        }
+        Ok(match self.store().remote_actor_of_shadow(original)? {
+            Some(actor) => self.domain_policy(&actor.host)?.suspend,
+            None => false,
+        })
+    }
+
+    /// True when `owner` blocks or mutes the boosted author `original` (or is
+    /// blocked by it): the boost stays out of their Home.
+    fn shuns_original(&self, owner: Id, original: Option<Id>) -> Result<bool> {
+        let Some(original) = original else {
+            return Ok(false);
+        };
+        Ok(self.blocked_either_way(owner, original)? || self.is_muted(owner, original)?)
     }
 
     /// A remote post was edited by its author.
@@ -626,6 +663,7 @@ mod tests {
             reply_to: None,
             audience,
             boostable: true,
+            original_author: None,
         }
     }
 
@@ -767,5 +805,81 @@ mod tests {
                 .unwrap()
                 .is_none()
         );
+    }
+
+    /// A boost's copy is by the booster; the boosted author still counts: a camper
+    /// who mutes or blocks the author does not get it, and a suspended author's
+    /// boosts reach nobody.
+    #[test]
+    fn a_boost_is_kept_from_those_who_shun_its_author_and_from_all_when_suspended() {
+        let (camp, bo, cy, _dee, carol) = setup();
+        let admin = camp.store().account_by_name("admin").unwrap().unwrap().id;
+        // bo follows carol too; dan (elsewhere) is known, followed by nobody.
+        camp.store()
+            .put_remote_following(
+                bo,
+                &RemoteFollow {
+                    actor: carol.id.clone(),
+                    follow_id: "https://camp.test/users/bo/follows/1".into(),
+                    state: FollowState::Pending,
+                    created_ms: 0,
+                },
+            )
+            .unwrap();
+        assert!(camp.remote_follow_accepted(bo, &carol).unwrap());
+        let dan = camp
+            .store()
+            .upsert_remote_actor(RemoteActor {
+                id: "https://other.example/users/dan".into(),
+                shadow: 0,
+                inbox: "https://other.example/users/dan/inbox".into(),
+                shared_inbox: None,
+                username: "dan".into(),
+                host: "other.example".into(),
+                display_name: "Dan".into(),
+                key_id: "https://other.example/users/dan#main-key".into(),
+                public_key_pem: String::new(),
+                fetched_ms: 0,
+            })
+            .unwrap();
+        let boost = |n: u32| IncomingNote {
+            object_host: "other.example".into(),
+            boostable: false,
+            original_author: Some(dan.shadow),
+            ..incoming(
+                &carol,
+                n,
+                RemoteAudience {
+                    followers: true,
+                    ..RemoteAudience::default()
+                },
+            )
+        };
+        camp.store()
+            .put_mute(cy, dan.shadow, Mute { until_ms: None })
+            .unwrap();
+        assert!(camp.receive_remote_note(boost(1)).unwrap().is_some());
+        assert!(home_texts(&camp, bo).contains(&"note 1".to_string()));
+        assert!(!home_texts(&camp, cy).contains(&"note 1".to_string()));
+        camp.block(bo, "dan@other.example").unwrap();
+        assert_eq!(camp.receive_remote_note(boost(2)).unwrap(), None);
+        camp.act_on_account(
+            admin,
+            "dan@other.example",
+            crate::camp::AccountAction::Suspend(true),
+            "spam",
+        )
+        .unwrap();
+        camp.store()
+            .put_mute(cy, dan.shadow, Mute { until_ms: Some(1) })
+            .unwrap();
+        assert_eq!(camp.receive_remote_note(boost(3)).unwrap(), None);
+        for who in [bo, cy] {
+            let home = home_texts(&camp, who);
+            assert!(
+                !home.iter().any(|t| t == "note 2" || t == "note 3"),
+                "{home:?}"
+            );
+        }
     }
 }

@@ -2,7 +2,9 @@
 //! `--dev-federation`), timeouts, at most three redirects, a size cap on every
 //! response, and refusal of loopback, private, link-local and multicast addresses,
 //! checked on the addresses DNS returned (the connection uses exactly those), unless
-//! `--dev-federation`.
+//! `--dev-federation`. The camp's domain policy ([`HostPolicy`]) is asked about every
+//! URL, the first and every redirect's: a suspended server (or, in allowlist mode,
+//! one not allowed) is never contacted, wherever a redirect points.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
@@ -234,22 +236,37 @@ fn path_and_query(url: &Url) -> String {
     }
 }
 
+/// True when the camp refuses to contact a host (`name[:port]`, as
+/// [`host_header`] writes it): a suspended domain, or one outside the allowlist.
+pub type HostPolicy = Arc<dyn Fn(&str) -> bool + Send + Sync>;
+
 /// The shared client.
 #[derive(Clone)]
 pub struct Fetcher {
     client: Client,
     dev: bool,
     slots: Arc<super::slots::Slots>,
+    refused_host: HostPolicy,
 }
 
 impl Fetcher {
-    /// Builds the client; `dev` relaxes the address and scheme rules for tests.
+    /// Builds the client; `dev` relaxes the address and scheme rules for tests. No
+    /// host is refused by policy (see [`Fetcher::with_policy`]).
     pub fn new(dev: bool, user_agent: &str) -> Fetcher {
+        Fetcher::with_policy(dev, user_agent, Arc::new(|_: &str| false))
+    }
+
+    /// Builds the client, refusing every URL (first or redirected to) whose host
+    /// `refused_host` names.
+    pub fn with_policy(dev: bool, user_agent: &str, refused_host: HostPolicy) -> Fetcher {
+        let refused = refused_host.clone();
         let policy = redirect::Policy::custom(move |attempt| {
             if attempt.previous().len() >= MAX_REDIRECTS {
                 attempt.error("too many redirects")
             } else if check_url(attempt.url(), dev).is_err() {
                 attempt.error("redirect to a refused address")
+            } else if refused(&host_header(attempt.url())) {
+                attempt.error("redirect to a server this camp does not federate with")
             } else {
                 attempt.follow()
             }
@@ -269,6 +286,7 @@ impl Fetcher {
             client,
             dev,
             slots: Arc::new(super::slots::Slots::default()),
+            refused_host,
         }
     }
 
@@ -280,6 +298,9 @@ impl Fetcher {
     fn parse(&self, url: &str) -> Result<Url, FetchError> {
         let u = Url::parse(url).map_err(|_| FetchError::Refused(url.to_string()))?;
         check_url(&u, self.dev)?;
+        if (self.refused_host)(&host_header(&u)) {
+            return Err(FetchError::Refused(format!("{url} (a suspended domain)")));
+        }
         Ok(u)
     }
 
@@ -635,6 +656,26 @@ mod tests {
             let _ = axum::serve(listener, app).await;
         });
         base
+    }
+
+    #[tokio::test]
+    async fn the_host_policy_is_asked_about_the_first_url_and_every_redirect() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let base = hostile_server().await;
+        let refuse_all = Fetcher::with_policy(true, "camp-test", Arc::new(|_: &str| true));
+        let e = refuse_all
+            .get_ap(&format!("{base}/ok"), None)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, FetchError::Refused(_)), "{e}");
+        // Allowed at first, refused from the second question on: the redirect's.
+        let asked = Arc::new(AtomicUsize::new(0));
+        let a = asked.clone();
+        let policy: HostPolicy = Arc::new(move |_: &str| a.fetch_add(1, Ordering::SeqCst) >= 1);
+        let f = Fetcher::with_policy(true, "camp-test", policy);
+        let e = f.get_ap(&format!("{base}/moved"), None).await.unwrap_err();
+        assert!(e.to_string().contains("does not federate"), "{e}");
+        assert_eq!(asked.load(Ordering::SeqCst), 2);
     }
 
     #[tokio::test]

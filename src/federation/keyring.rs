@@ -10,11 +10,19 @@
 //! controller. The PEM used is the one in the actor document, never the key
 //! document's. [`resolve`] is the one entry point; the bridge caches its answers in a
 //! [`KeyCache`].
+//!
+//! Fetching a key is work anyone can ask of camp (a POST naming a keyId), aimed at a
+//! third party. So a cached key whose signature fails is fetched again (it may have
+//! rotated) at most once per [`REFRESH_EVERY`] per keyId, however many bad
+//! signatures name it; and a keyId whose fetch failed, or a host that did not answer,
+//! is not asked again for [`FAILURE_TTL`], so a dead or slow server named over and
+//! over does not tie up the fetch slots.
 
 use std::collections::{BTreeMap, HashMap};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use thiserror::Error;
 
 use super::fetcher::FetchError;
 use super::{Bridge, wire};
@@ -23,6 +31,39 @@ use super::{Bridge, wire};
 const MAX_PEM: usize = 16 * 1024;
 /// Most entries looked at in `publicKey` or `assertionMethod`.
 const MAX_KEYS_LISTED: usize = 16;
+/// A cached key is fetched again (after a signature it fails) at most this often.
+pub const REFRESH_EVERY: Duration = Duration::from_secs(60);
+/// How long a keyId whose fetch failed, or a host that did not answer, is not asked.
+pub const FAILURE_TTL: Duration = Duration::from_secs(60);
+/// Most failed keyIds and hosts remembered.
+const MAX_FAILURES: usize = 4096;
+
+/// Why a key could not be had (phrased for logs).
+#[derive(Debug, Error)]
+pub enum KeyError {
+    /// The key's server did not answer in time, or too many fetches to it are under
+    /// way: the whole host is left alone a while.
+    #[error("{0}")]
+    Unreachable(String),
+    /// The server answered, with nothing believable for this keyId.
+    #[error("{0}")]
+    Refused(String),
+}
+
+impl From<&str> for KeyError {
+    fn from(s: &str) -> KeyError {
+        KeyError::Refused(s.to_string())
+    }
+}
+
+impl From<FetchError> for KeyError {
+    fn from(e: FetchError) -> KeyError {
+        match e {
+            FetchError::Network(_) | FetchError::Busy(_) => KeyError::Unreachable(e.to_string()),
+            _ => KeyError::Refused(e.to_string()),
+        }
+    }
+}
 
 /// A verified remote public key and the actor that owns it.
 #[derive(Clone, Debug)]
@@ -105,7 +146,7 @@ fn claimed_owner(doc: &Value, key_id: &str) -> Option<String> {
 /// Finds the key `key_id` and the actor that owns it, fetching at most two documents
 /// (the one at the keyId, then, when that is not the owner's actor document, the
 /// actor document its owner names). Errors are phrased for logs.
-pub async fn resolve(bridge: &Bridge, key_id: &str) -> Result<CachedKey, String> {
+pub async fn resolve(bridge: &Bridge, key_id: &str) -> Result<CachedKey, KeyError> {
     let url = key_id.split('#').next().unwrap_or(key_id);
     if wire::id_of(&Value::String(key_id.to_string())).is_none() {
         return Err("the keyId is not a URL".into());
@@ -119,7 +160,7 @@ pub async fn resolve(bridge: &Bridge, key_id: &str) -> Result<CachedKey, String>
             claimed: Some(claimed),
             ..
         }) => return from_owner(bridge, key_id, claimed).await,
-        Err(e) => return Err(e.to_string()),
+        Err(e) => return Err(e.into()),
     };
     let owner = wire::id_of(&doc).ok_or("document without id")?.to_string();
     if let Some(pem) = listed_key(&doc, key_id) {
@@ -142,11 +183,23 @@ pub async fn resolve(bridge: &Bridge, key_id: &str) -> Result<CachedKey, String>
 
 /// The key `key_id` from the actor document of `claimed`, its claimed owner, which
 /// must be on the keyId's host and list the key.
-async fn from_owner(bridge: &Bridge, key_id: &str, claimed: String) -> Result<CachedKey, String> {
+async fn from_owner(bridge: &Bridge, key_id: &str, claimed: String) -> Result<CachedKey, KeyError> {
     if wire::host_of(&claimed) != wire::host_of(key_id) {
         return Err("key owner on another host".into());
     }
-    let actor = bridge.fetch_signed(&claimed).await?;
+    let actor = bridge.fetch_ap(&claimed).await?;
+    owners_key(actor, key_id, claimed)
+}
+
+/// The key `key_id` as listed by `actor`, the document fetched for its claimed
+/// owner `claimed`. The document must be `claimed`'s own: the fetcher only checks
+/// that its id is the URL it finally came from, and a redirect (an open one on the
+/// key's host) may have led elsewhere, to a document that lists the key as another
+/// actor's.
+fn owners_key(actor: Value, key_id: &str, claimed: String) -> Result<CachedKey, KeyError> {
+    if wire::id_of(&actor) != Some(claimed.as_str()) {
+        return Err("the owner's actor document is another actor's".into());
+    }
     let pem =
         listed_key(&actor, key_id).ok_or("the owner's actor document does not list the key")?;
     Ok(CachedKey {
@@ -165,6 +218,19 @@ pub struct KeyCache {
     next: u64,
     keys: HashMap<String, Entry>,
     order: BTreeMap<u64, String>,
+    /// KeyIds and hosts whose fetch failed, and when.
+    failed: HashMap<String, Instant>,
+}
+
+/// What to do about a cached key whose signature failed ([`KeyCache::refresh`]).
+#[derive(Debug)]
+pub enum Refresh {
+    /// Fetched for the request being checked: a fetch now would say the same.
+    Fresh(CachedKey),
+    /// Fetch it again (the claim is recorded: others asking meanwhile are refused).
+    Fetch,
+    /// Fetched again less than [`REFRESH_EVERY`] ago: the signature is just bad.
+    TooSoon,
 }
 
 struct Entry {
@@ -174,6 +240,8 @@ struct Entry {
     /// entry not yet served was fetched by a request still being checked, so fetching
     /// it again for that request would only repeat the same answer.
     served: bool,
+    /// When a failed signature last had it fetched again (kept across the refetch).
+    refreshed: Option<Instant>,
 }
 
 impl KeyCache {
@@ -184,6 +252,7 @@ impl KeyCache {
             next: 0,
             keys: HashMap::new(),
             order: BTreeMap::new(),
+            failed: HashMap::new(),
         }
     }
 
@@ -203,11 +272,65 @@ impl KeyCache {
             .map(|e| e.key.clone())
     }
 
-    /// Stores (or replaces) a key, evicting the oldest entry when full.
+    /// Whether a cached key whose signature failed may be fetched again now; a
+    /// [`Refresh::Fetch`] answer claims the refresh, so a burst of bad signatures
+    /// naming the key costs one fetch, and the next may come [`REFRESH_EVERY`] later.
+    /// A key not cached (any more) is [`Refresh::Fetch`] like an unknown one.
+    pub fn refresh(&mut self, key_id: &str, now: Instant) -> Refresh {
+        let Some(e) = self.keys.get_mut(key_id) else {
+            return Refresh::Fetch;
+        };
+        if !e.served {
+            return Refresh::Fresh(e.key.clone());
+        }
+        if e.refreshed
+            .is_some_and(|at| now.saturating_duration_since(at) < REFRESH_EVERY)
+        {
+            return Refresh::TooSoon;
+        }
+        e.refreshed = Some(now);
+        Refresh::Fetch
+    }
+
+    /// True when a fetch of `key_id`, or any fetch from `host`, failed less than
+    /// [`FAILURE_TTL`] ago.
+    pub fn failed_recently(&self, key_id: &str, host: &str, now: Instant) -> bool {
+        [key_id, host].iter().any(|k| {
+            self.failed
+                .get(*k)
+                .is_some_and(|at| now.saturating_duration_since(*at) < FAILURE_TTL)
+        })
+    }
+
+    /// Remembers that fetching `what` (a keyId, or a host that did not answer)
+    /// failed at `now`. When the list is full, entries that ran out go, then (if
+    /// none had) the oldest.
+    pub fn record_failure(&mut self, what: &str, now: Instant) {
+        if self.failed.len() >= MAX_FAILURES && !self.failed.contains_key(what) {
+            self.failed
+                .retain(|_, at| now.saturating_duration_since(*at) < FAILURE_TTL);
+            if self.failed.len() >= MAX_FAILURES
+                && let Some(oldest) = self
+                    .failed
+                    .iter()
+                    .min_by_key(|(_, at)| **at)
+                    .map(|(k, _)| k.clone())
+            {
+                self.failed.remove(&oldest);
+            }
+        }
+        self.failed.insert(what.to_string(), now);
+    }
+
+    /// Stores (or replaces) a key, evicting the oldest entry when full. When it
+    /// replaces one, the time of the last refresh is kept.
     pub fn insert(&mut self, key_id: &str, key: CachedKey) {
+        let mut refreshed = None;
         if let Some(old) = self.keys.remove(key_id) {
             self.order.remove(&old.seq);
+            refreshed = old.refreshed;
         }
+        self.failed.remove(key_id);
         while self.keys.len() >= self.max {
             let Some((_, oldest)) = self.order.pop_first() else {
                 break;
@@ -223,6 +346,7 @@ impl KeyCache {
                 key,
                 seq,
                 served: false,
+                refreshed,
             },
         );
     }
@@ -293,6 +417,75 @@ mod tests {
         c.insert("k", key("a"));
         assert!(c.just_fetched("k").is_some());
         assert!(c.just_fetched("other").is_none());
+    }
+
+    #[test]
+    fn a_failing_key_is_fetched_again_at_most_once_a_minute() {
+        let mut c = KeyCache::new(3);
+        let t0 = Instant::now();
+        c.insert("k", key("a"));
+        // Fetched for the request being checked: not again.
+        assert!(matches!(c.refresh("k", t0), Refresh::Fresh(_)));
+        assert!(c.get("k").is_some());
+        // Served from the cache, then a bad signature: one refetch, claimed at once,
+        // so the next bad signatures (even while that fetch runs) cost nothing.
+        assert!(matches!(c.refresh("k", t0), Refresh::Fetch));
+        for s in 0..59 {
+            assert!(matches!(
+                c.refresh("k", t0 + Duration::from_secs(s)),
+                Refresh::TooSoon
+            ));
+        }
+        // The refetched key replaces the old one, and remembers the refresh.
+        c.insert("k", key("a"));
+        c.get("k");
+        assert!(matches!(
+            c.refresh("k", t0 + Duration::from_secs(30)),
+            Refresh::TooSoon
+        ));
+        assert!(matches!(c.refresh("k", t0 + REFRESH_EVERY), Refresh::Fetch));
+        // A key not cached is fetched like an unknown one.
+        assert!(matches!(c.refresh("gone", t0), Refresh::Fetch));
+    }
+
+    #[test]
+    fn failed_key_ids_and_silent_hosts_are_left_alone_a_while() {
+        let mut c = KeyCache::new(3);
+        let t0 = Instant::now();
+        assert!(!c.failed_recently("https://h/k", "h", t0));
+        c.record_failure("https://h/k", t0);
+        assert!(c.failed_recently("https://h/k", "h", t0 + Duration::from_secs(59)));
+        assert!(!c.failed_recently("https://h/other", "h", t0));
+        assert!(!c.failed_recently("https://h/k", "h", t0 + FAILURE_TTL));
+        c.record_failure("dead", t0);
+        assert!(c.failed_recently("https://dead/any", "dead", t0));
+        // A key that is had after all is no failure any more.
+        c.insert("https://h/k", key("a"));
+        assert!(!c.failed_recently("https://h/k", "h", t0));
+        // Bounded: a flood of failures keeps the list at its cap.
+        for n in 0..MAX_FAILURES + 10 {
+            c.record_failure(&format!("https://f/{n}"), t0);
+        }
+        assert!(c.failed.len() <= MAX_FAILURES);
+    }
+
+    #[test]
+    fn a_key_is_taken_from_the_claimed_owners_own_document_only() {
+        let owner = "https://h.example/users/a";
+        let kid = format!("{owner}#main-key");
+        let listing = |id: &str| {
+            json!({"id": id, "type": "Person",
+                "publicKey": {"id": kid, "owner": id, "publicKeyPem": "PEM"}})
+        };
+        let k = owners_key(listing(owner), &kid, owner.into()).unwrap();
+        assert_eq!((k.pem.as_str(), k.owner.as_str()), ("PEM", owner));
+        // A redirect led to another actor's document, which lists the key as its
+        // own: not the claimed owner's key.
+        let other = "https://h.example/users/mallory";
+        assert!(owners_key(listing(other), &kid, owner.into()).is_err());
+        // The owner's document that does not list the key.
+        let bare = json!({"id": owner, "type": "Person"});
+        assert!(owners_key(bare, &kid, owner.into()).is_err());
     }
 
     #[test]

@@ -85,10 +85,15 @@ impl Bridge {
     pub fn new(camp: Camp, public_url: &str) -> Arc<Bridge> {
         let dev = camp.config().dev_federation;
         let ua = format!("camp/{} (+{public_url})", env!("CARGO_PKG_VERSION"));
+        // Every URL the fetcher is sent to, redirects included, is checked against
+        // the domain policy; when the store cannot answer, it fails closed.
+        let policy_camp = camp.clone();
+        let refused_host: fetcher::HostPolicy =
+            Arc::new(move |host: &str| policy_camp.domain_policy(host).map_or(true, |p| p.suspend));
         Arc::new(Bridge {
             camp,
             urls: Urls::new(public_url),
-            fetcher: Fetcher::new(dev, &ua),
+            fetcher: Fetcher::with_policy(dev, &ua, refused_host),
             keys: Mutex::new(keyring::KeyCache::new(KEY_CACHE_MAX)),
             wake: Notify::new(),
             breakers: delivery::Breakers::default(),
@@ -351,32 +356,56 @@ impl Bridge {
     }
 
     /// The public key `key_id` and its owner, from the cache unless `refresh` (see
-    /// [`keyring`] for when a key is believed).
+    /// [`keyring`] for when a key is believed, and for how often anyone may make camp
+    /// fetch one).
     async fn key(
         &self,
         key_id: &str,
         refresh: bool,
     ) -> std::result::Result<keyring::CachedKey, String> {
+        // The port is part of it: a server that does not answer on one port may on
+        // another (and tests run many servers on one loopback address).
+        let host = wire::host_of(key_id).unwrap_or_default();
         {
+            let now = std::time::Instant::now();
             let mut cache = self.keys.lock().expect("key cache");
-            // A refresh (the signature failed) fetches again, unless the key was
-            // fetched for this very check: an unknown keyId with a bad signature costs
-            // one fetch, not two.
-            let cached = if refresh {
-                cache.just_fetched(key_id)
-            } else {
-                cache.get(key_id)
-            };
-            if let Some(k) = cached {
+            if refresh {
+                // The signature failed. A key fetched for this very check is not
+                // fetched again (an unknown keyId with a bad signature costs one
+                // fetch, not two), and a cached one at most once per minute: bad
+                // signatures naming someone's key must not each cost them a GET.
+                match cache.refresh(key_id, now) {
+                    keyring::Refresh::Fresh(k) => return Ok(k),
+                    keyring::Refresh::TooSoon => {
+                        return Err("the key was fetched again a moment ago".into());
+                    }
+                    keyring::Refresh::Fetch => {}
+                }
+            } else if let Some(k) = cache.get(key_id) {
                 return Ok(k);
             }
+            if cache.failed_recently(key_id, &host, now) {
+                return Err(format!("fetching {key_id} failed a moment ago"));
+            }
         }
-        let key = keyring::resolve(self, key_id).await?;
-        self.keys
-            .lock()
-            .expect("key cache")
-            .insert(key_id, key.clone());
-        Ok(key)
+        match keyring::resolve(self, key_id).await {
+            Ok(key) => {
+                self.keys
+                    .lock()
+                    .expect("key cache")
+                    .insert(key_id, key.clone());
+                Ok(key)
+            }
+            Err(e) => {
+                let now = std::time::Instant::now();
+                let mut cache = self.keys.lock().expect("key cache");
+                cache.record_failure(key_id, now);
+                if matches!(e, keyring::KeyError::Unreachable(_)) && !host.is_empty() {
+                    cache.record_failure(&host, now);
+                }
+                Err(e.to_string())
+            }
+        }
     }
 
     /// Fetches (or reuses the key-fetch copy of) an actor and saves it, with its

@@ -703,3 +703,183 @@ async fn a_remote_handle_is_believed_only_when_webfinger_points_back() {
     assert!(site.received_at("/inbox/x").is_empty());
     camp.stop().await;
 }
+
+/// GETs of `path` this site has answered.
+fn fetches_of(site: &Site, path: &str) -> usize {
+    site.fetched
+        .lock()
+        .expect("fetched")
+        .iter()
+        .filter(|p| *p == path)
+        .count()
+}
+
+/// Hole 9, again: bad signatures naming someone's cached key do not each make camp
+/// fetch that key from its server ("it may have rotated"): however many come, the
+/// key is fetched again at most once a minute. A keyId the server has no document
+/// for is asked once, not at every POST naming it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_signatures_naming_a_cached_key_cost_at_most_one_refetch() {
+    const BOGUS: u32 = 8;
+    let site = Site::start("127.0.0.1").await;
+    let (camp, ana, http) = fed_camp().await;
+    let inbox = format!("http://{http}/users/ana/inbox");
+    let (real, other) = (keys(), keys());
+    let ivy = site.actor("ivy", &real.public);
+    let key_id = format!("{ivy}#main-key");
+    // A good request: the key is fetched and cached.
+    let status = post_signed(
+        &inbox,
+        &follow(&ivy, http, 1),
+        &key_id,
+        &real.private,
+        |_| {},
+    )
+    .await;
+    assert_eq!(status, 202);
+    let before = fetches_of(&site, "/users/ivy");
+    for n in 0..BOGUS {
+        let status = post_signed(
+            &inbox,
+            &follow(&ivy, http, 100 + n),
+            &key_id,
+            &other.private,
+            |_| {},
+        )
+        .await;
+        assert_eq!(status, 401);
+    }
+    let refetches = fetches_of(&site, "/users/ivy") - before;
+    assert!(
+        refetches <= 1,
+        "{BOGUS} bad signatures made camp fetch the key {refetches} times"
+    );
+    // The real key still works, from the cache.
+    let status = post_signed(
+        &inbox,
+        &follow(&ivy, http, 2),
+        &key_id,
+        &real.private,
+        |_| {},
+    )
+    .await;
+    assert_eq!(status, 202);
+
+    // A keyId with nothing behind it: one fetch, then camp remembers.
+    let missing = site.url("/keys/missing");
+    for n in 0..BOGUS {
+        let status = post_signed(
+            &inbox,
+            &follow(&ivy, http, 200 + n),
+            &missing,
+            &other.private,
+            |_| {},
+        )
+        .await;
+        assert_eq!(status, 401);
+    }
+    assert_eq!(fetches_of(&site, "/keys/missing"), 1);
+    assert!(!requests(&camp, &ana).await.contains("no follow requests"));
+    camp.stop().await;
+}
+
+/// Hole 9, again: a server that takes connections and never answers is left alone
+/// a while after the first failure, so a stream of ever-new keyIds on it does not
+/// open a connection (and hold a fetch slot) each.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_key_ids_on_a_dead_server_cost_one_connection() {
+    const KEYS: u32 = 6;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let dead = format!("http://{}", listener.local_addr().expect("addr"));
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let a = accepted.clone();
+    // Accepts and hangs up at once: every request to it fails at the network level.
+    let server = tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            a.fetch_add(1, Ordering::SeqCst);
+            drop(socket);
+        }
+    });
+    let (camp, _ana, http) = fed_camp().await;
+    let inbox = format!("http://{http}/users/ana/inbox");
+    let k = keys();
+    let actor = format!("{dead}/users/x");
+    for n in 0..KEYS {
+        let status = post_signed(
+            &inbox,
+            &follow(&actor, http, n),
+            &format!("{dead}/keys/{n}"),
+            &k.private,
+            |_| {},
+        )
+        .await;
+        assert_eq!(status, 401);
+    }
+    let connections = accepted.load(Ordering::SeqCst);
+    assert!(
+        (1..=2).contains(&connections),
+        "{KEYS} keyIds on a dead server opened {connections} connections"
+    );
+    server.abort();
+    camp.stop().await;
+}
+
+/// A redirect does not take camp to a server it does not federate with: a keyId on
+/// an allowed server that redirects to a suspended one is refused without a request
+/// to the suspended server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redirect_never_leads_to_a_suspended_server() {
+    let far = Site::start("127.0.0.2").await;
+    let (camp, _ana, http) = fed_camp().await;
+    let admin = camp.admin.as_ref().expect("admin");
+    let out = exec(
+        camp.addr,
+        admin,
+        "domain-block 127.0.0.2 --severity suspend",
+    )
+    .await;
+    assert!(out.ok().contains("127.0.0.2"), "{out:?}");
+    let k = keys();
+    let target = far.actor("far", &k.public);
+    // A server that redirects every GET to the suspended one.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let near = format!("http://{}", listener.local_addr().expect("addr"));
+    let hits = Arc::new(AtomicUsize::new(0));
+    let (h, to) = (hits.clone(), target.clone());
+    let app = axum::Router::new().fallback(move || {
+        let (h, to) = (h.clone(), to.clone());
+        async move {
+            h.fetch_add(1, Ordering::SeqCst);
+            (StatusCode::FOUND, [("location", to)], "")
+        }
+    });
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let inbox = format!("http://{http}/users/ana/inbox");
+    // The actor and its keyId are on the allowed server.
+    let status = post_signed(
+        &inbox,
+        &follow(&format!("{near}/users/far"), http, 1),
+        &format!("{near}/users/far#main-key"),
+        &k.private,
+        |_| {},
+    )
+    .await;
+    assert_eq!(status, 401);
+    assert!(
+        hits.load(Ordering::SeqCst) >= 1,
+        "the redirect was not asked"
+    );
+    let fetched = far.fetched.lock().expect("fetched").clone();
+    assert!(
+        fetched.is_empty(),
+        "camp followed a redirect to a suspended server: {fetched:?}"
+    );
+    server.abort();
+    camp.stop().await;
+}

@@ -298,3 +298,75 @@ async fn draft_cavage_posts_may_carry_content_digest() {
     }
     camp.stop().await;
 }
+
+/// A boost brings the boosted author's post in under the booster's name, so the
+/// author's own standing must still count: a boost of a post by someone a camper
+/// blocks or mutes stays out of that camper's Home, and once a moderator suspends
+/// the author, boosts of their posts reach nobody. A camper who shuns nobody still
+/// gets the boost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_boost_does_not_carry_a_suspended_blocked_or_muted_author_in() {
+    let carol = HandRolled::start("carol").await;
+    let dan = HandRolled::start("dan").await;
+    let (camp, http) = fed_camp().await;
+    let admin = camp.admin.as_ref().expect("admin");
+    let (ana, bo, cy) = (
+        camp.member("ana").await,
+        camp.member("bo").await,
+        camp.member("cy").await,
+    );
+    for (key, name) in [(&ana, "ana"), (&bo, "bo"), (&cy, "cy")] {
+        follows(&camp, http, key, name, &carol).await;
+    }
+    // cy follows dan too (so camp knows him), and then mutes him; bo blocks him.
+    follows(&camp, http, &cy, "cy", &dan).await;
+    let dan_handle = format!("dan@{}", &dan.base["http://".len()..]);
+    let out = exec(camp.addr, &cy, &format!("mute @{dan_handle}")).await;
+    assert_eq!(out.status, Some(0), "{out:?}");
+    let out = exec(camp.addr, &bo, &format!("block @{dan_handle}")).await;
+    assert_eq!(out.status, Some(0), "{out:?}");
+
+    let inbox = format!("http://{http}/inbox");
+    dan.serve("1", dan.note("1", "<p>dan speaks</p>"));
+    let announce = carol.activity("Announce", "1", json!(dan.object("1")));
+    assert_eq!(carol.post(&inbox, &announce).await, 202);
+    let boosted = |posts: Vec<Value>, what: &str| {
+        texts(&posts)
+            .iter()
+            .any(|t| t.starts_with("boosted @dan@") && t.contains(what))
+    };
+    assert!(
+        boosted(home(&camp, &ana).await, "dan speaks"),
+        "ana shuns nobody and gets the boost"
+    );
+    assert!(
+        !boosted(home(&camp, &bo).await, "dan speaks"),
+        "a boost of a blocked author reached bo"
+    );
+    assert!(
+        !boosted(home(&camp, &cy).await, "dan speaks"),
+        "a boost of a muted author reached cy"
+    );
+
+    let out = exec(
+        camp.addr,
+        admin,
+        &format!("suspend {dan_handle} --reason spam"),
+    )
+    .await;
+    assert!(out.ok().contains("suspended"), "{out:?}");
+    dan.serve("2", dan.note("2", "<p>dan again</p>"));
+    let announce = carol.activity("Announce", "2", json!(dan.object("2")));
+    assert_eq!(carol.post(&inbox, &announce).await, 202);
+    for (key, name) in [(&ana, "ana"), (&bo, "bo"), (&cy, "cy")] {
+        assert!(
+            !boosted(home(&camp, key).await, "dan again"),
+            "a boost of a suspended author reached {name}"
+        );
+    }
+    // carol herself is not suspended: her own posts still arrive.
+    let create = carol.activity("Create", "9", carol.note("9", "<p>carol still here</p>"));
+    assert_eq!(carol.post(&inbox, &create).await, 202);
+    assert!(texts(&home(&camp, &ana).await).contains(&"carol still here".to_string()));
+    camp.stop().await;
+}

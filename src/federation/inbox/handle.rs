@@ -172,6 +172,7 @@ async fn create(bridge: &Bridge, actor: &ObjectId, note: &Note) -> crate::Result
         reply_to: reply_to.map(|r| r.0),
         audience,
         boostable: true,
+        original_author: None,
     })?;
     Ok(())
 }
@@ -281,17 +282,29 @@ async fn announce(bridge: &Bridge, activity: &Verified, object: &ObjectId) -> cr
         tracing::info!("inbox: boost by {} refused: {e}", booster.id);
         return Ok(());
     }
+    // The boosted author's own server (verify made sure it is the object's, but
+    // the rule is about the author).
+    if bridge.suspended(note.attributed_to.as_str()) {
+        return Ok(());
+    }
     receive_boost(bridge, &booster, activity.id(), &note)
 }
 
 /// Files a boost for the booster's local followers, as a followers-only copy by the
-/// booster's shadow that names the original's author.
+/// booster's shadow that names the original's author. The original author's shadow
+/// (when known here) goes with it: the service keeps a boost of a suspended account
+/// from everyone, and of a blocked or muted one from those who shun it.
 fn receive_boost(
     bridge: &Bridge,
     booster: &RemoteActor,
     announce_id: &ObjectId,
     note: &Note,
 ) -> crate::Result<()> {
+    let original_author = bridge
+        .camp()
+        .store()
+        .remote_actor(note.attributed_to.as_str())?
+        .map(|a| a.shadow);
     let (text, cw) = note_text(bridge, note);
     let text = format!("boosted @{}:\n{text}", note.attributed_to.label());
     bridge.camp().receive_remote_note(IncomingNote {
@@ -306,6 +319,7 @@ fn receive_boost(
             ..RemoteAudience::default()
         },
         boostable: false,
+        original_author,
     })?;
     Ok(())
 }
