@@ -138,11 +138,7 @@ async fn idle_strangers_never_keep_campers_out() {
 async fn the_data_directory_is_private() {
     let dir = tempfile::tempdir().expect("temp dir");
     let server = ServerProcess::start(dir.path(), true).await;
-    let code = server.admin_invite.clone().expect("admin invite");
-    let key = Key::generate();
-    exec(server.addr, &key, &format!("join {code} ada --agree"))
-        .await
-        .ok();
+    let key = server.join_admin("ada").await;
     exec(server.addr, &key, "post 'a thought for the database'")
         .await
         .ok();

@@ -9,8 +9,7 @@ use camp::model::{Account, Id, Post, Visibility};
 use camp::store::Store;
 
 use crate::support::{
-    Conn, Key, STEP, ServerProcess, TestCamp, exec, json_list, main_screen_of, post_id,
-    wait_for_screen,
+    Conn, STEP, ServerProcess, TestCamp, exec, json_list, main_screen_of, post_id, wait_for_screen,
 };
 
 /// Everything a terminal could act on: OSC title, CSI, 8-bit CSI, bidi override and
@@ -55,11 +54,7 @@ fn plant(data: &std::path::Path, name: &str, id: &str) {
 async fn planted_controls_reach_no_output() {
     let dir = tempfile::tempdir().expect("temp dir");
     let server = ServerProcess::start(dir.path(), true).await;
-    let code = server.admin_invite.clone().expect("admin invite");
-    let key = Key::generate();
-    exec(server.addr, &key, &format!("join {code} ada --agree"))
-        .await
-        .ok();
+    let key = server.join_admin("ada").await;
     let id = post_id(exec(server.addr, &key, "post placeholder").await.ok());
     let (status, _) = server.terminate(Duration::from_secs(10)).await;
     assert_eq!(status.code(), Some(0));

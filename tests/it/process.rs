@@ -66,11 +66,7 @@ async fn sigterm_exits_cleanly_and_restart_keeps_data() {
 async fn acknowledged_posts_survive_kill_9() {
     let dir = tempfile::tempdir().expect("temp dir");
     let server = ServerProcess::start(dir.path(), true).await;
-    let code = server.admin_invite.clone().expect("admin invite");
-    let key = Key::generate();
-    exec(server.addr, &key, &format!("join {code} kit --agree"))
-        .await
-        .ok();
+    let key = server.join_admin("kit").await;
     // One connection per post, as a script running `ssh camp post ...` would.
     let mut ids = Vec::new();
     for i in 0..20 {

@@ -593,6 +593,17 @@ pub struct ServerProcess {
 }
 
 impl ServerProcess {
+    /// Joins a fresh key as the camp's first camper (the admin) named `name`, with the
+    /// admin invite this start printed.
+    pub async fn join_admin(&self, name: &str) -> Key {
+        let code = self.admin_invite.clone().expect("admin invite");
+        let key = Key::generate();
+        exec(self.addr, &key, &format!("join {code} {name} --agree"))
+            .await
+            .ok();
+        key
+    }
+
     /// Starts the binary and reads its listening line (and the admin invite line when
     /// `expect_invite`).
     pub async fn start(dir: &Path, expect_invite: bool) -> ServerProcess {
