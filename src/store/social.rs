@@ -451,9 +451,22 @@ impl Store {
     }
 
     /// Stops `follower` following `followee`, and takes the followee's posts off the
-    /// follower's home timeline.
+    /// follower's home timeline, except direct posts to the follower: those are a
+    /// conversation, not a follow's reach, and stay.
     pub fn unfollow(&self, follower: Id, followee: Id) -> Result<()> {
-        let posts = self.posts_by(followee, None, usize::MAX)?;
+        let mut posts = Vec::new();
+        for p in self.posts_by(followee, None, usize::MAX)? {
+            if !self.home.contains_key(pair_key(follower, p))? {
+                continue;
+            }
+            let direct_to_follower = self.post(p)?.is_some_and(|post| {
+                post.visibility == crate::model::Visibility::Direct
+                    && post.mentions.contains(&follower)
+            });
+            if !direct_to_follower {
+                posts.push(p);
+            }
+        }
         (&self.follows, &self.followers, &self.home).transaction(
             |(follows, followers, home)| {
                 follows.remove(&pair_key(follower, followee))?;

@@ -365,6 +365,19 @@ fn follow_unfollow_fill_and_empty_home() {
 }
 
 #[test]
+fn unfollowing_keeps_a_direct_conversation() {
+    let (camp, ana, bo, _, _) = camp4();
+    camp.follow(ana, "bo").unwrap();
+    let dm = direct(&camp, bo, "@ana just between us");
+    let public_ish = post(&camp, bo, "for everyone");
+    camp.unfollow(ana, "bo").unwrap();
+    let home = ids(camp.timeline(ana, TimelineKind::Home, None, 10).unwrap());
+    assert!(home.contains(&dm), "the direct post stays: {home:?}");
+    assert!(!home.contains(&public_ish), "the follow's reach leaves");
+    assert_eq!(camp.conversations(ana, 10).unwrap().len(), 1);
+}
+
+#[test]
 fn profiles_are_edited_with_limits_and_search_finds_people_tags_and_posts() {
     let (camp, ana, bo, _, _) = camp4();
     let me = camp
