@@ -104,9 +104,17 @@ impl Camp {
     pub fn follow(&self, by: Id, name: &str) -> Result<Account> {
         let me = self.actor(by)?;
         let them = self.other(&me, name)?;
-        if self.blocked_either_way(me.id, them.id)? {
+        // Someone who blocked you is nobody to you, exactly as on their profile: the
+        // refusal must not tell you of the block.
+        if self.store().blocks(them.id, me.id)? {
+            return Err(Error::not_found(format!(
+                "there is no camper named '{}'",
+                text::sanitize_line(name.trim_start_matches('@'))
+            )));
+        }
+        if self.store().blocks(me.id, them.id)? {
             return Err(Error::forbidden(format!(
-                "you cannot follow @{}",
+                "you blocked @{}: unblock them first to follow",
                 them.username
             )));
         }

@@ -453,3 +453,16 @@ fn a_live_edit_reaches_only_who_may_still_read_the_post() {
     assert!(camp.live_change_visible(fay, &p));
     assert!(camp.live_change_visible(bob, &p));
 }
+
+#[test]
+fn following_someone_who_blocked_you_reads_like_following_nobody() {
+    let (camp, ids) = camp_with(&["bo", "eve"]);
+    let (bo, eve) = (ids[0], ids[1]);
+    camp.block(bo, "eve").unwrap();
+    let blocked = camp.follow(eve, "bo").unwrap_err().to_string();
+    let nobody = camp.follow(eve, "zed").unwrap_err().to_string();
+    assert_eq!(blocked.replace("bo", "NAME"), nobody.replace("zed", "NAME"));
+    // The one who blocked is told plainly why.
+    let own = camp.follow(bo, "eve").unwrap_err().to_string();
+    assert!(own.contains("you blocked @eve"), "{own}");
+}
