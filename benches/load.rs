@@ -1188,11 +1188,13 @@ fn start_camp(dir: &Path, opts: &Opts) -> Result<Server> {
     let cap = opts.sessions + 200;
     std::fs::write(
         &config,
-        // The flood limits protect a real camp from one address opening hundreds of
-        // connections a minute, which is exactly what a load test does.
+        // The flood limits protect a real camp from one address (or one account)
+        // opening hundreds of connections a minute, which is exactly what a load test
+        // does: N sessions shared by a few accounts, all from 127.0.0.1.
         format!(
             "max_connections = {cap}\nmax_connections_per_ip = {cap}\n\
-             connections_per_ip_per_minute = 0\nposts_per_minute = 0\n"
+             connections_per_ip_per_minute = 0\nposts_per_minute = 0\n\
+             max_strangers = {cap}\nmax_connections_per_account = {cap}\n"
         ),
     )
     .context("writing camp.toml")?;

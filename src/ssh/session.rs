@@ -17,6 +17,7 @@ use crate::camp::{CampEvent, KeyInfo, TimelineKind};
 use crate::ssh::output::Output;
 use crate::text::guard_output;
 use crate::tui::effects::{self, Identity};
+use crate::tui::guarded_backend::GuardedBackend;
 use crate::tui::input::Decoder;
 use crate::tui::{Effect, Model, Msg, update, view};
 
@@ -129,13 +130,14 @@ pub async fn run(mut start: SessionStart, command: Option<Vec<u8>>) {
     }
 }
 
-type Term = Terminal<CrosstermBackend<Vec<u8>>>;
+/// Frames leave through the guarded backend: the last net under sanitizing.
+type Term = Terminal<GuardedBackend<CrosstermBackend<Vec<u8>>>>;
 
 fn new_terminal(size: Size) -> Term {
     let area = Rect::new(0, 0, size.cols, size.rows);
     // Fixed viewport: ratatui never asks a backend (the server's own tty) for its size.
     Terminal::with_options(
-        CrosstermBackend::new(Vec::with_capacity(4096)),
+        GuardedBackend::new(CrosstermBackend::new(Vec::with_capacity(4096))),
         TerminalOptions {
             viewport: Viewport::Fixed(area),
         },
@@ -246,7 +248,9 @@ async fn run_tui(
             if terminal.draw(|f| view::render(f, &mut model)).is_err() {
                 break;
             }
-            pending_frame.extend(std::mem::take(terminal.backend_mut().writer_mut()));
+            pending_frame.extend(std::mem::take(
+                terminal.backend_mut().inner_mut().writer_mut(),
+            ));
             out.send(std::mem::take(&mut pending_frame));
             dirty = false;
             next_frame_at = Instant::now() + FRAME_INTERVAL;

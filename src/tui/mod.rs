@@ -7,6 +7,7 @@ pub mod compose;
 pub mod editor;
 pub mod effects;
 pub mod follow;
+pub mod guarded_backend;
 pub mod input;
 pub mod list_view;
 pub mod lists;

@@ -17,23 +17,11 @@ use crate::tui::theme::Theme;
 use crate::tui::timeline::Timeline;
 use crate::tui::{Model, Screen};
 
-/// Draws the whole screen for `model` (and scrolls the selection into view), then
-/// passes every cell through the last output guard.
+/// Draws the whole screen for `model` (and scrolls the selection into view). The
+/// cells that reach a client pass the last output guard in
+/// [`crate::tui::guarded_backend`].
 pub fn render(frame: &mut Frame, model: &mut Model) {
     draw(frame, model);
-    guard_cells(frame.buffer_mut());
-}
-
-/// The net under sanitizing at entry: whatever a screen drew from data, no cell may
-/// carry a terminal control or a bidi override to the client. Only cell symbols are
-/// checked; the escape sequences the backend writes for colours and the cursor are
-/// made after this, from styles, and stay.
-pub fn guard_cells(buffer: &mut ratatui::buffer::Buffer) {
-    for cell in &mut buffer.content {
-        if let Some(clean) = text::guard_symbol(cell.symbol()) {
-            cell.set_symbol(&clean);
-        }
-    }
 }
 
 fn draw(frame: &mut Frame, model: &mut Model) {

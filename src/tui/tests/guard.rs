@@ -4,6 +4,7 @@
 use super::*;
 use crate::Camp;
 use crate::camp::testing::camp_with;
+use crate::tui::guarded_backend::GuardedBackend;
 
 const HOSTILE: &str =
     "ok\x1b]0;pwned\x07 \x1b[2J\u{9b}31m red \u{202e}evil\u{2066} \u{85}end\x00\x7f\r\x08";
@@ -58,8 +59,10 @@ fn no_cell_of_a_rendered_timeline_carries_a_control() {
 /// control.
 #[track_caller]
 fn assert_clean_frame(m: &mut Model, shown: &str) {
-    let t = draw(m, 80, 24);
-    let buffer = t.backend().buffer();
+    // Through the backend the session uses, which is where the guard stands.
+    let mut t = Terminal::new(GuardedBackend::new(TestBackend::new(80, 24))).unwrap();
+    t.draw(|f| view::render(f, m)).unwrap();
+    let buffer = t.backend().inner().buffer();
     let text: String = buffer.content.iter().map(|c| c.symbol()).collect();
     assert!(text.contains(shown), "{shown:?} is drawn: {text}");
     let bad: Vec<&str> = buffer
