@@ -10,12 +10,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use russh::client;
-use russh::keys::{PrivateKeyWithHashAlg, PublicKeyOrCertificate};
+use russh::keys::PublicKeyOrCertificate;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio::time::{Instant, timeout};
 
-use crate::support::{Conn, Key, STEP, ServerProcess, TestCamp, exec};
+use crate::support::{Conn, Key, STEP, ServerProcess, TestCamp, authenticate, exec};
 
 /// Opens a TCP connection from `source` (any 127.0.0.x) that says nothing.
 async fn raw_from(addr: SocketAddr, source: [u8; 4]) -> std::io::Result<TcpStream> {
@@ -301,19 +301,7 @@ async fn login_on(
         .await
         .map_err(|_| "handshake timed out".to_string())?
         .map_err(|e| format!("handshake: {e}"))?;
-    let auth = timeout(
-        STEP,
-        handle.authenticate_publickey(
-            "camper",
-            PrivateKeyWithHashAlg::new(key.private.clone(), None),
-        ),
-    )
-    .await
-    .map_err(|_| "auth timed out".to_string())?
-    .map_err(|e| format!("auth: {e}"))?;
-    if !auth.success() {
-        return Err("auth refused".into());
-    }
+    authenticate(&mut handle, key).await?;
     Ok(handle)
 }
 
@@ -530,19 +518,7 @@ async fn login_and_post(
         .await
         .map_err(|_| "connect timed out".to_string())?
         .map_err(|e| format!("connect: {e}"))?;
-    let auth = timeout(
-        STEP,
-        handle.authenticate_publickey(
-            "camper",
-            PrivateKeyWithHashAlg::new(key.private.clone(), None),
-        ),
-    )
-    .await
-    .map_err(|_| "auth timed out".to_string())?
-    .map_err(|e| format!("auth: {e}"))?;
-    if !auth.success() {
-        return Err("auth refused".into());
-    }
+    authenticate(&mut handle, key).await?;
     let login = started.elapsed();
     let mut channel = timeout(STEP, handle.channel_open_session())
         .await

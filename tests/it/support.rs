@@ -233,6 +233,28 @@ impl client::Handler for Client {
     }
 }
 
+/// Authenticates `handle` with `key` within a step; why not, as a sentence.
+pub async fn authenticate<H: client::Handler>(
+    handle: &mut client::Handle<H>,
+    key: &Key,
+) -> Result<(), String> {
+    let auth = timeout(
+        STEP,
+        handle.authenticate_publickey(
+            "camper",
+            PrivateKeyWithHashAlg::new(key.private.clone(), None),
+        ),
+    )
+    .await
+    .map_err(|_| "auth timed out".to_string())?
+    .map_err(|e| format!("auth: {e}"))?;
+    if auth.success() {
+        Ok(())
+    } else {
+        Err("auth refused".into())
+    }
+}
+
 /// One authenticated SSH connection; it can open several channels.
 pub struct Conn {
     handle: client::Handle<Client>,
@@ -250,17 +272,9 @@ impl Conn {
             .await
             .expect("connect in time")
             .expect("connect");
-        let auth = timeout(
-            STEP,
-            handle.authenticate_publickey(
-                "camper",
-                PrivateKeyWithHashAlg::new(key.private.clone(), None),
-            ),
-        )
-        .await
-        .expect("authenticate in time")
-        .expect("authenticate");
-        assert!(auth.success(), "public-key authentication was refused");
+        if let Err(why) = authenticate(&mut handle, key).await {
+            panic!("public-key authentication: {why}");
+        }
         Conn { handle }
     }
 
