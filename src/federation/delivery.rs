@@ -674,10 +674,8 @@ mod fan_out_tests {
         assert!(store.queued_deliveries().unwrap().is_empty());
     }
 
-    /// A remote follower whose account a moderator suspended gets nothing either.
-    #[test]
-    fn a_suspended_remote_follower_gets_nothing() {
-        let (camp, bridge, ana) = camp_with_remote_follower();
+    /// A moderator (`ana`) suspends the remote follower alice@peer.example.
+    fn suspend_alice(camp: &Camp, ana: crate::model::Id) {
         camp.act_on_account(
             ana,
             "alice@peer.example",
@@ -685,6 +683,13 @@ mod fan_out_tests {
             "spam",
         )
         .unwrap();
+    }
+
+    /// A remote follower whose account a moderator suspended gets nothing either.
+    #[test]
+    fn a_suspended_remote_follower_gets_nothing() {
+        let (camp, bridge, ana) = camp_with_remote_follower();
+        suspend_alice(&camp, ana);
         let p = post(&camp, ana, Visibility::Public);
         assert_eq!(fan_out_post(&bridge, &p).unwrap(), 0);
         assert!(camp.store().queued_deliveries().unwrap().is_empty());
@@ -1034,13 +1039,7 @@ mod fan_out_tests {
     #[test]
     fn a_suspended_remote_account_is_refused_inbound() {
         let (camp, bridge, ana) = camp_with_remote_follower();
-        camp.act_on_account(
-            ana,
-            "alice@peer.example",
-            crate::camp::AccountAction::Suspend(true),
-            "spam",
-        )
-        .unwrap();
+        suspend_alice(&camp, ana);
         let body = br#"{"id":"https://peer.example/a/3","type":"Create","actor":"https://peer.example/users/alice","object":{}}"#;
         let headers = signed_headers(body, "https://peer.example/users/alice#main-key");
         let rt = tokio::runtime::Builder::new_current_thread()

@@ -628,16 +628,8 @@ async fn a_bad_signature_with_a_fresh_key_costs_one_fetch() {
     )
     .await;
     assert_eq!(status, 401);
-    let fetches = |site: &Site| {
-        site.fetched
-            .lock()
-            .expect("fetched")
-            .iter()
-            .filter(|p| *p == "/users/ivy")
-            .count()
-    };
     assert_eq!(
-        fetches(&site),
+        fetches_of(&site, "/users/ivy"),
         1,
         "the key was fetched twice for one request"
     );
