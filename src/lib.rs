@@ -7,11 +7,12 @@
 //! - [`ssh`]: the russh front door: accept loop with limits, auth, per-channel sessions.
 //! - [`tui`]: the per-session terminal app (input decoding, model/update, screens).
 //! - [`commands`]: the exec command mode (`ssh camp <verb>`), text or JSON.
+//! - [`plain`]: the screen-reader line mode (`ssh -t camp plain`): numbered plain lines.
 //! - [`federation`]: the ActivityPub bridge (HTTP), on with `--http`.
 //! - [`text`]: sanitising, display width and wrapping for every text shown.
 //! - [`config`], [`cli`], [`server`]: settings, the command line, and start-up/shutdown.
 //!
-//! Knowledge flows one way: `tui`, `commands`, `ssh` → `camp` → `store` → `model`.
+//! Knowledge flows one way: `tui`, `plain`, `commands`, `ssh` → `camp` → `store` → `model`.
 
 #![warn(missing_docs)]
 
@@ -22,6 +23,7 @@ pub mod config;
 pub mod error;
 pub mod federation;
 pub mod model;
+pub mod plain;
 pub mod server;
 pub mod ssh;
 pub mod store;

@@ -11,6 +11,7 @@ mod events;
 pub(crate) mod floods;
 #[cfg(test)]
 mod growth_tests;
+mod line_mode;
 mod moderation;
 mod notifications;
 mod onboarding;

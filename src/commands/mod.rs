@@ -5,6 +5,7 @@
 mod args;
 mod federation;
 mod moderation;
+mod plain;
 mod social;
 pub mod split;
 
@@ -164,6 +165,7 @@ fn all_verbs() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
         .iter()
         .chain(social::VERBS)
         .chain(federation::VERBS)
+        .chain(plain::VERBS)
         .chain(moderation::VERBS)
 }
 
@@ -218,6 +220,7 @@ fn dispatch(
         "notifications" => social::notifications(camp, member(camp, caller)?, rest),
         "keys" => social::keys(camp, member(camp, caller)?, rest),
         "link" => social::link(camp, caller, rest),
+        "plain" => plain::plain(camp, caller.account.clone(), rest),
         other => match moderation::dispatch(camp, caller, other, rest, stdin) {
             Some(result) => result,
             None => Err(usage(format!(

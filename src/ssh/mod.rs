@@ -16,6 +16,7 @@ pub mod hostkey;
 pub mod limits;
 mod members;
 mod output;
+mod plain;
 mod session;
 mod strangers;
 

@@ -1,5 +1,6 @@
-//! The task behind one session channel: the TUI loop for a shell with a PTY, the exec
-//! command mode, or a one-line hint for a shell without a PTY.
+//! The task behind one session channel: the TUI loop for a shell with a PTY (or the
+//! screen-reader line mode, see `ssh::plain`), the exec command mode, or a one-line hint
+//! for a shell without a PTY.
 
 use std::io::Write;
 use std::time::Duration;
@@ -110,6 +111,10 @@ pub async fn run(mut start: SessionStart, command: Option<Vec<u8>>) {
         return;
     }
     match (command, start.term.is_some()) {
+        (Some(cmd), true) if crate::plain::is_plain_command(&cmd) => {
+            let status = crate::ssh::plain::run(start, &mut out, account).await;
+            out.finish(status).await;
+        }
         (Some(cmd), pty) => {
             let input = std::mem::replace(&mut start.input, mpsc::channel(1).1);
             let status = crate::ssh::exec::run(&start, &mut out, account, cmd, pty, input).await;
@@ -122,6 +127,12 @@ pub async fn run(mut start: SessionStart, command: Option<Vec<u8>>) {
             );
             out.stderr(hint.into_bytes()).await;
             out.finish(1).await;
+        }
+        (None, true)
+            if crate::plain::wanted(&start.camp, start.term.as_deref(), account.as_ref()) =>
+        {
+            let status = crate::ssh::plain::run(start, &mut out, account).await;
+            out.finish(status).await;
         }
         (None, true) => {
             let status = run_tui(start, &mut out, account).await;
