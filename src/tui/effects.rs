@@ -20,6 +20,7 @@ fn settings_data(
         account: camp.actor(me)?,
         keys: camp.keys(me)?,
         prefs: camp.preferences(me)?,
+        line_mode: camp.line_mode(me)?,
         link,
         muted,
         blocked,
@@ -306,6 +307,15 @@ pub async fn run(camp: &Camp, who: &mut Identity, effect: Effect) -> Option<Msg>
                         SettingsChange::RemoveKey(fp) => {
                             camp.remove_key(me, &fp)?;
                             ("Key removed.".into(), None)
+                        }
+                        SettingsChange::LineMode(on) => {
+                            camp.set_line_mode(me, on)?;
+                            let when = if on {
+                                "Saved: from your next visit, ssh -t opens the line mode."
+                            } else {
+                                "Saved: the full-screen app opens as before."
+                            };
+                            (when.into(), None)
                         }
                         SettingsChange::MakeLinkCode => {
                             let link = camp.create_link_code(me)?;

@@ -336,6 +336,8 @@ pub enum SettingsChange {
     RemoveKey(String),
     /// Make a device link code.
     MakeLinkCode,
+    /// Open the screen-reader line mode at login (or not).
+    LineMode(bool),
 }
 
 /// A change to how the reader relates to another camper.

@@ -1,5 +1,6 @@
-//! The Settings screen (`s`): display name and bio, content warnings, theme, alerts,
-//! the account's SSH keys (remove one, never the last) and "Link a device".
+//! The Settings screen (`s`): display name and bio, content warnings, theme, the
+//! screen-reader line mode as the default, alerts, the account's SSH keys (remove one,
+//! never the last) and "Link a device".
 
 use std::sync::Arc;
 
@@ -45,6 +46,8 @@ pub struct SettingsData {
     pub keys: Vec<AccountKey>,
     /// Their preferences.
     pub prefs: Preferences,
+    /// Whether `ssh -t` opens the screen-reader line mode for them.
+    pub line_mode: bool,
     /// A link code just made.
     pub link: Option<LinkCode>,
     /// Campers the reader muted (mutes in force).
@@ -64,6 +67,8 @@ pub enum Row {
     ExpandCw,
     /// Theme (cycles).
     Theme,
+    /// Open the screen-reader line mode at login.
+    LineMode,
     /// Terminal bell.
     Bell,
     /// Desktop notifications.
@@ -103,6 +108,7 @@ impl SettingsPage {
             Row::Bio,
             Row::ExpandCw,
             Row::Theme,
+            Row::LineMode,
             Row::Bell,
             Row::Desktop,
         ];
@@ -218,6 +224,9 @@ impl SettingsPage {
                     prefs.theme = names[(at + 1) % names.len()].to_string();
                     return save(prefs);
                 }
+                Row::LineMode => {
+                    return vec![Effect::Settings(SettingsChange::LineMode(!data.line_mode))];
+                }
                 Row::Bell => {
                     prefs.bell = !prefs.bell;
                     return save(prefs);
@@ -265,6 +274,10 @@ impl SettingsPage {
             Row::Bio => ("Bio".into(), d.account.bio.replace('\n', " ")),
             Row::ExpandCw => ("Always show content warnings".into(), on(d.prefs.expand_cw)),
             Row::Theme => ("Theme".into(), d.prefs.theme.clone()),
+            Row::LineMode => (
+                "Screen-reader line mode at login".into(),
+                on(d.line_mode),
+            ),
             Row::Bell => ("Terminal bell on alerts".into(), on(d.prefs.bell)),
             Row::Desktop => (
                 "Desktop notifications (OSC 9/777)".into(),

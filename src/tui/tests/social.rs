@@ -680,6 +680,7 @@ fn settings_model() -> Model {
                     ),
                 ],
                 prefs: Default::default(),
+                line_mode: false,
                 link: Some(crate::model::LinkCode {
                     code: "abcd-efgh-jkmn".into(),
                     account: 1,
@@ -733,6 +734,12 @@ fn settings_edit_the_profile_toggle_preferences_and_remove_keys() {
     assert!(
         matches!(&e[..], [Effect::Settings(SettingsChange::Prefs(p))] if p.theme == "light"),
         "{e:?}"
+    );
+    update(&mut m, ch('j'));
+    assert!(screen(&mut m, 80, 24).contains("Screen-reader line mode at login"));
+    assert_eq!(
+        update(&mut m, key(Key::Enter)),
+        vec![Effect::Settings(SettingsChange::LineMode(true))]
     );
     update(&mut m, ch('G'));
     assert_eq!(
