@@ -274,10 +274,7 @@ impl SettingsPage {
             Row::Bio => ("Bio".into(), d.account.bio.replace('\n', " ")),
             Row::ExpandCw => ("Always show content warnings".into(), on(d.prefs.expand_cw)),
             Row::Theme => ("Theme".into(), d.prefs.theme.clone()),
-            Row::LineMode => (
-                "Screen-reader line mode at login".into(),
-                on(d.line_mode),
-            ),
+            Row::LineMode => ("Screen-reader line mode at login".into(), on(d.line_mode)),
             Row::Bell => ("Terminal bell on alerts".into(), on(d.prefs.bell)),
             Row::Desktop => (
                 "Desktop notifications (OSC 9/777)".into(),

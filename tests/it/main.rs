@@ -12,6 +12,7 @@ mod inbound;
 mod jsonld;
 mod moderation;
 mod node_peer;
+mod plain;
 mod privacy;
 mod process;
 mod remote_actor;
