@@ -240,3 +240,106 @@ fn help_and_commands_list_what_works() {
     assert!(r.text.contains("now your default"), "{}", r.text);
     assert!(camp.line_mode(ids[0]).unwrap());
 }
+
+#[test]
+fn notifications_are_numbered_and_a_number_reads_the_post_or_the_person() {
+    let (camp, ids) = camp_with(&["ana", "bo"]);
+    let tea = post(&camp, ids[0], "tea at five", None);
+    let mut app = member(&camp, ids[0], 1);
+    let start = app.start();
+    assert!(!start.contains("unread"), "{start}");
+    camp.react(ids[1], tea, crate::camp::Reaction::Favourite, Some(true))
+        .unwrap();
+    camp.follow(ids[1], "ana").unwrap();
+    assert_eq!(camp.unread_notifications(ids[0]).unwrap(), 2);
+    let r = say(&mut app, "notifications");
+    assert!(
+        r.text
+            .contains("Notifications, 2 notifications, newest first."),
+        "{}",
+        r.text
+    );
+    assert!(
+        r.text.contains("1. @bo followed you, just now"),
+        "{}",
+        r.text
+    );
+    assert!(
+        r.text
+            .contains("2. @bo favourited your post, just now: tea at five"),
+        "{}",
+        r.text
+    );
+    assert_eq!(camp.unread_notifications(ids[0]).unwrap(), 0, "read now");
+    assert!(say(&mut app, "2").text.contains("1 favourite"));
+    let r = say(&mut app, "1");
+    assert!(r.text.contains("@bo"), "the profile: {}", r.text);
+    assert!(
+        say(&mut app, "f 1")
+            .text
+            .contains("Item 1 is @bo, not a post.")
+    );
+}
+
+#[test]
+fn a_live_notification_prints_one_line_once() {
+    let (camp, ids) = camp_with(&["ana", "bo"]);
+    let tea = post(&camp, ids[0], "tea at five", None);
+    let mut events = camp.subscribe();
+    let mut app = member(&camp, ids[0], 1);
+    app.start();
+    camp.react(ids[1], tea, crate::camp::Reaction::Favourite, Some(true))
+        .unwrap();
+    let mut printed = Vec::new();
+    while let Ok(ev) = events.try_recv() {
+        if let Live::Print(s) = app.live(&ev) {
+            printed.push(s);
+        }
+    }
+    assert_eq!(
+        printed,
+        vec!["\n1. @bo favourited your post, just now: tea at five\n> ".to_string()]
+    );
+}
+
+#[test]
+fn a_changed_code_of_conduct_is_accepted_first() {
+    let (camp, ids) = camp_with(&["ana", "bo"]);
+    camp.set_code_of_conduct(ids[0], "Be kind. Share the tea.")
+        .unwrap();
+    let mut app = member(&camp, ids[1], 2);
+    let start = app.start();
+    assert!(start.contains("The code of conduct has changed"), "{start}");
+    assert!(start.contains("Be kind. Share the tea."), "{start}");
+    assert!(start.ends_with("Accept, yes or no: "), "{start:?}");
+    let r = say(&mut app, "yes");
+    assert!(r.text.contains("Thank you."), "{}", r.text);
+    assert!(r.text.contains("Home, no posts yet."), "{}", r.text);
+    assert!(
+        !camp
+            .coc_outdated(&camp.account(ids[1]).unwrap().unwrap())
+            .unwrap()
+    );
+}
+
+#[test]
+fn a_suspension_ends_the_session_with_its_message() {
+    let (camp, ids) = camp_with(&["ana", "bo"]);
+    let mut events = camp.subscribe();
+    let mut app = member(&camp, ids[1], 2);
+    app.start();
+    camp.act_on_account(
+        ids[0],
+        "bo",
+        crate::camp::AccountAction::Suspend(true),
+        "spam",
+    )
+    .unwrap();
+    let mut ended = None;
+    while let Ok(ev) = events.try_recv() {
+        if let Live::End(msg) = app.live(&ev) {
+            ended = Some(msg);
+        }
+    }
+    assert!(ended.is_some_and(|m| m.contains("suspended")));
+}
