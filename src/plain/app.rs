@@ -121,21 +121,27 @@ impl App {
         let lines = match (&self.onboarding, &self.me) {
             (Some(Onboarding::Invite), _) => Onboarding::intro(&self.camp),
             (Some(_), _) => Onboarding::update_intro(&self.camp),
-            (None, Some(_)) => self.welcome(),
+            (None, Some(_)) => self.welcome(true),
             (None, None) => vec![],
         };
         self.with_prompt(&lines)
     }
 
-    fn welcome(&mut self) -> Vec<String> {
+    /// The member's first lines: a greeting (unless onboarding just said welcome), the
+    /// announcement, unread notifications, and Home.
+    fn welcome(&mut self, greet: bool) -> Vec<String> {
         let Some(me) = self.me.clone() else {
             return vec![];
         };
-        let mut lines = vec![format!(
-            "{}, @{}. Line mode: type help for commands.",
-            sanitize_line(&self.camp.info().name),
-            me.username
-        )];
+        let mut lines = vec![if greet {
+            format!(
+                "Welcome to {}, @{}. Line mode: type help for commands.",
+                sanitize_line(&self.camp.info().name),
+                me.username
+            )
+        } else {
+            "Line mode: type help for commands.".to_string()
+        }];
         if let Ok(Some(a)) = self.camp.announcement_for(me.id) {
             lines.push(format!("Announcement: {}", sanitize_line(&a.text)));
         }
@@ -179,7 +185,7 @@ impl App {
             match step.joined {
                 Some(account) => {
                     self.me = Some(account);
-                    say.extend(self.welcome());
+                    say.extend(self.welcome(false));
                 }
                 None => self.onboarding = Some(ob),
             }
@@ -211,7 +217,7 @@ impl App {
             Command::Reply(n, text) => self.reply(n, &text),
             Command::Fav(n) => self.react(n, "fav", "Favourited"),
             Command::Boost(n) => self.react(n, "boost", "Boosted"),
-            Command::Post(text) => self.verb(vec!["post".into(), text], Some("Posted.")),
+            Command::Post(text) => self.post(vec!["post".into(), text], "Posted".into()),
             Command::More => {
                 if self.cursor.is_none() {
                     return vec![format!(
@@ -292,7 +298,7 @@ impl App {
         } else {
             format!("{handle} {text}")
         });
-        self.verb(argv, Some(&format!("Replied to {n}, @{author}.")))
+        self.post(argv, format!("Replied to {n}, @{author},"))
     }
 
     fn react(&mut self, n: usize, verb: &str, done: &str) -> Vec<String> {
@@ -302,6 +308,29 @@ impl App {
                 Some(&format!("{done} {n}.")),
             ),
             Err(e) => e,
+        }
+    }
+
+    /// Runs `post`; the new post gets its number at once ("Posted as 4."), so its live
+    /// arrival is not printed again.
+    fn post(&mut self, argv: Vec<String>, done: String) -> Vec<String> {
+        let caller = Caller {
+            key: self.key.clone(),
+            account: self.me.clone(),
+        };
+        let out = commands::run(&self.camp, &caller, &argv, None);
+        let id = out.stdout.trim().parse::<Id>().ok();
+        match (out.status, id) {
+            (0, Some(id)) => {
+                let author = self
+                    .me
+                    .as_ref()
+                    .map(|m| m.username.clone())
+                    .unwrap_or_default();
+                let n = self.items.number(Item::Post { id, author });
+                vec![format!("{done} as {n}.")]
+            }
+            _ => Self::outcome_lines(out),
         }
     }
 
@@ -348,11 +377,15 @@ impl App {
             account: self.me.clone(),
         };
         let out = commands::run(&self.camp, &caller, &argv, None);
-        let mut lines: Vec<String> = Vec::new();
         match (out.status, done) {
-            (0, Some(done)) => lines.push(done.into()),
-            _ => lines.extend(out.stdout.lines().map(String::from)),
+            (0, Some(done)) => vec![done.into()],
+            _ => Self::outcome_lines(out),
         }
+    }
+
+    /// What a verb printed, its error without the `camp: ` of exec mode.
+    fn outcome_lines(out: commands::Outcome) -> Vec<String> {
+        let mut lines: Vec<String> = out.stdout.lines().map(String::from).collect();
         lines.extend(
             out.stderr
                 .lines()
@@ -462,7 +495,10 @@ impl App {
         let now = crate::store::now_ms();
         let line = match ev {
             CampEvent::Posted(new) => {
-                if !self.camp.live_visible(me, new) {
+                let id = new.view.post.id;
+                // Our own post from this session: already numbered and confirmed.
+                let ours = new.view.post.author == me && new.view.boosted_by.is_none();
+                if (ours && self.items.of_post(id).is_some()) || !self.camp.live_visible(me, new) {
                     return Live::Nothing;
                 }
                 self.live_posts.push_back(new.view.post.id);

@@ -214,7 +214,7 @@ async fn line_mode_onboards_reads_replies_and_shows_live_posts() {
     // Backspace is taken without any echo; the reply goes out as corrected.
     s.send(b"r 1 I'll bring scones!!\x7f\x7f\r").await;
     let said = s.expect("\r\n> ").await;
-    assert!(said.contains("Replied to 1, @bob."), "{said:?}");
+    assert!(said.contains("Replied to 1, @bob, as 2."), "{said:?}");
     assert!(
         said.contains("scones!!\r\n"),
         "what was typed is echoed, the deletions are not"
@@ -228,7 +228,11 @@ async fn line_mode_onboards_reads_replies_and_shows_live_posts() {
 
     // A live post arrives while a line is half typed.
     s.send(b"hel").await;
-    s.expect("> hel").await;
+    assert_eq!(
+        s.expect("hel").await,
+        "hel",
+        "the echo is the typed text alone"
+    );
     let live = post_id(exec(camp.addr, &bob, "post 'the fire is lit'").await.ok());
     let said = s.expect("the fire is lit\r\n> hel").await;
     let line = said
@@ -241,6 +245,9 @@ async fn line_mode_onboards_reads_replies_and_shows_live_posts() {
         said.starts_with("\r\n"),
         "the live post starts its own line: {said:?}"
     );
+    // Our own reply was confirmed with its number, not printed again when it arrived
+    // (bob's later post is the sentinel that it would have by now).
+    assert!(!s.text().contains("@dee, just now"), "{}", s.text());
     // Ctrl-U drops the half-typed line; the live post's number reads it.
     s.send(b"\x15").await;
     s.expect("\r\n> ").await;

@@ -92,7 +92,7 @@ fn reply_favourite_and_boost_by_number_go_through_the_verbs() {
     let r = say(&mut app, "camp");
     assert!(r.text.contains("Camp, 1 post, newest first."), "{}", r.text);
     let r = say(&mut app, "r 1 I'll bring honey");
-    assert!(r.text.contains("Replied to 1, @bo."), "{}", r.text);
+    assert!(r.text.contains("Replied to 1, @bo, as 2."), "{}", r.text);
     let t = camp.thread(ids[0], tea).unwrap();
     let (_, reply) = &t.replies[0];
     assert_eq!(reply.post.text, "@bo I'll bring honey");
