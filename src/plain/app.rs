@@ -518,7 +518,7 @@ impl App {
                 if nv
                     .actor
                     .as_ref()
-                    .is_some_and(|a| self.camp.is_muted(me, a.id).unwrap_or(false))
+                    .is_some_and(|a| self.camp.muted_or_hidden(me, a.id).unwrap_or(true))
                 {
                     return Live::Nothing;
                 }

@@ -300,6 +300,13 @@ fn a_live_notification_prints_one_line_once() {
         printed,
         vec!["\n1. @bo favourited your post, just now: tea at five\n> ".to_string()]
     );
+    // A muted camper's notifications stay quiet, live as in the list.
+    camp.mute(ids[0], "bo", None).unwrap();
+    camp.react(ids[1], tea, crate::camp::Reaction::Boost, Some(true))
+        .unwrap();
+    while let Ok(ev) = events.try_recv() {
+        assert!(!matches!(app.live(&ev), Live::Print(_)), "{ev:?}");
+    }
 }
 
 #[test]
