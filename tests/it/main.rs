@@ -19,4 +19,6 @@ mod remote_actor;
 mod social;
 mod support;
 mod tui;
+mod web_browser;
+mod web_pages;
 mod web_switches;
