@@ -8,11 +8,13 @@
 //! - [`tui`]: the per-session terminal app (input decoding, model/update, screens).
 //! - [`commands`]: the exec command mode (`ssh camp <verb>`), text or JSON.
 //! - [`plain`]: the screen-reader line mode (`ssh -t camp plain`): numbered plain lines.
-//! - [`federation`]: the ActivityPub bridge (HTTP), on with `--http`.
+//! - [`web`]: the web door (HTTP, `--http`): landing page, invite links, and the
+//!   routes of the other HTTP faces (the bridge with `--federate`).
+//! - [`federation`]: the ActivityPub bridge, on with `--federate`.
 //! - [`text`]: sanitising, display width and wrapping for every text shown.
 //! - [`config`], [`cli`], [`server`]: settings, the command line, and start-up/shutdown.
 //!
-//! Knowledge flows one way: `tui`, `plain`, `commands`, `ssh` → `camp` → `store` → `model`.
+//! Knowledge flows one way: `tui`, `plain`, `commands`, `ssh`, `web`, `federation` → `camp` → `store` → `model`.
 
 #![warn(missing_docs)]
 
@@ -29,6 +31,7 @@ pub mod ssh;
 pub mod store;
 pub mod text;
 pub mod tui;
+pub mod web;
 
 pub use camp::Camp;
 pub use error::{Error, Result};

@@ -13,6 +13,7 @@ mod grace;
 mod handler;
 mod hangup;
 pub mod hostkey;
+mod join_link;
 pub mod limits;
 mod members;
 mod output;

@@ -110,6 +110,12 @@ pub async fn run(mut start: SessionStart, command: Option<Vec<u8>>) {
         out.finish(1).await;
         return;
     }
+    // An invite link's `ssh -t HOST join CODE`: onboarding with the code entered.
+    let invite = match (&command, &account) {
+        (Some(cmd), None) if start.term.is_some() => crate::ssh::join_link::invite_of(cmd),
+        _ => None,
+    };
+    let command = if invite.is_some() { None } else { command };
     match (command, start.term.is_some()) {
         (Some(cmd), true) if crate::plain::is_plain_command(&cmd) => {
             let status = crate::ssh::plain::run(start, &mut out, account).await;
@@ -135,7 +141,7 @@ pub async fn run(mut start: SessionStart, command: Option<Vec<u8>>) {
             out.finish(status).await;
         }
         (None, true) => {
-            let status = run_tui(start, &mut out, account).await;
+            let status = run_tui(start, &mut out, account, invite).await;
             out.finish(status).await;
         }
     }
@@ -165,6 +171,7 @@ async fn run_tui(
     start: SessionStart,
     out: &mut Output,
     account: Option<crate::model::Account>,
+    invite: Option<String>,
 ) -> u32 {
     let SessionStart {
         camp,
@@ -191,6 +198,9 @@ async fn run_tui(
         .account
         .and_then(|me| camp.announcement_for(me).ok().flatten());
     let mut model = Model::new(camp.info(), coc, account);
+    if let Some(code) = invite {
+        crate::tui::onboarding::enter_code(&mut model, &code);
+    }
     if outdated {
         model.screen = crate::tui::Screen::CocUpdate(Default::default());
     }

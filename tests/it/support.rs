@@ -130,9 +130,11 @@ pub struct TestCamp {
     pub addr: SocketAddr,
     /// The first-admin invite, until someone used it.
     pub admin_invite: Option<String>,
+    /// `SHA256:...` of the host key.
+    pub fingerprint: String,
     /// The admin's key, once [`TestCamp::with_admin`] made one.
     pub admin: Option<Key>,
-    /// Where the federation bridge listens, when the config turned it on.
+    /// Where the web door listens (and the bridge, when the config federates).
     pub http_addr: Option<SocketAddr>,
     running: Option<Running>,
     _data: TempDir,
@@ -151,6 +153,8 @@ impl TestCamp {
         let keys = tempfile::tempdir().expect("keys dir");
         let mut config = Config::with_dirs(data.path(), keys.path());
         config.ssh_addr = "127.0.0.1:0".parse().expect("address");
+        // The web door on a free port: two camps never collide.
+        config.http_addr = Some("127.0.0.1:0".parse().expect("address"));
         // Every test connects from 127.0.0.1, often many times a minute: flood limits
         // are off unless a test turns them on.
         config.camp.connections_per_ip_per_minute = 0;
@@ -160,6 +164,7 @@ impl TestCamp {
         TestCamp {
             addr: running.ssh_addr,
             admin_invite: running.admin_invite.clone(),
+            fingerprint: running.host_key_fingerprint.clone(),
             admin: None,
             http_addr: running.http_addr,
             running: Some(running),
@@ -337,12 +342,20 @@ impl Conn {
 
     /// Opens a PTY (`cols`×`rows`, xterm-256color) and a shell: the TUI.
     pub async fn tui(&self, cols: u16, rows: u16) -> Tui {
+        self.tui_running(cols, rows, None).await
+    }
+
+    /// Opens a PTY and runs `command` in it (`ssh -t HOST COMMAND`), or a shell.
+    pub async fn tui_running(&self, cols: u16, rows: u16, command: Option<&str>) -> Tui {
         let (write, rx) = self.open().await;
         write
             .request_pty(true, "xterm-256color", cols.into(), rows.into(), 0, 0, &[])
             .await
             .expect("pty request");
-        write.request_shell(true).await.expect("shell request");
+        match command {
+            Some(c) => write.exec(true, c).await.expect("exec request"),
+            None => write.request_shell(true).await.expect("shell request"),
+        }
         Tui {
             write,
             rx,
@@ -600,6 +613,8 @@ pub struct ServerProcess {
     log: PathBuf,
     /// Where it listens.
     pub addr: SocketAddr,
+    /// Where the web door listens, from the `camp web on` line.
+    pub web_addr: SocketAddr,
     /// `SHA256:...` from the listening line.
     pub fingerprint: String,
     /// The `admin invite:` code, when one was expected.
@@ -633,8 +648,7 @@ impl ServerProcess {
             .arg(dir.join("data"))
             .arg("--keys")
             .arg(dir.join("keys"))
-            .arg("--ssh")
-            .arg("127.0.0.1:0")
+            .args(["--ssh", "127.0.0.1:0", "--http", "127.0.0.1:0"])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::from(log_file))
@@ -656,6 +670,7 @@ impl ServerProcess {
             lines,
             log,
             addr: "127.0.0.1:0".parse().expect("address"),
+            web_addr: "127.0.0.1:0".parse().expect("address"),
             fingerprint: String::new(),
             admin_invite: None,
         };
@@ -674,6 +689,11 @@ impl ServerProcess {
             server.fingerprint.starts_with("SHA256:"),
             "fingerprint in {line:?}"
         );
+        let line = server.next_line().await;
+        server.web_addr = line
+            .strip_prefix("camp web on http://")
+            .and_then(|a| a.parse().ok())
+            .unwrap_or_else(|| panic!("expected the web door's line, got {line:?}"));
         if expect_invite {
             let line = server.next_line().await;
             let code = line
