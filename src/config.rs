@@ -70,6 +70,10 @@ pub struct FileConfig {
     /// The only directory blocklist subscriptions are read from (relative paths are
     /// taken inside the data directory); `blocklists` in the data directory when unset.
     pub blocklist_dir: Option<PathBuf>,
+    /// Days a deleted account's name stays unavailable to newcomers.
+    pub name_quarantine_days: u64,
+    /// Bearer token for `/metrics` on the HTTP listener; `/metrics` is off without one.
+    pub metrics_token: Option<String>,
 }
 
 impl Default for FileConfig {
@@ -97,6 +101,8 @@ impl Default for FileConfig {
             max_connections_per_account: 8,
             ipv6_prefix: 64,
             blocklist_dir: None,
+            name_quarantine_days: 30,
+            metrics_token: None,
         }
     }
 }
@@ -223,6 +229,14 @@ impl FileConfig {
         }
         if !(16..=128).contains(&self.ipv6_prefix) {
             return bad("ipv6_prefix must be between 16 and 128");
+        }
+        if self.name_quarantine_days > 3650 {
+            return bad("name_quarantine_days must be at most 3650");
+        }
+        if let Some(t) = &self.metrics_token
+            && (t.len() < 16 || t.len() > 256 || !t.bytes().all(|b| b.is_ascii_graphic()))
+        {
+            return bad("metrics_token must be 16 to 256 printable characters without spaces");
         }
         Ok(())
     }

@@ -8,6 +8,7 @@
 //! - [`tui`]: the per-session terminal app (input decoding, model/update, screens).
 //! - [`commands`]: the exec command mode (`ssh camp <verb>`), text or JSON.
 //! - [`federation`]: the ActivityPub bridge (HTTP), on with `--http`.
+//! - [`metrics`]: the health figures for `status` and `/metrics`.
 //! - [`text`]: sanitising, display width and wrapping for every text shown.
 //! - [`config`], [`cli`], [`server`]: settings, the command line, and start-up/shutdown.
 //!
@@ -21,6 +22,7 @@ pub mod commands;
 pub mod config;
 pub mod error;
 pub mod federation;
+pub mod metrics;
 pub mod model;
 pub mod server;
 pub mod ssh;

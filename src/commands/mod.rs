@@ -4,9 +4,11 @@
 
 mod args;
 mod federation;
+pub mod leaving;
 mod moderation;
 mod social;
 pub mod split;
+mod status;
 
 use serde_json::json;
 
@@ -84,6 +86,7 @@ pub fn needs_stdin(argv: &[String]) -> bool {
         return true;
     }
     match argv.first().map(String::as_str) {
+        Some("import") => true,
         Some("post") => Args::parse(&argv[1..], POST_VALUED, &[])
             .map(|a| a.positional.is_empty())
             .unwrap_or(false),
@@ -165,6 +168,8 @@ fn all_verbs() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
         .chain(social::VERBS)
         .chain(federation::VERBS)
         .chain(moderation::VERBS)
+        .chain(leaving::VERBS)
+        .chain(status::VERBS)
 }
 
 fn verb_list() -> String {
@@ -218,6 +223,10 @@ fn dispatch(
         "notifications" => social::notifications(camp, member(camp, caller)?, rest),
         "keys" => social::keys(camp, member(camp, caller)?, rest),
         "link" => social::link(camp, caller, rest),
+        "export" => leaving::export_text(camp, caller),
+        "import" => leaving::import(camp, member(camp, caller)?, rest, stdin),
+        "delete-account" => leaving::delete_account(camp, member(camp, caller)?, rest),
+        "status" => status::status(camp, member(camp, caller)?, rest),
         other => match moderation::dispatch(camp, caller, other, rest, stdin) {
             Some(result) => result,
             None => Err(usage(format!(

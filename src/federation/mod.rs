@@ -635,7 +635,7 @@ pub async fn start(
     let b = bridge.clone();
     tokio::spawn(async move { b.refresh_blocklist_urls().await });
     tracing::info!("federation bridge on http://{addr} as {public_url}");
-    let app = routes::router(bridge.clone());
+    let app = routes::router(bridge.clone()).merge(crate::metrics::router(camp.clone()));
     let mut s1 = stop.clone();
     let server = tokio::spawn(async move {
         let shutdown = async move {
