@@ -336,6 +336,11 @@ pub enum SettingsChange {
     RemoveKey(String),
     /// Make a device link code.
     MakeLinkCode,
+    /// Delete the account; `confirm` is the name the camper typed.
+    DeleteAccount {
+        /// What was typed (must be the account's name).
+        confirm: String,
+    },
 }
 
 /// A change to how the reader relates to another camper.

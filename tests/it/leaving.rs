@@ -384,6 +384,33 @@ async fn delete_account_leaves_nothing_and_holds_the_name() {
     camp.stop().await;
 }
 
+/// In the terminal app: Settings → Delete account, then the name. A wrong name keeps
+/// everything and says why; the right one deletes the account and ends the session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settings_delete_account_asks_for_the_name() {
+    let camp = TestCamp::with_admin().await;
+    let bo = camp.member("bo").await;
+    let conn = Conn::connect(camp.addr, &bo).await;
+    let mut tui = conn.tui(100, 30).await;
+    wait_for_screen(&mut tui, main_screen_of("bo"), STEP).await;
+    tui.send(b"s").await;
+    wait_for_screen(&mut tui, |s| s.contains("Display name"), STEP).await;
+    tui.send(b"G\r").await;
+    wait_for_screen(&mut tui, |s| s.contains("Type your name (bo)"), STEP).await;
+    tui.send(b"cy\r").await;
+    wait_for_screen(&mut tui, |s| s.contains("confirm with its name"), STEP).await;
+    run(&camp, &bo, "whoami").await;
+    tui.send(b"\rbo\r").await;
+    tui.wait_closed(STEP).await;
+    assert!(
+        tui.screen().contains("This account was deleted"),
+        "{}",
+        tui.screen()
+    );
+    exec(camp.addr, &bo, "whoami").await.failed(1);
+    camp.stop().await;
+}
+
 /// `status` is for moderators and shows the figures; `/metrics` serves them only with
 /// the configured bearer token and does not exist without one.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -37,7 +37,7 @@ impl Camp {
         let name = name.trim().trim_start_matches('@').to_lowercase();
         if confirm.trim().trim_start_matches('@').to_lowercase() != name {
             return Err(Error::invalid(format!(
-                "to delete @{}, confirm with its name exactly: --confirm {}",
+                "to delete @{}, confirm with its name exactly: {}",
                 crate::text::sanitize_line(&name),
                 crate::text::sanitize_line(&name)
             )));
