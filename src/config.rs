@@ -272,6 +272,25 @@ mod tests {
     }
 
     #[test]
+    fn quarantine_and_metrics_token_have_defaults_and_bounds() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("camp.toml");
+        std::fs::write(&p, "").unwrap();
+        let f = Config::load_file(&p).unwrap();
+        assert_eq!((f.name_quarantine_days, f.metrics_token), (30, None));
+        std::fs::write(&p, "metrics_token = \"0123456789abcdef\"\n").unwrap();
+        assert!(Config::load_file(&p).unwrap().metrics_token.is_some());
+        for bad in [
+            "metrics_token = \"short\"",
+            "metrics_token = \"has a space in it!!\"",
+            "name_quarantine_days = 5000",
+        ] {
+            std::fs::write(&p, bad).unwrap();
+            assert!(Config::load_file(&p).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
     fn front_door_keys_have_defaults_and_bounds() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("camp.toml");
