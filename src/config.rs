@@ -79,6 +79,10 @@ pub struct FileConfig {
     pub show_member_count: bool,
     /// Invite links (`/join/CODE`) one address may look up per minute (0: no limit).
     pub invite_lookups_per_minute: usize,
+    /// Days a deleted account's name stays unavailable to newcomers.
+    pub name_quarantine_days: u64,
+    /// Bearer token for `/metrics` on the HTTP listener; `/metrics` is off without one.
+    pub metrics_token: Option<String>,
 }
 
 impl Default for FileConfig {
@@ -109,6 +113,8 @@ impl Default for FileConfig {
             trusted_proxies: Vec::new(),
             show_member_count: false,
             invite_lookups_per_minute: 20,
+            name_quarantine_days: 30,
+            metrics_token: None,
         }
     }
 }
@@ -288,6 +294,14 @@ impl FileConfig {
             return bad("ipv6_prefix must be between 16 and 128");
         }
         crate::web::forwarded::TrustedProxies::parse(&self.trusted_proxies)?;
+        if self.name_quarantine_days > 3650 {
+            return bad("name_quarantine_days must be at most 3650");
+        }
+        if let Some(t) = &self.metrics_token
+            && (t.len() < 16 || t.len() > 256 || !t.bytes().all(|b| b.is_ascii_graphic()))
+        {
+            return bad("metrics_token must be 16 to 256 printable characters without spaces");
+        }
         Ok(())
     }
 }
@@ -319,6 +333,25 @@ mod tests {
                 .to_string()
                 .contains("nmae")
         );
+    }
+
+    #[test]
+    fn quarantine_and_metrics_token_have_defaults_and_bounds() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("camp.toml");
+        std::fs::write(&p, "").unwrap();
+        let f = Config::load_file(&p).unwrap();
+        assert_eq!((f.name_quarantine_days, f.metrics_token), (30, None));
+        std::fs::write(&p, "metrics_token = \"0123456789abcdef\"\n").unwrap();
+        assert!(Config::load_file(&p).unwrap().metrics_token.is_some());
+        for bad in [
+            "metrics_token = \"short\"",
+            "metrics_token = \"has a space in it!!\"",
+            "name_quarantine_days = 5000",
+        ] {
+            std::fs::write(&p, bad).unwrap();
+            assert!(Config::load_file(&p).is_err(), "{bad}");
+        }
     }
 
     #[test]

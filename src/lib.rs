@@ -9,8 +9,9 @@
 //! - [`commands`]: the exec command mode (`ssh camp <verb>`), text or JSON.
 //! - [`plain`]: the screen-reader line mode (`ssh -t camp plain`): numbered plain lines.
 //! - [`web`]: the web door (HTTP, `--http`): landing page, invite links, and the
-//!   routes of the other HTTP faces (the bridge with `--federate`).
+//!   routes of the other HTTP faces (the bridge with `--federate`, `/metrics`).
 //! - [`federation`]: the ActivityPub bridge, on with `--federate`.
+//! - [`metrics`]: the health figures for `status` and `/metrics`.
 //! - [`text`]: sanitising, display width and wrapping for every text shown.
 //! - [`config`], [`cli`], [`server`]: settings, the command line, and start-up/shutdown.
 //!
@@ -24,6 +25,7 @@ pub mod commands;
 pub mod config;
 pub mod error;
 pub mod federation;
+pub mod metrics;
 pub mod model;
 pub mod plain;
 pub mod server;

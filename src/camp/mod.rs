@@ -12,6 +12,7 @@ pub(crate) mod floods;
 #[cfg(test)]
 mod growth_tests;
 mod line_mode;
+pub mod leaving;
 mod moderation;
 mod notifications;
 mod onboarding;
@@ -42,6 +43,10 @@ pub use domains::{
 };
 pub use events::{CampEvent, NewPost};
 pub use floods::RateWindow;
+pub use leaving::account::Departure;
+pub use leaving::export::{FOLLOWING_HEADER, MUTED_HEADER};
+pub use leaving::import::{ImportKind, ImportLine, LineVerdict};
+pub use leaving::status::{CampFigures, SessionGuard};
 pub use moderation::{
     AccountAction, AccountDetail, AccountView, AuditView, InviteView, clean_reason,
 };
@@ -69,6 +74,8 @@ struct Inner {
     floods: floods::Floods,
     /// The federation bridge, when `--http` is on (set once at start).
     bridge: std::sync::OnceLock<Arc<crate::federation::Bridge>>,
+    /// Uptime and open sessions, for `status`.
+    gauges: leaving::status::Gauges,
 }
 
 /// What the welcome screen shows before anyone has an account.
@@ -103,6 +110,7 @@ impl Camp {
                 events,
                 floods,
                 bridge: std::sync::OnceLock::new(),
+                gauges: Default::default(),
             }),
         }
     }
@@ -123,6 +131,10 @@ impl Camp {
 
     pub(crate) fn store(&self) -> &Store {
         &self.inner.store
+    }
+
+    fn gauges(&self) -> &leaving::status::Gauges {
+        &self.inner.gauges
     }
 
     /// Live events for a session.

@@ -148,7 +148,7 @@ impl Camp {
             },
             None => Author {
                 id,
-                username: "(gone)".into(),
+                username: self.departed_name(id).unwrap_or_else(|| "(gone)".into()),
                 display_name: String::new(),
             },
         })

@@ -210,6 +210,7 @@ impl Camp {
     /// Checks a wanted username: valid and free. Returns it normalised.
     pub fn check_username(&self, raw: &str) -> Result<String> {
         let name = validate_username(raw)?;
+        self.check_name_not_quarantined(&name)?;
         if self.store().account_by_name(&name)?.is_some() {
             return Err(Error::invalid(format!(
                 "the name '{name}' is taken; choose another"

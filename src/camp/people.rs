@@ -103,6 +103,13 @@ impl Camp {
     /// `by` follows the camper `name`; their recent posts join `by`'s home timeline.
     pub fn follow(&self, by: Id, name: &str) -> Result<Account> {
         let me = self.actor(by)?;
+        self.follow_as(&me, name, true)
+    }
+
+    /// [`Camp::follow`] for an account already checked; `rate` counts it against the
+    /// action rate (an import counts once, as a whole).
+    pub(crate) fn follow_as(&self, me: &Account, name: &str, rate: bool) -> Result<Account> {
+        let me = me.clone();
         let them = self.other(&me, name)?;
         // Someone who blocked you is nobody to you, exactly as on their profile: the
         // refusal must not tell you of the block.
@@ -124,7 +131,9 @@ impl Camp {
                 them.username
             )));
         }
-        self.check_action_rate(&me)?;
+        if rate {
+            self.check_action_rate(&me)?;
+        }
         self.store().follow(me.id, them.id)?;
         let mut recent = Vec::new();
         for id in self.store().posts_by(them.id, None, FOLLOW_BACKFILL * 2)? {
@@ -186,11 +195,24 @@ impl Camp {
     /// `by`'s timelines and their notifications stop.
     pub fn mute(&self, by: Id, name: &str, duration: Option<Duration>) -> Result<Mute> {
         let me = self.actor(by)?;
-        let them = self.other_or_remote(&me, name)?;
+        self.mute_as(&me, name, duration, true)
+    }
+
+    /// [`Camp::mute`] for an account already checked; `rate` as for [`Camp::follow_as`].
+    pub(crate) fn mute_as(
+        &self,
+        me: &Account,
+        name: &str,
+        duration: Option<Duration>,
+        rate: bool,
+    ) -> Result<Mute> {
+        let them = self.other_or_remote(me, name)?;
         let mute = Mute {
             until_ms: duration.map(|d| now_ms().saturating_add(d.as_millis() as u64)),
         };
-        self.check_action_rate(&me)?;
+        if rate {
+            self.check_action_rate(me)?;
+        }
         self.store().put_mute(me.id, them.id, mute)?;
         self.store().flush()?;
         Ok(mute)
@@ -213,8 +235,15 @@ impl Camp {
     /// follow `by`, and follows between them end.
     pub fn block(&self, by: Id, name: &str) -> Result<()> {
         let me = self.actor(by)?;
-        let them = self.other_or_remote(&me, name)?;
-        self.check_action_rate(&me)?;
+        self.block_as(&me, name, true)
+    }
+
+    /// [`Camp::block`] for an account already checked; `rate` as for [`Camp::follow_as`].
+    pub(crate) fn block_as(&self, me: &Account, name: &str, rate: bool) -> Result<()> {
+        let them = self.other_or_remote(me, name)?;
+        if rate {
+            self.check_action_rate(me)?;
+        }
         self.store().block(me.id, them.id)?;
         if them.is_remote() {
             self.remote_blocked(me.id, them.id)?;

@@ -4,10 +4,12 @@
 
 mod args;
 mod federation;
+pub mod leaving;
 mod moderation;
 mod plain;
 mod social;
 pub mod split;
+mod status;
 
 use serde_json::json;
 
@@ -85,6 +87,7 @@ pub fn needs_stdin(argv: &[String]) -> bool {
         return true;
     }
     match argv.first().map(String::as_str) {
+        Some("import") => true,
         Some("post") => Args::parse(&argv[1..], POST_VALUED, &[])
             .map(|a| a.positional.is_empty())
             .unwrap_or(false),
@@ -167,6 +170,8 @@ fn all_verbs() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
         .chain(federation::VERBS)
         .chain(plain::VERBS)
         .chain(moderation::VERBS)
+        .chain(leaving::VERBS)
+        .chain(status::VERBS)
 }
 
 fn verb_list() -> String {
@@ -221,6 +226,10 @@ fn dispatch(
         "keys" => social::keys(camp, member(camp, caller)?, rest),
         "link" => social::link(camp, caller, rest),
         "plain" => plain::plain(camp, caller.account.clone(), rest),
+        "export" => leaving::export_text(camp, caller),
+        "import" => leaving::import(camp, member(camp, caller)?, rest, stdin),
+        "delete-account" => leaving::delete_account(camp, member(camp, caller)?, rest),
+        "status" => status::status(camp, member(camp, caller)?, rest),
         other => match moderation::dispatch(camp, caller, other, rest, stdin) {
             Some(result) => result,
             None => Err(usage(format!(

@@ -94,6 +94,7 @@ pub struct SessionStart {
 
 /// Runs the channel until it ends, then sends the exit status and closes it.
 pub async fn run(mut start: SessionStart, command: Option<Vec<u8>>) {
+    let _open = start.camp.session_opened();
     let mut out = Output::new(start.handle.clone(), start.channel);
     let account = match start.camp.account_for_key(&start.key.fingerprint) {
         Ok(a) => a,
@@ -341,6 +342,10 @@ async fn run_tui(
                     if who.account == Some(id) {
                         if let Err(e @ crate::Error::Suspended { .. }) = camp.actor(id) {
                             goodbye = Some(e.to_string());
+                            break;
+                        }
+                        if camp.account(id).is_ok_and(|a| a.is_none()) {
+                            goodbye = Some("This account was deleted. Goodbye.".into());
                             break;
                         }
                         // A new role (or flag) shows at once, e.g. `M` for a new moderator.

@@ -8,7 +8,9 @@
 
 pub mod codec;
 pub mod federation;
+mod figures;
 pub mod ids;
+pub mod leaving;
 mod moderation;
 pub mod private;
 mod public_index;

@@ -321,6 +321,12 @@ pub async fn run(camp: &Camp, who: &mut Identity, effect: Effect) -> Option<Msg>
                             let link = camp.create_link_code(me)?;
                             ("Link code made.".into(), Some(link))
                         }
+                        SettingsChange::DeleteAccount { confirm } => {
+                            let name = camp.actor(me)?.username;
+                            camp.delete_account(me, &name, &confirm)?;
+                            // The session ends when it hears the account is gone.
+                            ("Your account is deleted.".into(), None)
+                        }
                     })
                 })();
                 match done {

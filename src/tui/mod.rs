@@ -338,6 +338,11 @@ pub enum SettingsChange {
     MakeLinkCode,
     /// Open the screen-reader line mode at login (or not).
     LineMode(bool),
+    /// Delete the account; `confirm` is the name the camper typed.
+    DeleteAccount {
+        /// What was typed (must be the account's name).
+        confirm: String,
+    },
 }
 
 /// A change to how the reader relates to another camper.

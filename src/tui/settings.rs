@@ -23,6 +23,10 @@ pub const HELP: &[(&str, &str)] = &[
     ("Enter/Space", "change the setting (edit, switch, cycle)"),
     ("Enter", "while editing: save"),
     ("d", "remove the selected key (asks first)"),
+    (
+        "Enter on Delete account",
+        "type your name, Enter: delete the account for good",
+    ),
     ("Enter on a name", "unmute / unblock"),
     ("Esc", "stop editing / back (q too)"),
 ];
@@ -83,6 +87,8 @@ pub enum Row {
     Muted(usize),
     /// A blocked camper (Enter unblocks).
     Blocked(usize),
+    /// Delete the account (Enter, then type its name).
+    DeleteAccount,
 }
 
 /// State of the Settings screen.
@@ -120,6 +126,7 @@ impl SettingsPage {
             rows.extend((0..d.muted.len()).map(Row::Muted));
             rows.extend((0..d.blocked.len()).map(Row::Blocked));
         }
+        rows.push(Row::DeleteAccount);
         rows
     }
 
@@ -159,6 +166,11 @@ impl SettingsPage {
             };
             match k.key {
                 Key::Esc => self.editing = None,
+                Key::Enter if *row == Row::DeleteAccount => {
+                    let confirm = ed.text();
+                    self.editing = None;
+                    return vec![Effect::Settings(SettingsChange::DeleteAccount { confirm })];
+                }
                 Key::Enter => {
                     let value = ed.text();
                     let (name, bio) = match row {
@@ -244,6 +256,9 @@ impl SettingsPage {
                     return save(prefs);
                 }
                 Row::Key(_) => {}
+                Row::DeleteAccount => {
+                    self.editing = Some((row, Editor::with_text(false, 64, "")));
+                }
                 Row::Link => return vec![Effect::Settings(SettingsChange::MakeLinkCode)],
                 Row::Muted(i) => {
                     if let Some(a) = data.muted.get(i) {
@@ -312,6 +327,7 @@ impl SettingsPage {
                 if i == 0 { "Blocked" } else { "" }.into(),
                 format!("@{} (Enter unblocks)", d.blocked[i].username),
             ),
+            Row::DeleteAccount => ("Delete account".into(), "Enter, then type your name".into()),
         }
     }
 
@@ -374,6 +390,16 @@ impl SettingsPage {
                     selected_line = out.len() - 1;
                 }
             }
+        }
+        if let Some((Row::DeleteAccount, _)) = &self.editing {
+            let msg = format!(
+                "Type your name ({}) and press Enter to delete your account for good: posts, keys, follows, bookmarks. Esc keeps everything. (ssh {} export > me.tar.gz first keeps a copy.)",
+                d.account.username, ssh_hint
+            );
+            for l in text::wrap(&msg, width.max(1)) {
+                out.push(Line::styled(format!("  {l}"), theme.warn));
+            }
+            selected_line = out.len().saturating_sub(1);
         }
         if let Some(fp) = &self.confirm_remove {
             let msg = format!("Remove key {fp}? y = remove, any other key = keep");

@@ -138,8 +138,8 @@ pub fn router(state: &WebState, federation: Option<Router>) -> Router {
     if let Some(ap) = federation {
         app = app.merge(ap);
     }
-    // Further faces of the door are merged here, one line each (the browser terminal
-    // `/terminal`, the metrics endpoint `/metrics`).
+    // Further faces of the door are merged here, one line each.
+    app = app.merge(crate::metrics::router(state.camp().clone()));
     app.fallback(not_found)
 }
 

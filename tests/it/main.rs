@@ -11,6 +11,7 @@ mod frontdoor;
 mod growth;
 mod inbound;
 mod jsonld;
+mod leaving;
 mod moderation;
 mod node_peer;
 mod plain;

@@ -741,7 +741,18 @@ fn settings_edit_the_profile_toggle_preferences_and_remove_keys() {
         update(&mut m, key(Key::Enter)),
         vec![Effect::Settings(SettingsChange::LineMode(true))]
     );
+    // The last row deletes the account, only with the name typed.
     update(&mut m, ch('G'));
+    assert!(update(&mut m, key(Key::Enter)).is_empty());
+    assert!(screen(&mut m, 80, 24).contains("Type your name (ana)"));
+    typed(&mut m, "ana");
+    assert_eq!(
+        update(&mut m, key(Key::Enter)),
+        vec![Effect::Settings(SettingsChange::DeleteAccount {
+            confirm: "ana".into()
+        })]
+    );
+    update(&mut m, ch('k'));
     assert_eq!(
         update(&mut m, key(Key::Enter)),
         vec![Effect::Relation {
