@@ -7,9 +7,7 @@ use std::sync::Arc;
 use crate::camp::{Camp, CampEvent, NewPost};
 use crate::error::{Error, Result};
 use crate::model::*;
-use crate::store::federation::{
-    DomainPolicy, FollowState, RemoteActor, RemoteFollow, RemoteObject,
-};
+use crate::store::federation::RemoteObject;
 
 /// The domain (without port) a policy is looked up by.
 fn domain_of(host: &str) -> String {

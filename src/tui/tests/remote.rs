@@ -443,7 +443,7 @@ async fn remote_effects_go_through_the_bridge_or_say_federation_is_off() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_request_from_outside_is_listed_answered_and_its_profile_opens() {
-    use crate::store::federation::RemoteActor;
+    use crate::model::RemoteActor;
     use crate::tui::effects::run;
     let (camp, mut who) = session();
     let ana = who.account.unwrap();
