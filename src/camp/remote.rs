@@ -253,7 +253,7 @@ impl Camp {
                 actor: actor.id.clone(),
                 follow_id: follow_id.to_string(),
                 state: FollowState::Pending,
-                created_ms: crate::store::now_ms(),
+                created_ms: crate::clock::now_ms(),
             },
         )?;
         self.store().flush()?;
@@ -516,7 +516,7 @@ impl Camp {
             visibility,
             reply_to: note.reply_to,
             mentions: named.clone(),
-            created_ms: crate::store::now_ms(),
+            created_ms: crate::clock::now_ms(),
             edited_ms: None,
         };
         let id = post.id;
@@ -590,7 +590,7 @@ impl Camp {
         };
         post.text = text;
         post.cw = cw;
-        post.edited_ms = Some(crate::store::now_ms());
+        post.edited_ms = Some(crate::clock::now_ms());
         self.store().update_remote_post(&post)?;
         self.store().flush()?;
         Ok(true)

@@ -122,7 +122,7 @@ pub fn deliveries(camp: &Camp, me: Account, rest: &[String]) -> Result<String, F
     }
     let jobs = camp.queued_deliveries()?;
     let circuits = camp.bridge().map(|b| b.open_circuits()).unwrap_or_default();
-    let now = crate::store::now_ms();
+    let now = crate::clock::now_ms();
     if a.has("json") {
         let v = json!({
             "queued": jobs.iter().map(|j| json!({

@@ -389,7 +389,7 @@ fn timeline(camp: &Camp, me: Account, rest: &[String]) -> std::result::Result<St
     if posts.is_empty() {
         return Ok(format!("(the {} timeline is empty)\n", kind.as_str()));
     }
-    let now = crate::store::now_ms();
+    let now = crate::clock::now_ms();
     let mut out = String::new();
     for v in &posts {
         let p = &v.post;
