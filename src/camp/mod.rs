@@ -44,7 +44,7 @@ pub use floods::RateWindow;
 pub use moderation::{
     AccountAction, AccountDetail, AccountView, AuditView, InviteView, clean_reason,
 };
-pub use notifications::{NotificationView, UNREAD_CAP};
+pub use notifications::{NotificationView, UNREAD_CAP, describe_notification};
 pub use onboarding::{InviteOptions, KeyInfo, generate_code, parse_duration, validate_username};
 pub use people::{Profile, SearchResults};
 pub use posting::{Author, PostDraft, PostView, TimelineKind, mentioned_names};

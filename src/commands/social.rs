@@ -503,7 +503,7 @@ pub fn notifications(camp: &Camp, me: Account, rest: &[String]) -> Out {
             .unwrap_or_default();
         out.push_str(&format!(
             "{who}{} · {}",
-            crate::tui::notifications::describe(n.notification.kind),
+            crate::camp::describe_notification(n.notification.kind),
             ago(now, n.notification.created_ms)
         ));
         if let Some(p) = n.notification.post {
