@@ -77,6 +77,8 @@ pub async fn start(config: Config) -> Result<Running> {
     if let Some(addr) = running.camp.config().http_addr {
         match crate::federation::start(running.camp.clone(), addr, running.stop.subscribe()).await {
             Ok(handle) => {
+                // camp reaches the outside world only through this port.
+                running.camp.connect_outside(handle.bridge.clone());
                 running.http_addr = Some(handle.addr);
                 running.bridge = Some(handle);
             }
@@ -130,8 +132,8 @@ async fn refresh_blocklists(camp: Camp, mut stop: watch::Receiver<bool>) {
                     Err(e) => tracing::warn!("blocklist refresh task failed: {e}"),
                     Ok(Ok(())) => {}
                 }
-                if let Some(bridge) = camp.bridge() {
-                    bridge.refresh_blocklist_urls().await;
+                if let Some(outside) = camp.outside() {
+                    outside.refresh_blocklist_urls().await;
                 }
             }
             _ = async { stop.wait_for(|s| *s).await.map(|_| ()) } => return,

@@ -14,6 +14,7 @@ mod growth_tests;
 mod moderation;
 mod notifications;
 mod onboarding;
+pub mod outside;
 mod people;
 mod posting;
 mod prefs;
@@ -46,6 +47,9 @@ pub use moderation::{
 };
 pub use notifications::{NotificationView, UNREAD_CAP, describe_notification};
 pub use onboarding::{InviteOptions, KeyInfo, generate_code, parse_duration, validate_username};
+pub use outside::{
+    FEDERATION_OFF, OpenCircuit, Outside, RemoteHandle, federable, parse_remote_handle,
+};
 pub use people::{Profile, SearchResults};
 pub use posting::{Author, PostDraft, PostView, TimelineKind, mentioned_names};
 pub use remote::{IncomingNote, RemoteAudience};
@@ -66,8 +70,9 @@ struct Inner {
     config: Config,
     events: broadcast::Sender<CampEvent>,
     floods: floods::Floods,
-    /// The federation bridge, when `--http` is on (set once at start).
-    bridge: std::sync::OnceLock<Arc<crate::federation::Bridge>>,
+    /// The outside world (the federation bridge), when `--http` is on (set once at
+    /// start).
+    outside: std::sync::OnceLock<Arc<dyn outside::Outside>>,
 }
 
 /// What the welcome screen shows before anyone has an account.
@@ -101,7 +106,7 @@ impl Camp {
                 config,
                 events,
                 floods,
-                bridge: std::sync::OnceLock::new(),
+                outside: std::sync::OnceLock::new(),
             }),
         }
     }

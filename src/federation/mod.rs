@@ -35,6 +35,9 @@ pub mod html;
 pub mod inbox;
 pub mod keyring;
 pub mod keys;
+mod outside;
+#[cfg(test)]
+mod port_tests;
 pub mod proofs;
 pub mod rfc9421;
 pub mod routes;
@@ -629,7 +632,6 @@ pub async fn start(
         );
     }
     let bridge = Bridge::new(camp.clone(), &public_url);
-    camp.set_bridge(bridge.clone());
     // Blocklists subscribed by URL are first read now; the server's hourly refresh
     // reads them again.
     let b = bridge.clone();
@@ -705,7 +707,7 @@ mod blocklist_tests {
         let url = format!("http://{addr}/blocks.csv");
         let refused = camp.subscribe_blocklist(ana, &url).unwrap_err();
         assert!(refused.to_string().contains("bridge"), "{refused}");
-        camp.set_bridge(Bridge::new(camp.clone(), "http://camp.test"));
+        camp.connect_outside(Bridge::new(camp.clone(), "http://camp.test"));
         camp.subscribe_blocklist(ana, &url).unwrap();
         let result = read_once(&camp, ana).await;
         assert!(result.starts_with("added 1,"), "{result}");
@@ -719,7 +721,7 @@ mod blocklist_tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn blocklist_urls_obey_the_fetcher_rules() {
         let (camp, ana) = camp_with_admin(false);
-        camp.set_bridge(Bridge::new(camp.clone(), "https://camp.test"));
+        camp.connect_outside(Bridge::new(camp.clone(), "https://camp.test"));
         // Plain http only under --dev-federation.
         assert!(
             camp.subscribe_blocklist(ana, "http://lists.example/b.csv")

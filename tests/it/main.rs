@@ -3,6 +3,7 @@
 //! person would see: command output, exit statuses, and screens played into vt100.
 
 mod exec;
+mod exec_follow_waits;
 mod federation;
 mod fedkit;
 mod fedsec;
