@@ -15,6 +15,8 @@ mod moderation;
 mod notifications;
 mod onboarding;
 pub mod outside;
+#[cfg(test)]
+mod outside_tests;
 mod people;
 mod posting;
 mod prefs;

@@ -446,7 +446,7 @@ impl Bridge {
         if known.is_none_or(|k| k.username != actor.username) {
             webfinger::confirm(&self.fetcher, &actor.username, &actor.host, &actor.id).await?;
         }
-        self.camp.store().upsert_remote_actor(actor)
+        self.camp.remember_remote_actor(actor)
     }
 }
 
@@ -477,29 +477,10 @@ impl Bridge {
         }
         let signer = self.signer(local).await?;
         let actor = self.fetch_actor(&url, Some(&signer)).await?;
-        let store = self.camp.store();
-        if store.account(actor.shadow)?.is_some_and(|s| s.suspended) {
-            return Err(Error::forbidden("that account is suspended here"));
-        }
-        if let Some(f) = store.remote_following(local, &actor.id)?
-            && f.state == crate::store::federation::FollowState::Accepted
-        {
-            return Err(Error::invalid(format!(
-                "you already follow @{}",
-                actor.handle()
-            )));
-        }
         let me = self.urls.actor(&account.username);
-        let follow_id = format!("{me}/follows/{}", store.next_id());
-        store.put_remote_following(
-            local,
-            &crate::store::federation::RemoteFollow {
-                actor: actor.id.clone(),
-                follow_id: follow_id.clone(),
-                state: crate::store::federation::FollowState::Pending,
-                created_ms: now_ms(),
-            },
-        )?;
+        let follow_id = format!("{me}/follows/{}", self.camp.store().next_id());
+        // The service checks the account and records the pending follow.
+        self.camp.remote_follow_asked(local, &actor, &follow_id)?;
         let activity = wire::activity(&follow_id, "Follow", &me, Value::String(actor.id.clone()));
         self.enqueue_to(
             local,
