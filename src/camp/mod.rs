@@ -23,6 +23,7 @@ mod prefs;
 #[cfg(test)]
 mod privacy_tests;
 mod remote;
+mod remote_records;
 mod reports;
 pub(crate) mod rules;
 mod social;
