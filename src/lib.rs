@@ -1,7 +1,8 @@
 //! camp: a small, private social network that people reach with `ssh camp.example`.
 //!
 //! # Layout
-//! - [`model`]: domain records, data only.
+//! - [`model`]: domain records, data only (remote actors, follows across servers and
+//!   domain policy too: several layers use them).
 //! - [`store`]: the only code that touches sled (typed trees, codec, ids).
 //! - [`camp`]: the service, the only writer; checks who asks; publishes events.
 //! - [`ssh`]: the russh front door: accept loop with limits, auth, per-channel sessions.
@@ -13,14 +14,24 @@
 //! - [`federation`]: the ActivityPub bridge, on with `--federate`.
 //! - [`metrics`]: the health figures for `status` and `/metrics`.
 //! - [`text`]: sanitising, display width and wrapping for every text shown.
+//! - [`clock`]: the wall clock every layer asks.
 //! - [`config`], [`cli`], [`server`]: settings, the command line, and start-up/shutdown.
 //!
-//! Knowledge flows one way: `tui`, `plain`, `commands`, `ssh`, `web`, `federation` → `camp` → `store` → `model`.
+//! Knowledge flows one way: `tui`, `plain`, `commands`, `ssh`, `web`, `federation` → `camp` →
+//! `store` → `model`. camp never names the bridge: where a camper needs another server (follow
+//! `@user@host`, answer a request from outside), camp, the TUI and exec ask camp's port
+//! [`camp::Outside`], which the bridge implements and [`server`] connects at start;
+//! without it, federation is off and they say so. The bridge changes camp's data only
+//! through `Camp` methods and writes only its own trees (delivery queue, seen
+//! activities, key cache). One exception remains until the transactional outbox lands:
+//! `camp::remote` still hands edits, deletes, favourites and boosts of federated posts
+//! to the bridge's delivery functions directly.
 
 #![warn(missing_docs)]
 
 pub mod camp;
 pub mod cli;
+pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod error;

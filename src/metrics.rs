@@ -37,14 +37,14 @@ pub struct Snapshot {
 
 /// Completes the camp's figures with the bridge's.
 pub fn snapshot(camp: &Camp, figures: CampFigures) -> Result<Snapshot> {
-    let federation = match camp.bridge() {
+    let federation = match camp.outside() {
         None => None,
-        Some(b) => Some(FederationFigures {
+        Some(o) => Some(FederationFigures {
             queue_depth: camp.queued_deliveries()?.len(),
-            failing_hosts: b
+            failing_hosts: o
                 .open_circuits()
                 .into_iter()
-                .map(|(host, n, _)| (host, n))
+                .map(|c| (c.host, c.failures))
                 .collect(),
         }),
     };

@@ -3,6 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
+mod remote;
+pub use remote::{DomainPolicy, FollowState, RemoteActor, RemoteFollow};
+
 /// Time-ordered identifier: milliseconds since the epoch << 16 | a per-millisecond sequence.
 pub type Id = u64;
 

@@ -143,11 +143,10 @@ impl Running {
             .public_origin()
             .ok_or_else(|| Error::Config("the web door has no origin".into()))?;
         if config.federate {
-            self.bridge = Some(crate::federation::start(
-                self.camp.clone(),
-                &origin,
-                self.stop.subscribe(),
-            ));
+            let handle = crate::federation::start(self.camp.clone(), &origin, self.stop.subscribe());
+            // camp reaches the outside world only through this port.
+            self.camp.connect_outside(handle.bridge.clone());
+            self.bridge = Some(handle);
         }
         let state = crate::web::WebState::new(self.camp.clone(), origin, host_key)?;
         let app = crate::web::router(&state, self.bridge.as_ref().map(|b| b.router()));
@@ -200,8 +199,8 @@ async fn refresh_blocklists(camp: Camp, mut stop: watch::Receiver<bool>) {
                     Err(e) => tracing::warn!("blocklist refresh task failed: {e}"),
                     Ok(Ok(())) => {}
                 }
-                if let Some(bridge) = camp.bridge() {
-                    bridge.refresh_blocklist_urls().await;
+                if let Some(outside) = camp.outside() {
+                    outside.refresh_blocklist_urls().await;
                 }
             }
             _ = async { stop.wait_for(|s| *s).await.map(|_| ()) } => return,

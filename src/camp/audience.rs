@@ -127,8 +127,8 @@ impl Camp {
     /// This camp's own `host[:port]` in handles, when it has one (the public URL, or
     /// the running bridge's origin).
     pub(crate) fn own_host(&self) -> Option<String> {
-        if let Some(b) = self.bridge() {
-            return Some(b.urls().host().to_ascii_lowercase());
+        if let Some(o) = self.outside() {
+            return Some(o.own_host().to_ascii_lowercase());
         }
         let url = url::Url::parse(self.config().public_url.as_deref()?).ok()?;
         let host = url.host_str()?.to_ascii_lowercase();
@@ -246,7 +246,7 @@ impl Camp {
     /// whether a name is unknown or its owner blocked the author.
     pub(crate) fn unreachable_direct(&self, reach: &Reach) -> Error {
         match reach.remote.first() {
-            Some(handle) if self.bridge().is_none() => Error::invalid(format!(
+            Some(handle) if self.outside().is_none() => Error::invalid(format!(
                 "@{handle} is on another server and this camp does not federate: a direct post can only go to campers here"
             )),
             Some(handle) => Error::invalid(format!(

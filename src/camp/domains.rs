@@ -517,7 +517,7 @@ impl Camp {
         let source = text::sanitize_line(source).trim().to_string();
         let is_url = is_url(&source);
         if is_url {
-            if self.bridge().is_none() {
+            if self.outside().is_none() {
                 return Err(Error::invalid(
                     "URL subscriptions need the federation bridge (camp serve --http); give a file path on the server",
                 ));
@@ -558,10 +558,10 @@ impl Camp {
         self.store().flush()?;
         self.refresh_subscriptions()?;
         if is_url
-            && let Some(bridge) = self.bridge()
+            && let Some(outside) = self.outside()
             && let Ok(rt) = tokio::runtime::Handle::try_current()
         {
-            rt.spawn(async move { bridge.refresh_blocklist_urls().await });
+            rt.spawn(async move { outside.refresh_blocklist_urls().await });
         }
         let subs: Vec<Subscription> = self
             .store()
@@ -603,7 +603,7 @@ impl Camp {
     /// Re-reads every blocklist file subscribed, adding blocks it lists that the camp
     /// lacks. Called at start and periodically by the server; a bad file is recorded,
     /// not fatal. URL subscriptions are left to the bridge
-    /// ([`crate::federation::Bridge::refresh_blocklist_urls`]), which fetches them.
+    /// ([`crate::camp::Outside::refresh_blocklist_urls`]), which fetches them.
     pub fn refresh_subscriptions(&self) -> Result<()> {
         let mut subs: Vec<Subscription> = self
             .store()

@@ -16,12 +16,16 @@ pub mod leaving;
 mod moderation;
 mod notifications;
 mod onboarding;
+pub mod outside;
+#[cfg(test)]
+mod outside_tests;
 mod people;
 mod posting;
 mod prefs;
 #[cfg(test)]
 mod privacy_tests;
 mod remote;
+mod remote_records;
 mod reports;
 pub(crate) mod rules;
 mod social;
@@ -50,8 +54,11 @@ pub use leaving::status::{CampFigures, SessionGuard};
 pub use moderation::{
     AccountAction, AccountDetail, AccountView, AuditView, InviteView, clean_reason,
 };
-pub use notifications::{NotificationView, UNREAD_CAP};
+pub use notifications::{NotificationView, UNREAD_CAP, describe_notification};
 pub use onboarding::{InviteOptions, KeyInfo, generate_code, parse_duration, validate_username};
+pub use outside::{
+    FEDERATION_OFF, OpenCircuit, Outside, RemoteHandle, federable, parse_remote_handle,
+};
 pub use people::{Profile, SearchResults};
 pub use posting::{Author, PostDraft, PostView, TimelineKind, mentioned_names};
 pub use remote::{IncomingNote, RemoteAudience};
@@ -72,8 +79,9 @@ struct Inner {
     config: Config,
     events: broadcast::Sender<CampEvent>,
     floods: floods::Floods,
-    /// The federation bridge, when `--http` is on (set once at start).
-    bridge: std::sync::OnceLock<Arc<crate::federation::Bridge>>,
+    /// The outside world (the federation bridge), when `--http` is on (set once at
+    /// start).
+    outside: std::sync::OnceLock<Arc<dyn outside::Outside>>,
     /// Uptime and open sessions, for `status`.
     gauges: leaving::status::Gauges,
 }
@@ -109,7 +117,7 @@ impl Camp {
                 config,
                 events,
                 floods,
-                bridge: std::sync::OnceLock::new(),
+                outside: std::sync::OnceLock::new(),
                 gauges: Default::default(),
             }),
         }

@@ -11,6 +11,24 @@ use crate::store::now_ms;
 /// Largest unread count a badge shows exactly ("99+" beyond).
 pub const UNREAD_CAP: usize = 100;
 
+/// What a notification says, without the actor: the one wording for every face (the
+/// TUI's list and exec's `notifications`).
+pub fn describe_notification(kind: NotificationKind) -> &'static str {
+    match kind {
+        NotificationKind::Mention => "mentioned you",
+        NotificationKind::Reply => "replied to you",
+        NotificationKind::Favourite => "favourited your post",
+        NotificationKind::Boost => "boosted your post",
+        NotificationKind::Follow => "followed you",
+        NotificationKind::FollowRequest => "asked to follow you",
+        NotificationKind::Direct => "sent you a direct post",
+        NotificationKind::ReportResolved => "your report was resolved",
+        NotificationKind::Warning => "a moderator warned you",
+        NotificationKind::Announcement => "announcement",
+        NotificationKind::Report => "new report for the moderators",
+    }
+}
+
 /// Kinds that point the reader at a post they are meant to read: such a notification
 /// exists only while its reader may see the post (or it would reveal that it exists).
 /// Report notifications point moderators at what was reported, whoever may see it.

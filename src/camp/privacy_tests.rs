@@ -269,7 +269,7 @@ fn moderators_see_the_reported_post_not_a_hidden_parent() {
 fn shadow(camp: &crate::Camp, user: &str, host: &str, role: Role) -> Account {
     let actor = camp
         .store()
-        .upsert_remote_actor(crate::store::federation::RemoteActor {
+        .upsert_remote_actor(crate::model::RemoteActor {
             id: format!("https://{host}/users/{user}"),
             shadow: 0,
             inbox: format!("https://{host}/users/{user}/inbox"),

@@ -7,9 +7,7 @@ use std::sync::Arc;
 use crate::camp::{Camp, CampEvent, NewPost};
 use crate::error::{Error, Result};
 use crate::model::*;
-use crate::store::federation::{
-    DomainPolicy, FollowState, RemoteActor, RemoteFollow, RemoteObject,
-};
+use crate::store::federation::RemoteObject;
 
 /// The domain (without port) a policy is looked up by.
 fn domain_of(host: &str) -> String {
@@ -63,14 +61,11 @@ pub struct IncomingNote {
 }
 
 impl Camp {
-    /// Installs the running federation bridge (once, at start).
-    pub fn set_bridge(&self, bridge: Arc<crate::federation::Bridge>) {
-        let _ = self.inner.bridge.set(bridge);
-    }
-
-    /// The federation bridge, when `--http` is on.
-    pub fn bridge(&self) -> Option<Arc<crate::federation::Bridge>> {
-        self.inner.bridge.get().cloned()
+    /// The bridge behind the port, for the four direct delivery calls below only: the
+    /// transactional outbox replaces them, and this goes with them.
+    fn bridge(&self) -> Option<Arc<crate::federation::Bridge>> {
+        let any: Arc<dyn std::any::Any + Send + Sync> = self.outside()?;
+        any.downcast().ok()
     }
 
     /// How the bridge treats `host` (`name[:port]`), from moderation's domain blocks
@@ -210,7 +205,7 @@ impl Camp {
             .store()
             .public_posts_of(account, limit)?
             .into_iter()
-            .filter(|p| crate::federation::wire::federable(p, &author))
+            .filter(|p| crate::camp::federable(p, &author))
             .collect())
     }
 
@@ -255,7 +250,7 @@ impl Camp {
                 actor: actor.id.clone(),
                 follow_id: follow_id.to_string(),
                 state: FollowState::Pending,
-                created_ms: crate::store::now_ms(),
+                created_ms: crate::clock::now_ms(),
             },
         )?;
         self.store().flush()?;
@@ -278,10 +273,10 @@ impl Camp {
         };
         self.store().remove_remote_follower(local, &actor.id)?;
         if let Some(f) = self.store().remote_following(local, &actor.id)? {
-            if let Some(b) = self.bridge()
+            if let Some(o) = self.outside()
                 && let Some(me) = self.store().account(local)?
             {
-                b.send_undo_follow(&me, &actor, &f.follow_id)?;
+                o.undo_follow(&me, &actor, &f.follow_id)?;
             }
             self.remote_follow_ended(local, &actor)?;
         }
@@ -518,7 +513,7 @@ impl Camp {
             visibility,
             reply_to: note.reply_to,
             mentions: named.clone(),
-            created_ms: crate::store::now_ms(),
+            created_ms: crate::clock::now_ms(),
             edited_ms: None,
         };
         let id = post.id;
@@ -592,7 +587,7 @@ impl Camp {
         };
         post.text = text;
         post.cw = cw;
-        post.edited_ms = Some(crate::store::now_ms());
+        post.edited_ms = Some(crate::clock::now_ms());
         self.store().update_remote_post(&post)?;
         self.store().flush()?;
         Ok(true)

@@ -85,20 +85,31 @@ pub(super) fn import(
             "import reads the CSV on stdin: ssh HOST import following < following_accounts.csv",
         ));
     }
-    let bridge = camp.bridge();
+    // A remote follow waits on another server (WebFinger, the actor, the inbox), and this
+    // runs on the blocking pool: blocking on it here would tie up a pool thread per line.
+    // So each one is handed to the runtime and the line says it was asked; the bridge's
+    // slots bound how many fetches run at once, and `following` shows the outcome.
+    let outside = camp.outside();
+    let runtime = tokio::runtime::Handle::try_current().ok();
+    let me_id = me.id;
     let follow = |handle: &str| -> crate::Result<()> {
-        let Some(b) = &bridge else {
-            return Err(Error::invalid("federation is off on this camp"));
+        let (Some(o), Some(rt)) = (outside.clone(), runtime.as_ref()) else {
+            return Err(Error::invalid(crate::camp::FEDERATION_OFF));
         };
-        let rt = tokio::runtime::Handle::try_current()
-            .map_err(|_| Error::invalid("federation needs the running server"))?;
-        rt.block_on(b.follow(me.id, handle)).map(|_| ())
+        let target = handle.to_string();
+        rt.spawn(async move {
+            if let Err(e) = o.follow(me_id, target.clone()).await {
+                tracing::info!("import: following {target} failed: {e}");
+            }
+        });
+        Ok(())
     };
-    let remote: Option<crate::camp::leaving::import::RemoteFollow<'_>> = if bridge.is_some() {
-        Some(&follow)
-    } else {
-        None
-    };
+    let remote: Option<crate::camp::leaving::import::RemoteFollow<'_>> =
+        if outside.is_some() && runtime.is_some() {
+            Some(&follow)
+        } else {
+            None
+        };
     let report = camp.import_accounts(me.id, kind, csv, remote)?;
     let refused = report
         .iter()

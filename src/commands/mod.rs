@@ -3,10 +3,10 @@
 //! a non-zero exit, with nothing changed.
 
 mod args;
-mod federation;
 pub mod leaving;
 mod moderation;
 mod plain;
+mod remote;
 mod social;
 pub mod split;
 mod status;
@@ -45,6 +45,8 @@ pub struct Outcome {
 pub const EXIT_FAILURE: u32 = 1;
 /// Exit status for a command line that could not be understood.
 pub const EXIT_USAGE: u32 = 2;
+/// Exit status when a verb failed inside camp (EX_SOFTWARE).
+pub const EXIT_INTERNAL: u32 = 70;
 
 /// The verbs this camp answers, for help and for "unknown verb" errors.
 pub const VERBS: &[(&str, &str)] = &[
@@ -103,8 +105,50 @@ const POST_VALUED: &[&str] = &["cw", "to", "reply-to"];
 /// Runs one command line. Everything it prints passes the last output guard
 /// ([`crate::text::guard_output`], or [`crate::text::guard_json`] under `--json`),
 /// whatever the store held: no verb can put a terminal control on anyone's screen.
+/// Verbs that wait on another server (`follow @user@host`) are run by [`execute`]
+/// only; here they are refused.
 pub fn run(camp: &Camp, caller: &Caller, argv: &[String], stdin: Option<&str>) -> Outcome {
-    let outcome = match dispatch(camp, caller, argv, stdin) {
+    finish(dispatch(camp, caller, argv, stdin), argv)
+}
+
+/// Runs one command line on the async runtime, as the SSH server does: store work on
+/// the blocking pool ([`run`]), and verbs that wait on another server awaited here,
+/// so a slow or silent server never ties up a blocking thread.
+pub async fn execute(
+    camp: Camp,
+    caller: Caller,
+    argv: Vec<String>,
+    stdin: Option<String>,
+) -> Outcome {
+    if remote::waits_on_other_servers(&argv) {
+        let checked = {
+            let (camp, caller) = (camp.clone(), caller.clone());
+            tokio::task::spawn_blocking(move || member(&camp, &caller)).await
+        };
+        let result = match checked {
+            Ok(Ok(me)) => remote::follow_remote(&camp, me, &argv[0], &argv[1..]).await,
+            Ok(Err(refused)) => Err(refused),
+            Err(_) => return internal_error(),
+        };
+        return finish(result, &argv);
+    }
+    tokio::task::spawn_blocking(move || run(&camp, &caller, &argv, stdin.as_deref()))
+        .await
+        .unwrap_or_else(|_| internal_error())
+}
+
+/// A verb's task failed (it panicked): nothing is known about what it did.
+fn internal_error() -> Outcome {
+    Outcome {
+        stdout: String::new(),
+        stderr: "camp: internal error\n".into(),
+        status: EXIT_INTERNAL,
+    }
+}
+
+/// A verb's result as what it prints and its exit status, through the output guard.
+fn finish(result: std::result::Result<String, Failure>, argv: &[String]) -> Outcome {
+    let outcome = match result {
         Ok(stdout) => Outcome {
             stdout,
             stderr: String::new(),
@@ -167,7 +211,7 @@ fn all_verbs() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
     VERBS
         .iter()
         .chain(social::VERBS)
-        .chain(federation::VERBS)
+        .chain(remote::VERBS)
         .chain(plain::VERBS)
         .chain(moderation::VERBS)
         .chain(leaving::VERBS)
@@ -198,16 +242,14 @@ fn dispatch(
         "post" => post(camp, member(camp, caller)?, rest, stdin),
         "timeline" => timeline(camp, member(camp, caller)?, rest),
         "invite" => invite(camp, member(camp, caller)?, rest),
-        "follow" if federation::remote_target(rest) => {
-            federation::follow(camp, member(camp, caller)?, rest)
+        "follow" | "unfollow" if remote::remote_target(rest) => {
+            member(camp, caller)?;
+            Err(remote::needs_runtime(camp))
         }
-        "unfollow" if federation::remote_target(rest) => {
-            federation::unfollow(camp, member(camp, caller)?, rest)
-        }
-        "requests" => federation::requests(camp, member(camp, caller)?, rest),
-        "accept" => federation::answer(camp, member(camp, caller)?, rest, true),
-        "reject" => federation::answer(camp, member(camp, caller)?, rest, false),
-        "deliveries" => federation::deliveries(camp, member(camp, caller)?, rest),
+        "requests" => remote::requests(camp, member(camp, caller)?, rest),
+        "accept" => remote::answer(camp, member(camp, caller)?, rest, true),
+        "reject" => remote::answer(camp, member(camp, caller)?, rest, false),
+        "deliveries" => remote::deliveries(camp, member(camp, caller)?, rest),
         "show" => social::show(camp, member(camp, caller)?, rest),
         "edit" => social::edit(camp, member(camp, caller)?, rest, stdin),
         "delete" => social::delete(camp, member(camp, caller)?, rest),
@@ -401,7 +443,7 @@ fn timeline(camp: &Camp, me: Account, rest: &[String]) -> std::result::Result<St
     if posts.is_empty() {
         return Ok(format!("(the {} timeline is empty)\n", kind.as_str()));
     }
-    let now = crate::store::now_ms();
+    let now = crate::clock::now_ms();
     let mut out = String::new();
     for v in &posts {
         let p = &v.post;

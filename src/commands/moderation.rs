@@ -150,7 +150,7 @@ fn id_arg(s: &str, what: &str) -> std::result::Result<u64, Failure> {
 }
 
 fn ago(ms: u64) -> String {
-    text::relative_time(crate::store::now_ms(), ms)
+    text::relative_time(crate::clock::now_ms(), ms)
 }
 
 fn lines_of(v: Vec<Value>) -> String {
@@ -505,7 +505,7 @@ fn invites(camp: &Camp, me: Account, rest: &[String]) -> Out {
     if list.is_empty() {
         return Ok("(no invites)\n".into());
     }
-    let now = crate::store::now_ms();
+    let now = crate::clock::now_ms();
     let mut out = String::new();
     for v in &list {
         let i = &v.invite;

@@ -117,7 +117,7 @@ fn list_out(posts: &[PostView], json: bool, empty: &str) -> String {
     if posts.is_empty() {
         return format!("({empty})\n");
     }
-    let now = crate::store::now_ms();
+    let now = crate::clock::now_ms();
     let mut out = String::new();
     for v in posts {
         post_text(&mut out, v, 0, now);
@@ -165,7 +165,7 @@ pub fn show(camp: &Camp, me: Account, rest: &[String]) -> Out {
         });
         return Ok(format!("{v}\n"));
     }
-    let now = crate::store::now_ms();
+    let now = crate::clock::now_ms();
     let mut out = String::new();
     for v in &t.ancestors {
         post_text(&mut out, v, 0, now);
@@ -493,7 +493,7 @@ pub fn notifications(camp: &Camp, me: Account, rest: &[String]) -> Out {
     if list.is_empty() {
         return Ok("(no notifications)\n".into());
     }
-    let now = crate::store::now_ms();
+    let now = crate::clock::now_ms();
     let mut out = String::new();
     for n in &list {
         let who = n
@@ -503,7 +503,7 @@ pub fn notifications(camp: &Camp, me: Account, rest: &[String]) -> Out {
             .unwrap_or_default();
         out.push_str(&format!(
             "{who}{} · {}",
-            crate::tui::notifications::describe(n.notification.kind),
+            crate::camp::describe_notification(n.notification.kind),
             ago(now, n.notification.created_ms)
         ));
         if let Some(p) = n.notification.post {

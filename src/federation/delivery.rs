@@ -821,7 +821,7 @@ mod fan_out_tests {
     #[test]
     fn the_service_queues_update_and_delete_for_public_posts_only() {
         let (camp, bridge, ana) = camp_with_remote_follower();
-        camp.set_bridge(bridge.clone());
+        camp.connect_outside(bridge.clone());
         let public = post(&camp, ana, Visibility::Public);
         let mut secrets = Vec::new();
         // (Direct posts are covered by the peer test: they need a mention.)
@@ -862,7 +862,7 @@ mod fan_out_tests {
     #[test]
     fn a_moderator_deleting_a_public_post_sends_delete() {
         let (camp, bridge, ana) = camp_with_remote_follower();
-        camp.set_bridge(bridge.clone());
+        camp.connect_outside(bridge.clone());
         let bo = crate::camp::testing::join(&camp, ana, 11, "bo");
         let p = post(&camp, bo, Visibility::Public);
         let store = camp.store();
@@ -927,7 +927,7 @@ mod fan_out_tests {
     #[test]
     fn favourites_of_remote_posts_send_like_and_undo_to_the_author_only() {
         let (camp, bridge, ana) = camp_with_remote_follower();
-        camp.set_bridge(bridge.clone());
+        camp.connect_outside(bridge.clone());
         let url = "https://peer.example/notes/1";
         let remote = remote_post_for(&camp, ana, url);
         camp.react(ana, remote, Reaction::Favourite, Some(true))
@@ -960,7 +960,7 @@ mod fan_out_tests {
     #[test]
     fn boosts_of_public_remote_posts_send_announce_and_undo() {
         let (camp, bridge, ana) = camp_with_remote_follower();
-        camp.set_bridge(bridge.clone());
+        camp.connect_outside(bridge.clone());
         let private = remote_post_for(&camp, ana, "https://peer.example/notes/3");
         let err = camp
             .react(ana, private, Reaction::Boost, Some(true))
@@ -997,7 +997,7 @@ mod fan_out_tests {
     #[test]
     fn a_moderator_removing_a_remote_post_forgets_it_and_sends_nothing() {
         let (camp, bridge, ana) = camp_with_remote_follower();
-        camp.set_bridge(bridge.clone());
+        camp.connect_outside(bridge.clone());
         let url = "https://peer.example/notes/5";
         let remote = remote_post_for(&camp, ana, url);
         camp.store().mark_remote_public(remote).unwrap();
@@ -1055,7 +1055,7 @@ mod fan_out_tests {
     #[test]
     fn blocking_a_remote_account_stops_deliveries_and_undoes_the_follow() {
         let (camp, bridge, ana) = camp_with_remote_follower();
-        camp.set_bridge(bridge.clone());
+        camp.connect_outside(bridge.clone());
         let store = camp.store();
         let alice = store
             .remote_actor("https://peer.example/users/alice")
@@ -1095,7 +1095,7 @@ mod fan_out_tests {
     #[test]
     fn a_hidden_domain_keeps_its_posts_and_notifications_from_that_camper() {
         let (camp, bridge, ana) = camp_with_remote_follower();
-        camp.set_bridge(bridge.clone());
+        camp.connect_outside(bridge.clone());
         remote_post_for(&camp, ana, "https://peer.example/notes/2");
         let home = |c: &Camp| {
             c.timeline(ana, crate::camp::TimelineKind::Home, None, 20)

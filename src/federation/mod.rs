@@ -36,6 +36,9 @@ pub mod html;
 pub mod inbox;
 pub mod keyring;
 pub mod keys;
+mod outside;
+#[cfg(test)]
+mod port_tests;
 pub mod proofs;
 pub mod rfc9421;
 pub mod routes;
@@ -443,7 +446,7 @@ impl Bridge {
         if known.is_none_or(|k| k.username != actor.username) {
             webfinger::confirm(&self.fetcher, &actor.username, &actor.host, &actor.id).await?;
         }
-        self.camp.store().upsert_remote_actor(actor)
+        self.camp.remember_remote_actor(actor)
     }
 }
 
@@ -474,29 +477,10 @@ impl Bridge {
         }
         let signer = self.signer(local).await?;
         let actor = self.fetch_actor(&url, Some(&signer)).await?;
-        let store = self.camp.store();
-        if store.account(actor.shadow)?.is_some_and(|s| s.suspended) {
-            return Err(Error::forbidden("that account is suspended here"));
-        }
-        if let Some(f) = store.remote_following(local, &actor.id)?
-            && f.state == crate::store::federation::FollowState::Accepted
-        {
-            return Err(Error::invalid(format!(
-                "you already follow @{}",
-                actor.handle()
-            )));
-        }
         let me = self.urls.actor(&account.username);
-        let follow_id = format!("{me}/follows/{}", store.next_id());
-        store.put_remote_following(
-            local,
-            &crate::store::federation::RemoteFollow {
-                actor: actor.id.clone(),
-                follow_id: follow_id.clone(),
-                state: crate::store::federation::FollowState::Pending,
-                created_ms: now_ms(),
-            },
-        )?;
+        let follow_id = format!("{me}/follows/{}", self.camp.store().next_id());
+        // The service checks the account and records the pending follow.
+        self.camp.remote_follow_asked(local, &actor, &follow_id)?;
         let activity = wire::activity(&follow_id, "Follow", &me, Value::String(actor.id.clone()));
         self.enqueue_to(
             local,
@@ -622,7 +606,6 @@ pub fn start(camp: Camp, public_url: &str, stop: watch::Receiver<bool>) -> Bridg
         );
     }
     let bridge = Bridge::new(camp.clone(), public_url);
-    camp.set_bridge(bridge.clone());
     // Blocklists subscribed by URL are first read now; the server's hourly refresh
     // reads them again.
     let b = bridge.clone();
@@ -684,7 +667,7 @@ mod blocklist_tests {
         let url = format!("http://{addr}/blocks.csv");
         let refused = camp.subscribe_blocklist(ana, &url).unwrap_err();
         assert!(refused.to_string().contains("bridge"), "{refused}");
-        camp.set_bridge(Bridge::new(camp.clone(), "http://camp.test"));
+        camp.connect_outside(Bridge::new(camp.clone(), "http://camp.test"));
         camp.subscribe_blocklist(ana, &url).unwrap();
         let result = read_once(&camp, ana).await;
         assert!(result.starts_with("added 1,"), "{result}");
@@ -698,7 +681,7 @@ mod blocklist_tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn blocklist_urls_obey_the_fetcher_rules() {
         let (camp, ana) = camp_with_admin(false);
-        camp.set_bridge(Bridge::new(camp.clone(), "https://camp.test"));
+        camp.connect_outside(Bridge::new(camp.clone(), "https://camp.test"));
         // Plain http only under --dev-federation.
         assert!(
             camp.subscribe_blocklist(ana, "http://lists.example/b.csv")

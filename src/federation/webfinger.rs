@@ -7,34 +7,8 @@ use serde_json::Value;
 use super::fetcher::Fetcher;
 use crate::error::{Error, Result};
 
-/// A parsed `@user@host` handle.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Handle {
-    /// The user part.
-    pub user: String,
-    /// `host[:port]`.
-    pub host: String,
-}
-
-/// Parses `@user@host` or `user@host` (host may carry a port).
-pub fn parse_handle(s: &str) -> Option<Handle> {
-    let s = s.trim().trim_start_matches('@');
-    let (user, host) = s.split_once('@')?;
-    let user_ok = !user.is_empty()
-        && user.len() <= 64
-        && user
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
-    let host_ok = !host.is_empty()
-        && host.len() <= 253
-        && host
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
-    (user_ok && host_ok).then(|| Handle {
-        user: user.to_string(),
-        host: host.to_ascii_lowercase(),
-    })
-}
+// The handle grammar is camp's (the TUI and exec check handles too); the old names stay.
+pub use crate::camp::{RemoteHandle as Handle, parse_remote_handle as parse_handle};
 
 /// Finds the actor URL of a handle.
 pub async fn lookup(fetcher: &Fetcher, handle: &Handle) -> Result<String> {

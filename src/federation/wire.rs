@@ -12,7 +12,7 @@
 
 use serde_json::{Value, json};
 
-use crate::model::{Account, Millis, Post, Visibility};
+use crate::model::{Account, Millis, Post};
 use crate::store::federation::RemoteActor;
 
 /// The ActivityStreams context.
@@ -30,15 +30,9 @@ pub const MAX_URL: usize = 2048;
 /// Longest remote post kept, in characters.
 pub const MAX_REMOTE_TEXT: usize = 5000;
 
-/// The one rule for what may leave the camp: a public post by a local, unsuspended
-/// author. Camp, followers-only and direct posts never do. Every outward path (outbox,
-/// object fetch, delivery) goes through here.
-pub fn federable(post: &Post, author: &Account) -> bool {
-    post.visibility == Visibility::Public
-        && post.author == author.id
-        && !author.is_remote()
-        && !author.suspended
-}
+/// The one rule for what may leave the camp lives in camp ([`crate::camp::federable`]);
+/// every outward path here goes through it.
+pub use crate::camp::federable;
 
 /// The `@context` of every document camp serves or sends: the published contexts by
 /// URL (all of them preloaded by Fedify, so a peer never fetches one), then only the
@@ -433,6 +427,7 @@ pub fn public_key_of(doc: &Value, key_id: Option<&str>) -> Option<(String, Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Visibility;
 
     fn account(name: &str) -> Account {
         Account {

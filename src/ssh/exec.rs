@@ -70,17 +70,8 @@ pub async fn run(
         key: start.key.clone(),
         account,
     };
-    let camp = start.camp.clone();
-    let outcome =
-        tokio::task::spawn_blocking(move || commands::run(&camp, &caller, &argv, stdin.as_deref()))
-            .await;
-    let outcome = match outcome {
-        Ok(o) => o,
-        Err(_) => {
-            out.stderr(eol(fail("internal error".into()), pty)).await;
-            return 70;
-        }
-    };
+    // Verbs that wait on other servers are awaited, the rest run on the blocking pool.
+    let outcome = commands::execute(start.camp.clone(), caller, argv, stdin).await;
     if !outcome.stdout.is_empty() {
         let _ = out.send_and_wait(eol(outcome.stdout, pty)).await;
     }

@@ -266,7 +266,7 @@ async fn run_tui(
             dirty = true;
         }
         if dirty && !out.busy() && Instant::now() >= next_frame_at {
-            model.now_ms = crate::store::now_ms();
+            model.now_ms = crate::clock::now_ms();
             if terminal.draw(|f| view::render(f, &mut model)).is_err() {
                 break;
             }

@@ -2,17 +2,8 @@
 //! within a process and never below any id already stored (clocks can step back).
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
-
-use crate::model::Millis;
-
-/// Milliseconds since the Unix epoch now.
-pub fn now_ms() -> Millis {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
-}
+// The clock moved to `crate::clock`; this path stays for now.
+pub use crate::clock::now_ms;
 
 /// Hands out unique, increasing ids.
 #[derive(Debug)]

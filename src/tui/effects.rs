@@ -1,7 +1,7 @@
 //! Runs a session's [`Effect`]s through the `Camp` service. Store work happens on the
 //! blocking pool so a flush never stalls the runtime that serves other sessions.
 
-use crate::camp::{Camp, KeyInfo};
+use crate::camp::{Camp, FEDERATION_OFF, KeyInfo};
 use crate::model::Id;
 use std::sync::Arc;
 
@@ -65,12 +65,9 @@ fn list_rows(camp: &Camp, me: Id, kind: &ListKind) -> crate::Result<Vec<Row>> {
     })
 }
 
-/// What the TUI says when the server runs without the federation bridge.
-const FEDERATION_OFF: &str = "federation is off on this camp (the server runs without --http)";
-
 fn load_requests(camp: &Camp, me: Id) -> Result<Requests, String> {
     // Without the bridge nobody outside can ask, and an answer could not be sent.
-    if camp.bridge().is_none() {
+    if camp.outside().is_none() {
         return Ok(Requests::FederationOff);
     }
     let list = camp.remote_follow_requests(me).map_err(|e| e.to_string())?;
@@ -385,9 +382,9 @@ pub async fn run(camp: &Camp, who: &mut Identity, effect: Effect) -> Option<Msg>
             // The bridge checks the request exists and is the camper's, and sends the
             // answer (queued, so this does not wait on the other server).
             blocking(move || {
-                let done = match camp.bridge() {
+                let done = match camp.outside() {
                     None => Err(FEDERATION_OFF.to_string()),
-                    Some(b) => b
+                    Some(o) => o
                         .answer(me, &handle, accept)
                         .map(|actor| {
                             let handle = crate::text::sanitize_line(&actor.handle());
@@ -406,14 +403,14 @@ pub async fn run(camp: &Camp, who: &mut Identity, effect: Effect) -> Option<Msg>
         }
         Effect::FollowRemote(target) => {
             let me = who.account?;
-            let Some(b) = camp.bridge() else {
+            let Some(o) = camp.outside() else {
                 return Some(Msg::RemoteFollowed(Err(FEDERATION_OFF.to_string())));
             };
             // The bridge checks the rules (local account, suspended servers, already
             // following) and asks the other server; that is network work, so it is
             // awaited here like the verb's, not run on the blocking pool.
-            let done = b
-                .follow(me, &target)
+            let done = o
+                .follow(me, target)
                 .await
                 .map(|actor| {
                     format!(
@@ -427,11 +424,11 @@ pub async fn run(camp: &Camp, who: &mut Identity, effect: Effect) -> Option<Msg>
         }
         Effect::UnfollowRemote(target) => {
             let me = who.account?;
-            let Some(b) = camp.bridge() else {
+            let Some(o) = camp.outside() else {
                 return Some(Msg::Done(Err(FEDERATION_OFF.to_string())));
             };
-            let done = b
-                .unfollow(me, &target)
+            let done = o
+                .unfollow(me, target)
                 .await
                 .map(|actor| {
                     format!(

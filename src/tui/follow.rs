@@ -7,7 +7,6 @@ use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::federation::webfinger;
 use crate::text;
 use crate::tui::Effect;
 use crate::tui::editor::Editor;
@@ -55,7 +54,7 @@ pub fn check_target(raw: &str) -> Result<String, String> {
     if t.starts_with("https://") || t.starts_with("http://") {
         return Ok(t.to_string());
     }
-    match webfinger::parse_handle(t) {
+    match crate::camp::parse_remote_handle(t) {
         Some(h) => Ok(format!("{}@{}", h.user, h.host)),
         None if !t.trim_start_matches('@').contains('@') => Err(format!(
             "@{} has no server: campers here are followed from their profile (p, then F)",

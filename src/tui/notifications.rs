@@ -9,7 +9,7 @@ use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
 use crate::camp::NotificationView;
-use crate::model::{Id, NotificationKind};
+use crate::model::Id;
 use crate::text;
 use crate::tui::Effect;
 use crate::tui::input::{Input, Key};
@@ -47,22 +47,9 @@ pub struct NotificationsPage {
     pub error: Option<String>,
 }
 
-/// What a notification says, without the actor.
-pub fn describe(kind: NotificationKind) -> &'static str {
-    match kind {
-        NotificationKind::Mention => "mentioned you",
-        NotificationKind::Reply => "replied to you",
-        NotificationKind::Favourite => "favourited your post",
-        NotificationKind::Boost => "boosted your post",
-        NotificationKind::Follow => "followed you",
-        NotificationKind::FollowRequest => "asked to follow you",
-        NotificationKind::Direct => "sent you a direct post",
-        NotificationKind::ReportResolved => "your report was resolved",
-        NotificationKind::Warning => "a moderator warned you",
-        NotificationKind::Announcement => "announcement",
-        NotificationKind::Report => "new report for the moderators",
-    }
-}
+/// What a notification says, without the actor (the wording is camp's: exec prints it
+/// too).
+pub use crate::camp::describe_notification as describe;
 
 impl NotificationsPage {
     /// Takes a loaded page (newest replaces, older appends).

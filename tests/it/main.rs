@@ -4,6 +4,7 @@
 
 mod browser;
 mod exec;
+mod exec_follow_waits;
 mod federation;
 mod fedkit;
 mod fedsec;

@@ -133,7 +133,7 @@ impl Camp {
     /// posts that were not deleted one by one (each public post's own `Delete` is
     /// already sent by [`Camp::erase_post`]); the log says how many were not told.
     pub(crate) fn federate_departure(&self, departure: &Departure) {
-        if self.bridge().is_some() && !departure.remote_followers.is_empty() {
+        if self.outside().is_some() && !departure.remote_followers.is_empty() {
             tracing::warn!(
                 "federation: @{} was deleted; {} remote followers get the Delete of each public post, not of the account",
                 departure.account.username,

@@ -44,7 +44,7 @@ fn planted() -> (Camp, Id) {
         visibility: Visibility::Camp,
         reply_to: None,
         mentions: vec![],
-        created_ms: crate::store::now_ms(),
+        created_ms: crate::clock::now_ms(),
         edited_ms: None,
     };
     camp.store().insert_post(&post, true, &[ana.id]).unwrap();

@@ -1,11 +1,13 @@
-//! Exec verbs of the federation bridge: `follow`/`unfollow` of remote accounts
-//! (`@user@host` or an actor URL), and `requests`, `accept`, `reject` for follow
-//! requests from outside.
+//! Exec verbs that reach other servers, through camp's port to the outside world
+//! ([`crate::camp::Outside`]): `follow`/`unfollow` of remote accounts (`@user@host` or
+//! an actor URL), `requests`, `accept`, `reject` for follow requests from outside, and
+//! `deliveries`.
 
 use serde_json::json;
 
 use super::{Failure, usage};
 use crate::Camp;
+use crate::camp::FEDERATION_OFF;
 use crate::error::Error;
 use crate::model::Account;
 
@@ -35,18 +37,6 @@ pub fn remote_target(rest: &[String]) -> bool {
     })
 }
 
-fn bridge(camp: &Camp) -> Result<std::sync::Arc<crate::federation::Bridge>, Failure> {
-    camp.bridge().ok_or_else(|| {
-        Error::invalid("federation is off on this camp (the server runs without --http)").into()
-    })
-}
-
-fn block_on<F: std::future::Future>(f: F) -> Result<F::Output, Failure> {
-    let handle = tokio::runtime::Handle::try_current()
-        .map_err(|_| Failure::from(Error::invalid("federation needs the running server")))?;
-    Ok(handle.block_on(f))
-}
-
 fn one_target<'a>(rest: &'a [String], verb: &str) -> Result<&'a str, Failure> {
     match rest {
         [t] => Ok(t.as_str()),
@@ -54,23 +44,47 @@ fn one_target<'a>(rest: &'a [String], verb: &str) -> Result<&'a str, Failure> {
     }
 }
 
-/// `follow @user@host`.
-pub fn follow(camp: &Camp, me: Account, rest: &[String]) -> Result<String, Failure> {
-    let target = one_target(rest, "follow")?;
-    let b = bridge(camp)?;
-    let actor = block_on(b.follow(me.id, target))??;
-    Ok(format!(
-        "asked to follow @{} (pending until they accept)\n",
-        actor.handle()
-    ))
+/// True for the verbs that wait on another server (`follow`/`unfollow` of a remote
+/// account): [`super::execute`] awaits them on the runtime instead of running them on
+/// the blocking pool.
+pub fn waits_on_other_servers(argv: &[String]) -> bool {
+    matches!(
+        argv.first().map(String::as_str),
+        Some("follow" | "unfollow")
+    ) && remote_target(&argv[1..])
 }
 
-/// `unfollow @user@host`.
-pub fn unfollow(camp: &Camp, me: Account, rest: &[String]) -> Result<String, Failure> {
-    let target = one_target(rest, "unfollow")?;
-    let b = bridge(camp)?;
-    let actor = block_on(b.unfollow(me.id, target))??;
-    Ok(format!("unfollowed @{}\n", actor.handle()))
+/// `follow @user@host` / `unfollow @user@host` when called without the runtime
+/// ([`super::run`]): they wait on another server, so only [`super::execute`] runs them.
+pub fn needs_runtime(camp: &Camp) -> Failure {
+    match camp.outside() {
+        None => Error::invalid(FEDERATION_OFF).into(),
+        Some(_) => {
+            Error::invalid("following an account on another server needs the running server").into()
+        }
+    }
+}
+
+/// `follow @user@host` or `unfollow @user@host` for `me` (already checked to be a
+/// member), through camp's port to the outside world: awaited, never blocked on.
+pub async fn follow_remote(
+    camp: &Camp,
+    me: Account,
+    verb: &str,
+    rest: &[String],
+) -> Result<String, Failure> {
+    let target = one_target(rest, verb)?.to_string();
+    let outside = camp.require_outside()?;
+    if verb == "follow" {
+        let actor = outside.follow(me.id, target).await?;
+        Ok(format!(
+            "asked to follow @{} (pending until they accept)\n",
+            actor.handle()
+        ))
+    } else {
+        let actor = outside.unfollow(me.id, target).await?;
+        Ok(format!("unfollowed @{}\n", actor.handle()))
+    }
 }
 
 /// `requests [--json]`: follow requests from outside, oldest first.
@@ -102,8 +116,7 @@ pub fn requests(camp: &Camp, me: Account, rest: &[String]) -> Result<String, Fai
 pub fn answer(camp: &Camp, me: Account, rest: &[String], accept: bool) -> Result<String, Failure> {
     let verb = if accept { "accept" } else { "reject" };
     let target = one_target(rest, verb)?;
-    let b = bridge(camp)?;
-    let actor = b.answer(me.id, target, accept)?;
+    let actor = camp.require_outside()?.answer(me.id, target, accept)?;
     Ok(format!(
         "{} the follow request of @{}\n",
         if accept { "accepted" } else { "rejected" },
@@ -121,8 +134,11 @@ pub fn deliveries(camp: &Camp, me: Account, rest: &[String]) -> Result<String, F
         );
     }
     let jobs = camp.queued_deliveries()?;
-    let circuits = camp.bridge().map(|b| b.open_circuits()).unwrap_or_default();
-    let now = crate::store::now_ms();
+    let circuits = camp
+        .outside()
+        .map(|o| o.open_circuits())
+        .unwrap_or_default();
+    let now = crate::clock::now_ms();
     if a.has("json") {
         let v = json!({
             "queued": jobs.iter().map(|j| json!({
@@ -132,8 +148,8 @@ pub fn deliveries(camp: &Camp, me: Account, rest: &[String]) -> Result<String, F
                 "next_attempt_ms": j.next_ms,
                 "last_error": j.last_error,
             })).collect::<Vec<_>>(),
-            "open_circuits": circuits.iter().map(|(h, n, until)| json!({
-                "host": h, "failures": n, "until_ms": until,
+            "open_circuits": circuits.iter().map(|c| json!({
+                "host": c.host, "failures": c.failures, "until_ms": c.until_ms,
             })).collect::<Vec<_>>(),
         });
         return Ok(format!("{v}\n"));
@@ -155,11 +171,12 @@ pub fn deliveries(camp: &Camp, me: Account, rest: &[String]) -> Result<String, F
             }
         ));
     }
-    for (h, n, until) in &circuits {
+    for c in &circuits {
         out.push_str(&format!(
-            "circuit open for {} after {n} failures, retrying in {}s\n",
-            crate::text::sanitize_line(h),
-            until.saturating_sub(now) / 1000
+            "circuit open for {} after {} failures, retrying in {}s\n",
+            crate::text::sanitize_line(&c.host),
+            c.failures,
+            c.until_ms.saturating_sub(now) / 1000
         ));
     }
     Ok(out)

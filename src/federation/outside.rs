@@ -1,0 +1,46 @@
+//! The bridge as camp's port to the outside world ([`crate::camp::Outside`]): each
+//! method forwards to the bridge's own, so camp, the TUI and exec never name it.
+
+use futures::future::BoxFuture;
+
+use super::Bridge;
+use crate::camp::{OpenCircuit, Outside};
+use crate::error::Result;
+use crate::model::{Account, Id, RemoteActor};
+
+impl Outside for Bridge {
+    fn own_host(&self) -> String {
+        self.urls().host().to_string()
+    }
+
+    fn follow(&self, local: Id, target: String) -> BoxFuture<'_, Result<RemoteActor>> {
+        Box::pin(async move { Bridge::follow(self, local, &target).await })
+    }
+
+    fn unfollow(&self, local: Id, target: String) -> BoxFuture<'_, Result<RemoteActor>> {
+        Box::pin(async move { Bridge::unfollow(self, local, &target).await })
+    }
+
+    fn answer(&self, local: Id, handle: &str, accept: bool) -> Result<RemoteActor> {
+        Bridge::answer(self, local, handle, accept)
+    }
+
+    fn undo_follow(&self, account: &Account, actor: &RemoteActor, follow_id: &str) -> Result<()> {
+        self.send_undo_follow(account, actor, follow_id)
+    }
+
+    fn open_circuits(&self) -> Vec<OpenCircuit> {
+        Bridge::open_circuits(self)
+            .into_iter()
+            .map(|(host, failures, until_ms)| OpenCircuit {
+                host,
+                failures,
+                until_ms,
+            })
+            .collect()
+    }
+
+    fn refresh_blocklist_urls(&self) -> BoxFuture<'_, ()> {
+        Box::pin(Bridge::refresh_blocklist_urls(self))
+    }
+}
