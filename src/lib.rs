@@ -17,6 +17,7 @@
 
 pub mod camp;
 pub mod cli;
+mod cli_backup;
 pub mod commands;
 pub mod config;
 pub mod error;

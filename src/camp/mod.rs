@@ -3,6 +3,7 @@
 //! writer, and it knows nothing of screens, SSH or HTTP.
 
 pub(crate) mod audience;
+mod backup;
 pub(crate) mod blocklist_files;
 mod counts;
 mod devices;

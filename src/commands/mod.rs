@@ -76,6 +76,10 @@ pub const VERBS: &[(&str, &str)] = &[
         "invite [--uses N] [--expires DURATION] [--role camper|moderator|admin] [--note TEXT]",
         "admins: make an invite; prints the code",
     ),
+    (
+        "backup [--with-host-key] > FILE",
+        "admins: the whole camp as one file on stdout (binary; not with ssh -t)",
+    ),
 ];
 
 /// True when the verb reads standard input (so the caller collects it first).
@@ -218,6 +222,8 @@ fn dispatch(
         "notifications" => social::notifications(camp, member(camp, caller)?, rest),
         "keys" => social::keys(camp, member(camp, caller)?, rest),
         "link" => social::link(camp, caller, rest),
+        // Binary output: answered by the SSH exec path (ssh/binary.rs), never as text.
+        "backup" => Err(usage("backup writes binary: run ssh HOST backup > FILE")),
         other => match moderation::dispatch(camp, caller, other, rest, stdin) {
             Some(result) => result,
             None => Err(usage(format!(

@@ -40,6 +40,9 @@ pub async fn run(
             return 2;
         }
     };
+    if crate::ssh::binary::handles(&argv) {
+        return crate::ssh::binary::run(start, out, account, &argv, pty).await;
+    }
     let stdin = if commands::needs_stdin(&argv) {
         let mut buf = Vec::new();
         while let Some(ChannelInput::Data(d)) = input.recv().await {

@@ -8,6 +8,7 @@
 //! that are not a member's), `members` (the cap per account) and `hangup` (closing a
 //! connection in any phase).
 
+mod binary;
 mod exec;
 mod grace;
 mod handler;
