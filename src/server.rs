@@ -102,6 +102,10 @@ pub fn start_with(
     let admin_invite = camp.admin_invite()?;
     let (stop, stop_rx) = watch::channel(false);
     tokio::spawn(refresh_blocklists(camp.clone(), stop_rx.clone()));
+    tokio::spawn(crate::camp::run_backup_schedule(
+        camp.clone(),
+        stop_rx.clone(),
+    ));
     let task = tokio::spawn(ssh::serve(camp.clone(), listener, host_key, stop_rx));
     Ok(Running {
         camp,

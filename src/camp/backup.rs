@@ -118,6 +118,41 @@ impl Camp {
     }
 }
 
+/// Runs the automatic backups `camp.toml` asks for until `stop` turns true: the first
+/// one `every` after the newest already in the directory (at once when there is
+/// none), then every `every`. A failure is noted in the audit log and tried again at
+/// the next turn.
+pub async fn run_schedule(camp: Camp, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let Some((dir, every, keep)) = camp.config().backup_schedule() else {
+        return;
+    };
+    let since_newest = newest(&dir).and_then(|t| t.elapsed().ok()).unwrap_or(every);
+    let mut next = tokio::time::Instant::now() + every.saturating_sub(since_newest);
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep_until(next) => {}
+            _ = async { stop.wait_for(|s| *s).await.map(|_| ()) } => return,
+        }
+        let (c, d) = (camp.clone(), dir.clone());
+        let _ = tokio::task::spawn_blocking(move || c.automatic_backup_or_note(&d, keep)).await;
+        next = tokio::time::Instant::now() + every;
+    }
+}
+
+/// When the newest automatic backup in `dir` was written.
+fn newest(dir: &Path) -> Option<std::time::SystemTime> {
+    std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .filter(|e| {
+            let n = e.file_name();
+            let n = n.to_string_lossy();
+            n.starts_with(AUTO_PREFIX) && n.ends_with(AUTO_SUFFIX)
+        })
+        .filter_map(|e| e.metadata().ok()?.modified().ok())
+        .max()
+}
+
 /// `YYYYMMDD-HHMMSS` in UTC, so names sort in time order.
 fn file_stamp(ms: u64) -> String {
     let date = crate::text::date(ms).replace('-', "");
@@ -130,22 +165,22 @@ fn file_stamp(ms: u64) -> String {
     )
 }
 
-/// Removes the oldest automatic backups in `dir` beyond the newest `keep`. Only files
-/// named like ours are touched.
+/// Removes the oldest automatic backups in `dir` beyond the newest `keep` (by time
+/// written, then name). Only files named like ours are touched.
 fn prune(dir: &Path, keep: usize) -> Result<()> {
-    let mut ours: Vec<PathBuf> = std::fs::read_dir(dir)
+    let mut ours: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(dir)
         .map_err(|e| Error::io(format!("reading {}", dir.display()), e))?
         .flatten()
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with(AUTO_PREFIX) && n.ends_with(AUTO_SUFFIX))
+        .filter(|e| {
+            let n = e.file_name();
+            let n = n.to_string_lossy();
+            n.starts_with(AUTO_PREFIX) && n.ends_with(AUTO_SUFFIX)
         })
+        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
         .collect();
     ours.sort();
     let excess = ours.len().saturating_sub(keep);
-    for old in &ours[..excess] {
+    for (_, old) in &ours[..excess] {
         std::fs::remove_file(old)
             .map_err(|e| Error::io(format!("removing old backup {}", old.display()), e))?;
     }

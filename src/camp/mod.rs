@@ -4,6 +4,7 @@
 
 pub(crate) mod audience;
 mod backup;
+pub use backup::run_schedule as run_backup_schedule;
 pub(crate) mod blocklist_files;
 mod counts;
 mod devices;

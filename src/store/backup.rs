@@ -77,11 +77,9 @@ impl BackupSummary {
     fn tally(&mut self, tree: &[u8], value: &[u8]) {
         self.records += 1;
         match tree {
-            b"accounts" => {
-                // A record this camp cannot decode is still a camper for the count.
-                if !decode::<Account>(value).is_ok_and(|a| a.is_remote()) {
-                    self.campers += 1;
-                }
+            // A record this camp cannot decode is still a camper for the count.
+            b"accounts" if !decode::<Account>(value).is_ok_and(|a| a.is_remote()) => {
+                self.campers += 1
             }
             b"posts" => self.posts += 1,
             b"follows" => self.follows += 1,

@@ -2,6 +2,7 @@
 //! spoken to over SSH by a russh client and by the `ssh` binary, asserting what a
 //! person would see: command output, exit statuses, and screens played into vt100.
 
+mod backup;
 mod exec;
 mod federation;
 mod fedkit;
