@@ -19,3 +19,4 @@ mod remote_actor;
 mod social;
 mod support;
 mod tui;
+mod upgrade;
