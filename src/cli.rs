@@ -96,6 +96,27 @@ pub enum Command {
         #[arg(long, default_value_t = 50)]
         limit: usize,
     },
+    /// Write the whole camp to stdout as one backup file (the server must be stopped;
+    /// on a running camp use `ssh HOST backup > FILE`).
+    Backup {
+        /// Paths.
+        #[command(flatten)]
+        paths: Paths,
+        /// Include the SSH host key (keep such a file as secret as the key itself).
+        #[arg(long)]
+        with_host_key: bool,
+    },
+    /// Restore a backup file into a new, empty data directory.
+    Restore {
+        /// The backup file.
+        file: PathBuf,
+        /// The data directory to create (must not exist, or be empty).
+        #[arg(long)]
+        data: PathBuf,
+        /// Where to put the host key, when the backup holds one.
+        #[arg(long)]
+        keys: Option<PathBuf>,
+    },
 }
 
 /// `--http`: an address, or `off`.
@@ -190,6 +211,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 );
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Backup {
+            paths,
+            with_host_key,
+        } => crate::cli_backup::backup(paths.open()?, with_host_key),
+        Command::Restore { file, data, keys } => {
+            crate::cli_backup::restore(&file, &data, keys.as_deref())
         }
     }
 }

@@ -83,6 +83,14 @@ pub struct FileConfig {
     pub name_quarantine_days: u64,
     /// Bearer token for `/metrics` on the HTTP listener; `/metrics` is off without one.
     pub metrics_token: Option<String>,
+    /// Directory for automatic backups (off when unset); a relative path is taken
+    /// beside the data directory, in its parent.
+    pub backup_dir: Option<PathBuf>,
+    /// How often automatic backups run: `hourly`, `daily`, `weekly` or a duration
+    /// such as `6h` (s, m, h, d).
+    pub backup_every: String,
+    /// How many automatic backups are kept; older ones are removed.
+    pub backup_keep: usize,
 }
 
 impl Default for FileConfig {
@@ -115,6 +123,9 @@ impl Default for FileConfig {
             invite_lookups_per_minute: 20,
             name_quarantine_days: 30,
             metrics_token: None,
+            backup_dir: None,
+            backup_every: "daily".into(),
+            backup_keep: 7,
         }
     }
 }
@@ -248,6 +259,21 @@ impl Config {
         }
     }
 
+    /// Where, how often and how many automatic backups, when they are on.
+    pub fn backup_schedule(&self) -> Option<(PathBuf, Duration, usize)> {
+        let dir = self.camp.backup_dir.as_ref()?;
+        let dir = if dir.is_absolute() {
+            dir.clone()
+        } else {
+            match self.data_dir.parent() {
+                Some(p) => p.join(dir),
+                None => dir.clone(),
+            }
+        };
+        let every = parse_every(&self.camp.backup_every)?;
+        Some((dir, every, self.camp.backup_keep.max(1)))
+    }
+
     /// Time a connection has to finish the handshake and authenticate.
     pub fn login_grace(&self) -> Duration {
         Duration::from_secs(self.camp.login_grace_secs)
@@ -302,8 +328,36 @@ impl FileConfig {
         {
             return bad("metrics_token must be 16 to 256 printable characters without spaces");
         }
+        if parse_every(&self.backup_every).is_none() {
+            return bad("backup_every must be hourly, daily, weekly or a duration like 6h");
+        }
+        if !(1..=10_000).contains(&self.backup_keep) {
+            return bad("backup_keep must be between 1 and 10000");
+        }
         Ok(())
     }
+}
+
+/// `hourly`, `daily`, `weekly`, or a number with s, m, h or d.
+fn parse_every(s: &str) -> Option<Duration> {
+    let secs = match s.trim() {
+        "hourly" => 3600,
+        "daily" => 86_400,
+        "weekly" => 7 * 86_400,
+        other => {
+            let split = other.find(|c: char| !c.is_ascii_digit())?;
+            let (n, unit) = other.split_at(split);
+            let unit = match unit {
+                "s" => 1,
+                "m" => 60,
+                "h" => 3600,
+                "d" => 86_400,
+                _ => return None,
+            };
+            n.parse::<u64>().ok()?.checked_mul(unit)?
+        }
+    };
+    (secs > 0).then(|| Duration::from_secs(secs))
 }
 
 #[cfg(test)]
@@ -381,6 +435,22 @@ mod tests {
         assert_eq!(c.blocklist_dir(), Path::new("/srv/camp/lists"));
         c.camp.blocklist_dir = Some("/etc/camp/lists".into());
         assert_eq!(c.blocklist_dir(), Path::new("/etc/camp/lists"));
+    }
+
+    #[test]
+    fn backup_schedules_parse_and_sit_beside_the_data() {
+        assert_eq!(parse_every("hourly"), Some(Duration::from_secs(3600)));
+        assert_eq!(parse_every("6h"), Some(Duration::from_secs(6 * 3600)));
+        assert_eq!(parse_every("0h"), None);
+        assert_eq!(parse_every("often"), None);
+        let mut c = Config::with_dirs("/srv/camp/data", "k");
+        assert_eq!(c.backup_schedule(), None);
+        c.camp.backup_dir = Some("backups".into());
+        let (dir, every, keep) = c.backup_schedule().unwrap();
+        assert_eq!(dir, Path::new("/srv/camp/backups"));
+        assert_eq!((every, keep), (Duration::from_secs(86_400), 7));
+        c.camp.backup_every = "every day".into();
+        assert!(c.camp.validate().is_err());
     }
 
     #[test]

@@ -31,6 +31,7 @@
 
 pub mod camp;
 pub mod cli;
+mod cli_backup;
 pub mod clock;
 pub mod commands;
 pub mod config;

@@ -143,7 +143,8 @@ impl Running {
             .public_origin()
             .ok_or_else(|| Error::Config("the web door has no origin".into()))?;
         if config.federate {
-            let handle = crate::federation::start(self.camp.clone(), &origin, self.stop.subscribe());
+            let handle =
+                crate::federation::start(self.camp.clone(), &origin, self.stop.subscribe());
             // camp reaches the outside world only through this port.
             self.camp.connect_outside(handle.bridge.clone());
             self.bridge = Some(handle);
@@ -170,6 +171,10 @@ pub fn start_with(
     let admin_invite = camp.admin_invite()?;
     let (stop, stop_rx) = watch::channel(false);
     tokio::spawn(refresh_blocklists(camp.clone(), stop_rx.clone()));
+    tokio::spawn(crate::camp::run_backup_schedule(
+        camp.clone(),
+        stop_rx.clone(),
+    ));
     let task = tokio::spawn(ssh::serve(camp.clone(), listener, host_key, stop_rx));
     Ok(Running {
         camp,

@@ -3,6 +3,8 @@
 //! writer, and it knows nothing of screens, SSH or HTTP.
 
 pub(crate) mod audience;
+mod backup;
+pub use backup::run_schedule as run_backup_schedule;
 pub(crate) mod blocklist_files;
 mod counts;
 mod devices;
@@ -11,8 +13,8 @@ mod events;
 pub(crate) mod floods;
 #[cfg(test)]
 mod growth_tests;
-mod line_mode;
 pub mod leaving;
+mod line_mode;
 mod moderation;
 mod notifications;
 mod onboarding;

@@ -81,6 +81,10 @@ pub const VERBS: &[(&str, &str)] = &[
         "invite [--uses N] [--expires DURATION] [--role camper|moderator|admin] [--note TEXT] [--json]",
         "admins: make an invite; prints the code (--json: with its link)",
     ),
+    (
+        "backup [--with-host-key] > FILE",
+        "admins: the whole camp as one file on stdout (binary; not with ssh -t)",
+    ),
 ];
 
 /// True when the verb reads standard input (so the caller collects it first).
@@ -272,6 +276,8 @@ fn dispatch(
         "import" => leaving::import(camp, member(camp, caller)?, rest, stdin),
         "delete-account" => leaving::delete_account(camp, member(camp, caller)?, rest),
         "status" => status::status(camp, member(camp, caller)?, rest),
+        // Binary output: answered by the SSH exec path (ssh/binary.rs), never as text.
+        "backup" => Err(usage("backup writes binary: run ssh HOST backup > FILE")),
         other => match moderation::dispatch(camp, caller, other, rest, stdin) {
             Some(result) => result,
             None => Err(usage(format!(

@@ -40,8 +40,8 @@ pub async fn run(
             return 2;
         }
     };
-    if commands::leaving::is_binary(&argv) {
-        return crate::ssh::binary::run(start, out, account, argv, pty).await;
+    if crate::ssh::binary::handles(&argv) {
+        return crate::ssh::binary::run(start, out, account, &argv, pty).await;
     }
     let stdin = if commands::needs_stdin(&argv) {
         let mut buf = Vec::new();

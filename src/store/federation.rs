@@ -3,10 +3,10 @@
 //! directions, the map from remote object URLs to local posts, seen activity ids, and
 //! the persisted delivery queue. Kept apart from the rest of the store on purpose.
 
+use super::gate::Tree;
+use super::gate::{Db, Transactional};
 use serde::{Deserialize, Serialize};
-use sled::Tree;
 use sled::transaction::ConflictableTransactionError;
-use sled::{Db, Transactional};
 
 use super::Store;
 use super::codec::{decode, encode, id_key, pair_key, read_id};

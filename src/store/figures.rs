@@ -2,17 +2,11 @@
 
 use super::Store;
 use super::codec::id_key;
-use crate::error::Result;
 use crate::model::Millis;
 
 impl Store {
     /// Posts stored whose id was made at `since` or later (ids are time-ordered).
     pub fn posts_since(&self, since: Millis) -> usize {
         self.posts.range(id_key(since << 16)..).count()
-    }
-
-    /// Bytes the database takes on disk.
-    pub fn size_on_disk(&self) -> Result<u64> {
-        Ok(self.db.size_on_disk()?)
     }
 }

@@ -5,8 +5,8 @@
 //! tree for the same name), so those modules did not have to grow; the test at the end
 //! walks every tree in the database, so a tree added later and forgotten here fails it.
 
+use super::gate::Tree;
 use serde::{Deserialize, Serialize};
-use sled::Tree;
 
 use super::Store;
 use super::codec::{decode, encode, id_key, read_id};

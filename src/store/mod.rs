@@ -6,21 +6,26 @@
 //! process in the integration tests). Writes nobody waits on (read markers) may be lost
 //! in a crash and are flushed by sled's background flusher within a second.
 
+pub mod backup;
+pub mod backup_file;
 pub mod codec;
 pub mod federation;
 mod figures;
+mod gate;
 pub mod ids;
 pub mod leaving;
 mod moderation;
 pub mod private;
 mod public_index;
+pub mod restore;
 pub mod social;
+pub mod upgrade;
 
 use std::path::Path;
 
+use gate::{Db, Transactional, Tree};
 use serde::{Serialize, de::DeserializeOwned};
 use sled::transaction::{ConflictableTransactionError, TransactionalTree};
-use sled::{Transactional, Tree};
 
 use crate::error::{Error, Result};
 use crate::model::*;
@@ -29,7 +34,7 @@ pub use ids::{IdGen, now_ms};
 
 /// Typed access to camp's sled database.
 pub struct Store {
-    db: sled::Db,
+    db: Db,
     accounts: Tree,
     usernames: Tree,
     keys: Tree,
@@ -46,6 +51,7 @@ pub struct Store {
     social: social::SocialTrees,
     fed: federation::FederationTrees,
     ids: IdGen,
+    upgrade: upgrade::Upgrade,
 }
 
 fn abort(e: Error) -> ConflictableTransactionError<Error> {
@@ -90,15 +96,27 @@ impl Store {
                 other => Error::Store(other),
             })?;
         private::restrict_files(dir)?;
-        Self::from_db(db)
+        let db = Db::new(db);
+        let upgrade = upgrade::prepare(&db, Some(dir))?;
+        let mut store = Self::from_db(db)?;
+        store.upgrade = upgrade;
+        Ok(store)
     }
 
     /// A throw-away database for tests and benchmarks.
     pub fn temporary() -> Result<Store> {
-        Self::from_db(sled::Config::new().temporary(true).open()?)
+        let db = Db::new(sled::Config::new().temporary(true).open()?);
+        upgrade::prepare(&db, None)?;
+        Self::from_db(db)
     }
 
-    fn from_db(db: sled::Db) -> Result<Store> {
+    /// What opening did to the data format (for the start-up log).
+    pub fn upgrade(&self) -> &upgrade::Upgrade {
+        &self.upgrade
+    }
+
+    /// Checks the data format before anything reads a record, then opens the trees.
+    fn from_db(db: Db) -> Result<Store> {
         let tree = |name: &str| db.open_tree(name);
         let mut store = Store {
             accounts: tree("accounts")?,
@@ -117,6 +135,7 @@ impl Store {
             social: social::SocialTrees::open(&db)?,
             fed: federation::FederationTrees::open(&db)?,
             ids: IdGen::new(0),
+            upgrade: upgrade::Upgrade::Current,
             db,
         };
         let floor = [&store.accounts, &store.posts, store.social.id_tree()]
@@ -140,6 +159,11 @@ impl Store {
     pub fn flush(&self) -> Result<()> {
         self.db.flush()?;
         Ok(())
+    }
+
+    /// Bytes the database takes on disk (sled's own estimate).
+    pub fn size_on_disk(&self) -> Result<u64> {
+        Ok(self.db.size_on_disk()?)
     }
 
     /// Makes every write so far durable without blocking the async runtime.

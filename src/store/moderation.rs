@@ -2,7 +2,7 @@
 //! camper's hidden domains, plus the post removals and re-listings that moderation
 //! actions need. Kept apart from the core trees so the two grow independently.
 
-use sled::{Db, Tree};
+use super::gate::{Db, Tree};
 
 use crate::error::{Error, Result};
 use crate::model::*;

@@ -5,7 +5,7 @@
 //! never changes after it is written); built once from the posts when a database
 //! made before it is opened.
 
-use sled::Tree;
+use super::gate::Tree;
 
 use super::Store;
 use super::codec::{id_key, pair_key, read_id};

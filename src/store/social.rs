@@ -7,8 +7,8 @@
 //! in `boost_homes`), a deleted post's versions, home entries and boosts go with it
 //! ([`Store::clear_post_traces`]), and expired link codes are pruned.
 
+use super::gate::{Transactional, Tree};
 use sled::transaction::ConflictableTransactionError;
-use sled::{Transactional, Tree};
 
 use super::codec::{decode, encode, id_key, pair_key, read_id};
 use super::{Store, tx_get, tx_put};
@@ -57,7 +57,7 @@ impl SocialTrees {
     }
 
     /// Opens (or creates) the trees in `db`.
-    pub(crate) fn open(db: &sled::Db) -> Result<SocialTrees> {
+    pub(crate) fn open(db: &super::gate::Db) -> Result<SocialTrees> {
         let t = |n: &str| db.open_tree(n);
         Ok(SocialTrees {
             replies: t("replies")?,

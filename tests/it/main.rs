@@ -2,6 +2,7 @@
 //! spoken to over SSH by a russh client and by the `ssh` binary, asserting what a
 //! person would see: command output, exit statuses, and screens played into vt100.
 
+mod backup;
 mod browser;
 mod exec;
 mod exec_follow_waits;
@@ -22,6 +23,7 @@ mod remote_actor;
 mod social;
 mod support;
 mod tui;
+mod upgrade;
 mod web_browser;
 mod web_pages;
 mod web_switches;

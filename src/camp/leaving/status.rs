@@ -70,10 +70,9 @@ impl Camp {
         SessionGuard(s)
     }
 
-    /// When the last backup finished: the backup writer records it in
-    /// [`LAST_BACKUP_SETTING`]; `None` until one did.
+    /// When the last backup (by hand or automatic) finished; `None` until one did.
     pub fn last_backup_ms(&self) -> Result<Option<Millis>> {
-        self.store().setting(LAST_BACKUP_SETTING)
+        self.last_backup()
     }
 
     /// The camp's figures (moderators only: they show how busy people are).

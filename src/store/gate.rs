@@ -1,0 +1,273 @@
+//! The write gate: how a backup gets a consistent picture of a live camp.
+//!
+//! sled has no snapshot, and its iterators see writes made while they run, so copying
+//! tree after tree could catch a post in `posts` without its timeline entries (or the
+//! other way round). Instead every write to the database holds one shared lock for as
+//! long as the write takes (a single insert, or one whole transaction), and a backup
+//! holds it exclusively while it copies: writers wait for that moment, readers never do.
+//!
+//! The gate is structural, not a habit: the store's trees are [`Tree`]s from [`Db`],
+//! whose write methods take the gate themselves, and whose only way to a raw sled tree
+//! is the backup's exclusive [`Db::exclusive`]. A new tree opened through [`Db`] is
+//! covered without anyone remembering to be.
+
+use std::ops::RangeBounds;
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use sled::transaction::{ConflictableTransactionResult, TransactionResult, TransactionalTree};
+use sled::{Batch, CompareAndSwapError, IVec, Iter};
+
+/// One lock shared by every tree of a database.
+#[derive(Default)]
+struct Gate(RwLock<()>);
+
+impl Gate {
+    /// A writer's shared hold. A poisoned lock only means a writer panicked; the data
+    /// is sled's to keep consistent, so carry on.
+    fn hold(&self) -> RwLockReadGuard<'_, ()> {
+        self.0.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn exclusive(&self) -> RwLockWriteGuard<'_, ()> {
+        self.0.write().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The database with its write gate.
+#[derive(Clone)]
+pub(crate) struct Db {
+    inner: sled::Db,
+    gate: Arc<Gate>,
+}
+
+/// The whole database with every writer paused, for as long as this lives.
+pub(crate) struct Exclusive<'a> {
+    /// The raw database (writes through it would bypass nothing: everyone else waits).
+    pub db: &'a sled::Db,
+    _hold: RwLockWriteGuard<'a, ()>,
+}
+
+impl Db {
+    /// Wraps an open sled database.
+    pub(crate) fn new(inner: sled::Db) -> Db {
+        Db {
+            inner,
+            gate: Arc::new(Gate::default()),
+        }
+    }
+
+    /// The names of every tree (reading passes no gate).
+    #[cfg(test)]
+    pub(crate) fn tree_names(&self) -> Vec<IVec> {
+        self.inner.tree_names()
+    }
+
+    /// Opens (or creates) a tree whose writes pass the gate.
+    pub(crate) fn open_tree(&self, name: impl AsRef<[u8]>) -> sled::Result<Tree> {
+        Ok(Tree {
+            inner: self.inner.open_tree(name)?,
+            gate: self.gate.clone(),
+        })
+    }
+
+    /// Waits for the writes in progress, then keeps every new one waiting until the
+    /// returned value is dropped.
+    pub(crate) fn exclusive(&self) -> Exclusive<'_> {
+        let hold = self.gate.exclusive();
+        Exclusive {
+            db: &self.inner,
+            _hold: hold,
+        }
+    }
+
+    /// Makes every write so far durable.
+    pub(crate) fn flush(&self) -> sled::Result<usize> {
+        self.inner.flush()
+    }
+
+    /// Makes every write so far durable without blocking the async runtime.
+    pub(crate) async fn flush_async(&self) -> sled::Result<usize> {
+        self.inner.flush_async().await
+    }
+
+    /// Bytes the database takes on disk.
+    pub(crate) fn size_on_disk(&self) -> sled::Result<u64> {
+        self.inner.size_on_disk()
+    }
+}
+
+/// A sled tree whose writes pass the gate; reads go straight through.
+#[derive(Clone)]
+pub(crate) struct Tree {
+    inner: sled::Tree,
+    gate: Arc<Gate>,
+}
+
+impl Tree {
+    // ---- reads ----
+
+    /// See [`sled::Tree::get`].
+    pub(crate) fn get<K: AsRef<[u8]>>(&self, key: K) -> sled::Result<Option<IVec>> {
+        self.inner.get(key)
+    }
+
+    /// See [`sled::Tree::contains_key`].
+    pub(crate) fn contains_key<K: AsRef<[u8]>>(&self, key: K) -> sled::Result<bool> {
+        self.inner.contains_key(key)
+    }
+
+    /// See [`sled::Tree::iter`].
+    pub(crate) fn iter(&self) -> Iter {
+        self.inner.iter()
+    }
+
+    /// See [`sled::Tree::range`].
+    pub(crate) fn range<K: AsRef<[u8]>, R: RangeBounds<K>>(&self, range: R) -> Iter {
+        self.inner.range(range)
+    }
+
+    /// See [`sled::Tree::scan_prefix`].
+    pub(crate) fn scan_prefix<P: AsRef<[u8]>>(&self, prefix: P) -> Iter {
+        self.inner.scan_prefix(prefix)
+    }
+
+    /// See [`sled::Tree::first`].
+    pub(crate) fn first(&self) -> sled::Result<Option<(IVec, IVec)>> {
+        self.inner.first()
+    }
+
+    /// See [`sled::Tree::last`].
+    pub(crate) fn last(&self) -> sled::Result<Option<(IVec, IVec)>> {
+        self.inner.last()
+    }
+
+    /// See [`sled::Tree::len`] (a full scan in sled).
+    pub(crate) fn len(&self) -> usize {
+        self.inner.len()
+    }
+
+    // ---- writes: each holds the gate ----
+
+    /// See [`sled::Tree::insert`].
+    pub(crate) fn insert<K: AsRef<[u8]>, V: Into<IVec>>(
+        &self,
+        key: K,
+        value: V,
+    ) -> sled::Result<Option<IVec>> {
+        let _hold = self.gate.hold();
+        self.inner.insert(key, value)
+    }
+
+    /// See [`sled::Tree::remove`].
+    pub(crate) fn remove<K: AsRef<[u8]>>(&self, key: K) -> sled::Result<Option<IVec>> {
+        let _hold = self.gate.hold();
+        self.inner.remove(key)
+    }
+
+    /// See [`sled::Tree::apply_batch`].
+    pub(crate) fn apply_batch(&self, batch: Batch) -> sled::Result<()> {
+        let _hold = self.gate.hold();
+        self.inner.apply_batch(batch)
+    }
+
+    /// See [`sled::Tree::compare_and_swap`].
+    pub(crate) fn compare_and_swap<K, OV, NV>(
+        &self,
+        key: K,
+        old: Option<OV>,
+        new: Option<NV>,
+    ) -> sled::Result<std::result::Result<(), CompareAndSwapError>>
+    where
+        K: AsRef<[u8]>,
+        OV: AsRef<[u8]>,
+        NV: Into<IVec>,
+    {
+        let _hold = self.gate.hold();
+        self.inner.compare_and_swap(key, old, new)
+    }
+
+    /// A transaction on this tree alone (see [`sled::Tree::transaction`]).
+    pub(crate) fn transaction<F, A, E>(&self, f: F) -> TransactionResult<A, E>
+    where
+        F: Fn(&TransactionalTree) -> ConflictableTransactionResult<A, E>,
+    {
+        let _hold = self.gate.hold();
+        self.inner.transaction(f)
+    }
+}
+
+/// A transaction over several trees at once, holding the gate while it runs (the
+/// gated counterpart of [`sled::Transactional`] for tuples of trees).
+pub(crate) trait Transactional<E> {
+    /// The transactional trees the closure sees.
+    type View;
+
+    /// Runs `f` atomically over the trees (retried by sled on conflict).
+    fn transaction<F, A>(&self, f: F) -> TransactionResult<A, E>
+    where
+        F: Fn(&Self::View) -> ConflictableTransactionResult<A, E>;
+}
+
+macro_rules! gated_tuple {
+    ($($i:tt),+) => {
+        impl<E> Transactional<E> for ($(gated_tuple!(@tree $i),)+) {
+            type View = ($(gated_tuple!(@view $i),)+);
+
+            fn transaction<F, A>(&self, f: F) -> TransactionResult<A, E>
+            where
+                F: Fn(&Self::View) -> ConflictableTransactionResult<A, E>,
+            {
+                let _hold = self.0.gate.hold();
+                sled::Transactional::transaction(&($(&self.$i.inner,)+), f)
+            }
+        }
+    };
+    (@tree $i:tt) => { &Tree };
+    (@view $i:tt) => { TransactionalTree };
+}
+
+gated_tuple!(0, 1);
+gated_tuple!(0, 1, 2);
+gated_tuple!(0, 1, 2, 3);
+gated_tuple!(0, 1, 2, 3, 4);
+gated_tuple!(0, 1, 2, 3, 4, 5);
+gated_tuple!(0, 1, 2, 3, 4, 5, 6);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    #[test]
+    fn writes_wait_while_the_database_is_held_exclusively() {
+        let db = Db::new(sled::Config::new().temporary(true).open().unwrap());
+        let a = db.open_tree("a").unwrap();
+        let b = db.open_tree("b").unwrap();
+        let held = db.exclusive();
+        let (tx, rx) = mpsc::channel();
+        let writer = {
+            let (a, b) = (a.clone(), b.clone());
+            std::thread::spawn(move || {
+                (&a, &b)
+                    .transaction(|(a, b)| {
+                        a.insert(b"k", b"1")?;
+                        b.insert(b"k", b"1")?;
+                        Ok::<_, sled::transaction::ConflictableTransactionError<()>>(())
+                    })
+                    .unwrap();
+                a.insert(b"single", b"2").unwrap();
+                tx.send(()).unwrap();
+            })
+        };
+        // The writer is blocked: nothing it writes is visible while the hold lasts.
+        assert!(rx.recv_timeout(Duration::from_millis(200)).is_err());
+        assert!(held.db.open_tree("a").unwrap().is_empty());
+        drop(held);
+        rx.recv_timeout(Duration::from_secs(10))
+            .expect("the writer goes on once the hold ends");
+        writer.join().unwrap();
+        assert_eq!(a.len(), 2);
+        assert_eq!(b.len(), 1);
+    }
+}
