@@ -219,7 +219,7 @@ async fn export_holds_exactly_the_campers_own_data() {
 
     // With a terminal: refused, and nothing binary on the screen.
     let out = ssh(camp.addr, &bo, &["-tt"], &["export"], None).await;
-    assert_eq!(out.status, Some(1), "{out:?}");
+    assert_eq!(out.status, Some(2), "{out:?}");
     let said = format!("{}{}", out.stdout, out.stderr);
     assert!(
         said.contains("binary") && said.contains("> me.tar.gz"),
