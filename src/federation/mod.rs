@@ -11,7 +11,9 @@
 //! - [`fetcher`]: the one guarded HTTP client; [`slots`]: its per-host and global
 //!   caps; [`webfinger`]: handles to actors, and the back-check of a remote handle.
 //! - [`routes`]: the axum server; [`inbox`]: incoming activities.
-//! - [`delivery`]: the queue worker and the fan-out of new public posts.
+//! - [`delivery`]: the queue worker and the fan-out of new posts (public,
+//!   followers-only to accepted followers, direct to the remote accounts named);
+//!   [`followers_only`]: who may fetch a followers-only post.
 //!
 //! # Remote accounts and posts
 //! A remote actor gets a local *shadow account* (username `user@host`, which no
@@ -31,6 +33,7 @@
 
 pub mod delivery;
 pub mod fetcher;
+pub mod followers_only;
 pub mod html;
 pub mod inbox;
 pub mod keyring;

@@ -5,6 +5,7 @@
 mod exec;
 mod federation;
 mod fedkit;
+mod fedreach;
 mod fedsec;
 mod frontdoor;
 mod growth;

@@ -236,6 +236,44 @@ impl HandRolled {
         req.send().await.expect("post to camp").status().as_u16()
     }
 
+    /// GETs `url` as ActivityPub JSON, signed draft-cavage over `(request-target)
+    /// host date` with this actor's key; the status and body.
+    pub async fn get_signed(&self, url: &str) -> (u16, String) {
+        use base64ct::{Base64, Encoding};
+        use rsa::signature::{SignatureEncoding, Signer};
+        let parsed = reqwest::Url::parse(url).expect("url");
+        let host = format!(
+            "{}:{}",
+            parsed.host_str().expect("host"),
+            parsed.port().expect("port")
+        );
+        let date = httpdate::fmt_http_date(SystemTime::now());
+        let target = match parsed.query() {
+            Some(q) => format!("{}?{q}", parsed.path()),
+            None => parsed.path().to_string(),
+        };
+        let text = format!("(request-target): get {target}\nhost: {host}\ndate: {date}");
+        let key = camp::federation::signatures::signing_key(&self.private_pem).expect("key");
+        let sig = Base64::encode_string(&key.sign(text.as_bytes()).to_bytes());
+        let res = reqwest::Client::new()
+            .get(url)
+            .header("accept", "application/activity+json")
+            .header("host", host)
+            .header("date", date)
+            .header(
+                "signature",
+                format!(
+                    "keyId=\"{}#main-key\",algorithm=\"rsa-sha256\",headers=\"(request-target) host date\",signature=\"{sig}\"",
+                    self.actor()
+                ),
+            )
+            .send()
+            .await
+            .expect("signed get");
+        let status = res.status().as_u16();
+        (status, res.text().await.unwrap_or_default())
+    }
+
     /// Waits for a delivered activity matching `pred`.
     pub async fn wait_received(&self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
         let deadline = Instant::now() + WAIT;
