@@ -9,6 +9,7 @@ mod devices;
 pub(crate) mod domains;
 mod events;
 pub(crate) mod floods;
+mod follow_state;
 #[cfg(test)]
 mod growth_tests;
 mod moderation;

@@ -443,6 +443,10 @@ fn remote_target(
         return Ok(None);
     }
     let store = bridge.camp().store();
+    // A boosted copy stands for the original: its author is the one to tell.
+    if let Some((url, actor)) = store.boosted_original(post.id)? {
+        return Ok(store.remote_actor(&actor)?.map(|a| (url, a)));
+    }
     let Some((url, obj)) = store.remote_object_of_post(post.id)? else {
         return Ok(None);
     };

@@ -411,6 +411,14 @@ impl Bridge {
         }
     }
 
+    /// The copy of `actor`'s document that a key fetch made a moment ago, if any.
+    pub(crate) fn cached_actor_doc(&self, actor: &str) -> Option<Value> {
+        self.keys
+            .lock()
+            .expect("key cache")
+            .actor_doc(actor, ACTOR_DOC_REUSE)
+    }
+
     /// Fetches (or reuses the key-fetch copy of) an actor and saves it, with its
     /// shadow account. The document's id must equal `url`, and the first time an
     /// actor is stored (or when its name changes) its WebFinger must confirm the
@@ -463,9 +471,13 @@ impl Bridge {
         self.camp.check_action_rate(&account)?;
         if let Some(h) = webfinger::parse_handle(target)
             && !target.starts_with("http")
-            && self.camp.domain_policy(&h.host)?.suspend
         {
-            return Err(Error::forbidden("that server is suspended here"));
+            if self.camp.domain_policy(&h.host)?.suspend {
+                return Err(Error::forbidden("that server is suspended here"));
+            }
+            // One request is enough: nothing is looked up or sent again.
+            self.camp
+                .check_new_remote_follow_by_handle(local, &format!("{}@{}", h.user, h.host))?;
         }
         let url = self.resolve_target(target).await?;
         if wire::host_of(&url) == Some(self.urls.host()) {
@@ -481,14 +493,8 @@ impl Bridge {
         if store.account(actor.shadow)?.is_some_and(|s| s.suspended) {
             return Err(Error::forbidden("that account is suspended here"));
         }
-        if let Some(f) = store.remote_following(local, &actor.id)?
-            && f.state == crate::store::federation::FollowState::Accepted
-        {
-            return Err(Error::invalid(format!(
-                "you already follow @{}",
-                actor.handle()
-            )));
-        }
+        self.camp
+            .check_new_remote_follow(local, &actor.id, &actor.handle())?;
         let me = self.urls.actor(&account.username);
         let follow_id = format!("{me}/follows/{}", store.next_id());
         store.put_remote_following(

@@ -179,3 +179,113 @@ async fn followers_only_posts_reach_accepted_followers_and_no_one_else() {
     assert_eq!(fay.get_signed(&note).await.0, 404);
     camp.stop().await;
 }
+
+/// Waits until `command` (run as `key`) prints something containing `want`.
+async fn wait_exec(camp: &TestCamp, key: &Key, command: &str, want: &str) -> String {
+    let deadline = tokio::time::Instant::now() + crate::remote_actor::WAIT;
+    loop {
+        let out = exec(camp.addr, key, command).await;
+        if out.stdout.contains(want) {
+            return out.stdout;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "`{command}` never showed {want:?}: {out:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
+/// A public post naming `@alice@peer` (who follows nobody here) is looked up by
+/// WebFinger and delivered to her with a Mention tag; a direct post to her goes to
+/// her alone, to her alone; a camp-only post naming her never leaves. When alice
+/// follows ana and answers ana's followers-only post directly, the answer lands in
+/// its thread and ana is told.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn remote_mentions_are_delivered_and_replies_land_in_their_thread() {
+    let Some(dir) = peer_dir() else { return };
+    let peer = Peer::start(dir).await;
+    let (camp, ana, http) = fed_camp().await;
+    let alice = peer.handle();
+    let alice_actor = peer.url("/users/alice");
+    exec(
+        camp.addr,
+        &ana,
+        &format!("post 'camp only, never out {alice}'"),
+    )
+    .await
+    .ok();
+    exec(
+        camp.addr,
+        &ana,
+        &format!("post --to public 'hello there {alice}'"),
+    )
+    .await
+    .ok();
+    let got = peer
+        .wait_log("the public mention", |r| {
+            r["kind"] == "inbox" && content(&r["activity"]).contains("hello there")
+        })
+        .await;
+    let object = &got["activity"]["object"];
+    assert!(names_public(object), "{object}");
+    assert!(object["cc"].to_string().contains(&alice_actor), "{object}");
+    assert_eq!(object["tag"][0]["type"], "Mention", "{object}");
+    assert_eq!(object["tag"][0]["href"], alice_actor.as_str(), "{object}");
+    exec(
+        camp.addr,
+        &ana,
+        &format!("post --to direct 'between us {alice}'"),
+    )
+    .await
+    .ok();
+    let direct = peer
+        .wait_log("the direct post", |r| {
+            r["kind"] == "inbox" && content(&r["activity"]).contains("between us")
+        })
+        .await;
+    for v in [&direct["activity"], &direct["activity"]["object"]] {
+        assert_eq!(v["to"], json!([alice_actor]), "{v}");
+        assert!(!names_public(v), "{v}");
+        assert!(!v["cc"].to_string().contains("followers"), "{v}");
+    }
+    assert!(
+        !peer
+            .log_records()
+            .iter()
+            .any(|r| r.to_string().contains("never out")),
+        "a camp-only post left the camp"
+    );
+
+    alice_follows_ana(&camp, &ana, &peer, http).await;
+    let question = post_id(
+        exec(camp.addr, &ana, "post --to followers 'members question'")
+            .await
+            .ok(),
+    );
+    let note = format!("http://{http}/users/ana/posts/{question}");
+    peer.wait_log("the followers-only question", |r| {
+        r["kind"] == "inbox" && content(&r["activity"]).contains("members question")
+    })
+    .await;
+    let ana_actor = format!("http://{http}/users/ana");
+    peer.admin(
+        "POST",
+        &format!(
+            "/admin/post?text=alice%20answers%20privately&visibility=direct&to={}&inReplyTo={}",
+            crate::federation::urlencode(&ana_actor),
+            crate::federation::urlencode(&note)
+        ),
+    )
+    .await;
+    let thread = wait_exec(
+        &camp,
+        &ana,
+        &format!("show {question}"),
+        "alice answers privately",
+    )
+    .await;
+    assert!(thread.contains("members question"), "{thread}");
+    wait_exec(&camp, &ana, "notifications", "replied to you").await;
+    camp.stop().await;
+}

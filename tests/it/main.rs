@@ -5,6 +5,8 @@
 mod exec;
 mod federation;
 mod fedkit;
+mod fedpeople;
+mod fedproof;
 mod fedreach;
 mod fedsec;
 mod frontdoor;
