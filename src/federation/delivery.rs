@@ -707,19 +707,38 @@ mod fan_out_tests {
     }
 
     #[test]
-    fn only_public_posts_are_queued_and_to_the_shared_inbox() {
+    fn camp_posts_stay_and_the_rest_go_to_the_shared_inbox_addressed_by_reach() {
         let (camp, bridge, ana) = camp_with_remote_follower();
-        for v in [Visibility::Camp, Visibility::Followers] {
-            let p = post(&camp, ana, v);
-            assert_eq!(fan_out_post(&bridge, &p).unwrap(), 0, "{v:?}");
-        }
+        let p = post(&camp, ana, Visibility::Camp);
+        assert_eq!(fan_out_post(&bridge, &p).unwrap(), 0);
         assert!(camp.store().queued_deliveries().unwrap().is_empty());
         let p = post(&camp, ana, Visibility::Public);
         assert_eq!(fan_out_post(&bridge, &p).unwrap(), 1);
+        let p = post(&camp, ana, Visibility::Followers);
+        assert_eq!(fan_out_post(&bridge, &p).unwrap(), 1);
         let jobs = camp.store().queued_deliveries().unwrap();
-        assert_eq!(jobs.len(), 1);
-        assert_eq!(jobs[0].inbox, "https://peer.example/inbox");
+        assert_eq!(jobs.len(), 2);
+        assert!(jobs.iter().all(|j| j.inbox == "https://peer.example/inbox"));
         assert!(jobs[0].body.contains("a public post"));
+        let fo: Value = serde_json::from_str(&jobs[1].body).unwrap();
+        assert_eq!(fo["object"]["content"], "<p>a followers post</p>");
+        for v in [&fo, &fo["object"]] {
+            assert_eq!(
+                v["to"],
+                serde_json::json!(["https://camp.test/users/ana/followers"])
+            );
+            assert!(!v.to_string().contains("#Public"), "{v}");
+        }
+        // A pending follower gets nothing.
+        let store = camp.store();
+        let mut f = store
+            .remote_follower(ana, "https://peer.example/users/alice")
+            .unwrap()
+            .unwrap();
+        f.state = FollowState::Pending;
+        store.put_remote_follower(ana, &f).unwrap();
+        let p = post(&camp, ana, Visibility::Followers);
+        assert_eq!(fan_out_post(&bridge, &p).unwrap(), 0);
     }
 
     #[test]
@@ -972,15 +991,13 @@ mod fan_out_tests {
     }
 
     #[test]
-    fn the_service_queues_update_and_delete_for_public_posts_only() {
+    fn the_service_queues_no_update_or_delete_for_camp_posts() {
         let (camp, bridge, ana) = camp_with_remote_follower();
         camp.set_bridge(bridge.clone());
         let public = post(&camp, ana, Visibility::Public);
         let mut secrets = Vec::new();
-        // (Direct posts are covered by the peer test: they need a mention.)
-        for v in [Visibility::Camp, Visibility::Followers] {
-            secrets.push(post(&camp, ana, v));
-        }
+        // (Direct and followers-only posts are covered by tests/it/fedreach.rs.)
+        secrets.push(post(&camp, ana, Visibility::Camp));
         // A Create went out for the public post only (the fan-out task is not running
         // here, so the queue holds only what the service itself queued).
         assert!(jobs(&camp).is_empty());

@@ -1,8 +1,12 @@
 //! The ActivityPub bridge, on when `camp serve --http ADDR` is given: WebFinger,
 //! NodeInfo, actor documents, outbox and notes of public posts, a signed inbox, follows
-//! both ways, and a persisted delivery queue. A camp-only, followers-only or direct post
-//! never leaves the server: [`wire::federable`] is the single rule, and every outward
-//! path (outbox, object fetch, delivery) goes through it.
+//! both ways, and a persisted delivery queue. A camp-only post never leaves the
+//! server; [`wire::reach`] is the single rule for where any other post goes: a public
+//! one to anyone (served, listed, delivered to followers and the accounts it
+//! names), a followers-only one to accepted remote followers (and named accounts)
+//! only, served only to a signed fetch from a follower's server
+//! ([`followers_only`]), a direct one only to the remote accounts it names, never
+//! served. Listing and unsigned serving go through [`wire::federable`] (public).
 //!
 //! - [`wire`]: JSON served and read; [`html`]: remote HTML to plain text.
 //! - [`signatures`]: draft-cavage HTTP signatures; [`rfc9421`]: RFC 9421 ones (verify);

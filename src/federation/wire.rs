@@ -30,9 +30,10 @@ pub const MAX_URL: usize = 2048;
 /// Longest remote post kept, in characters.
 pub const MAX_REMOTE_TEXT: usize = 5000;
 
-/// The one rule for what may leave the camp: a public post by a local, unsuspended
-/// author. Camp, followers-only and direct posts never do. Every outward path (outbox,
-/// object fetch, delivery) goes through here.
+/// What may be served to anyone and listed: a public post by a local, unsuspended
+/// author. Camp, followers-only and direct posts never are (the outbox, unsigned
+/// object fetches and NodeInfo counts go through here; where a post is delivered is
+/// [`reach`]).
 pub fn federable(post: &Post, author: &Account) -> bool {
     post.visibility == Visibility::Public
         && post.author == author.id
@@ -545,6 +546,41 @@ mod tests {
             created_ms: 1_700_000_000_000,
             edited_ms: None,
         }
+    }
+
+    #[test]
+    fn addressing_follows_the_reach() {
+        let urls = Urls::new("https://camp.test");
+        let ana = account("ana");
+        let followers = "https://camp.test/users/ana/followers";
+        let zed = Mentioned {
+            actor: "https://far.example/users/zed".into(),
+            handle: "@zed@far.example".into(),
+        };
+        let names_public = |v: &Value| {
+            ["to", "cc"]
+                .iter()
+                .any(|f| v[*f].to_string().contains("Public"))
+        };
+        let public = note_to(&urls, &post(Visibility::Public), &ana, None, &[zed.clone()]);
+        assert_eq!(public["to"], json!([PUBLIC]));
+        assert_eq!(public["cc"], json!([followers, zed.actor]));
+        assert_eq!(public["tag"][0]["type"], "Mention");
+        let fo = note_to(&urls, &post(Visibility::Followers), &ana, None, &[]);
+        assert_eq!(fo["to"], json!([followers]));
+        assert_eq!(fo["cc"], json!([]));
+        assert!(!names_public(&fo), "{fo}");
+        let direct = note_to(&urls, &post(Visibility::Direct), &ana, None, &[zed.clone()]);
+        assert_eq!(direct["to"], json!([zed.actor]));
+        assert!(!names_public(&direct) && !direct.to_string().contains(followers));
+        assert_eq!(reach(&post(Visibility::Camp), &ana), None);
+        assert_eq!(
+            reach(&post(Visibility::Followers), &ana),
+            Some(Reach::Followers)
+        );
+        let mut suspended = ana.clone();
+        suspended.suspended = true;
+        assert_eq!(reach(&post(Visibility::Direct), &suspended), None);
     }
 
     #[test]
