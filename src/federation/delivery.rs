@@ -995,9 +995,8 @@ mod fan_out_tests {
         let (camp, bridge, ana) = camp_with_remote_follower();
         camp.set_bridge(bridge.clone());
         let public = post(&camp, ana, Visibility::Public);
-        let mut secrets = Vec::new();
         // (Direct and followers-only posts are covered by tests/it/fedreach.rs.)
-        secrets.push(post(&camp, ana, Visibility::Camp));
+        let secrets = vec![post(&camp, ana, Visibility::Camp)];
         // A Create went out for the public post only (the fan-out task is not running
         // here, so the queue holds only what the service itself queued).
         assert!(jobs(&camp).is_empty());

@@ -562,7 +562,13 @@ mod tests {
                 .iter()
                 .any(|f| v[*f].to_string().contains("Public"))
         };
-        let public = note_to(&urls, &post(Visibility::Public), &ana, None, &[zed.clone()]);
+        let public = note_to(
+            &urls,
+            &post(Visibility::Public),
+            &ana,
+            None,
+            std::slice::from_ref(&zed),
+        );
         assert_eq!(public["to"], json!([PUBLIC]));
         assert_eq!(public["cc"], json!([followers, zed.actor]));
         assert_eq!(public["tag"][0]["type"], "Mention");
@@ -570,7 +576,13 @@ mod tests {
         assert_eq!(fo["to"], json!([followers]));
         assert_eq!(fo["cc"], json!([]));
         assert!(!names_public(&fo), "{fo}");
-        let direct = note_to(&urls, &post(Visibility::Direct), &ana, None, &[zed.clone()]);
+        let direct = note_to(
+            &urls,
+            &post(Visibility::Direct),
+            &ana,
+            None,
+            std::slice::from_ref(&zed),
+        );
         assert_eq!(direct["to"], json!([zed.actor]));
         assert!(!names_public(&direct) && !direct.to_string().contains(followers));
         assert_eq!(reach(&post(Visibility::Camp), &ana), None);
