@@ -3,6 +3,7 @@
 //! writer, and it knows nothing of screens, SSH or HTTP.
 
 pub(crate) mod audience;
+pub(crate) mod backfill;
 pub(crate) mod blocklist_files;
 mod counts;
 mod devices;
@@ -37,6 +38,7 @@ use crate::model::*;
 use crate::store::Store;
 
 pub use audience::{Handle, mentioned_handles};
+pub use backfill::BackfillPost;
 pub use domains::{
     DomainBlockOptions, ImportSummary, ParsedBlocklist, normalize_domain, parse_blocklist,
 };

@@ -14,7 +14,8 @@
 //!   [`keyring`]: which remote key to believe, and the bounded cache of them.
 //! - [`fetcher`]: the one guarded HTTP client; [`slots`]: its per-host and global
 //!   caps; [`webfinger`]: handles to actors, and the back-check of a remote handle.
-//! - [`routes`]: the axum server; [`inbox`]: incoming activities.
+//! - [`routes`]: the axum server; [`inbox`]: incoming activities; [`backfill`]: a
+//!   followed account's recent public posts, read from its outbox.
 //! - [`delivery`]: the queue worker and the fan-out of new posts (public,
 //!   followers-only to accepted followers, direct to the remote accounts named);
 //!   [`followers_only`]: who may fetch a followers-only post.
@@ -35,6 +36,7 @@
 //! have no keys, so nobody logs in as them, and [`wire::federable`] refuses their
 //! posts, so nothing of theirs is ever served or sent.
 
+pub mod backfill;
 pub mod delivery;
 pub mod fetcher;
 pub mod followers_only;
@@ -517,6 +519,12 @@ impl Bridge {
             &actor.inbox,
             &activity,
         )?;
+        // Its profile here shows what it posted lately, not only what reaches camp
+        // from now on. A failure costs the follow nothing.
+        match backfill::recent_public(self, &actor).await {
+            Ok(n) => tracing::debug!("kept {n} recent posts of {}", actor.id),
+            Err(e) => tracing::info!("the outbox of {} was not read: {e}", actor.id),
+        }
         Ok(actor)
     }
 

@@ -204,3 +204,34 @@ async fn a_pending_follow_shows_and_is_not_sent_twice_and_remote_profiles_list_p
     assert!(!text.contains("waiting for them"), "{text}");
     camp.stop().await;
 }
+
+/// alice (the Fedify peer) posted before ana followed her: following reads her
+/// outbox, and her profile here lists those posts (not ana's Home, which only gets
+/// what arrives from now on).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn following_reads_the_outbox_and_the_profile_lists_recent_public_posts() {
+    let Some(dir) = crate::federation::peer_dir() else {
+        return;
+    };
+    let peer = crate::federation::Peer::start(dir).await;
+    let (camp, ana, _http) = fed_camp().await;
+    peer.admin("POST", "/admin/post?text=older%20news%20one")
+        .await;
+    peer.admin("POST", "/admin/post?text=older%20news%20two")
+        .await;
+    let alice = peer.handle();
+    let out = exec(camp.addr, &ana, &format!("follow {alice}")).await;
+    assert!(out.ok().contains("pending"), "{out:?}");
+    let text = exec(camp.addr, &ana, &format!("profile {alice}")).await;
+    let text = text.ok();
+    assert!(text.contains("older news one"), "{text}");
+    assert!(text.contains("older news two"), "{text}");
+    assert!(text.contains("· 2 posts ·"), "{text}");
+    assert!(
+        text.find("older news two") < text.find("older news one"),
+        "newest first: {text}"
+    );
+    let home = exec(camp.addr, &ana, "timeline home").await;
+    assert!(!home.ok().contains("older news"), "{home:?}");
+    camp.stop().await;
+}

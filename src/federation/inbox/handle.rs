@@ -250,7 +250,7 @@ fn local_post_for(bridge: &Bridge, actor: &ObjectId, url: &str) -> crate::Result
 /// Plain text and content warning of a post: the sanitized content, then each
 /// attachment as `[description] URL` unless the object's server has its media
 /// rejected. Everything here was sanitized by the parser.
-fn note_text(bridge: &Bridge, note: &Note) -> (String, Option<String>) {
+pub(crate) fn note_text(bridge: &Bridge, note: &Note) -> (String, Option<String>) {
     let mut text = note.text.clone();
     if !bridge.policy_of(note.id.as_str()).reject_media {
         for a in &note.attachments {
