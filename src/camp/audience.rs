@@ -246,11 +246,8 @@ impl Camp {
     /// whether a name is unknown or its owner blocked the author.
     pub(crate) fn unreachable_direct(&self, reach: &Reach) -> Error {
         match reach.remote.first() {
-            Some(handle) if self.outside().is_none() => Error::invalid(format!(
-                "@{handle} is on another server and this camp does not federate: a direct post can only go to campers here"
-            )),
             Some(handle) => Error::invalid(format!(
-                "@{handle} is on another server: direct posts to other servers are not delivered yet"
+                "@{handle} is on another server and this camp does not federate: a direct post can only go to campers here"
             )),
             None => Error::invalid(
                 "a direct post needs someone here to go to: mention a camper with @name",

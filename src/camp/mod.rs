@@ -5,12 +5,14 @@
 pub(crate) mod audience;
 mod backup;
 pub use backup::run_schedule as run_backup_schedule;
+pub(crate) mod backfill;
 pub(crate) mod blocklist_files;
 mod counts;
 mod devices;
 pub(crate) mod domains;
 mod events;
 pub(crate) mod floods;
+mod follow_state;
 #[cfg(test)]
 mod growth_tests;
 pub mod leaving;
@@ -44,6 +46,7 @@ use crate::model::*;
 use crate::store::Store;
 
 pub use audience::{Handle, mentioned_handles};
+pub use backfill::BackfillPost;
 pub use domains::{
     DomainBlockOptions, ImportSummary, ParsedBlocklist, normalize_domain, parse_blocklist,
 };

@@ -38,6 +38,8 @@ pub struct Profile {
     pub following: usize,
     /// The reader follows them.
     pub followed_by_me: bool,
+    /// The reader asked to follow them (a remote account) and waits for the answer.
+    pub follow_pending: bool,
     /// They follow the reader.
     pub follows_me: bool,
     /// The reader muted them (until when, if timed).
@@ -185,10 +187,34 @@ impl Camp {
         self.authors(self.store().following_of(me.id)?)
     }
 
-    /// Who follows `viewer`.
+    /// Who follows `viewer`: campers, and remote accounts whose follow `viewer`
+    /// accepted (a pending request is not a follower; see `requests`).
     pub fn followers(&self, viewer: Id) -> Result<Vec<Author>> {
         let me = self.actor(viewer)?;
-        self.authors(self.store().followers_of(me.id)?)
+        let mut ids = self.store().followers_of(me.id)?;
+        for shadow in self.accepted_remote_followers(me.id)? {
+            if !ids.contains(&shadow) {
+                ids.push(shadow);
+            }
+        }
+        self.authors(ids)
+    }
+
+    /// The shadow accounts of `account`'s accepted remote followers. Their follows
+    /// live in the bridge's tree, not as local follow edges.
+    fn accepted_remote_followers(&self, account: Id) -> Result<Vec<Id>> {
+        let mut out = Vec::new();
+        for f in self.store().remote_followers_of(account)? {
+            if f.state != crate::store::federation::FollowState::Accepted {
+                continue;
+            }
+            if let Some(a) = self.store().remote_actor(&f.actor)?
+                && !out.contains(&a.shadow)
+            {
+                out.push(a.shadow);
+            }
+        }
+        Ok(out)
     }
 
     /// Mutes `name` for `by` (for a while when `duration` is given): their posts leave
@@ -336,9 +362,13 @@ impl Camp {
             joined_ms: them.created_ms,
             role: them.role,
             posts: self.visible_post_count(&me, &them)?,
-            followers: self.store().followers_of(them.id)?.len(),
+            followers: self.store().followers_of(them.id)?.len()
+                + self.accepted_remote_followers(them.id)?.len(),
             following: self.store().following_of(them.id)?.len(),
             followed_by_me: self.store().follows(me.id, them.id)?,
+            follow_pending: them.is_remote()
+                && self.remote_follow_state_of_shadow(me.id, them.id)?
+                    == Some(crate::store::federation::FollowState::Pending),
             follows_me: self.store().follows(them.id, me.id)?,
             muted: self
                 .store()

@@ -176,7 +176,10 @@ impl Camp {
             }
             _ => reach.local.clone(),
         };
-        if visibility == Visibility::Direct && mentions.is_empty() {
+        // A direct post naming only accounts on other servers goes to them alone,
+        // through the bridge (which looks them up); without it there is no one.
+        let remote_only = self.outside().is_some() && !reach.remote.is_empty();
+        if visibility == Visibility::Direct && mentions.is_empty() && !remote_only {
             return Err(self.unreachable_direct(&reach));
         }
         // Counted only for posts that would be written, so typos cost nothing.

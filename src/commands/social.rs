@@ -329,6 +329,7 @@ pub fn profile(camp: &Camp, me: Account, rest: &[String]) -> Out {
             "followers": p.followers,
             "following": p.following,
             "followed_by_me": p.followed_by_me,
+            "follow_pending": p.follow_pending,
             "follows_me": p.follows_me,
             "muted": p.muted.is_some(),
             "blocked": p.blocked,
@@ -349,6 +350,9 @@ pub fn profile(camp: &Camp, me: Account, rest: &[String]) -> Out {
     ));
     if !p.bio.is_empty() {
         out.push_str(&format!("{}\n", p.bio));
+    }
+    if p.follow_pending {
+        out.push_str("follow requested; waiting for them to answer\n");
     }
     out.push('\n');
     out.push_str(&list_out(&p.recent, false, "no posts you can see"));

@@ -109,6 +109,10 @@ fn follower_inboxes(bridge: &Bridge, author: Id) -> crate::Result<BTreeMap<Strin
             continue;
         }
         if let Some(a) = store.remote_actor(&f.actor)? {
+            // A follower the author blocked gets nothing, even if its follow lingers.
+            if store.blocks(author, a.shadow)? {
+                continue;
+            }
             let inbox = a.shared_inbox.clone().unwrap_or(a.inbox.clone());
             inboxes.entry(inbox).or_default().push(a.id);
         }
@@ -129,95 +133,238 @@ fn enqueue_all(
     Ok(())
 }
 
-/// Queues `Create` of a new post for the remote followers of its author, if (and only
-/// if) the post is federable.
-pub fn fan_out_post(bridge: &Bridge, post: &crate::model::Post) -> crate::Result<usize> {
+/// Most remote accounts one post may name and be delivered to: mentions cost a
+/// WebFinger and an actor fetch each, and a post must not be a flood cannon.
+pub const MAX_REMOTE_MENTIONS: usize = 5;
+
+/// Who a post that leaves goes to, and how it names them.
+struct Fanout {
+    author: crate::model::Account,
+    reach: wire::Reach,
+    inboxes: BTreeMap<String, Vec<String>>,
+    mentioned: Vec<wire::Mentioned>,
+    parent: Option<(String, Option<String>)>,
+}
+
+/// The remote accounts `post` names that the bridge already knows (see
+/// [`resolve_mentions`]), at most [`MAX_REMOTE_MENTIONS`], each with its actor: none
+/// refused ([`Bridge::refused_recipient`]) and none the author blocked.
+fn known_mentions(
+    bridge: &Bridge,
+    post: &crate::model::Post,
+    author: &crate::model::Account,
+) -> crate::Result<Vec<(wire::Mentioned, crate::store::federation::RemoteActor)>> {
+    let camp = bridge.camp();
+    let store = camp.store();
+    let mut out: Vec<(wire::Mentioned, crate::store::federation::RemoteActor)> = Vec::new();
+    for handle in camp
+        .reach_of(author, &post.text)?
+        .remote
+        .iter()
+        .take(MAX_REMOTE_MENTIONS)
+    {
+        let Some(h) = super::webfinger::parse_handle(handle) else {
+            continue;
+        };
+        let name = format!("{}@{}", h.user, h.host).to_lowercase();
+        let Some(shadow) = store.account_by_name(&name)?.filter(|a| a.is_remote()) else {
+            continue;
+        };
+        let Some(actor) = store.remote_actor_of_shadow(shadow.id)? else {
+            continue;
+        };
+        if bridge.refused_recipient(&actor.id)
+            || store.blocks(author.id, shadow.id)?
+            || out.iter().any(|(m, _)| m.actor == actor.id)
+        {
+            continue;
+        }
+        out.push((
+            wire::Mentioned {
+                actor: actor.id.clone(),
+                handle: format!("@{name}"),
+            },
+            actor,
+        ));
+    }
+    Ok(out)
+}
+
+/// Looks up (WebFinger, then the actor, through the guarded fetcher) the remote
+/// accounts a post that leaves names and that the bridge does not know yet, at most
+/// [`MAX_REMOTE_MENTIONS`]; a camp-only post resolves nothing. Failures are logged:
+/// an account that cannot be found is not delivered to.
+pub async fn resolve_mentions(bridge: &Bridge, post: &crate::model::Post) {
+    let camp = bridge.camp();
+    let store = camp.store();
+    let Ok(Some(author)) = store.account(post.author) else {
+        return;
+    };
+    if wire::reach(post, &author).is_none() {
+        return;
+    }
+    let Ok(reach) = camp.reach_of(&author, &post.text) else {
+        return;
+    };
+    for handle in reach.remote.iter().take(MAX_REMOTE_MENTIONS) {
+        let Some(h) = super::webfinger::parse_handle(handle) else {
+            continue;
+        };
+        let name = format!("{}@{}", h.user, h.host).to_lowercase();
+        if store.account_by_name(&name).ok().flatten().is_some() || bridge.suspended(&h.host) {
+            continue;
+        }
+        let found = async {
+            let url = super::webfinger::lookup(bridge.fetcher(), &h).await?;
+            bridge.fetch_actor(&url, None).await
+        }
+        .await;
+        if let Err(e) = found {
+            tracing::info!("federation: the mention @{name} was not found: {e}");
+        }
+    }
+}
+
+/// Who `post` goes to outside, or None when it stays home ([`wire::reach`]): the
+/// author's accepted followers (unless direct), the remote accounts it names, and,
+/// for a public reply to a remote post, that post's author.
+fn fanout_of(bridge: &Bridge, post: &crate::model::Post) -> crate::Result<Option<Fanout>> {
     let store = bridge.camp().store();
     let Some(author) = store.account(post.author)? else {
-        return Ok(0);
+        return Ok(None);
     };
-    if !wire::federable(post, &author) {
-        return Ok(0);
-    }
-    let mut inboxes = follower_inboxes(bridge, author.id)?;
-    // A public reply to a remote post also goes to that post's author.
+    let Some(reach) = wire::reach(post, &author) else {
+        return Ok(None);
+    };
+    let mut inboxes = match reach {
+        wire::Reach::Public | wire::Reach::Followers => follower_inboxes(bridge, author.id)?,
+        wire::Reach::Direct => BTreeMap::new(),
+    };
     let parent = bridge.reply_target(post)?;
-    if let Some((_, Some(parent_actor))) = &parent
+    let mut mentioned = Vec::new();
+    for (m, a) in known_mentions(bridge, post, &author)? {
+        // A direct post goes to the account's own inbox, never a shared one.
+        let inbox = match reach {
+            wire::Reach::Direct => a.inbox.clone(),
+            _ => a.shared_inbox.clone().unwrap_or(a.inbox.clone()),
+        };
+        let list = inboxes.entry(inbox).or_default();
+        if !list.contains(&a.id) {
+            list.push(a.id.clone());
+        }
+        mentioned.push(m);
+    }
+    // A public reply to a remote post also goes to that post's author.
+    if reach == wire::Reach::Public
+        && let Some((_, Some(parent_actor))) = &parent
         && let Some(a) = store.remote_actor(parent_actor)?
+        && !bridge.refused_recipient(&a.id)
     {
         inboxes.entry(a.inbox.clone()).or_default().push(a.id);
     }
-    let mut activity = wire::create(
-        bridge.urls(),
-        post,
-        &author,
-        parent.as_ref().map(|(u, _)| u.as_str()),
-    );
-    if let Some((_, Some(parent_actor))) = &parent {
-        if let Some(list) = activity["cc"].as_array_mut() {
-            list.push(Value::String(parent_actor.clone()));
-        }
-        if let Some(list) = activity["object"]["cc"].as_array_mut() {
-            list.push(Value::String(parent_actor.clone()));
-        }
-    }
-    enqueue_all(bridge, author.id, &inboxes, &activity)?;
-    Ok(inboxes.len())
+    Ok(Some(Fanout {
+        author,
+        reach,
+        inboxes,
+        mentioned,
+        parent,
+    }))
 }
 
-/// Queues `Update(Note)` of an edited post, if (and only if) it is federable.
-pub fn fan_out_update(bridge: &Bridge, post: &crate::model::Post) -> crate::Result<usize> {
-    let store = bridge.camp().store();
-    let Some(author) = store.account(post.author)? else {
+/// The Note of `post` as its fan-out names it (addressing by reach, mentions).
+fn fanout_note(bridge: &Bridge, post: &crate::model::Post, f: &Fanout) -> Value {
+    let mut note = wire::note_to(
+        bridge.urls(),
+        post,
+        &f.author,
+        f.parent.as_ref().map(|(u, _)| u.as_str()),
+        &f.mentioned,
+    );
+    if f.reach == wire::Reach::Public
+        && let Some((_, Some(parent_actor))) = &f.parent
+        && let Some(list) = note["cc"].as_array_mut()
+    {
+        list.push(Value::String(parent_actor.clone()));
+    }
+    note
+}
+
+/// Queues `Create` of a new post for everyone it reaches outside (see [`fanout_of`]):
+/// nothing for a camp-only post, the followers collection alone for a followers-only
+/// one, the named accounts alone for a direct one.
+pub fn fan_out_post(bridge: &Bridge, post: &crate::model::Post) -> crate::Result<usize> {
+    let Some(f) = fanout_of(bridge, post)? else {
         return Ok(0);
     };
-    if !wire::federable(post, &author) {
+    let object = fanout_note(bridge, post, &f);
+    let actor = bridge.urls().actor(&f.author.username);
+    let activity = serde_json::json!({
+        "@context": wire::context(),
+        "id": format!("{}/activity", object["id"].as_str().unwrap_or_default()),
+        "type": "Create",
+        "actor": actor,
+        "published": object["published"],
+        "to": object["to"],
+        "cc": object["cc"],
+        "object": object,
+    });
+    enqueue_all(bridge, f.author.id, &f.inboxes, &activity)?;
+    Ok(f.inboxes.len())
+}
+
+/// Resolves the remote accounts a new post names ([`resolve_mentions`]), then fans it
+/// out ([`fan_out_post`]).
+pub async fn fan_out_new_post(bridge: &Bridge, post: &crate::model::Post) -> crate::Result<usize> {
+    resolve_mentions(bridge, post).await;
+    fan_out_post(bridge, post)
+}
+
+/// Queues `Update(Note)` of an edited post for everyone its Create reached.
+pub fn fan_out_update(bridge: &Bridge, post: &crate::model::Post) -> crate::Result<usize> {
+    let Some(f) = fanout_of(bridge, post)? else {
         return Ok(0);
-    }
-    let parent = bridge.reply_target(post)?.map(|(u, _)| u);
-    let note = wire::note(bridge.urls(), post, &author, parent.as_deref());
-    let actor = bridge.urls().actor(&author.username);
+    };
+    let note = fanout_note(bridge, post, &f);
+    let actor = bridge.urls().actor(&f.author.username);
     let id = format!(
         "{}#update-{}",
         note["id"].as_str().unwrap_or_default(),
-        store.next_id()
+        bridge.camp().store().next_id()
     );
-    let activity = wire::activity(&id, "Update", &actor, note);
-    to_followers_publicly(bridge, author.id, activity)
+    let (to, cc) = (note["to"].clone(), note["cc"].clone());
+    let mut activity = wire::activity(&id, "Update", &actor, note);
+    activity["to"] = to;
+    activity["cc"] = cc;
+    enqueue_all(bridge, f.author.id, &f.inboxes, &activity)?;
+    Ok(f.inboxes.len())
 }
 
-/// Addresses an activity about a public post to the public and queues it for every
-/// follower inbox of `author`; returns how many inboxes get it.
-fn to_followers_publicly(
-    bridge: &Bridge,
-    author: crate::model::Id,
-    mut activity: serde_json::Value,
-) -> crate::Result<usize> {
-    activity["to"] = serde_json::json!([wire::PUBLIC]);
-    let inboxes = follower_inboxes(bridge, author)?;
-    enqueue_all(bridge, author, &inboxes, &activity)?;
-    Ok(inboxes.len())
-}
-
-/// Queues `Delete(Tombstone)` of a removed post (`post` as it was), if (and only if)
-/// it was federable: a post that never left the camp sends nothing, not even a Delete.
+/// Queues `Delete(Tombstone)` of a removed post (`post` as it was) for everyone its
+/// Create reached: a post that never left the camp sends nothing, not even a Delete.
 pub fn fan_out_delete(
     bridge: &Bridge,
     post: &crate::model::Post,
     author: &crate::model::Account,
 ) -> crate::Result<usize> {
-    if !wire::federable(post, author) {
+    if wire::reach(post, author).is_none() {
         return Ok(0);
     }
+    let Some(f) = fanout_of(bridge, post)? else {
+        return Ok(0);
+    };
+    let addressed = fanout_note(bridge, post, &f);
     let note_id = bridge.urls().note(&author.username, post.id);
     let actor = bridge.urls().actor(&author.username);
-    let activity = wire::activity(
+    let mut activity = wire::activity(
         &format!("{note_id}#delete"),
         "Delete",
         &actor,
         serde_json::json!({"id": note_id, "type": "Tombstone"}),
     );
-    to_followers_publicly(bridge, author.id, activity)
+    activity["to"] = addressed["to"].clone();
+    activity["cc"] = addressed["cc"].clone();
+    enqueue_all(bridge, f.author.id, &f.inboxes, &activity)?;
+    Ok(f.inboxes.len())
 }
 
 /// Queues `Like` (or, with `on` false, `Undo(Like)`) of a remote post favourited by
@@ -296,6 +443,10 @@ fn remote_target(
         return Ok(None);
     }
     let store = bridge.camp().store();
+    // A boosted copy stands for the original: its author is the one to tell.
+    if let Some((url, actor)) = store.boosted_original(post.id)? {
+        return Ok(store.remote_actor(&actor)?.map(|a| (url, a)));
+    }
     let Some((url, obj)) = store.remote_object_of_post(post.id)? else {
         return Ok(None);
     };
@@ -320,27 +471,29 @@ fn undone_unless(bridge: &Bridge, on: bool, mut activity: Value, me: &str, to: V
     undo
 }
 
-/// Watches new posts and fans the public ones out.
+/// Watches new posts and fans out those that leave. A post naming remote accounts
+/// waits here for their lookup, so posts still go out in the order they were made.
 pub async fn run_fanout(
     bridge: Arc<Bridge>,
     mut events: broadcast::Receiver<CampEvent>,
     mut stop: watch::Receiver<bool>,
 ) {
     loop {
-        tokio::select! {
+        let ev = tokio::select! {
             _ = stop.wait_for(|v| *v) => return,
-            ev = events.recv() => match ev {
-                Ok(CampEvent::Posted(p)) => {
-                    if let Err(e) = fan_out_post(&bridge, &p.view.post) {
-                        tracing::warn!("federation: could not queue post {}: {e}", p.view.post.id);
-                    }
+            ev = events.recv() => ev,
+        };
+        match ev {
+            Ok(CampEvent::Posted(p)) => {
+                if let Err(e) = fan_out_new_post(&bridge, &p.view.post).await {
+                    tracing::warn!("federation: could not queue post {}: {e}", p.view.post.id);
                 }
-                Ok(_) => {}
-                Err(broadcast::error::RecvError::Lagged(n)) => {
-                    tracing::warn!("federation: fan-out missed {n} events");
-                }
-                Err(broadcast::error::RecvError::Closed) => return,
             }
+            Ok(_) => {}
+            Err(broadcast::error::RecvError::Lagged(n)) => {
+                tracing::warn!("federation: fan-out missed {n} events");
+            }
+            Err(broadcast::error::RecvError::Closed) => return,
         }
     }
 }
@@ -554,19 +707,38 @@ mod fan_out_tests {
     }
 
     #[test]
-    fn only_public_posts_are_queued_and_to_the_shared_inbox() {
+    fn camp_posts_stay_and_the_rest_go_to_the_shared_inbox_addressed_by_reach() {
         let (camp, bridge, ana) = camp_with_remote_follower();
-        for v in [Visibility::Camp, Visibility::Followers] {
-            let p = post(&camp, ana, v);
-            assert_eq!(fan_out_post(&bridge, &p).unwrap(), 0, "{v:?}");
-        }
+        let p = post(&camp, ana, Visibility::Camp);
+        assert_eq!(fan_out_post(&bridge, &p).unwrap(), 0);
         assert!(camp.store().queued_deliveries().unwrap().is_empty());
         let p = post(&camp, ana, Visibility::Public);
         assert_eq!(fan_out_post(&bridge, &p).unwrap(), 1);
+        let p = post(&camp, ana, Visibility::Followers);
+        assert_eq!(fan_out_post(&bridge, &p).unwrap(), 1);
         let jobs = camp.store().queued_deliveries().unwrap();
-        assert_eq!(jobs.len(), 1);
-        assert_eq!(jobs[0].inbox, "https://peer.example/inbox");
+        assert_eq!(jobs.len(), 2);
+        assert!(jobs.iter().all(|j| j.inbox == "https://peer.example/inbox"));
         assert!(jobs[0].body.contains("a public post"));
+        let fo: Value = serde_json::from_str(&jobs[1].body).unwrap();
+        assert_eq!(fo["object"]["content"], "<p>a followers post</p>");
+        for v in [&fo, &fo["object"]] {
+            assert_eq!(
+                v["to"],
+                serde_json::json!(["https://camp.test/users/ana/followers"])
+            );
+            assert!(!v.to_string().contains("#Public"), "{v}");
+        }
+        // A pending follower gets nothing.
+        let store = camp.store();
+        let mut f = store
+            .remote_follower(ana, "https://peer.example/users/alice")
+            .unwrap()
+            .unwrap();
+        f.state = FollowState::Pending;
+        store.put_remote_follower(ana, &f).unwrap();
+        let p = post(&camp, ana, Visibility::Followers);
+        assert_eq!(fan_out_post(&bridge, &p).unwrap(), 0);
     }
 
     #[test]
@@ -819,15 +991,12 @@ mod fan_out_tests {
     }
 
     #[test]
-    fn the_service_queues_update_and_delete_for_public_posts_only() {
+    fn the_service_queues_no_update_or_delete_for_camp_posts() {
         let (camp, bridge, ana) = camp_with_remote_follower();
         camp.connect_outside(bridge.clone());
         let public = post(&camp, ana, Visibility::Public);
-        let mut secrets = Vec::new();
-        // (Direct posts are covered by the peer test: they need a mention.)
-        for v in [Visibility::Camp, Visibility::Followers] {
-            secrets.push(post(&camp, ana, v));
-        }
+        // (Direct and followers-only posts are covered by tests/it/fedreach.rs.)
+        let secrets = vec![post(&camp, ana, Visibility::Camp)];
         // A Create went out for the public post only (the fan-out task is not running
         // here, so the queue holds only what the service itself queued).
         assert!(jobs(&camp).is_empty());

@@ -1,9 +1,13 @@
 //! The ActivityPub bridge, on when `camp serve --federate` is given (its routes are
 //! served by the web door, [`crate::web`]; a camp that does not federate serves none):
 //! WebFinger, NodeInfo, actor documents, outbox and notes of public posts, a signed
-//! inbox, follows both ways, and a persisted delivery queue. A camp-only,
-//! followers-only or direct post never leaves the server: [`wire::federable`] is the
-//! single rule, and every outward path (outbox, object fetch, delivery) goes through it.
+//! inbox, follows both ways, and a persisted delivery queue. A camp-only post never
+//! leaves the server; [`wire::reach`] is the single rule for where any other post goes:
+//! a public one to anyone (served, listed, delivered to followers and the accounts it
+//! names), a followers-only one to accepted remote followers (and named accounts)
+//! only, served only to a signed fetch from a follower's server
+//! ([`followers_only`]), a direct one only to the remote accounts it names, never
+//! served. Listing and unsigned serving go through [`wire::federable`] (public).
 //!
 //! - [`wire`]: JSON served and read; [`html`]: remote HTML to plain text.
 //! - [`signatures`]: draft-cavage HTTP signatures; [`rfc9421`]: RFC 9421 ones (verify);
@@ -11,8 +15,11 @@
 //!   [`keyring`]: which remote key to believe, and the bounded cache of them.
 //! - [`fetcher`]: the one guarded HTTP client; [`slots`]: its per-host and global
 //!   caps; [`webfinger`]: handles to actors, and the back-check of a remote handle.
-//! - [`routes`]: the axum server; [`inbox`]: incoming activities.
-//! - [`delivery`]: the queue worker and the fan-out of new public posts.
+//! - [`routes`]: the axum server; [`inbox`]: incoming activities; [`backfill`]: a
+//!   followed account's recent public posts, read from its outbox.
+//! - [`delivery`]: the queue worker and the fan-out of new posts (public,
+//!   followers-only to accepted followers, direct to the remote accounts named);
+//!   [`followers_only`]: who may fetch a followers-only post.
 //!
 //! # Remote accounts and posts
 //! A remote actor gets a local *shadow account* (username `user@host`, which no
@@ -30,8 +37,10 @@
 //! have no keys, so nobody logs in as them, and [`wire::federable`] refuses their
 //! posts, so nothing of theirs is ever served or sent.
 
+pub mod backfill;
 pub mod delivery;
 pub mod fetcher;
+pub mod followers_only;
 pub mod html;
 pub mod inbox;
 pub mod keyring;
@@ -411,6 +420,14 @@ impl Bridge {
         }
     }
 
+    /// The copy of `actor`'s document that a key fetch made a moment ago, if any.
+    pub(crate) fn cached_actor_doc(&self, actor: &str) -> Option<Value> {
+        self.keys
+            .lock()
+            .expect("key cache")
+            .actor_doc(actor, ACTOR_DOC_REUSE)
+    }
+
     /// Fetches (or reuses the key-fetch copy of) an actor and saves it, with its
     /// shadow account. The document's id must equal `url`, and the first time an
     /// actor is stored (or when its name changes) its WebFinger must confirm the
@@ -463,9 +480,13 @@ impl Bridge {
         self.camp.check_action_rate(&account)?;
         if let Some(h) = webfinger::parse_handle(target)
             && !target.starts_with("http")
-            && self.camp.domain_policy(&h.host)?.suspend
         {
-            return Err(Error::forbidden("that server is suspended here"));
+            if self.camp.domain_policy(&h.host)?.suspend {
+                return Err(Error::forbidden("that server is suspended here"));
+            }
+            // One request is enough: nothing is looked up or sent again.
+            self.camp
+                .check_new_remote_follow_by_handle(local, &format!("{}@{}", h.user, h.host))?;
         }
         let url = self.resolve_target(target).await?;
         if wire::host_of(&url) == Some(self.urls.host()) {
@@ -477,6 +498,8 @@ impl Bridge {
         }
         let signer = self.signer(local).await?;
         let actor = self.fetch_actor(&url, Some(&signer)).await?;
+        self.camp
+            .check_new_remote_follow(local, &actor.id, &actor.handle())?;
         let me = self.urls.actor(&account.username);
         let follow_id = format!("{me}/follows/{}", self.camp.store().next_id());
         // The service checks the account and records the pending follow.
@@ -488,6 +511,12 @@ impl Bridge {
             &actor.inbox,
             &activity,
         )?;
+        // Its profile here shows what it posted lately, not only what reaches camp
+        // from now on. A failure costs the follow nothing.
+        match backfill::recent_public(self, &actor).await {
+            Ok(n) => tracing::debug!("kept {n} recent posts of {}", actor.id),
+            Err(e) => tracing::info!("the outbox of {} was not read: {e}", actor.id),
+        }
         Ok(actor)
     }
 

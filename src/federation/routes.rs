@@ -1,6 +1,7 @@
 //! The HTTP side of the bridge (axum): WebFinger, host-meta, NodeInfo, actors,
 //! outboxes, notes of public posts, and the inboxes. Documents are served without a
-//! signature; inbox POSTs need one. Anything not public answers 404.
+//! signature; inbox POSTs need one, and so does the fetch of a followers-only post
+//! ([`super::followers_only`]). Anything else not public answers 404.
 
 use std::sync::Arc;
 
@@ -294,26 +295,64 @@ async fn following(State(b): Shared, Path(name): Path<String>, headers: HeaderMa
     )
 }
 
-/// The post `id` by `name`, only when federable.
-fn public_post(b: &Bridge, name: &str, id: &str) -> Option<(Account, crate::model::Post)> {
-    let account = local_account(b, name)?;
-    let id: u64 = id.parse().ok()?;
-    let post = b.camp().store().post(id).ok().flatten()?;
-    (post.visibility == Visibility::Public && wire::federable(&post, &account))
-        .then_some((account, post))
+/// The post `id` by `name` and what it leaves as: a public post for anyone, a
+/// followers-only one only for a signed fetch from a follower's server
+/// ([`super::followers_only`]); anything else is not there.
+async fn servable_post(
+    b: &Arc<Bridge>,
+    name: String,
+    id: String,
+    uri: &Uri,
+    headers: &HeaderMap,
+) -> Option<(Account, crate::model::Post)> {
+    let (account, post) = blocking(b, move |b| {
+        let account = local_account(b, &name)?;
+        let id: u64 = id.parse().ok()?;
+        let post = b.camp().store().post(id).ok().flatten()?;
+        Some((account, post))
+    })
+    .await
+    .flatten()?;
+    match wire::reach(&post, &account)? {
+        wire::Reach::Public if wire::federable(&post, &account) => Some((account, post)),
+        wire::Reach::Followers => {
+            let path = uri
+                .path_and_query()
+                .map(|p| p.as_str().to_string())
+                .unwrap_or_else(|| uri.path().to_string());
+            super::followers_only::may_fetch(b, &account, &path, headers)
+                .await
+                .then_some((account, post))
+        }
+        _ => None,
+    }
+}
+
+/// A served note is private to its readers when followers-only: no shared cache
+/// may keep it.
+fn served(headers: &HeaderMap, post: &crate::model::Post, doc: Value) -> Response {
+    let mut res = ap_json(headers, doc);
+    if post.visibility != Visibility::Public {
+        res.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-store"),
+        );
+    }
+    res
 }
 
 async fn note(
     State(b): Shared,
     Path((name, id)): Path<(String, String)>,
+    uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    match public_post(&b, &name, &id) {
+    match servable_post(&b, name, id, &uri, &headers).await {
         Some((account, post)) => {
             let parent = b.reply_target(&post).ok().flatten().map(|(u, _)| u);
             let mut n = wire::note(b.urls(), &post, &account, parent.as_deref());
             n["@context"] = wire::context();
-            ap_json(&headers, n)
+            served(&headers, &post, n)
         }
         None => not_found(),
     }
@@ -322,15 +361,14 @@ async fn note(
 async fn note_activity(
     State(b): Shared,
     Path((name, id)): Path<(String, String)>,
+    uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    match public_post(&b, &name, &id) {
+    match servable_post(&b, name, id, &uri, &headers).await {
         Some((account, post)) => {
             let parent = b.reply_target(&post).ok().flatten().map(|(u, _)| u);
-            ap_json(
-                &headers,
-                wire::create(b.urls(), &post, &account, parent.as_deref()),
-            )
+            let doc = wire::create(b.urls(), &post, &account, parent.as_deref());
+            served(&headers, &post, doc)
         }
         None => not_found(),
     }

@@ -12,7 +12,7 @@
 
 use serde_json::{Value, json};
 
-use crate::model::{Account, Millis, Post};
+use crate::model::{Account, Millis, Post, Visibility};
 use crate::store::federation::RemoteActor;
 
 /// The ActivityStreams context.
@@ -33,6 +33,44 @@ pub const MAX_REMOTE_TEXT: usize = 5000;
 /// The one rule for what may leave the camp lives in camp ([`crate::camp::federable`]);
 /// every outward path here goes through it.
 pub use crate::camp::federable;
+
+/// How far outside the camp a local post goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// Anyone: served, listed in the outbox, delivered to followers and to the
+    /// remote accounts it mentions.
+    Public,
+    /// The author's accepted remote followers (and remote accounts it mentions):
+    /// addressed to the followers collection only, served only to a signed fetch
+    /// from a follower's server, never listed.
+    Followers,
+    /// Only the remote accounts it mentions: never served, never listed.
+    Direct,
+}
+
+/// Where a post by a local, unsuspended author may go outside; `None` for a
+/// camp-only post or anyone else's. Delivery goes through here; serving and listing
+/// go through [`federable`] (public) or, for a follower's signed fetch, this.
+pub fn reach(post: &Post, author: &Account) -> Option<Reach> {
+    if post.author != author.id || author.is_remote() || author.suspended {
+        return None;
+    }
+    match post.visibility {
+        Visibility::Public => Some(Reach::Public),
+        Visibility::Followers => Some(Reach::Followers),
+        Visibility::Direct => Some(Reach::Direct),
+        Visibility::Camp => None,
+    }
+}
+
+/// A remote account a post names (`@user@host`), as it goes into `tag` and `cc`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mentioned {
+    /// The actor id.
+    pub actor: String,
+    /// `@user@host`.
+    pub handle: String,
+}
 
 /// The `@context` of every document camp serves or sends: the published contexts by
 /// URL (all of them preloaded by Fedify, so a peer never fetches one), then only the
@@ -230,7 +268,33 @@ pub fn instance_actor_document(urls: &Urls, name: &str, public_pem: &str) -> Val
 /// The Note of a federable post. Callers check [`federable`] first. `in_reply_to` is
 /// the parent's URL when the parent may be named outside (public, or remote).
 pub fn note(urls: &Urls, post: &Post, author: &Account, in_reply_to: Option<&str>) -> Value {
+    note_to(urls, post, author, in_reply_to, &[])
+}
+
+/// The Note of a post that leaves ([`reach`]), naming `mentioned`: a public one is
+/// to the public and cc the followers; a followers-only one is to the followers
+/// collection alone (no Public anywhere, as Mastodon and Hometown address it); a
+/// direct one is to the accounts it names alone. Each named account is in `cc` (or
+/// `to`, when direct) and in `tag` as a `Mention`.
+pub fn note_to(
+    urls: &Urls,
+    post: &Post,
+    author: &Account,
+    in_reply_to: Option<&str>,
+    mentioned: &[Mentioned],
+) -> Value {
     let actor = urls.actor(&author.username);
+    let followers = format!("{actor}/followers");
+    let named: Vec<Value> = mentioned.iter().map(|m| json!(m.actor)).collect();
+    let (to, cc) = match post.visibility {
+        Visibility::Public => (json!([PUBLIC]), {
+            let mut cc = vec![json!(followers)];
+            cc.extend(named.iter().cloned());
+            Value::Array(cc)
+        }),
+        Visibility::Followers => (json!([followers]), Value::Array(named.clone())),
+        Visibility::Direct | Visibility::Camp => (Value::Array(named.clone()), json!([])),
+    };
     let id = urls.note(&author.username, post.id);
     // A moderator's "sensitive" mark forces a content warning outside too, as inside.
     let cw = post
@@ -244,10 +308,16 @@ pub fn note(urls: &Urls, post: &Post, author: &Account, in_reply_to: Option<&str
         "content": text_to_html(&post.text),
         "published": iso8601(post.created_ms),
         "url": id,
-        "to": [PUBLIC],
-        "cc": [format!("{actor}/followers")],
+        "to": to,
+        "cc": cc,
         "sensitive": cw.is_some(),
     });
+    if !mentioned.is_empty() {
+        note["tag"] = mentioned
+            .iter()
+            .map(|m| json!({"type": "Mention", "href": m.actor, "name": m.handle}))
+            .collect();
+    }
     if let Some(cw) = &cw {
         note["summary"] = json!(cw);
     }
@@ -262,7 +332,19 @@ pub fn note(urls: &Urls, post: &Post, author: &Account, in_reply_to: Option<&str
 
 /// `Create(Note)` of a federable post.
 pub fn create(urls: &Urls, post: &Post, author: &Account, in_reply_to: Option<&str>) -> Value {
-    let object = note(urls, post, author, in_reply_to);
+    create_to(urls, post, author, in_reply_to, &[])
+}
+
+/// `Create(Note)` of a post that leaves, naming `mentioned` (see [`note_to`]); the
+/// activity is addressed as its object.
+pub fn create_to(
+    urls: &Urls,
+    post: &Post,
+    author: &Account,
+    in_reply_to: Option<&str>,
+    mentioned: &[Mentioned],
+) -> Value {
+    let object = note_to(urls, post, author, in_reply_to, mentioned);
     let actor = urls.actor(&author.username);
     json!({
         "@context": context(),
@@ -458,6 +540,53 @@ mod tests {
             created_ms: 1_700_000_000_000,
             edited_ms: None,
         }
+    }
+
+    #[test]
+    fn addressing_follows_the_reach() {
+        let urls = Urls::new("https://camp.test");
+        let ana = account("ana");
+        let followers = "https://camp.test/users/ana/followers";
+        let zed = Mentioned {
+            actor: "https://far.example/users/zed".into(),
+            handle: "@zed@far.example".into(),
+        };
+        let names_public = |v: &Value| {
+            ["to", "cc"]
+                .iter()
+                .any(|f| v[*f].to_string().contains("Public"))
+        };
+        let public = note_to(
+            &urls,
+            &post(Visibility::Public),
+            &ana,
+            None,
+            std::slice::from_ref(&zed),
+        );
+        assert_eq!(public["to"], json!([PUBLIC]));
+        assert_eq!(public["cc"], json!([followers, zed.actor]));
+        assert_eq!(public["tag"][0]["type"], "Mention");
+        let fo = note_to(&urls, &post(Visibility::Followers), &ana, None, &[]);
+        assert_eq!(fo["to"], json!([followers]));
+        assert_eq!(fo["cc"], json!([]));
+        assert!(!names_public(&fo), "{fo}");
+        let direct = note_to(
+            &urls,
+            &post(Visibility::Direct),
+            &ana,
+            None,
+            std::slice::from_ref(&zed),
+        );
+        assert_eq!(direct["to"], json!([zed.actor]));
+        assert!(!names_public(&direct) && !direct.to_string().contains(followers));
+        assert_eq!(reach(&post(Visibility::Camp), &ana), None);
+        assert_eq!(
+            reach(&post(Visibility::Followers), &ana),
+            Some(Reach::Followers)
+        );
+        let mut suspended = ana.clone();
+        suspended.suspended = true;
+        assert_eq!(reach(&post(Visibility::Direct), &suspended), None);
     }
 
     #[test]

@@ -28,6 +28,9 @@ pub(crate) struct FederationTrees {
     /// Remote posts addressed to the public (post id → nothing): the only remote posts
     /// a camper may boost.
     public_objects: Tree,
+    /// Boosted copies (post id → the original's URL and author actor): a reaction
+    /// to the copy names the original, as the booster's server would.
+    boosted: Tree,
     seen: Tree,
     queue: Tree,
 }
@@ -44,6 +47,7 @@ impl FederationTrees {
             objects: db.open_tree("fed_objects")?,
             object_by_post: db.open_tree("fed_object_by_post")?,
             public_objects: db.open_tree("fed_public_objects")?,
+            boosted: db.open_tree("fed_boosted_originals")?,
             seen: db.open_tree("fed_seen")?,
             queue: db.open_tree("fed_queue")?,
         })
@@ -347,14 +351,33 @@ impl Store {
 
     /// Removes a remote post, its timeline entries and its URL mapping.
     pub fn remove_remote_post(&self, url: &str, obj: &RemoteObject) -> Result<()> {
-        self.posts.remove(id_key(obj.post))?;
+        // Its thread, author and reply-count entries go with it.
+        match self.post(obj.post)? {
+            Some(post) => self.delete_post(&post, &[])?,
+            None => {
+                self.posts.remove(id_key(obj.post))?;
+            }
+        }
         for owner in &obj.home_owners {
             self.home.remove(pair_key(*owner, obj.post))?;
         }
         self.fed.objects.remove(url.as_bytes())?;
         self.fed.object_by_post.remove(id_key(obj.post))?;
         self.fed.public_objects.remove(id_key(obj.post))?;
+        self.fed.boosted.remove(id_key(obj.post))?;
         Ok(())
+    }
+
+    /// Records that `post` is a boosted copy of the remote object `url` by `actor`.
+    pub fn put_boosted_original(&self, post: Id, url: &str, actor: &str) -> Result<()> {
+        let record = (url.to_string(), actor.to_string());
+        self.fed.boosted.insert(id_key(post), encode(&record)?)?;
+        Ok(())
+    }
+
+    /// The original (URL, author actor) of a boosted copy, if `post` is one.
+    pub fn boosted_original(&self, post: Id) -> Result<Option<(String, String)>> {
+        Self::get(&self.fed.boosted, id_key(post))
     }
 
     /// Records that a remote post was addressed to the public by its author.

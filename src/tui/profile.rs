@@ -210,6 +210,8 @@ impl ProfilePage {
             rel.push("this is you (s for settings)");
         } else if p.followed_by_me {
             rel.push("you follow them");
+        } else if p.follow_pending {
+            rel.push("follow requested; waiting for them to answer");
         } else if self.is_remote() {
             rel.push("F to ask to follow (they decide)");
         } else {

@@ -35,6 +35,8 @@ pub struct HandRolled {
     /// The actor's name.
     pub name: String,
     private_pem: String,
+    /// Seed of the Ed25519 key listed under `assertionMethod` (`{actor}#ed25519-key`).
+    ed25519_seed: [u8; 32],
     /// Bodies POSTed to the actor's inbox.
     pub received: Arc<Mutex<Vec<Value>>>,
     objects: Arc<Mutex<HashMap<String, Value>>>,
@@ -50,6 +52,9 @@ impl HandRolled {
             .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let id = format!("{base}/users/{name}");
+        let mut ed25519_seed = [0u8; 32];
+        getrandom::fill(&mut ed25519_seed).expect("random seed");
+        let ed_key = camp::federation::proofs::signing_key(&ed25519_seed).expect("ed25519 key");
         let doc = json!({
             "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
             "id": id, "type": "Person", "preferredUsername": name, "name": name,
@@ -57,6 +62,9 @@ impl HandRolled {
             "followers": format!("{id}/followers"),
             "publicKey": {"id": format!("{id}#main-key"), "owner": id,
                           "publicKeyPem": keys.public_pem},
+            "assertionMethod": [{"id": format!("{id}#ed25519-key"), "type": "Multikey",
+                "controller": id,
+                "publicKeyMultibase": camp::federation::proofs::multikey(&ed_key.verifying_key())}],
         })
         .to_string();
         let received = Arc::new(Mutex::new(Vec::new()));
@@ -120,6 +128,7 @@ impl HandRolled {
             base,
             name: name.to_string(),
             private_pem: keys.private_pem,
+            ed25519_seed,
             received,
             objects,
             server,
@@ -153,6 +162,14 @@ impl HandRolled {
             "actor": self.actor(),
             "object": object,
         })
+    }
+
+    /// `activity` with an `eddsa-jcs-2022` integrity proof by this actor's Ed25519
+    /// key, naming the method `vm` (`{actor}#ed25519-key` when None).
+    pub fn prove(&self, activity: Value, vm: Option<&str>) -> Value {
+        let key = camp::federation::proofs::signing_key(&self.ed25519_seed).expect("key");
+        let own = format!("{}#ed25519-key", self.actor());
+        camp::federation::proofs::attach(activity, &key, vm.unwrap_or(&own), "2026-01-01T00:00:00Z")
     }
 
     /// A public Note `n` by this actor.
@@ -234,6 +251,44 @@ impl HandRolled {
             req = req.header(k, v);
         }
         req.send().await.expect("post to camp").status().as_u16()
+    }
+
+    /// GETs `url` as ActivityPub JSON, signed draft-cavage over `(request-target)
+    /// host date` with this actor's key; the status and body.
+    pub async fn get_signed(&self, url: &str) -> (u16, String) {
+        use base64ct::{Base64, Encoding};
+        use rsa::signature::{SignatureEncoding, Signer};
+        let parsed = reqwest::Url::parse(url).expect("url");
+        let host = format!(
+            "{}:{}",
+            parsed.host_str().expect("host"),
+            parsed.port().expect("port")
+        );
+        let date = httpdate::fmt_http_date(SystemTime::now());
+        let target = match parsed.query() {
+            Some(q) => format!("{}?{q}", parsed.path()),
+            None => parsed.path().to_string(),
+        };
+        let text = format!("(request-target): get {target}\nhost: {host}\ndate: {date}");
+        let key = camp::federation::signatures::signing_key(&self.private_pem).expect("key");
+        let sig = Base64::encode_string(&key.sign(text.as_bytes()).to_bytes());
+        let res = reqwest::Client::new()
+            .get(url)
+            .header("accept", "application/activity+json")
+            .header("host", host)
+            .header("date", date)
+            .header(
+                "signature",
+                format!(
+                    "keyId=\"{}#main-key\",algorithm=\"rsa-sha256\",headers=\"(request-target) host date\",signature=\"{sig}\"",
+                    self.actor()
+                ),
+            )
+            .send()
+            .await
+            .expect("signed get");
+        let status = res.status().as_u16();
+        (status, res.text().await.unwrap_or_default())
     }
 
     /// Waits for a delivered activity matching `pred`.

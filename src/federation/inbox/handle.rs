@@ -154,7 +154,7 @@ fn local_accounts(bridge: &Bridge) -> crate::Result<Vec<(Id, String)>> {
 async fn create(bridge: &Bridge, actor: &ObjectId, note: &Note) -> crate::Result<()> {
     let store = bridge.camp().store();
     let audience = audience(bridge, actor, note)?;
-    let reply_to = reply_target(bridge, note)?;
+    let reply_to = reply_target(bridge, actor, note)?;
     let sender = match store.remote_actor(actor.as_str())? {
         Some(a) => a,
         None if !audience.named.is_empty() || reply_to.is_some_and(|r| r.1) => {
@@ -203,13 +203,17 @@ fn audience(bridge: &Bridge, actor: &ObjectId, note: &Note) -> crate::Result<Rem
     Ok(out)
 }
 
-/// The local id of the post `note` answers, and whether it is one of ours (public:
-/// anything else is not there for the outside) rather than a remote post we have.
-fn reply_target(bridge: &Bridge, note: &Note) -> crate::Result<Option<(Id, bool)>> {
+/// The local id of the post `note` answers, and whether it is one of ours (one the
+/// actor may have: see [`local_post_for`]) rather than a remote post we have.
+fn reply_target(
+    bridge: &Bridge,
+    actor: &ObjectId,
+    note: &Note,
+) -> crate::Result<Option<(Id, bool)>> {
     let Some(parent) = &note.in_reply_to else {
         return Ok(None);
     };
-    if let Some(p) = local_public_post(bridge, parent.as_str())? {
+    if let Some(p) = local_post_for(bridge, actor, parent.as_str())? {
         return Ok(Some((p.id, true)));
     }
     Ok(bridge
@@ -219,9 +223,11 @@ fn reply_target(bridge: &Bridge, note: &Note) -> crate::Result<Option<(Id, bool)
         .map(|o| (o.post, false)))
 }
 
-/// One of our posts by its URL, when it is public (anything else is not there for
-/// the outside, even if the id is guessed).
-fn local_public_post(bridge: &Bridge, url: &str) -> crate::Result<Option<Post>> {
+/// One of our posts by its URL, when `actor` may have it: a public one, or a
+/// followers-only one when the actor's server hosts an accepted follower of its
+/// author (the rule of [`crate::federation::followers_only`]). Anything else is not
+/// there for the outside, even if the id is guessed.
+fn local_post_for(bridge: &Bridge, actor: &ObjectId, url: &str) -> crate::Result<Option<Post>> {
     let Some((name, id)) = bridge.urls().post_of(url) else {
         return Ok(None);
     };
@@ -229,13 +235,22 @@ fn local_public_post(bridge: &Bridge, url: &str) -> crate::Result<Option<Post>> 
     let (Some(post), Some(author)) = (store.post(id)?, store.account_by_name(&name)?) else {
         return Ok(None);
     };
-    Ok(wire::federable(&post, &author).then_some(post))
+    let ok = match wire::reach(&post, &author) {
+        Some(wire::Reach::Public) => wire::federable(&post, &author),
+        Some(wire::Reach::Followers) => {
+            crate::federation::followers_only::follower_hosts(bridge, &author)
+                .iter()
+                .any(|h| h.eq_ignore_ascii_case(actor.host()))
+        }
+        _ => false,
+    };
+    Ok(ok.then_some(post))
 }
 
 /// Plain text and content warning of a post: the sanitized content, then each
 /// attachment as `[description] URL` unless the object's server has its media
 /// rejected. Everything here was sanitized by the parser.
-fn note_text(bridge: &Bridge, note: &Note) -> (String, Option<String>) {
+pub(crate) fn note_text(bridge: &Bridge, note: &Note) -> (String, Option<String>) {
     let mut text = note.text.clone();
     if !bridge.policy_of(note.id.as_str()).reject_media {
         for a in &note.attachments {
@@ -287,6 +302,12 @@ async fn announce(bridge: &Bridge, activity: &Verified, object: &ObjectId) -> cr
     if bridge.suspended(note.attributed_to.as_str()) {
         return Ok(());
     }
+    // Its author is looked up once, so a favourite of the copy can reach them.
+    if store.remote_actor(note.attributed_to.as_str())?.is_none()
+        && let Err(e) = bridge.fetch_actor(note.attributed_to.as_str(), None).await
+    {
+        tracing::info!("inbox: the author of boosted {object} was not found: {e}");
+    }
     receive_boost(bridge, &booster, activity.id(), &note)
 }
 
@@ -300,14 +321,14 @@ fn receive_boost(
     announce_id: &ObjectId,
     note: &Note,
 ) -> crate::Result<()> {
-    let original_author = bridge
+    let original = bridge
         .camp()
         .store()
-        .remote_actor(note.attributed_to.as_str())?
-        .map(|a| a.shadow);
+        .remote_actor(note.attributed_to.as_str())?;
+    let original_author = original.as_ref().map(|a| a.shadow);
     let (text, cw) = note_text(bridge, note);
     let text = format!("boosted @{}:\n{text}", note.attributed_to.label());
-    bridge.camp().receive_remote_note(IncomingNote {
+    let stored = bridge.camp().receive_remote_note(IncomingNote {
         key: announce_id.as_str().to_string(),
         author: booster.shadow,
         object_host: note.id.host().to_string(),
@@ -321,6 +342,13 @@ fn receive_boost(
         boostable: false,
         original_author,
     })?;
+    // A favourite of the copy names the original, for its author (when known).
+    if let (Some(post), Some(author)) = (stored, original) {
+        bridge
+            .camp()
+            .store()
+            .put_boosted_original(post, note.id.as_str(), &author.id)?;
+    }
     Ok(())
 }
 

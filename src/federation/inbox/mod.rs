@@ -11,7 +11,8 @@
 //! 4. [`verify`]: one pure function holds every origin rule (the actor is the
 //!    signer, ids and objects are on the actor's host, posts are the actor's own,
 //!    an Undo takes back the actor's own activity ...) and hands out a
-//!    [`verify::Verified`] activity, the only kind handlers accept;
+//!    [`verify::Verified`] activity, the only kind handlers accept; then
+//!    [`proof`]: an Ed25519 integrity proof, when present, must hold (else 401);
 //! 5. duplicates are dropped: an id is remembered per verified actor, so nobody
 //!    can pre-claim another's ids;
 //! 6. [`handle`]: one function per type changes camp's data through `Camp` methods.
@@ -21,6 +22,7 @@
 
 pub mod handle;
 pub mod parse;
+pub mod proof;
 pub mod signature;
 pub mod verify;
 
@@ -79,6 +81,12 @@ pub async fn receive(bridge: &Bridge, path: &str, headers: &HeaderMap, body: &[u
     let (actor, id) = (activity.actor().as_str(), activity.id().as_str());
     if bridge.suspended(actor) {
         return StatusCode::FORBIDDEN;
+    }
+    // An integrity proof, when the activity carries one, must hold like the
+    // signature: a bad or mismatched one is refused the same way.
+    if let Err(e) = proof::check(bridge, actor, body).await {
+        tracing::info!("inbox: refused an activity from {signer}: {e}");
+        return StatusCode::UNAUTHORIZED;
     }
     let store = bridge.camp().store();
     match store.mark_activity_seen(actor, id, now_ms()) {

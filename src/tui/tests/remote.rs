@@ -287,6 +287,11 @@ fn snapshot_follow_prompt_40x15() {
 
 /// The profile of alice@peer.example (a remote shadow account) open from a post of hers.
 fn remote_profile_model(followed: bool) -> Model {
+    remote_profile_model_with(followed, false)
+}
+
+/// The same, with a follow request of the reader's still waiting when `pending`.
+fn remote_profile_model_with(followed: bool, pending: bool) -> Model {
     let mut m = member_model();
     let mut post = view(50, "alice@peer.example", "Alice", "hello from afar", 1_000);
     post.post.visibility = crate::model::Visibility::Public;
@@ -311,6 +316,7 @@ fn remote_profile_model(followed: bool) -> Model {
         followers: 0,
         following: 0,
         followed_by_me: followed,
+        follow_pending: pending,
         follows_me: false,
         muted: None,
         blocked: false,
@@ -398,4 +404,27 @@ fn only_effects_that_ask_other_servers_leave_the_session_loop() {
         handle: "a@b.example".into(),
         accept: true
     }));
+}
+
+#[test]
+fn a_pending_follow_shows_on_the_remote_profile_and_asking_again_says_why_not() {
+    let mut m = remote_profile_model_with(false, true);
+    let s = screen(&mut m, 80, 24);
+    assert!(
+        s.contains("follow requested; waiting for them to answer"),
+        "{s}"
+    );
+    assert!(!s.contains("F to ask to follow"), "{s}");
+    // The service decides (and refuses while pending); its reason is shown.
+    assert_eq!(
+        update(&mut m, ch('F')),
+        vec![Effect::FollowRemote("alice@peer.example".into())]
+    );
+    update(
+        &mut m,
+        Msg::RemoteFollowed(Err(
+            "you already asked to follow @alice@peer.example; waiting for them to answer".into(),
+        )),
+    );
+    assert!(screen(&mut m, 80, 24).contains("you already asked to follow"));
 }

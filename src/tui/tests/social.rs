@@ -206,6 +206,7 @@ fn profile() -> Profile {
         followers: 3,
         following: 5,
         followed_by_me: true,
+        follow_pending: false,
         follows_me: true,
         muted: None,
         blocked: false,
