@@ -14,6 +14,7 @@ mod growth_tests;
 mod moderation;
 mod notifications;
 mod onboarding;
+mod outbox;
 mod people;
 mod posting;
 mod prefs;
@@ -66,6 +67,8 @@ struct Inner {
     config: Config,
     events: broadcast::Sender<CampEvent>,
     floods: floods::Floods,
+    /// Rung when an outgoing intent is committed; the bridge's drain waits on it.
+    outbox_wake: tokio::sync::Notify,
     /// The federation bridge, when `--http` is on (set once at start).
     bridge: std::sync::OnceLock<Arc<crate::federation::Bridge>>,
 }
@@ -101,6 +104,7 @@ impl Camp {
                 config,
                 events,
                 floods,
+                outbox_wake: tokio::sync::Notify::new(),
                 bridge: std::sync::OnceLock::new(),
             }),
         }

@@ -11,7 +11,8 @@
 //! - [`fetcher`]: the one guarded HTTP client; [`slots`]: its per-host and global
 //!   caps; [`webfinger`]: handles to actors, and the back-check of a remote handle.
 //! - [`routes`]: the axum server; [`inbox`]: incoming activities.
-//! - [`delivery`]: the queue worker and the fan-out of new public posts.
+//! - [`outbox_drain`]: camp's outbox to delivery jobs; [`delivery`]: what each
+//!   change sends, and the queue worker.
 //!
 //! # Remote accounts and posts
 //! A remote actor gets a local *shadow account* (username `user@host`, which no
@@ -35,6 +36,7 @@ pub mod html;
 pub mod inbox;
 pub mod keyring;
 pub mod keys;
+pub mod outbox_drain;
 pub mod proofs;
 pub mod rfc9421;
 pub mod routes;
@@ -116,8 +118,12 @@ impl Bridge {
         &self.fetcher
     }
 
-    /// The signer of a local account (its key is made the first time, off the runtime).
+    /// The signer of a local account (its key is made the first time, off the runtime),
+    /// or of the instance actor for [`INSTANCE_KEY_SLOT`].
     pub async fn signer(&self, account: Id) -> Result<RequestSigner> {
+        if account == INSTANCE_KEY_SLOT {
+            return self.instance_signer().await;
+        }
         let a = self
             .camp
             .store()
@@ -315,7 +321,7 @@ impl Bridge {
     }
 
     /// Queues an activity for `recipients` (remote actor ids) at one inbox, durably,
-    /// and wakes the worker. The activity carries an integrity proof by `signer`.
+    /// and wakes the worker (inside [`outbox_drain::collect`], hands the job to it). The activity carries an integrity proof by `signer`.
     /// Nothing is queued when the inbox's server is suspended, or when recipients are
     /// named and every one of them is refused ([`Bridge::refused_recipient`]): an
     /// actor's chosen inbox does not decide whether it may receive. The worker checks
@@ -333,7 +339,7 @@ impl Bridge {
         let activity = &self.with_proof(signer, activity)?;
         let store = self.camp.store();
         let now = now_ms();
-        store.enqueue_delivery(&DeliveryJob {
+        let job = DeliveryJob {
             id: store.next_id(),
             inbox: inbox.to_string(),
             body: activity.to_string(),
@@ -343,9 +349,13 @@ impl Bridge {
             next_ms: now,
             last_error: String::new(),
             recipients: recipients.to_vec(),
-        })?;
-        store.flush()?;
-        self.wake.notify_one();
+        };
+        // The outbox drain commits its jobs with the intent's removal.
+        if let Some(job) = outbox_drain::gathered(job) {
+            store.enqueue_delivery(&job)?;
+            store.flush()?;
+            self.wake.notify_one();
+        }
         Ok(())
     }
 
@@ -488,22 +498,8 @@ impl Bridge {
         }
         let me = self.urls.actor(&account.username);
         let follow_id = format!("{me}/follows/{}", store.next_id());
-        store.put_remote_following(
-            local,
-            &crate::store::federation::RemoteFollow {
-                actor: actor.id.clone(),
-                follow_id: follow_id.clone(),
-                state: crate::store::federation::FollowState::Pending,
-                created_ms: now_ms(),
-            },
-        )?;
-        let activity = wire::activity(&follow_id, "Follow", &me, Value::String(actor.id.clone()));
-        self.enqueue_to(
-            local,
-            std::slice::from_ref(&actor.id),
-            &actor.inbox,
-            &activity,
-        )?;
+        // The Follow leaves through the outbox, written with the pending follow.
+        self.camp.remote_follow_asked(local, &actor, &follow_id)?;
         Ok(actor)
     }
 
@@ -520,11 +516,8 @@ impl Bridge {
             _ => store.remote_actor(target.trim())?,
         }
         .ok_or_else(|| Error::not_found(format!("you do not follow {target}")))?;
-        let f = store
-            .remote_following(local, &actor.id)?
-            .ok_or_else(|| Error::not_found(format!("you do not follow @{}", actor.handle())))?;
-        self.send_undo_follow(&account, &actor, &f.follow_id)?;
-        self.camp.remote_follow_ended(local, &actor)?;
+        // The Undo leaves through the outbox, written as the follow ends.
+        self.camp.remote_unfollow(account.id, &actor)?;
         Ok(actor)
     }
 
@@ -547,11 +540,10 @@ impl Bridge {
         )
     }
 
-    /// The camper answers a follow request; Accept or Reject is queued.
+    /// The camper answers a follow request; Accept or Reject leaves through the
+    /// outbox, written with the answer.
     pub fn answer(&self, local: Id, handle: &str, accept: bool) -> Result<RemoteActor> {
-        let account = self.camp.actor(local)?;
-        let (actor, f) = self.camp.answer_remote_follow(local, handle, accept)?;
-        inbox::send_answer(self, local, &account.username, &actor, &f.follow_id, accept)?;
+        let (actor, _) = self.camp.answer_remote_follow(local, handle, accept)?;
         Ok(actor)
     }
 
@@ -649,12 +641,11 @@ pub async fn start(
         }
     });
     let worker = tokio::spawn(delivery::run_worker(bridge.clone(), stop.clone()));
-    let events = camp.subscribe();
-    let fanout = tokio::spawn(delivery::run_fanout(bridge.clone(), events, stop));
+    let drain = tokio::spawn(outbox_drain::run(bridge.clone(), stop));
     Ok(BridgeHandle {
         addr,
         bridge,
-        tasks: vec![server, worker, fanout],
+        tasks: vec![server, worker, drain],
     })
 }
 
