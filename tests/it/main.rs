@@ -12,6 +12,7 @@ mod inbound;
 mod jsonld;
 mod moderation;
 mod node_peer;
+mod outbox;
 mod privacy;
 mod process;
 mod remote_actor;
