@@ -69,3 +69,80 @@ impl Camp {
         self.store().outbox_len()
     }
 }
+
+impl Camp {
+    /// Saves a local camper just suspended and makes them leave the federated world:
+    /// every remote follow ends, both ways, and their remote followers (and the
+    /// accounts they followed) are sent a `Delete` of the actor, all in one
+    /// transaction. A remote account suspended here loses its follows with campers.
+    pub(crate) fn put_suspended(&self, target: &Account) -> Result<()> {
+        if target.is_remote() {
+            self.store().put_account(target)?;
+            if let Some(actor) = self.store().remote_actor_of_shadow(target.id)? {
+                self.store().clear_remote_follows_on(|a| a == actor.id)?;
+            }
+            return Ok(());
+        }
+        let mut wrote = false;
+        self.store()
+            .put_account_leaving(target, |followers, followed| {
+                let mut told: Vec<String> = followers.to_vec();
+                told.extend(followed.iter().filter(|a| !followers.contains(a)).cloned());
+                if told.is_empty() {
+                    return Ok(None);
+                }
+                let entry = self.outbox_entry(Some(Intent::DeleteActor {
+                    account: target.id,
+                    followers: told,
+                }))?;
+                wrote = entry.is_some();
+                Ok(entry)
+            })?;
+        self.intent_committed(wrote);
+        Ok(())
+    }
+
+    /// A domain was suspended: every follow between campers and its accounts ends
+    /// (nothing is sent there any more, so nobody is told).
+    pub(crate) fn clear_follows_on_domain(&self, domain: &str) -> Result<usize> {
+        self.store()
+            .clear_remote_follows_on(|actor| actor_on_domain(actor, domain))
+    }
+}
+
+/// True when the actor URL's host is `domain` or one of its subdomains.
+fn actor_on_domain(actor: &str, domain: &str) -> bool {
+    let Some(host) = url::Url::parse(actor)
+        .ok()
+        .and_then(|u| u.host_str().map(|h| h.to_ascii_lowercase()))
+    else {
+        return false;
+    };
+    host == domain || host.ends_with(&format!(".{domain}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::actor_on_domain;
+
+    #[test]
+    fn actors_belong_to_a_domain_and_its_subdomains_only() {
+        assert!(actor_on_domain(
+            "https://bad.example/users/a",
+            "bad.example"
+        ));
+        assert!(actor_on_domain(
+            "https://x.Bad.example:8443/u/a",
+            "bad.example"
+        ));
+        assert!(!actor_on_domain(
+            "https://notbad.example/u/a",
+            "bad.example"
+        ));
+        assert!(!actor_on_domain(
+            "https://bad.example.org/u/a",
+            "bad.example"
+        ));
+        assert!(!actor_on_domain("not a url", "bad.example"));
+    }
+}

@@ -395,6 +395,99 @@ mod tests {
     }
 
     #[test]
+    fn a_suspended_camper_leaves_their_remote_followers_with_a_delete() {
+        let camp = Camp::with_store(Store::temporary().unwrap(), config(true));
+        let ana = setup(&camp);
+        let bo = crate::camp::testing::join(&camp, ana, 2, "bo");
+        let store = camp.store();
+        let alice = store
+            .remote_actor("https://peer.example/users/alice")
+            .unwrap()
+            .unwrap();
+        // bo follows alice (accepted) and alice follows bo.
+        for (put_out, state) in [
+            (true, FollowState::Accepted),
+            (false, FollowState::Accepted),
+        ] {
+            let f = RemoteFollow {
+                actor: alice.id.clone(),
+                follow_id: format!("https://x/f/{put_out}"),
+                state,
+                created_ms: 0,
+            };
+            if put_out {
+                store.put_remote_following(bo, &f).unwrap();
+                store.follow(bo, alice.shadow).unwrap();
+            } else {
+                store.put_remote_follower(bo, &f).unwrap();
+            }
+        }
+        let bridge = Bridge::new(camp.clone(), "https://camp.test");
+        drain(&bridge).unwrap();
+        camp.act_on_account(ana, "bo", crate::camp::AccountAction::Suspend(true), "spam")
+            .unwrap();
+        assert!(store.remote_followers_of(bo).unwrap().is_empty());
+        assert!(store.remote_followings_of(bo).unwrap().is_empty());
+        assert!(!store.follows(bo, alice.shadow).unwrap());
+        assert_eq!(drain(&bridge).unwrap(), 1);
+        let jobs = store.queued_deliveries().unwrap();
+        assert_eq!(kinds(&jobs), ["Delete"]);
+        let body: Value = serde_json::from_str(&jobs[0].body).unwrap();
+        assert_eq!(body["object"], "https://camp.test/users/bo");
+        assert_eq!(body["actor"], "https://camp.test/users/bo");
+        assert_eq!(jobs[0].inbox, "https://peer.example/inbox");
+        assert_eq!(jobs[0].signer, bo);
+        // ana's own follower is untouched.
+        assert_eq!(store.remote_followers_of(ana).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn suspending_a_domain_ends_its_follows_both_ways() {
+        let camp = Camp::with_store(Store::temporary().unwrap(), config(true));
+        let ana = setup(&camp);
+        let store = camp.store();
+        let alice = store
+            .remote_actor("https://peer.example/users/alice")
+            .unwrap()
+            .unwrap();
+        store
+            .put_remote_following(
+                ana,
+                &RemoteFollow {
+                    actor: alice.id.clone(),
+                    follow_id: "https://camp.test/users/ana/follows/1".into(),
+                    state: FollowState::Accepted,
+                    created_ms: 0,
+                },
+            )
+            .unwrap();
+        store.follow(ana, alice.shadow).unwrap();
+        let silence = crate::camp::DomainBlockOptions {
+            severity: crate::model::Severity::Silence,
+            ..Default::default()
+        };
+        camp.block_domain(ana, "peer.example", silence).unwrap();
+        assert_eq!(
+            store.remote_followers_of(ana).unwrap().len(),
+            1,
+            "silence keeps them"
+        );
+        let suspend = crate::camp::DomainBlockOptions {
+            severity: crate::model::Severity::Suspend,
+            ..Default::default()
+        };
+        camp.block_domain(ana, "peer.example", suspend).unwrap();
+        assert!(store.remote_followers_of(ana).unwrap().is_empty());
+        assert!(store.remote_followings_of(ana).unwrap().is_empty());
+        assert!(!store.follows(ana, alice.shadow).unwrap());
+        assert_eq!(
+            camp.outbox_len(),
+            0,
+            "nothing is sent to a suspended domain"
+        );
+    }
+
+    #[test]
     fn collect_gathers_jobs_instead_of_queuing_them() {
         let camp = Camp::with_store(Store::temporary().unwrap(), config(true));
         let ana = setup(&camp);

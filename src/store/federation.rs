@@ -454,14 +454,17 @@ impl Store {
         Ok(())
     }
 
-    /// Ends every remote follow of local `account`, both ways (its local edges to
-    /// shadow accounts too), with the outgoing intent, in one transaction. Returns
-    /// the remote actors that followed it and those it followed.
-    pub fn clear_remote_follows_of(
+    /// Saves `changed` (a local account, e.g. just suspended) and ends every remote
+    /// follow of it, both ways (its local edges to shadow accounts too), with the
+    /// outgoing intent `intent` makes from the remote actors that followed it and
+    /// those it followed, all in one transaction. Returns those two lists.
+    pub fn put_account_leaving(
         &self,
-        account: Id,
+        changed: &Account,
         intent: impl FnOnce(&[String], &[String]) -> Result<Option<OutboxEntry>>,
     ) -> Result<(Vec<String>, Vec<String>)> {
+        let account = changed.id;
+        let account_bytes = encode(changed)?;
         let followers: Vec<String> = self
             .remote_followers_of(account)?
             .into_iter()
@@ -483,9 +486,11 @@ impl Store {
             &self.follows,
             &self.followers,
             &self.outbox,
+            &self.accounts,
         );
         trees.transaction(
-            |(fed_following, fed_followers, follows, local_followers, out)| {
+            |(fed_following, fed_followers, follows, local_followers, out, accounts)| {
+                accounts.insert(&id_key(account), account_bytes.clone())?;
                 for a in &followers {
                     fed_followers.remove(acct_key(account, a))?;
                 }

@@ -185,3 +185,29 @@ async fn a_delete_never_reaches_the_peer_before_its_create() {
     let (status, _) = server.terminate(Duration::from_secs(10)).await;
     assert_eq!(status.code(), Some(0));
 }
+
+/// Suspending a camper tells their outside followers the account is gone: alice's
+/// server gets a `Delete` of the actor, signed by it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn suspending_a_camper_sends_delete_of_the_actor_to_remote_followers() {
+    let Some(dir) = peer_dir() else { return };
+    let peer = Peer::start(dir).await;
+    let (camp, ana, http) = crate::fedkit::fed_camp().await;
+    crate::federation::alice_follows_ana(&camp, &ana, &peer, http).await;
+    let admin = camp.admin.as_ref().expect("admin");
+    let out = exec(camp.addr, admin, "suspend ana --reason 'spam'").await;
+    out.ok();
+    let actor = format!("http://{http}/users/ana");
+    let delete = peer
+        .wait_log("the Delete of ana", |r| {
+            r["kind"] == "inbox"
+                && r["type"] == "Delete"
+                && r["activity"]["object"] == actor.as_str()
+        })
+        .await;
+    assert_eq!(delete["actor"], actor.as_str(), "{delete}");
+    // The follow is gone here too: nothing more is queued for alice.
+    let out = exec(camp.addr, admin, "deliveries --json").await;
+    let v: Value = serde_json::from_str(out.ok()).expect("deliveries JSON");
+    assert!(v["queued"].as_array().is_some_and(|q| q.is_empty()), "{v}");
+}
