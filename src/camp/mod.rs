@@ -21,6 +21,7 @@ mod prefs;
 #[cfg(test)]
 mod privacy_tests;
 mod remote;
+mod remote_reports;
 mod reports;
 pub(crate) mod rules;
 mod social;
@@ -50,6 +51,7 @@ pub use onboarding::{InviteOptions, KeyInfo, generate_code, parse_duration, vali
 pub use people::{Profile, SearchResults};
 pub use posting::{Author, PostDraft, PostView, TimelineKind, mentioned_names};
 pub use remote::{IncomingNote, RemoteAudience};
+pub use remote_reports::IncomingReport;
 pub use reports::{ReportTarget, ReportView};
 pub use social::{Conversation, Mine, Reaction, Thread, hashtags};
 

@@ -6,6 +6,7 @@ mod exec;
 mod federation;
 mod fedkit;
 mod fedsec;
+mod flags;
 mod frontdoor;
 mod growth;
 mod inbound;
