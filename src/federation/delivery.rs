@@ -744,7 +744,9 @@ mod fan_out_tests {
         assert!(camp.store().queued_deliveries().unwrap().is_empty());
         camp.unblock_domain(ana, "peer.example").unwrap();
         assert!(!bridge.suspended("https://peer.example/users/alice"));
-        assert_eq!(fan_out_post(&bridge, &p).unwrap(), 1);
+        // The suspension ended alice's follow: lifting it does not bring it back.
+        assert!(camp.store().remote_followers_of(ana).unwrap().is_empty());
+        assert_eq!(fan_out_post(&bridge, &p).unwrap(), 0);
     }
 
     #[test]
