@@ -499,7 +499,8 @@ impl Bridge {
         let me = self.urls.actor(&account.username);
         let follow_id = format!("{me}/follows/{}", store.next_id());
         // The Follow leaves through the outbox, written with the pending follow.
-        self.camp.remote_follow_asked(local, &actor, &follow_id)?;
+        let (camp, a) = (self.camp.clone(), actor.clone());
+        blocking(move || camp.remote_follow_asked(local, &a, &follow_id)).await?;
         Ok(actor)
     }
 
@@ -517,7 +518,8 @@ impl Bridge {
         }
         .ok_or_else(|| Error::not_found(format!("you do not follow {target}")))?;
         // The Undo leaves through the outbox, written as the follow ends.
-        self.camp.remote_unfollow(account.id, &actor)?;
+        let (camp, a) = (self.camp.clone(), actor.clone());
+        blocking(move || camp.remote_unfollow(account.id, &a)).await?;
         Ok(actor)
     }
 
@@ -556,6 +558,13 @@ impl Bridge {
             .ok_or_else(|| Error::invalid("follow needs @user@host or an actor URL"))?;
         webfinger::lookup(&self.fetcher, &h).await
     }
+}
+
+/// Runs a service call that writes (and flushes) on the blocking pool.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Error::invalid(format!("a background task failed: {e}")))?
 }
 
 /// Handle of a running bridge: its address and its tasks.

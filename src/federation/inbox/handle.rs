@@ -75,13 +75,18 @@ async fn flag(
         return Ok(());
     }
     let reporter = bridge.fetch_actor(actor.as_str(), None).await?;
-    camp.receive_remote_report(crate::camp::IncomingReport {
+    let report = crate::camp::IncomingReport {
         reporter: reporter.shadow,
         host: reporter.host.clone(),
         accounts,
         posts,
         comment: content.to_string(),
-    })?;
+    };
+    // It writes and flushes: off the async runtime.
+    let camp = camp.clone();
+    tokio::task::spawn_blocking(move || camp.receive_remote_report(report))
+        .await
+        .map_err(|e| crate::Error::invalid(format!("filing a report failed: {e}")))??;
     Ok(())
 }
 
