@@ -396,6 +396,13 @@ async fn attempt(bridge: &Bridge, job: DeliveryJob) {
             .post_activity(&job.inbox, job.body.as_bytes(), &signer)
             .await
             .map_err(|e| e.to_string()),
+        Err(crate::Error::NotFound(e)) => {
+            // The signing account is gone: no key will appear later, and a job left
+            // to retry would hold back everything queued after it for this inbox.
+            tracing::warn!("delivery to {} dropped: {e}", job.inbox);
+            let _ = store.finish_delivery(&job);
+            return;
+        }
         Err(e) => Err(e.to_string()),
     };
     let error = match result {
@@ -770,6 +777,26 @@ mod fan_out_tests {
             bridge.policy_of("https://peer.example/users/alice"),
             DomainPolicy::default()
         );
+    }
+
+    #[tokio::test]
+    async fn a_job_whose_signer_is_gone_is_dropped_so_it_holds_back_nothing() {
+        let (camp, bridge, _ana) = camp_with_remote_follower();
+        let store = camp.store();
+        let job = DeliveryJob {
+            id: store.next_id(),
+            inbox: "https://peer.example/inbox".into(),
+            body: "{}".into(),
+            signer: 999_999,
+            attempts: 0,
+            created_ms: now_ms(),
+            next_ms: now_ms(),
+            last_error: String::new(),
+            recipients: vec!["https://peer.example/users/alice".into()],
+        };
+        store.enqueue_delivery(&job).unwrap();
+        attempt(&bridge, job).await;
+        assert!(store.queued_deliveries().unwrap().is_empty());
     }
 
     #[test]
