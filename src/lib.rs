@@ -23,9 +23,9 @@
 //! [`camp::Outside`], which the bridge implements and [`server`] connects at start;
 //! without it, federation is off and they say so. The bridge changes camp's data only
 //! through `Camp` methods and writes only its own trees (delivery queue, seen
-//! activities, key cache). One exception remains until the transactional outbox lands:
-//! `camp::remote` still hands edits, deletes, favourites and boosts of federated posts
-//! to the bridge's delivery functions directly.
+//! activities, key cache). What must leave (a post, its edit or delete, a like, a
+//! follow, a suspension's `Delete`, a forwarded report) camp writes to its outbox in
+//! the same sled transaction as the change; the bridge drains it into its queue.
 
 #![warn(missing_docs)]
 

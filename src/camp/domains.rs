@@ -368,6 +368,9 @@ impl Camp {
         o.private_comment = clean_comment(&o.private_comment).map_err(Error::Invalid)?;
         let block = self.new_block(Some(admin.id), domain, o, None);
         self.store().put_domain_block(&block)?;
+        if block.severity == Severity::Suspend {
+            self.clear_follows_on_domain(&block.domain)?;
+        }
         self.audit(
             Some(admin.id),
             "domain-block",

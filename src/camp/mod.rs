@@ -23,6 +23,7 @@ mod onboarding;
 pub mod outside;
 #[cfg(test)]
 mod outside_tests;
+mod outbox;
 mod people;
 mod posting;
 mod prefs;
@@ -30,6 +31,7 @@ mod prefs;
 mod privacy_tests;
 mod remote;
 mod remote_records;
+mod remote_reports;
 mod reports;
 pub(crate) mod rules;
 mod social;
@@ -67,6 +69,7 @@ pub use outside::{
 pub use people::{Profile, SearchResults};
 pub use posting::{Author, PostDraft, PostView, TimelineKind, mentioned_names};
 pub use remote::{IncomingNote, RemoteAudience};
+pub use remote_reports::IncomingReport;
 pub use reports::{ReportTarget, ReportView};
 pub use social::{Conversation, Mine, Reaction, Thread, hashtags};
 
@@ -89,6 +92,8 @@ struct Inner {
     outside: std::sync::OnceLock<Arc<dyn outside::Outside>>,
     /// Uptime and open sessions, for `status`.
     gauges: leaving::status::Gauges,
+    /// Rung when an outgoing intent is committed; the bridge's drain waits on it.
+    outbox_wake: tokio::sync::Notify,
 }
 
 /// What the welcome screen shows before anyone has an account.
@@ -124,6 +129,7 @@ impl Camp {
                 floods,
                 outside: std::sync::OnceLock::new(),
                 gauges: Default::default(),
+                outbox_wake: tokio::sync::Notify::new(),
             }),
         }
     }

@@ -327,7 +327,11 @@ impl Camp {
                 target.suspended = on;
             }
         }
-        if action != AccountAction::Warn {
+        if action == AccountAction::Suspend(true) {
+            // The account record, the end of its follows and the Delete sent to
+            // them are written together.
+            self.put_suspended(&target)?;
+        } else if action != AccountAction::Warn {
             self.store().put_account(&target)?;
         }
         if let AccountAction::Silence(on) = action {

@@ -33,10 +33,9 @@ pub struct OpenCircuit {
 }
 
 /// The outside world as camp sees it: the federation bridge, when it runs.
-///
-/// `Any` lets the four direct delivery calls that remain in `camp::remote` find the
-/// bridge behind the port until the transactional outbox replaces them.
-pub trait Outside: std::any::Any + Send + Sync {
+/// What leaves the camp does not pass here: camp writes it to its outbox in the same
+/// transaction as the change, and the bridge drains it.
+pub trait Outside: Send + Sync {
     /// This camp's own `host[:port]` in handles and ids.
     fn own_host(&self) -> String;
 
@@ -51,9 +50,6 @@ pub trait Outside: std::any::Any + Send + Sync {
     /// `local` answers the follow request of `handle`; `Accept` or `Reject` is queued
     /// (store work: run it off the runtime).
     fn answer(&self, local: Id, handle: &str, accept: bool) -> Result<RemoteActor>;
-
-    /// Queues `Undo(Follow)` of `account`'s follow `follow_id` of `actor` (store work).
-    fn undo_follow(&self, account: &Account, actor: &RemoteActor, follow_id: &str) -> Result<()>;
 
     /// Hosts whose delivery circuit is open now.
     fn open_circuits(&self) -> Vec<OpenCircuit>;

@@ -8,6 +8,7 @@ use crate::camp::{Camp, CampEvent, NewPost};
 use crate::error::{Error, Result};
 use crate::model::*;
 use crate::store::now_ms;
+use crate::store::outbox::PostChange;
 use crate::text;
 
 /// Longest content warning, in characters.
@@ -203,7 +204,9 @@ impl Camp {
         home_owners.sort_unstable();
         home_owners.dedup();
         let on_camp = post.visibility.on_camp_timeline() && !author.silenced;
-        self.store().insert_post(&post, on_camp, &home_owners)?;
+        let intent = self.post_intent(PostChange::Create, &post, &author, &reach.remote)?;
+        self.store()
+            .insert_post_with(&post, on_camp, &home_owners, intent.as_ref())?;
         // Reply, author and tag indexes: a crash in between leaves a post missing from
         // them (its thread and tag lists), never an index entry without its post.
         self.index_new_post(&post)?;
@@ -244,6 +247,7 @@ impl Camp {
         // Readers may see the post before it is on disk (an fsync under I/O load can take
         // a second and would hold every screen back); the author is told only after it is.
         self.store().flush()?;
+        self.intent_committed(intent.is_some());
         Ok(view)
     }
 

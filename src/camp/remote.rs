@@ -7,7 +7,10 @@ use std::sync::Arc;
 use crate::camp::{Camp, CampEvent, NewPost};
 use crate::error::{Error, Result};
 use crate::model::*;
-use crate::store::federation::RemoteObject;
+use crate::store::federation::{
+    DomainPolicy, FollowState, RemoteActor, RemoteFollow, RemoteObject,
+};
+use crate::store::outbox::Intent;
 
 /// The domain (without port) a policy is looked up by.
 fn domain_of(host: &str) -> String {
@@ -61,13 +64,6 @@ pub struct IncomingNote {
 }
 
 impl Camp {
-    /// The bridge behind the port, for the four direct delivery calls below only: the
-    /// transactional outbox replaces them, and this goes with them.
-    fn bridge(&self) -> Option<Arc<crate::federation::Bridge>> {
-        let any: Arc<dyn std::any::Any + Send + Sync> = self.outside()?;
-        any.downcast().ok()
-    }
-
     /// How the bridge treats `host` (`name[:port]`), from moderation's domain blocks
     /// and the allowlist mode: this is the one place the bridge asks. A block on a
     /// parent covers its subdomains. A host that is not a domain name (`localhost`, an
@@ -117,67 +113,6 @@ impl Camp {
     /// check uses this, so hiding a domain works like muting all of its accounts.
     pub(crate) fn muted_or_hidden(&self, viewer: Id, who: Id) -> Result<bool> {
         Ok(self.is_muted(viewer, who)? || self.hides_server_of(viewer, who)?)
-    }
-
-    /// Tells the remote followers of `post`'s author that it was edited (`Update`), when
-    /// the bridge runs. Only a federable post sends anything ([`crate::federation::wire::federable`]).
-    /// The edit is already committed: a queueing failure is logged, not returned.
-    pub(crate) fn federate_edit(&self, post: &Post) {
-        if let Some(b) = self.bridge()
-            && let Err(e) = crate::federation::delivery::fan_out_update(&b, post)
-        {
-            tracing::warn!(
-                "federation: could not queue the edit of post {}: {e}",
-                post.id
-            );
-        }
-    }
-
-    /// Tells the remote followers of `post`'s author that it is gone (`Delete`), when
-    /// the bridge runs; `post` is the post as it was. Only a federable post sends
-    /// anything, so a camp-only or direct post is not even named in a Delete.
-    pub(crate) fn federate_delete(&self, post: &Post) {
-        let Some(b) = self.bridge() else { return };
-        let queued = self
-            .store()
-            .account(post.author)
-            .and_then(|author| match author {
-                Some(a) => crate::federation::delivery::fan_out_delete(&b, post, &a),
-                None => Ok(0),
-            });
-        if let Err(e) = queued {
-            tracing::warn!(
-                "federation: could not queue the delete of post {}: {e}",
-                post.id
-            );
-        }
-    }
-
-    /// Tells a remote post's author that `by` favourited it (`Like`) or took the
-    /// favourite back (`Undo`), when the bridge runs. Local posts send nothing.
-    pub(crate) fn federate_favourite(&self, by: &Account, post: &Post, on: bool) {
-        if let Some(b) = self.bridge()
-            && let Err(e) = crate::federation::delivery::send_favourite(&b, by, post, on)
-        {
-            tracing::warn!(
-                "federation: could not queue a favourite of post {}: {e}",
-                post.id
-            );
-        }
-    }
-
-    /// Tells a remote post's author and `by`'s remote followers that `by` boosted it
-    /// (`Announce`) or took the boost back (`Undo`), when the bridge runs. Only remote
-    /// posts addressed to the public are announced; boosts of local posts stay home.
-    pub(crate) fn federate_boost(&self, by: &Account, post: &Post, on: bool) {
-        if let Some(b) = self.bridge()
-            && let Err(e) = crate::federation::delivery::send_boost(&b, by, post, on)
-        {
-            tracing::warn!(
-                "federation: could not queue a boost of post {}: {e}",
-                post.id
-            );
-        }
     }
 
     /// Counts for NodeInfo: local accounts and public posts (nothing else is told).
@@ -271,16 +206,95 @@ impl Camp {
         let Some(actor) = self.store().remote_actor_of_shadow(shadow)? else {
             return Ok(());
         };
-        self.store().remove_remote_follower(local, &actor.id)?;
-        if let Some(f) = self.store().remote_following(local, &actor.id)? {
-            if let Some(o) = self.outside()
-                && let Some(me) = self.store().account(local)?
-            {
-                o.undo_follow(&me, &actor, &f.follow_id)?;
-            }
-            self.remote_follow_ended(local, &actor)?;
+        let undo = self
+            .store()
+            .remote_following(local, &actor.id)?
+            .map(|f| Intent::UndoFollow {
+                by: local,
+                actor: actor.id.clone(),
+                follow_id: f.follow_id,
+            });
+        let entry = self.outbox_entry(undo)?;
+        self.store().end_remote_follows_with(
+            local,
+            &actor.id,
+            actor.shadow,
+            (true, true),
+            entry.as_ref(),
+        )?;
+        self.store().flush()?;
+        self.intent_committed(entry.is_some());
+        Ok(())
+    }
+
+    /// `local` asked to follow the remote `actor` with the `Follow` `follow_id`: the
+    /// pending follow and its outgoing intent are written together.
+    pub fn remote_follow_asked(
+        &self,
+        local: Id,
+        actor: &RemoteActor,
+        follow_id: &str,
+    ) -> Result<()> {
+        let account = self.local_member(local)?;
+        if self
+            .store()
+            .account(actor.shadow)?
+            .is_some_and(|s| s.suspended)
+        {
+            return Err(Error::forbidden("that account is suspended here"));
         }
-        self.store().flush()
+        if let Some(f) = self.store().remote_following(local, &actor.id)?
+            && f.state == FollowState::Accepted
+        {
+            return Err(Error::invalid(format!(
+                "you already follow @{}",
+                actor.handle()
+            )));
+        }
+        let entry = self.outbox_entry(Some(Intent::Follow {
+            by: account.id,
+            actor: actor.id.clone(),
+            follow_id: follow_id.to_string(),
+        }))?;
+        self.store().put_remote_following_with(
+            account.id,
+            &RemoteFollow {
+                actor: actor.id.clone(),
+                follow_id: follow_id.to_string(),
+                state: FollowState::Pending,
+                created_ms: crate::store::now_ms(),
+            },
+            entry.as_ref(),
+        )?;
+        self.store().flush()?;
+        self.intent_committed(entry.is_some());
+        Ok(())
+    }
+
+    /// `local` stops following (or asking to follow) the remote `actor`: the follow
+    /// ends, its posts stop reaching Home, and an `Undo` is written to the outbox, all
+    /// at once. Refused when there is no such follow.
+    pub fn remote_unfollow(&self, local: Id, actor: &RemoteActor) -> Result<()> {
+        let account = self.local_member(local)?;
+        let f = self
+            .store()
+            .remote_following(account.id, &actor.id)?
+            .ok_or_else(|| Error::not_found(format!("you do not follow @{}", actor.handle())))?;
+        let entry = self.outbox_entry(Some(Intent::UndoFollow {
+            by: account.id,
+            actor: actor.id.clone(),
+            follow_id: f.follow_id,
+        }))?;
+        self.store().end_remote_follows_with(
+            account.id,
+            &actor.id,
+            actor.shadow,
+            (true, false),
+            entry.as_ref(),
+        )?;
+        self.store().flush()?;
+        self.intent_committed(entry.is_some());
+        Ok(())
     }
 
     /// Pending follow requests from outside to `local`, oldest first.
@@ -324,18 +338,24 @@ impl Camp {
             .remote_follower(account.id, &actor.id)?
             .filter(|f| f.state == FollowState::Pending)
             .ok_or_else(missing)?;
-        if accept {
-            self.store().put_remote_follower(
-                account.id,
-                &RemoteFollow {
-                    state: FollowState::Accepted,
-                    ..f.clone()
-                },
-            )?;
-        } else {
-            self.store().remove_remote_follower(account.id, &actor.id)?;
-        }
+        let entry = self.outbox_entry(Some(Intent::Answer {
+            by: account.id,
+            actor: actor.id.clone(),
+            follow_id: f.follow_id.clone(),
+            accept,
+        }))?;
+        let accepted = RemoteFollow {
+            state: FollowState::Accepted,
+            ..f.clone()
+        };
+        self.store().set_remote_follower_with(
+            account.id,
+            &actor.id,
+            accept.then_some(&accepted),
+            entry.as_ref(),
+        )?;
         self.store().flush()?;
+        self.intent_committed(entry.is_some());
         Ok((actor, f))
     }
 

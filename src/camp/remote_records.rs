@@ -4,7 +4,7 @@
 
 use crate::camp::Camp;
 use crate::error::{Error, Result};
-use crate::model::{FollowState, Id, RemoteActor, RemoteFollow};
+use crate::model::RemoteActor;
 
 impl Camp {
     /// Stores a remote actor as the bridge last fetched and checked it, with its shadow
@@ -22,41 +22,5 @@ impl Camp {
             )));
         }
         self.store().upsert_remote_actor(actor)
-    }
-
-    /// `local` asked to follow the remote `actor` with the Follow `follow_id`: refused
-    /// when a moderator suspended the account or `local` already follows it, else
-    /// recorded as pending until it answers. The bridge queues the Follow right after
-    /// (and that makes both durable).
-    pub fn remote_follow_asked(
-        &self,
-        local: Id,
-        actor: &RemoteActor,
-        follow_id: &str,
-    ) -> Result<()> {
-        if self
-            .store()
-            .account(actor.shadow)?
-            .is_some_and(|s| s.suspended)
-        {
-            return Err(Error::forbidden("that account is suspended here"));
-        }
-        if let Some(f) = self.store().remote_following(local, &actor.id)?
-            && f.state == FollowState::Accepted
-        {
-            return Err(Error::invalid(format!(
-                "you already follow @{}",
-                actor.handle()
-            )));
-        }
-        self.store().put_remote_following(
-            local,
-            &RemoteFollow {
-                actor: actor.id.clone(),
-                follow_id: follow_id.to_string(),
-                state: FollowState::Pending,
-                created_ms: crate::clock::now_ms(),
-            },
-        )
     }
 }

@@ -74,14 +74,19 @@ impl Camp {
         };
         self.store().put_report(&report)?;
         self.store().flush()?;
-        // Moderators hear at once, so a camp can act in seconds. The reported person
-        // is never among those told.
+        self.tell_moderators(&report)?;
+        Ok(report)
+    }
+
+    /// Moderators hear of a new report at once, so a camp can act in seconds. The
+    /// reported person (and the reporter) are never among those told.
+    pub(crate) fn tell_moderators(&self, report: &Report) -> Result<()> {
         for staff in self.store().accounts()? {
             if staff.role.can_moderate()
                 && !staff.suspended
                 && !staff.is_remote()
                 && staff.id != report.account
-                && staff.id != me.id
+                && staff.id != report.reporter
             {
                 self.notify(
                     staff.id,
@@ -92,7 +97,7 @@ impl Camp {
                 )?;
             }
         }
-        Ok(report)
+        Ok(())
     }
 
     /// The report queue, newest first (open ones only unless `all`). Reports about

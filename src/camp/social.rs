@@ -10,6 +10,7 @@ use crate::camp::{Author, Camp, CampEvent, PostView};
 use crate::error::{Error, Result};
 use crate::model::*;
 use crate::store::now_ms;
+use crate::store::outbox::{Intent, PostChange};
 pub use crate::store::social::Reaction;
 use crate::text;
 
@@ -239,15 +240,17 @@ impl Camp {
         }
         self.check_action_rate(&me)?;
         let mut boosted_home = None;
+        let intent = self.reaction_intent(&me, &post, reaction, on)?;
         match reaction {
             Reaction::Favourite => {
-                self.store().set_favourite(me.id, id, on)?;
+                self.store().set_favourite(me.id, id, on, intent.as_ref())?;
             }
             Reaction::Boost => {
                 let mut owners = self.store().followers_of(me.id)?;
                 owners.push(me.id);
                 let entry = self.store().next_id();
-                self.store().set_boost(me.id, id, on, entry, &owners)?;
+                self.store()
+                    .set_boost(me.id, id, on, entry, &owners, intent.as_ref())?;
                 if on {
                     boosted_home = Some((entry, owners));
                 }
@@ -255,11 +258,7 @@ impl Camp {
             Reaction::Bookmark => self.store().set_bookmark(me.id, id, on)?,
         }
         self.store().flush()?;
-        match reaction {
-            Reaction::Favourite => self.federate_favourite(&me, &post, on),
-            Reaction::Boost => self.federate_boost(&me, &post, on),
-            Reaction::Bookmark => {}
-        }
+        self.intent_committed(intent.is_some());
         let view = self.post(by, id)?;
         if reaction != Reaction::Bookmark {
             let mut shared = view.clone();
@@ -295,6 +294,44 @@ impl Camp {
             }
         }
         Ok(view)
+    }
+
+    /// The handles outside this camp a direct post names (only a direct post's
+    /// audience depends on them; see [`Intent::for_post`]).
+    fn remote_mentions(&self, author: &Account, post: &Post) -> Result<Vec<String>> {
+        if post.visibility != Visibility::Direct {
+            return Ok(Vec::new());
+        }
+        Ok(self.reach_of(author, &post.text)?.remote)
+    }
+
+    /// The outgoing intent of a favourite or boost: only of a post from elsewhere (a
+    /// reaction to a camp post never leaves), and a boost only of one its author made
+    /// public.
+    fn reaction_intent(
+        &self,
+        me: &Account,
+        post: &Post,
+        reaction: Reaction,
+        on: bool,
+    ) -> Result<Option<crate::store::outbox::OutboxEntry>> {
+        if me.is_remote() || self.store().remote_object_of_post(post.id)?.is_none() {
+            return Ok(None);
+        }
+        let intent = match reaction {
+            Reaction::Favourite => Intent::Like {
+                by: me.id,
+                post: post.id,
+                on,
+            },
+            Reaction::Boost if self.store().remote_public(post.id)? => Intent::Announce {
+                by: me.id,
+                post: post.id,
+                on,
+            },
+            _ => return Ok(None),
+        };
+        self.outbox_entry(Some(intent))
     }
 
     fn own_post(&self, me: &Account, id: Id, allow_moderator: bool) -> Result<Post> {
@@ -336,10 +373,17 @@ impl Camp {
         new.text = body;
         new.cw = cw;
         new.edited_ms = Some(now_ms().max(version.written_ms + 1));
-        self.store()
-            .edit_post(&new, &version, &hashtags(&old.text), &hashtags(&new.text))?;
+        let remote = self.remote_mentions(&me, &old)?;
+        let intent = self.post_intent(PostChange::Update, &new, &me, &remote)?;
+        self.store().edit_post(
+            &new,
+            &version,
+            &hashtags(&old.text),
+            &hashtags(&new.text),
+            intent.as_ref(),
+        )?;
         self.store().flush()?;
-        self.federate_edit(&new);
+        self.intent_committed(intent.is_some());
         let view = self.post(by, id)?;
         let mut shared = view.clone();
         shared.mine = Mine::default();
@@ -371,7 +415,15 @@ impl Camp {
     /// the remote followers who got it. Every deletion (author's or moderator's) comes
     /// through here, with the post as it was, so the bridge still knows what to name.
     pub(crate) fn erase_post(&self, post: &Post) -> Result<()> {
-        self.store().delete_post(post, &hashtags(&post.text))?;
+        let intent = match self.store().account(post.author)? {
+            Some(author) => {
+                let remote = self.remote_mentions(&author, post)?;
+                self.post_intent(PostChange::Delete, post, &author, &remote)?
+            }
+            None => None,
+        };
+        self.store()
+            .delete_post_with(post, &hashtags(&post.text), intent.as_ref())?;
         // Its versions, home entries and boosts would otherwise stay for good (and every
         // Home read would scan past them). It was filed on the homes of its author, the
         // author's followers and whoever it mentioned; those who unfollowed since had it
@@ -388,7 +440,7 @@ impl Camp {
             self.store().remove_remote_post(&url, &obj)?;
         }
         self.store().flush()?;
-        self.federate_delete(post);
+        self.intent_committed(intent.is_some());
         self.publish(CampEvent::PostDeleted(post.id));
         Ok(())
     }

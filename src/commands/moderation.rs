@@ -34,8 +34,8 @@ pub const VERBS: &[(&str, &str)] = &[
     ("reports [--all] [--json]", "moderators: the report queue"),
     ("assign REPORT", "moderators: take a report"),
     (
-        "resolve REPORT --action dismiss|delete|sensitive|silence|suspend [--note TEXT] [--tell]",
-        "moderators: resolve a report (--tell shares the action with the reporter)",
+        "resolve REPORT --action dismiss|delete|sensitive|silence|suspend [--note TEXT] [--tell] [--forward]",
+        "moderators: resolve a report (--tell shares the action with the reporter; --forward sends a report about a remote account to its server)",
     ),
     (
         "warn|sensitive|unsensitive|silence|unsilence|suspend|unsuspend NAME [--reason TEXT]",
@@ -324,7 +324,7 @@ fn assign(camp: &Camp, me: Account, rest: &[String]) -> Out {
 }
 
 fn resolve(camp: &Camp, me: Account, rest: &[String]) -> Out {
-    let a = Args::parse(rest, &["action", "note"], &["tell"])?;
+    let a = Args::parse(rest, &["action", "note"], &["tell", "forward"])?;
     let id = id_arg(
         &one(
             &a,
@@ -338,6 +338,11 @@ fn resolve(camp: &Camp, me: Account, rest: &[String]) -> Out {
     let action = ModAction::parse(action)
         .filter(|a| *a != ModAction::Warn)
         .ok_or_else(|| usage("--action must be dismiss, delete, sensitive, silence or suspend"))?;
+    let forward = a.has("forward");
+    if forward {
+        // Refused before anything changes: a report about a camper has nowhere to go.
+        camp.check_forwardable(me.id, id)?;
+    }
     camp.resolve_report(
         me.id,
         id,
@@ -345,10 +350,17 @@ fn resolve(camp: &Camp, me: Account, rest: &[String]) -> Out {
         a.value("note").unwrap_or_default(),
         a.has("tell"),
     )?;
-    Ok(format!(
+    let mut out = format!(
         "report {id} resolved ({}); the reporter is notified\n",
         action.as_str()
-    ))
+    );
+    if forward {
+        let handle = camp.forward_report(me.id, id)?;
+        out.push_str(&format!(
+            "forwarded to @{handle}'s server (from the camp; the reporter is not named)\n"
+        ));
+    }
+    Ok(out)
 }
 
 fn act(camp: &Camp, me: Account, action: AccountAction, rest: &[String]) -> Out {

@@ -1,5 +1,6 @@
-//! Outgoing: the fan-out of new public posts to remote followers (shared inbox
-//! preferred) and the delivery worker. Jobs live in sled until they land, so a peer
+//! Outgoing: what each change sends (the Create of a new public post to remote
+//! followers, shared inbox preferred; its Update and Delete; Likes and boosts),
+//! called by the outbox drain ([`super::outbox_drain`]), and the delivery worker. Jobs live in sled until they land, so a peer
 //! that is down gets them after it comes back (and after a camp restart); attempts back
 //! off exponentially with jitter for about a day, a few at a time.
 
@@ -8,10 +9,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::Value;
-use tokio::sync::{Semaphore, broadcast, watch};
+use tokio::sync::{Semaphore, watch};
 
 use super::{Bridge, wire};
-use crate::camp::CampEvent;
 use crate::model::{Id, Millis};
 use crate::store::federation::{DeliveryJob, FollowState};
 use crate::store::now_ms;
@@ -471,33 +471,6 @@ fn undone_unless(bridge: &Bridge, on: bool, mut activity: Value, me: &str, to: V
     undo
 }
 
-/// Watches new posts and fans out those that leave. A post naming remote accounts
-/// waits here for their lookup, so posts still go out in the order they were made.
-pub async fn run_fanout(
-    bridge: Arc<Bridge>,
-    mut events: broadcast::Receiver<CampEvent>,
-    mut stop: watch::Receiver<bool>,
-) {
-    loop {
-        let ev = tokio::select! {
-            _ = stop.wait_for(|v| *v) => return,
-            ev = events.recv() => ev,
-        };
-        match ev {
-            Ok(CampEvent::Posted(p)) => {
-                if let Err(e) = fan_out_new_post(&bridge, &p.view.post).await {
-                    tracing::warn!("federation: could not queue post {}: {e}", p.view.post.id);
-                }
-            }
-            Ok(_) => {}
-            Err(broadcast::error::RecvError::Lagged(n)) => {
-                tracing::warn!("federation: fan-out missed {n} events");
-            }
-            Err(broadcast::error::RecvError::Closed) => return,
-        }
-    }
-}
-
 /// Delivers due jobs until `stop`.
 pub async fn run_worker(bridge: Arc<Bridge>, mut stop: watch::Receiver<bool>) {
     let slots = Arc::new(Semaphore::new(CONCURRENCY));
@@ -574,6 +547,13 @@ async fn attempt(bridge: &Bridge, job: DeliveryJob) {
             .post_activity(&job.inbox, job.body.as_bytes(), &signer)
             .await
             .map_err(|e| e.to_string()),
+        Err(crate::Error::NotFound(e)) => {
+            // The signing account is gone: no key will appear later, and a job left
+            // to retry would hold back everything queued after it for this inbox.
+            tracing::warn!("delivery to {} dropped: {e}", job.inbox);
+            let _ = store.finish_delivery(&job);
+            return;
+        }
         Err(e) => Err(e.to_string()),
     };
     let error = match result {
@@ -656,8 +636,17 @@ mod fan_out_tests {
     use crate::model::{Severity, Visibility};
     use crate::store::federation::{DomainPolicy, RemoteActor, RemoteFollow};
 
+    /// A camp that federates (so its changes write intents), without rate limits.
+    pub(crate) fn federating_camp() -> Camp {
+        let mut config = crate::config::Config::with_dirs("unused", "unused");
+        config.http_addr = Some("127.0.0.1:0".parse().unwrap());
+        config.camp.posts_per_minute = 0;
+        config.camp.actions_per_minute = 0;
+        Camp::with_store(crate::store::Store::temporary().unwrap(), config)
+    }
+
     fn camp_with_remote_follower() -> (Camp, Arc<Bridge>, crate::model::Id) {
-        let camp = Camp::temporary().unwrap();
+        let camp = federating_camp();
         let code = camp.admin_invite().unwrap().unwrap();
         let ana = camp
             .join(&crate::camp::testing::key(1), &code, "ana", true)
@@ -773,8 +762,12 @@ mod fan_out_tests {
         camp.block_domain(admin, domain, o).unwrap();
     }
 
-    fn jobs(camp: &Camp) -> Vec<(String, Value)> {
-        camp.store()
+    /// What is queued once the outbox is drained.
+    fn jobs(bridge: &Bridge) -> Vec<(String, Value)> {
+        super::super::outbox_drain::drain(bridge).unwrap();
+        bridge
+            .camp()
+            .store()
             .queued_deliveries()
             .unwrap()
             .iter()
@@ -928,7 +921,9 @@ mod fan_out_tests {
         assert!(camp.store().queued_deliveries().unwrap().is_empty());
         camp.unblock_domain(ana, "peer.example").unwrap();
         assert!(!bridge.suspended("https://peer.example/users/alice"));
-        assert_eq!(fan_out_post(&bridge, &p).unwrap(), 1);
+        // The suspension ended alice's follow: lifting it does not bring it back.
+        assert!(camp.store().remote_followers_of(ana).unwrap().is_empty());
+        assert_eq!(fan_out_post(&bridge, &p).unwrap(), 0);
     }
 
     #[test]
@@ -952,6 +947,26 @@ mod fan_out_tests {
             bridge.policy_of("https://peer.example/users/alice"),
             DomainPolicy::default()
         );
+    }
+
+    #[tokio::test]
+    async fn a_job_whose_signer_is_gone_is_dropped_so_it_holds_back_nothing() {
+        let (camp, bridge, _ana) = camp_with_remote_follower();
+        let store = camp.store();
+        let job = DeliveryJob {
+            id: store.next_id(),
+            inbox: "https://peer.example/inbox".into(),
+            body: "{}".into(),
+            signer: 999_999,
+            attempts: 0,
+            created_ms: now_ms(),
+            next_ms: now_ms(),
+            last_error: String::new(),
+            recipients: vec!["https://peer.example/users/alice".into()],
+        };
+        store.enqueue_delivery(&job).unwrap();
+        attempt(&bridge, job).await;
+        assert!(store.queued_deliveries().unwrap().is_empty());
     }
 
     #[test]
@@ -993,30 +1008,31 @@ mod fan_out_tests {
     #[test]
     fn the_service_queues_no_update_or_delete_for_camp_posts() {
         let (camp, bridge, ana) = camp_with_remote_follower();
-        camp.connect_outside(bridge.clone());
         let public = post(&camp, ana, Visibility::Public);
         // (Direct and followers-only posts are covered by tests/it/fedreach.rs.)
         let secrets = vec![post(&camp, ana, Visibility::Camp)];
-        // A Create went out for the public post only (the fan-out task is not running
-        // here, so the queue holds only what the service itself queued).
-        assert!(jobs(&camp).is_empty());
+        // A Create went out for the public post only.
+        let queued = jobs(&bridge);
+        assert_eq!(queued.len(), 1, "{queued:?}");
+        assert_eq!(queued[0].1["type"], "Create");
         for s in &secrets {
             camp.edit_post(ana, s.id, "secret edit", None).unwrap();
             camp.delete_post(ana, s.id).unwrap();
         }
-        assert!(
-            jobs(&camp).is_empty(),
+        assert_eq!(
+            jobs(&bridge).len(),
+            1,
             "non-public edits and deletes stay home"
         );
         camp.edit_post(ana, public.id, "public edit", None).unwrap();
-        let queued = jobs(&camp);
-        assert_eq!(queued.len(), 1);
-        assert_eq!(queued[0].0, "https://peer.example/inbox");
-        assert_eq!(queued[0].1["type"], "Update");
-        assert_eq!(queued[0].1["object"]["content"], "<p>public edit</p>");
-        camp.delete_post(ana, public.id).unwrap();
-        let queued = jobs(&camp);
+        let queued = jobs(&bridge);
         assert_eq!(queued.len(), 2);
+        assert_eq!(queued[1].0, "https://peer.example/inbox");
+        assert_eq!(queued[1].1["type"], "Update");
+        assert_eq!(queued[1].1["object"]["content"], "<p>public edit</p>");
+        camp.delete_post(ana, public.id).unwrap();
+        let queued = jobs(&bridge);
+        assert_eq!(queued.len(), 3);
         let delete = queued
             .iter()
             .find(|(_, b)| b["type"] == "Delete")
@@ -1031,7 +1047,6 @@ mod fan_out_tests {
     #[test]
     fn a_moderator_deleting_a_public_post_sends_delete() {
         let (camp, bridge, ana) = camp_with_remote_follower();
-        camp.connect_outside(bridge.clone());
         let bo = crate::camp::testing::join(&camp, ana, 11, "bo");
         let p = post(&camp, bo, Visibility::Public);
         let store = camp.store();
@@ -1047,9 +1062,11 @@ mod fan_out_tests {
             )
             .unwrap();
         camp.delete_post(ana, p.id).unwrap();
-        let queued = jobs(&camp);
-        assert_eq!(queued.len(), 1, "{queued:?}");
-        assert_eq!(queued[0].1["type"], "Delete");
+        let queued = jobs(&bridge);
+        // The drain ran after alice followed bo: she gets the Create, then the Delete.
+        assert_eq!(queued.len(), 2, "{queued:?}");
+        assert_eq!(queued[0].1["type"], "Create");
+        assert_eq!(queued[1].1["type"], "Delete");
     }
 
     #[test]
@@ -1096,12 +1113,11 @@ mod fan_out_tests {
     #[test]
     fn favourites_of_remote_posts_send_like_and_undo_to_the_author_only() {
         let (camp, bridge, ana) = camp_with_remote_follower();
-        camp.connect_outside(bridge.clone());
         let url = "https://peer.example/notes/1";
         let remote = remote_post_for(&camp, ana, url);
         camp.react(ana, remote, Reaction::Favourite, Some(true))
             .unwrap();
-        let queued = jobs(&camp);
+        let queued = jobs(&bridge);
         assert_eq!(queued.len(), 1);
         // To alice's own inbox, not the shared one (nobody else needs to know).
         assert_eq!(queued[0].0, "https://peer.example/users/alice/inbox");
@@ -1110,7 +1126,7 @@ mod fan_out_tests {
         assert_eq!(queued[0].1["actor"], "https://camp.test/users/ana");
         camp.react(ana, remote, Reaction::Favourite, Some(false))
             .unwrap();
-        let queued = jobs(&camp);
+        let queued = jobs(&bridge);
         let undo = queued
             .iter()
             .find(|(_, b)| b["type"] == "Undo")
@@ -1123,13 +1139,18 @@ mod fan_out_tests {
         let local = post(&camp, ana, Visibility::Public);
         camp.react(ana, local.id, Reaction::Favourite, Some(true))
             .unwrap();
-        assert_eq!(jobs(&camp).len(), 2);
+        let queued = jobs(&bridge);
+        assert_eq!(
+            queued.len(),
+            3,
+            "the Like, its Undo and the local post's Create"
+        );
+        assert_eq!(queued[2].1["type"], "Create");
     }
 
     #[test]
     fn boosts_of_public_remote_posts_send_announce_and_undo() {
         let (camp, bridge, ana) = camp_with_remote_follower();
-        camp.connect_outside(bridge.clone());
         let private = remote_post_for(&camp, ana, "https://peer.example/notes/3");
         let err = camp
             .react(ana, private, Reaction::Boost, Some(true))
@@ -1140,7 +1161,7 @@ mod fan_out_tests {
         camp.store().mark_remote_public(public).unwrap();
         camp.react(ana, public, Reaction::Boost, Some(true))
             .unwrap();
-        let queued = jobs(&camp);
+        let queued = jobs(&bridge);
         // alice's server gets it once (its shared inbox serves both alice and ana's
         // follower there).
         assert_eq!(queued.len(), 1, "{queued:?}");
@@ -1150,7 +1171,7 @@ mod fan_out_tests {
         assert_eq!(queued[0].1["to"][0], wire::PUBLIC);
         camp.react(ana, public, Reaction::Boost, Some(false))
             .unwrap();
-        let queued = jobs(&camp);
+        let queued = jobs(&bridge);
         assert!(
             queued
                 .iter()
@@ -1160,13 +1181,14 @@ mod fan_out_tests {
         let local = post(&camp, ana, Visibility::Public);
         camp.react(ana, local.id, Reaction::Boost, Some(true))
             .unwrap();
-        assert_eq!(jobs(&camp).len(), 2);
+        let queued = jobs(&bridge);
+        assert_eq!(queued.len(), 3, "{queued:?}");
+        assert_eq!(queued[2].1["type"], "Create");
     }
 
     #[test]
     fn a_moderator_removing_a_remote_post_forgets_it_and_sends_nothing() {
         let (camp, bridge, ana) = camp_with_remote_follower();
-        camp.connect_outside(bridge.clone());
         let url = "https://peer.example/notes/5";
         let remote = remote_post_for(&camp, ana, url);
         camp.store().mark_remote_public(remote).unwrap();
@@ -1175,7 +1197,7 @@ mod fan_out_tests {
         assert!(store.remote_object(url).unwrap().is_none());
         assert!(store.remote_object_of_post(remote).unwrap().is_none());
         assert!(!store.remote_public(remote).unwrap());
-        assert!(jobs(&camp).is_empty(), "nothing of a remote post is sent");
+        assert!(jobs(&bridge).is_empty(), "nothing of a remote post is sent");
     }
 
     #[test]
@@ -1224,7 +1246,6 @@ mod fan_out_tests {
     #[test]
     fn blocking_a_remote_account_stops_deliveries_and_undoes_the_follow() {
         let (camp, bridge, ana) = camp_with_remote_follower();
-        camp.connect_outside(bridge.clone());
         let store = camp.store();
         let alice = store
             .remote_actor("https://peer.example/users/alice")
@@ -1249,7 +1270,7 @@ mod fan_out_tests {
         camp.block(ana, "@Alice@peer.example").unwrap();
         assert!(store.remote_follower(ana, &alice.id).unwrap().is_none());
         assert!(store.remote_following(ana, &alice.id).unwrap().is_none());
-        let queued = jobs(&camp);
+        let queued = jobs(&bridge);
         assert_eq!(queued.len(), 1, "{queued:?}");
         assert_eq!(queued[0].0, alice.inbox);
         assert_eq!(queued[0].1["type"], "Undo");
@@ -1263,8 +1284,7 @@ mod fan_out_tests {
 
     #[test]
     fn a_hidden_domain_keeps_its_posts_and_notifications_from_that_camper() {
-        let (camp, bridge, ana) = camp_with_remote_follower();
-        camp.connect_outside(bridge.clone());
+        let (camp, _bridge, ana) = camp_with_remote_follower();
         remote_post_for(&camp, ana, "https://peer.example/notes/2");
         let home = |c: &Camp| {
             c.timeline(ana, crate::camp::TimelineKind::Home, None, 20)

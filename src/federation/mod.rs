@@ -17,9 +17,10 @@
 //!   caps; [`webfinger`]: handles to actors, and the back-check of a remote handle.
 //! - [`routes`]: the axum server; [`inbox`]: incoming activities; [`backfill`]: a
 //!   followed account's recent public posts, read from its outbox.
-//! - [`delivery`]: the queue worker and the fan-out of new posts (public,
-//!   followers-only to accepted followers, direct to the remote accounts named);
-//!   [`followers_only`]: who may fetch a followers-only post.
+//! - [`outbox_drain`]: camp's outbox to delivery jobs; [`delivery`]: what each change
+//!   sends (public, followers-only to accepted followers, direct to the remote accounts
+//!   named), and the queue worker; [`followers_only`]: who may fetch a followers-only
+//!   post.
 //!
 //! # Remote accounts and posts
 //! A remote actor gets a local *shadow account* (username `user@host`, which no
@@ -48,6 +49,7 @@ pub mod keys;
 mod outside;
 #[cfg(test)]
 mod port_tests;
+pub mod outbox_drain;
 pub mod proofs;
 pub mod rfc9421;
 pub mod routes;
@@ -128,8 +130,12 @@ impl Bridge {
         &self.fetcher
     }
 
-    /// The signer of a local account (its key is made the first time, off the runtime).
+    /// The signer of a local account (its key is made the first time, off the runtime),
+    /// or of the instance actor for [`INSTANCE_KEY_SLOT`].
     pub async fn signer(&self, account: Id) -> Result<RequestSigner> {
+        if account == INSTANCE_KEY_SLOT {
+            return self.instance_signer().await;
+        }
         let a = self
             .camp
             .store()
@@ -327,7 +333,7 @@ impl Bridge {
     }
 
     /// Queues an activity for `recipients` (remote actor ids) at one inbox, durably,
-    /// and wakes the worker. The activity carries an integrity proof by `signer`.
+    /// and wakes the worker (inside [`outbox_drain::collect`], hands the job to it). The activity carries an integrity proof by `signer`.
     /// Nothing is queued when the inbox's server is suspended, or when recipients are
     /// named and every one of them is refused ([`Bridge::refused_recipient`]): an
     /// actor's chosen inbox does not decide whether it may receive. The worker checks
@@ -345,7 +351,7 @@ impl Bridge {
         let activity = &self.with_proof(signer, activity)?;
         let store = self.camp.store();
         let now = now_ms();
-        store.enqueue_delivery(&DeliveryJob {
+        let job = DeliveryJob {
             id: store.next_id(),
             inbox: inbox.to_string(),
             body: activity.to_string(),
@@ -355,9 +361,13 @@ impl Bridge {
             next_ms: now,
             last_error: String::new(),
             recipients: recipients.to_vec(),
-        })?;
-        store.flush()?;
-        self.wake.notify_one();
+        };
+        // The outbox drain commits its jobs with the intent's removal.
+        if let Some(job) = outbox_drain::gathered(job) {
+            store.enqueue_delivery(&job)?;
+            store.flush()?;
+            self.wake.notify_one();
+        }
         Ok(())
     }
 
@@ -502,15 +512,9 @@ impl Bridge {
             .check_new_remote_follow(local, &actor.id, &actor.handle())?;
         let me = self.urls.actor(&account.username);
         let follow_id = format!("{me}/follows/{}", self.camp.store().next_id());
-        // The service checks the account and records the pending follow.
-        self.camp.remote_follow_asked(local, &actor, &follow_id)?;
-        let activity = wire::activity(&follow_id, "Follow", &me, Value::String(actor.id.clone()));
-        self.enqueue_to(
-            local,
-            std::slice::from_ref(&actor.id),
-            &actor.inbox,
-            &activity,
-        )?;
+        // The Follow leaves through the outbox, written with the pending follow.
+        let (camp, a) = (self.camp.clone(), actor.clone());
+        blocking(move || camp.remote_follow_asked(local, &a, &follow_id)).await?;
         // Its profile here shows what it posted lately, not only what reaches camp
         // from now on. A failure costs the follow nothing.
         match backfill::recent_public(self, &actor).await {
@@ -533,11 +537,9 @@ impl Bridge {
             _ => store.remote_actor(target.trim())?,
         }
         .ok_or_else(|| Error::not_found(format!("you do not follow {target}")))?;
-        let f = store
-            .remote_following(local, &actor.id)?
-            .ok_or_else(|| Error::not_found(format!("you do not follow @{}", actor.handle())))?;
-        self.send_undo_follow(&account, &actor, &f.follow_id)?;
-        self.camp.remote_follow_ended(local, &actor)?;
+        // The Undo leaves through the outbox, written as the follow ends.
+        let (camp, a) = (self.camp.clone(), actor.clone());
+        blocking(move || camp.remote_unfollow(account.id, &a)).await?;
         Ok(actor)
     }
 
@@ -560,11 +562,10 @@ impl Bridge {
         )
     }
 
-    /// The camper answers a follow request; Accept or Reject is queued.
+    /// The camper answers a follow request; Accept or Reject leaves through the
+    /// outbox, written with the answer.
     pub fn answer(&self, local: Id, handle: &str, accept: bool) -> Result<RemoteActor> {
-        let account = self.camp.actor(local)?;
-        let (actor, f) = self.camp.answer_remote_follow(local, handle, accept)?;
-        inbox::send_answer(self, local, &account.username, &actor, &f.follow_id, accept)?;
+        let (actor, _) = self.camp.answer_remote_follow(local, handle, accept)?;
         Ok(actor)
     }
 
@@ -577,6 +578,13 @@ impl Bridge {
             .ok_or_else(|| Error::invalid("follow needs @user@host or an actor URL"))?;
         webfinger::lookup(&self.fetcher, &h).await
     }
+}
+
+/// Runs a service call that writes (and flushes) on the blocking pool.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Error::invalid(format!("a background task failed: {e}")))?
 }
 
 /// Handle of a running bridge: the bridge and its background tasks. Its routes are
@@ -641,11 +649,10 @@ pub fn start(camp: Camp, public_url: &str, stop: watch::Receiver<bool>) -> Bridg
     tokio::spawn(async move { b.refresh_blocklist_urls().await });
     tracing::info!("federation bridge on as {public_url}");
     let worker = tokio::spawn(delivery::run_worker(bridge.clone(), stop.clone()));
-    let events = camp.subscribe();
-    let fanout = tokio::spawn(delivery::run_fanout(bridge.clone(), events, stop));
+    let drain = tokio::spawn(outbox_drain::run(bridge.clone(), stop));
     BridgeHandle {
         bridge,
-        tasks: vec![worker, fanout],
+        tasks: vec![worker, drain],
     }
 }
 

@@ -6,7 +6,7 @@ use futures::future::BoxFuture;
 use super::Bridge;
 use crate::camp::{OpenCircuit, Outside};
 use crate::error::Result;
-use crate::model::{Account, Id, RemoteActor};
+use crate::model::{Id, RemoteActor};
 
 impl Outside for Bridge {
     fn own_host(&self) -> String {
@@ -23,10 +23,6 @@ impl Outside for Bridge {
 
     fn answer(&self, local: Id, handle: &str, accept: bool) -> Result<RemoteActor> {
         Bridge::answer(self, local, handle, accept)
-    }
-
-    fn undo_follow(&self, account: &Account, actor: &RemoteActor, follow_id: &str) -> Result<()> {
-        self.send_undo_follow(account, actor, follow_id)
     }
 
     fn open_circuits(&self) -> Vec<OpenCircuit> {

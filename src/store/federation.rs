@@ -10,6 +10,7 @@ use sled::transaction::ConflictableTransactionError;
 
 use super::Store;
 use super::codec::{decode, encode, id_key, pair_key, read_id};
+use super::outbox::{OutboxEntry, write_opt};
 use crate::error::{Error, Result};
 use crate::model::{Account, Id, Millis, Post, Role};
 
@@ -33,6 +34,10 @@ pub(crate) struct FederationTrees {
     boosted: Tree,
     seen: Tree,
     queue: Tree,
+    /// Per-inbox order of the queue (length-prefixed inbox, id(job) -> queue key):
+    /// only the oldest job of an inbox is tried, so nothing overtakes what was
+    /// queued before it for the same server (a Delete waits for its Create's retry).
+    queue_by_inbox: Tree,
 }
 
 impl FederationTrees {
@@ -50,6 +55,7 @@ impl FederationTrees {
             boosted: db.open_tree("fed_boosted_originals")?,
             seen: db.open_tree("fed_seen")?,
             queue: db.open_tree("fed_queue")?,
+            queue_by_inbox: db.open_tree("fed_queue_by_inbox")?,
         })
     }
 }
@@ -148,7 +154,7 @@ fn seen_key(actor: &str, id: &str) -> Vec<u8> {
     k
 }
 
-fn queue_key(job: &DeliveryJob) -> [u8; 16] {
+pub(crate) fn queue_key(job: &DeliveryJob) -> [u8; 16] {
     pair_key(job.next_ms, job.id)
 }
 
@@ -316,6 +322,150 @@ impl Store {
             .collect()
     }
 
+    /// Saves a follow out of `account` with its outgoing intent, in one transaction.
+    pub fn put_remote_following_with(
+        &self,
+        account: Id,
+        f: &RemoteFollow,
+        intent: Option<&OutboxEntry>,
+    ) -> Result<()> {
+        let bytes = encode(f)?;
+        let key = acct_key(account, &f.actor);
+        (&self.fed.following, &self.outbox).transaction(|(following, out)| {
+            following.insert(key.clone(), bytes.clone())?;
+            write_opt(out, intent)
+        })?;
+        Ok(())
+    }
+
+    /// Saves (`Some`) or drops (`None`) the follow of `actor` towards `account`, with
+    /// its outgoing intent (an Accept or Reject), in one transaction.
+    pub fn set_remote_follower_with(
+        &self,
+        account: Id,
+        actor: &str,
+        f: Option<&RemoteFollow>,
+        intent: Option<&OutboxEntry>,
+    ) -> Result<()> {
+        let bytes = f.map(encode).transpose()?;
+        let key = acct_key(account, actor);
+        (&self.fed.followers, &self.outbox).transaction(|(followers, out)| {
+            match &bytes {
+                Some(b) => followers.insert(key.clone(), b.clone())?,
+                None => followers.remove(key.clone())?,
+            };
+            write_opt(out, intent)
+        })?;
+        Ok(())
+    }
+
+    /// Ends every follow between local `account` and the remote `actor` (shadow
+    /// `shadow`) in the directions asked, with the outgoing intent (an Undo), in one
+    /// transaction.
+    pub fn end_remote_follows_with(
+        &self,
+        account: Id,
+        actor: &str,
+        shadow: Id,
+        (out_too, in_too): (bool, bool),
+        intent: Option<&OutboxEntry>,
+    ) -> Result<()> {
+        let key = acct_key(account, actor);
+        let trees = (
+            &self.fed.following,
+            &self.fed.followers,
+            &self.follows,
+            &self.followers,
+            &self.outbox,
+        );
+        trees.transaction(|(following, followers, follows, local_followers, out)| {
+            if out_too {
+                following.remove(key.clone())?;
+                follows.remove(&pair_key(account, shadow))?;
+                local_followers.remove(&pair_key(shadow, account))?;
+            }
+            if in_too {
+                followers.remove(key.clone())?;
+            }
+            write_opt(out, intent)
+        })?;
+        Ok(())
+    }
+
+    /// Saves `changed` (a local account, e.g. just suspended) and ends every remote
+    /// follow of it, both ways (its local edges to shadow accounts too), with the
+    /// outgoing intent `intent` makes from the remote actors that followed it and
+    /// those it followed, all in one transaction. Returns those two lists.
+    pub fn put_account_leaving(
+        &self,
+        changed: &Account,
+        intent: impl FnOnce(&[String], &[String]) -> Result<Option<OutboxEntry>>,
+    ) -> Result<(Vec<String>, Vec<String>)> {
+        let account = changed.id;
+        let account_bytes = encode(changed)?;
+        let followers: Vec<String> = self
+            .remote_followers_of(account)?
+            .into_iter()
+            .map(|f| f.actor)
+            .collect();
+        let following: Vec<(String, Option<Id>)> = self
+            .remote_followings_of(account)?
+            .into_iter()
+            .map(|f| {
+                let shadow = self.remote_actor(&f.actor)?.map(|a| a.shadow);
+                Ok((f.actor, shadow))
+            })
+            .collect::<Result<_>>()?;
+        let followed: Vec<String> = following.iter().map(|(a, _)| a.clone()).collect();
+        let entry = intent(&followers, &followed)?;
+        let trees = (
+            &self.fed.following,
+            &self.fed.followers,
+            &self.follows,
+            &self.followers,
+            &self.outbox,
+            &self.accounts,
+        );
+        trees.transaction(
+            |(fed_following, fed_followers, follows, local_followers, out, accounts)| {
+                accounts.insert(&id_key(account), account_bytes.clone())?;
+                for a in &followers {
+                    fed_followers.remove(acct_key(account, a))?;
+                }
+                for (a, shadow) in &following {
+                    fed_following.remove(acct_key(account, a))?;
+                    if let Some(shadow) = shadow {
+                        follows.remove(&pair_key(account, *shadow))?;
+                        local_followers.remove(&pair_key(*shadow, account))?;
+                    }
+                }
+                write_opt(out, entry.as_ref())
+            },
+        )?;
+        Ok((followers, followed))
+    }
+
+    /// Ends every follow, both ways, between local accounts and the remote actors
+    /// `matches` picks (by actor id); returns how many were ended.
+    pub fn clear_remote_follows_on(&self, matches: impl Fn(&str) -> bool) -> Result<usize> {
+        let mut n = 0;
+        for tree in [&self.fed.following, &self.fed.followers] {
+            for kv in tree.iter() {
+                let (k, v) = kv?;
+                let f: RemoteFollow = decode(&v)?;
+                if !matches(&f.actor) {
+                    continue;
+                }
+                let Some(local) = read_id(&k) else { continue };
+                let shadow = self.remote_actor(&f.actor)?.map_or(0, |a| a.shadow);
+                let outgoing = std::ptr::eq(tree, &self.fed.following);
+                self.end_remote_follows_with(local, &f.actor, shadow, (outgoing, !outgoing), None)?;
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
     /// Removes a local follow edge (used when a remote follow ends).
     pub fn unfollow_edge(&self, follower: Id, followee: Id) -> Result<()> {
         (&self.follows, &self.followers).transaction(|(follows, followers)| {
@@ -440,20 +590,57 @@ impl Store {
 
     // ---- delivery queue ----
 
+    /// The queue and its per-inbox order index (for the outbox's transaction).
+    pub(crate) fn delivery_trees(&self) -> (&Tree, &Tree) {
+        (&self.fed.queue, &self.fed.queue_by_inbox)
+    }
+
     /// Queues a delivery.
     pub fn enqueue_delivery(&self, job: &DeliveryJob) -> Result<()> {
-        self.fed.queue.insert(queue_key(job), encode(job)?)?;
+        let bytes = encode(job)?;
+        let (qk, ik) = (queue_key(job), super::outbox::inbox_key(job));
+        (&self.fed.queue, &self.fed.queue_by_inbox).transaction(|(q, by_inbox)| {
+            q.insert(&qk, bytes.clone())?;
+            by_inbox.insert(ik.clone(), &qk)?;
+            Ok::<_, ConflictableTransactionError<Error>>(())
+        })?;
         Ok(())
     }
 
-    /// Jobs due at `now`, oldest due first, at most `limit`.
+    /// True when no older job waits for the same inbox. A job queued before the
+    /// index existed has no entry and is always first.
+    fn first_for_inbox(&self, job: &DeliveryJob) -> Result<bool> {
+        let prefix = super::outbox::inbox_prefix(&job.inbox);
+        Ok(
+            match self.fed.queue_by_inbox.scan_prefix(&prefix).keys().next() {
+                Some(k) => {
+                    let k = k?;
+                    read_id(&k[prefix.len()..]).is_none_or(|first| first >= job.id)
+                }
+                None => true,
+            },
+        )
+    }
+
+    /// Jobs due at `now` that are first for their inbox, oldest due first, at most
+    /// `limit`; at most [`SCAN_MAX`] queued jobs are looked at.
     pub fn due_deliveries(&self, now: Millis, limit: usize) -> Result<Vec<DeliveryJob>> {
-        self.fed
+        let mut out = Vec::new();
+        for kv in self
+            .fed
             .queue
             .range(..pair_key(now.saturating_add(1), 0))
-            .take(limit)
-            .map(|kv| decode_job(&kv?.1))
-            .collect()
+            .take(SCAN_MAX)
+        {
+            if out.len() >= limit {
+                break;
+            }
+            let job = decode_job(&kv?.1)?;
+            if self.first_for_inbox(&job)? {
+                out.push(job);
+            }
+        }
+        Ok(out)
     }
 
     /// Every queued job (the admin's view of stuck deliveries).
@@ -461,29 +648,50 @@ impl Store {
         self.fed.queue.iter().map(|kv| decode_job(&kv?.1)).collect()
     }
 
-    /// When the earliest job is due.
+    /// When the earliest job that is first for its inbox is due (looking at most at
+    /// [`SCAN_MAX`] jobs; beyond that, the due time of the last one looked at).
     pub fn next_delivery_due(&self) -> Result<Option<Millis>> {
-        Ok(self.fed.queue.first()?.and_then(|(k, _)| read_id(&k)))
+        let mut last = None;
+        for kv in self.fed.queue.iter().take(SCAN_MAX) {
+            let (k, v) = kv?;
+            last = read_id(&k);
+            if self.first_for_inbox(&decode_job(&v)?)? {
+                return Ok(last);
+            }
+        }
+        Ok(last)
     }
 
     /// Removes a job (delivered or given up).
     pub fn finish_delivery(&self, job: &DeliveryJob) -> Result<()> {
-        self.fed.queue.remove(queue_key(job))?;
+        let (qk, ik) = (queue_key(job), super::outbox::inbox_key(job));
+        (&self.fed.queue, &self.fed.queue_by_inbox).transaction(|(q, by_inbox)| {
+            q.remove(&qk)?;
+            by_inbox.remove(ik.clone())?;
+            Ok::<_, ConflictableTransactionError<Error>>(())
+        })?;
         Ok(())
     }
 
-    /// Moves a job to a new due time after a failed attempt.
+    /// Moves a job to a new due time after a failed attempt (it stays first for its
+    /// inbox: what was queued after it still waits).
     pub fn reschedule_delivery(&self, old: &DeliveryJob, new: &DeliveryJob) -> Result<()> {
         let bytes = encode(new)?;
         let (ok, nk) = (queue_key(old), queue_key(new));
-        self.fed.queue.transaction(|q| {
+        let ik = super::outbox::inbox_key(new);
+        (&self.fed.queue, &self.fed.queue_by_inbox).transaction(|(q, by_inbox)| {
             q.remove(&ok)?;
             q.insert(&nk, bytes.clone())?;
+            by_inbox.insert(ik.clone(), &nk)?;
             Ok::<_, ConflictableTransactionError<Error>>(())
         })?;
         Ok(())
     }
 }
+
+/// Most queued jobs one look at the queue reads (jobs waiting behind an older one
+/// for the same inbox are skipped, so the look is bounded).
+pub const SCAN_MAX: usize = 4096;
 
 #[cfg(test)]
 mod tests {
@@ -533,7 +741,10 @@ mod tests {
     fn queue_orders_by_due_time_and_reschedules() {
         let s = Store::temporary().unwrap();
         let a = job(&s, 100);
-        let b = job(&s, 50);
+        let b = DeliveryJob {
+            inbox: "https://y/inbox".into(),
+            ..job(&s, 50)
+        };
         s.enqueue_delivery(&a).unwrap();
         s.enqueue_delivery(&b).unwrap();
         assert_eq!(s.next_delivery_due().unwrap(), Some(50));
@@ -545,6 +756,38 @@ mod tests {
         assert_eq!(s.due_deliveries(200, 10).unwrap(), vec![a.clone()]);
         s.finish_delivery(&a).unwrap();
         assert_eq!(s.queued_deliveries().unwrap(), vec![b2]);
+    }
+
+    #[test]
+    fn nothing_overtakes_an_older_job_for_the_same_inbox() {
+        let s = Store::temporary().unwrap();
+        let create = job(&s, 10);
+        let delete = job(&s, 10);
+        let elsewhere = DeliveryJob {
+            inbox: "https://y/inbox".into(),
+            ..job(&s, 10)
+        };
+        for j in [&create, &delete, &elsewhere] {
+            s.enqueue_delivery(j).unwrap();
+        }
+        assert_eq!(
+            s.due_deliveries(20, 10).unwrap(),
+            vec![create.clone(), elsewhere.clone()]
+        );
+        // The create fails and waits for a retry: its delete, due now, still waits.
+        let retry = DeliveryJob {
+            attempts: 1,
+            next_ms: 500,
+            ..create.clone()
+        };
+        s.reschedule_delivery(&create, &retry).unwrap();
+        assert_eq!(s.due_deliveries(20, 10).unwrap(), vec![elsewhere.clone()]);
+        s.finish_delivery(&elsewhere).unwrap();
+        assert!(s.due_deliveries(20, 10).unwrap().is_empty());
+        assert_eq!(s.next_delivery_due().unwrap(), Some(500));
+        assert_eq!(s.due_deliveries(500, 10).unwrap(), vec![retry.clone()]);
+        s.finish_delivery(&retry).unwrap();
+        assert_eq!(s.due_deliveries(500, 10).unwrap(), vec![delete]);
     }
 
     #[test]

@@ -131,11 +131,6 @@ impl Tree {
         self.inner.scan_prefix(prefix)
     }
 
-    /// See [`sled::Tree::first`].
-    pub(crate) fn first(&self) -> sled::Result<Option<(IVec, IVec)>> {
-        self.inner.first()
-    }
-
     /// See [`sled::Tree::last`].
     pub(crate) fn last(&self) -> sled::Result<Option<(IVec, IVec)>> {
         self.inner.last()
@@ -186,14 +181,6 @@ impl Tree {
         self.inner.compare_and_swap(key, old, new)
     }
 
-    /// A transaction on this tree alone (see [`sled::Tree::transaction`]).
-    pub(crate) fn transaction<F, A, E>(&self, f: F) -> TransactionResult<A, E>
-    where
-        F: Fn(&TransactionalTree) -> ConflictableTransactionResult<A, E>,
-    {
-        let _hold = self.gate.hold();
-        self.inner.transaction(f)
-    }
 }
 
 /// A transaction over several trees at once, holding the gate while it runs (the

@@ -99,10 +99,10 @@ impl Store {
         }
         // Reactions go through their own writers so the posts' counters stay right.
         for post in second_ids(&self.named_tree("favourites")?, account)? {
-            self.set_favourite(account, post, false)?;
+            self.set_favourite(account, post, false, None)?;
         }
         for post in second_ids(&self.named_tree("boosts")?, account)? {
-            self.set_boost(account, post, false, 0, &[])?;
+            self.set_boost(account, post, false, 0, &[], None)?;
         }
         for name in [
             "bookmarks",

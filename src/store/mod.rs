@@ -15,6 +15,7 @@ mod gate;
 pub mod ids;
 pub mod leaving;
 mod moderation;
+pub mod outbox;
 pub mod private;
 mod public_index;
 pub mod restore;
@@ -47,6 +48,8 @@ pub struct Store {
     invites: Tree,
     settings: Tree,
     notifications: Tree,
+    /// What must leave the camp, drained by the bridge ([`outbox`]).
+    outbox: Tree,
     moderation: moderation::ModerationTrees,
     social: social::SocialTrees,
     fed: federation::FederationTrees,
@@ -131,6 +134,7 @@ impl Store {
             invites: tree("invites")?,
             settings: tree("settings")?,
             notifications: tree("notifications")?,
+            outbox: tree("outbox")?,
             moderation: moderation::ModerationTrees::open(&db)?,
             social: social::SocialTrees::open(&db)?,
             fed: federation::FederationTrees::open(&db)?,
@@ -278,16 +282,30 @@ impl Store {
     /// Stores a post and its index entries: the camp timeline (when `on_camp`) and the
     /// home timeline of every account in `home_owners`, atomically.
     pub fn insert_post(&self, post: &Post, on_camp: bool, home_owners: &[Id]) -> Result<()> {
-        (&self.posts, &self.timeline_camp, &self.home).transaction(|(posts, camp, home)| {
-            tx_put(posts, id_key(post.id), post)?;
-            if on_camp {
-                camp.insert(&id_key(post.id), &[])?;
-            }
-            for owner in home_owners {
-                home.insert(&pair_key(*owner, post.id), &[])?;
-            }
-            Ok(())
-        })?;
+        self.insert_post_with(post, on_camp, home_owners, None)
+    }
+
+    /// [`Store::insert_post`], writing the post's outgoing intent (when it has one) in
+    /// the same transaction.
+    pub fn insert_post_with(
+        &self,
+        post: &Post,
+        on_camp: bool,
+        home_owners: &[Id],
+        intent: Option<&outbox::OutboxEntry>,
+    ) -> Result<()> {
+        (&self.posts, &self.timeline_camp, &self.home, &self.outbox).transaction(
+            |(posts, camp, home, out)| {
+                tx_put(posts, id_key(post.id), post)?;
+                if on_camp {
+                    camp.insert(&id_key(post.id), &[])?;
+                }
+                for owner in home_owners {
+                    home.insert(&pair_key(*owner, post.id), &[])?;
+                }
+                outbox::write_opt(out, intent)
+            },
+        )?;
         Ok(())
     }
 

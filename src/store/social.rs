@@ -11,6 +11,7 @@ use super::gate::{Transactional, Tree};
 use sled::transaction::ConflictableTransactionError;
 
 use super::codec::{decode, encode, id_key, pair_key, read_id};
+use super::outbox::{OutboxEntry, write_opt};
 use super::{Store, tx_get, tx_put};
 use crate::error::{Error, Result};
 use crate::model::*;
@@ -236,6 +237,7 @@ impl Store {
         old: &PostVersion,
         old_tags: &[String],
         new_tags: &[String],
+        intent: Option<&OutboxEntry>,
     ) -> Result<()> {
         let s = &self.social;
         // The oldest versions beyond the cap, counting the one this edit adds.
@@ -245,7 +247,8 @@ impl Store {
             .keys()
             .collect::<std::result::Result<_, _>>()?;
         let forget = (kept.len() + 1).saturating_sub(MAX_POST_VERSIONS);
-        (&self.posts, &s.versions, &s.tags).transaction(|(posts, versions, tags)| {
+        let trees = (&self.posts, &s.versions, &s.tags, &self.outbox);
+        trees.transaction(|(posts, versions, tags, out)| {
             tx_put(posts, id_key(new.id), new)?;
             tx_put(versions, pair_key(new.id, old.written_ms), old)?;
             for k in kept.iter().take(forget) {
@@ -257,7 +260,7 @@ impl Store {
             for t in new_tags {
                 tags.insert(tag_key(t, new.id), &[])?;
             }
-            Ok::<_, ConflictableTransactionError<Error>>(())
+            write_opt(out, intent)
         })?;
         Ok(())
     }
@@ -275,6 +278,17 @@ impl Store {
     /// Removes a post and its index entries. Its home entries, versions and boosts are
     /// removed by [`Store::clear_post_traces`], given the homes it was filed on.
     pub fn delete_post(&self, post: &Post, tags: &[String]) -> Result<()> {
+        self.delete_post_with(post, tags, None)
+    }
+
+    /// [`Store::delete_post`], writing the deletion's outgoing intent (when it has one)
+    /// in the same transaction.
+    pub fn delete_post_with(
+        &self,
+        post: &Post,
+        tags: &[String],
+        intent: Option<&OutboxEntry>,
+    ) -> Result<()> {
         let s = &self.social;
         (
             &self.posts,
@@ -283,8 +297,9 @@ impl Store {
             &s.stats,
             &s.by_author,
             &s.tags,
+            &self.outbox,
         )
-            .transaction(|(posts, camp, replies, stats, by_author, tag_tree)| {
+            .transaction(|(posts, camp, replies, stats, by_author, tag_tree, out)| {
                 posts.remove(&id_key(post.id))?;
                 camp.remove(&id_key(post.id))?;
                 stats.remove(&id_key(post.id))?;
@@ -299,7 +314,7 @@ impl Store {
                     st.replies = st.replies.saturating_sub(1);
                     tx_put(stats, id_key(parent), &st)?;
                 }
-                Ok::<_, ConflictableTransactionError<Error>>(())
+                write_opt(out, intent)
             })?;
         self.unindex_public(post)
     }
@@ -315,9 +330,16 @@ impl Store {
     }
 
     /// Turns a favourite on or off; returns the post's counters after the change.
-    pub fn set_favourite(&self, account: Id, post: Id, on: bool) -> Result<PostStats> {
+    pub fn set_favourite(
+        &self,
+        account: Id,
+        post: Id,
+        on: bool,
+        intent: Option<&OutboxEntry>,
+    ) -> Result<PostStats> {
         let s = &self.social;
-        let st = (&s.favourites, &s.stats).transaction(|(favs, stats)| {
+        let trees = (&s.favourites, &s.stats, &self.outbox);
+        let st = trees.transaction(|(favs, stats, out)| {
             let key = pair_key(post, account);
             let was = favs.get(key)?.is_some();
             let mut st: PostStats = tx_get(stats, id_key(post))?.unwrap_or_default();
@@ -329,6 +351,7 @@ impl Store {
                 st.favourites = st.favourites.saturating_sub(1);
             }
             tx_put(stats, id_key(post), &st)?;
+            write_opt(out, intent)?;
             Ok::<_, ConflictableTransactionError<Error>>(st)
         })?;
         Ok(st)
@@ -344,6 +367,7 @@ impl Store {
         on: bool,
         entry: Id,
         home_owners: &[Id],
+        intent: Option<&OutboxEntry>,
     ) -> Result<PostStats> {
         let s = &self.social;
         let reached = match s.boosts.get(pair_key(post, account))? {
@@ -356,9 +380,10 @@ impl Store {
             &s.boost_entries,
             &self.home,
             &s.boost_homes,
+            &self.outbox,
         );
         let st = trees.transaction(
-            |(boosts, stats, entries, home, boost_homes)| -> TxResult<PostStats> {
+            |(boosts, stats, entries, home, boost_homes, out)| -> TxResult<PostStats> {
                 let key = pair_key(post, account);
                 let was = boosts.get(key)?;
                 let mut st: PostStats = tx_get(stats, id_key(post))?.unwrap_or_default();
@@ -393,6 +418,7 @@ impl Store {
                     _ => {}
                 }
                 tx_put(stats, id_key(post), &st)?;
+                write_opt(out, intent)?;
                 Ok(st)
             },
         )?;

@@ -25,7 +25,7 @@ pub(crate) fn peer_dir() -> Option<&'static Path> {
     crate::node_peer::installed("federation")
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -65,7 +65,8 @@ impl Peer {
         p
     }
 
-    async fn spawn(&mut self) {
+    /// Starts the peer process (again, after [`Peer::stop`]: same port and state).
+    pub(crate) async fn spawn(&mut self) {
         let child = tokio::process::Command::new("node")
             .arg("peer.mjs")
             .current_dir(&self.dir)
@@ -92,7 +93,8 @@ impl Peer {
         }
     }
 
-    async fn stop(&mut self) {
+    /// Kills the peer process; its state file stays for [`Peer::spawn`].
+    pub(crate) async fn stop(&mut self) {
         if let Some(mut c) = self.child.take() {
             let _ = c.kill().await;
             let _ = c.wait().await;

@@ -636,6 +636,11 @@ impl ServerProcess {
     /// Starts the binary and reads its listening line (and the admin invite line when
     /// `expect_invite`).
     pub async fn start(dir: &Path, expect_invite: bool) -> ServerProcess {
+        Self::start_with(dir, expect_invite, &[]).await
+    }
+
+    /// [`ServerProcess::start`] with more `camp serve` arguments (`--http ADDR`, ...).
+    pub async fn start_with(dir: &Path, expect_invite: bool, extra: &[&str]) -> ServerProcess {
         let log = dir.join("serve.log");
         let log_file = std::fs::OpenOptions::new()
             .create(true)
@@ -648,7 +653,14 @@ impl ServerProcess {
             .arg(dir.join("data"))
             .arg("--keys")
             .arg(dir.join("keys"))
-            .args(["--ssh", "127.0.0.1:0", "--http", "127.0.0.1:0"])
+            .args(["--ssh", "127.0.0.1:0"])
+            // The web door on a free port unless the test names one.
+            .args(if extra.contains(&"--http") {
+                &[][..]
+            } else {
+                &["--http", "127.0.0.1:0"][..]
+            })
+            .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::from(log_file))

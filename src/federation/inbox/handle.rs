@@ -27,15 +27,12 @@ pub(super) async fn handle(bridge: &Bridge, activity: &Verified) -> crate::Resul
             Ok(())
         }
         Kind::Announce(object) => announce(bridge, activity, object).await,
+        Kind::Flag { objects, content } => flag(bridge, actor, objects, content).await,
         // Typed and verified, with nothing to do yet: profile updates (actors are
         // fetched again when needed), favourites of our posts (not counted), blocks
-        // (nothing is delivered to accounts that do not follow), reports (turned
-        // into moderation reports by issue 9), moves (followers are not migrated).
-        Kind::Update(Updated::Other(_))
-        | Kind::Like(_)
-        | Kind::Block(_)
-        | Kind::Flag { .. }
-        | Kind::Move { .. } => {
+        // (nothing is delivered to accounts that do not follow), moves (followers
+        // are not migrated).
+        Kind::Update(Updated::Other(_)) | Kind::Like(_) | Kind::Block(_) | Kind::Move { .. } => {
             tracing::info!(
                 "inbox: {} from {actor} verified and dropped (not handled)",
                 activity.kind().name()
@@ -44,6 +41,53 @@ pub(super) async fn handle(bridge: &Bridge, activity: &Verified) -> crate::Resul
         }
         Kind::Unknown(_) => Ok(()),
     }
+}
+
+/// A report from another server: what it names of ours (accounts and posts) goes to
+/// the service, which decides whether it becomes a report. Names of anything else
+/// are ignored.
+async fn flag(
+    bridge: &Bridge,
+    actor: &ObjectId,
+    objects: &[ObjectId],
+    content: &str,
+) -> crate::Result<()> {
+    let camp = bridge.camp();
+    let store = camp.store();
+    let mut accounts = Vec::new();
+    let mut posts = Vec::new();
+    for o in objects {
+        let url = o.as_str();
+        if let Some(name) = bridge.urls().username_of(url) {
+            if let Some(a) = store.account_by_name(&name)?.filter(|a| !a.is_remote()) {
+                accounts.push(a.id);
+            }
+        } else if let Some((name, id)) = bridge.urls().post_of(url)
+            && let Some(p) = store.post(id)?
+            && store
+                .account(p.author)?
+                .is_some_and(|a| !a.is_remote() && a.username == name)
+        {
+            posts.push(id);
+        }
+    }
+    if accounts.is_empty() && posts.is_empty() {
+        return Ok(());
+    }
+    let reporter = bridge.fetch_actor(actor.as_str(), None).await?;
+    let report = crate::camp::IncomingReport {
+        reporter: reporter.shadow,
+        host: reporter.host.clone(),
+        accounts,
+        posts,
+        comment: content.to_string(),
+    };
+    // It writes and flushes: off the async runtime.
+    let camp = camp.clone();
+    tokio::task::spawn_blocking(move || camp.receive_remote_report(report))
+        .await
+        .map_err(|e| crate::Error::invalid(format!("filing a report failed: {e}")))??;
+    Ok(())
 }
 
 async fn follow(bridge: &Bridge, activity: &Verified, target: &ObjectId) -> crate::Result<()> {

@@ -164,6 +164,8 @@ pub enum ModRequest {
         /// Why.
         reason: String,
     },
+    /// Forward a report about a remote account to its server (as a `Flag`).
+    Forward(Id),
 }
 
 /// What an open prompt will do with its text.
@@ -185,6 +187,8 @@ pub enum Pending {
     Unblock(String),
     /// Put up (or, empty, take down) the banner.
     Announce,
+    /// Forward a report about a remote account to its server.
+    Forward(Id),
 }
 
 /// A one-line prompt over the list: a reason, a note or a search.
@@ -235,6 +239,10 @@ pub const HELP: &[(&str, &str)] = &[
     (
         "Reports",
         "a assign · d dismiss · w warn · x delete · s sensitive · l silence · S suspend",
+    ),
+    (
+        "F (Reports)",
+        "forward a report about a remote account to its server",
     ),
     (
         "Accounts",
@@ -361,6 +369,16 @@ impl ModerationPage {
                     return vec![];
                 };
                 let id = r.report.id;
+                if c == 'F' {
+                    self.prompt(
+                        Pending::Forward(id),
+                        format!(
+                            "forward report {id} to @{}'s server (the reporter is not named)? Enter to confirm:",
+                            r.account.username
+                        ),
+                    );
+                    return vec![];
+                }
                 let action = match c {
                     'a' => return vec![Effect::Moderate(ModRequest::Assign(id))],
                     'd' => ModAction::Dismiss,
@@ -494,6 +512,7 @@ impl ModerationPage {
                     Pending::Invite => ModRequest::Invite(text),
                     Pending::BlockDomain => ModRequest::BlockDomain(text),
                     Pending::Unblock(d) => ModRequest::Unblock(d),
+                    Pending::Forward(id) => ModRequest::Forward(id),
                     Pending::Announce => ModRequest::Announce(text),
                 };
                 return vec![Effect::Moderate(request)];
@@ -805,6 +824,10 @@ fn perform(camp: &Camp, me: Id, req: ModRequest) -> Result<String, crate::Error>
         ModRequest::Report { target, reason } => {
             camp.file_report(me, target, &reason)?;
             "Thanks — your report went to the moderators.".into()
+        }
+        ModRequest::Forward(id) => {
+            let handle = camp.forward_report(me, id)?;
+            format!("Report {id} forwarded to @{handle}'s server.")
         }
     })
 }

@@ -705,3 +705,20 @@ fn admins_edit_the_code_of_conduct_and_manage_invites_and_domains() {
         vec![Effect::Moderate(ModRequest::Unblock("spam.example".into()))]
     );
 }
+
+#[test]
+fn f_on_a_report_asks_then_forwards_it() {
+    let mut m = opened(Tab::Reports, ModData::Reports(reports()));
+    update(&mut m, ch('?'));
+    assert!(
+        screen(&mut m, 120, 40).contains("F (Reports)"),
+        "? lists the key"
+    );
+    update(&mut m, ch('?'));
+    assert!(update(&mut m, ch('F')).is_empty());
+    assert!(screen(&mut m, 80, 24).contains("forward report 900"));
+    assert_eq!(
+        update(&mut m, key(Key::Enter)),
+        vec![Effect::Moderate(ModRequest::Forward(900))]
+    );
+}
