@@ -8,6 +8,7 @@
 //! - [`tui`]: the per-session terminal app (input decoding, model/update, screens).
 //! - [`commands`]: the exec command mode (`ssh camp <verb>`), text or JSON.
 //! - [`federation`]: the ActivityPub bridge (HTTP), on with `--http`.
+//! - [`webterm`]: the browser terminal (`/terminal`): a WebSocket into the same session loop as SSH.
 //! - [`text`]: sanitising, display width and wrapping for every text shown.
 //! - [`config`], [`cli`], [`server`]: settings, the command line, and start-up/shutdown.
 //!
@@ -27,6 +28,7 @@ pub mod ssh;
 pub mod store;
 pub mod text;
 pub mod tui;
+pub mod webterm;
 
 pub use camp::Camp;
 pub use error::{Error, Result};

@@ -24,6 +24,8 @@ pub struct Running {
     pub admin_invite: Option<String>,
     /// Where the federation bridge listens, when `--http` is on.
     pub http_addr: Option<SocketAddr>,
+    /// The connection caps shared by the SSH door and the browser terminal.
+    pub door: std::sync::Arc<ssh::Door>,
     bridge: Option<crate::federation::BridgeHandle>,
     stop: watch::Sender<bool>,
     task: tokio::task::JoinHandle<Result<()>>,
@@ -102,13 +104,21 @@ pub fn start_with(
     let admin_invite = camp.admin_invite()?;
     let (stop, stop_rx) = watch::channel(false);
     tokio::spawn(refresh_blocklists(camp.clone(), stop_rx.clone()));
-    let task = tokio::spawn(ssh::serve(camp.clone(), listener, host_key, stop_rx));
+    let door = ssh::Door::new(&camp);
+    let task = tokio::spawn(ssh::serve(
+        camp.clone(),
+        door.clone(),
+        listener,
+        host_key,
+        stop_rx,
+    ));
     Ok(Running {
         camp,
         ssh_addr,
         host_key_fingerprint,
         admin_invite,
         http_addr: None,
+        door,
         bridge: None,
         stop,
         task,

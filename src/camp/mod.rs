@@ -36,6 +36,7 @@ use crate::model::*;
 use crate::store::Store;
 
 pub use audience::{Handle, mentioned_handles};
+pub use devices::{browser_key_algorithm, is_browser_key};
 pub use domains::{
     DomainBlockOptions, ImportSummary, ParsedBlocklist, normalize_domain, parse_blocklist,
 };

@@ -18,3 +18,4 @@ mod remote_actor;
 mod social;
 mod support;
 mod tui;
+mod webterm;
