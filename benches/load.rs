@@ -1204,7 +1204,8 @@ fn start_camp(dir: &Path, opts: &Opts) -> Result<Server> {
         .arg(&data)
         .arg("--keys")
         .arg(&keys)
-        .args(["--ssh", "127.0.0.1:0", "--config"])
+        // Port 0 for the web door too: two runs (or a camp on 8080) never collide.
+        .args(["--ssh", "127.0.0.1:0", "--http", "127.0.0.1:0", "--config"])
         .arg(&config);
     Server::spawn("camp", cmd, dir.join("camp.stderr"), false)
 }

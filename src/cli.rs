@@ -34,7 +34,7 @@ pub struct Paths {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the camp: SSH server (and the federation bridge when --http is given).
+    /// Run the camp: the SSH server, the web door, and the bridge with --federate.
     Serve {
         /// Paths.
         #[command(flatten)]
@@ -42,12 +42,17 @@ pub enum Command {
         /// Address for SSH (port 0 picks a free port).
         #[arg(long, default_value = "127.0.0.1:2222")]
         ssh: SocketAddr,
-        /// Address for the ActivityPub bridge (off when absent).
-        #[arg(long)]
-        http: Option<SocketAddr>,
-        /// Public origin of the bridge, used in every id (e.g. https://camp.example).
+        /// Address of the web door (landing page, invite links, browser terminal), or
+        /// `off` (port 0 picks a free port).
+        #[arg(long, default_value = "127.0.0.1:8080", value_parser = parse_http)]
+        http: HttpSwitch,
+        /// Public origin (e.g. https://camp.example): invite links, the browser
+        /// terminal's Origin check, federation ids. Default: http:// + the web address.
         #[arg(long)]
         public_url: Option<String>,
+        /// Serve the ActivityPub bridge on the web door (needs --public-url).
+        #[arg(long)]
+        federate: bool,
         /// Tests on one machine only: plain-http WebFinger, fetches to private addresses.
         #[arg(long)]
         dev_federation: bool,
@@ -93,6 +98,19 @@ pub enum Command {
     },
 }
 
+/// `--http`: an address, or `off`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HttpSwitch(pub Option<SocketAddr>);
+
+fn parse_http(s: &str) -> Result<HttpSwitch, String> {
+    if s.eq_ignore_ascii_case("off") {
+        return Ok(HttpSwitch(None));
+    }
+    s.parse()
+        .map(|a| HttpSwitch(Some(a)))
+        .map_err(|_| format!("{s:?} is not HOST:PORT or off"))
+}
+
 impl Paths {
     /// Opens the camp's database for an offline verb (fails while the server runs).
     fn open(&self) -> crate::Result<crate::Camp> {
@@ -118,13 +136,21 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             ssh,
             http,
             public_url,
+            federate,
             dev_federation,
         } => {
-            let mut config = paths.config(ssh, http)?;
-            if http.is_none() && (public_url.is_some() || dev_federation) {
-                anyhow::bail!("--public-url and --dev-federation need --http ADDR");
+            let mut config = paths.config(ssh, http.0)?;
+            if dev_federation && !federate {
+                anyhow::bail!("--dev-federation needs --federate");
+            }
+            if federate && http.0.is_none() {
+                anyhow::bail!("--federate needs the web door: give --http ADDR, not off");
+            }
+            if federate && public_url.is_none() && !dev_federation {
+                anyhow::bail!("--federate needs --public-url https://your.host");
             }
             config.public_url = public_url;
+            config.federate = federate;
             config.dev_federation = dev_federation;
             crate::server::run_blocking(config)?;
             Ok(ExitCode::SUCCESS)

@@ -70,6 +70,15 @@ pub struct FileConfig {
     /// The only directory blocklist subscriptions are read from (relative paths are
     /// taken inside the data directory); `blocklists` in the data directory when unset.
     pub blocklist_dir: Option<PathBuf>,
+    /// Addresses (or `address/prefix` networks) of reverse proxies in front of the web
+    /// door whose `X-Forwarded-For` is believed, so per-address limits apply to the real
+    /// client rather than to the proxy. Empty: the header is ignored.
+    pub trusted_proxies: Vec<String>,
+    /// Show how many campers the camp has on the landing page (off: nothing about who
+    /// is here is shown to strangers).
+    pub show_member_count: bool,
+    /// Invite links (`/join/CODE`) one address may look up per minute (0: no limit).
+    pub invite_lookups_per_minute: usize,
 }
 
 impl Default for FileConfig {
@@ -97,6 +106,9 @@ impl Default for FileConfig {
             max_connections_per_account: 8,
             ipv6_prefix: 64,
             blocklist_dir: None,
+            trusted_proxies: Vec::new(),
+            show_member_count: false,
+            invite_lookups_per_minute: 20,
         }
     }
 }
@@ -110,12 +122,16 @@ pub struct Config {
     pub keys_dir: PathBuf,
     /// Address the SSH server binds.
     pub ssh_addr: SocketAddr,
-    /// Address of the federation bridge, when on.
+    /// Address of the web door (landing page, invite links, browser terminal, and the
+    /// bridge when federating); off when `None`. `camp serve` defaults to
+    /// `127.0.0.1:8080`; [`Config::with_dirs`] leaves it off.
     pub http_addr: Option<SocketAddr>,
-    /// Origin used in every federation id (`https://camp.example`); when absent the
-    /// bridge uses `http://` + the bound address under `--dev-federation`, and refuses
-    /// to start otherwise.
+    /// The public origin (`https://camp.example`), used in invite links, the browser
+    /// terminal's Origin check and every federation id; see [`Config::public_origin`].
     pub public_url: Option<String>,
+    /// Serve the ActivityPub bridge on the web door (`--federate`); needs
+    /// `public_url`, or `dev_federation` for tests on one machine.
+    pub federate: bool,
     /// Test deployments on one machine: plain-http WebFinger and fetches to loopback
     /// and private addresses. Never in production.
     pub dev_federation: bool,
@@ -132,6 +148,7 @@ impl Config {
             ssh_addr: SocketAddr::from(([127, 0, 0, 1], 2222)),
             http_addr: None,
             public_url: None,
+            federate: false,
             dev_federation: false,
             camp: FileConfig::default(),
         }
@@ -155,18 +172,64 @@ impl Config {
         Ok(file)
     }
 
-    /// The hint people should type to reach this camp.
+    /// The public origin without a trailing slash: `--public-url`, else `http://` and
+    /// the web door's address (the bound one once the camp runs); `None` with the web
+    /// door off and no public URL.
+    pub fn public_origin(&self) -> Option<String> {
+        match (&self.public_url, self.http_addr) {
+            (Some(u), _) => Some(u.trim_end_matches('/').to_string()),
+            (None, Some(addr)) => Some(format!("http://{addr}")),
+            (None, None) => None,
+        }
+    }
+
+    /// The invite link for `code` (`ORIGIN/join/CODE`), when the web door or a public
+    /// URL gives the camp an origin.
+    pub fn invite_link(&self, code: &str) -> Option<String> {
+        self.public_origin().map(|o| format!("{o}/join/{code}"))
+    }
+
+    /// The host and port people reach SSH at: from `ssh_hint` when set (`-p PORT`
+    /// and the last word, without a `user@`), else the public URL's host (or the SSH
+    /// address, `localhost` for a loopback one) and the port SSH listens on.
+    pub fn ssh_endpoint(&self) -> (String, u16) {
+        let port = self.ssh_addr.port();
+        if let Some(hint) = &self.camp.ssh_hint {
+            let words: Vec<&str> = hint.split_whitespace().collect();
+            let port = words
+                .windows(2)
+                .find(|w| w[0] == "-p")
+                .and_then(|w| w[1].parse().ok())
+                .unwrap_or(22);
+            let host = words
+                .iter()
+                .rev()
+                .find(|w| !w.starts_with('-') && w.parse::<u16>().is_err())
+                .map(|w| w.rsplit('@').next().unwrap_or(w))
+                .unwrap_or("localhost");
+            return (host.to_string(), port);
+        }
+        let from_url = self
+            .public_url
+            .as_deref()
+            .and_then(|u| url::Url::parse(u).ok())
+            .and_then(|u| u.host_str().map(str::to_string));
+        let host = from_url.unwrap_or_else(|| match self.ssh_addr.ip() {
+            ip if ip.is_loopback() || ip.is_unspecified() => "localhost".to_string(),
+            ip => ip.to_string(),
+        });
+        (host, port)
+    }
+
+    /// The hint people should type to reach this camp (`-p PORT HOST`, or `HOST` on
+    /// port 22): `ssh_hint` from the file when set.
     pub fn ssh_hint(&self) -> String {
         if let Some(h) = &self.camp.ssh_hint {
             return h.clone();
         }
-        let host = match self.ssh_addr.ip() {
-            ip if ip.is_loopback() || ip.is_unspecified() => "localhost".to_string(),
-            ip => ip.to_string(),
-        };
-        match self.ssh_addr.port() {
-            22 => host,
-            port => format!("-p {port} {host}"),
+        match self.ssh_endpoint() {
+            (host, 22) => host,
+            (host, port) => format!("-p {port} {host}"),
         }
     }
 
@@ -224,6 +287,7 @@ impl FileConfig {
         if !(16..=128).contains(&self.ipv6_prefix) {
             return bad("ipv6_prefix must be between 16 and 128");
         }
+        crate::web::forwarded::TrustedProxies::parse(&self.trusted_proxies)?;
         Ok(())
     }
 }
@@ -292,5 +356,28 @@ mod tests {
         assert_eq!(c.ssh_hint(), "-p 2222 localhost");
         c.ssh_addr = "10.0.0.5:22".parse().unwrap();
         assert_eq!(c.ssh_hint(), "10.0.0.5");
+        c.public_url = Some("https://camp.example/".into());
+        assert_eq!(c.ssh_hint(), "camp.example");
+        assert_eq!(c.ssh_endpoint(), ("camp.example".to_string(), 22));
+        c.ssh_addr = "0.0.0.0:2222".parse().unwrap();
+        assert_eq!(c.ssh_hint(), "-p 2222 camp.example");
+        c.camp.ssh_hint = Some("-p 2022 me@door.example".into());
+        assert_eq!(c.ssh_endpoint(), ("door.example".to_string(), 2022));
+        c.camp.ssh_hint = Some("door.example".into());
+        assert_eq!(c.ssh_endpoint(), ("door.example".to_string(), 22));
+    }
+
+    #[test]
+    fn public_origin_and_invite_links() {
+        let mut c = Config::with_dirs("d", "k");
+        assert_eq!(c.public_origin(), None);
+        assert_eq!(c.invite_link("abcd"), None);
+        c.http_addr = Some("127.0.0.1:8080".parse().unwrap());
+        assert_eq!(c.public_origin().as_deref(), Some("http://127.0.0.1:8080"));
+        c.public_url = Some("https://camp.example/".into());
+        assert_eq!(
+            c.invite_link("abcd-efgh-jkmn").as_deref(),
+            Some("https://camp.example/join/abcd-efgh-jkmn")
+        );
     }
 }

@@ -7,12 +7,14 @@
 //! - [`ssh`]: the russh front door: accept loop with limits, auth, per-channel sessions.
 //! - [`tui`]: the per-session terminal app (input decoding, model/update, screens).
 //! - [`commands`]: the exec command mode (`ssh camp <verb>`), text or JSON.
-//! - [`federation`]: the ActivityPub bridge (HTTP), on with `--http`.
+//! - [`web`]: the web door (HTTP, `--http`): landing page, invite links, and the
+//!   routes of the other HTTP faces (the bridge with `--federate`).
+//! - [`federation`]: the ActivityPub bridge, on with `--federate`.
 //! - [`webterm`]: the browser terminal (`/terminal`): a WebSocket into the same session loop as SSH.
 //! - [`text`]: sanitising, display width and wrapping for every text shown.
 //! - [`config`], [`cli`], [`server`]: settings, the command line, and start-up/shutdown.
 //!
-//! Knowledge flows one way: `tui`, `commands`, `ssh` → `camp` → `store` → `model`.
+//! Knowledge flows one way: `tui`, `commands`, `ssh`, `web`, `federation` → `camp` → `store` → `model`.
 
 #![warn(missing_docs)]
 
@@ -28,6 +30,7 @@ pub mod ssh;
 pub mod store;
 pub mod text;
 pub mod tui;
+pub mod web;
 pub mod webterm;
 
 pub use camp::Camp;

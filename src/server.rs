@@ -1,6 +1,6 @@
-//! Start-up and shutdown of a whole camp: open the store, load the host key, bind, print
-//! the listening line (and the admin invite while there is no admin), serve until
-//! SIGINT/SIGTERM, then tell sessions, flush and return.
+//! Start-up and shutdown of a whole camp: open the store, load the host key, bind SSH
+//! and the web door, print the listening lines (and the admin invite while there is no
+//! admin), serve until SIGINT/SIGTERM, then tell sessions, flush and return.
 
 use std::net::SocketAddr;
 
@@ -22,11 +22,12 @@ pub struct Running {
     pub host_key_fingerprint: String,
     /// The admin invite, while the camp has no admin.
     pub admin_invite: Option<String>,
-    /// Where the federation bridge listens, when `--http` is on.
+    /// Where the web door listens (and the bridge, when federating), when it is on.
     pub http_addr: Option<SocketAddr>,
     /// The connection caps shared by the SSH door and the browser terminal.
     pub door: std::sync::Arc<ssh::Door>,
     bridge: Option<crate::federation::BridgeHandle>,
+    web: Option<crate::web::WebHandle>,
     stop: watch::Sender<bool>,
     task: tokio::task::JoinHandle<Result<()>>,
 }
@@ -40,10 +41,18 @@ impl Running {
         )
     }
 
+    /// The second line printed at start, when the web door is on.
+    pub fn web_line(&self) -> Option<String> {
+        self.http_addr.map(|a| format!("camp web on http://{a}"))
+    }
+
     /// Stops accepting, tells sessions, waits for them briefly, flushes.
     pub async fn stop(self) -> Result<()> {
         let _ = self.stop.send(true);
         let r = self.task.await;
+        if let Some(w) = self.web {
+            w.join().await;
+        }
         if let Some(b) = self.bridge {
             b.join().await;
         }
@@ -57,16 +66,31 @@ impl Running {
 
 /// Starts a camp on the current tokio runtime.
 pub async fn start(config: Config) -> Result<Running> {
+    let mut config = config;
+    check_switches(&mut config)?;
     let host_key = ssh::hostkey::load_or_create(&config.keys_dir)?;
     let fingerprint = ssh::hostkey::fingerprint(&host_key);
     let listener = TcpListener::bind(config.ssh_addr)
         .await
         .map_err(|e| Error::io(format!("binding SSH to {}", config.ssh_addr), e))?;
-    let ssh_addr = listener
+    config.ssh_addr = listener
         .local_addr()
         .map_err(|e| Error::io("reading the bound address", e))?;
-    let mut config = config;
-    config.ssh_addr = ssh_addr;
+    // Bound before the camp opens, so the config (and every invite link made from it)
+    // holds the real port when 0 was asked for.
+    let web_listener = match config.http_addr {
+        Some(addr) => {
+            let l = TcpListener::bind(addr)
+                .await
+                .map_err(|e| Error::io(format!("binding the web door to {addr}"), e))?;
+            config.http_addr = Some(
+                l.local_addr()
+                    .map_err(|e| Error::io("reading the bound web address", e))?,
+            );
+            Some(l)
+        }
+        None => None,
+    };
     if let Some(warning) = crate::store::private::exposure_warning(&config.data_dir) {
         eprintln!("camp: {warning}");
     }
@@ -75,20 +99,71 @@ pub async fn start(config: Config) -> Result<Running> {
     if let Err(e) = crate::store::private::create_dir(&blocklists) {
         tracing::warn!("blocklist subscriptions will not be readable: {e}");
     }
+    let web_host_key = crate::web::HostKey::of(&host_key);
     let mut running = start_with(camp, listener, host_key, fingerprint)?;
-    if let Some(addr) = running.camp.config().http_addr {
-        match crate::federation::start(running.camp.clone(), addr, running.stop.subscribe()).await {
-            Ok(handle) => {
-                running.http_addr = Some(handle.addr);
-                running.bridge = Some(handle);
-            }
-            Err(e) => {
-                let _ = running.stop().await;
-                return Err(e);
-            }
-        }
+    if let Some(listener) = web_listener
+        && let Err(e) = running.open_web_door(listener, web_host_key)
+    {
+        let _ = running.stop().await;
+        return Err(e);
     }
     Ok(running)
+}
+
+/// Checks the switches against each other: `--federate` needs the web door and a public
+/// URL (or `--dev-federation`), and a public URL must be an origin.
+fn check_switches(config: &mut Config) -> Result<()> {
+    if let Some(u) = &config.public_url {
+        config.public_url = Some(crate::federation::checked_origin(u)?);
+    }
+    if config.federate && config.http_addr.is_none() {
+        return Err(Error::Config(
+            "--federate needs the web door: give --http ADDR, not off".into(),
+        ));
+    }
+    if config.federate && config.public_url.is_none() && !config.dev_federation {
+        return Err(Error::Config(
+            "--federate needs --public-url https://your.host (ids must name a public origin)"
+                .into(),
+        ));
+    }
+    if config.dev_federation && !config.federate {
+        return Err(Error::Config("--dev-federation needs --federate".into()));
+    }
+    Ok(())
+}
+
+impl Running {
+    /// Serves the web door on `listener`, with the bridge's routes when federating.
+    fn open_web_door(
+        &mut self,
+        listener: TcpListener,
+        host_key: crate::web::HostKey,
+    ) -> Result<()> {
+        let config = self.camp.config();
+        let origin = config
+            .public_origin()
+            .ok_or_else(|| Error::Config("the web door has no origin".into()))?;
+        if config.federate {
+            self.bridge = Some(crate::federation::start(
+                self.camp.clone(),
+                &origin,
+                self.stop.subscribe(),
+            ));
+        }
+        let state = crate::web::WebState::new(self.camp.clone(), origin, host_key)?;
+        let terminal =
+            crate::webterm::WebTerm::new(&state, self.door.clone(), self.stop.subscribe());
+        let app = crate::web::router(
+            &state,
+            self.bridge.as_ref().map(|b| b.router()),
+            Some(crate::webterm::router(terminal)),
+        );
+        let web = crate::web::serve(listener, app, self.stop.subscribe());
+        self.http_addr = Some(web.addr);
+        self.web = Some(web);
+        Ok(())
+    }
 }
 
 /// Starts serving an already opened camp on a bound listener.
@@ -120,6 +195,7 @@ pub fn start_with(
         http_addr: None,
         door,
         bridge: None,
+        web: None,
         stop,
         task,
     })
@@ -160,6 +236,9 @@ pub fn run_blocking(config: Config) -> Result<()> {
         let stopped = stop_signals()?;
         let running = start(config).await?;
         println!("{}", running.listening_line());
+        if let Some(line) = running.web_line() {
+            println!("{line}");
+        }
         if let Some(code) = &running.admin_invite {
             println!("admin invite: {code}");
         }

@@ -1,8 +1,9 @@
-//! The ActivityPub bridge, on when `camp serve --http ADDR` is given: WebFinger,
-//! NodeInfo, actor documents, outbox and notes of public posts, a signed inbox, follows
-//! both ways, and a persisted delivery queue. A camp-only, followers-only or direct post
-//! never leaves the server: [`wire::federable`] is the single rule, and every outward
-//! path (outbox, object fetch, delivery) goes through it.
+//! The ActivityPub bridge, on when `camp serve --federate` is given (its routes are
+//! served by the web door, [`crate::web`]; a camp that does not federate serves none):
+//! WebFinger, NodeInfo, actor documents, outbox and notes of public posts, a signed
+//! inbox, follows both ways, and a persisted delivery queue. A camp-only,
+//! followers-only or direct post never leaves the server: [`wire::federable`] is the
+//! single rule, and every outward path (outbox, object fetch, delivery) goes through it.
 //!
 //! - [`wire`]: JSON served and read; [`html`]: remote HTML to plain text.
 //! - [`signatures`]: draft-cavage HTTP signatures; [`rfc9421`]: RFC 9421 ones (verify);
@@ -43,7 +44,6 @@ pub mod slots;
 pub mod webfinger;
 pub mod wire;
 
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
@@ -566,16 +566,20 @@ impl Bridge {
     }
 }
 
-/// Handle of a running bridge: its address and its tasks.
+/// Handle of a running bridge: the bridge and its background tasks. Its routes are
+/// served by the web door ([`crate::web`]), on the same listener as the landing page.
 pub struct BridgeHandle {
-    /// Where the HTTP server listens.
-    pub addr: SocketAddr,
     /// The bridge.
     pub bridge: Arc<Bridge>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl BridgeHandle {
+    /// The bridge's HTTP routes, for the web door to merge.
+    pub fn router(&self) -> axum::Router {
+        routes::router(self.bridge.clone())
+    }
+
     /// Waits for the tasks after the stop signal.
     pub async fn join(self) {
         for t in self.tasks {
@@ -584,42 +588,31 @@ impl BridgeHandle {
     }
 }
 
-/// Binds the HTTP listener and starts the server, the delivery worker and the fan-out
-/// of new posts; everything ends when `stop` turns true.
-pub async fn start(
-    camp: Camp,
-    addr: SocketAddr,
-    stop: watch::Receiver<bool>,
-) -> Result<BridgeHandle> {
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|e| Error::io(format!("binding HTTP to {addr}"), e))?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| Error::io("reading the bound HTTP address", e))?;
+/// Checks `--public-url`: an http(s) origin with a host, returned without a trailing
+/// slash.
+pub fn checked_origin(url: &str) -> Result<String> {
+    let parsed =
+        url::Url::parse(url).map_err(|e| Error::Config(format!("--public-url {url}: {e}")))?;
+    if !matches!(parsed.scheme(), "https" | "http")
+        || parsed.host_str().is_none()
+        || !matches!(parsed.path(), "" | "/")
+        || parsed.query().is_some()
+        || parsed.fragment().is_some()
+        || !parsed.username().is_empty()
+        || parsed.password().is_some()
+    {
+        return Err(Error::Config(
+            "--public-url must be an http(s) origin, such as https://camp.example".into(),
+        ));
+    }
+    Ok(url.trim_end_matches('/').to_string())
+}
+
+/// Starts the bridge whose ids live under `public_url` (already checked): the delivery
+/// worker and the fan-out of new posts, which end when `stop` turns true. The caller
+/// serves [`BridgeHandle::router`].
+pub fn start(camp: Camp, public_url: &str, stop: watch::Receiver<bool>) -> BridgeHandle {
     let config = camp.config();
-    let public_url = match &config.public_url {
-        Some(u) => {
-            let parsed =
-                url::Url::parse(u).map_err(|e| Error::Config(format!("--public-url {u}: {e}")))?;
-            if !matches!(parsed.scheme(), "https" | "http") || parsed.host_str().is_none() {
-                return Err(Error::Config(
-                    "--public-url must be an http(s) origin".into(),
-                ));
-            }
-            u.trim_end_matches('/').to_string()
-        }
-        None if config.dev_federation => format!("http://{addr}"),
-        None => {
-            let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-                .map(|h| h.trim().to_string())
-                .unwrap_or_default();
-            if host.is_empty() {
-                return Err(Error::Config("give --public-url https://your.host".into()));
-            }
-            format!("https://{host}")
-        }
-    };
     if config.dev_federation {
         tracing::warn!(
             "--dev-federation is ON: plain-http WebFinger and fetches to loopback/private addresses are allowed. For tests on one machine only, never in production."
@@ -628,34 +621,20 @@ pub async fn start(
             "WARNING: --dev-federation is on: camp will fetch plain-http and private addresses. Test use only."
         );
     }
-    let bridge = Bridge::new(camp.clone(), &public_url);
+    let bridge = Bridge::new(camp.clone(), public_url);
     camp.set_bridge(bridge.clone());
     // Blocklists subscribed by URL are first read now; the server's hourly refresh
     // reads them again.
     let b = bridge.clone();
     tokio::spawn(async move { b.refresh_blocklist_urls().await });
-    tracing::info!("federation bridge on http://{addr} as {public_url}");
-    let app = routes::router(bridge.clone());
-    let mut s1 = stop.clone();
-    let server = tokio::spawn(async move {
-        let shutdown = async move {
-            let _ = s1.wait_for(|v| *v).await;
-        };
-        if let Err(e) = axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await
-        {
-            tracing::warn!("HTTP server ended: {e}");
-        }
-    });
+    tracing::info!("federation bridge on as {public_url}");
     let worker = tokio::spawn(delivery::run_worker(bridge.clone(), stop.clone()));
     let events = camp.subscribe();
     let fanout = tokio::spawn(delivery::run_fanout(bridge.clone(), events, stop));
-    Ok(BridgeHandle {
-        addr,
+    BridgeHandle {
         bridge,
-        tasks: vec![server, worker, fanout],
-    })
+        tasks: vec![worker, fanout],
+    }
 }
 
 #[cfg(test)]

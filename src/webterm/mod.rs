@@ -29,12 +29,15 @@ use tokio::sync::watch;
 
 use crate::Camp;
 use crate::ssh::Door;
+use crate::web::WebState;
 
 pub use socket::{MAX_CONTROL, MAX_MESSAGE};
 
 /// Everything the browser terminal's routes share.
 pub struct WebTerm {
     camp: Camp,
+    /// The web door's state: the public origin and the real client's address.
+    web: WebState,
     door: Arc<Door>,
     /// `SHA256:…` of the SSH host key: the camp a challenge names.
     host_key: String,
@@ -44,25 +47,16 @@ pub struct WebTerm {
 }
 
 impl WebTerm {
-    /// The browser terminal of `camp`, reached at `public_url` (only its origin counts).
-    pub fn new(
-        camp: Camp,
-        door: Arc<Door>,
-        host_key: String,
-        public_url: &str,
-        shutdown: watch::Receiver<bool>,
-    ) -> crate::Result<Arc<WebTerm>> {
-        let origin = url::Url::parse(public_url)
-            .map_err(|e| crate::Error::Config(format!("public URL {public_url}: {e}")))?
-            .origin()
-            .ascii_serialization();
-        Ok(Arc::new(WebTerm {
-            camp,
+    /// The browser terminal of the web door `web`, its connections counted by `door`.
+    pub fn new(web: &WebState, door: Arc<Door>, shutdown: watch::Receiver<bool>) -> Arc<WebTerm> {
+        Arc::new(WebTerm {
+            camp: web.camp().clone(),
+            host_key: web.host_key().fingerprint.clone(),
+            origin: web.origin().to_string(),
+            web: web.clone(),
             door,
-            host_key,
-            origin,
             shutdown,
-        }))
+        })
     }
 
     /// The origin upgrades must come from.
@@ -70,14 +64,14 @@ impl WebTerm {
         &self.origin
     }
 
-    /// The address a request is counted under.
-    fn client_ip(&self, peer: SocketAddr, _headers: &HeaderMap) -> IpAddr {
-        peer.ip()
+    /// The address a request is counted under (behind a trusted proxy, the client's).
+    fn client_ip(&self, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
+        self.web.client_ip(peer, headers)
     }
 }
 
-/// The routes: `/terminal`, its assets, and `/terminal/ws`. Serve with
-/// `into_make_service_with_connect_info::<SocketAddr>()` (the door counts addresses).
+/// The routes: `/terminal`, its assets, and `/terminal/ws`. Served by the web door
+/// (`web::serve`, which gives handlers the peer's address).
 pub fn router(t: Arc<WebTerm>) -> Router {
     Router::new()
         .route("/terminal", get(page))

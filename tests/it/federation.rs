@@ -968,22 +968,33 @@ async fn discovery_documents_are_served_and_count_public_posts_only() {
     camp.stop().await;
 }
 
-/// Without --http nothing listens for HTTP; the flags need each other.
+/// The federation flags need each other: `--dev-federation` needs `--federate`, which
+/// needs the web door and a public URL (the routes themselves: `web_switches`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_bridge_is_off_without_http() {
-    let camp = TestCamp::start().await;
-    assert!(camp.http_addr.is_none());
-    camp.stop().await;
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_camp"))
-        .args(["serve", "--dev-federation", "--data", "/nonexistent/x"])
-        .output()
-        .expect("run camp");
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("need --http"), "{err}");
+async fn the_federation_flags_need_each_other() {
+    for (args, expected) in [
+        (
+            &["--dev-federation"][..],
+            "--dev-federation needs --federate",
+        ),
+        (&["--federate"][..], "--federate needs --public-url"),
+        (
+            &["--federate", "--dev-federation", "--http", "off"][..],
+            "--federate needs the web door",
+        ),
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_camp"))
+            .args(["serve", "--data", "/nonexistent/x"])
+            .args(args)
+            .output()
+            .expect("run camp");
+        assert!(!out.status.success(), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(expected), "{args:?}: {err}");
+    }
 }
 
-/// `camp serve --http ... --dev-federation` warns loudly at start.
+/// `camp serve --federate --dev-federation` warns loudly at start.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dev_federation_warns_at_start() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -998,6 +1009,7 @@ async fn dev_federation_warns_at_start() {
             "127.0.0.1:0",
             "--http",
             "127.0.0.1:0",
+            "--federate",
             "--dev-federation",
         ])
         .stdout(Stdio::null())

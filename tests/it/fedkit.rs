@@ -10,6 +10,7 @@ use crate::support::{Key, TestCamp, exec};
 pub async fn fed_camp() -> (TestCamp, Key, SocketAddr) {
     let mut camp = TestCamp::start_with(|c| {
         c.http_addr = Some("127.0.0.1:0".parse().expect("address"));
+        c.federate = true;
         c.dev_federation = true;
     })
     .await;

@@ -431,7 +431,8 @@ async fn a_follower_on_a_suspended_server_gets_no_posts_through_an_inbox_elsewhe
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn outside_dev_federation_no_disguised_private_address_is_fetched() {
     let mut camp = TestCamp::start_with(|c| {
-        c.http_addr = Some("127.0.0.1:0".parse().expect("address"));
+        c.federate = true;
+        c.public_url = Some("https://camp.example".into());
         c.dev_federation = false;
     })
     .await;

@@ -20,6 +20,7 @@ use crate::support::{Key, TestCamp, exec, json_list};
 async fn fed_camp() -> (TestCamp, SocketAddr) {
     let camp = TestCamp::with_admin_using(|c| {
         c.http_addr = Some("127.0.0.1:0".parse().expect("address"));
+        c.federate = true;
         c.dev_federation = true;
     })
     .await;

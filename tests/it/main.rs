@@ -2,6 +2,7 @@
 //! spoken to over SSH by a russh client and by the `ssh` binary, asserting what a
 //! person would see: command output, exit statuses, and screens played into vt100.
 
+mod browser;
 mod exec;
 mod federation;
 mod fedkit;
@@ -18,4 +19,5 @@ mod remote_actor;
 mod social;
 mod support;
 mod tui;
+mod web_switches;
 mod webterm;

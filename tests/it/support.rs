@@ -132,7 +132,7 @@ pub struct TestCamp {
     pub admin_invite: Option<String>,
     /// The admin's key, once [`TestCamp::with_admin`] made one.
     pub admin: Option<Key>,
-    /// Where the federation bridge listens, when the config turned it on.
+    /// Where the web door listens (and the bridge, when the config federates).
     pub http_addr: Option<SocketAddr>,
     running: Option<Running>,
     _data: TempDir,
@@ -151,6 +151,8 @@ impl TestCamp {
         let keys = tempfile::tempdir().expect("keys dir");
         let mut config = Config::with_dirs(data.path(), keys.path());
         config.ssh_addr = "127.0.0.1:0".parse().expect("address");
+        // The web door on a free port: two camps never collide.
+        config.http_addr = Some("127.0.0.1:0".parse().expect("address"));
         // Every test connects from 127.0.0.1, often many times a minute: flood limits
         // are off unless a test turns them on.
         config.camp.connections_per_ip_per_minute = 0;
@@ -600,6 +602,8 @@ pub struct ServerProcess {
     log: PathBuf,
     /// Where it listens.
     pub addr: SocketAddr,
+    /// Where the web door listens, from the `camp web on` line.
+    pub web_addr: SocketAddr,
     /// `SHA256:...` from the listening line.
     pub fingerprint: String,
     /// The `admin invite:` code, when one was expected.
@@ -633,8 +637,7 @@ impl ServerProcess {
             .arg(dir.join("data"))
             .arg("--keys")
             .arg(dir.join("keys"))
-            .arg("--ssh")
-            .arg("127.0.0.1:0")
+            .args(["--ssh", "127.0.0.1:0", "--http", "127.0.0.1:0"])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::from(log_file))
@@ -656,6 +659,7 @@ impl ServerProcess {
             lines,
             log,
             addr: "127.0.0.1:0".parse().expect("address"),
+            web_addr: "127.0.0.1:0".parse().expect("address"),
             fingerprint: String::new(),
             admin_invite: None,
         };
@@ -674,6 +678,11 @@ impl ServerProcess {
             server.fingerprint.starts_with("SHA256:"),
             "fingerprint in {line:?}"
         );
+        let line = server.next_line().await;
+        server.web_addr = line
+            .strip_prefix("camp web on http://")
+            .and_then(|a| a.parse().ok())
+            .unwrap_or_else(|| panic!("expected the web door's line, got {line:?}"));
         if expect_invite {
             let line = server.next_line().await;
             let code = line

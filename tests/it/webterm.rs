@@ -15,20 +15,20 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-use crate::support::{self, Conn, Key, STEP, main_screen_of, wait_for_screen};
+use crate::support::{self, Conn, Key, STEP, TestCamp, main_screen_of, wait_for_screen};
 
 // ---------------------------------------------------------------------------------
 // A camp with its browser terminal
 // ---------------------------------------------------------------------------------
 
-/// A camp with an admin `@admin`, and its browser terminal on a loopback port.
+/// A camp with an admin, whose web door (and so the browser terminal) is on a loopback
+/// port.
 struct WebCamp {
-    running: Option<camp::server::Running>,
-    admin: Key,
+    camp: TestCamp,
     http: SocketAddr,
     origin: String,
+    /// The host key fingerprint as the landing page shows it.
     host_key: String,
-    _dirs: (tempfile::TempDir, tempfile::TempDir),
 }
 
 impl WebCamp {
@@ -37,78 +37,44 @@ impl WebCamp {
     }
 
     async fn start_with(adjust: impl FnOnce(&mut camp::config::Config)) -> WebCamp {
-        let data = tempfile::tempdir().expect("data dir");
-        let keys = tempfile::tempdir().expect("keys dir");
-        let mut config = camp::config::Config::with_dirs(data.path(), keys.path());
-        config.ssh_addr = "127.0.0.1:0".parse().unwrap();
-        config.camp.connections_per_ip_per_minute = 0;
-        config.camp.posts_per_minute = 0;
-        adjust(&mut config);
-        let running = camp::server::start(config).await.expect("camp starts");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let http = listener.local_addr().unwrap();
+        let camp = TestCamp::with_admin_using(adjust).await;
+        let http = camp.http_addr.expect("the web door is on");
         let origin = format!("http://{http}");
-        let (_stop, shutdown) = tokio::sync::watch::channel(false);
-        let term = camp::webterm::WebTerm::new(
-            running.camp.clone(),
-            running.door.clone(),
-            running.host_key_fingerprint.clone(),
-            &origin,
-            shutdown,
-        )
-        .unwrap();
-        let app = camp::webterm::router(term).into_make_service_with_connect_info::<SocketAddr>();
-        tokio::spawn(async move {
-            let _stop = _stop;
-            let _ = axum::serve(listener, app).await;
-        });
-        let admin = Key::generate();
-        let code = running.admin_invite.clone().expect("admin invite");
-        support::exec(
-            running.ssh_addr,
-            &admin,
-            &format!("join {code} admin --agree"),
-        )
-        .await
-        .ok();
+        let page = reqwest::get(format!("{origin}/"))
+            .await
+            .expect("landing page")
+            .text()
+            .await
+            .expect("landing page text");
+        let at = page
+            .find("SHA256:")
+            .expect("the landing page shows the host key");
+        let host_key: String = page[at..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '+' | '/' | '='))
+            .collect();
         WebCamp {
-            host_key: running.host_key_fingerprint.clone(),
-            running: Some(running),
-            admin,
+            camp,
             http,
             origin,
-            _dirs: (data, keys),
+            host_key,
         }
     }
 
     fn ssh(&self) -> SocketAddr {
-        self.running.as_ref().unwrap().ssh_addr
+        self.camp.addr
     }
 
     async fn invite(&self) -> String {
-        support::exec(self.ssh(), &self.admin, "invite")
-            .await
-            .ok()
-            .trim()
-            .to_string()
+        self.camp.invite().await
     }
 
     async fn member(&self, name: &str) -> Key {
-        let code = self.invite().await;
-        let key = Key::generate();
-        support::exec(self.ssh(), &key, &format!("join {code} {name} --agree"))
-            .await
-            .ok();
-        key
+        self.camp.member(name).await
     }
 
-    async fn stop(mut self) {
-        if let Some(r) = self.running.take() {
-            timeout(STEP, r.stop())
-                .await
-                .expect("stops in time")
-                .expect("stops");
-        }
+    async fn stop(self) {
+        self.camp.stop().await
     }
 }
 
