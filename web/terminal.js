@@ -83,6 +83,16 @@
     convertEol: false,
     fontFamily: "ui-monospace, Menlo, Consolas, 'DejaVu Sans Mono', monospace",
     fontSize: 15,
+    // Every colour readable on the black background (WCAG AA contrast, 4.5:1 or more):
+    // the camp's dim text is ANSI bright black, which xterm's default draws too dark.
+    theme: {
+      background: "#000000", foreground: "#e8e6e0", cursor: "#e8e6e0",
+      black: "#000000", red: "#ff6b6b", green: "#5fd75f", yellow: "#e5c07b",
+      blue: "#6cb6ff", magenta: "#d38aea", cyan: "#56d4dd", white: "#e5e5e5",
+      brightBlack: "#a0a0a0", brightRed: "#ff8787", brightGreen: "#87ff87",
+      brightYellow: "#ffd787", brightBlue: "#87bfff", brightMagenta: "#ffafff",
+      brightCyan: "#87ffff", brightWhite: "#ffffff",
+    },
     screenReaderMode: localStorage.getItem("camp-screen-reader") === "1",
   });
   const fit = new FitAddon.FitAddon();

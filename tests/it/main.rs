@@ -21,3 +21,4 @@ mod support;
 mod tui;
 mod web_switches;
 mod webterm;
+mod webterm_browser;
