@@ -31,6 +31,8 @@ pub struct InviteView {
     pub created_by: Option<String>,
     /// Usernames that joined with it, in order.
     pub used_by: Vec<String>,
+    /// Its invite link (`ORIGIN/join/CODE`), when the camp has a web origin.
+    pub link: Option<String>,
 }
 
 /// An account as moderators see it, with its vouch trail.
@@ -493,6 +495,7 @@ impl Camp {
                     .map(|id| self.author(*id).map(|a| a.username))
                     .collect::<Result<_>>()?;
                 Ok(InviteView {
+                    link: self.config().invite_link(&invite.code),
                     invite,
                     created_by,
                     used_by,

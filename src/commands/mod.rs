@@ -73,8 +73,8 @@ pub const VERBS: &[(&str, &str)] = &[
         "moderators: federation deliveries still waiting, and hosts that fail",
     ),
     (
-        "invite [--uses N] [--expires DURATION] [--role camper|moderator|admin] [--note TEXT]",
-        "admins: make an invite; prints the code",
+        "invite [--uses N] [--expires DURATION] [--role camper|moderator|admin] [--note TEXT] [--json]",
+        "admins: make an invite; prints the code (--json: with its link)",
     ),
 ];
 
@@ -421,10 +421,10 @@ fn ago(now: u64, then: u64) -> String {
 }
 
 fn invite(camp: &Camp, me: Account, rest: &[String]) -> std::result::Result<String, Failure> {
-    let a = Args::parse(rest, &["uses", "expires", "role", "note"], &[])?;
+    let a = Args::parse(rest, &["uses", "expires", "role", "note"], &["json"])?;
     if !a.positional.is_empty() {
         return Err(usage(
-            "usage: invite [--uses N] [--expires DURATION] [--role ROLE] [--note TEXT]",
+            "usage: invite [--uses N] [--expires DURATION] [--role ROLE] [--note TEXT] [--json]",
         ));
     }
     if me.role != Role::Admin {
@@ -446,6 +446,18 @@ fn invite(camp: &Camp, me: Account, rest: &[String]) -> std::result::Result<Stri
         note: a.value("note").unwrap_or_default().to_string(),
     };
     let inv = camp.create_invite(me.id, opts)?;
+    if a.has("json") {
+        // The code alone stays the plain answer (scripts rely on it); JSON adds the
+        // link to send.
+        let doc = json!({
+            "code": inv.code,
+            "link": camp.config().invite_link(&inv.code),
+            "role": inv.role.as_str(),
+            "uses": inv.max_uses,
+            "expires_ms": inv.expires_ms,
+        });
+        return Ok(format!("{doc}\n"));
+    }
     Ok(format!("{}\n", inv.code))
 }
 

@@ -496,6 +496,7 @@ fn invites(camp: &Camp, me: Account, rest: &[String]) -> Out {
                         "expires_ms": i.expires_ms,
                         "note": i.note,
                         "revoked": i.revoked,
+                        "link": v.link,
                     })
                 })
                 .collect(),

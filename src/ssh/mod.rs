@@ -13,6 +13,7 @@ pub(crate) mod grace;
 mod handler;
 pub(crate) mod hangup;
 pub mod hostkey;
+mod join_link;
 pub mod limits;
 pub(crate) mod members;
 pub(crate) mod output;

@@ -164,6 +164,12 @@ pub async fn run(mut start: SessionStart, command: Option<Vec<u8>>) {
         out.finish(1).await;
         return;
     }
+    // An invite link's `ssh -t HOST join CODE`: onboarding with the code entered.
+    let invite = match (&command, &account) {
+        (Some(cmd), None) if start.term.is_some() => crate::ssh::join_link::invite_of(cmd),
+        _ => None,
+    };
+    let command = if invite.is_some() { None } else { command };
     match (command, start.term.is_some()) {
         (Some(cmd), pty) => {
             let input = std::mem::replace(&mut start.input, mpsc::channel(1).1);
@@ -179,7 +185,11 @@ pub async fn run(mut start: SessionStart, command: Option<Vec<u8>>) {
             out.finish(1).await;
         }
         (None, true) => {
-            let status = run_tui(TuiStart::from(start), &mut out, account).await;
+            let start = TuiStart {
+                invite,
+                ..TuiStart::from(start)
+            };
+            let status = run_tui(start, &mut out, account).await;
             out.finish(status).await;
         }
     }
@@ -231,13 +241,13 @@ async fn run_tui(start: TuiStart, out: &mut Output, account: Option<crate::model
         .account
         .and_then(|me| camp.announcement_for(me).ok().flatten());
     let mut model = Model::new(camp.info(), coc, account);
+    if let Some(code) = invite {
+        crate::tui::onboarding::enter_code(&mut model, &code);
+    }
     if outdated {
         model.screen = crate::tui::Screen::CocUpdate(Default::default());
     }
     model.announcement = banner.map(|a| (a.id, a.text));
-    if let (crate::tui::Screen::Onboarding(o), Some(code)) = (&mut model.screen, &invite) {
-        o.code.insert_str(code);
-    }
     model.depth = crate::tui::theme::ColorDepth::from_env(term.as_deref(), &env);
     model.apply_prefs(crate::model::Preferences::default());
     if let Some(me) = who.account {

@@ -60,6 +60,16 @@ fn state(model: &mut Model) -> Option<&mut Onboarding> {
     }
 }
 
+/// Types `code` into the invite field (from an invite link's `join CODE`); the
+/// stranger reads it and presses Enter as if they had typed it.
+pub fn enter_code(model: &mut Model, code: &str) {
+    if let Some(o) = state(model)
+        && o.step == Step::Invite
+    {
+        o.code.insert_str(&crate::text::sanitize_line(code));
+    }
+}
+
 /// Keys during onboarding.
 pub fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
     let Some(o) = state(model) else {

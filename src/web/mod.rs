@@ -13,9 +13,10 @@
 //!
 //! - [`forwarded`]: which address a request really comes from.
 //! - [`html`]: escaping and the security headers every page carries.
-//! - [`landing`]: `/` and `/join/CODE`.
+//! - [`landing`]: `/` and `/join/CODE`; [`guides`]: its per-system SSH guides.
 
 pub mod forwarded;
+pub mod guides;
 pub mod html;
 pub mod landing;
 

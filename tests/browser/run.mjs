@@ -46,7 +46,7 @@ class Kit {
 
   /** A browser with a fresh profile (its own IndexedDB, storage and cookies): a
    * persistent context, so a reload keeps what the page stored. */
-  async profile({ width = 1280, height = 800 } = {}) {
+  async profile({ width = 1280, height = 800, colorScheme = "light" } = {}) {
     const dir = mkdtempSync(join(tmpdir(), "camp-chromium-"));
     this.dirs.push(dir);
     const context = await chromium.launchPersistentContext(dir, {
@@ -54,13 +54,15 @@ class Kit {
       headless: true,
       args: ARGS,
       viewport: { width, height },
+      colorScheme,
       timeout: 30_000,
     });
     this.contexts.push(context);
     return context;
   }
 
-  /** A page in a fresh profile at `width`×`height`, with the console errors and CSP
+  /** A page in a fresh profile at `width`×`height` (and `colorScheme`, light or
+   * dark), with the console errors and CSP
    * violations it reports collected in `page.problems`. */
   async page(size) {
     const context = await this.profile(size);

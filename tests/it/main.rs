@@ -19,6 +19,8 @@ mod remote_actor;
 mod social;
 mod support;
 mod tui;
+mod web_browser;
+mod web_pages;
 mod web_switches;
 mod webterm;
 mod webterm_browser;

@@ -130,6 +130,8 @@ pub struct TestCamp {
     pub addr: SocketAddr,
     /// The first-admin invite, until someone used it.
     pub admin_invite: Option<String>,
+    /// `SHA256:...` of the host key.
+    pub fingerprint: String,
     /// The admin's key, once [`TestCamp::with_admin`] made one.
     pub admin: Option<Key>,
     /// Where the web door listens (and the bridge, when the config federates).
@@ -162,6 +164,7 @@ impl TestCamp {
         TestCamp {
             addr: running.ssh_addr,
             admin_invite: running.admin_invite.clone(),
+            fingerprint: running.host_key_fingerprint.clone(),
             admin: None,
             http_addr: running.http_addr,
             running: Some(running),
@@ -339,12 +342,20 @@ impl Conn {
 
     /// Opens a PTY (`cols`×`rows`, xterm-256color) and a shell: the TUI.
     pub async fn tui(&self, cols: u16, rows: u16) -> Tui {
+        self.tui_running(cols, rows, None).await
+    }
+
+    /// Opens a PTY and runs `command` in it (`ssh -t HOST COMMAND`), or a shell.
+    pub async fn tui_running(&self, cols: u16, rows: u16, command: Option<&str>) -> Tui {
         let (write, rx) = self.open().await;
         write
             .request_pty(true, "xterm-256color", cols.into(), rows.into(), 0, 0, &[])
             .await
             .expect("pty request");
-        write.request_shell(true).await.expect("shell request");
+        match command {
+            Some(c) => write.exec(true, c).await.expect("exec request"),
+            None => write.request_shell(true).await.expect("shell request"),
+        }
         Tui {
             write,
             rx,

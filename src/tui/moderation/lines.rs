@@ -234,6 +234,10 @@ pub(super) fn invite_lines(
             width,
         )));
     }
+    let usable = !i.revoked && i.uses_left() > 0 && i.expires_ms.is_none_or(|t| t > now);
+    if let Some(link) = v.link.as_ref().filter(|_| usable) {
+        out.push(Line::raw(text::truncate(&format!("link: {link}"), width)));
+    }
     out
 }
 

@@ -781,7 +781,10 @@ fn perform(camp: &Camp, me: Id, req: ModRequest) -> Result<String, crate::Error>
                     ..Default::default()
                 },
             )?;
-            format!("New invite: {} (one use, seven days).", inv.code)
+            match camp.config().invite_link(&inv.code) {
+                Some(link) => format!("New invite: {} (one use, seven days): {link}", inv.code),
+                None => format!("New invite: {} (one use, seven days).", inv.code),
+            }
         }
         ModRequest::BlockDomain(domain) => {
             let b = camp.block_domain(me, &domain, Default::default())?;

@@ -519,6 +519,7 @@ fn all_tabs() -> Vec<(Tab, ModData)> {
             Tab::Invites,
             ModData::Invites(vec![
                 InviteView {
+                    link: None,
                     invite: Invite {
                         code: "pq7r-sx2t-uv3w".into(),
                         created_by: Some(1),
@@ -534,6 +535,7 @@ fn all_tabs() -> Vec<(Tab, ModData)> {
                     used_by: vec!["bo".into(), "mo".into()],
                 },
                 InviteView {
+                    link: None,
                     invite: Invite {
                         code: "abcd-efgh-jkmn".into(),
                         created_by: None,
