@@ -126,6 +126,9 @@
     }
   });
   window.addEventListener("resize", refit);
+  // The box changes size when the text around it wraps (a phone, a font that loads
+  // late), not only when the window does.
+  if (window.ResizeObserver) new ResizeObserver(refit).observe(document.getElementById("terminal"));
 
   async function connect() {
     actions.hidden = true;

@@ -217,7 +217,7 @@ fn dispatch(
         "tag" => social::tag(camp, member(camp, caller)?, rest),
         "notifications" => social::notifications(camp, member(camp, caller)?, rest),
         "keys" => social::keys(camp, member(camp, caller)?, rest),
-        "link" => social::link(camp, caller, rest),
+        "link" | "link-device" => social::link(camp, caller, rest),
         other => match moderation::dispatch(camp, caller, other, rest, stdin) {
             Some(result) => result,
             None => Err(usage(format!(

@@ -418,7 +418,7 @@ async fn a_bad_signature_or_a_replayed_challenge_is_refused() {
 async fn a_linked_browser_key_is_listed_and_removing_it_ends_its_session() {
     let web = WebCamp::start().await;
     let bob = web.member("bob").await;
-    let link = support::exec(web.ssh(), &bob, "link").await;
+    let link = support::exec(web.ssh(), &bob, "link-device").await;
     let code = link.ok().trim().to_string();
     let key = browser_key();
     // The link code goes where an invite would; the browser becomes @bob.

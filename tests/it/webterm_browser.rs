@@ -35,8 +35,15 @@ async fn in_chromium_a_newcomer_joins_posts_live_and_is_the_same_camper_after_a_
     let scenario = browser::run(dir, "terminal", &url, &["join", "ana"]);
     let ssh_side = async {
         // The browser's post reaches bob's screen live; then bob answers over SSH.
-        wait_for_screen(&mut tui, |s| s.contains("hello from chromium"), BROWSER_STEP).await;
-        support::exec(camp.addr, &bob, "post hello from ssh").await.ok();
+        wait_for_screen(
+            &mut tui,
+            |s| s.contains("hello from chromium"),
+            BROWSER_STEP,
+        )
+        .await;
+        support::exec(camp.addr, &bob, "post hello from ssh")
+            .await
+            .ok();
     };
     let (result, ()) = tokio::join!(scenario, ssh_side);
 
@@ -45,7 +52,10 @@ async fn in_chromium_a_newcomer_joins_posts_live_and_is_the_same_camper_after_a_
     assert!(reloaded.contains("@ana"), "{reloaded}");
     assert!(!reloaded.contains("Invite code"), "{reloaded}");
     let settings = result["settings"].as_str().unwrap();
-    assert!(settings.contains("browser "), "the key is marked: {settings}");
+    assert!(
+        settings.contains("browser "),
+        "the key is marked: {settings}"
+    );
     for page in ["axe", "phone_axe"] {
         let wrapped: Value = serde_json::json!({ "violations": result[page] });
         let serious = serious_violations(&wrapped);
@@ -87,13 +97,17 @@ async fn in_chromium_a_second_profile_links_with_a_code_and_removing_its_key_end
         let fingerprint = loop {
             let keys = support::exec(camp.addr, &bob, "keys --json").await;
             let list = json_list(keys.ok());
-            if let Some(k) = list
-                .iter()
-                .find(|k| k["algorithm"].as_str().is_some_and(|a| a.starts_with("browser ")))
-            {
+            if let Some(k) = list.iter().find(|k| {
+                k["algorithm"]
+                    .as_str()
+                    .is_some_and(|a| a.starts_with("browser "))
+            }) {
                 break k["fingerprint"].as_str().unwrap().to_string();
             }
-            assert!(Instant::now() < deadline, "no browser key on bob's account: {list:?}");
+            assert!(
+                Instant::now() < deadline,
+                "no browser key on bob's account: {list:?}"
+            );
             tokio::time::sleep(Duration::from_millis(200)).await;
         };
         support::exec(camp.addr, &bob, &format!("keys remove {fingerprint}"))
@@ -101,7 +115,12 @@ async fn in_chromium_a_second_profile_links_with_a_code_and_removing_its_key_end
             .ok();
     };
     let (result, ()) = tokio::join!(scenario, ssh_side);
-    assert!(result["ended"].as_str().unwrap().contains("This key was removed"));
+    assert!(
+        result["ended"]
+            .as_str()
+            .unwrap()
+            .contains("This key was removed")
+    );
     assert!(
         result["status"].as_str().unwrap().contains("Disconnected"),
         "{}",
