@@ -56,6 +56,10 @@ async fn in_chromium_a_newcomer_joins_posts_live_and_is_the_same_camper_after_a_
         settings.contains("browser "),
         "the key is marked: {settings}"
     );
+    assert_eq!(
+        result["screen_reader"], true,
+        "the checkbox turns on xterm's screen-reader mode"
+    );
     for page in ["axe", "phone_axe"] {
         let wrapped: Value = serde_json::json!({ "violations": result[page] });
         let serious = serious_violations(&wrapped);

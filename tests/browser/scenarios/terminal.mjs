@@ -72,6 +72,11 @@ async function join(kit, url, name) {
       return "P-256";
     }
   });
+  // The screen-reader checkbox turns xterm's accessibility tree on.
+  await page.getByLabel("Screen-reader mode").check();
+  out.screen_reader = await page.evaluate(
+    () => document.querySelector(".xterm-accessibility-tree") !== null,
+  );
   out.problems = page.problems;
 
   const phone = await open(kit, url, PHONE);
