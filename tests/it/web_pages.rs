@@ -341,3 +341,27 @@ async fn the_moderation_screen_shows_invite_links() {
     assert_eq!(screen.matches("link: ").count(), 1, "{screen}");
     camp.stop().await;
 }
+
+/// `--public-url` alone sets the origin of invite links and the host of the `ssh`
+/// command and `known_hosts` line (the SSH port is still the one SSH listens on).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_public_url_names_the_links_and_the_ssh_host() {
+    let camp = TestCamp::with_admin_using(|c| {
+        c.public_url = Some("https://camp.example/".into());
+    })
+    .await;
+    let admin = camp.admin.as_ref().expect("admin");
+    let json = exec(camp.addr, admin, "invite --json").await;
+    let doc: serde_json::Value = serde_json::from_str(json.ok()).expect("JSON");
+    let code = doc["code"].as_str().expect("code");
+    assert_eq!(doc["link"], format!("https://camp.example/join/{code}"));
+    let port = camp.addr.port();
+    let (status, _, html) = get(camp.http_addr.expect("web"), &format!("/join/{code}"), None).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        code_after(&html, "You are invited"),
+        format!("ssh -t -p {port} camp.example join {code}")
+    );
+    assert!(html.contains(&format!("[camp.example]:{port} ssh-ed25519 ")));
+    camp.stop().await;
+}
