@@ -353,3 +353,27 @@ fn valid_invite(code: &str) -> bool {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefilled_codes_are_short_and_plain() {
+        assert!(valid_invite("abcd-efgh-jkmn"));
+        assert!(!valid_invite(""));
+        assert!(!valid_invite("abcd efgh"));
+        assert!(!valid_invite("\u{1b}[2Jcode"));
+        assert!(!valid_invite(&"a".repeat(MAX_INVITE + 1)));
+    }
+
+    #[test]
+    fn control_messages_parse_strictly() {
+        let r: FromPage = serde_json::from_str(r#"{"type":"resize","cols":80,"rows":24}"#).unwrap();
+        assert!(matches!(r, FromPage::Resize { cols: 80, rows: 24 }));
+        assert!(
+            serde_json::from_str::<FromPage>(r#"{"type":"resize","cols":-1,"rows":2}"#).is_err()
+        );
+        assert!(serde_json::from_str::<FromPage>(r#"{"type":"shell"}"#).is_err());
+    }
+}

@@ -505,3 +505,35 @@ async fn five_hundred_idle_websockets_do_not_keep_campers_out() {
     conn.close().await;
     web.stop().await;
 }
+
+#[tokio::test]
+async fn an_oversized_frame_or_a_huge_resize_is_bounded() {
+    let web = WebCamp::start().await;
+    let bob = web.member("bob").await;
+    let code = support::exec(web.ssh(), &bob, "link-device")
+        .await
+        .ok()
+        .trim()
+        .to_string();
+    let mut b = Browser::sign_in(&web, &browser_key(), Some(&code)).await;
+    b.wait_for(|s| s.contains(&code)).await;
+    b.send(b"\r").await;
+    b.wait_for(home_of("bob")).await;
+    // A resize far past the bounds is clamped (the screen is drawn, nothing breaks).
+    b.ws.send(Message::text(
+        r#"{"type":"resize","cols":100000,"rows":100000}"#,
+    ))
+    .await
+    .unwrap();
+    b.send(b"?").await;
+    b.wait_for(|s| s.contains("any key closes")).await;
+    let raw = String::from_utf8_lossy(&b.raw);
+    assert!(raw.contains("\x1b[200;1H"), "drawn on the last of 200 rows");
+    assert!(!raw.contains("\x1b[201;"), "nothing below row 200");
+    // A message over the cap ends the connection.
+    let _ =
+        b.ws.send(Message::binary(vec![b'x'; camp::webterm::MAX_MESSAGE + 1]))
+            .await;
+    b.wait_closed().await;
+    web.stop().await;
+}
