@@ -13,6 +13,7 @@
 //!   routes of the other HTTP faces (the bridge with `--federate`, `/metrics`).
 //! - [`federation`]: the ActivityPub bridge, on with `--federate`.
 //! - [`metrics`]: the health figures for `status` and `/metrics`.
+//! - [`webterm`]: the browser terminal (`/terminal`): a WebSocket into the same session loop as SSH.
 //! - [`text`]: sanitising, display width and wrapping for every text shown.
 //! - [`clock`]: the wall clock every layer asks.
 //! - [`config`], [`cli`], [`server`]: settings, the command line, and start-up/shutdown.
@@ -46,6 +47,7 @@ pub mod store;
 pub mod text;
 pub mod tui;
 pub mod web;
+pub mod webterm;
 
 pub use camp::Camp;
 pub use error::{Error, Result};

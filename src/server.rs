@@ -24,6 +24,8 @@ pub struct Running {
     pub admin_invite: Option<String>,
     /// Where the web door listens (and the bridge, when federating), when it is on.
     pub http_addr: Option<SocketAddr>,
+    /// The connection caps shared by the SSH door and the browser terminal.
+    pub door: std::sync::Arc<ssh::Door>,
     bridge: Option<crate::federation::BridgeHandle>,
     web: Option<crate::web::WebHandle>,
     stop: watch::Sender<bool>,
@@ -150,7 +152,13 @@ impl Running {
             self.bridge = Some(handle);
         }
         let state = crate::web::WebState::new(self.camp.clone(), origin, host_key)?;
-        let app = crate::web::router(&state, self.bridge.as_ref().map(|b| b.router()));
+        let terminal =
+            crate::webterm::WebTerm::new(&state, self.door.clone(), self.stop.subscribe());
+        let app = crate::web::router(
+            &state,
+            self.bridge.as_ref().map(|b| b.router()),
+            Some(crate::webterm::router(terminal)),
+        );
         let web = crate::web::serve(listener, app, self.stop.subscribe());
         self.http_addr = Some(web.addr);
         self.web = Some(web);
@@ -175,13 +183,21 @@ pub fn start_with(
         camp.clone(),
         stop_rx.clone(),
     ));
-    let task = tokio::spawn(ssh::serve(camp.clone(), listener, host_key, stop_rx));
+    let door = ssh::Door::new(&camp);
+    let task = tokio::spawn(ssh::serve(
+        camp.clone(),
+        door.clone(),
+        listener,
+        host_key,
+        stop_rx,
+    ));
     Ok(Running {
         camp,
         ssh_addr,
         host_key_fingerprint,
         admin_invite,
         http_addr: None,
+        door,
         bridge: None,
         web: None,
         stop,

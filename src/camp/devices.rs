@@ -1,5 +1,10 @@
 //! Accounts on several devices: list keys, make a one-time link code (10 minutes),
 //! redeem it from the new device's key, remove a key (never the last one).
+//!
+//! A key a browser holds (the browser terminal's WebCrypto key) is a key like any other;
+//! its `algorithm` says `browser ssh-ed25519` (or `browser ecdsa-sha2-nistp256`) so that
+//! people can tell it apart in their key list. The marker lives in that field rather
+//! than a new one so stored keys need no migration.
 
 use std::time::Duration;
 
@@ -13,6 +18,19 @@ pub const LINK_CODE_TTL: Duration = Duration::from_secs(10 * 60);
 /// Most link codes one account has working at once; a new one beyond it replaces the
 /// oldest. Three covers linking a phone and a laptop in one sitting.
 pub const MAX_LIVE_LINK_CODES: usize = 3;
+
+/// What a browser-held key's `algorithm` starts with.
+const BROWSER_KEY_PREFIX: &str = "browser ";
+
+/// The `algorithm` recorded for a browser-held key of SSH algorithm `ssh_algorithm`.
+pub fn browser_key_algorithm(ssh_algorithm: &str) -> String {
+    format!("{BROWSER_KEY_PREFIX}{ssh_algorithm}")
+}
+
+/// True for a key a browser holds (see the module doc).
+pub fn is_browser_key(key: &AccountKey) -> bool {
+    key.algorithm.starts_with(BROWSER_KEY_PREFIX)
+}
 
 impl Camp {
     /// `viewer`'s keys, oldest first.

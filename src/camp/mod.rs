@@ -20,10 +20,10 @@ mod line_mode;
 mod moderation;
 mod notifications;
 mod onboarding;
+mod outbox;
 pub mod outside;
 #[cfg(test)]
 mod outside_tests;
-mod outbox;
 mod people;
 mod posting;
 mod prefs;
@@ -49,6 +49,7 @@ use crate::store::Store;
 
 pub use audience::{Handle, mentioned_handles};
 pub use backfill::BackfillPost;
+pub use devices::{browser_key_algorithm, is_browser_key};
 pub use domains::{
     DomainBlockOptions, ImportSummary, ParsedBlocklist, normalize_domain, parse_blocklist,
 };

@@ -270,7 +270,7 @@ fn dispatch(
         "tag" => social::tag(camp, member(camp, caller)?, rest),
         "notifications" => social::notifications(camp, member(camp, caller)?, rest),
         "keys" => social::keys(camp, member(camp, caller)?, rest),
-        "link" => social::link(camp, caller, rest),
+        "link" | "link-device" => social::link(camp, caller, rest),
         "plain" => plain::plain(camp, caller.account.clone(), rest),
         "export" => leaving::export_text(camp, caller),
         "import" => leaving::import(camp, member(camp, caller)?, rest, stdin),

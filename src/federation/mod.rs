@@ -46,10 +46,10 @@ pub mod html;
 pub mod inbox;
 pub mod keyring;
 pub mod keys;
+pub mod outbox_drain;
 mod outside;
 #[cfg(test)]
 mod port_tests;
-pub mod outbox_drain;
 pub mod proofs;
 pub mod rfc9421;
 pub mod routes;

@@ -60,6 +60,21 @@ impl Hangup {
         self.state.write_waker.wake();
     }
 
+    /// Completes once [`Hangup::hang_up`] is called. Only for a switch made with
+    /// `track(())` (a connection that is not a socket russh reads, e.g. a WebSocket
+    /// task): it waits on the read waker, which a tracked socket's reads use.
+    pub async fn wait(&self) {
+        std::future::poll_fn(|cx| {
+            self.state.read_waker.register(cx.waker());
+            if self.state.hung_up.load(Ordering::SeqCst) {
+                std::task::Poll::Ready(())
+            } else {
+                std::task::Poll::Pending
+            }
+        })
+        .await
+    }
+
     /// True once [`Hangup::hang_up`] was called.
     #[cfg(test)]
     pub fn is_hung_up(&self) -> bool {

@@ -10,17 +10,17 @@
 
 mod binary;
 mod exec;
-mod grace;
+pub(crate) mod grace;
 mod handler;
-mod hangup;
+pub(crate) mod hangup;
 pub mod hostkey;
 mod join_link;
 pub mod limits;
-mod members;
-mod output;
+pub(crate) mod members;
+pub(crate) mod output;
 mod plain;
-mod session;
-mod strangers;
+pub(crate) mod session;
+pub(crate) mod strangers;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -68,26 +68,76 @@ pub fn russh_config(camp: &Camp, host_key: PrivateKey) -> russh::server::Config 
     }
 }
 
-type Registry = Arc<std::sync::Mutex<HashMap<u64, russh::server::Handle>>>;
+pub(crate) type Registry = Arc<std::sync::Mutex<HashMap<u64, russh::server::Handle>>>;
+
+/// The caps that every connection through camp's doors shares, SSH and the browser
+/// terminal alike: one global and per-address count, one strangers' roll, one count
+/// per account. A flood through one door pushes out only its own strangers, never a
+/// camper coming in through the other.
+pub struct Door {
+    pub(crate) limiter: Arc<Limiter>,
+    pub(crate) strangers: Arc<Strangers>,
+    pub(crate) members: Arc<Members>,
+    next_id: std::sync::atomic::AtomicU64,
+}
+
+impl Door {
+    /// The door with the caps of `camp`'s settings.
+    pub fn new(camp: &Camp) -> Arc<Door> {
+        let c = &camp.config().camp;
+        Arc::new(Door {
+            limiter: Limiter::new(
+                c.max_connections,
+                c.max_connections_per_ip,
+                c.connections_per_ip_per_minute,
+                c.ipv6_prefix,
+            ),
+            strangers: Strangers::new(c.max_strangers),
+            members: Members::new(c.max_connections_per_account),
+            next_id: std::sync::atomic::AtomicU64::new(1),
+        })
+    }
+
+    /// A fresh connection id; ids grow with accept order (the strangers' roll needs it).
+    pub(crate) fn next_id(&self) -> u64 {
+        self.next_id
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// A slot for a newcomer from `ip` (see [`take_slot`]); a refusal for flooding
+    /// leaves a note in the audit log.
+    pub(crate) fn admit(&self, camp: &Camp, ip: IpAddr) -> Result<Slot, Refusal> {
+        let r = take_slot(&self.limiter, &self.strangers, ip);
+        if r.as_ref().err() == Some(&Refusal::TooFast) {
+            // Repeated trips leave a note moderators see in the audit log.
+            let camp = camp.clone();
+            let who = format!("address {}", shown_bucket(&camp, &self.limiter, ip));
+            tokio::task::spawn_blocking(move || camp.note_flood(&who, "the connection rate limit"));
+        }
+        r
+    }
+
+    /// Connections open now through either door.
+    pub fn open(&self) -> usize {
+        self.limiter.open()
+    }
+}
 
 /// Serves SSH on `listener` until `shutdown` turns true, then tells every session,
 /// waits briefly for them to say goodbye, and returns.
 pub async fn serve(
     camp: Camp,
+    door: Arc<Door>,
     listener: TcpListener,
     host_key: PrivateKey,
     shutdown: watch::Receiver<bool>,
 ) -> crate::Result<()> {
     let config = Arc::new(russh_config(&camp, host_key));
-    let c = &camp.config().camp;
-    let limiter = Limiter::new(
-        c.max_connections,
-        c.max_connections_per_ip,
-        c.connections_per_ip_per_minute,
-        c.ipv6_prefix,
+    let (limiter, strangers, members) = (
+        door.limiter.clone(),
+        door.strangers.clone(),
+        door.members.clone(),
     );
-    let strangers = Strangers::new(c.max_strangers);
-    let members = Members::new(c.max_connections_per_account);
     let grace = camp.config().login_grace();
     let shared = Arc::new(Shared {
         camp: camp.clone(),
@@ -95,7 +145,6 @@ pub async fn serve(
     });
     let mut stop = shutdown.clone();
     let connections: Registry = Default::default();
-    let mut next_conn = 0u64;
     loop {
         tokio::select! {
             _ = async { stop.wait_for(|s| *s).await.map(|_| ()) } => break,
@@ -109,24 +158,16 @@ pub async fn serve(
                         continue;
                     }
                 };
-                let slot = match take_slot(&limiter, &strangers, peer.ip()) {
+                let slot = match door.admit(&camp, peer.ip()) {
                     Ok(slot) => slot,
                     Err(why) => {
                         tracing::info!(%peer, ?why, "connection refused");
-                        if why == Refusal::TooFast {
-                            // Repeated trips leave a note moderators see in the audit log.
-                            let camp = camp.clone();
-                            let who = format!("address {}", shown_bucket(&camp, &limiter, peer.ip()));
-                            tokio::task::spawn_blocking(move || {
-                                camp.note_flood(&who, "the connection rate limit")
-                            });
-                        }
                         refuse(stream, why);
                         continue;
                     }
                 };
                 let _ = stream.set_nodelay(true);
-                next_conn += 1;
+                let next_conn = door.next_id();
                 let (stream, hangup) = hangup::track(stream);
                 // Every connection starts as a stranger, its slot held on the roll.
                 strangers.admit(next_conn, limiter.bucket(peer.ip()), slot, hangup.clone());
@@ -205,7 +246,7 @@ struct Connection {
 }
 
 /// Takes a connection off the strangers' roll however its task ends.
-struct LeaveRoll(Arc<Strangers>, u64);
+pub(crate) struct LeaveRoll(pub(crate) Arc<Strangers>, pub(crate) u64);
 
 impl Drop for LeaveRoll {
     fn drop(&mut self) {
@@ -266,15 +307,16 @@ async fn connection(c: Connection) {
 }
 
 /// What the watcher of one connection's login works with.
-struct Watched {
-    camp: Camp,
-    strangers: Arc<Strangers>,
-    members: Arc<Members>,
-    registry: Registry,
-    id: u64,
-    hangup: Hangup,
+pub(crate) struct Watched {
+    pub(crate) camp: Camp,
+    pub(crate) strangers: Arc<Strangers>,
+    pub(crate) members: Arc<Members>,
+    /// SSH connections' handles (empty for the browser terminal, which hangs up).
+    pub(crate) registry: Registry,
+    pub(crate) id: u64,
+    pub(crate) hangup: Hangup,
     /// Tells the handler, waiting right after authentication, whether to go on.
-    verdict: watch::Sender<Verdict>,
+    pub(crate) verdict: watch::Sender<Verdict>,
 }
 
 /// How long a connection refused for its account's cap has to take its disconnect
@@ -285,7 +327,7 @@ const REFUSED_LINGER: Duration = Duration::from_secs(2);
 /// belongs to an account (it may join or be linked on this very connection), takes a
 /// place under that account's connection cap (or disconnects, over it) and then takes
 /// the connection off the strangers' roll, returning its slots.
-async fn watch_login(
+pub(crate) async fn watch_login(
     w: &Watched,
     grace: LoginGrace,
     logins: &mut watch::Receiver<Option<KeyInfo>>,

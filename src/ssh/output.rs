@@ -2,20 +2,28 @@
 //! handed to the connection, new changes only mark the screen dirty; the next frame is
 //! drawn from the latest model once this one is gone, so a slow client gets the latest
 //! screen rather than a growing queue, and a client that stops reading is detected.
+//!
+//! The same policy serves an SSH channel and a browser's WebSocket: only the way a
+//! frame is handed over differs ([`Output::new`] and [`Output::with_sender`]).
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use russh::ChannelId;
 use russh::server::Handle;
 use tokio::time::Instant;
 
-type SendFuture = Pin<Box<dyn Future<Output = Result<(), ()>> + Send>>;
+/// A frame on its way; `Err` means the connection is gone.
+pub type SendFuture = Pin<Box<dyn Future<Output = Result<(), ()>> + Send>>;
+/// Hands one frame to a connection; the future completes once it is handed over.
+pub type Sender = Arc<dyn Fn(Vec<u8>) -> SendFuture + Send + Sync>;
 
-/// The frame sender of one session channel.
+/// The frame sender of one session.
 pub struct Output {
-    handle: Handle,
-    channel: ChannelId,
+    sender: Sender,
+    /// The SSH channel, for exit status, stderr and close (none over a WebSocket).
+    ssh: Option<(Handle, ChannelId)>,
     in_flight: Option<(Instant, usize, SendFuture)>,
     /// Total bytes handed to the connection.
     pub bytes_sent: u64,
@@ -24,9 +32,24 @@ pub struct Output {
 impl Output {
     /// Output for `channel` of the connection behind `handle`.
     pub fn new(handle: Handle, channel: ChannelId) -> Self {
+        let h = handle.clone();
+        let sender: Sender = Arc::new(move |frame: Vec<u8>| {
+            let h = h.clone();
+            Box::pin(async move { h.data(channel, frame).await.map_err(|_| ()) }) as SendFuture
+        });
         Output {
-            handle,
-            channel,
+            sender,
+            ssh: Some((handle, channel)),
+            in_flight: None,
+            bytes_sent: 0,
+        }
+    }
+
+    /// Output through `sender` (a WebSocket): no exit status, no stderr channel.
+    pub fn with_sender(sender: Sender) -> Self {
+        Output {
+            sender,
+            ssh: None,
             in_flight: None,
             bytes_sent: 0,
         }
@@ -50,9 +73,7 @@ impl Output {
         }
         let len = frame.len();
         self.bytes_sent += len as u64;
-        let handle = self.handle.clone();
-        let channel = self.channel;
-        let fut = Box::pin(async move { handle.data(channel, frame).await.map_err(|_| ()) });
+        let fut = (self.sender)(frame);
         self.in_flight = Some((Instant::now(), len, fut));
     }
 
@@ -86,16 +107,25 @@ impl Output {
         if self.busy() {
             let _ = self.done().await;
         }
-        let _ = self.handle.exit_status_request(self.channel, status).await;
-        let _ = self.handle.eof(self.channel).await;
-        let _ = self.handle.close(self.channel).await;
+        if let Some((handle, channel)) = &self.ssh {
+            let _ = handle.exit_status_request(*channel, status).await;
+            let _ = handle.eof(*channel).await;
+            let _ = handle.close(*channel).await;
+        }
     }
 
-    /// Writes to stderr (exec mode).
+    /// Writes to stderr (exec mode); over a WebSocket, to the screen.
     pub async fn stderr(&mut self, bytes: Vec<u8>) {
         if self.busy() {
             let _ = self.done().await;
         }
-        let _ = self.handle.extended_data(self.channel, 1, bytes).await;
+        match &self.ssh {
+            Some((handle, channel)) => {
+                let _ = handle.extended_data(*channel, 1, bytes).await;
+            }
+            None => {
+                let _ = self.send_and_wait(bytes).await;
+            }
+        }
     }
 }

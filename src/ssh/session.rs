@@ -92,6 +92,61 @@ pub struct SessionStart {
     pub shutdown: watch::Receiver<bool>,
 }
 
+/// What the terminal app of one session starts with, whatever carries its bytes (an
+/// SSH channel or a browser's WebSocket).
+pub struct TuiStart {
+    /// The service.
+    pub camp: Camp,
+    /// The verified key the session logged in with.
+    pub key: KeyInfo,
+    /// `TERM`, when the client said.
+    pub term: Option<String>,
+    /// Environment variables the client sent (already filtered).
+    pub env: Vec<(String, String)>,
+    /// Input bytes, then EOF (or the sender dropped) when the client goes.
+    pub input: mpsc::Receiver<ChannelInput>,
+    /// The screen size, changed by the client.
+    pub size: watch::Receiver<Size>,
+    /// Turns true when the server stops.
+    pub shutdown: watch::Receiver<bool>,
+    /// An invite (or link) code to fill in on onboarding (a browser's `?invite=`).
+    pub invite: Option<String>,
+}
+
+impl From<SessionStart> for TuiStart {
+    fn from(s: SessionStart) -> Self {
+        TuiStart {
+            camp: s.camp,
+            key: s.key,
+            term: s.term,
+            env: s.env,
+            input: s.input,
+            size: s.size,
+            shutdown: s.shutdown,
+            invite: None,
+        }
+    }
+}
+
+/// Runs the terminal app for a session that is not SSH (the browser terminal): the
+/// account checks of [`run`], then the same loop. Returns its exit status.
+pub(crate) async fn run_tui_session(start: TuiStart, out: &mut Output) -> u32 {
+    let account = match start.camp.account_for_key(&start.key.fingerprint) {
+        Ok(a) => a,
+        Err(e) => {
+            out.stderr(format!("camp: {}\r\n", guard_output(&e.to_string())).into_bytes())
+                .await;
+            return 1;
+        }
+    };
+    if account.as_ref().is_some_and(|a| a.suspended) {
+        let msg = format!("{}\r\n", guard_output(&start.camp.suspended_message()));
+        out.stderr(msg.into_bytes()).await;
+        return 1;
+    }
+    run_tui(start, out, account).await
+}
+
 /// Runs the channel until it ends, then sends the exit status and closes it.
 pub async fn run(mut start: SessionStart, command: Option<Vec<u8>>) {
     let _open = start.camp.session_opened();
@@ -142,7 +197,11 @@ pub async fn run(mut start: SessionStart, command: Option<Vec<u8>>) {
             out.finish(status).await;
         }
         (None, true) => {
-            let status = run_tui(start, &mut out, account, invite).await;
+            let start = TuiStart {
+                invite,
+                ..TuiStart::from(start)
+            };
+            let status = run_tui(start, &mut out, account).await;
             out.finish(status).await;
         }
     }
@@ -168,13 +227,8 @@ const SETUP: &[u8] = b"\x1b[?1049h\x1b[2J\x1b[H\x1b[?25l\x1b[?2004h";
 /// Undo SETUP.
 const TEARDOWN: &[u8] = b"\x1b[?2004l\x1b[0m\x1b[?25h\x1b[?1049l";
 
-async fn run_tui(
-    start: SessionStart,
-    out: &mut Output,
-    account: Option<crate::model::Account>,
-    invite: Option<String>,
-) -> u32 {
-    let SessionStart {
+async fn run_tui(start: TuiStart, out: &mut Output, account: Option<crate::model::Account>) -> u32 {
+    let TuiStart {
         camp,
         key,
         mut input,
@@ -182,7 +236,7 @@ async fn run_tui(
         mut shutdown,
         env,
         term,
-        ..
+        invite,
     } = start;
     let coc = camp
         .code_of_conduct()

@@ -180,7 +180,6 @@ impl Tree {
         let _hold = self.gate.hold();
         self.inner.compare_and_swap(key, old, new)
     }
-
 }
 
 /// A transaction over several trees at once, holding the gate while it runs (the

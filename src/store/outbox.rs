@@ -20,8 +20,8 @@
 //!   ([`crate::Camp::federating`]), and the bridge started with it drains them at once;
 //!   a camp without the bridge writes none.
 
-use serde::{Deserialize, Serialize};
 use super::gate::Transactional;
+use serde::{Deserialize, Serialize};
 use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 
 use super::Store;

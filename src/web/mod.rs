@@ -133,10 +133,14 @@ impl WebState {
 /// camp federates (`federation`: [`crate::federation::BridgeHandle::router`]), and
 /// every other face of the door, merged here and nowhere else. A path nobody serves
 /// answers 404.
-pub fn router(state: &WebState, federation: Option<Router>) -> Router {
+pub fn router(state: &WebState, federation: Option<Router>, terminal: Option<Router>) -> Router {
     let mut app = landing::router(state.clone());
     if let Some(ap) = federation {
         app = app.merge(ap);
+    }
+    // The browser terminal (`/terminal`: [`crate::webterm::router`]).
+    if let Some(t) = terminal {
+        app = app.merge(t);
     }
     // Further faces of the door are merged here, one line each.
     app = app.merge(crate::metrics::router(state.camp().clone()));

@@ -32,3 +32,5 @@ mod upgrade;
 mod web_browser;
 mod web_pages;
 mod web_switches;
+mod webterm;
+mod webterm_browser;

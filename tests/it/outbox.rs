@@ -29,7 +29,12 @@ impl FedServer {
     }
 
     async fn start(&self, dir: &Path, first: bool) -> ServerProcess {
-        ServerProcess::start_with(dir, first, &["--http", &self.http, "--federate", "--dev-federation"]).await
+        ServerProcess::start_with(
+            dir,
+            first,
+            &["--http", &self.http, "--federate", "--dev-federation"],
+        )
+        .await
     }
 
     fn actor(&self, name: &str) -> String {
