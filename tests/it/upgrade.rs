@@ -118,6 +118,9 @@ fn the_fixture_written_by_this_format_opens_with_every_record() {
         Ok(())
     })
     .unwrap();
+    // A tree this release added since the fixture was written is opened empty; every
+    // tree of the fixture keeps each of its records.
+    seen.retain(|name, n| on_disk.contains_key(name) || *n > 0);
     assert_eq!(seen, on_disk, "opening changed or lost records");
     assert_eq!(
         (summary.campers, summary.follows, summary.blocks),

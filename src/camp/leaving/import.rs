@@ -224,7 +224,7 @@ impl Camp {
         };
         follow(handle)?;
         Ok(LineVerdict::Added(format!(
-            "asked to follow @{} (pending until they accept)",
+            "asking @{} to be followed: `following` shows it once their server answers",
             text::sanitize_line(handle)
         )))
     }
