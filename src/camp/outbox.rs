@@ -16,7 +16,7 @@ use crate::store::outbox::{Intent, OutboxEntry, PostChange};
 impl Camp {
     /// True when changes that must leave the camp are written to the outbox.
     pub fn federating(&self) -> bool {
-        self.config().http_addr.is_some()
+        self.config().federate
     }
 
     /// `intent` encoded for the outbox, or None when there is none or federation is

@@ -640,6 +640,7 @@ mod fan_out_tests {
     pub(crate) fn federating_camp() -> Camp {
         let mut config = crate::config::Config::with_dirs("unused", "unused");
         config.http_addr = Some("127.0.0.1:0".parse().unwrap());
+        config.federate = true;
         config.camp.posts_per_minute = 0;
         config.camp.actions_per_minute = 0;
         Camp::with_store(crate::store::Store::temporary().unwrap(), config)

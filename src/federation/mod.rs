@@ -136,19 +136,26 @@ impl Bridge {
         if account == INSTANCE_KEY_SLOT {
             return self.instance_signer().await;
         }
-        let a = self
-            .camp
-            .store()
-            .account(account)?
-            .filter(|a| !a.is_remote())
+        let username = self
+            .local_username(account)?
             .ok_or_else(|| Error::not_found("no such local account"))?;
         let keys = self.local_keys(account).await?;
         let key =
             signatures::signing_key(&keys.private_pem).map_err(|e| Error::Codec(e.to_string()))?;
         Ok(RequestSigner {
-            key_id: self.urls.key_id(&a.username),
+            key_id: self.urls.key_id(&username),
             key,
         })
+    }
+
+    /// The username of local account `account`, or of a deleted one (whose `Delete`
+    /// may still be waiting to be signed with its kept key); `None` for anyone else.
+    pub fn local_username(&self, account: Id) -> Result<Option<String>> {
+        let store = self.camp.store();
+        if let Some(a) = store.account(account)? {
+            return Ok((!a.is_remote()).then_some(a.username));
+        }
+        Ok(store.departed(account)?.map(|d| d.username))
     }
 
     /// The instance actor's signer (`{base}/actor`), used for fetches made on nobody's

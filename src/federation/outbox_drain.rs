@@ -210,7 +210,7 @@ fn jobs_for(bridge: &Bridge, intent: &Intent) -> Result<()> {
 /// actors that followed it, or that it followed), shared inboxes preferred.
 fn send_actor_delete(bridge: &Bridge, account: Id, recipients: &[String]) -> Result<()> {
     let store = bridge.camp().store();
-    let Some(me) = store.account(account)?.filter(|a| !a.is_remote()) else {
+    let Some(username) = bridge.local_username(account)? else {
         return Ok(());
     };
     let mut inboxes: std::collections::BTreeMap<String, Vec<String>> = Default::default();
@@ -220,7 +220,7 @@ fn send_actor_delete(bridge: &Bridge, account: Id, recipients: &[String]) -> Res
             inboxes.entry(inbox).or_default().push(a.id);
         }
     }
-    let me_url = bridge.urls().actor(&me.username);
+    let me_url = bridge.urls().actor(&username);
     let mut activity = wire::activity(
         &format!("{me_url}#delete-{}", store.next_id()),
         "Delete",
@@ -229,7 +229,7 @@ fn send_actor_delete(bridge: &Bridge, account: Id, recipients: &[String]) -> Res
     );
     activity["to"] = json!([wire::PUBLIC]);
     for (inbox, recipients) in &inboxes {
-        bridge.enqueue_to(me.id, recipients, inbox, &activity)?;
+        bridge.enqueue_to(account, recipients, inbox, &activity)?;
     }
     Ok(())
 }
@@ -271,9 +271,9 @@ mod tests {
 
     fn config(federating: bool) -> crate::config::Config {
         let mut config = crate::config::Config::with_dirs("unused", "unused");
-        if federating {
-            config.http_addr = Some("127.0.0.1:0".parse().unwrap());
-        }
+        // The web door is on either way: only `--federate` makes changes leave.
+        config.http_addr = Some("127.0.0.1:0".parse().unwrap());
+        config.federate = federating;
         config.camp.posts_per_minute = 0;
         config.camp.actions_per_minute = 0;
         config
@@ -463,6 +463,38 @@ mod tests {
         assert_eq!(jobs[0].signer, bo);
         // ana's own follower is untouched.
         assert_eq!(store.remote_followers_of(ana).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_deleted_camper_leaves_their_remote_followers_with_a_delete_signed_after_they_are_gone() {
+        let camp = Camp::with_store(Store::temporary().unwrap(), config(true));
+        let ana = setup(&camp);
+        let store = camp.store();
+        let bridge = Bridge::new(camp.clone(), "https://camp.test");
+        let public = post(&camp, ana, "hello outside", Visibility::Public);
+        // Someone else becomes admin, so ana may leave.
+        crate::camp::testing::join(&camp, ana, 2, "bo");
+        camp.set_role(ana, "bo", crate::model::Role::Admin).unwrap();
+        drain(&bridge).unwrap();
+        let before = store.queued_deliveries().unwrap().len();
+        camp.delete_account(ana, "ana", "ana").unwrap();
+        assert!(store.account(ana).unwrap().is_none());
+        assert!(store.remote_followers_of(ana).unwrap().is_empty());
+        drain(&bridge).unwrap();
+        let jobs = store.queued_deliveries().unwrap();
+        let new: Vec<_> = jobs[before..].to_vec();
+        // The actor's Delete goes to alice's server, signed by ana's kept key although
+        // her account is gone; receiving servers remove the actor's posts with it (the
+        // posts' own Deletes find no author or followers left by the time they drain).
+        assert_eq!(kinds(&new), ["Delete"], "{new:?}");
+        let body: Value = serde_json::from_str(&new[0].body).unwrap();
+        assert_eq!(body["object"], "https://camp.test/users/ana");
+        assert!(
+            new.iter()
+                .all(|j| j.signer == ana && j.inbox == "https://peer.example/inbox")
+        );
+        let _ = public;
+        assert_eq!(bridge.local_username(ana).unwrap().as_deref(), Some("ana"));
     }
 
     #[test]

@@ -112,12 +112,13 @@ impl Camp {
             account: account.clone(),
             remote_followers: self.store().remote_followers_of(account.id)?,
         };
-        self.federate_departure(&departure);
         for id in self.store().posts_by(account.id, None, usize::MAX)? {
             if let Some(post) = self.store().post(id)? {
                 self.erase_post(&post)?;
             }
         }
+        // After each post's own `Delete`, so the actor's comes last.
+        self.federate_departure(&departure)?;
         self.store().purge_account(account.id)?;
         self.store().flush()?;
         // Its open sessions see the account gone and end.
@@ -125,21 +126,18 @@ impl Camp {
         Ok(departed)
     }
 
-    /// The one place where a deleted account's followers on other servers are told
-    /// (`Delete` of the actor, through the bridge's outbox). It runs before anything is
-    /// removed, with the followers' list; the account's signing keys are kept after the
-    /// deletion so a queued `Delete` can still be signed. Until the outbox that sends
-    /// an actor's `Delete` is joined here, remote servers keep the copies of its public
-    /// posts that were not deleted one by one (each public post's own `Delete` is
-    /// already sent by [`Camp::erase_post`]); the log says how many were not told.
-    pub(crate) fn federate_departure(&self, departure: &Departure) {
-        if self.outside().is_some() && !departure.remote_followers.is_empty() {
-            tracing::warn!(
-                "federation: @{} was deleted; {} remote followers get the Delete of each public post, not of the account",
-                departure.account.username,
-                departure.remote_followers.len()
-            );
-        }
+    /// The one place where a deleted account's followers on other servers are told:
+    /// every remote follow ends, both ways, and a `Delete` of the actor goes to its
+    /// remote followers (and the accounts it followed) through the outbox, written in
+    /// the same transaction as the follows' end, exactly as for a suspension. The
+    /// departed record and the kept signing key let the bridge sign it after the
+    /// account itself is gone.
+    pub(crate) fn federate_departure(&self, departure: &Departure) -> Result<()> {
+        let leaving = Account {
+            suspended: true,
+            ..departure.account.clone()
+        };
+        self.put_suspended(&leaving)
     }
 
     /// Refuses a name that a deleted account held less than `name_quarantine_days` ago.
