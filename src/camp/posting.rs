@@ -179,7 +179,7 @@ impl Camp {
         };
         // A direct post naming only accounts on other servers goes to them alone,
         // through the bridge (which looks them up); without it there is no one.
-        let remote_only = self.outside().is_some() && !reach.remote.is_empty();
+        let remote_only = self.federating() && !reach.remote.is_empty();
         if visibility == Visibility::Direct && mentions.is_empty() && !remote_only {
             return Err(self.unreachable_direct(&reach));
         }

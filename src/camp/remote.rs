@@ -200,21 +200,28 @@ impl Camp {
     }
 
     /// `local` blocked the remote account `shadow`: it stops being `local`'s follower,
-    /// so nothing more is delivered to it, and `local` stops following it (an
-    /// `Undo(Follow)` is queued when the bridge runs).
+    /// so nothing more is delivered to it, and `local` stops following it. Its server
+    /// is told both (a `Reject` of its follow, an `Undo` of ours), so it stops handing
+    /// it `local`'s followers-only posts that arrive for other followers there.
     pub(crate) fn remote_blocked(&self, local: Id, shadow: Id) -> Result<()> {
         let Some(actor) = self.store().remote_actor_of_shadow(shadow)? else {
             return Ok(());
         };
-        let undo = self
+        let follow_out = self
             .store()
             .remote_following(local, &actor.id)?
-            .map(|f| Intent::UndoFollow {
-                by: local,
-                actor: actor.id.clone(),
-                follow_id: f.follow_id,
-            });
-        let entry = self.outbox_entry(undo)?;
+            .map(|f| f.follow_id);
+        let follow_in = self
+            .store()
+            .remote_follower(local, &actor.id)?
+            .map(|f| f.follow_id);
+        let told = (follow_in.is_some() || follow_out.is_some()).then(|| Intent::Blocked {
+            by: local,
+            actor: actor.id.clone(),
+            follow_in,
+            follow_out,
+        });
+        let entry = self.outbox_entry(told)?;
         self.store().end_remote_follows_with(
             local,
             &actor.id,

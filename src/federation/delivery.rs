@@ -151,14 +151,14 @@ struct Fanout {
 /// refused ([`Bridge::refused_recipient`]) and none the author blocked.
 fn known_mentions(
     bridge: &Bridge,
-    post: &crate::model::Post,
+    text: &str,
     author: &crate::model::Account,
 ) -> crate::Result<Vec<(wire::Mentioned, crate::store::federation::RemoteActor)>> {
     let camp = bridge.camp();
     let store = camp.store();
     let mut out: Vec<(wire::Mentioned, crate::store::federation::RemoteActor)> = Vec::new();
     for handle in camp
-        .reach_of(author, &post.text)?
+        .reach_of(author, text)?
         .remote
         .iter()
         .take(MAX_REMOTE_MENTIONS)
@@ -241,8 +241,34 @@ fn fanout_of(bridge: &Bridge, post: &crate::model::Post) -> crate::Result<Option
         wire::Reach::Direct => BTreeMap::new(),
     };
     let parent = bridge.reply_target(post)?;
+    // Who a post that is not public reaches is fixed when it is written: an edit
+    // naming someone new must not hand it (or its edits) to them. So its mentions are
+    // read from the text as first written.
+    let first_text;
+    let mention_text = if reach == wire::Reach::Public {
+        post.text.as_str()
+    } else {
+        first_text = store.versions(post.id)?.into_iter().next().map(|v| v.text);
+        first_text.as_deref().unwrap_or(&post.text)
+    };
+    // A followers-only post goes to followers only: naming someone else elsewhere does
+    // not widen it (as inside the camp, where only followers are notified).
+    let accepted: Option<Vec<String>> = match reach {
+        wire::Reach::Followers => Some(
+            store
+                .remote_followers_of(author.id)?
+                .into_iter()
+                .filter(|f| f.state == crate::model::FollowState::Accepted)
+                .map(|f| f.actor)
+                .collect(),
+        ),
+        _ => None,
+    };
     let mut mentioned = Vec::new();
-    for (m, a) in known_mentions(bridge, post, &author)? {
+    for (m, a) in known_mentions(bridge, mention_text, &author)? {
+        if accepted.as_ref().is_some_and(|list| !list.contains(&a.id)) {
+            continue;
+        }
         // A direct post goes to the account's own inbox, never a shared one.
         let inbox = match reach {
             wire::Reach::Direct => a.inbox.clone(),
@@ -696,6 +722,108 @@ mod fan_out_tests {
         .post
     }
 
+    /// A second remote account camp knows, who follows nobody here.
+    fn known_stranger(camp: &Camp) -> RemoteActor {
+        camp.store()
+            .upsert_remote_actor(RemoteActor {
+                id: "https://other.example/users/bob".into(),
+                shadow: 0,
+                inbox: "https://other.example/users/bob/inbox".into(),
+                shared_inbox: Some("https://other.example/inbox".into()),
+                username: "bob".into(),
+                host: "other.example".into(),
+                display_name: "Bob".into(),
+                key_id: "https://other.example/users/bob#main-key".into(),
+                public_key_pem: String::new(),
+                fetched_ms: 0,
+            })
+            .unwrap()
+    }
+
+    fn post_text(
+        camp: &Camp,
+        by: crate::model::Id,
+        v: Visibility,
+        text: &str,
+    ) -> crate::model::Post {
+        camp.create_post(
+            by,
+            PostDraft {
+                text: text.into(),
+                visibility: Some(v),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .post
+    }
+
+    #[test]
+    fn a_followers_only_post_naming_a_stranger_elsewhere_reaches_followers_only() {
+        let (camp, bridge, ana) = camp_with_remote_follower();
+        known_stranger(&camp);
+        post_text(&camp, ana, Visibility::Followers, "psst @bob@other.example");
+        let queued = jobs(&bridge);
+        assert_eq!(queued.len(), 1, "{queued:?}");
+        assert_eq!(queued[0].0, "https://peer.example/inbox");
+        assert!(
+            !queued[0].1.to_string().contains("other.example/users/bob"),
+            "{queued:?}"
+        );
+    }
+
+    #[test]
+    fn an_edit_naming_someone_new_does_not_hand_a_direct_post_to_them() {
+        let (camp, bridge, ana) = camp_with_remote_follower();
+        known_stranger(&camp);
+        let p = post_text(
+            &camp,
+            ana,
+            Visibility::Direct,
+            "@alice@peer.example just us",
+        );
+        camp.edit_post(
+            ana,
+            p.id,
+            "@alice@peer.example just us @bob@other.example",
+            None,
+        )
+        .unwrap();
+        let queued = jobs(&bridge);
+        assert_eq!(
+            queued
+                .iter()
+                .map(|(_, b)| b["type"].as_str().unwrap())
+                .collect::<Vec<_>>(),
+            ["Create", "Update"],
+            "{queued:?}"
+        );
+        for (inbox, body) in &queued {
+            assert_eq!(inbox, "https://peer.example/users/alice/inbox");
+            assert!(
+                !body.to_string().contains("other.example/users/bob"),
+                "{body}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_post_deleted_before_it_could_leave_is_never_sent() {
+        let (camp, bridge, ana) = camp_with_remote_follower();
+        let p = post_text(&camp, ana, Visibility::Followers, "oops, wrong audience");
+        camp.delete_post(ana, p.id).unwrap();
+        let queued = jobs(&bridge);
+        assert!(
+            queued.iter().all(|(_, b)| b["type"] != "Create"),
+            "{queued:?}"
+        );
+        assert!(
+            !queued
+                .iter()
+                .any(|(_, b)| b.to_string().contains("wrong audience"))
+        );
+    }
+
     #[test]
     fn camp_posts_stay_and_the_rest_go_to_the_shared_inbox_addressed_by_reach() {
         let (camp, bridge, ana) = camp_with_remote_follower();
@@ -1064,10 +1192,10 @@ mod fan_out_tests {
             .unwrap();
         camp.delete_post(ana, p.id).unwrap();
         let queued = jobs(&bridge);
-        // The drain ran after alice followed bo: she gets the Create, then the Delete.
-        assert_eq!(queued.len(), 2, "{queued:?}");
-        assert_eq!(queued[0].1["type"], "Create");
-        assert_eq!(queued[1].1["type"], "Delete");
+        // The drain ran after the deletion: the post never leaves, and alice (who
+        // followed bo meanwhile) gets only the Delete.
+        assert_eq!(queued.len(), 1, "{queued:?}");
+        assert_eq!(queued[0].1["type"], "Delete");
     }
 
     #[test]
@@ -1271,12 +1399,17 @@ mod fan_out_tests {
         camp.block(ana, "@Alice@peer.example").unwrap();
         assert!(store.remote_follower(ana, &alice.id).unwrap().is_none());
         assert!(store.remote_following(ana, &alice.id).unwrap().is_none());
+        // Her server is told both: her follow is rejected (so it stops handing her
+        // ana's followers-only posts that reach its shared inbox for others), and
+        // ana's follow of her is undone.
         let queued = jobs(&bridge);
-        assert_eq!(queued.len(), 1, "{queued:?}");
-        assert_eq!(queued[0].0, alice.inbox);
-        assert_eq!(queued[0].1["type"], "Undo");
+        assert_eq!(queued.len(), 2, "{queued:?}");
+        assert!(queued.iter().all(|(inbox, _)| *inbox == alice.inbox));
+        assert_eq!(queued[0].1["type"], "Reject");
+        assert_eq!(queued[0].1["object"]["id"], "https://peer.example/f/1");
+        assert_eq!(queued[1].1["type"], "Undo");
         assert_eq!(
-            queued[0].1["object"]["id"],
+            queued[1].1["object"]["id"],
             "https://camp.test/users/ana/follows/1"
         );
         let p = post(&camp, ana, Visibility::Public);

@@ -106,6 +106,20 @@ pub enum Intent {
         /// The reason, sanitized and at most [`MAX_FLAG_TEXT`] characters.
         text: String,
     },
+    /// A camper blocked a remote account: its follow of the camper is rejected (so its
+    /// server stops counting it among the camper's followers, and a followers-only
+    /// post sent to that server's shared inbox no longer reaches it), and the
+    /// camper's follow of it is undone.
+    Blocked {
+        /// The camper.
+        by: Id,
+        /// The remote actor's id.
+        actor: String,
+        /// The id of its `Follow` of the camper, when it followed.
+        follow_in: Option<String>,
+        /// The id of the camper's `Follow` of it, when the camper followed.
+        follow_out: Option<String>,
+    },
 }
 
 /// Which change to a post an intent is for.
