@@ -140,6 +140,9 @@ pub(crate) struct Floods {
     /// Every other write a camper can repeat (see [`Camp::check_action_rate`]).
     actions: RateWindow<Id>,
     reports: RateWindow<Id>,
+    /// Reports from each other server (by domain): one server can mint any number of
+    /// actors, so the per-reporter limit alone would not hold its flood back.
+    server_reports: RateWindow<String>,
     trips: RateWindow<String>,
 }
 
@@ -149,6 +152,7 @@ impl Floods {
             posts: RateWindow::new(posts_per_minute, Duration::from_secs(60)),
             actions: RateWindow::new(actions_per_minute, Duration::from_secs(60)),
             reports: RateWindow::new(REPORTS_PER_HOUR, Duration::from_secs(3600)),
+            server_reports: RateWindow::new(REPORTS_PER_HOUR, Duration::from_secs(3600)),
             trips: RateWindow::new(0, TRIP_WINDOW),
         }
     }
@@ -193,6 +197,21 @@ impl Camp {
         Err(Error::RateLimited(format!(
             "you filed {REPORTS_PER_HOUR} reports this hour; the moderators have them — try again later"
         )))
+    }
+
+    /// False when the server `domain` sent [`REPORTS_PER_HOUR`] reports this hour (the
+    /// report is then dropped, and moderators get a note when it keeps happening).
+    pub(crate) fn allow_server_report(&self, domain: &str) -> Result<bool> {
+        if self
+            .inner
+            .floods
+            .server_reports
+            .allow(&domain.to_string(), Instant::now())
+        {
+            return Ok(true);
+        }
+        self.note_flood(domain, "the report rate limit for a server")?;
+        Ok(false)
     }
 
     /// Counts a trip of a limit by `who`; on the [`TRIPS_NOTED_AT`]th within

@@ -95,7 +95,10 @@ impl Camp {
         let Some((account, post)) = target else {
             return Ok(None);
         };
-        if self.check_report_rate(&reporter).is_err() {
+        let server = domain
+            .clone()
+            .unwrap_or_else(|| r.host.to_ascii_lowercase());
+        if self.check_report_rate(&reporter).is_err() || !self.allow_server_report(&server)? {
             tracing::info!("report from {} dropped: over the report rate", r.host);
             return Ok(None);
         }
@@ -270,6 +273,37 @@ mod tests {
             "reject_reports drops them"
         );
         assert_eq!(camp.reports(admin, false).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn one_server_cannot_flood_the_queue_by_minting_reporters() {
+        let (camp, ids) = camp_with(&["admin", "bo"]);
+        let (admin, bo) = (ids[0], ids[1]);
+        let mut kept = 0;
+        for n in 0..(crate::camp::floods::REPORTS_PER_HOUR + 5) {
+            let actor = camp
+                .store()
+                .upsert_remote_actor(RemoteActor {
+                    id: format!("https://peer.example/users/r{n}"),
+                    username: format!("r{n}"),
+                    key_id: format!("https://peer.example/users/r{n}#main-key"),
+                    inbox: format!("https://peer.example/users/r{n}/inbox"),
+                    ..rita(&camp)
+                })
+                .unwrap();
+            if camp
+                .receive_remote_report(incoming(&actor, vec![bo], "spam"))
+                .unwrap()
+                .is_some()
+            {
+                kept += 1;
+            }
+        }
+        assert_eq!(kept, crate::camp::floods::REPORTS_PER_HOUR);
+        assert_eq!(
+            camp.reports(admin, false).unwrap().len(),
+            crate::camp::floods::REPORTS_PER_HOUR
+        );
     }
 
     #[test]
