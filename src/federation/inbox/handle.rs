@@ -3,6 +3,8 @@
 //! only through `Camp` methods; the bridge's own trees (seen ids, key cache,
 //! delivery queue) are the only store they touch directly.
 
+use std::sync::Arc;
+
 use super::parse::{self, FollowRef, Kind, Note, ObjectId, Undone, UndoneKind, Updated};
 use super::verify::{self, Verified};
 use crate::camp::{IncomingNote, RemoteAudience};
@@ -10,21 +12,44 @@ use crate::federation::{Bridge, wire};
 use crate::model::{Id, Post};
 use crate::store::federation::RemoteActor;
 
+/// Runs an activity's store work on the blocking pool: the service writes and flushes
+/// sled, which must never stall the async runtime's few threads.
+async fn on_pool<T: Send + 'static>(
+    bridge: &Arc<Bridge>,
+    work: impl FnOnce(&Bridge) -> crate::Result<T> + Send + 'static,
+) -> crate::Result<T> {
+    let b = bridge.clone();
+    tokio::task::spawn_blocking(move || work(&b))
+        .await
+        .map_err(|e| crate::Error::invalid(format!("a background task failed: {e}")))?
+}
+
 /// Acts on one verified activity. An error means "not handled, try again later".
-pub(super) async fn handle(bridge: &Bridge, activity: &Verified) -> crate::Result<()> {
+pub(super) async fn handle(bridge: &Arc<Bridge>, activity: &Verified) -> crate::Result<()> {
     let actor = activity.actor();
     match activity.kind() {
         Kind::Follow(target) => follow(bridge, activity, target).await,
-        Kind::Accept(f) => answered(bridge, actor, f, true),
-        Kind::Reject(f) => answered(bridge, actor, f, false),
-        Kind::Undo(inner) => undo(bridge, actor, inner),
+        Kind::Accept(f) | Kind::Reject(f) => {
+            let accept = matches!(activity.kind(), Kind::Accept(_));
+            let (actor, f) = (actor.clone(), f.clone());
+            on_pool(bridge, move |b| answered(b, &actor, &f, accept)).await
+        }
+        Kind::Undo(inner) => {
+            let (actor, inner) = (actor.clone(), inner.clone());
+            on_pool(bridge, move |b| undo(b, &actor, &inner)).await
+        }
         Kind::Create(note) => create(bridge, actor, note).await,
-        Kind::Update(Updated::Note(note)) => update(bridge, actor, note),
+        Kind::Update(Updated::Note(note)) => {
+            let (actor, note) = (actor.clone(), note.clone());
+            on_pool(bridge, move |b| update(b, &actor, &note)).await
+        }
         Kind::Delete(object) => {
-            bridge
-                .camp()
-                .remove_remote_post(object.as_str(), actor.as_str())?;
-            Ok(())
+            let (object, actor) = (object.as_str().to_string(), actor.as_str().to_string());
+            on_pool(bridge, move |b| {
+                b.camp().remove_remote_post(&object, &actor)?;
+                Ok(())
+            })
+            .await
         }
         Kind::Announce(object) => announce(bridge, activity, object).await,
         Kind::Flag { objects, content } => flag(bridge, actor, objects, content).await,
@@ -90,7 +115,7 @@ async fn flag(
     Ok(())
 }
 
-async fn follow(bridge: &Bridge, activity: &Verified, target: &ObjectId) -> crate::Result<()> {
+async fn follow(bridge: &Arc<Bridge>, activity: &Verified, target: &ObjectId) -> crate::Result<()> {
     let camp = bridge.camp();
     let store = camp.store();
     let Some(name) = bridge.urls().username_of(target.as_str()) else {
@@ -100,15 +125,26 @@ async fn follow(bridge: &Bridge, activity: &Verified, target: &ObjectId) -> crat
         return Ok(());
     };
     let remote = bridge.fetch_actor(activity.actor().as_str(), None).await?;
-    let follow_id = activity.id().as_str();
-    // Someone the camper blocked is refused at once (and never shown).
-    if store.blocks(local.id, remote.shadow)? {
-        return send_answer(bridge, local.id, &local.username, &remote, follow_id, false);
-    }
-    if camp.remote_follow_requested(local.id, &remote, follow_id)? {
-        send_answer(bridge, local.id, &local.username, &remote, follow_id, true)?;
-    }
-    Ok(())
+    let follow_id = activity.id().as_str().to_string();
+    on_pool(bridge, move |bridge| {
+        let camp = bridge.camp();
+        // Someone the camper blocked is refused at once (and never shown).
+        if camp.store().blocks(local.id, remote.shadow)? {
+            return send_answer(
+                bridge,
+                local.id,
+                &local.username,
+                &remote,
+                &follow_id,
+                false,
+            );
+        }
+        if camp.remote_follow_requested(local.id, &remote, &follow_id)? {
+            send_answer(bridge, local.id, &local.username, &remote, &follow_id, true)?;
+        }
+        Ok(())
+    })
+    .await
 }
 
 /// An Accept or Reject of a follow by one of ours, from the account followed.
@@ -195,7 +231,7 @@ fn local_accounts(bridge: &Bridge) -> crate::Result<Vec<(Id, String)>> {
 /// A new post by the actor. Its addressing decides who here gets it (the service
 /// holds that rule); a sender nobody here has met is fetched only when the post
 /// names one of ours.
-async fn create(bridge: &Bridge, actor: &ObjectId, note: &Note) -> crate::Result<()> {
+async fn create(bridge: &Arc<Bridge>, actor: &ObjectId, note: &Note) -> crate::Result<()> {
     let store = bridge.camp().store();
     let audience = audience(bridge, actor, note)?;
     let reply_to = reply_target(bridge, actor, note)?;
@@ -207,7 +243,7 @@ async fn create(bridge: &Bridge, actor: &ObjectId, note: &Note) -> crate::Result
         None => return Ok(()),
     };
     let (text, cw) = note_text(bridge, note);
-    bridge.camp().receive_remote_note(IncomingNote {
+    let incoming = IncomingNote {
         key: note.id.as_str().to_string(),
         author: sender.shadow,
         object_host: note.id.host().to_string(),
@@ -217,8 +253,11 @@ async fn create(bridge: &Bridge, actor: &ObjectId, note: &Note) -> crate::Result
         audience,
         boostable: true,
         original_author: None,
-    })?;
-    Ok(())
+    };
+    on_pool(bridge, move |b| {
+        b.camp().receive_remote_note(incoming).map(|_| ())
+    })
+    .await
 }
 
 /// Who `note` is addressed to, in camp's terms: the public, the actor's followers
@@ -318,7 +357,11 @@ fn update(bridge: &Bridge, actor: &ObjectId, note: &Note) -> crate::Result<()> {
 
 /// A boost, believed only of a post its origin serves as public: never the embedded
 /// copy; the original is fetched from its id with the guarded client.
-async fn announce(bridge: &Bridge, activity: &Verified, object: &ObjectId) -> crate::Result<()> {
+async fn announce(
+    bridge: &Arc<Bridge>,
+    activity: &Verified,
+    object: &ObjectId,
+) -> crate::Result<()> {
     let store = bridge.camp().store();
     let Some(booster) = store.remote_actor(activity.actor().as_str())? else {
         return Ok(());
@@ -352,7 +395,8 @@ async fn announce(bridge: &Bridge, activity: &Verified, object: &ObjectId) -> cr
     {
         tracing::info!("inbox: the author of boosted {object} was not found: {e}");
     }
-    receive_boost(bridge, &booster, activity.id(), &note)
+    let id = activity.id().clone();
+    on_pool(bridge, move |b| receive_boost(b, &booster, &id, &note)).await
 }
 
 /// Files a boost for the booster's local followers, as a followers-only copy by the

@@ -26,6 +26,8 @@ pub mod proof;
 pub mod signature;
 pub mod verify;
 
+use std::sync::Arc;
+
 use axum::http::{HeaderMap, StatusCode};
 
 pub use handle::send_answer;
@@ -36,7 +38,12 @@ use crate::store::now_ms;
 use signature::header_value;
 
 /// Handles one inbox POST and says what to answer.
-pub async fn receive(bridge: &Bridge, path: &str, headers: &HeaderMap, body: &[u8]) -> StatusCode {
+pub async fn receive(
+    bridge: &Arc<Bridge>,
+    path: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> StatusCode {
     // A refused server (suspended, or unlisted in allowlist mode) is turned away before
     // any work: no key fetch, no signature check. Trusting the unverified actor and key
     // id here is safe because they can only cause a refusal.
