@@ -394,12 +394,16 @@ async fn run_tui(start: TuiStart, out: &mut Output, account: Option<crate::model
                 }
                 Ok(CampEvent::AccountChanged(id)) => {
                     if who.account == Some(id) {
-                        if let Err(e @ crate::Error::Suspended { .. }) = camp.actor(id) {
-                            goodbye = Some(e.to_string());
+                        // A deletion shuts the account (suspended) before it erases it:
+                        // the departed record says which it is.
+                        if camp.departed_name(id).is_some()
+                            || camp.account(id).is_ok_and(|a| a.is_none())
+                        {
+                            goodbye = Some("This account was deleted. Goodbye.".into());
                             break;
                         }
-                        if camp.account(id).is_ok_and(|a| a.is_none()) {
-                            goodbye = Some("This account was deleted. Goodbye.".into());
+                        if let Err(e @ crate::Error::Suspended { .. }) = camp.actor(id) {
+                            goodbye = Some(e.to_string());
                             break;
                         }
                         // A new role (or flag) shows at once, e.g. `M` for a new moderator.

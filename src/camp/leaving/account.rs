@@ -108,6 +108,14 @@ impl Camp {
             quarantine_until_ms: now.saturating_add(days.saturating_mul(DAY_MS)),
         };
         self.store().put_departed(&departed)?;
+        // Shut first: from here the account's other sessions can write nothing (a post
+        // made while its posts are being erased would outlive it), and they end.
+        let closing = Account {
+            suspended: true,
+            ..account.clone()
+        };
+        self.store().put_account(&closing)?;
+        self.publish(CampEvent::AccountChanged(account.id));
         let departure = Departure {
             account: account.clone(),
             remote_followers: self.store().remote_followers_of(account.id)?,
