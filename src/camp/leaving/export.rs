@@ -71,6 +71,9 @@ impl Camp {
     /// `by`'s own data as a `.tar.gz` (see the module doc for what is in it).
     pub fn export_archive(&self, by: Id) -> Result<Vec<u8>> {
         let me = self.actor(by)?;
+        // An archive reads everything the camper wrote: a loop of them must cost what
+        // any other repeated write costs.
+        self.check_action_rate(&me)?;
         let files = self.export_files(&me)?;
         let files: Vec<(&str, Vec<u8>)> = EXPORT_FILES.iter().copied().zip(files).collect();
         tar_gz(&files, now_ms() / 1000)
