@@ -32,5 +32,6 @@ mod upgrade;
 mod web_browser;
 mod web_pages;
 mod web_switches;
+mod webconn;
 mod webterm;
 mod webterm_browser;

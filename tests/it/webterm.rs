@@ -17,6 +17,9 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 use crate::support::{self, Conn, Key, STEP, TestCamp, main_screen_of, wait_for_screen};
 
+#[path = "webterm_door.rs"]
+mod door;
+
 // ---------------------------------------------------------------------------------
 // A camp with its browser terminal
 // ---------------------------------------------------------------------------------
