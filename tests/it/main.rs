@@ -16,6 +16,7 @@ mod flags;
 mod frontdoor;
 mod growth;
 mod inbound;
+mod invite_creator;
 mod jsonld;
 mod leaving;
 mod moderation;
