@@ -104,3 +104,25 @@ async fn a_socket_that_says_nothing_is_closed_after_the_idle_time() {
     );
     camp.stop().await;
 }
+
+/// Every nginx example in the README passes the browser terminal's WebSocket upgrade
+/// on (nginx speaks HTTP/1.0 upstream and drops `Upgrade` unless told).
+#[test]
+fn the_readme_nginx_examples_pass_the_websocket_upgrade_on() {
+    let readme = include_str!("../../README.md");
+    let blocks: Vec<&str> = readme
+        .split("```nginx")
+        .skip(1)
+        .map(|rest| rest.split("```").next().unwrap_or(""))
+        .collect();
+    assert!(!blocks.is_empty(), "the README has no nginx example");
+    for block in blocks {
+        for line in [
+            "proxy_http_version 1.1;",
+            "proxy_set_header Upgrade $http_upgrade;",
+            "proxy_set_header Connection \"upgrade\";",
+        ] {
+            assert!(block.contains(line), "missing `{line}` in:\n{block}");
+        }
+    }
+}
