@@ -77,6 +77,14 @@ pub struct FileConfig {
     /// Show how many campers the camp has on the landing page (off: nothing about who
     /// is here is shown to strangers).
     pub show_member_count: bool,
+    /// Connections the web door holds open at once, in total; more are closed at once.
+    pub max_web_connections: usize,
+    /// Connections the web door holds open at once from one address (behind a reverse
+    /// proxy: from the proxy, whose own limits then stand for the clients').
+    pub max_web_connections_per_ip: usize,
+    /// Seconds a web connection may go without reading or writing anything before it
+    /// is closed (a browser terminal's socket is pinged well within it).
+    pub web_idle_secs: u64,
     /// Invite links (`/join/CODE`) one address may look up per minute (0: no limit).
     pub invite_lookups_per_minute: usize,
     /// Days a deleted account's name stays unavailable to newcomers.
@@ -120,6 +128,9 @@ impl Default for FileConfig {
             blocklist_dir: None,
             trusted_proxies: Vec::new(),
             show_member_count: false,
+            max_web_connections: 512,
+            max_web_connections_per_ip: 32,
+            web_idle_secs: 30,
             invite_lookups_per_minute: 20,
             name_quarantine_days: 30,
             metrics_token: None,
@@ -300,6 +311,12 @@ impl FileConfig {
         }
         if self.max_connections == 0 || self.max_connections_per_ip == 0 {
             return bad("max_connections and max_connections_per_ip must be at least 1");
+        }
+        if self.max_web_connections == 0 || self.max_web_connections_per_ip == 0 {
+            return bad("max_web_connections and max_web_connections_per_ip must be at least 1");
+        }
+        if !(1..=3600).contains(&self.web_idle_secs) {
+            return bad("web_idle_secs must be between 1 and 3600");
         }
         if self.idle_timeout_secs == 0 {
             return bad("idle_timeout_secs must be at least 1");

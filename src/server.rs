@@ -159,7 +159,7 @@ impl Running {
             self.bridge.as_ref().map(|b| b.router()),
             Some(crate::webterm::router(terminal)),
         );
-        let web = crate::web::serve(listener, app, self.stop.subscribe());
+        let web = crate::web::serve(listener, &config.camp, app, self.stop.subscribe());
         self.http_addr = Some(web.addr);
         self.web = Some(web);
         Ok(())

@@ -12,7 +12,10 @@
   const srBox = document.getElementById("screen-reader");
   const hostKeyEl = document.getElementById("host-key");
   const params = new URLSearchParams(location.search);
-  const invite = params.get("invite") || params.get("link") || "";
+  // Only invites come from the address. A device link code adds this browser's key to
+  // whichever account made it, so a link someone sent would sign us in as them: a
+  // link code is typed in by hand (the camp also refuses one prefilled).
+  const invite = params.get("invite") || "";
   // A second browser profile can keep its own key: ?profile=NAME picks another slot.
   const slot = "identity" + (params.get("profile") || "");
 

@@ -204,7 +204,24 @@ impl Camp {
             .invite(&code)?
             .ok_or_else(|| Error::invalid("that invite code is not valid here"))?;
         check_invite_usable(&invite, now_ms())?;
+        self.check_invite_creator(&invite)?;
         Ok(invite)
+    }
+
+    /// An invite speaks for the camper who made it, so it lapses with them: once they
+    /// are suspended or deleted it lets nobody in (an admin invite would otherwise
+    /// outlive the admin's removal). Invites made by nobody (the first admin's, the
+    /// offline CLI's) have no creator to lapse with.
+    fn check_invite_creator(&self, invite: &Invite) -> Result<()> {
+        let Some(creator) = invite.created_by else {
+            return Ok(());
+        };
+        match self.store().account(creator)? {
+            Some(a) if !a.suspended => Ok(()),
+            _ => Err(Error::invalid(
+                "this invite is no longer valid: whoever made it can no longer invite; ask for a new one",
+            )),
+        }
     }
 
     /// Checks a wanted username: valid and free. Returns it normalised.

@@ -87,6 +87,11 @@ pub struct Identity {
     pub account: Option<Id>,
 }
 
+/// The answer to a device link code that came from a link rather than from the
+/// person's own hands.
+pub const PREFILLED_LINK_CODE: &str = "that is a device link code, not an invite: a link code \
+     is never taken from a link (it would sign you in as whoever made it); type your own in";
+
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
     tokio::task::spawn_blocking(f).await.ok()
 }
@@ -138,6 +143,16 @@ pub async fn run(camp: &Camp, who: &mut Identity, effect: Effect) -> Option<Msg>
                         .map(|_| ())
                         .map_err(|e| e.to_string()),
                 )
+            })
+            .await
+        }
+        Effect::CheckPrefilledInvite(code) => {
+            blocking(move || {
+                let checked = camp.check_invite(&code).map(|_| ());
+                Msg::InviteChecked(match checked {
+                    Err(_) if camp.is_link_code(&code) => Err(PREFILLED_LINK_CODE.to_string()),
+                    other => other.map_err(|e| e.to_string()),
+                })
             })
             .await
         }

@@ -221,6 +221,9 @@ pub enum Msg {
 pub enum Effect {
     /// Check an invite code.
     CheckInvite(String),
+    /// Check a code an invite link entered: as an invite only, never as a device link
+    /// code (a link could carry someone else's).
+    CheckPrefilledInvite(String),
     /// Check a wanted username.
     CheckUsername(String),
     /// Create the account.

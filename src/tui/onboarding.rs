@@ -36,6 +36,9 @@ pub struct Onboarding {
     pub busy: bool,
     /// Scroll position in the code of conduct.
     pub coc_scroll: u16,
+    /// The code an invite link entered ([`enter_code`]): while the field still holds
+    /// it, it is checked as an invite only, never redeemed as a device link code.
+    pub prefilled: Option<String>,
 }
 
 impl Default for Onboarding {
@@ -49,6 +52,7 @@ impl Default for Onboarding {
             error: None,
             busy: false,
             coc_scroll: 0,
+            prefilled: None,
         }
     }
 }
@@ -60,18 +64,34 @@ fn state(model: &mut Model) -> Option<&mut Onboarding> {
     }
 }
 
-/// Types `code` into the invite field (from an invite link's `join CODE`); the
-/// stranger reads it and presses Enter as if they had typed it.
+/// Types `code` into the invite field (from an invite link's `join CODE` or the
+/// browser's `?invite=`); the stranger reads it and presses Enter as if they had typed
+/// it, except that it is only ever taken as an invite (see [`Onboarding::prefilled`]).
 pub fn enter_code(model: &mut Model, code: &str) {
     if let Some(o) = state(model)
         && o.step == Step::Invite
     {
         o.code.insert_str(&crate::text::sanitize_line(code));
+        o.prefilled = Some(o.code.text().trim().to_string());
     }
 }
 
 /// Keys during onboarding.
 pub fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
+    let effects = on_key(model, input);
+    // Once the field was changed the code is the person's own, even if they type the
+    // prefilled one back in.
+    if let Some(o) = state(model)
+        && o.prefilled
+            .as_deref()
+            .is_some_and(|p| o.code.text().trim() != p)
+    {
+        o.prefilled = None;
+    }
+    effects
+}
+
+fn on_key(model: &mut Model, input: Input) -> Vec<Effect> {
     let Some(o) = state(model) else {
         return vec![];
     };
@@ -98,7 +118,11 @@ pub fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
                 let value = f.text().trim().to_string();
                 o.busy = true;
                 o.error = None;
+                let prefilled = o.prefilled.as_deref() == Some(value.as_str());
                 return vec![match o.step {
+                    // A link could carry someone else's device link code: taken as
+                    // typed, it would add this key to their account.
+                    Step::Invite if prefilled => Effect::CheckPrefilledInvite(value),
                     Step::Invite => Effect::CheckInvite(value),
                     _ => Effect::CheckUsername(value),
                 }];

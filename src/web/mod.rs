@@ -11,10 +11,12 @@
 //!
 //! [`router`] is the one place the door's routers are put together; [`serve`] runs it.
 //!
+//! - [`conn`]: caps on open connections and a close for quiet ones.
 //! - [`forwarded`]: which address a request really comes from.
 //! - [`html`]: escaping and the security headers every page carries.
 //! - [`landing`]: `/` and `/join/CODE`; [`guides`]: its per-system SSH guides.
 
+pub mod conn;
 pub mod forwarded;
 pub mod guides;
 pub mod html;
@@ -27,11 +29,13 @@ use std::time::Instant;
 use axum::Router;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::Camp;
 use crate::camp::RateWindow;
+use crate::config::FileConfig;
 use crate::error::Result;
 use forwarded::TrustedProxies;
 
@@ -165,12 +169,29 @@ impl WebHandle {
     }
 }
 
-/// Serves `app` on `listener` until `stop` turns true. Handlers may extract
-/// `ConnectInfo<SocketAddr>` (the peer; see [`WebState::client_ip`]).
-pub fn serve(listener: TcpListener, app: Router, mut stop: watch::Receiver<bool>) -> WebHandle {
+/// Serves `app` on `listener` until `stop` turns true, under the connection caps and
+/// idle close of `file` ([`conn`]). Handlers may extract `ConnectInfo<SocketAddr>`
+/// (the peer; see [`WebState::client_ip`]).
+pub fn serve(
+    listener: TcpListener,
+    file: &FileConfig,
+    app: Router,
+    mut stop: watch::Receiver<bool>,
+) -> WebHandle {
     let addr = listener
         .local_addr()
         .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
+    let listener = conn::CappedListener::new(
+        listener,
+        file.max_web_connections,
+        file.max_web_connections_per_ip,
+        file.ipv6_prefix,
+        std::time::Duration::from_secs(file.web_idle_secs),
+    )
+    // A no-op tap: axum gives `ConnectInfo<SocketAddr>` for a `TapIo` over any
+    // listener whose address is a `SocketAddr`, and the orphan rule keeps us from
+    // saying so for our own listener.
+    .tap_io(|_| {});
     let task = tokio::spawn(async move {
         let shutdown = async move {
             let _ = stop.wait_for(|v| *v).await;

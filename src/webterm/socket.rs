@@ -166,14 +166,38 @@ async fn connection(
         std::future::pending::<()>().await
     };
     let session = session(&t, stream, wtx.clone(), authenticated, verdicts);
+    let pinger = ping(wtx.clone(), t.camp.config().camp.web_idle_secs);
     tokio::select! {
         _ = watcher => {}
+        _ = pinger => {}
         _ = hangup.wait() => tracing::debug!("browser terminal hung up by the door"),
         _ = session => {}
     }
     let _ = wtx.send((Message::Close(None), None)).await;
     drop(wtx);
     let _ = tokio::time::timeout(Duration::from_secs(2), writer).await;
+}
+
+/// Pings the browser three times per web idle time, for ever: the web door closes a
+/// connection that goes quiet for that long (`web::conn`), and a terminal someone
+/// merely left open must not be, so the ping and the browser's pong keep it talking.
+/// The session's own idle timeout (key presses) still applies.
+async fn ping(wtx: mpsc::Sender<Outgoing>, idle_secs: u64) {
+    let every = (Duration::from_secs(idle_secs) / 3).max(Duration::from_millis(100));
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        if wtx
+            .send((Message::Ping(Vec::new().into()), None))
+            .await
+            .is_err()
+        {
+            break;
+        }
+    }
+    std::future::pending::<()>().await
 }
 
 /// Sends one control message.

@@ -17,6 +17,9 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 use crate::support::{self, Conn, Key, STEP, TestCamp, main_screen_of, wait_for_screen};
 
+#[path = "webterm_door.rs"]
+mod door;
+
 // ---------------------------------------------------------------------------------
 // A camp with its browser terminal
 // ---------------------------------------------------------------------------------
@@ -421,8 +424,10 @@ async fn a_linked_browser_key_is_listed_and_removing_it_ends_its_session() {
     let link = support::exec(web.ssh(), &bob, "link-device").await;
     let code = link.ok().trim().to_string();
     let key = browser_key();
-    // The link code goes where an invite would; the browser becomes @bob.
-    let mut b = Browser::sign_in(&web, &key, Some(&code)).await;
+    // The link code, typed in where an invite would go; the browser becomes @bob.
+    let mut b = Browser::sign_in(&web, &key, None).await;
+    b.wait_for(|s| s.to_lowercase().contains("invite")).await;
+    b.send(code.as_bytes()).await;
     b.wait_for(|s| s.contains(&code)).await;
     b.send(b"\r").await;
     b.wait_for(home_of("bob")).await;
@@ -515,7 +520,9 @@ async fn an_oversized_frame_or_a_huge_resize_is_bounded() {
         .ok()
         .trim()
         .to_string();
-    let mut b = Browser::sign_in(&web, &browser_key(), Some(&code)).await;
+    let mut b = Browser::sign_in(&web, &browser_key(), None).await;
+    b.wait_for(|s| s.to_lowercase().contains("invite")).await;
+    b.send(code.as_bytes()).await;
     b.wait_for(|s| s.contains(&code)).await;
     b.send(b"\r").await;
     b.wait_for(home_of("bob")).await;

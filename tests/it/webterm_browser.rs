@@ -90,11 +90,9 @@ async fn in_chromium_a_second_profile_links_with_a_code_and_removing_its_key_end
         .ok()
         .trim()
         .to_string();
-    let url = format!(
-        "http://{}/terminal?invite={code}",
-        camp.http_addr.expect("web door")
-    );
-    let scenario = browser::run(dir, "terminal", &url, &["link", "bob"]);
+    let url = format!("http://{}/terminal", camp.http_addr.expect("web door"));
+    let args = ["link", "bob", code.as_str()];
+    let scenario = browser::run(dir, "terminal", &url, &args);
     let ssh_side = async {
         // Once the browser's key is on bob's account, bob removes it.
         let deadline = Instant::now() + BROWSER_STEP;

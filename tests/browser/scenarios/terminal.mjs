@@ -5,8 +5,9 @@
 //     joins as NAME with the prefilled invite, checks axe-core and the page's console,
 //     posts "hello from chromium", waits for "hello from ssh" to arrive live, reloads
 //     (still NAME), and reads Settings (the key list); also loads the page at phone size.
-//   node run.mjs terminal URL/terminal?invite=LINKCODE link NAME
-//     links a fresh profile to NAME's account with a link code, then waits for the camp
+//   node run.mjs terminal URL/terminal link NAME LINKCODE
+//     links a fresh profile to NAME's account with a link code typed in by hand (the
+//     page never takes one from the address), then waits for the camp
 //     to end the session when that key is removed.
 
 const DESKTOP = { width: 1280, height: 800 };
@@ -91,10 +92,11 @@ async function join(kit, url, name) {
   return out;
 }
 
-async function link(kit, url, name) {
+async function link(kit, url, name, code) {
   const out = {};
   const page = await open(kit, url, DESKTOP);
-  const code = new URL(url).searchParams.get("invite");
+  await waitFor(page, "Invite code:");
+  await page.keyboard.type(code);
   await waitFor(page, `Invite code: ${code}`);
   await page.keyboard.press("Enter");
   // The test removes this key as soon as the camp lists it, which may be before the
@@ -113,8 +115,8 @@ async function link(kit, url, name) {
   return out;
 }
 
-export default async function (kit, url, mode, name) {
+export default async function (kit, url, mode, name, code) {
   if (mode === "join") return join(kit, url, name);
-  if (mode === "link") return link(kit, url, name);
+  if (mode === "link") return link(kit, url, name, code);
   throw new Error(`unknown mode ${mode}`);
 }
