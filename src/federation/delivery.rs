@@ -655,7 +655,7 @@ mod tests {
 }
 
 #[cfg(test)]
-mod fan_out_tests {
+pub(crate) mod fan_out_tests {
     use super::*;
     use crate::Camp;
     use crate::camp::{DomainBlockOptions, PostDraft, Reaction};
@@ -674,12 +674,19 @@ mod fan_out_tests {
 
     fn camp_with_remote_follower() -> (Camp, Arc<Bridge>, crate::model::Id) {
         let camp = federating_camp();
+        let ana = ana_followed_by_alice(&camp);
+        let bridge = Bridge::new(camp.clone(), "https://camp.test");
+        (camp, bridge, ana)
+    }
+
+    /// ana joins `camp` as its admin, and alice of peer.example (shared inbox
+    /// `https://peer.example/inbox`) follows her, accepted.
+    pub(crate) fn ana_followed_by_alice(camp: &Camp) -> crate::model::Id {
         let code = camp.admin_invite().unwrap().unwrap();
         let ana = camp
             .join(&crate::camp::testing::key(1), &code, "ana", true)
             .unwrap()
             .id;
-        let bridge = Bridge::new(camp.clone(), "https://camp.test");
         let store = camp.store();
         let alice = store
             .upsert_remote_actor(RemoteActor {
@@ -706,7 +713,7 @@ mod fan_out_tests {
                 },
             )
             .unwrap();
-        (camp, bridge, ana)
+        ana
     }
 
     fn post(camp: &Camp, by: crate::model::Id, v: Visibility) -> crate::model::Post {

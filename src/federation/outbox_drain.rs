@@ -295,7 +295,7 @@ mod tests {
     use crate::camp::PostDraft;
     use crate::model::Visibility;
     use crate::store::Store;
-    use crate::store::federation::{FollowState, RemoteActor, RemoteFollow};
+    use crate::store::federation::{FollowState, RemoteFollow};
 
     fn config(federating: bool) -> crate::config::Config {
         let mut config = crate::config::Config::with_dirs("unused", "unused");
@@ -309,38 +309,7 @@ mod tests {
 
     /// ana (the admin), followed by alice of peer.example.
     fn setup(camp: &Camp) -> Id {
-        let code = camp.admin_invite().unwrap().unwrap();
-        let ana = camp
-            .join(&crate::camp::testing::key(1), &code, "ana", true)
-            .unwrap()
-            .id;
-        let store = camp.store();
-        let alice = store
-            .upsert_remote_actor(RemoteActor {
-                id: "https://peer.example/users/alice".into(),
-                shadow: 0,
-                inbox: "https://peer.example/users/alice/inbox".into(),
-                shared_inbox: Some("https://peer.example/inbox".into()),
-                username: "alice".into(),
-                host: "peer.example".into(),
-                display_name: "Alice".into(),
-                key_id: "https://peer.example/users/alice#main-key".into(),
-                public_key_pem: String::new(),
-                fetched_ms: 0,
-            })
-            .unwrap();
-        store
-            .put_remote_follower(
-                ana,
-                &RemoteFollow {
-                    actor: alice.id,
-                    follow_id: "https://peer.example/f/1".into(),
-                    state: FollowState::Accepted,
-                    created_ms: 0,
-                },
-            )
-            .unwrap();
-        ana
+        crate::federation::delivery::fan_out_tests::ana_followed_by_alice(camp)
     }
 
     fn post(camp: &Camp, by: Id, text: &str, v: Visibility) -> crate::model::Post {
