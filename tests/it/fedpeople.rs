@@ -71,21 +71,8 @@ async fn liking_a_boosted_copy_names_the_original() {
     let carol = HandRolled::start("carol").await;
     let dan = HandRolled::start("dan").await;
     let (camp, ana, http) = fed_camp().await;
-    let out = exec(camp.addr, &ana, &format!("follow {}", carol.actor())).await;
-    assert!(out.ok().contains("pending"), "{out:?}");
+    carol.accept_follow_of(camp.addr, &ana, http).await;
     let me = format!("http://{http}/users/ana");
-    let follow = carol
-        .wait_received("the Follow", |v| {
-            v["type"] == "Follow" && v["actor"] == me.as_str()
-        })
-        .await;
-    let accept = carol.activity("Accept", "ana", follow);
-    assert_eq!(
-        carol
-            .post(&format!("http://{http}/users/ana/inbox"), &accept)
-            .await,
-        202
-    );
     dan.serve("1", dan.note("1", "<p>dan speaks</p>"));
     let announce = carol.activity("Announce", "1", json!(dan.object("1")));
     assert_eq!(

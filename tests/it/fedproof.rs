@@ -19,22 +19,8 @@ async fn inbound_proofs_must_hold_and_be_the_actors() {
     let carol = HandRolled::start("carol").await;
     let mallory = HandRolled::start("mallory").await;
     let (camp, ana, http) = fed_camp().await;
-    let out = exec(camp.addr, &ana, &format!("follow {}", carol.actor())).await;
-    assert!(out.ok().contains("pending"), "{out:?}");
-    let me = format!("http://{http}/users/ana");
-    let follow = carol
-        .wait_received("the Follow", |v| {
-            v["type"] == "Follow" && v["actor"] == me.as_str()
-        })
-        .await;
-    let accept = carol.activity("Accept", "ana", follow);
+    carol.accept_follow_of(camp.addr, &ana, http).await;
     let inbox = format!("http://{http}/inbox");
-    assert_eq!(
-        carol
-            .post(&format!("http://{http}/users/ana/inbox"), &accept)
-            .await,
-        202
-    );
     let create =
         |n: &str, text: &str| carol.activity("Create", n, carol.note(n, &format!("<p>{text}</p>")));
 

@@ -184,6 +184,30 @@ impl HandRolled {
         })
     }
 
+    /// The camper `ana` (over exec on the camp's SSH `ssh`) follows this actor, which
+    /// accepts at ana's inbox on the camp's web door `http`.
+    pub async fn accept_follow_of(
+        &self,
+        ssh: std::net::SocketAddr,
+        ana: &crate::support::Key,
+        http: std::net::SocketAddr,
+    ) {
+        let out = crate::support::exec(ssh, ana, &format!("follow {}", self.actor())).await;
+        assert!(out.ok().contains("pending"), "{out:?}");
+        let me = format!("http://{http}/users/ana");
+        let follow = self
+            .wait_received("the Follow", |v| {
+                v["type"] == "Follow" && v["actor"] == me.as_str()
+            })
+            .await;
+        let accept = self.activity("Accept", "ana", follow);
+        assert_eq!(
+            self.post(&format!("http://{http}/users/ana/inbox"), &accept)
+                .await,
+            202
+        );
+    }
+
     /// POSTs `body` to `inbox`, signed draft-cavage with a `Digest`; the status.
     pub async fn post(&self, inbox: &str, body: &Value) -> u16 {
         self.post_hashed(inbox, &body.to_string(), BodyHash::Digest)
