@@ -13,7 +13,6 @@ use crate::camp::Camp;
 use crate::camp::moderation::MAX_REASON_CHARS;
 use crate::error::{Error, Result};
 use crate::model::*;
-use crate::store::now_ms;
 use crate::store::outbox::{Intent, MAX_FLAG_TEXT};
 use crate::text;
 
@@ -108,20 +107,8 @@ impl Camp {
         } else {
             format!("[from {}] {comment}", text::sanitize_line(&r.host))
         };
-        let report = Report {
-            id: self.store().next_id(),
-            reporter: reporter.id,
-            account,
-            post,
-            reason,
-            created_ms: now_ms(),
-            assigned_to: None,
-            resolution: None,
-        };
-        self.store().put_report(&report)?;
-        self.store().flush()?;
-        self.tell_moderators(&report)?;
-        Ok(Some(report))
+        self.put_new_report(reporter.id, account, post, reason)
+            .map(Some)
     }
 
     /// The remote actor a report is about, with what of its server's it names, when

@@ -62,9 +62,22 @@ impl Camp {
             return Err(Error::invalid("you cannot report yourself"));
         }
         self.check_report_rate(&me)?;
+        self.put_new_report(me.id, account, post, reason)
+    }
+
+    /// Stores a new open report by `reporter` about `account` (and `post`), durably,
+    /// and tells the moderators: the one way a report enters the queue, from a camper
+    /// here or from another server.
+    pub(crate) fn put_new_report(
+        &self,
+        reporter: Id,
+        account: Id,
+        post: Option<Id>,
+        reason: String,
+    ) -> Result<Report> {
         let report = Report {
             id: self.store().next_id(),
-            reporter: me.id,
+            reporter,
             account,
             post,
             reason,
