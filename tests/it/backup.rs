@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use camp::store::backup::{Entry, read_backup};
 use tokio::time::timeout;
 
-use crate::support::{Conn, Key, STEP, ServerProcess, exec, post_id, ssh};
+use crate::support::{Conn, Key, STEP, ServerProcess, exec, post_id, ssh, ssh_args};
 
 type Trees = BTreeMap<Vec<u8>, BTreeMap<Vec<u8>, Vec<u8>>>;
 
@@ -20,18 +20,7 @@ type Trees = BTreeMap<Vec<u8>, BTreeMap<Vec<u8>, Vec<u8>>>;
 async fn ssh_to_file(addr: SocketAddr, key: &Key, remote: &str, out: &Path) -> (i32, String) {
     let file = std::fs::File::create(out).expect("output file");
     let mut cmd = Command::new("ssh");
-    cmd.args(["-F", "/dev/null", "-i"])
-        .arg(&key.file)
-        .args(["-p", &addr.port().to_string()]);
-    for o in [
-        "IdentitiesOnly=yes",
-        "BatchMode=yes",
-        "StrictHostKeyChecking=no",
-        "UserKnownHostsFile=/dev/null",
-        "LogLevel=ERROR",
-    ] {
-        cmd.args(["-o", o]);
-    }
+    cmd.args(ssh_args(addr, key));
     cmd.arg(addr.ip().to_string())
         .arg(remote)
         .stdin(Stdio::null())

@@ -8,7 +8,7 @@ use std::process::Stdio;
 use serde_json::Value;
 
 use crate::support::{
-    Conn, Key, STEP, TestCamp, exec, main_screen_of, post_id, ssh, wait_for_screen,
+    Conn, Key, STEP, TestCamp, exec, main_screen_of, post_id, ssh, ssh_args, wait_for_screen,
 };
 
 /// Runs `ssh 127.0.0.1 REMOTE` with `key`, stdout as raw bytes.
@@ -18,17 +18,7 @@ async fn ssh_bytes(
     remote: &[&str],
 ) -> (Vec<u8>, String, Option<i32>) {
     let mut cmd = tokio::process::Command::new("ssh");
-    cmd.arg("-F").arg("/dev/null").arg("-i").arg(&key.file);
-    cmd.arg("-p").arg(addr.port().to_string());
-    for o in [
-        "IdentitiesOnly=yes",
-        "BatchMode=yes",
-        "StrictHostKeyChecking=no",
-        "UserKnownHostsFile=/dev/null",
-        "LogLevel=ERROR",
-    ] {
-        cmd.arg("-o").arg(o);
-    }
+    cmd.args(ssh_args(addr, key));
     cmd.arg(addr.ip().to_string())
         .arg(shell_words::join(remote));
     cmd.stdin(Stdio::null())

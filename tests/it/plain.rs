@@ -13,7 +13,8 @@ use tokio::sync::mpsc;
 use tokio::time::{Instant, timeout, timeout_at};
 
 use crate::support::{
-    Conn, Key, STEP, TestCamp, exec, json_list, main_screen_of, post_id, ssh, wait_for_screen,
+    Conn, Key, STEP, TestCamp, exec, json_list, main_screen_of, post_id, ssh, ssh_args,
+    wait_for_screen,
 };
 
 /// One `ssh -tt` session, its output collected byte for byte.
@@ -32,23 +33,8 @@ impl LineSession {
     fn start(addr: SocketAddr, key: &Key, term: &str, remote: Option<&str>) -> LineSession {
         let mut cmd = Command::new("ssh");
         cmd.arg("-tt")
-            .arg("-F")
-            .arg("/dev/null")
-            .arg("-i")
-            .arg(&key.file)
-            .arg("-p")
-            .arg(addr.port().to_string());
-        for o in [
-            "IdentitiesOnly=yes",
-            "BatchMode=yes",
-            "StrictHostKeyChecking=no",
-            "UserKnownHostsFile=/dev/null",
-            "LogLevel=ERROR",
-            "ConnectTimeout=10",
-            "EscapeChar=none",
-        ] {
-            cmd.arg("-o").arg(o);
-        }
+            .args(ssh_args(addr, key))
+            .args(["-o", "EscapeChar=none"]);
         cmd.arg(addr.ip().to_string());
         if let Some(r) = remote {
             cmd.arg(r);

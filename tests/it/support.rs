@@ -531,6 +531,31 @@ pub fn main_screen_of(name: &str) -> impl Fn(&str) -> bool {
 // The ssh binary
 // ---------------------------------------------------------------------------------
 
+/// The `ssh` binary's arguments before the host for a test login as `key` on `addr`:
+/// no user config, only that key, no prompts, no host-key checks, quiet.
+pub fn ssh_args(addr: SocketAddr, key: &Key) -> Vec<std::ffi::OsString> {
+    let mut args: Vec<std::ffi::OsString> = vec![
+        "-F".into(),
+        "/dev/null".into(),
+        "-i".into(),
+        key.file.clone().into(),
+        "-p".into(),
+        addr.port().to_string().into(),
+    ];
+    for o in [
+        "IdentitiesOnly=yes",
+        "BatchMode=yes",
+        "StrictHostKeyChecking=no",
+        "UserKnownHostsFile=/dev/null",
+        "LogLevel=ERROR",
+        "ConnectTimeout=10",
+    ] {
+        args.push("-o".into());
+        args.push(o.into());
+    }
+    args
+}
+
 /// Runs `ssh [flags] 127.0.0.1 REMOTE` with `key`; `remote` words are shell-quoted
 /// into one command line, as a person would type them.
 pub async fn ssh(
@@ -541,23 +566,9 @@ pub async fn ssh(
     stdin: Option<&[u8]>,
 ) -> ExecOutput {
     let mut cmd = std::process::Command::new("ssh");
-    cmd.arg("-F")
-        .arg("/dev/null")
-        .arg("-i")
-        .arg(&key.file)
-        .arg("-p")
-        .arg(addr.port().to_string());
-    for o in [
-        "IdentitiesOnly=yes",
-        "BatchMode=yes",
-        "StrictHostKeyChecking=no",
-        "UserKnownHostsFile=/dev/null",
-        "LogLevel=ERROR",
-        "ConnectTimeout=10",
-    ] {
-        cmd.arg("-o").arg(o);
-    }
-    cmd.args(flags).arg(addr.ip().to_string());
+    cmd.args(ssh_args(addr, key))
+        .args(flags)
+        .arg(addr.ip().to_string());
     if !remote.is_empty() {
         cmd.arg(shell_words::join(remote));
     }
