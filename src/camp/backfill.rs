@@ -85,18 +85,7 @@ mod tests {
 
     fn zed(camp: &Camp) -> RemoteActor {
         camp.store()
-            .upsert_remote_actor(RemoteActor {
-                id: "https://far.example/users/zed".into(),
-                shadow: 0,
-                inbox: "https://far.example/users/zed/inbox".into(),
-                shared_inbox: None,
-                username: "zed".into(),
-                host: "far.example".into(),
-                display_name: String::new(),
-                key_id: "https://far.example/users/zed#main-key".into(),
-                public_key_pem: String::new(),
-                fetched_ms: 0,
-            })
+            .upsert_remote_actor(crate::camp::testing::remote_actor("zed", "far.example", ""))
             .unwrap()
     }
 

@@ -64,7 +64,7 @@ impl Camp {
 #[cfg(test)]
 mod tests {
     use crate::camp::testing;
-    use crate::store::federation::{FollowState, RemoteActor, RemoteFollow};
+    use crate::store::federation::{FollowState, RemoteFollow};
 
     #[test]
     fn a_pending_or_accepted_follow_is_not_asked_again() {
@@ -72,18 +72,7 @@ mod tests {
         let ana = ids[0];
         let actor = camp
             .store()
-            .upsert_remote_actor(RemoteActor {
-                id: "https://far.example/users/zed".into(),
-                shadow: 0,
-                inbox: "https://far.example/users/zed/inbox".into(),
-                shared_inbox: None,
-                username: "zed".into(),
-                host: "far.example".into(),
-                display_name: String::new(),
-                key_id: "https://far.example/users/zed#main-key".into(),
-                public_key_pem: String::new(),
-                fetched_ms: 0,
-            })
+            .upsert_remote_actor(crate::camp::testing::remote_actor("zed", "far.example", ""))
             .unwrap();
         assert!(
             camp.check_new_remote_follow_by_handle(ana, "@zed@far.example")

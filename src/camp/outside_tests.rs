@@ -6,18 +6,7 @@ use crate::camp::{FEDERATION_OFF, parse_remote_handle};
 use crate::model::*;
 
 fn carol() -> RemoteActor {
-    RemoteActor {
-        id: "https://peer.example/users/carol".into(),
-        shadow: 0,
-        inbox: "https://peer.example/users/carol/inbox".into(),
-        shared_inbox: None,
-        username: "carol".into(),
-        host: "peer.example".into(),
-        display_name: "Carol".into(),
-        key_id: "https://peer.example/users/carol#main-key".into(),
-        public_key_pem: String::new(),
-        fetched_ms: 0,
-    }
+    crate::camp::testing::remote_actor("carol", "peer.example", "Carol")
 }
 
 #[test]

@@ -650,18 +650,11 @@ mod tests {
         let (camp, ids) = camp_with(&["admin", "bo", "cy", "dee"]);
         let carol = camp
             .store()
-            .upsert_remote_actor(RemoteActor {
-                id: "https://peer.example/users/carol".into(),
-                shadow: 0,
-                inbox: "https://peer.example/users/carol/inbox".into(),
-                shared_inbox: None,
-                username: "carol".into(),
-                host: "peer.example".into(),
-                display_name: "Carol".into(),
-                key_id: "https://peer.example/users/carol#main-key".into(),
-                public_key_pem: String::new(),
-                fetched_ms: 0,
-            })
+            .upsert_remote_actor(crate::camp::testing::remote_actor(
+                "carol",
+                "peer.example",
+                "Carol",
+            ))
             .unwrap();
         let cy = ids[2];
         camp.store()
@@ -855,18 +848,11 @@ mod tests {
         assert!(camp.remote_follow_accepted(bo, &carol).unwrap());
         let dan = camp
             .store()
-            .upsert_remote_actor(RemoteActor {
-                id: "https://other.example/users/dan".into(),
-                shadow: 0,
-                inbox: "https://other.example/users/dan/inbox".into(),
-                shared_inbox: None,
-                username: "dan".into(),
-                host: "other.example".into(),
-                display_name: "Dan".into(),
-                key_id: "https://other.example/users/dan#main-key".into(),
-                public_key_pem: String::new(),
-                fetched_ms: 0,
-            })
+            .upsert_remote_actor(crate::camp::testing::remote_actor(
+                "dan",
+                "other.example",
+                "Dan",
+            ))
             .unwrap();
         let boost = |n: u32| IncomingNote {
             object_host: "other.example".into(),

@@ -194,18 +194,11 @@ mod tests {
 
     fn rita(camp: &Camp) -> RemoteActor {
         camp.store()
-            .upsert_remote_actor(RemoteActor {
-                id: "https://peer.example/users/rita".into(),
-                shadow: 0,
-                inbox: "https://peer.example/users/rita/inbox".into(),
-                shared_inbox: None,
-                username: "rita".into(),
-                host: "peer.example".into(),
-                display_name: "Rita".into(),
-                key_id: "https://peer.example/users/rita#main-key".into(),
-                public_key_pem: String::new(),
-                fetched_ms: 0,
-            })
+            .upsert_remote_actor(crate::camp::testing::remote_actor(
+                "rita",
+                "peer.example",
+                "Rita",
+            ))
             .unwrap()
     }
 

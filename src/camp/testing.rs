@@ -44,3 +44,21 @@ pub(crate) fn camp_with(names: &[&str]) -> (Camp, Vec<Id>) {
     }
     (camp, ids)
 }
+
+/// A remote actor `user@host` as the bridge would store it (inbox, key id and no
+/// shared inbox), named `display`; `upsert_remote_actor` gives it its shadow.
+pub(crate) fn remote_actor(user: &str, host: &str, display: &str) -> crate::model::RemoteActor {
+    let id = format!("https://{host}/users/{user}");
+    crate::model::RemoteActor {
+        inbox: format!("{id}/inbox"),
+        key_id: format!("{id}#main-key"),
+        id,
+        shadow: 0,
+        shared_inbox: None,
+        username: user.into(),
+        host: host.into(),
+        display_name: display.into(),
+        public_key_pem: String::new(),
+        fetched_ms: 0,
+    }
+}
