@@ -27,12 +27,6 @@ pub const VERBS: &[(&str, &str)] = &[
     ),
 ];
 
-/// True for verbs whose output is bytes, not text: they bypass the text guard and are
-/// refused under a PTY.
-pub fn is_binary(argv: &[String]) -> bool {
-    argv.first().is_some_and(|v| v == "export")
-}
-
 /// Runs a binary verb: the bytes for stdout, or a refusal as text.
 pub fn run_binary(
     camp: &Camp,

@@ -112,8 +112,9 @@ async fn drain_resolving(bridge: &Arc<Bridge>) -> Result<usize> {
 /// Turns every waiting intent into queued jobs, oldest first; returns how many
 /// intents it handled. It stops at the first store error, leaving that intent (and
 /// all after it) for the next run, so the order holds. Looks nothing up (see
-/// [`drain_resolving`]).
-pub fn drain(bridge: &Bridge) -> Result<usize> {
+/// [`drain_resolving`]); for tests, which drive the drain by hand.
+#[cfg(test)]
+pub(crate) fn drain(bridge: &Bridge) -> Result<usize> {
     let mut done = 0;
     loop {
         let batch = bridge.camp().outbox_pending(BATCH)?;

@@ -18,8 +18,7 @@ const AHEAD: usize = 4;
 
 /// True when `argv` names a verb this module answers.
 pub fn handles(argv: &[String]) -> bool {
-    argv.first()
-        .is_some_and(|v| v == "backup" || commands::leaving::is_binary(argv))
+    argv.first().is_some_and(|v| v == "backup" || v == "export")
 }
 
 /// Runs a binary verb; returns the exit status.

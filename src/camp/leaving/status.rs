@@ -12,9 +12,6 @@ use crate::error::Result;
 use crate::model::Millis;
 use crate::store::now_ms;
 
-/// The setting the backup writer records its last success in (milliseconds).
-pub const LAST_BACKUP_SETTING: &str = "last_backup_ms";
-
 /// Live counters of one running camp: when it started, how many sessions are open.
 #[derive(Debug)]
 pub struct Gauges {
@@ -70,11 +67,6 @@ impl Camp {
         SessionGuard(s)
     }
 
-    /// When the last backup (by hand or automatic) finished; `None` until one did.
-    pub fn last_backup_ms(&self) -> Result<Option<Millis>> {
-        self.last_backup()
-    }
-
     /// The camp's figures (moderators only: they show how busy people are).
     pub fn figures(&self, by: crate::model::Id) -> Result<CampFigures> {
         self.moderator(by)?;
@@ -99,7 +91,7 @@ impl Camp {
             posts_today: self.store().posts_since(midnight),
             posts_total: self.store().post_count(),
             db_bytes: self.store().size_on_disk()?,
-            last_backup_ms: self.last_backup_ms()?,
+            last_backup_ms: self.last_backup()?,
         })
     }
 }
