@@ -348,16 +348,7 @@ mod tests {
             assert!(camp.store().queued_deliveries().unwrap().is_empty());
             id
         };
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        let store = loop {
-            match Store::open(dir.path()) {
-                Ok(s) => break s,
-                Err(_) if std::time::Instant::now() < deadline => {
-                    std::thread::sleep(std::time::Duration::from_millis(20));
-                }
-                Err(e) => panic!("reopening failed: {e}"),
-            }
-        };
+        let store = Store::reopen(dir.path());
         let camp = Camp::with_store(store, config(true));
         let bridge = Bridge::new(camp.clone(), "https://camp.test");
         assert_eq!(drain(&bridge).unwrap(), 1);

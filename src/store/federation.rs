@@ -800,7 +800,7 @@ mod tests {
             s.flush().unwrap();
             j
         };
-        let s = Store::open(dir.path()).unwrap();
+        let s = Store::reopen(dir.path());
         assert_eq!(s.due_deliveries(u64::MAX - 1, 10).unwrap(), vec![j]);
     }
 

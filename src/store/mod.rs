@@ -106,6 +106,23 @@ impl Store {
         Ok(store)
     }
 
+    /// Opens `dir` again in the same process, as a test's "restart": sled's background
+    /// flusher may hold the file lock for a moment after the last handle is dropped
+    /// (within one process only; a real restart never sees this), so it waits for it.
+    #[cfg(test)]
+    pub(crate) fn reopen(dir: &Path) -> Store {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            match Store::open(dir) {
+                Ok(s) => return s,
+                Err(_) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                Err(e) => panic!("reopening failed: {e}"),
+            }
+        }
+    }
+
     /// A throw-away database for tests and benchmarks.
     pub fn temporary() -> Result<Store> {
         let db = Db::new(sled::Config::new().temporary(true).open()?);
@@ -512,18 +529,7 @@ mod tests {
             s.flush().unwrap();
             p.id
         };
-        // sled's background flusher may hold the file lock for a moment after the
-        // handle is dropped (within one process only; a restart never sees this).
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        let s = loop {
-            match Store::open(dir.path()) {
-                Ok(s) => break s,
-                Err(_) if std::time::Instant::now() < deadline => {
-                    std::thread::sleep(std::time::Duration::from_millis(20));
-                }
-                Err(e) => panic!("reopening failed: {e}"),
-            }
-        };
+        let s = Store::reopen(dir.path());
         assert!(s.next_id() > last);
         assert_eq!(s.camp_timeline(None, 5).unwrap()[0].id, last);
     }
