@@ -18,6 +18,7 @@ mod growth_tests;
 pub mod leaving;
 mod line_mode;
 mod moderation;
+pub mod notification_groups;
 mod notifications;
 mod onboarding;
 mod outbox;
@@ -27,6 +28,7 @@ mod outside_tests;
 mod people;
 mod posting;
 mod prefs;
+pub mod presence;
 #[cfg(test)]
 mod privacy_tests;
 mod remote;
@@ -62,6 +64,7 @@ pub use leaving::status::{CampFigures, SessionGuard};
 pub use moderation::{
     AccountAction, AccountDetail, AccountView, AuditView, InviteView, clean_reason,
 };
+pub use notification_groups::NotificationGroup;
 pub use notifications::{NotificationView, UNREAD_CAP, describe_notification};
 pub use onboarding::{InviteOptions, KeyInfo, generate_code, parse_duration, validate_username};
 pub use outside::{
@@ -69,6 +72,7 @@ pub use outside::{
 };
 pub use people::{Profile, SearchResults};
 pub use posting::{Author, PostDraft, PostView, TimelineKind, mentioned_names};
+pub use presence::{PresenceGuard, PresenceSlot, Present};
 pub use remote::{IncomingNote, RemoteAudience};
 pub use remote_reports::IncomingReport;
 pub use reports::{ReportTarget, ReportView};
@@ -95,6 +99,8 @@ struct Inner {
     gauges: leaving::status::Gauges,
     /// Rung when an outgoing intent is committed; the bridge's drain waits on it.
     outbox_wake: tokio::sync::Notify,
+    /// Who is connected now (in memory only; see `presence`).
+    presence: presence::Registry,
 }
 
 /// What the welcome screen shows before anyone has an account.
@@ -131,6 +137,7 @@ impl Camp {
                 outside: std::sync::OnceLock::new(),
                 gauges: Default::default(),
                 outbox_wake: tokio::sync::Notify::new(),
+                presence: Default::default(),
             }),
         }
     }

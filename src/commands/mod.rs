@@ -6,6 +6,7 @@ mod args;
 pub mod leaving;
 mod moderation;
 mod plain;
+mod presence;
 mod remote;
 mod social;
 pub mod split;
@@ -220,6 +221,7 @@ fn all_verbs() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
         .chain(moderation::VERBS)
         .chain(leaving::VERBS)
         .chain(status::VERBS)
+        .chain(presence::VERBS)
 }
 
 fn verb_list() -> String {
@@ -276,6 +278,8 @@ fn dispatch(
         "import" => leaving::import(camp, member(camp, caller)?, rest, stdin),
         "delete-account" => leaving::delete_account(camp, member(camp, caller)?, rest),
         "status" => status::status(camp, member(camp, caller)?, rest),
+        "presence" => presence::presence(camp, member(camp, caller)?, rest),
+        "who" => presence::who(camp, member(camp, caller)?, rest),
         // Binary output: answered by the SSH exec path (ssh/binary.rs), never as text.
         "backup" => Err(usage("backup writes binary: run ssh HOST backup > FILE")),
         other => match moderation::dispatch(camp, caller, other, rest, stdin) {
@@ -297,7 +301,10 @@ fn member(camp: &Camp, caller: &Caller) -> std::result::Result<Account, Failure>
         }
         .into());
     };
-    Ok(camp.actor(account.id)?)
+    let me = camp.actor(account.id)?;
+    // A command is activity for `who`'s idle time (when a session is connected).
+    camp.presence_touch(me.id);
+    Ok(me)
 }
 
 fn help(camp: &Camp) -> String {

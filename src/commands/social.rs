@@ -470,23 +470,30 @@ pub fn link(camp: &Camp, caller: &super::Caller, rest: &[String]) -> Out {
     }
 }
 
-/// `notifications`.
+/// `notifications`: each entry says who did what, with a one-line excerpt of the post
+/// it concerns; favourites (and boosts) of one post come as one entry with everyone
+/// who did it. `--limit` counts notifications read, before grouping.
 pub fn notifications(camp: &Camp, me: Account, rest: &[String]) -> Out {
     let a = Args::parse(rest, &["limit"], &["json"])?;
     if !a.positional.is_empty() {
         return Err(usage("usage: notifications [--limit N] [--json]"));
     }
     let limit = a.number("limit", 20, 1, 200)? as usize;
-    let list = camp.notification_views(me.id, None, limit)?;
+    let list = camp.notification_groups(me.id, None, limit)?;
     if a.has("json") {
+        let name = |a: &Author| crate::text::sanitize_line(&a.username);
         let v: Vec<_> = list
             .iter()
-            .map(|n| {
+            .map(|g| {
+                let n = &g.newest;
                 json!({
                     "id": n.notification.id.to_string(),
                     "kind": n.notification.kind.as_str(),
-                    "actor": n.actor.as_ref().map(|a| a.username.clone()),
+                    "actor": n.actor.as_ref().map(name),
+                    "actors": g.actors.iter().map(name).collect::<Vec<_>>(),
+                    "count": g.count(),
                     "post": n.notification.post.map(|p| p.to_string()),
+                    "excerpt": g.excerpt(),
                     "text": n.notification.text,
                     "created_ms": n.notification.created_ms,
                 })
@@ -499,21 +506,19 @@ pub fn notifications(camp: &Camp, me: Account, rest: &[String]) -> Out {
     }
     let now = crate::clock::now_ms();
     let mut out = String::new();
-    for n in &list {
-        let who = n
-            .actor
-            .as_ref()
-            .map(|a| format!("@{} ", a.username))
-            .unwrap_or_default();
-        out.push_str(&format!(
-            "{who}{} · {}",
-            crate::camp::describe_notification(n.notification.kind),
-            ago(now, n.notification.created_ms)
-        ));
-        if let Some(p) = n.notification.post {
+    for g in &list {
+        let n = &g.newest.notification;
+        out.push_str(&format!("{} · {}", g.describe(), ago(now, n.created_ms)));
+        if let Some(p) = n.post {
             out.push_str(&format!(" · id {p}"));
         }
         out.push('\n');
+        if let Some(t) = &n.text {
+            out.push_str(&format!("  {}\n", crate::text::sanitize_line(t)));
+        }
+        if let Some(e) = g.excerpt() {
+            out.push_str(&format!("  {e}\n"));
+        }
     }
     Ok(out)
 }

@@ -77,6 +77,11 @@ pub struct App {
 }
 
 impl App {
+    /// The account logged in, once there is one.
+    pub fn account_id(&self) -> Option<Id> {
+        self.me.as_ref().map(|a| a.id)
+    }
+
     /// A session for `key`, logged in as `account` (None: a stranger, who onboards).
     pub fn new(camp: Camp, key: KeyInfo, account: Option<Account>) -> App {
         let onboarding = match &account {

@@ -47,6 +47,10 @@ pub async fn run(start: SessionStart, out: &mut Output, account: Option<Account>
     let mut events = camp.subscribe();
     let idle = camp.config().idle_timeout();
     let stall = Duration::from_secs(camp.config().camp.output_stall_secs);
+    // Counted as connected (for `who`) while logged in; typing is activity.
+    let mut here = crate::camp::PresenceSlot::default();
+    here.connected(&camp, account.as_ref().map(|a| a.id));
+    let presence_camp = camp.clone();
     let Some((mut app, greeting)) = blocking(App::new(camp, key, account), |app| app.start()).await
     else {
         return 70;
@@ -74,6 +78,7 @@ pub async fn run(start: SessionStart, out: &mut Output, account: Option<Account>
             msg = input.recv() => match msg {
                 Some(ChannelInput::Data(bytes)) => {
                     last_input = Instant::now();
+                    here.active(&presence_camp, app.account_id());
                     let mut inputs = Vec::new();
                     decoder.feed(&bytes, &mut inputs);
                     esc_deadline = decoder.has_pending().then(|| Instant::now() + ESC_TIMEOUT);

@@ -246,6 +246,9 @@ async fn run_tui(start: TuiStart, out: &mut Output, account: Option<crate::model
         key,
         account: account.as_ref().map(|a| a.id),
     };
+    // Counted as connected (for `who`) while logged in; typing is activity.
+    let mut here = crate::camp::PresenceSlot::default();
+    here.connected(&camp, who.account);
     let outdated = account
         .as_ref()
         .is_some_and(|a| camp.coc_outdated(a).unwrap_or(false));
@@ -340,6 +343,7 @@ async fn run_tui(start: TuiStart, out: &mut Output, account: Option<crate::model
             msg = input.recv() => match msg {
                 Some(ChannelInput::Data(bytes)) => {
                     last_input = Instant::now();
+                    here.active(&camp, who.account);
                     let mut inputs = Vec::new();
                     decoder.feed(&bytes, &mut inputs);
                     esc_deadline = decoder.has_pending().then(|| Instant::now() + ESC_TIMEOUT);

@@ -21,6 +21,7 @@ fn settings_data(
         keys: camp.keys(me)?,
         prefs: camp.preferences(me)?,
         line_mode: camp.line_mode(me)?,
+        presence: camp.presence(me)?,
         link,
         muted,
         blocked,
@@ -329,6 +330,15 @@ pub async fn run(camp: &Camp, who: &mut Identity, effect: Effect) -> Option<Msg>
                             };
                             (when.into(), None)
                         }
+                        SettingsChange::Presence(on) => {
+                            camp.set_presence(me, on)?;
+                            let said = if on {
+                                "Saved: campers here see you in who while you are connected."
+                            } else {
+                                "Saved: who no longer lists you."
+                            };
+                            (said.into(), None)
+                        }
                         SettingsChange::MakeLinkCode => {
                             let link = camp.create_link_code(me)?;
                             ("Link code made.".into(), Some(link))
@@ -388,6 +398,7 @@ pub async fn run(camp: &Camp, who: &mut Identity, effect: Effect) -> Option<Msg>
             })
             .await
         }
+        Effect::LoadWho => crate::tui::who::load(&camp, who.account?).await,
         Effect::LoadRequests => {
             let me = who.account?;
             blocking(move || Msg::RequestsLoaded(load_requests(&camp, me))).await

@@ -23,6 +23,7 @@ pub mod theme;
 pub mod thread;
 pub mod timeline;
 pub mod view;
+pub mod who;
 
 use std::sync::Arc;
 
@@ -207,6 +208,8 @@ pub enum Msg {
     RequestAnswered(Result<String, String>),
     /// Result of [`Effect::FollowRemote`]: what to say, or why not.
     RemoteFollowed(Result<String, String>),
+    /// Result of [`Effect::LoadWho`].
+    WhoLoaded(Result<Vec<crate::camp::Present>, String>),
     /// Result of [`Effect::LoadList`] or [`Effect::Search`].
     ListLoaded {
         /// Which list.
@@ -308,6 +311,8 @@ pub enum Effect {
     Search(String),
     /// Load the follow requests from other servers.
     LoadRequests,
+    /// Load who is here (`w`).
+    LoadWho,
     /// Ask to follow an account on another server (`user@host` or an actor URL).
     FollowRemote(String),
     /// Stop following (or take back the request to follow) an account elsewhere.
@@ -341,6 +346,8 @@ pub enum SettingsChange {
     MakeLinkCode,
     /// Open the screen-reader line mode at login (or not).
     LineMode(bool),
+    /// Be listed by `who` while connected (or not).
+    Presence(bool),
     /// Delete the account; `confirm` is the name the camper typed.
     DeleteAccount {
         /// What was typed (must be the account's name).
@@ -669,6 +676,10 @@ fn apply(model: &mut Model, msg: Msg) -> Vec<Effect> {
             pages::remote_followed(model, result);
             vec![]
         }
+        Msg::WhoLoaded(result) => {
+            pages::who_loaded(model, result);
+            vec![]
+        }
         Msg::ListLoaded { kind, result } => {
             pages::list_loaded(model, &kind, result);
             vec![]
@@ -771,6 +782,7 @@ fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
             model,
             pages::Page::List(lists::ListPage::new(lists::ListKind::Bookmarks)),
         ),
+        (Key::Char('w'), false) => pages::open(model, pages::Page::Who(who::WhoPage::default())),
         (Key::Char('F'), false) => {
             pages::open(model, pages::Page::Follow(follow::FollowPage::default()))
         }

@@ -1,5 +1,6 @@
 //! The Notifications screen: who mentioned, replied, favourited, boosted or followed,
-//! newest first; opening it marks them read.
+//! newest first, each with a one-line excerpt of the post concerned; several people's
+//! favourites (or boosts) of one post are one entry. Opening it marks them read.
 
 use std::sync::Arc;
 
@@ -9,6 +10,7 @@ use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
 use crate::camp::NotificationView;
+use crate::camp::notification_groups::{self, NotificationGroup};
 use crate::model::Id;
 use crate::text;
 use crate::tui::Effect;
@@ -31,8 +33,8 @@ const PAGE: usize = 40;
 /// State of the Notifications screen.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NotificationsPage {
-    /// Loaded notifications, newest first.
-    pub items: Vec<Arc<NotificationView>>,
+    /// Loaded notifications as entries, newest first.
+    pub items: Vec<NotificationGroup>,
     /// Selected row.
     pub selected: usize,
     /// First row drawn.
@@ -58,13 +60,14 @@ impl NotificationsPage {
         self.ready = true;
         self.error = None;
         self.at_end = items.len() < PAGE;
+        let items = items.into_iter().map(Arc::unwrap_or_clone).collect();
         match before {
             None => {
-                self.items = items;
+                self.items = notification_groups::group(items);
                 self.selected = 0;
                 self.top = 0;
             }
-            Some(_) => self.items.extend(items),
+            Some(_) => notification_groups::append_older(&mut self.items, items),
         }
     }
 
@@ -74,20 +77,29 @@ impl NotificationsPage {
         self.error = Some(e);
     }
 
-    /// A live notification goes on top; the selection stays on what it was.
+    /// A live notification goes on top (joining its group, which moves up); the
+    /// selection stays on the entry it was on.
     pub fn insert_new(&mut self, n: Arc<NotificationView>) {
-        if self
-            .items
-            .iter()
-            .any(|i| i.notification.id == n.notification.id)
-        {
+        let key = |g: &NotificationGroup| g.newest.notification.id;
+        let selected = self.items.get(self.selected).map(key);
+        if !notification_groups::insert_newest(&mut self.items, Arc::unwrap_or_clone(n)) {
             return;
         }
-        self.items.insert(0, n);
-        if self.selected > 0 {
-            self.selected += 1;
-            self.top += 1;
+        // On the newest entry the cursor stays on top; elsewhere it follows its entry
+        // (a joined group is now the newest, on top).
+        if self.selected == 0 {
+            return;
         }
+        let now = selected
+            .and_then(|sel| self.items.iter().position(|g| key(g) == sel))
+            .unwrap_or(0);
+        self.top = (self.top + now).saturating_sub(self.selected);
+        self.selected = now;
+    }
+
+    /// The entry under the cursor.
+    pub fn selected_entry(&self) -> Option<&NotificationGroup> {
+        self.items.get(self.selected)
     }
 
     /// Keys.
@@ -106,23 +118,18 @@ impl NotificationsPage {
         if self.selected + 3 >= self.items.len() && !self.at_end && !self.loading && self.ready {
             self.loading = true;
             return vec![Effect::LoadNotifications {
-                before: self.items.last().map(|i| i.notification.id),
+                before: self.items.iter().map(|g| g.oldest_id).min(),
             }];
         }
         vec![]
     }
 
     fn lines(&self, i: usize, width: usize, now: u64, theme: &Theme) -> Vec<Line<'static>> {
-        let v = &self.items[i];
-        let n = &v.notification;
-        let who = v
-            .actor
-            .as_ref()
-            .map(|a| format!("@{} ", a.username))
-            .unwrap_or_default();
+        let g = &self.items[i];
+        let n = &g.newest.notification;
         let head = format!(
-            "{who}{} · {}",
-            describe(n.kind),
+            "{} · {}",
+            g.describe(),
             text::relative_time(now, n.created_ms)
         );
         let mut out = vec![Line::styled(text::truncate(&head, width), theme.name)];
@@ -131,14 +138,8 @@ impl NotificationsPage {
                 out.push(Line::raw(l));
             }
         }
-        if let Some(p) = &v.post {
-            let excerpt = match &p.post.cw {
-                Some(cw) => format!("CW: {cw}"),
-                None => p.post.text.clone(),
-            };
-            for l in text::wrap(&excerpt, width).into_iter().take(2) {
-                out.push(Line::styled(l, theme.dim));
-            }
+        if let Some(e) = g.excerpt() {
+            out.push(Line::styled(text::truncate(&e, width), theme.dim));
         }
         out
     }

@@ -18,6 +18,7 @@ use crate::tui::profile::ProfilePage;
 use crate::tui::requests::{Requests, RequestsPage};
 use crate::tui::settings::SettingsPage;
 use crate::tui::thread::ThreadPage;
+use crate::tui::who::WhoPage;
 use crate::tui::{Effect, Model, actions};
 
 /// A screen above the timelines.
@@ -41,6 +42,8 @@ pub enum Page {
     Requests(RequestsPage),
     /// Following an account on another server (`F`).
     Follow(FollowPage),
+    /// Campers connected now who chose to be shown (`w`).
+    Who(WhoPage),
 }
 
 impl Page {
@@ -56,6 +59,7 @@ impl Page {
             Page::Report(_) => "Report",
             Page::Requests(_) => "Requests",
             Page::Follow(_) => "Follow",
+            Page::Who(_) => "Who",
         }
     }
 
@@ -75,6 +79,7 @@ impl Page {
             Page::Report(_) => "Enter send · Esc cancel",
             Page::Requests(_) => "a accept · x reject · j/k move · Esc back · ? help",
             Page::Follow(_) => "Enter send · Esc cancel",
+            Page::Who(_) => crate::tui::who::HINT,
         }
     }
 
@@ -91,6 +96,7 @@ impl Page {
             Page::Report(_) => crate::tui::moderation::REPORT_HELP.to_vec(),
             Page::Requests(_) => crate::tui::requests::HELP.to_vec(),
             Page::Follow(_) => crate::tui::follow::HELP.to_vec(),
+            Page::Who(_) => crate::tui::who::HELP.to_vec(),
         }
     }
 }
@@ -108,6 +114,7 @@ pub fn open(model: &mut Model, page: Page) -> Vec<Effect> {
         Page::List(l) => vec![Effect::LoadList(l.kind.clone())],
         Page::Settings(_) => vec![Effect::LoadSettings],
         Page::Requests(_) => vec![Effect::LoadRequests],
+        Page::Who(_) => vec![Effect::LoadWho],
     };
     // Thread → reply → its thread → ... could grow without end: keep the newest few.
     if model.pages.len() >= MAX_PAGES {
@@ -192,7 +199,7 @@ pub fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
     let selected = match model.pages.last_mut() {
         Some(Page::Notifications(p)) => {
             if k.key == Key::Char('p') {
-                let actor = p.items.get(p.selected).and_then(|i| i.actor.clone());
+                let actor = p.selected_entry().and_then(|i| i.newest.actor.clone());
                 return match actor {
                     Some(a) => open(model, Page::Profile(ProfilePage::new(a.username))),
                     None => vec![],
@@ -201,7 +208,7 @@ pub fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
             if k.key != Key::Enter {
                 return p.on_input(Input::Key(k));
             }
-            let post = p.items.get(p.selected).and_then(|i| i.post.as_ref());
+            let post = p.selected_entry().and_then(|i| i.newest.post.as_ref());
             return match post.map(|v| v.post.id) {
                 Some(id) => open(model, Page::Thread(ThreadPage::new(id))),
                 None => vec![],
@@ -225,6 +232,15 @@ pub fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
             p.selected_post().cloned()
         }
         Some(Page::Settings(s)) => return s.on_input(Input::Key(k)),
+        Some(Page::Who(w)) => {
+            if k.key == Key::Enter {
+                return match w.selected_name() {
+                    Some(name) => open(model, Page::Profile(ProfilePage::new(name))),
+                    None => vec![],
+                };
+            }
+            return w.on_key(k.key);
+        }
         Some(Page::Requests(r)) => {
             // Who is asking: their profile (a shadow account named `user@host`).
             if k.key == Key::Char('p') {
@@ -318,6 +334,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &mut Model) {
         Some(Page::Report(p)) => p.render(frame, area, &theme),
         Some(Page::Requests(r)) => r.render(frame, area, now, &theme),
         Some(Page::Follow(p)) => p.render(frame, area, &theme),
+        Some(Page::Who(w)) => w.render(frame, area, &theme),
         None => {}
     }
 }
@@ -475,7 +492,8 @@ pub fn refresh_post(model: &mut Model, view: &PostView, mine: bool) {
             | Page::Moderation(_)
             | Page::Report(_)
             | Page::Requests(_)
-            | Page::Follow(_) => {}
+            | Page::Follow(_)
+            | Page::Who(_) => {}
         }
     }
 }
@@ -495,7 +513,8 @@ pub fn remove_post(model: &mut Model, id: Id) {
             | Page::Moderation(_)
             | Page::Report(_)
             | Page::Requests(_)
-            | Page::Follow(_) => {}
+            | Page::Follow(_)
+            | Page::Who(_) => {}
         }
     }
 }
@@ -552,6 +571,15 @@ pub fn list_loaded(model: &mut Model, kind: &ListKind, result: Result<Vec<Row>, 
                 Ok(rows) => l.loaded(rows.clone()),
                 Err(e) => l.failed(e.clone()),
             }
+        }
+    }
+}
+
+/// Who is here arrived.
+pub fn who_loaded(model: &mut Model, result: Result<Vec<crate::camp::Present>, String>) {
+    for page in model.pages.iter_mut() {
+        if let Page::Who(w) = page {
+            w.loaded(result.clone());
         }
     }
 }

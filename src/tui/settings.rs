@@ -52,6 +52,8 @@ pub struct SettingsData {
     pub prefs: Preferences,
     /// Whether `ssh -t` opens the screen-reader line mode for them.
     pub line_mode: bool,
+    /// Whether `who` (and `w`) lists them while they are connected.
+    pub presence: bool,
     /// A link code just made.
     pub link: Option<LinkCode>,
     /// Campers the reader muted (mutes in force).
@@ -73,6 +75,8 @@ pub enum Row {
     Theme,
     /// Open the screen-reader line mode at login.
     LineMode,
+    /// Be listed by `who` while connected.
+    Presence,
     /// Terminal bell.
     Bell,
     /// Desktop notifications.
@@ -115,6 +119,7 @@ impl SettingsPage {
             Row::ExpandCw,
             Row::Theme,
             Row::LineMode,
+            Row::Presence,
             Row::Bell,
             Row::Desktop,
         ];
@@ -239,6 +244,9 @@ impl SettingsPage {
                 Row::LineMode => {
                     return vec![Effect::Settings(SettingsChange::LineMode(!data.line_mode))];
                 }
+                Row::Presence => {
+                    return vec![Effect::Settings(SettingsChange::Presence(!data.presence))];
+                }
                 Row::Bell => {
                     prefs.bell = !prefs.bell;
                     return save(prefs);
@@ -290,6 +298,7 @@ impl SettingsPage {
             Row::ExpandCw => ("Always show content warnings".into(), on(d.prefs.expand_cw)),
             Row::Theme => ("Theme".into(), d.prefs.theme.clone()),
             Row::LineMode => ("Screen-reader line mode at login".into(), on(d.line_mode)),
+            Row::Presence => ("Show me in who (w) while here".into(), on(d.presence)),
             Row::Bell => ("Terminal bell on alerts".into(), on(d.prefs.bell)),
             Row::Desktop => (
                 "Desktop notifications (OSC 9/777)".into(),

@@ -676,7 +676,8 @@ fn main_help(model: &Model) -> Vec<(&'static str, &'static str)> {
         ("h", "earlier versions (edits)"),
         ("!", "report to the moderators"),
         ("c", "compose a post"),
-        ("n", "notifications"),
+        // One row for `n` and `w`: every key must still fit `?` at 40×15.
+        ("n / w", "notifications / who's here"),
         ("/", "search people, #tags, posts"),
         ("m", "bookmarks"),
         ("D", "direct conversations"),

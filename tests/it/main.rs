@@ -21,6 +21,7 @@ mod jsonld;
 mod leaving;
 mod moderation;
 mod node_peer;
+mod notify;
 mod outbox;
 mod plain;
 mod privacy;
