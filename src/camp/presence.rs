@@ -313,6 +313,20 @@ mod tests {
     }
 
     #[test]
+    fn a_deleted_camper_leaves_no_presence_behind() {
+        let (camp, ids) = crate::camp::testing::camp_with(&["ana", "bo"]);
+        let bo = ids[1];
+        camp.set_presence(bo, true).unwrap();
+        let _still_connected = camp.presence_opened(bo);
+        camp.delete_account(bo, "bo", "bo").unwrap();
+        assert!(
+            !camp.presence(bo).unwrap(),
+            "the setting went with the account"
+        );
+        assert!(camp.who(ids[0]).unwrap().is_empty());
+    }
+
+    #[test]
     fn idle_counts_from_the_last_key_in_any_session_not_from_connecting() {
         let (camp, ids) = crate::camp::testing::camp_with(&["ana", "bo"]);
         let ana = ids[0];

@@ -317,6 +317,8 @@ async fn run_tui(start: TuiStart, out: &mut Output, account: Option<crate::model
         if model.quit {
             break;
         }
+        // Onboarding (or a link code) may have just logged the session in.
+        here.connected(&camp, who.account);
         if !model.alerts.is_empty() {
             // Bell and desktop notifications ride in front of the next frame.
             pending_frame.extend(std::mem::take(&mut model.alerts));
