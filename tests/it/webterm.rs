@@ -19,6 +19,8 @@ use crate::support::{self, Conn, Key, STEP, TestCamp, main_screen_of, wait_for_s
 
 #[path = "webterm_door.rs"]
 mod door;
+#[path = "webterm_presence.rs"]
+mod presence;
 
 // ---------------------------------------------------------------------------------
 // A camp with its browser terminal
