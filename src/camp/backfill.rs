@@ -65,9 +65,11 @@ impl Camp {
                 actor: actor.id.clone(),
                 home_owners: Vec::new(),
             };
-            store.insert_remote_post(&p.url, &post, &obj)?;
-            store.index_post(&post, &[])?;
-            store.mark_remote_public(post.id)?;
+            store.together(|| {
+                store.insert_remote_post(&p.url, &post, &obj)?;
+                store.index_post(&post, &[])?;
+                store.mark_remote_public(post.id)
+            })?;
             kept += 1;
         }
         if kept > 0 {

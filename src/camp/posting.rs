@@ -205,11 +205,14 @@ impl Camp {
         home_owners.dedup();
         let on_camp = post.visibility.on_camp_timeline() && !author.silenced;
         let intent = self.post_intent(PostChange::Create, &post, &author, &reach.remote)?;
-        self.store()
-            .insert_post_with(&post, on_camp, &home_owners, intent.as_ref())?;
         // Reply, author and tag indexes: a crash in between leaves a post missing from
-        // them (its thread and tag lists), never an index entry without its post.
-        self.index_new_post(&post)?;
+        // them (its thread and tag lists), never an index entry without its post; a
+        // backup sees both writes or neither.
+        self.store().together(|| {
+            self.store()
+                .insert_post_with(&post, on_camp, &home_owners, intent.as_ref())?;
+            self.index_new_post(&post)
+        })?;
         let parent_author = parent.map(|p| p.author);
         let mention_kind = if post.visibility == Visibility::Direct {
             NotificationKind::Direct

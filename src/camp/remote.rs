@@ -417,11 +417,13 @@ impl Camp {
             actor,
             home_owners: owners.clone(),
         };
-        self.store().insert_remote_post(url, &post, &obj)?;
         // Filed under its parent (so a reply from elsewhere shows in its thread) and
         // its author (so a remote profile lists what camp has of theirs); every read
         // of those indexes still goes through `can_see`.
-        self.store().index_post(&post, &[])?;
+        self.store().together(|| {
+            self.store().insert_remote_post(url, &post, &obj)?;
+            self.store().index_post(&post, &[])
+        })?;
         self.store().flush()?;
         let view = self.view_with(post, &author);
         let reply_to = view.post.reply_to;

@@ -11,6 +11,7 @@
 //! is the backup's exclusive [`Db::exclusive`]. A new tree opened through [`Db`] is
 //! covered without anyone remembering to be.
 
+use std::cell::Cell;
 use std::ops::RangeBounds;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
@@ -21,11 +22,26 @@ use sled::{Batch, CompareAndSwapError, IVec, Iter};
 #[derive(Default)]
 struct Gate(RwLock<()>);
 
+thread_local! {
+    /// The gate (by address) this thread holds for a compound write, 0 when none: its
+    /// single writes must not take the shared lock again, because a waiting backup
+    /// makes a second shared hold on the same thread wait for ever.
+    static HELD_FOR_COMPOUND: Cell<usize> = const { Cell::new(0) };
+}
+
 impl Gate {
-    /// A writer's shared hold. A poisoned lock only means a writer panicked; the data
-    /// is sled's to keep consistent, so carry on.
-    fn hold(&self) -> RwLockReadGuard<'_, ()> {
-        self.0.read().unwrap_or_else(|e| e.into_inner())
+    fn address(&self) -> usize {
+        self as *const Gate as usize
+    }
+
+    /// A writer's shared hold (none when this thread's compound write holds it
+    /// already). A poisoned lock only means a writer panicked; the data is sled's to
+    /// keep consistent, so carry on.
+    fn hold(&self) -> Option<RwLockReadGuard<'_, ()>> {
+        if HELD_FOR_COMPOUND.with(Cell::get) == self.address() {
+            return None;
+        }
+        Some(self.0.read().unwrap_or_else(|e| e.into_inner()))
     }
 
     fn exclusive(&self) -> RwLockWriteGuard<'_, ()> {
@@ -78,6 +94,25 @@ impl Db {
             db: &self.inner,
             _hold: hold,
         }
+    }
+
+    /// Runs several writes as one for a backup: it sees all of them or none. Single
+    /// writes and transactions inside `f` (on this thread) pass the gate freely.
+    pub(crate) fn together<T>(&self, f: impl FnOnce() -> T) -> T {
+        let gate = &*self.gate;
+        let outer = HELD_FOR_COMPOUND.with(Cell::get);
+        let _hold =
+            (outer != gate.address()).then(|| gate.0.read().unwrap_or_else(|e| e.into_inner()));
+        HELD_FOR_COMPOUND.with(|h| h.set(gate.address()));
+        // Restored even if `f` panics, so a later write on this thread takes the lock.
+        struct Restore(usize);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                HELD_FOR_COMPOUND.with(|h| h.set(self.0));
+            }
+        }
+        let _restore = Restore(outer);
+        f()
     }
 
     /// Makes every write so far durable.
@@ -253,6 +288,54 @@ mod tests {
         rx.recv_timeout(Duration::from_secs(10))
             .expect("the writer goes on once the hold ends");
         writer.join().unwrap();
+        assert_eq!(a.len(), 2);
+        assert_eq!(b.len(), 1);
+    }
+
+    #[test]
+    fn a_backup_sees_all_of_a_compound_write_or_none_of_it() {
+        let db = Db::new(sled::Config::new().temporary(true).open().unwrap());
+        let a = db.open_tree("a").unwrap();
+        let b = db.open_tree("b").unwrap();
+        let (first_done, first_written) = mpsc::channel();
+        let (go_on, may_go_on) = mpsc::channel::<()>();
+        let writer = {
+            let (db, a, b) = (db.clone(), a.clone(), b.clone());
+            std::thread::spawn(move || {
+                db.together(|| {
+                    a.insert(b"k", b"1").unwrap();
+                    first_done.send(()).unwrap();
+                    may_go_on.recv().unwrap();
+                    (&a, &b)
+                        .transaction(|(_, b)| {
+                            b.insert(b"k", b"1")?;
+                            Ok::<_, sled::transaction::ConflictableTransactionError<()>>(())
+                        })
+                        .unwrap();
+                });
+                // Outside, single writes take the gate again.
+                a.insert(b"after", b"2").unwrap();
+            })
+        };
+        first_written.recv().unwrap();
+        let backup = {
+            let db = db.clone();
+            std::thread::spawn(move || {
+                let held = db.exclusive();
+                let a = held.db.open_tree("a").unwrap().len();
+                let b = held.db.open_tree("b").unwrap().len();
+                (a, b)
+            })
+        };
+        // The backup waits for the whole compound write, even while one is waiting.
+        std::thread::sleep(Duration::from_millis(50));
+        go_on.send(()).unwrap();
+        let (in_a, in_b) = backup.join().unwrap();
+        writer.join().unwrap();
+        assert!(
+            in_a == in_b || (in_a == 2 && in_b == 1),
+            "half a write: {in_a} {in_b}"
+        );
         assert_eq!(a.len(), 2);
         assert_eq!(b.len(), 1);
     }

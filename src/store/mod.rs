@@ -176,6 +176,12 @@ impl Store {
         self.ids.next()
     }
 
+    /// Runs several writes so that a backup holds all of them or none (a new post and
+    /// its indexes, say). Only writes on this thread are covered.
+    pub fn together<T>(&self, f: impl FnOnce() -> T) -> T {
+        self.db.together(f)
+    }
+
     /// Makes every write so far durable.
     pub fn flush(&self) -> Result<()> {
         self.db.flush()?;
