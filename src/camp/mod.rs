@@ -27,6 +27,7 @@ mod outside_tests;
 mod people;
 mod posting;
 mod prefs;
+pub mod preview;
 #[cfg(test)]
 mod privacy_tests;
 mod remote;
@@ -95,6 +96,8 @@ struct Inner {
     gauges: leaving::status::Gauges,
     /// Rung when an outgoing intent is committed; the bridge's drain waits on it.
     outbox_wake: tokio::sync::Notify,
+    /// Image previews made so far ([`preview`]).
+    previews: preview::Previews,
 }
 
 /// What the welcome screen shows before anyone has an account.
@@ -131,6 +134,7 @@ impl Camp {
                 outside: std::sync::OnceLock::new(),
                 gauges: Default::default(),
                 outbox_wake: tokio::sync::Notify::new(),
+                previews: Default::default(),
             }),
         }
     }

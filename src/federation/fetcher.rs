@@ -436,6 +436,36 @@ impl Fetcher {
         String::from_utf8(body).map_err(|_| FetchError::NotText)
     }
 
+    /// GETs an image (a post's attachment) of at most `cap` bytes, unsigned: it must be
+    /// served as `image/*` (what it really is, the decoder tells from its bytes).
+    pub async fn get_image(&self, url: &str, cap: usize) -> Result<Vec<u8>, FetchError> {
+        let mut u = self.parse(url)?;
+        u.set_fragment(None);
+        let _slot = self.slot(&u).await?;
+        let res = self
+            .client
+            .get(u)
+            .header("accept", "image/png, image/jpeg;q=0.9")
+            .send()
+            .await
+            .map_err(|e| FetchError::Network(error_chain(&e)))?;
+        if !res.status().is_success() {
+            return Err(FetchError::Status(res.status().as_u16()));
+        }
+        let media_type = res
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        if !essence(&media_type).starts_with("image/") {
+            return Err(FetchError::MediaType(
+                media_type.chars().take(100).collect(),
+            ));
+        }
+        Self::read_capped(res, cap).await
+    }
+
     /// POSTs an activity, signed; Ok(status) for any answer, 2xx or not.
     pub async fn post_activity(
         &self,

@@ -16,6 +16,7 @@ pub mod notices;
 pub mod notifications;
 pub mod onboarding;
 pub mod pages;
+pub mod preview;
 pub mod profile;
 pub mod requests;
 pub mod settings;
@@ -207,6 +208,13 @@ pub enum Msg {
     RequestAnswered(Result<String, String>),
     /// Result of [`Effect::FollowRemote`]: what to say, or why not.
     RemoteFollowed(Result<String, String>),
+    /// Result of [`Effect::LoadPreview`] (None: no further image).
+    PreviewLoaded {
+        /// The post.
+        post: Id,
+        /// The image or why not.
+        result: Result<Option<preview::Loaded>, String>,
+    },
     /// Result of [`Effect::LoadList`] or [`Effect::Search`].
     ListLoaded {
         /// Which list.
@@ -319,6 +327,15 @@ pub enum Effect {
         /// Accept (true) or reject.
         accept: bool,
     },
+    /// Fetch the preview of a post's image (the first previewable at or after `index`).
+    LoadPreview {
+        /// The post.
+        post: Id,
+        /// From which attachment.
+        index: usize,
+        /// The camper opened its content warning (or it has none).
+        revealed: bool,
+    },
     /// End the session.
     Quit,
 }
@@ -341,6 +358,8 @@ pub enum SettingsChange {
     MakeLinkCode,
     /// Open the screen-reader line mode at login (or not).
     LineMode(bool),
+    /// How image previews are drawn (off: none fetched).
+    Preview(crate::camp::preview::PreviewMode),
     /// Delete the account; `confirm` is the name the camper typed.
     DeleteAccount {
         /// What was typed (must be the account's name).
@@ -669,6 +688,7 @@ fn apply(model: &mut Model, msg: Msg) -> Vec<Effect> {
             pages::remote_followed(model, result);
             vec![]
         }
+        Msg::PreviewLoaded { post, result } => preview::loaded(model, post, result),
         Msg::ListLoaded { kind, result } => {
             pages::list_loaded(model, &kind, result);
             vec![]

@@ -52,6 +52,8 @@ pub struct SettingsData {
     pub prefs: Preferences,
     /// Whether `ssh -t` opens the screen-reader line mode for them.
     pub line_mode: bool,
+    /// How image previews are drawn (off: none fetched).
+    pub preview: crate::camp::preview::PreviewMode,
     /// A link code just made.
     pub link: Option<LinkCode>,
     /// Campers the reader muted (mutes in force).
@@ -73,6 +75,8 @@ pub enum Row {
     Theme,
     /// Open the screen-reader line mode at login.
     LineMode,
+    /// Image previews (cycles).
+    Preview,
     /// Terminal bell.
     Bell,
     /// Desktop notifications.
@@ -115,6 +119,7 @@ impl SettingsPage {
             Row::ExpandCw,
             Row::Theme,
             Row::LineMode,
+            Row::Preview,
             Row::Bell,
             Row::Desktop,
         ];
@@ -239,6 +244,11 @@ impl SettingsPage {
                 Row::LineMode => {
                     return vec![Effect::Settings(SettingsChange::LineMode(!data.line_mode))];
                 }
+                Row::Preview => {
+                    return vec![Effect::Settings(SettingsChange::Preview(
+                        data.preview.next(),
+                    ))];
+                }
                 Row::Bell => {
                     prefs.bell = !prefs.bell;
                     return save(prefs);
@@ -290,6 +300,10 @@ impl SettingsPage {
             Row::ExpandCw => ("Always show content warnings".into(), on(d.prefs.expand_cw)),
             Row::Theme => ("Theme".into(), d.prefs.theme.clone()),
             Row::LineMode => ("Screen-reader line mode at login".into(), on(d.line_mode)),
+            Row::Preview => (
+                "Image previews (i in a thread)".into(),
+                d.preview.as_str().into(),
+            ),
             Row::Bell => ("Terminal bell on alerts".into(), on(d.prefs.bell)),
             Row::Desktop => (
                 "Desktop notifications (OSC 9/777)".into(),

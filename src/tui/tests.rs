@@ -633,5 +633,6 @@ fn snapshot_notifications_80x24() {
 
 mod guard;
 mod moderation;
+mod preview;
 mod remote;
 mod social;

@@ -134,6 +134,8 @@ pub struct Attachment {
     pub name: String,
     /// Where the file is.
     pub url: ObjectId,
+    /// The declared `mediaType` (a bounded string, unchecked: a claim).
+    pub media_type: String,
 }
 
 /// A post (`Note`, `Article`, `Page` or `Question`), sanitized.
@@ -149,6 +151,8 @@ pub struct Note {
     pub summary: Option<String>,
     /// Attachments, at most [`MAX_ATTACHMENTS`].
     pub attachments: Vec<Attachment>,
+    /// `sensitive`: its media is hidden until revealed.
+    pub sensitive: bool,
     /// What it answers.
     pub in_reply_to: Option<ObjectId>,
     /// Who it is addressed to (the object's own `to`/`cc`; the activity's when the
@@ -385,6 +389,7 @@ pub fn note(v: &Value) -> Result<Note, ParseError> {
         text,
         summary,
         attachments,
+        sensitive: v.get("sensitive").and_then(Value::as_bool).unwrap_or(false),
         in_reply_to,
         addressing: addressing(v)?,
     })
@@ -408,7 +413,17 @@ fn attachment(v: &Value) -> Option<Attachment> {
     }?;
     let name =
         wire::short_text(v.get("name"), MAX_ALT_CHARS).unwrap_or_else(|| "attachment".into());
-    Some(Attachment { name, url })
+    let media_type = v
+        .get("mediaType")
+        .and_then(Value::as_str)
+        .filter(|t| t.len() <= 100)
+        .unwrap_or_default()
+        .to_string();
+    Some(Attachment {
+        name,
+        url,
+        media_type,
+    })
 }
 
 fn is_note(v: &Value) -> bool {

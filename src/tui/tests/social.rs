@@ -682,6 +682,7 @@ fn settings_model() -> Model {
                 ],
                 prefs: Default::default(),
                 line_mode: false,
+                preview: Default::default(),
                 link: Some(crate::model::LinkCode {
                     code: "abcd-efgh-jkmn".into(),
                     account: 1,
