@@ -662,6 +662,10 @@ mod tests {
             )
             .route("/huge", get(|| async { "x".repeat(MAX_DOCUMENT + 10) }))
             .route(
+                "/pic",
+                get(|| async { ([("content-type", "image/png")], vec![7u8; 3000]) }),
+            )
+            .route(
                 "/html",
                 get(|| async { ([("content-type", AP)], "<html>not json</html>") }),
             )
@@ -686,6 +690,35 @@ mod tests {
             let _ = axum::serve(listener, app).await;
         });
         base
+    }
+
+    #[tokio::test]
+    async fn images_must_be_served_as_images_within_the_cap() {
+        let base = hostile_server().await;
+        let f = Fetcher::new(true, "camp-test");
+        // `/huge` is text, and larger than the cap besides.
+        let e = f
+            .get_image(&format!("{base}/huge"), 1 << 20)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, FetchError::MediaType(_)), "{e}");
+        // Served as an ActivityPub document: no image either.
+        let e = f
+            .get_image(&format!("{base}/ok"), 1 << 20)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, FetchError::MediaType(_)), "{e}");
+        let e = f.get_image(&format!("{base}/pic"), 1 << 20).await.unwrap();
+        assert_eq!(e.len(), 3000);
+        let e = f.get_image(&format!("{base}/pic"), 2999).await.unwrap_err();
+        assert!(matches!(e, FetchError::TooLarge), "{e}");
+        // Without --dev-federation a loopback image is never fetched.
+        let strict = Fetcher::new(false, "camp-test");
+        let e = strict
+            .get_image(&format!("{base}/pic"), 1 << 20)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, FetchError::Refused(_)), "{e}");
     }
 
     #[tokio::test]

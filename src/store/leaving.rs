@@ -136,6 +136,7 @@ impl Store {
         for exact in [
             format!("prefs/{account}"),
             format!("notifications_read/{account}"),
+            format!("preview/{account}"),
         ] {
             self.settings.remove(exact.as_bytes())?;
         }

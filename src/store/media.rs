@@ -62,4 +62,14 @@ mod tests {
         store.remove_post_media(7).unwrap();
         assert_eq!(store.post_media(7).unwrap(), None);
     }
+
+    #[test]
+    fn a_departing_account_takes_its_preview_setting_along() {
+        let store = Store::temporary().unwrap();
+        store.put_setting("preview/9", &1u8).unwrap();
+        store.put_setting("preview/10", &1u8).unwrap();
+        store.purge_account(9).unwrap();
+        assert_eq!(store.setting::<u8>("preview/9").unwrap(), None);
+        assert_eq!(store.setting::<u8>("preview/10").unwrap(), Some(1));
+    }
 }

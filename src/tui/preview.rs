@@ -99,7 +99,7 @@ pub fn loaded(model: &mut Model, post: Id, result: Result<Option<Loaded>, String
         let crate::tui::pages::Page::Thread(t) = page else {
             continue;
         };
-        if !t.preview.as_ref().is_some_and(|s| s.post == post) {
+        if t.preview.as_ref().is_none_or(|s| s.post != post) {
             continue;
         }
         t.preview = match &result {
@@ -207,7 +207,7 @@ pub fn half_blocks(
         .min(max_h as f64 / h as f64)
         .min(1.0);
     let tw = ((w as f64 * scale).round() as usize).max(1);
-    let th = (((h as f64 * scale).round() as usize).max(2) + 1) / 2 * 2;
+    let th = ((h as f64 * scale).round() as usize).max(2).div_ceil(2) * 2;
     let sample = |x: usize, y: usize| -> [u8; 3] {
         // The mean of the source pixels under this target pixel.
         let (x0, x1) = (x * w / tw, ((x + 1) * w / tw).max(x * w / tw + 1));

@@ -77,9 +77,10 @@ fn check_size(w: u32, h: u32) -> Result<(), DecodeError> {
 }
 
 fn png_thumb(bytes: &[u8]) -> Result<Thumb, DecodeError> {
-    let mut limits = png::Limits::default();
     // Room for the largest accepted frame and the decoder's own rows; no more.
-    limits.bytes = (MAX_PIXELS as usize) * 4 + (1 << 20);
+    let limits = png::Limits {
+        bytes: (MAX_PIXELS as usize) * 4 + (1 << 20),
+    };
     let mut dec = png::Decoder::new_with_limits(Cursor::new(bytes), limits);
     dec.set_transformations(png::Transformations::normalize_to_color8());
     let info = dec.read_header_info().map_err(|_| DecodeError::Damaged)?;

@@ -269,7 +269,7 @@ pub(crate) fn note_media(bridge: &Bridge, note: &Note) -> crate::model::PostMedi
         return Default::default();
     }
     crate::model::PostMedia {
-        sensitive: note.sensitive,
+        sensitive: note.attachments.iter().any(|a| a.sensitive),
         items: note
             .attachments
             .iter()

@@ -136,6 +136,9 @@ pub struct Attachment {
     pub url: ObjectId,
     /// The declared `mediaType` (a bounded string, unchecked: a claim).
     pub media_type: String,
+    /// The post says its media are `sensitive` (hidden until revealed). Kept on each
+    /// attachment rather than on the post, which stays small.
+    pub sensitive: bool,
 }
 
 /// A post (`Note`, `Article`, `Page` or `Question`), sanitized.
@@ -151,8 +154,6 @@ pub struct Note {
     pub summary: Option<String>,
     /// Attachments, at most [`MAX_ATTACHMENTS`].
     pub attachments: Vec<Attachment>,
-    /// `sensitive`: its media is hidden until revealed.
-    pub sensitive: bool,
     /// What it answers.
     pub in_reply_to: Option<ObjectId>,
     /// Who it is addressed to (the object's own `to`/`cc`; the activity's when the
@@ -373,13 +374,14 @@ pub fn note(v: &Value) -> Result<Note, ParseError> {
     .ok_or(ParseError::Field("attributedTo"))?;
     let text = long_text(v.get("content"), MAX_REMOTE_TEXT);
     let summary = wire::short_text(v.get("summary"), MAX_CW_CHARS);
+    let sensitive = v.get("sensitive").and_then(Value::as_bool).unwrap_or(false);
     let attachments = match v.get("attachment") {
         Some(Value::Array(a)) => a
             .iter()
             .take(MAX_ATTACHMENTS)
-            .filter_map(attachment)
+            .filter_map(|one| attachment(one, sensitive))
             .collect(),
-        Some(one) => attachment(one).into_iter().collect(),
+        Some(one) => attachment(one, sensitive).into_iter().collect(),
         None => Vec::new(),
     };
     let in_reply_to = v.get("inReplyTo").and_then(ObjectId::from_value);
@@ -389,13 +391,12 @@ pub fn note(v: &Value) -> Result<Note, ParseError> {
         text,
         summary,
         attachments,
-        sensitive: v.get("sensitive").and_then(Value::as_bool).unwrap_or(false),
         in_reply_to,
         addressing: addressing(v)?,
     })
 }
 
-fn attachment(v: &Value) -> Option<Attachment> {
+fn attachment(v: &Value, sensitive: bool) -> Option<Attachment> {
     let url = match v.get("url")? {
         // `url` may be a Link object with `href`.
         Value::Object(o) => o
@@ -423,6 +424,7 @@ fn attachment(v: &Value) -> Option<Attachment> {
         name,
         url,
         media_type,
+        sensitive,
     })
 }
 
