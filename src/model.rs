@@ -3,7 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
+mod media;
 mod remote;
+pub use media::{MediaAttachment, PostMedia};
 pub use remote::{DomainPolicy, FollowState, RemoteActor, RemoteFollow};
 
 /// Time-ordered identifier: milliseconds since the epoch << 16 | a per-millisecond sequence.

@@ -29,6 +29,7 @@ mod people;
 mod posting;
 mod prefs;
 pub mod presence;
+pub mod preview;
 #[cfg(test)]
 mod privacy_tests;
 mod remote;
@@ -101,6 +102,8 @@ struct Inner {
     outbox_wake: tokio::sync::Notify,
     /// Who is connected now (in memory only; see `presence`).
     presence: presence::Registry,
+    /// Image previews made so far ([`preview`]).
+    previews: preview::Previews,
 }
 
 /// What the welcome screen shows before anyone has an account.
@@ -138,6 +141,7 @@ impl Camp {
                 gauges: Default::default(),
                 outbox_wake: tokio::sync::Notify::new(),
                 presence: Default::default(),
+                previews: Default::default(),
             }),
         }
     }

@@ -56,6 +56,13 @@ pub trait Outside: Send + Sync {
 
     /// Fetches every blocklist subscribed by URL and imports it.
     fn refresh_blocklist_urls(&self) -> BoxFuture<'_, ()>;
+
+    /// GETs an image attached to a post from elsewhere through the guarded fetcher:
+    /// served as `image/*`, at most `cap` bytes. (Without a bridge: federation is off.)
+    fn fetch_media(&self, url: String, cap: usize) -> BoxFuture<'_, Result<Vec<u8>>> {
+        let _ = (url, cap);
+        Box::pin(async { Err(Error::invalid(FEDERATION_OFF)) })
+    }
 }
 
 /// The one rule for what may leave the camp: a public post by a local, unsuspended

@@ -4,6 +4,7 @@
 
 mod args;
 pub mod leaving;
+mod media;
 mod moderation;
 mod plain;
 mod presence;
@@ -218,6 +219,7 @@ fn all_verbs() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
         .chain(social::VERBS)
         .chain(remote::VERBS)
         .chain(plain::VERBS)
+        .chain(media::VERBS)
         .chain(moderation::VERBS)
         .chain(leaving::VERBS)
         .chain(status::VERBS)
@@ -274,6 +276,8 @@ fn dispatch(
         "keys" => social::keys(camp, member(camp, caller)?, rest),
         "link" | "link-device" => social::link(camp, caller, rest),
         "plain" => plain::plain(camp, caller.account.clone(), rest),
+        "preview" => media::preview(camp, member(camp, caller)?, rest),
+        "attachments" => media::attachments(camp, member(camp, caller)?, rest),
         "export" => leaving::export_text(camp, caller),
         "import" => leaving::import(camp, member(camp, caller)?, rest, stdin),
         "delete-account" => leaving::delete_account(camp, member(camp, caller)?, rest),

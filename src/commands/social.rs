@@ -154,9 +154,12 @@ pub fn show(camp: &Camp, me: Account, rest: &[String]) -> Out {
     }
     let t = camp.thread(me.id, id)?;
     if a.has("json") {
+        let mut post = full_json(&t.post);
+        let media = camp.attachments(me.id, t.post.post.id)?;
+        post["attachments"] = super::media::attachments_json(&media);
         let v = json!({
             "ancestors": t.ancestors.iter().map(full_json).collect::<Vec<_>>(),
-            "post": full_json(&t.post),
+            "post": post,
             "replies": t.replies.iter().map(|(d, p)| {
                 let mut j = full_json(p);
                 j["depth"] = json!(d);

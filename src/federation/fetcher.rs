@@ -436,6 +436,36 @@ impl Fetcher {
         String::from_utf8(body).map_err(|_| FetchError::NotText)
     }
 
+    /// GETs an image (a post's attachment) of at most `cap` bytes, unsigned: it must be
+    /// served as `image/*` (what it really is, the decoder tells from its bytes).
+    pub async fn get_image(&self, url: &str, cap: usize) -> Result<Vec<u8>, FetchError> {
+        let mut u = self.parse(url)?;
+        u.set_fragment(None);
+        let _slot = self.slot(&u).await?;
+        let res = self
+            .client
+            .get(u)
+            .header("accept", "image/png, image/jpeg;q=0.9")
+            .send()
+            .await
+            .map_err(|e| FetchError::Network(error_chain(&e)))?;
+        if !res.status().is_success() {
+            return Err(FetchError::Status(res.status().as_u16()));
+        }
+        let media_type = res
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        if !essence(&media_type).starts_with("image/") {
+            return Err(FetchError::MediaType(
+                media_type.chars().take(100).collect(),
+            ));
+        }
+        Self::read_capped(res, cap).await
+    }
+
     /// POSTs an activity, signed; Ok(status) for any answer, 2xx or not.
     pub async fn post_activity(
         &self,
@@ -632,6 +662,10 @@ mod tests {
             )
             .route("/huge", get(|| async { "x".repeat(MAX_DOCUMENT + 10) }))
             .route(
+                "/pic",
+                get(|| async { ([("content-type", "image/png")], vec![7u8; 3000]) }),
+            )
+            .route(
                 "/html",
                 get(|| async { ([("content-type", AP)], "<html>not json</html>") }),
             )
@@ -656,6 +690,35 @@ mod tests {
             let _ = axum::serve(listener, app).await;
         });
         base
+    }
+
+    #[tokio::test]
+    async fn images_must_be_served_as_images_within_the_cap() {
+        let base = hostile_server().await;
+        let f = Fetcher::new(true, "camp-test");
+        // `/huge` is text, and larger than the cap besides.
+        let e = f
+            .get_image(&format!("{base}/huge"), 1 << 20)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, FetchError::MediaType(_)), "{e}");
+        // Served as an ActivityPub document: no image either.
+        let e = f
+            .get_image(&format!("{base}/ok"), 1 << 20)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, FetchError::MediaType(_)), "{e}");
+        let e = f.get_image(&format!("{base}/pic"), 1 << 20).await.unwrap();
+        assert_eq!(e.len(), 3000);
+        let e = f.get_image(&format!("{base}/pic"), 2999).await.unwrap_err();
+        assert!(matches!(e, FetchError::TooLarge), "{e}");
+        // Without --dev-federation a loopback image is never fetched.
+        let strict = Fetcher::new(false, "camp-test");
+        let e = strict
+            .get_image(&format!("{base}/pic"), 1 << 20)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, FetchError::Refused(_)), "{e}");
     }
 
     #[tokio::test]

@@ -39,4 +39,13 @@ impl Outside for Bridge {
     fn refresh_blocklist_urls(&self) -> BoxFuture<'_, ()> {
         Box::pin(Bridge::refresh_blocklist_urls(self))
     }
+
+    fn fetch_media(&self, url: String, cap: usize) -> BoxFuture<'_, Result<Vec<u8>>> {
+        Box::pin(async move {
+            self.fetcher()
+                .get_image(&url, cap)
+                .await
+                .map_err(|e| crate::Error::invalid(e.to_string()))
+        })
+    }
 }

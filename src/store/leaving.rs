@@ -137,6 +137,7 @@ impl Store {
             format!("prefs/{account}"),
             format!("notifications_read/{account}"),
             format!("presence/{account}"),
+            format!("preview/{account}"),
         ] {
             self.settings.remove(exact.as_bytes())?;
         }

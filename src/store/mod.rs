@@ -14,6 +14,7 @@ mod figures;
 mod gate;
 pub mod ids;
 pub mod leaving;
+mod media;
 mod moderation;
 pub mod outbox;
 pub mod private;

@@ -316,6 +316,7 @@ impl Store {
                 }
                 write_opt(out, intent)
             })?;
+        self.remove_post_media(post.id)?;
         self.unindex_public(post)
     }
 

@@ -22,6 +22,7 @@ fn settings_data(
         prefs: camp.preferences(me)?,
         line_mode: camp.line_mode(me)?,
         presence: camp.presence(me)?,
+        preview: camp.preview_mode(me)?,
         link,
         muted,
         blocked,
@@ -100,7 +101,10 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
 /// True for effects that ask another server (WebFinger, actor fetch), which can take
 /// seconds: the session runs them off its loop so the screen stays live meanwhile.
 pub fn waits_on_other_servers(effect: &Effect) -> bool {
-    matches!(effect, Effect::FollowRemote(_) | Effect::UnfollowRemote(_))
+    matches!(
+        effect,
+        Effect::FollowRemote(_) | Effect::UnfollowRemote(_) | Effect::LoadPreview { .. }
+    )
 }
 
 /// Performs one effect and returns the message that reports its outcome
@@ -218,6 +222,14 @@ pub async fn run(camp: &Camp, who: &mut Identity, effect: Effect) -> Option<Msg>
             })
             .await
         }
+        Effect::LoadPreview {
+            post,
+            index,
+            revealed,
+        } => {
+            let me = who.account?;
+            Some(crate::tui::preview::run(&camp, me, post, index, revealed).await)
+        }
         Effect::LoadThread(id) => {
             let me = who.account?;
             blocking(move || Msg::ThreadLoaded {
@@ -320,6 +332,16 @@ pub async fn run(camp: &Camp, who: &mut Identity, effect: Effect) -> Option<Msg>
                         SettingsChange::RemoveKey(fp) => {
                             camp.remove_key(me, &fp)?;
                             ("Key removed.".into(), None)
+                        }
+                        SettingsChange::Preview(mode) => {
+                            camp.set_preview_mode(me, mode)?;
+                            let said = match mode {
+                                crate::camp::preview::PreviewMode::Off => {
+                                    "Saved: no image previews (nothing is fetched)."
+                                }
+                                _ => "Saved: i on a post in a thread shows its images.",
+                            };
+                            (said.into(), None)
                         }
                         SettingsChange::LineMode(on) => {
                             camp.set_line_mode(me, on)?;

@@ -16,6 +16,7 @@ pub mod notices;
 pub mod notifications;
 pub mod onboarding;
 pub mod pages;
+pub mod preview;
 pub mod profile;
 pub mod requests;
 pub mod settings;
@@ -210,6 +211,13 @@ pub enum Msg {
     RemoteFollowed(Result<String, String>),
     /// Result of [`Effect::LoadWho`].
     WhoLoaded(Result<Vec<crate::camp::Present>, String>),
+    /// Result of [`Effect::LoadPreview`] (None: no further image).
+    PreviewLoaded {
+        /// The post.
+        post: Id,
+        /// The image or why not.
+        result: Result<Option<preview::Loaded>, String>,
+    },
     /// Result of [`Effect::LoadList`] or [`Effect::Search`].
     ListLoaded {
         /// Which list.
@@ -324,6 +332,15 @@ pub enum Effect {
         /// Accept (true) or reject.
         accept: bool,
     },
+    /// Fetch the preview of a post's image (the first previewable at or after `index`).
+    LoadPreview {
+        /// The post.
+        post: Id,
+        /// From which attachment.
+        index: usize,
+        /// The camper opened its content warning (or it has none).
+        revealed: bool,
+    },
     /// End the session.
     Quit,
 }
@@ -348,6 +365,8 @@ pub enum SettingsChange {
     LineMode(bool),
     /// Be listed by `who` while connected (or not).
     Presence(bool),
+    /// How image previews are drawn (off: none fetched).
+    Preview(crate::camp::preview::PreviewMode),
     /// Delete the account; `confirm` is the name the camper typed.
     DeleteAccount {
         /// What was typed (must be the account's name).
@@ -680,6 +699,7 @@ fn apply(model: &mut Model, msg: Msg) -> Vec<Effect> {
             pages::who_loaded(model, result);
             vec![]
         }
+        Msg::PreviewLoaded { post, result } => preview::loaded(model, post, result),
         Msg::ListLoaded { kind, result } => {
             pages::list_loaded(model, &kind, result);
             vec![]

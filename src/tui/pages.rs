@@ -218,7 +218,14 @@ pub fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
             if t.move_key(k.key) {
                 return vec![];
             }
-            t.selected_post().cloned()
+            let post = t.selected_post().cloned();
+            if k.key == Key::Char('i')
+                && let Some(p) = &post
+            {
+                let p = p.clone();
+                return crate::tui::preview::on_key(model, &p);
+            }
+            post
         }
         Some(Page::Profile(p)) => {
             // `!` here reports the camper, not the selected post: a post is reported

@@ -54,6 +54,8 @@ pub struct SettingsData {
     pub line_mode: bool,
     /// Whether `who` (and `w`) lists them while they are connected.
     pub presence: bool,
+    /// How image previews are drawn (off: none fetched).
+    pub preview: crate::camp::preview::PreviewMode,
     /// A link code just made.
     pub link: Option<LinkCode>,
     /// Campers the reader muted (mutes in force).
@@ -77,6 +79,8 @@ pub enum Row {
     LineMode,
     /// Be listed by `who` while connected.
     Presence,
+    /// Image previews (cycles).
+    Preview,
     /// Terminal bell.
     Bell,
     /// Desktop notifications.
@@ -120,6 +124,7 @@ impl SettingsPage {
             Row::Theme,
             Row::LineMode,
             Row::Presence,
+            Row::Preview,
             Row::Bell,
             Row::Desktop,
         ];
@@ -247,6 +252,11 @@ impl SettingsPage {
                 Row::Presence => {
                     return vec![Effect::Settings(SettingsChange::Presence(!data.presence))];
                 }
+                Row::Preview => {
+                    return vec![Effect::Settings(SettingsChange::Preview(
+                        data.preview.next(),
+                    ))];
+                }
                 Row::Bell => {
                     prefs.bell = !prefs.bell;
                     return save(prefs);
@@ -299,6 +309,10 @@ impl SettingsPage {
             Row::Theme => ("Theme".into(), d.prefs.theme.clone()),
             Row::LineMode => ("Screen-reader line mode at login".into(), on(d.line_mode)),
             Row::Presence => ("Show me in who (w) while here".into(), on(d.presence)),
+            Row::Preview => (
+                "Image previews (i in a thread)".into(),
+                d.preview.as_str().into(),
+            ),
             Row::Bell => ("Terminal bell on alerts".into(), on(d.prefs.bell)),
             Row::Desktop => (
                 "Desktop notifications (OSC 9/777)".into(),

@@ -30,6 +30,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("d", "delete (asks first)"),
     ("p", "the author's profile"),
     ("h", "earlier versions of an edited post"),
+    ("i", "image preview (again: next image)"),
     ("Esc/q", "back"),
 ];
 
@@ -51,6 +52,8 @@ pub struct ThreadPage {
     pub ready: bool,
     /// Why loading failed.
     pub error: Option<String>,
+    /// The image preview shown under one of its posts (`i`).
+    pub preview: Option<crate::tui::preview::Shown>,
 }
 
 impl ThreadPage {
@@ -63,6 +66,7 @@ impl ThreadPage {
             top: 0,
             ready: false,
             error: None,
+            preview: None,
         }
     }
 
@@ -163,6 +167,15 @@ impl ThreadPage {
             .saturating_sub(indent + if focus { 2 } else { 0 })
             .max(8);
         let mut out = post_lines(p, inner, now, expanded.contains(&p.post.id), theme);
+        // A warning closed again hides the picture with the text.
+        let open = p.post.cw.is_none() || expanded.contains(&p.post.id);
+        if let Some(shown) = self
+            .preview
+            .as_ref()
+            .filter(|s| open && s.post == p.post.id)
+        {
+            out.extend(crate::tui::preview::lines(shown, inner, theme));
+        }
         if focus && let Some(first) = out.first_mut() {
             first.spans.insert(0, Span::styled("● ", theme.accent));
         }

@@ -15,6 +15,7 @@ mod fedsec;
 mod flags;
 mod frontdoor;
 mod growth;
+mod images;
 mod inbound;
 mod invite_creator;
 mod jsonld;

@@ -254,10 +254,44 @@ async fn create(bridge: &Arc<Bridge>, actor: &ObjectId, note: &Note) -> crate::R
         boostable: true,
         original_author: None,
     };
+    let media = note_media(bridge, note);
     on_pool(bridge, move |b| {
-        b.camp().receive_remote_note(incoming).map(|_| ())
+        let stored = b.camp().receive_remote_note(incoming)?;
+        keep_media(b, stored, media)
     })
     .await
+}
+
+/// What `note` has attached, as camp keeps it (nothing when its server's media is
+/// rejected), for previews.
+pub(crate) fn note_media(bridge: &Bridge, note: &Note) -> crate::model::PostMedia {
+    if bridge.policy_of(note.id.as_str()).reject_media {
+        return Default::default();
+    }
+    crate::model::PostMedia {
+        sensitive: note.attachments.iter().any(|a| a.sensitive),
+        items: note
+            .attachments
+            .iter()
+            .map(|a| crate::model::MediaAttachment {
+                alt: a.name.clone(),
+                url: a.url.as_str().to_string(),
+                media_type: a.media_type.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// Keeps the attachments of a post just stored (if it was).
+fn keep_media(
+    bridge: &Bridge,
+    post: Option<Id>,
+    media: crate::model::PostMedia,
+) -> crate::Result<()> {
+    match post {
+        Some(id) => bridge.camp().set_remote_media(id, media),
+        None => Ok(()),
+    }
 }
 
 /// Who `note` is addressed to, in camp's terms: the public, the actor's followers
@@ -349,9 +383,14 @@ pub(crate) fn note_text(bridge: &Bridge, note: &Note) -> (String, Option<String>
 
 fn update(bridge: &Bridge, actor: &ObjectId, note: &Note) -> crate::Result<()> {
     let (text, cw) = note_text(bridge, note);
-    bridge
+    let changed = bridge
         .camp()
         .update_remote_post(note.id.as_str(), actor.as_str(), text, cw)?;
+    if changed && let Some(obj) = bridge.camp().store().remote_object(note.id.as_str())? {
+        bridge
+            .camp()
+            .set_remote_media(obj.post, note_media(bridge, note))?;
+    }
     Ok(())
 }
 
@@ -430,6 +469,7 @@ fn receive_boost(
         boostable: false,
         original_author,
     })?;
+    keep_media(bridge, stored, note_media(bridge, note))?;
     // A favourite of the copy names the original, for its author (when known).
     if let (Some(post), Some(author)) = (stored, original) {
         bridge

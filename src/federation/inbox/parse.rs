@@ -134,6 +134,11 @@ pub struct Attachment {
     pub name: String,
     /// Where the file is.
     pub url: ObjectId,
+    /// The declared `mediaType` (a bounded string, unchecked: a claim).
+    pub media_type: String,
+    /// The post says its media are `sensitive` (hidden until revealed). Kept on each
+    /// attachment rather than on the post, which stays small.
+    pub sensitive: bool,
 }
 
 /// A post (`Note`, `Article`, `Page` or `Question`), sanitized.
@@ -369,13 +374,14 @@ pub fn note(v: &Value) -> Result<Note, ParseError> {
     .ok_or(ParseError::Field("attributedTo"))?;
     let text = long_text(v.get("content"), MAX_REMOTE_TEXT);
     let summary = wire::short_text(v.get("summary"), MAX_CW_CHARS);
+    let sensitive = v.get("sensitive").and_then(Value::as_bool).unwrap_or(false);
     let attachments = match v.get("attachment") {
         Some(Value::Array(a)) => a
             .iter()
             .take(MAX_ATTACHMENTS)
-            .filter_map(attachment)
+            .filter_map(|one| attachment(one, sensitive))
             .collect(),
-        Some(one) => attachment(one).into_iter().collect(),
+        Some(one) => attachment(one, sensitive).into_iter().collect(),
         None => Vec::new(),
     };
     let in_reply_to = v.get("inReplyTo").and_then(ObjectId::from_value);
@@ -390,7 +396,7 @@ pub fn note(v: &Value) -> Result<Note, ParseError> {
     })
 }
 
-fn attachment(v: &Value) -> Option<Attachment> {
+fn attachment(v: &Value, sensitive: bool) -> Option<Attachment> {
     let url = match v.get("url")? {
         // `url` may be a Link object with `href`.
         Value::Object(o) => o
@@ -408,7 +414,18 @@ fn attachment(v: &Value) -> Option<Attachment> {
     }?;
     let name =
         wire::short_text(v.get("name"), MAX_ALT_CHARS).unwrap_or_else(|| "attachment".into());
-    Some(Attachment { name, url })
+    let media_type = v
+        .get("mediaType")
+        .and_then(Value::as_str)
+        .filter(|t| t.len() <= 100)
+        .unwrap_or_default()
+        .to_string();
+    Some(Attachment {
+        name,
+        url,
+        media_type,
+        sensitive,
+    })
 }
 
 fn is_note(v: &Value) -> bool {

@@ -459,3 +459,27 @@ fn boosted_posts_must_be_public_and_served_by_their_origin() {
         Err(VerifyError::NotAuthor(_))
     ));
 }
+
+#[test]
+fn attachments_keep_their_media_type_and_the_posts_sensitive_flag() {
+    let n = json!({
+        "id": "https://peer.test/notes/2", "type": "Note", "attributedTo": ALICE,
+        "content": "<p>flags</p>", "to": "as:Public", "sensitive": true,
+        "attachment": [
+            {"type": "Document", "mediaType": "image/png", "name": "a flag",
+             "url": "https://peer.test/f.png"},
+            {"type": "Document", "mediaType": "x".repeat(500), "name": "odd",
+             "url": "https://peer.test/o"},
+        ],
+    });
+    let v = parse_verify(&activity("Create", n)).unwrap();
+    let Kind::Create(note) = v.kind() else {
+        panic!()
+    };
+    assert_eq!(note.attachments[0].media_type, "image/png");
+    assert_eq!(
+        note.attachments[1].media_type, "",
+        "an overlong type is not kept"
+    );
+    assert!(note.attachments.iter().all(|a| a.sensitive));
+}

@@ -683,6 +683,7 @@ fn settings_model() -> Model {
                 prefs: Default::default(),
                 line_mode: false,
                 presence: false,
+                preview: Default::default(),
                 link: Some(crate::model::LinkCode {
                     code: "abcd-efgh-jkmn".into(),
                     account: 1,
