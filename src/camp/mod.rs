@@ -25,6 +25,7 @@ pub mod outside;
 #[cfg(test)]
 mod outside_tests;
 mod people;
+pub mod polls;
 mod posting;
 mod prefs;
 #[cfg(test)]
@@ -68,6 +69,7 @@ pub use outside::{
     FEDERATION_OFF, OpenCircuit, Outside, RemoteHandle, federable, parse_remote_handle,
 };
 pub use people::{Profile, SearchResults};
+pub use polls::{IncomingPoll, PollDraft, PollOption, PollView};
 pub use posting::{Author, PostDraft, PostView, TimelineKind, mentioned_names};
 pub use remote::{IncomingNote, RemoteAudience};
 pub use remote_reports::IncomingReport;

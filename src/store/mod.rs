@@ -16,6 +16,7 @@ pub mod ids;
 pub mod leaving;
 mod moderation;
 pub mod outbox;
+pub mod polls;
 pub mod private;
 mod public_index;
 pub mod restore;

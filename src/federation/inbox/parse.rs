@@ -154,6 +154,10 @@ pub struct Note {
     /// Who it is addressed to (the object's own `to`/`cc`; the activity's when the
     /// object has none).
     pub addressing: Addressing,
+    /// Its `name`, one sanitized line: on a note answering a poll, the choice voted.
+    pub name: Option<String>,
+    /// The poll of a `Question` (choices sanitized and capped).
+    pub poll: Option<crate::camp::IncomingPoll>,
 }
 
 /// The Follow an Accept or Reject answers, as much as the sender told of it.
@@ -387,6 +391,8 @@ pub fn note(v: &Value) -> Result<Note, ParseError> {
         attachments,
         in_reply_to,
         addressing: addressing(v)?,
+        name: wire::short_text(v.get("name"), crate::camp::polls::MAX_OPTION_CHARS * 2),
+        poll: crate::federation::polls::incoming(v),
     })
 }
 

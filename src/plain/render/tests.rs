@@ -29,6 +29,7 @@ fn view(id: u64, name: &str, text: &str, age_secs: u64) -> PostView {
         stats: PostStats::default(),
         mine: Mine::default(),
         boosted_by: None,
+        poll: None,
         entry: id,
     }
 }
