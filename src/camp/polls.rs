@@ -455,6 +455,33 @@ impl Camp {
     }
 }
 
+/// One line saying how a poll stands for its reader: voters (or that results come
+/// after voting), when it ends, whether several choices are allowed, whether the
+/// reader voted. The one wording for exec, the line mode and the TUI.
+pub fn status_line(p: &PollView, now: Millis) -> String {
+    let mut parts = Vec::new();
+    match p.voters {
+        Some(1) => parts.push("1 voter".to_string()),
+        Some(n) => parts.push(format!("{n} voters")),
+        None => parts.push("results after you vote".to_string()),
+    }
+    if p.closed || now >= p.expires_ms {
+        parts.push("ended".into());
+    } else {
+        parts.push(format!(
+            "ends in {}",
+            text::relative_time(p.expires_ms, now)
+        ));
+    }
+    if p.multiple {
+        parts.push("several choices".into());
+    }
+    if p.voted {
+        parts.push("you voted".into());
+    }
+    parts.join(" · ")
+}
+
 /// A title from elsewhere: one sanitized line, at most [`MAX_OPTION_CHARS`] characters.
 fn capped_title(t: &str) -> String {
     text::sanitize_line(t)

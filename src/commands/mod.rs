@@ -6,6 +6,7 @@ mod args;
 pub mod leaving;
 mod moderation;
 mod plain;
+mod polls;
 mod remote;
 mod social;
 pub mod split;
@@ -57,8 +58,8 @@ pub const VERBS: &[(&str, &str)] = &[
     ),
     ("whoami [--json]", "your account"),
     (
-        "post [--cw TEXT] [--to camp|followers|public|direct] [--reply-to ID] [TEXT...]",
-        "write a post (stdin when no TEXT); prints its id",
+        "post [--cw TEXT] [--to camp|followers|public|direct] [--reply-to ID] [--poll \"A,B,C\" [--poll-expires 1d] [--multiple]] [TEXT...]",
+        "write a post (stdin when no TEXT), with a poll of 2-4 choices open 5m-7d; prints its id",
     ),
     (
         "timeline [home|camp] [--limit N] [--json]",
@@ -94,7 +95,7 @@ pub fn needs_stdin(argv: &[String]) -> bool {
     }
     match argv.first().map(String::as_str) {
         Some("import") => true,
-        Some("post") => Args::parse(&argv[1..], POST_VALUED, &[])
+        Some("post") => Args::parse(&argv[1..], POST_VALUED, POST_FLAGS)
             .map(|a| a.positional.is_empty())
             .unwrap_or(false),
         Some("edit") => Args::parse(&argv[1..], &["cw"], &[])
@@ -104,7 +105,8 @@ pub fn needs_stdin(argv: &[String]) -> bool {
     }
 }
 
-const POST_VALUED: &[&str] = &["cw", "to", "reply-to"];
+const POST_VALUED: &[&str] = &["cw", "to", "reply-to", "poll", "poll-expires"];
+const POST_FLAGS: &[&str] = &["multiple"];
 
 /// Runs one command line. Everything it prints passes the last output guard
 /// ([`crate::text::guard_output`], or [`crate::text::guard_json`] under `--json`),
@@ -220,6 +222,7 @@ fn all_verbs() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
         .chain(moderation::VERBS)
         .chain(leaving::VERBS)
         .chain(status::VERBS)
+        .chain(polls::VERBS)
 }
 
 fn verb_list() -> String {
@@ -255,6 +258,7 @@ fn dispatch(
         "reject" => remote::answer(camp, member(camp, caller)?, rest, false),
         "deliveries" => remote::deliveries(camp, member(camp, caller)?, rest),
         "show" => social::show(camp, member(camp, caller)?, rest),
+        "vote" => polls::vote(camp, member(camp, caller)?, rest),
         "edit" => social::edit(camp, member(camp, caller)?, rest, stdin),
         "delete" => social::delete(camp, member(camp, caller)?, rest),
         "fav" => social::react(camp, member(camp, caller)?, rest, Reaction::Favourite),
@@ -378,7 +382,8 @@ fn post(
     rest: &[String],
     stdin: Option<&str>,
 ) -> std::result::Result<String, Failure> {
-    let a = Args::parse(rest, POST_VALUED, &[])?;
+    let a = Args::parse(rest, POST_VALUED, POST_FLAGS)?;
+    let poll = polls::draft(&a)?;
     // No `--to` leaves the choice to the service: camp, or the parent's for a reply.
     let visibility = match a.value("to") {
         None => None,
@@ -399,15 +404,16 @@ fn post(
     } else {
         a.positional.join(" ")
     };
-    let view = camp.create_post(
-        me.id,
-        PostDraft {
-            text,
-            cw: a.value("cw").map(str::to_string),
-            visibility,
-            reply_to,
-        },
-    )?;
+    let draft = PostDraft {
+        text,
+        cw: a.value("cw").map(str::to_string),
+        visibility,
+        reply_to,
+    };
+    let view = match &poll {
+        Some(p) => camp.create_poll_post(me.id, draft, p)?,
+        None => camp.create_post(me.id, draft)?,
+    };
     Ok(format!("{}\n", view.post.id))
 }
 
@@ -430,6 +436,7 @@ pub fn post_json(v: &PostView) -> serde_json::Value {
         "replies": v.stats.replies,
         "favourites": v.stats.favourites,
         "boosts": v.stats.boosts,
+        "poll": polls::json(v),
     })
 }
 

@@ -44,6 +44,9 @@ pub struct RemoteTally {
     pub voters: Option<u64>,
 }
 
+/// Polls due (their end time and post), and when the next one after them ends.
+pub type DuePolls = (Vec<(Millis, Id)>, Option<Millis>);
+
 impl Store {
     fn polls_tree(&self) -> Result<Tree> {
         Ok(self.db.open_tree("polls")?)
@@ -150,11 +153,7 @@ impl Store {
 
     /// Polls whose end is due at `now` and not yet announced, oldest first (at most
     /// `limit`), and when the next one after them ends.
-    pub fn due_polls(
-        &self,
-        now: Millis,
-        limit: usize,
-    ) -> Result<(Vec<(Millis, Id)>, Option<Millis>)> {
+    pub fn due_polls(&self, now: Millis, limit: usize) -> Result<DuePolls> {
         let mut due = Vec::new();
         for k in self.poll_ends_tree()?.iter().keys() {
             let k = k?;

@@ -634,5 +634,6 @@ fn snapshot_notifications_80x24() {
 
 mod guard;
 mod moderation;
+mod polls;
 mod remote;
 mod social;

@@ -136,6 +136,7 @@ impl ThreadPage {
                 if mine {
                     old.mine = new.mine;
                 }
+                crate::tui::poll::merge(old, new, mine);
             }
         }
     }
