@@ -23,6 +23,7 @@ mod moderation;
 mod node_peer;
 mod outbox;
 mod plain;
+mod polls;
 mod privacy;
 mod process;
 mod remote_actor;
