@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use crate::federation::{Peer, alice_follows_ana, peer_dir, urlencode, wait_home};
+use crate::federation::{Carol, Peer, alice_follows_ana, peer_dir, urlencode, wait_home};
 use crate::fedkit::fed_camp;
 use crate::support::{
     Conn, STEP, TestCamp, exec, json_list, main_screen_of, post_id, wait_for_screen,
@@ -257,5 +257,72 @@ async fn a_question_from_the_peer_is_voted_on_here_and_the_answer_goes_to_its_au
         "an answer is not public: {got}"
     );
     assert_eq!(got["recipient"], "alice", "to alice's own inbox: {got}");
+    camp.stop().await;
+}
+
+/// carol (a hand-rolled remote actor) answers ana's public poll the way Mastodon does:
+/// a signed `Create` of a `Note` with only a `name`. It counts once, for a choice the
+/// poll has, and never shows as a post.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_from_elsewhere_count_once_and_are_not_posts() {
+    let carol = Carol::start().await;
+    let (camp, ana, http) = fed_camp().await;
+    let id = post_id(
+        exec(
+            camp.addr,
+            &ana,
+            "post --to public --poll 'north,south' 'which way?'",
+        )
+        .await
+        .ok(),
+    );
+    let ana_actor = format!("http://{http}/users/ana");
+    let question = format!("{ana_actor}/posts/{id}");
+    let inbox = format!("{ana_actor}/inbox");
+    let carol_actor = carol.actor();
+    let answer = |n: u32, name: &str| {
+        serde_json::json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{carol_actor}#votes/{n}/activity"),
+            "type": "Create",
+            "actor": carol_actor,
+            "to": [ana_actor],
+            "object": {
+                "id": format!("{carol_actor}#votes/{n}"),
+                "type": "Note",
+                "name": name,
+                "attributedTo": carol_actor,
+                "inReplyTo": question,
+                "to": [ana_actor],
+            },
+        })
+        .to_string()
+    };
+    let now = std::time::SystemTime::now;
+    for (n, name) in [(1, "south"), (2, "north"), (3, "east")] {
+        let status = carol.post(&inbox, &answer(n, name), now(), |_| {}).await;
+        assert!((200..300).contains(&status), "answer {n}: {status}");
+    }
+    let poll = shown(
+        exec(camp.addr, &ana, &format!("show {id} --json"))
+            .await
+            .ok(),
+    );
+    assert_eq!(poll["options"][0]["votes"], 0, "{poll}");
+    assert_eq!(poll["options"][1]["votes"], 1, "{poll}");
+    assert_eq!(poll["voters"], 1, "{poll}");
+    let thread: serde_json::Value = serde_json::from_str(
+        exec(camp.addr, &ana, &format!("show {id} --json"))
+            .await
+            .ok(),
+    )
+    .expect("json");
+    assert_eq!(
+        thread["replies"],
+        serde_json::json!([]),
+        "answers are not replies"
+    );
+    let notes = exec(camp.addr, &ana, "notifications").await;
+    assert!(!notes.ok().contains("replied"), "{notes:?}");
     camp.stop().await;
 }
