@@ -262,6 +262,9 @@ pub enum NotificationKind {
     Announcement,
     /// A camper filed a report (for moderators and admins).
     Report,
+    /// A poll the account wrote or voted in has ended. Appended last: older records
+    /// keep decoding.
+    PollEnded,
 }
 
 impl NotificationKind {
@@ -279,6 +282,7 @@ impl NotificationKind {
             NotificationKind::Warning => "warning",
             NotificationKind::Announcement => "announcement",
             NotificationKind::Report => "report",
+            NotificationKind::PollEnded => "poll_ended",
         }
     }
 }

@@ -183,6 +183,10 @@ pub fn start_with(
         camp.clone(),
         stop_rx.clone(),
     ));
+    tokio::spawn(crate::camp::polls::run_closer(
+        camp.clone(),
+        stop_rx.clone(),
+    ));
     let door = ssh::Door::new(&camp);
     let task = tokio::spawn(ssh::serve(
         camp.clone(),

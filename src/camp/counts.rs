@@ -25,6 +25,9 @@ impl Camp {
         let id = post.id;
         let mut view = self.view_with(post, author);
         view.mine = self.mine(viewer.id, id)?;
+        if view.poll.is_some() {
+            view.poll = self.poll_view(Some(viewer), &view.post)?;
+        }
         view.stats.replies = self.visible_replies(viewer, id)?;
         // Naming a parent the reader may not see would tell them that it exists.
         if let Some(parent) = view.post.reply_to {

@@ -26,6 +26,7 @@ pub mod outside;
 #[cfg(test)]
 mod outside_tests;
 mod people;
+pub mod polls;
 mod posting;
 mod prefs;
 pub mod presence;
@@ -72,6 +73,7 @@ pub use outside::{
     FEDERATION_OFF, OpenCircuit, Outside, RemoteHandle, federable, parse_remote_handle,
 };
 pub use people::{Profile, SearchResults};
+pub use polls::{IncomingPoll, PollDraft, PollOption, PollView};
 pub use posting::{Author, PostDraft, PostView, TimelineKind, mentioned_names};
 pub use presence::{PresenceGuard, PresenceSlot, Present};
 pub use remote::{IncomingNote, RemoteAudience};

@@ -214,6 +214,7 @@ mod tests {
             boosted_by: None,
             stats: Default::default(),
             mine: Mine::default(),
+            poll: None,
             entry: id,
         }
     }

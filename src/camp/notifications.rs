@@ -26,6 +26,7 @@ pub fn describe_notification(kind: NotificationKind) -> &'static str {
         NotificationKind::Warning => "a moderator warned you",
         NotificationKind::Announcement => "announcement",
         NotificationKind::Report => "new report for the moderators",
+        NotificationKind::PollEnded => "a poll has ended",
     }
 }
 
@@ -40,6 +41,7 @@ fn about_a_post_to_read(kind: NotificationKind) -> bool {
             | NotificationKind::Reply
             | NotificationKind::Favourite
             | NotificationKind::Boost
+            | NotificationKind::PollEnded
     )
 }
 

@@ -54,6 +54,8 @@ pub struct PostView {
     pub mine: crate::camp::Mine,
     /// Who boosted it onto a home timeline (None for the post itself).
     pub boosted_by: Option<Author>,
+    /// Its poll as the reader sees it (in events: results hidden unless it ended).
+    pub poll: Option<crate::camp::PollView>,
     /// Its place on a timeline: the post's id, or the boost's when boosted.
     pub entry: Id,
 }
@@ -152,6 +154,16 @@ impl Camp {
     /// Writes a post for `by`. Refuses empty, over-long or unauthorised posts with a
     /// reason, and writes nothing then. The post is flushed before this returns.
     pub fn create_post(&self, by: Id, draft: PostDraft) -> Result<PostView> {
+        self.create_post_with(by, draft, None)
+    }
+
+    /// [`Camp::create_post`], with a checked poll ([`Camp::create_poll_post`]).
+    pub(super) fn create_post_with(
+        &self,
+        by: Id,
+        draft: PostDraft,
+        poll: Option<crate::store::polls::Poll>,
+    ) -> Result<PostView> {
         let author = self.actor(by)?;
         let (body, cw) = self.clean_post_text(&draft.text, draft.cw.as_deref())?;
         let parent = match draft.reply_to {
@@ -205,6 +217,10 @@ impl Camp {
         home_owners.dedup();
         let on_camp = post.visibility.on_camp_timeline() && !author.silenced;
         let intent = self.post_intent(PostChange::Create, &post, &author, &reach.remote)?;
+        // The poll first: a reader (or the bridge) never meets the post without it.
+        if let Some(poll) = &poll {
+            self.store().put_poll(post.id, poll)?;
+        }
         // Reply, author and tag indexes: a crash in between leaves a post missing from
         // them (its thread and tag lists), never an index entry without its post; a
         // backup sees both writes or neither.
@@ -323,7 +339,9 @@ impl Camp {
             replies: 0,
             ..self.store().post_stats(post.id).unwrap_or_default()
         };
+        let poll = self.poll_view(None, &post).unwrap_or(None);
         PostView {
+            poll,
             stats,
             entry: post.id,
             post,

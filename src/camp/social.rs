@@ -434,6 +434,7 @@ impl Camp {
         homes.sort_unstable();
         homes.dedup();
         self.store().clear_post_traces(post.id, &homes)?;
+        self.store().delete_poll(post.id)?;
         // A copy of a post from elsewhere (a moderator removing it) also loses its URL
         // mapping, so a later Update, Like or boost cannot reach a post that is gone.
         if let Some((url, obj)) = self.store().remote_object_of_post(post.id)? {

@@ -8,6 +8,7 @@ mod media;
 mod moderation;
 mod plain;
 mod presence;
+mod polls;
 mod remote;
 mod social;
 pub mod split;
@@ -59,8 +60,8 @@ pub const VERBS: &[(&str, &str)] = &[
     ),
     ("whoami [--json]", "your account"),
     (
-        "post [--cw TEXT] [--to camp|followers|public|direct] [--reply-to ID] [TEXT...]",
-        "write a post (stdin when no TEXT); prints its id",
+        "post [--cw TEXT] [--to camp|followers|public|direct] [--reply-to ID] [--poll \"A,B,C\" [--poll-expires 1d] [--multiple]] [TEXT...]",
+        "write a post (stdin when no TEXT), with a poll of 2-4 choices open 5m-7d; prints its id",
     ),
     (
         "timeline [home|camp] [--limit N] [--json]",
@@ -96,7 +97,7 @@ pub fn needs_stdin(argv: &[String]) -> bool {
     }
     match argv.first().map(String::as_str) {
         Some("import") => true,
-        Some("post") => Args::parse(&argv[1..], POST_VALUED, &[])
+        Some("post") => Args::parse(&argv[1..], POST_VALUED, POST_FLAGS)
             .map(|a| a.positional.is_empty())
             .unwrap_or(false),
         Some("edit") => Args::parse(&argv[1..], &["cw"], &[])
@@ -106,7 +107,8 @@ pub fn needs_stdin(argv: &[String]) -> bool {
     }
 }
 
-const POST_VALUED: &[&str] = &["cw", "to", "reply-to"];
+const POST_VALUED: &[&str] = &["cw", "to", "reply-to", "poll", "poll-expires"];
+const POST_FLAGS: &[&str] = &["multiple"];
 
 /// Runs one command line. Everything it prints passes the last output guard
 /// ([`crate::text::guard_output`], or [`crate::text::guard_json`] under `--json`),
@@ -224,6 +226,7 @@ fn all_verbs() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
         .chain(leaving::VERBS)
         .chain(status::VERBS)
         .chain(presence::VERBS)
+        .chain(polls::VERBS)
 }
 
 fn verb_list() -> String {
@@ -259,6 +262,7 @@ fn dispatch(
         "reject" => remote::answer(camp, member(camp, caller)?, rest, false),
         "deliveries" => remote::deliveries(camp, member(camp, caller)?, rest),
         "show" => social::show(camp, member(camp, caller)?, rest),
+        "vote" => polls::vote(camp, member(camp, caller)?, rest),
         "edit" => social::edit(camp, member(camp, caller)?, rest, stdin),
         "delete" => social::delete(camp, member(camp, caller)?, rest),
         "fav" => social::react(camp, member(camp, caller)?, rest, Reaction::Favourite),
@@ -389,7 +393,8 @@ fn post(
     rest: &[String],
     stdin: Option<&str>,
 ) -> std::result::Result<String, Failure> {
-    let a = Args::parse(rest, POST_VALUED, &[])?;
+    let a = Args::parse(rest, POST_VALUED, POST_FLAGS)?;
+    let poll = polls::draft(&a)?;
     // No `--to` leaves the choice to the service: camp, or the parent's for a reply.
     let visibility = match a.value("to") {
         None => None,
@@ -410,15 +415,16 @@ fn post(
     } else {
         a.positional.join(" ")
     };
-    let view = camp.create_post(
-        me.id,
-        PostDraft {
-            text,
-            cw: a.value("cw").map(str::to_string),
-            visibility,
-            reply_to,
-        },
-    )?;
+    let draft = PostDraft {
+        text,
+        cw: a.value("cw").map(str::to_string),
+        visibility,
+        reply_to,
+    };
+    let view = match &poll {
+        Some(p) => camp.create_poll_post(me.id, draft, p)?,
+        None => camp.create_post(me.id, draft)?,
+    };
     Ok(format!("{}\n", view.post.id))
 }
 
@@ -441,6 +447,7 @@ pub fn post_json(v: &PostView) -> serde_json::Value {
         "replies": v.stats.replies,
         "favourites": v.stats.favourites,
         "boosts": v.stats.boosts,
+        "poll": polls::json(v),
     })
 }
 

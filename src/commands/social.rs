@@ -95,6 +95,9 @@ fn post_text(out: &mut String, v: &PostView, indent: usize, now: u64) {
     for l in p.text.lines() {
         out.push_str(&format!("{pad}{l}\n"));
     }
+    if let Some(poll) = &v.poll {
+        super::polls::text(out, poll, &pad, now);
+    }
     out.push_str(&format!(
         "{pad}↩ {} · ★ {} · ⟳ {}\n\n",
         v.stats.replies, v.stats.favourites, v.stats.boosts

@@ -297,7 +297,8 @@ fn fanout_of(bridge: &Bridge, post: &crate::model::Post) -> crate::Result<Option
     }))
 }
 
-/// The Note of `post` as its fan-out names it (addressing by reach, mentions).
+/// The Note of `post` as its fan-out names it (addressing by reach, mentions); a
+/// `Question` when it has a poll.
 fn fanout_note(bridge: &Bridge, post: &crate::model::Post, f: &Fanout) -> Value {
     let mut note = wire::note_to(
         bridge.urls(),
@@ -311,6 +312,9 @@ fn fanout_note(bridge: &Bridge, post: &crate::model::Post, f: &Fanout) -> Value 
         && let Some(list) = note["cc"].as_array_mut()
     {
         list.push(Value::String(parent_actor.clone()));
+    }
+    if let Err(e) = super::polls::as_question(bridge, post, &mut note) {
+        tracing::warn!("reading the poll of post {}: {e}", post.id);
     }
     note
 }
@@ -460,7 +464,7 @@ pub fn send_boost(
 }
 
 /// The URL and author of a remote post that a local, unsuspended account reacted to.
-fn remote_target(
+pub(crate) fn remote_target(
     bridge: &Bridge,
     by: &crate::model::Account,
     post: &crate::model::Post,

@@ -48,6 +48,7 @@ pub mod keyring;
 pub mod keys;
 pub mod outbox_drain;
 mod outside;
+pub mod polls;
 #[cfg(test)]
 mod port_tests;
 pub mod proofs;

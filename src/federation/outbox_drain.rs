@@ -231,6 +231,11 @@ fn jobs_for(bridge: &Bridge, intent: &Intent) -> Result<()> {
             objects,
             text,
         } => send_flag(bridge, actor, objects, text)?,
+        Intent::Vote { by, post, choices } => {
+            if let (Some(by), Some(post)) = (store.account(*by)?, store.post(*post)?) {
+                super::polls::send_vote(bridge, &by, &post, choices)?;
+            }
+        }
     }
     Ok(())
 }

@@ -351,6 +351,9 @@ async fn note(
         Some((account, post)) => {
             let parent = b.reply_target(&post).ok().flatten().map(|(u, _)| u);
             let mut n = wire::note(b.urls(), &post, &account, parent.as_deref());
+            if crate::federation::polls::as_question(&b, &post, &mut n).is_err() {
+                return not_found();
+            }
             n["@context"] = wire::context();
             served(&headers, &post, n)
         }

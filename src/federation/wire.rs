@@ -88,7 +88,8 @@ pub fn context() -> Value {
             "sensitive": "as:sensitive",
             "Hashtag": "as:Hashtag",
             "toot": "http://joinmastodon.org/ns#",
-            "discoverable": "toot:discoverable"
+            "discoverable": "toot:discoverable",
+            "votersCount": "toot:votersCount"
         }
     ])
 }

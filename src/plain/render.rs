@@ -141,6 +141,25 @@ fn post_block(out: &mut Vec<String>, n: usize, v: &PostView, now_ms: u64, answer
     for line in text.lines() {
         out.push(line.trim_end().to_string());
     }
+    if let Some(p) = &v.poll {
+        for (i, o) in p.options.iter().enumerate() {
+            let votes = o
+                .votes
+                .map(|n| format!(", {}", plural(n, "vote")))
+                .unwrap_or_default();
+            let mine = if p.mine.contains(&i) {
+                ", your choice"
+            } else {
+                ""
+            };
+            out.push(format!("Poll choice {}: {}{votes}{mine}.", i + 1, o.title));
+        }
+        out.push(format!(
+            "Poll: {}.",
+            // Screen readers read separators aloud: commas instead.
+            crate::camp::polls::status_line(p, now_ms).replace(" · ", ", ")
+        ));
+    }
     let s = &v.stats;
     let mut counts = format!(
         "{}, {}, {}.",

@@ -116,7 +116,7 @@ impl Store {
         }
         // Others' entries naming it second: their mutes and blocks of it, notifications
         // it caused ("notified" is account, actor, ...), boosts it saw on its home.
-        for name in ["mutes", "blocks", "notified", "boost_homes"] {
+        for name in ["mutes", "blocks", "notified", "boost_homes", "poll_votes"] {
             remove_second(&self.named_tree(name)?, account)?;
         }
         remove_prefix(&self.notifications, &me)?;

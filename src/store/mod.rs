@@ -17,6 +17,7 @@ pub mod leaving;
 mod media;
 mod moderation;
 pub mod outbox;
+pub mod polls;
 pub mod private;
 mod public_index;
 pub mod restore;

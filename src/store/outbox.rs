@@ -120,6 +120,16 @@ pub enum Intent {
         /// The id of the camper's `Follow` of it, when the camper followed.
         follow_out: Option<String>,
     },
+    /// A camper voted in a poll from elsewhere: one `Answer` note per choice goes to
+    /// the poll's author alone. Appended last: older outbox records keep decoding.
+    Vote {
+        /// The camper.
+        by: Id,
+        /// The local copy of the remote poll's post.
+        post: Id,
+        /// The choices, indexes from 0.
+        choices: Vec<u8>,
+    },
 }
 
 /// Which change to a post an intent is for.

@@ -25,6 +25,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("d", "delete (asks first)"),
     ("p", "the author's profile"),
     ("h", "earlier versions of an edited post"),
+    crate::tui::poll::HELP,
 ];
 
 /// True for the keys [`on_post_key`] handles.
@@ -40,6 +41,7 @@ pub fn is_post_key(key: Key) -> bool {
             | Key::Char('d')
             | Key::Char('p')
             | Key::Char('h')
+            | Key::Char('v')
             | Key::Char('!')
     )
 }
@@ -70,6 +72,7 @@ pub fn on_post_key(model: &mut Model, key: Key, post: &Arc<PostView>) -> Vec<Eff
             )
         }
         Key::Char('f') => react(Reaction::Favourite),
+        Key::Char('v') => crate::tui::poll::start(model, post),
         Key::Char('b') => react(Reaction::Boost),
         Key::Char('B') => react(Reaction::Bookmark),
         Key::Char('e') => {

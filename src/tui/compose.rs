@@ -393,6 +393,7 @@ mod tests {
             stats: Default::default(),
             mine: Default::default(),
             boosted_by: None,
+            poll: None,
             entry: 7,
         }
     }

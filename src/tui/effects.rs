@@ -212,6 +212,11 @@ pub async fn run(camp: &Camp, who: &mut Identity, effect: Effect) -> Option<Msg>
             .await;
             None
         }
+        Effect::Vote { post, choices } => {
+            let me = who.account?;
+            blocking(move || Msg::Voted(camp.vote(me, post, &choices).map_err(|e| e.to_string())))
+                .await
+        }
         Effect::React { post, reaction } => {
             let me = who.account?;
             blocking(move || Msg::Reacted {

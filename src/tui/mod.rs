@@ -17,6 +17,7 @@ pub mod notifications;
 pub mod onboarding;
 pub mod pages;
 pub mod preview;
+pub mod poll;
 pub mod profile;
 pub mod requests;
 pub mod settings;
@@ -99,6 +100,8 @@ pub struct Model {
     pub announcement: Option<(Id, String)>,
     /// A post waiting for "delete? y/n".
     pub confirm_delete: Option<Id>,
+    /// A vote being chosen (`v`, then numbers).
+    pub vote: Option<poll::Ballot>,
     /// The camper's preferences.
     pub prefs: crate::model::Preferences,
     /// Colours the terminal shows (from TERM, COLORTERM, NO_COLOR).
@@ -163,6 +166,8 @@ pub enum Msg {
     PostChanged(Arc<PostView>),
     /// A post was deleted somewhere in the camp.
     PostDeleted(Id),
+    /// Result of [`Effect::Vote`]: the post as the reader now sees it, or why not.
+    Voted(Result<PostView, String>),
     /// Result of [`Effect::React`]: the post as the reader now sees it.
     Reacted {
         /// What was toggled.
@@ -280,6 +285,13 @@ pub enum Effect {
     LoadCoc,
     /// Hide the banner for this camper.
     DismissAnnouncement(Id),
+    /// Vote in a post's poll (choices numbered from 1).
+    Vote {
+        /// The post.
+        post: Id,
+        /// The choices.
+        choices: Vec<usize>,
+    },
     /// Toggle a favourite, boost or bookmark.
     React {
         /// The post.
@@ -442,6 +454,7 @@ impl Model {
             pages: Vec::new(),
             announcement: None,
             confirm_delete: None,
+            vote: None,
             prefs: Default::default(),
             depth: theme::ColorDepth::Indexed,
             alerts: Vec::new(),
@@ -655,6 +668,7 @@ fn apply(model: &mut Model, msg: Msg) -> Vec<Effect> {
             vec![]
         }
         Msg::Reacted { reaction, result } => actions::reacted(model, reaction, result),
+        Msg::Voted(result) => poll::voted(model, result),
         Msg::ThreadLoaded { id, result } => pages::thread_loaded(model, id, result),
         Msg::Deleted(result) => {
             match result {
@@ -743,6 +757,9 @@ fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
     }
     if model.confirm_delete.is_some() {
         return actions::confirm_delete(model, input);
+    }
+    if model.vote.is_some() {
+        return poll::on_input(model, input);
     }
     if !model.pages.is_empty() {
         return pages::on_input(model, input);

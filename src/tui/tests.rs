@@ -61,6 +61,7 @@ fn view(id: u64, author: &str, display: &str, text: &str, age_ms: u64) -> PostVi
         stats: Default::default(),
         mine: Default::default(),
         boosted_by: None,
+        poll: None,
         entry: id,
     }
 }
@@ -635,5 +636,6 @@ mod guard;
 mod moderation;
 mod notify;
 mod preview;
+mod polls;
 mod remote;
 mod social;

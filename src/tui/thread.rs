@@ -140,6 +140,7 @@ impl ThreadPage {
                 if mine {
                     old.mine = new.mine;
                 }
+                crate::tui::poll::merge(old, new, mine);
             }
         }
     }

@@ -166,6 +166,7 @@ pub fn refresh_post(posts: &mut [Arc<PostView>], new: &PostView, mine: bool) {
             if mine {
                 old.mine = new.mine;
             }
+            crate::tui::poll::merge(old, new, mine);
         }
     }
 }

@@ -203,6 +203,9 @@ pub(crate) fn post_lines(
         for l in text::wrap_shared(&p.post.text, width).iter() {
             lines.push(highlight(l.clone(), theme));
         }
+        if let Some(poll) = &p.poll {
+            lines.extend(crate::tui::poll::lines(poll, width, now, theme));
+        }
     }
     let (s, m) = (p.stats, p.mine);
     if s.replies + s.favourites + s.boosts > 0 || m.favourited || m.boosted || m.bookmarked {
@@ -668,7 +671,6 @@ fn main_help(model: &Model) -> Vec<(&'static str, &'static str)> {
         ("r", "reply"),
         ("f", "favourite / undo"),
         ("b", "boost / undo"),
-        ("B", "bookmark / undo"),
         ("x", "show/hide warned text"),
         ("e", "edit your post"),
         ("d", "delete (asks first)"),
@@ -679,7 +681,8 @@ fn main_help(model: &Model) -> Vec<(&'static str, &'static str)> {
         // One row for `n` and `w`: every key must still fit `?` at 40×15.
         ("n / w", "notifications / who's here"),
         ("/", "search people, #tags, posts"),
-        ("m", "bookmarks"),
+        ("B / m", "bookmark / bookmarks"),
+        crate::tui::poll::HELP,
         ("D", "direct conversations"),
         // One row for both federation keys: a moderator's help must still fit 40×15.
         ("F / R", "follow @user@host / requests"),

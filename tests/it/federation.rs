@@ -576,7 +576,7 @@ pub(crate) fn urlencode(s: &str) -> String {
 // that a well-behaved peer never breaks. No node needed.
 // ---------------------------------------------------------------------------------
 
-struct Carol {
+pub(crate) struct Carol {
     base: String,
     pem: std::sync::Arc<std::sync::Mutex<String>>,
     private_pem: String,
@@ -588,7 +588,7 @@ struct Carol {
 }
 
 impl Carol {
-    async fn start() -> Carol {
+    pub(crate) async fn start() -> Carol {
         let keys = camp::federation::keys::generate().expect("carol's key");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -686,7 +686,7 @@ impl Carol {
         }
     }
 
-    fn actor(&self) -> String {
+    pub(crate) fn actor(&self) -> String {
         format!("{}/users/carol", self.base)
     }
 
@@ -703,7 +703,7 @@ impl Carol {
 
     /// POSTs `body` to `inbox` signed draft-cavage by carol, with `tweak` applied to
     /// the headers first; returns the status.
-    async fn post(
+    pub(crate) async fn post(
         &self,
         inbox: &str,
         body: &str,

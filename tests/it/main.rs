@@ -25,6 +25,7 @@ mod node_peer;
 mod notify;
 mod outbox;
 mod plain;
+mod polls;
 mod privacy;
 mod process;
 mod remote_actor;

@@ -242,6 +242,20 @@ async fn create(bridge: &Arc<Bridge>, actor: &ObjectId, note: &Note) -> crate::R
         }
         None => return Ok(()),
     };
+    // An answer to one of our polls (Mastodon's form: a `name`, no content, in reply
+    // to the question) is a vote: counted by the service, never shown as a post.
+    if let (Some(choice), Some((post, true))) = (&note.name, reply_to)
+        && note.text.trim().is_empty()
+        && store.poll(post)?.is_some()
+    {
+        let (voter, choice) = (sender.shadow, choice.clone());
+        return on_pool(bridge, move |b| {
+            b.camp()
+                .receive_remote_vote(voter, post, &choice)
+                .map(|_| ())
+        })
+        .await;
+    }
     let (text, cw) = note_text(bridge, note);
     let incoming = IncomingNote {
         key: note.id.as_str().to_string(),
@@ -255,8 +269,12 @@ async fn create(bridge: &Arc<Bridge>, actor: &ObjectId, note: &Note) -> crate::R
         original_author: None,
     };
     let media = note_media(bridge, note);
+    let poll = note.poll.clone();
     on_pool(bridge, move |b| {
         let stored = b.camp().receive_remote_note(incoming)?;
+        if let (Some(id), Some(poll)) = (stored, poll.as_ref()) {
+            b.camp().receive_remote_poll(id, poll)?;
+        }
         keep_media(b, stored, media)
     })
     .await
@@ -390,6 +408,13 @@ fn update(bridge: &Bridge, actor: &ObjectId, note: &Note) -> crate::Result<()> {
         bridge
             .camp()
             .set_remote_media(obj.post, note_media(bridge, note))?;
+    }
+    // A `Question` updated: its counts (or its end) refreshed, when it is the sender's.
+    if let Some(poll) = &note.poll
+        && let Some(obj) = bridge.camp().store().remote_object(note.id.as_str())?
+        && obj.actor == actor.as_str()
+    {
+        bridge.camp().receive_remote_poll(obj.post, poll)?;
     }
     Ok(())
 }

@@ -159,6 +159,10 @@ pub struct Note {
     /// Who it is addressed to (the object's own `to`/`cc`; the activity's when the
     /// object has none).
     pub addressing: Addressing,
+    /// Its `name`, one sanitized line: on a note answering a poll, the choice voted.
+    pub name: Option<String>,
+    /// The poll of a `Question` (choices sanitized and capped).
+    pub poll: Option<Box<crate::camp::IncomingPoll>>,
 }
 
 /// The Follow an Accept or Reject answers, as much as the sender told of it.
@@ -206,7 +210,7 @@ pub struct Undone {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Updated {
     /// A post.
-    Note(Note),
+    Note(Box<Note>),
     /// Something else (an actor's profile, a collection): only its id is kept.
     Other(ObjectId),
 }
@@ -326,7 +330,7 @@ pub fn activity(v: &Value) -> Result<Activity, ParseError> {
         "Update" => {
             let object = object.ok_or(ParseError::Field("object"))?;
             if is_note(object) {
-                Kind::Update(Updated::Note(note(object)?))
+                Kind::Update(Updated::Note(Box::new(note(object)?)))
             } else {
                 Kind::Update(Updated::Other(object_id(object)?))
             }
@@ -393,6 +397,8 @@ pub fn note(v: &Value) -> Result<Note, ParseError> {
         attachments,
         in_reply_to,
         addressing: addressing(v)?,
+        name: wire::short_text(v.get("name"), crate::camp::polls::MAX_OPTION_CHARS * 2),
+        poll: crate::federation::polls::incoming(v).map(Box::new),
     })
 }
 

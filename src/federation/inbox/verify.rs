@@ -106,7 +106,8 @@ pub fn verify(activity: Activity, origin: Origin<'_>) -> Result<Verified, Verify
         return Err(VerifyError::ForeignId(activity.id.to_string()));
     }
     match &activity.kind {
-        Kind::Create(note) | Kind::Update(Updated::Note(note)) => own_note(note, actor)?,
+        Kind::Create(note) => own_note(note, actor)?,
+        Kind::Update(Updated::Note(note)) => own_note(note, actor)?,
         // A profile update names the actor itself; anything else must be its own.
         Kind::Update(Updated::Other(id)) | Kind::Delete(id) => same_host(id, actor)?,
         Kind::Undo(inner) => {

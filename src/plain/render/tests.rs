@@ -29,6 +29,7 @@ fn view(id: u64, name: &str, text: &str, age_secs: u64) -> PostView {
         stats: PostStats::default(),
         mine: Mine::default(),
         boosted_by: None,
+        poll: None,
         entry: id,
     }
 }
@@ -162,6 +163,45 @@ fn a_thread_reads_in_order_with_warnings_text_and_counts() {
             "I do",
             "with honey",
             "0 replies, 0 favourites, 0 boosts.",
+        ]
+    );
+    lines.iter().for_each(|l| assert_plain_line(l));
+}
+
+#[test]
+fn a_poll_reads_as_numbered_choices_and_how_it_stands() {
+    let mut root = view(1, "ann", "tarp or tent?", 600);
+    root.poll = Some(crate::camp::PollView {
+        options: vec![
+            crate::camp::PollOption {
+                title: "tarp".into(),
+                votes: Some(1),
+            },
+            crate::camp::PollOption {
+                title: "tent".into(),
+                votes: Some(2),
+            },
+        ],
+        multiple: false,
+        expires_ms: NOW - 1,
+        closed: true,
+        voted: true,
+        mine: vec![1],
+        voters: Some(3),
+        can_vote: false,
+    });
+    let t = Thread {
+        ancestors: vec![],
+        post: root,
+        replies: vec![],
+    };
+    let lines = thread_lines(&t, NOW, |_| 1);
+    assert_eq!(
+        lines[3..6],
+        [
+            "Poll choice 1: tarp, 1 vote.",
+            "Poll choice 2: tent, 2 votes, your choice.",
+            "Poll: 3 voters, ended, you voted.",
         ]
     );
     lines.iter().for_each(|l| assert_plain_line(l));
