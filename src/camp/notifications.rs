@@ -81,6 +81,7 @@ impl Camp {
         limit: usize,
     ) -> Result<Vec<NotificationView>> {
         let list = self.notifications(viewer, before, limit)?;
+        let filters = self.filter_set(viewer)?;
         let mut out = Vec::with_capacity(list.len());
         for n in list {
             // A mute hides what the muted did before it, too.
@@ -89,7 +90,8 @@ impl Camp {
             {
                 continue;
             }
-            out.push(self.notification_view(viewer, n)?);
+            let view = self.notification_view(viewer, n)?;
+            out.extend(self.filter_notification(&filters, view));
         }
         Ok(out)
     }

@@ -394,6 +394,7 @@ mod tests {
             mine: Default::default(),
             boosted_by: None,
             entry: 7,
+            filtered: None,
         }
     }
 

@@ -133,6 +133,9 @@ impl NotificationsPage {
         }
         if let Some(p) = &v.post {
             let excerpt = match &p.post.cw {
+                _ if p.filtered.is_some() => {
+                    format!("Filtered: {}", p.filtered.as_deref().unwrap_or(""))
+                }
                 Some(cw) => format!("CW: {cw}"),
                 None => p.post.text.clone(),
             };

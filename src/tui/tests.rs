@@ -62,6 +62,7 @@ fn view(id: u64, author: &str, display: &str, text: &str, age_ms: u64) -> PostVi
         mine: Default::default(),
         boosted_by: None,
         entry: id,
+        filtered: None,
     }
 }
 

@@ -30,6 +30,7 @@ fn view(id: u64, name: &str, text: &str, age_secs: u64) -> PostView {
         mine: Mine::default(),
         boosted_by: None,
         entry: id,
+        filtered: None,
     }
 }
 
