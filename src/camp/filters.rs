@@ -159,6 +159,65 @@ pub struct NewFilter {
     pub expires_in: Option<std::time::Duration>,
 }
 
+impl NewFilter {
+    /// Reads a filter typed on one line (the Settings screen): the phrase, with any of
+    /// `--whole-word`, `--hide` or `--warn`, `--context home,camp,...`, `--expires 1d`
+    /// among its words. Unknown options are refused by name.
+    pub fn parse_line(line: &str) -> Result<NewFilter> {
+        let mut new = NewFilter {
+            phrase: String::new(),
+            whole_word: false,
+            contexts: Vec::new(),
+            action: FilterAction::Warn,
+            expires_in: None,
+        };
+        let mut phrase: Vec<&str> = Vec::new();
+        let mut words = line.split_whitespace();
+        while let Some(w) = words.next() {
+            let Some(opt) = w.strip_prefix("--") else {
+                phrase.push(w);
+                continue;
+            };
+            let (name, inline) = match opt.split_once('=') {
+                Some((n, v)) => (n, Some(v)),
+                None => (opt, None),
+            };
+            let mut value = || {
+                inline.or_else(|| words.next()).ok_or_else(|| {
+                    Error::invalid(format!(
+                        "--{} needs a value",
+                        crate::text::sanitize_line(name)
+                    ))
+                })
+            };
+            match name {
+                "whole-word" => new.whole_word = true,
+                "hide" => new.action = FilterAction::Hide,
+                "warn" => new.action = FilterAction::Warn,
+                "context" => {
+                    for c in value()?.split(',').filter(|c| !c.is_empty()) {
+                        new.contexts.push(FilterContext::parse(c).ok_or_else(|| {
+                            Error::invalid(format!(
+                                "unknown context '{}'; use home, camp, notifications or threads",
+                                crate::text::sanitize_line(c)
+                            ))
+                        })?);
+                    }
+                }
+                "expires" => new.expires_in = Some(crate::camp::parse_duration(value()?)?),
+                other => {
+                    return Err(Error::invalid(format!(
+                        "unknown option --{}; use --whole-word, --hide, --context or --expires",
+                        crate::text::sanitize_line(other)
+                    )));
+                }
+            }
+        }
+        new.phrase = phrase.join(" ");
+        Ok(new)
+    }
+}
+
 /// The verdict of a reader's filters on one post in one context.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {

@@ -632,6 +632,7 @@ fn snapshot_notifications_80x24() {
     insta::assert_snapshot!(screen(&mut m, 80, 24));
 }
 
+mod filters_lists;
 mod guard;
 mod moderation;
 mod remote;

@@ -694,8 +694,9 @@ fn main_help(model: &Model) -> Vec<(&'static str, &'static str)> {
         ("c", "compose a post"),
         ("n", "notifications"),
         ("/", "search people, #tags, posts"),
-        ("m", "bookmarks"),
-        ("D", "direct conversations"),
+        // One row for both: room for `L` in a moderator's help at 40×15.
+        ("m / D", "bookmarks / direct posts"),
+        ("L", "your lists"),
         // One row for both federation keys: a moderator's help must still fit 40×15.
         ("F / R", "follow @user@host / requests"),
         ("s", "settings, keys, theme"),

@@ -312,3 +312,28 @@ fn filters_leave_with_the_account() {
             .is_none()
     );
 }
+
+#[test]
+fn a_filter_typed_on_one_line_reads_its_options() {
+    let f =
+        NewFilter::parse_line("new  york --whole-word --hide --context=home,threads --expires 1d")
+            .unwrap();
+    assert_eq!(f.phrase, "new york");
+    assert!(f.whole_word);
+    assert_eq!(f.action, FilterAction::Hide);
+    assert_eq!(f.contexts, [FilterContext::Home, FilterContext::Threads]);
+    assert_eq!(f.expires_in, Some(Duration::from_secs(86_400)));
+    let plain = NewFilter::parse_line("spoiler").unwrap();
+    assert_eq!(
+        (plain.action, plain.contexts.len()),
+        (FilterAction::Warn, 0)
+    );
+    for bad in [
+        "x --loud",
+        "x --context=everywhere",
+        "x --expires",
+        "x --expires soon",
+    ] {
+        assert!(NewFilter::parse_line(bad).is_err(), "{bad}");
+    }
+}
