@@ -244,6 +244,25 @@ impl Camp {
         Ok(out)
     }
 
+    /// `lists.csv` of the export, as Mastodon writes it: one `list name,account
+    /// address` line per member, no header (a list without members has no line).
+    pub(crate) fn lists_csv(&self, me: &Account) -> Result<String> {
+        use crate::camp::leaving::export::csv_field;
+        let mut out = String::new();
+        for l in self.current_lists(me.id)? {
+            for m in &l.members {
+                if let Some(a) = self.store().account(*m)? {
+                    out.push_str(&format!(
+                        "{},{}\n",
+                        csv_field(&l.name),
+                        csv_field(&self.address_of(&a))
+                    ));
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// The account `who`, which `me` must follow.
     fn followed_named(&self, me: &Account, who: &str) -> Result<Account> {
         let target = self.named(who)?;

@@ -180,6 +180,21 @@ async fn lists_read_their_members_and_exclusive_ones_leave_home() {
             .ok()
             .contains("News (exclusive) · 1 member · @bo")
     );
+    // `L` on the screen: pick the list, read its timeline.
+    let conn = Conn::connect(camp.addr, &ana).await;
+    let mut tui = conn.tui(80, 24).await;
+    wait_for_screen(&mut tui, main_screen_of("ana"), STEP).await;
+    tui.send(b"L").await;
+    wait_for_screen(
+        &mut tui,
+        |s| s.contains("News · 1 member · exclusive"),
+        STEP,
+    )
+    .await;
+    tui.send(b"\r").await;
+    let screen = wait_for_screen(&mut tui, |s| s.contains("bo: the headline"), STEP).await;
+    assert!(screen.contains("≡ News"), "{screen}");
+    assert!(!screen.contains("cy: hello"), "{screen}");
     // Private: cy cannot read ana's list.
     exec(camp.addr, &cy, "list show news").await.failed(1);
     exec(camp.addr, &ana, "list remove news @bo").await.ok();

@@ -134,3 +134,21 @@ fn names_and_caps_are_checked_and_lists_leave_with_the_account() {
             .is_none()
     );
 }
+
+#[test]
+fn the_export_carries_lists_as_mastodon_writes_them() {
+    let (camp, ids) = camp_with(&["ana", "bo", "cy"]);
+    let ana = ids[0];
+    camp.follow(ana, "bo").unwrap();
+    camp.follow(ana, "cy").unwrap();
+    camp.create_list(ana, "Climbing, mostly", false).unwrap();
+    camp.create_list(ana, "empty", true).unwrap();
+    camp.list_add(ana, "climbing, mostly", "bo").unwrap();
+    camp.list_add(ana, "climbing, mostly", "cy").unwrap();
+    let me = camp.actor(ana).unwrap();
+    let host = camp.camp_host();
+    assert_eq!(
+        camp.lists_csv(&me).unwrap(),
+        format!("\"Climbing, mostly\",bo@{host}\n\"Climbing, mostly\",cy@{host}\n")
+    );
+}
