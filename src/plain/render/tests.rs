@@ -196,3 +196,16 @@ fn help_is_plain_lines() {
     }
     assert!(HELP.contains("r NUMBER TEXT"));
 }
+
+#[test]
+fn a_filtered_post_says_its_word_and_is_read_by_number() {
+    let mut v = view(9, "bob", "the finale: everybody dies", 60);
+    v.post.cw = Some("tv".into());
+    v.filtered = Some("finale".into());
+    let line = post_line(3, &v, NOW);
+    assert_eq!(
+        line,
+        "3. @bob, 1 minute ago: Filtered: finale. Type 3 to read it."
+    );
+    assert_plain_line(&line);
+}
