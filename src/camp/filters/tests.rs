@@ -155,6 +155,11 @@ fn threads_and_notifications_apply_their_context() {
         "hidden in notifications: {notes:?}"
     );
     assert!(notes.iter().any(|n| n.post.is_some()));
+    assert_eq!(
+        camp.unread_notifications(ana).unwrap(),
+        notes.len(),
+        "the unread count leaves out what is hidden"
+    );
     // Removed by phrase, it stops at once.
     camp.remove_filter(ana, "RUBBISH").unwrap();
     assert_eq!(camp.thread(ana, root).unwrap().replies.len(), 2);
