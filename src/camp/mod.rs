@@ -11,12 +11,14 @@ mod counts;
 mod devices;
 pub(crate) mod domains;
 mod events;
+pub mod filters;
 pub(crate) mod floods;
 mod follow_state;
 #[cfg(test)]
 mod growth_tests;
 pub mod leaving;
 mod line_mode;
+pub mod member_lists;
 mod moderation;
 pub mod notification_groups;
 mod notifications;

@@ -19,11 +19,15 @@ pub const NAME_WIDTH: usize = 40;
 /// How many names a group's line spells out before "and N others".
 const NAMED: usize = 2;
 
-/// One line about the post a notification concerns: its content warning when it has
-/// one (never the text behind it), else its text; sanitized, on one line, capped.
+/// One line about the post a notification concerns: the reader's filter word when a
+/// filter folds it, its content warning when it has one (never the text behind either),
+/// else its text; sanitized, on one line, capped.
 pub fn excerpt(view: &PostView) -> String {
     let p = &view.post;
     let line = match p.cw.as_deref().map(text::sanitize_line) {
+        _ if view.filtered.is_some() => {
+            format!("Filtered: {}", view.filtered.as_deref().unwrap_or_default())
+        }
         Some(cw) if !cw.is_empty() => format!("CW: {cw}"),
         _ => text::sanitize_line(&p.text),
     };
@@ -215,6 +219,7 @@ mod tests {
             stats: Default::default(),
             mine: Mine::default(),
             poll: None,
+            filtered: None,
             entry: id,
         }
     }

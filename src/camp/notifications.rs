@@ -83,6 +83,7 @@ impl Camp {
         limit: usize,
     ) -> Result<Vec<NotificationView>> {
         let list = self.notifications(viewer, before, limit)?;
+        let filters = self.filter_set(viewer)?;
         let mut out = Vec::with_capacity(list.len());
         for n in list {
             // A mute hides what the muted did before it, too.
@@ -91,7 +92,8 @@ impl Camp {
             {
                 continue;
             }
-            out.push(self.notification_view(viewer, n)?);
+            let view = self.notification_view(viewer, n)?;
+            out.extend(self.filter_notification(&filters, view));
         }
         Ok(out)
     }
@@ -197,18 +199,32 @@ impl Camp {
         {
             return Ok(0);
         }
-        // Notifications from people muted since are not counted (they are not shown).
+        // Notifications from people muted since are not counted (they are not shown),
+        // nor ones about a post the reader's filters hide there.
+        let filters = self.filter_set(viewer)?;
         let mut n = 0;
         for item in self.store().notifications(viewer, None, UNREAD_CAP)? {
             if item.id <= marker {
                 break;
             }
-            if !item
+            if item
                 .actor
                 .is_some_and(|a| self.muted_or_hidden(viewer, a).unwrap_or(false))
             {
-                n += 1;
+                continue;
             }
+            if !filters.is_empty()
+                && let Some(post) = item
+                    .post
+                    .map(|p| self.store().post(p))
+                    .transpose()?
+                    .flatten()
+                && filters.verdict(&post, crate::camp::filters::FilterContext::Notifications)
+                    == crate::camp::filters::Verdict::Hide
+            {
+                continue;
+            }
+            n += 1;
         }
         Ok(n)
     }

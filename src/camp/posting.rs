@@ -58,6 +58,9 @@ pub struct PostView {
     pub poll: Option<crate::camp::PollView>,
     /// Its place on a timeline: the post's id, or the boost's when boosted.
     pub entry: Id,
+    /// The reader's filter phrase it matched, when a warn filter folds it (see
+    /// [`crate::camp::filters`]); `None` when shown as is.
+    pub filtered: Option<String>,
 }
 
 /// Which timeline to read.
@@ -352,6 +355,7 @@ impl Camp {
             },
             mine: Default::default(),
             boosted_by: None,
+            filtered: None,
         }
     }
 
@@ -380,6 +384,12 @@ impl Camp {
         let mut out = Vec::with_capacity(limit);
         let mut cursor = before;
         let mut authors: HashMap<Id, Option<Account>> = HashMap::new();
+        let filters = self.filter_set(viewer.id)?;
+        let context = crate::camp::filters::FilterContext::of_timeline(kind);
+        let exclusive = match kind {
+            TimelineKind::Home => self.exclusive_members(viewer.id)?,
+            TimelineKind::Camp => Default::default(),
+        };
         // Hidden posts (suspended authors) are skipped, so read in rounds until full.
         for _ in 0..8 {
             let batch = match kind {
@@ -420,7 +430,16 @@ impl Camp {
                 if self.hides(&viewer, post.author, item.boosted_by)? {
                     continue;
                 }
-                let mut view = self.reader_view(&viewer, post, &author)?;
+                // Whoever put it on Home (the booster, else the author) may be in one
+                // of the reader's exclusive lists: then it is read there instead.
+                if exclusive.contains(&item.boosted_by.unwrap_or(post.author)) {
+                    continue;
+                }
+                let Some(mut view) =
+                    filters.apply(self.reader_view(&viewer, post, &author)?, context)
+                else {
+                    continue;
+                };
                 view.entry = item.entry;
                 if let Some(b) = item.boosted_by {
                     view.boosted_by = self.store().account(b)?.map(|a| Author {

@@ -181,6 +181,22 @@ impl Camp {
             }
         }
         ancestors.reverse();
+        // The reader's filters (threads context): a hidden ancestor or reply leaves the
+        // thread; the post asked for by id is only ever folded, never hidden, so
+        // `show ID` always answers.
+        let filters = self.filter_set(me.id)?;
+        let context = crate::camp::filters::FilterContext::Threads;
+        let ancestors: Vec<PostView> = ancestors
+            .into_iter()
+            .filter_map(|v| filters.apply(v, context))
+            .collect();
+        let post = match filters.first_match(&post.post, context) {
+            None => post,
+            Some(phrase) => PostView {
+                filtered: Some(phrase),
+                ..post
+            },
+        };
         let mut replies = Vec::new();
         let mut stack: Vec<(usize, Id)> = self
             .store()
@@ -202,6 +218,9 @@ impl Camp {
             for child in self.store().replies_to(rid)?.into_iter().rev() {
                 stack.push((depth + 1, child));
             }
+            let Some(v) = filters.apply(v, context) else {
+                continue;
+            };
             replies.push((depth, v));
         }
         Ok(Thread {

@@ -3,8 +3,10 @@
 //! a non-zero exit, with nothing changed.
 
 mod args;
+mod filters;
 pub mod leaving;
 mod media;
+mod member_lists;
 mod moderation;
 mod plain;
 mod presence;
@@ -227,6 +229,8 @@ fn all_verbs() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
         .chain(status::VERBS)
         .chain(presence::VERBS)
         .chain(polls::VERBS)
+        .chain(filters::VERBS)
+        .chain(member_lists::VERBS)
 }
 
 fn verb_list() -> String {
@@ -290,6 +294,9 @@ fn dispatch(
         "who" => presence::who(camp, member(camp, caller)?, rest),
         // Binary output: answered by the SSH exec path (ssh/binary.rs), never as text.
         "backup" => Err(usage("backup writes binary: run ssh HOST backup > FILE")),
+        "filter" => filters::filter(camp, member(camp, caller)?, rest),
+        "lists" => member_lists::lists(camp, member(camp, caller)?, rest),
+        "list" => member_lists::list(camp, member(camp, caller)?, rest),
         other => match moderation::dispatch(camp, caller, other, rest, stdin) {
             Some(result) => result,
             None => Err(usage(format!(
@@ -448,6 +455,7 @@ pub fn post_json(v: &PostView) -> serde_json::Value {
         "favourites": v.stats.favourites,
         "boosts": v.stats.boosts,
         "poll": polls::json(v),
+        "filtered": v.filtered,
     })
 }
 
@@ -467,9 +475,14 @@ fn timeline(camp: &Camp, me: Account, rest: &[String]) -> std::result::Result<St
     if posts.is_empty() {
         return Ok(format!("(the {} timeline is empty)\n", kind.as_str()));
     }
+    Ok(posts_text(&posts))
+}
+
+/// Posts as text, newest first: byline, warning (or the filter that folds it), text.
+fn posts_text(posts: &[PostView]) -> String {
     let now = crate::clock::now_ms();
     let mut out = String::new();
-    for v in &posts {
+    for v in posts {
         let p = &v.post;
         if let Some(b) = &v.boosted_by {
             out.push_str(&format!("⟳ @{} boosted\n", b.username));
@@ -481,13 +494,18 @@ fn timeline(camp: &Camp, me: Account, rest: &[String]) -> std::result::Result<St
             p.visibility.as_str(),
             p.id
         ));
+        if let Some(word) = &v.filtered {
+            // A reader's warn filter folds it: `show ID` reads it.
+            out.push_str(&format!("Filtered: {word} (show {} to read it)\n\n", p.id));
+            continue;
+        }
         if let Some(cw) = &p.cw {
             out.push_str(&format!("CW: {cw}\n"));
         }
         out.push_str(&p.text);
         out.push_str("\n\n");
     }
-    Ok(out)
+    out
 }
 
 /// "just now" or "5m ago".

@@ -89,11 +89,19 @@ fn post_text(out: &mut String, v: &PostView, indent: usize, now: u64) {
     }
     out.push_str(&head);
     out.push('\n');
-    if let Some(cw) = &p.cw {
-        out.push_str(&format!("{pad}CW: {cw}\n"));
-    }
-    for l in p.text.lines() {
-        out.push_str(&format!("{pad}{l}\n"));
+    if let Some(word) = &v.filtered {
+        // A reader's warn filter folds it: `show ID` reads it.
+        out.push_str(&format!(
+            "{pad}Filtered: {word} (show {} to read it)\n",
+            p.id
+        ));
+    } else {
+        if let Some(cw) = &p.cw {
+            out.push_str(&format!("{pad}CW: {cw}\n"));
+        }
+        for l in p.text.lines() {
+            out.push_str(&format!("{pad}{l}\n"));
+        }
     }
     if let Some(poll) = &v.poll {
         super::polls::text(out, poll, &pad, now);
@@ -176,7 +184,15 @@ pub fn show(camp: &Camp, me: Account, rest: &[String]) -> Out {
     for v in &t.ancestors {
         post_text(&mut out, v, 0, now);
     }
-    post_text(&mut out, &t.post, 0, now);
+    // The post asked for is read in full, under its filter's word when one matched.
+    if let Some(word) = &t.post.filtered {
+        out.push_str(&format!("Filtered: {word}\n"));
+    }
+    let opened = PostView {
+        filtered: None,
+        ..t.post.clone()
+    };
+    post_text(&mut out, &opened, 0, now);
     for (d, v) in &t.replies {
         post_text(&mut out, v, (*d).min(6), now);
     }
@@ -502,6 +518,7 @@ pub fn notifications(camp: &Camp, me: Account, rest: &[String]) -> Out {
                     "excerpt": g.excerpt(),
                     "text": n.notification.text,
                     "created_ms": n.notification.created_ms,
+                    "filtered": n.post.as_ref().and_then(|p| p.filtered.clone()),
                 })
             })
             .collect();
@@ -517,6 +534,9 @@ pub fn notifications(camp: &Camp, me: Account, rest: &[String]) -> Out {
         out.push_str(&format!("{} · {}", g.describe(), ago(now, n.created_ms)));
         if let Some(p) = n.post {
             out.push_str(&format!(" · id {p}"));
+        }
+        if let Some(word) = g.newest.post.as_ref().and_then(|p| p.filtered.as_ref()) {
+            out.push_str(&format!(" · filtered: {word}"));
         }
         out.push('\n');
         if let Some(t) = &n.text {

@@ -503,7 +503,18 @@ impl App {
                 let id = new.view.post.id;
                 // Our own post from this session: already numbered and confirmed.
                 let ours = new.view.post.author == me && new.view.boosted_by.is_none();
-                if (ours && self.items.of_post(id).is_some()) || !self.camp.live_visible(me, new) {
+                if ours && self.items.of_post(id).is_some() {
+                    return Live::Nothing;
+                }
+                // Mutes, blocks, filters and exclusive lists, as on reload.
+                let Some(new) = self.camp.live_for(me, new) else {
+                    return Live::Nothing;
+                };
+                let placed = match self.listing {
+                    Listing::Camp => new.on_camp,
+                    Listing::Home | Listing::Notifications => new.in_home_of(me),
+                };
+                if !placed {
                     return Live::Nothing;
                 }
                 self.live_posts.push_back(new.view.post.id);
@@ -517,7 +528,7 @@ impl App {
                 if n.post.is_some_and(|p| self.live_posts.contains(&p)) {
                     return Live::Nothing;
                 }
-                let Ok(nv) = self.camp.notification_view(me, (**n).clone()) else {
+                let Ok(Some(nv)) = self.camp.live_notification(me, (**n).clone()) else {
                     return Live::Nothing;
                 };
                 if nv

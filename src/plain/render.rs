@@ -83,6 +83,14 @@ fn byline(v: &PostView, now_ms: u64) -> String {
 /// warning shows the warning only; its text comes when it is read by number.
 pub fn post_line(n: usize, v: &PostView, now_ms: u64) -> String {
     let body = match &v.post.cw {
+        // A reader's warn filter folds the post like a content warning, by its word.
+        _ if v.filtered.is_some() => format!(
+            "Filtered: {}. Type {n} to read it.",
+            clip(
+                &sanitize_line(v.filtered.as_deref().unwrap_or("")),
+                CW_CHARS
+            )
+        ),
         Some(cw) => format!(
             "CW: {}. Type {n} to read it.",
             clip(&sanitize_line(cw), CW_CHARS)
@@ -134,6 +142,12 @@ fn post_block(out: &mut Vec<String>, n: usize, v: &PostView, now_ms: u64, answer
     }
     head.push(':');
     out.push(head);
+    if let Some(word) = &v.filtered {
+        out.push(format!(
+            "Filtered: {}",
+            clip(&sanitize_line(word), CW_CHARS)
+        ));
+    }
     if let Some(cw) = &v.post.cw {
         out.push(format!("CW: {}", clip(&sanitize_line(cw), CW_CHARS)));
     }
@@ -232,6 +246,13 @@ pub fn notification_line(n: Option<usize>, nv: &NotificationView, now_ms: u64) -
         s.push_str(&format!(": {}", clip(&sanitize_line(t), LIST_TEXT_CHARS)));
     } else if let Some(p) = &nv.post {
         match &p.post.cw {
+            _ if p.filtered.is_some() => s.push_str(&format!(
+                ": Filtered: {}",
+                clip(
+                    &sanitize_line(p.filtered.as_deref().unwrap_or("")),
+                    CW_CHARS
+                )
+            )),
             Some(cw) => s.push_str(&format!(": CW: {}", clip(&sanitize_line(cw), CW_CHARS))),
             None => s.push_str(&format!(
                 ": {}",

@@ -367,8 +367,13 @@ async fn run_tui(start: TuiStart, out: &mut Output, account: Option<crate::model
             }
             ev = events.recv() => match ev {
                 Ok(CampEvent::Posted(p)) => {
-                    // The reader's mutes and blocks apply to live posts too.
-                    if who.account.is_none_or(|me| camp.live_visible(me, &p)) {
+                    // The reader's mutes, blocks, filters and exclusive lists apply to
+                    // live posts too.
+                    let placed = match who.account {
+                        Some(me) => camp.live_for(me, &p),
+                        None => Some(p),
+                    };
+                    if let Some(p) = placed {
                         queue.extend(update(&mut model, Msg::Posted(p)));
                         dirty = true;
                     }
@@ -391,8 +396,8 @@ async fn run_tui(start: TuiStart, out: &mut Output, account: Option<crate::model
                     if let Some(me) = who.account.filter(|me| *me == n.account) {
                         let camp = camp.clone();
                         let n = (*n).clone();
-                        let view = tokio::task::spawn_blocking(move || camp.notification_view(me, n)).await;
-                        if let Ok(Ok(view)) = view {
+                        let view = tokio::task::spawn_blocking(move || camp.live_notification(me, n)).await;
+                        if let Ok(Ok(Some(view))) = view {
                             queue.extend(update(&mut model, Msg::Notified(std::sync::Arc::new(view))));
                             dirty = true;
                         }

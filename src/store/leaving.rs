@@ -78,7 +78,8 @@ impl Store {
     /// [`Departed`] and the signing keys keep: keys, follows both ways (here and
     /// elsewhere), favourites, boosts, bookmarks, mutes and blocks both ways, its
     /// notifications and everyone's notifications about it, its home timeline, hidden
-    /// domains, link codes, preferences and read markers, and the account itself.
+    /// domains, link codes, preferences, filters, lists and read markers, and the
+    /// account itself.
     pub fn purge_account(&self, account: Id) -> Result<()> {
         let me = id_key(account);
         for key in self.keys_of(account)? {
@@ -138,6 +139,8 @@ impl Store {
             format!("notifications_read/{account}"),
             format!("presence/{account}"),
             format!("preview/{account}"),
+            format!("filters/{account}"),
+            format!("member_lists/{account}"),
         ] {
             self.settings.remove(exact.as_bytes())?;
         }

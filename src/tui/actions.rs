@@ -125,9 +125,9 @@ pub fn confirm_delete(model: &mut Model, input: Input) -> Vec<Effect> {
     }
 }
 
-/// Opens or closes a content warning.
+/// Opens or closes a content warning, or a post a warn filter folded.
 pub fn toggle_cw(model: &mut Model, post: &PostView) {
-    if post.post.cw.is_some() {
+    if post.post.cw.is_some() || post.filtered.is_some() {
         model.expanded.toggle(post.post.id);
     }
 }

@@ -395,6 +395,7 @@ mod tests {
             boosted_by: None,
             poll: None,
             entry: 7,
+            filtered: None,
         }
     }
 

@@ -26,6 +26,7 @@ fn settings_data(
         link,
         muted,
         blocked,
+        filters: camp.filters(me)?,
     }))
 }
 
@@ -45,6 +46,16 @@ fn list_rows(camp: &Camp, me: Id, kind: &ListKind) -> crate::Result<Vec<Row>> {
             })
             .collect(),
         ListKind::Search => vec![],
+        ListKind::Lists => camp
+            .lists(me)?
+            .into_iter()
+            .map(|l| Row::MemberList {
+                name: l.name,
+                exclusive: l.exclusive,
+                members: l.members.len(),
+            })
+            .collect(),
+        ListKind::Members(name) => posts(camp.list_timeline(me, name, None, PAGE)?),
         ListKind::Versions(id) => {
             let current = camp.post(me, *id)?;
             let mut rows = vec![
@@ -365,6 +376,18 @@ pub async fn run(camp: &Camp, who: &mut Identity, effect: Effect) -> Option<Msg>
                                 "Saved: who no longer lists you."
                             };
                             (said.into(), None)
+                        }
+                        SettingsChange::AddFilter(line) => {
+                            let new = crate::camp::filters::NewFilter::parse_line(&line)?;
+                            let f = camp.add_filter(me, new)?;
+                            (
+                                format!("Filtering '{}' ({}).", f.phrase, f.action.as_str()),
+                                None,
+                            )
+                        }
+                        SettingsChange::RemoveFilter(id) => {
+                            let f = camp.remove_filter(me, &id.to_string())?;
+                            (format!("No longer filtering '{}'.", f.phrase), None)
                         }
                         SettingsChange::MakeLinkCode => {
                             let link = camp.create_link_code(me)?;

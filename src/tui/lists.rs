@@ -1,6 +1,6 @@
-//! List screens: Bookmarks (`m`), direct Conversations (`D`), posts with a `#tag`, and
-//! Search (`/`: campers, tags and posts). Enter opens what is selected; the post keys
-//! work on post rows.
+//! List screens: Bookmarks (`m`), direct Conversations (`D`), posts with a `#tag`,
+//! Search (`/`: campers, tags and posts), and the reader's own lists (`L`: pick one,
+//! read its timeline). Enter opens what is selected; the post keys work on post rows.
 
 use crate::tui::list_view;
 use crate::tui::timeline::CwState;
@@ -58,6 +58,10 @@ pub enum ListKind {
     Search,
     /// A post's earlier versions.
     Versions(Id),
+    /// The reader's lists (`L`).
+    Lists,
+    /// The timeline of the reader's list with this name.
+    Members(String),
 }
 
 impl ListKind {
@@ -69,6 +73,8 @@ impl ListKind {
             ListKind::Tag(_) => "Tag",
             ListKind::Search => "Search",
             ListKind::Versions(_) => "Edits",
+            ListKind::Lists => "Lists",
+            ListKind::Members(_) => "List",
         }
     }
 }
@@ -92,6 +98,15 @@ pub enum Row {
         posts: usize,
         /// The newest post.
         last: Arc<PostView>,
+    },
+    /// One of the reader's lists (Enter reads its timeline).
+    MemberList {
+        /// Its name.
+        name: String,
+        /// Whether its members leave Home.
+        exclusive: bool,
+        /// How many accounts are in it.
+        members: usize,
     },
 }
 
@@ -248,6 +263,22 @@ impl ListPage {
                 &format!("#{t} · {n} post{}", if *n == 1 { "" } else { "s" }),
                 width,
             ))],
+            Row::MemberList {
+                name,
+                exclusive,
+                members,
+            } => {
+                let mut l = vec![Span::styled(name.clone(), theme.name)];
+                let mut meta = format!(
+                    " · {members} member{}",
+                    if *members == 1 { "" } else { "s" }
+                );
+                if *exclusive {
+                    meta.push_str(" · exclusive");
+                }
+                l.push(Span::styled(meta, theme.dim));
+                vec![crate::tui::view::truncate_line(Line::from(l), width)]
+            }
             Row::Post(p) => {
                 let mut l = post_lines(p, width, now, expanded.contains(&p.post.id), theme);
                 l.push(Line::raw(""));
@@ -316,6 +347,12 @@ impl ListPage {
                 theme.accent,
             ));
         }
+        if let ListKind::Members(name) = &self.kind {
+            out.push(Line::styled(
+                text::truncate(&format!(" ≡ {name}"), width + 2),
+                theme.accent,
+            ));
+        }
         if let Some(e) = &self.error {
             out.push(Line::styled(text::truncate(e, width + 2), theme.error));
         } else if self.rows.is_empty() {
@@ -330,6 +367,12 @@ impl ListPage {
                     ListKind::Tag(_) => "No posts with this tag.",
                     ListKind::Search => "Nothing found.",
                     ListKind::Versions(_) => "This post was never edited.",
+                    ListKind::Lists => {
+                        "No lists yet. Make one over ssh: list create NAME [--exclusive], then list add NAME @who."
+                    }
+                    ListKind::Members(_) => {
+                        "Nothing here yet: add people you follow with list add NAME @who."
+                    }
                 }
             };
             for l in text::wrap(msg, width.max(1)) {

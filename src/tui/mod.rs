@@ -379,6 +379,11 @@ pub enum SettingsChange {
     Presence(bool),
     /// How image previews are drawn (off: none fetched).
     Preview(crate::camp::preview::PreviewMode),
+    /// Add a keyword filter typed on one line (see
+    /// [`crate::camp::filters::NewFilter::parse_line`]).
+    AddFilter(String),
+    /// Remove a keyword filter by id.
+    RemoveFilter(crate::model::Id),
     /// Delete the account; `confirm` is the name the camper typed.
     DeleteAccount {
         /// What was typed (must be the account's name).
@@ -830,6 +835,10 @@ fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
         (Key::Char('D'), false) => pages::open(
             model,
             pages::Page::List(lists::ListPage::new(lists::ListKind::Direct)),
+        ),
+        (Key::Char('L'), false) => pages::open(
+            model,
+            pages::Page::List(lists::ListPage::new(lists::ListKind::Lists)),
         ),
         (Key::Char('x'), false) => {
             if let Some(p) = model.current().selected_post().cloned() {

@@ -274,6 +274,9 @@ pub fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
                 (Key::Enter, Some(Row::Tag(t, _))) => {
                     return open(model, Page::List(ListPage::new(ListKind::Tag(t))));
                 }
+                (Key::Enter, Some(Row::MemberList { name, .. })) => {
+                    return open(model, Page::List(ListPage::new(ListKind::Members(name))));
+                }
                 (_, Some(row)) => row.post().cloned(),
                 _ => None,
             }

@@ -1,6 +1,6 @@
 //! The Settings screen (`s`): display name and bio, content warnings, theme, the
 //! screen-reader line mode as the default, alerts, the account's SSH keys (remove one,
-//! never the last) and "Link a device".
+//! never the last), "Link a device", and keyword filters (add one, Enter removes one).
 
 use std::sync::Arc;
 
@@ -28,6 +28,7 @@ pub const HELP: &[(&str, &str)] = &[
         "type your name, Enter: delete the account for good",
     ),
     ("Enter on a name", "unmute / unblock"),
+    ("Enter on a filter", "remove it (Add a filter: type it)"),
     ("Esc", "stop editing / back (q too)"),
 ];
 
@@ -62,6 +63,8 @@ pub struct SettingsData {
     pub muted: Vec<Author>,
     /// Campers the reader blocked.
     pub blocked: Vec<Author>,
+    /// The reader's keyword filters in force.
+    pub filters: Vec<crate::camp::filters::Filter>,
 }
 
 /// One row of the screen.
@@ -95,6 +98,10 @@ pub enum Row {
     Muted(usize),
     /// A blocked camper (Enter unblocks).
     Blocked(usize),
+    /// One keyword filter (Enter removes it).
+    Filter(usize),
+    /// Add a keyword filter (Enter, type it, Enter).
+    AddFilter,
     /// Delete the account (Enter, then type its name).
     DeleteAccount,
 }
@@ -129,6 +136,9 @@ impl SettingsPage {
             Row::Desktop,
         ];
         rows.extend(ALERT_KINDS.iter().map(|k| Row::Alert(*k)));
+        let filters = self.data.as_ref().map(|d| d.filters.len()).unwrap_or(0);
+        rows.extend((0..filters).map(Row::Filter));
+        rows.push(Row::AddFilter);
         let keys = self.data.as_ref().map(|d| d.keys.len()).unwrap_or(0);
         rows.extend((0..keys).map(Row::Key));
         rows.push(Row::Link);
@@ -176,6 +186,11 @@ impl SettingsPage {
             };
             match k.key {
                 Key::Esc => self.editing = None,
+                Key::Enter if *row == Row::AddFilter => {
+                    let line = ed.text();
+                    self.editing = None;
+                    return vec![Effect::Settings(SettingsChange::AddFilter(line))];
+                }
                 Key::Enter if *row == Row::DeleteAccount => {
                     let confirm = ed.text();
                     self.editing = None;
@@ -274,6 +289,14 @@ impl SettingsPage {
                     return save(prefs);
                 }
                 Row::Key(_) => {}
+                Row::Filter(i) => {
+                    if let Some(f) = data.filters.get(i) {
+                        return vec![Effect::Settings(SettingsChange::RemoveFilter(f.id))];
+                    }
+                }
+                Row::AddFilter => {
+                    self.editing = Some((row, Editor::with_text(false, 400, "")));
+                }
                 Row::DeleteAccount => {
                     self.editing = Some((row, Editor::with_text(false, 64, "")));
                 }
@@ -350,6 +373,14 @@ impl SettingsPage {
                 if i == 0 { "Blocked" } else { "" }.into(),
                 format!("@{} (Enter unblocks)", d.blocked[i].username),
             ),
+            Row::Filter(i) => (
+                if i == 0 { "Filters" } else { "" }.into(),
+                format!("{} (Enter removes)", filter_summary(&d.filters[i])),
+            ),
+            Row::AddFilter => (
+                "Add a filter".into(),
+                "Enter, then type a word or phrase".into(),
+            ),
             Row::DeleteAccount => ("Delete account".into(), "Enter, then type your name".into()),
         }
     }
@@ -414,6 +445,13 @@ impl SettingsPage {
                 }
             }
         }
+        if let Some((Row::AddFilter, _)) = &self.editing {
+            let msg = "Others' posts with it are folded under \"Filtered: WORD\" (x shows one). Add --hide to leave them out, --whole-word, --context home,camp,notifications,threads (default: all), --expires 1d. Enter adds, Esc cancels.";
+            for l in text::wrap(msg, width.max(1)) {
+                out.push(Line::styled(format!("  {l}"), theme.dim));
+            }
+            selected_line = out.len().saturating_sub(1);
+        }
         if let Some((Row::DeleteAccount, _)) = &self.editing {
             let msg = format!(
                 "Type your name ({}) and press Enter to delete your account for good: posts, keys, follows, bookmarks. Esc keeps everything. (ssh {} export > me.tar.gz first keeps a copy.)",
@@ -443,4 +481,21 @@ impl SettingsPage {
             frame.set_cursor_position(Position::new(x as u16, area.y + (line - skip) as u16));
         }
     }
+}
+
+/// "'spoiler' warn, whole word, home+camp, until 2026-12-01".
+fn filter_summary(f: &crate::camp::filters::Filter) -> String {
+    use crate::camp::filters::FilterContext;
+    let mut s = format!("'{}' {}", f.phrase, f.action.as_str());
+    if f.whole_word {
+        s.push_str(", whole word");
+    }
+    if f.contexts.len() < FilterContext::ALL.len() {
+        let names: Vec<_> = f.contexts.iter().map(|c| c.as_str()).collect();
+        s.push_str(&format!(", {}", names.join("+")));
+    }
+    if let Some(t) = f.expires_ms {
+        s.push_str(&format!(", until {}", text::date(t)));
+    }
+    s
 }

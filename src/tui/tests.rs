@@ -63,6 +63,7 @@ fn view(id: u64, author: &str, display: &str, text: &str, age_ms: u64) -> PostVi
         boosted_by: None,
         poll: None,
         entry: id,
+        filtered: None,
     }
 }
 
@@ -632,6 +633,7 @@ fn snapshot_notifications_80x24() {
     insta::assert_snapshot!(screen(&mut m, 80, 24));
 }
 
+mod filters_lists;
 mod guard;
 mod moderation;
 mod notify;

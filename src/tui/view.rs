@@ -189,7 +189,23 @@ pub(crate) fn post_lines(
     head.push(Span::styled(handle, handle_style));
     head.push(Span::styled(meta, theme.dim));
     lines.push(truncate_line(Line::from(head), width));
+    // A reader's warn filter folds the whole post (its warning too) under the word.
+    if let Some(word) = &p.filtered {
+        let hint = if open { " (x to fold)" } else { " (x to show)" };
+        for l in text::wrap(&format!("Filtered: {word}{hint}"), width) {
+            lines.push(Line::styled(l, theme.dim));
+        }
+        if !open {
+            return lines;
+        }
+    }
     let show_body = match &p.post.cw {
+        Some(cw) if p.filtered.is_some() => {
+            for l in text::wrap(&format!("CW: {cw}"), width) {
+                lines.push(Line::styled(l, theme.warn));
+            }
+            true
+        }
         Some(cw) => {
             let hint = if open { " (x to hide)" } else { " (x to show)" };
             for l in text::wrap(&format!("CW: {cw}{hint}"), width) {
@@ -683,7 +699,8 @@ fn main_help(model: &Model) -> Vec<(&'static str, &'static str)> {
         ("/", "search people, #tags, posts"),
         ("B / m", "bookmark / bookmarks"),
         crate::tui::poll::HELP,
-        ("D", "direct conversations"),
+        // One row for both: room in a moderator's help at 40×15.
+        ("D / L", "direct posts / your lists"),
         // One row for both federation keys: a moderator's help must still fit 40×15.
         ("F / R", "follow @user@host / requests"),
         ("s", "settings, keys, theme"),

@@ -118,6 +118,7 @@ async fn export_holds_exactly_the_campers_own_data() {
             "blocked_accounts.csv",
             "bookmarks.csv",
             "following_accounts.csv",
+            "lists.csv",
             "muted_accounts.csv",
             "outbox.json"
         ]

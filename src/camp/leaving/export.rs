@@ -23,6 +23,7 @@ pub const EXPORT_FILES: &[&str] = &[
     "blocked_accounts.csv",
     "muted_accounts.csv",
     "bookmarks.csv",
+    "lists.csv",
 ];
 
 /// Mastodon's header of `following_accounts.csv`.
@@ -88,6 +89,7 @@ impl Camp {
             self.blocked_csv(me)?.into_bytes(),
             self.muted_csv(me)?.into_bytes(),
             self.bookmarks_csv(me)?.into_bytes(),
+            self.lists_csv(me)?.into_bytes(),
         ])
     }
 

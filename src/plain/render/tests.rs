@@ -31,6 +31,7 @@ fn view(id: u64, name: &str, text: &str, age_secs: u64) -> PostView {
         boosted_by: None,
         poll: None,
         entry: id,
+        filtered: None,
     }
 }
 
@@ -234,4 +235,17 @@ fn help_is_plain_lines() {
         assert_plain_line(line);
     }
     assert!(HELP.contains("r NUMBER TEXT"));
+}
+
+#[test]
+fn a_filtered_post_says_its_word_and_is_read_by_number() {
+    let mut v = view(9, "bob", "the finale: everybody dies", 60);
+    v.post.cw = Some("tv".into());
+    v.filtered = Some("finale".into());
+    let line = post_line(3, &v, NOW);
+    assert_eq!(
+        line,
+        "3. @bob, 1 minute ago: Filtered: finale. Type 3 to read it."
+    );
+    assert_plain_line(&line);
 }

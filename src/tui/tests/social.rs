@@ -695,6 +695,7 @@ fn settings_model() -> Model {
                     display_name: String::new(),
                 }],
                 blocked: vec![],
+                filters: vec![],
             })),
         },
     );
