@@ -17,6 +17,7 @@ mod follow_state;
 mod growth_tests;
 pub mod leaving;
 mod line_mode;
+mod links;
 mod moderation;
 mod notifications;
 mod onboarding;

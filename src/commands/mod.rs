@@ -4,6 +4,7 @@
 
 mod args;
 pub mod leaving;
+mod links;
 mod moderation;
 mod plain;
 mod remote;
@@ -220,6 +221,7 @@ fn all_verbs() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
         .chain(moderation::VERBS)
         .chain(leaving::VERBS)
         .chain(status::VERBS)
+        .chain(links::VERBS)
 }
 
 fn verb_list() -> String {
@@ -255,6 +257,7 @@ fn dispatch(
         "reject" => remote::answer(camp, member(camp, caller)?, rest, false),
         "deliveries" => remote::deliveries(camp, member(camp, caller)?, rest),
         "show" => social::show(camp, member(camp, caller)?, rest),
+        "links" => links::links(camp, member(camp, caller)?, rest),
         "edit" => social::edit(camp, member(camp, caller)?, rest, stdin),
         "delete" => social::delete(camp, member(camp, caller)?, rest),
         "fav" => social::react(camp, member(camp, caller)?, rest, Reaction::Favourite),

@@ -136,6 +136,8 @@ impl Store {
         for exact in [
             format!("prefs/{account}"),
             format!("notifications_read/{account}"),
+            // The hyperlink opt-out (src/camp/links.rs).
+            format!("links_off/{account}"),
         ] {
             self.settings.remove(exact.as_bytes())?;
         }

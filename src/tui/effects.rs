@@ -21,6 +21,7 @@ fn settings_data(
         keys: camp.keys(me)?,
         prefs: camp.preferences(me)?,
         line_mode: camp.line_mode(me)?,
+        links: camp.terminal_links(me)?,
         link,
         muted,
         blocked,
@@ -328,6 +329,15 @@ pub async fn run(camp: &Camp, who: &mut Identity, effect: Effect) -> Option<Msg>
                                 "Saved: the full-screen app opens as before."
                             };
                             (when.into(), None)
+                        }
+                        SettingsChange::Links(on) => {
+                            camp.set_terminal_links(me, on)?;
+                            let what = if on {
+                                "Saved: links are clickable and y/o copy."
+                            } else {
+                                "Saved: no hyperlinks or copies are sent to your terminal."
+                            };
+                            (what.into(), None)
                         }
                         SettingsChange::MakeLinkCode => {
                             let link = camp.create_link_code(me)?;

@@ -8,7 +8,9 @@ pub mod editor;
 pub mod effects;
 pub mod follow;
 pub mod guarded_backend;
+pub mod hyperlinks;
 pub mod input;
+pub mod link_picker;
 pub mod list_view;
 pub mod lists;
 pub mod moderation;
@@ -103,6 +105,13 @@ pub struct Model {
     pub depth: theme::ColorDepth,
     /// Bell and desktop-notification bytes for the session to send before the next frame.
     pub alerts: Vec<u8>,
+    /// The link picker (`o`), open over the screen.
+    pub picker: Option<link_picker::LinkPicker>,
+    /// The session's terminal may get OSC 8 hyperlinks and OSC 52 copies (an SSH
+    /// terminal; not the browser terminal).
+    pub osc_capable: bool,
+    /// The camper's setting: hyperlinks and copies on (see [`Model::osc_links`]).
+    pub links_on: bool,
 }
 
 /// Something that happened, for [`update`].
@@ -341,6 +350,8 @@ pub enum SettingsChange {
     MakeLinkCode,
     /// Open the screen-reader line mode at login (or not).
     LineMode(bool),
+    /// Send hyperlinks (OSC 8) and copies (OSC 52) to the terminal (or not).
+    Links(bool),
     /// Delete the account; `confirm` is the name the camper typed.
     DeleteAccount {
         /// What was typed (must be the account's name).
@@ -419,7 +430,16 @@ impl Model {
             prefs: Default::default(),
             depth: theme::ColorDepth::Indexed,
             alerts: Vec::new(),
+            picker: None,
+            osc_capable: false,
+            links_on: true,
         }
+    }
+
+    /// Whether this session sends OSC 8 hyperlinks and OSC 52 copies: its terminal
+    /// can take them and the camper did not turn them off.
+    pub fn osc_links(&self) -> bool {
+        self.osc_capable && self.links_on
     }
 
     /// Applies preferences: theme (within the terminal's colours) and content warnings.
@@ -646,6 +666,7 @@ fn apply(model: &mut Model, msg: Msg) -> Vec<Effect> {
                 Ok(data) => {
                     model.me = Some(data.account.clone());
                     model.apply_prefs(data.prefs.clone());
+                    model.links_on = data.links;
                     for p in model.pages.iter_mut() {
                         if let pages::Page::Settings(s) = p {
                             s.loaded(data.clone());
@@ -712,6 +733,9 @@ fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
     }
     if model.confirm_delete.is_some() {
         return actions::confirm_delete(model, input);
+    }
+    if model.picker.is_some() {
+        return link_picker::on_input(model, input);
     }
     if !model.pages.is_empty() {
         return pages::on_input(model, input);

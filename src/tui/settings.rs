@@ -52,6 +52,8 @@ pub struct SettingsData {
     pub prefs: Preferences,
     /// Whether `ssh -t` opens the screen-reader line mode for them.
     pub line_mode: bool,
+    /// Whether their terminal gets hyperlinks (OSC 8) and copies (OSC 52).
+    pub links: bool,
     /// A link code just made.
     pub link: Option<LinkCode>,
     /// Campers the reader muted (mutes in force).
@@ -73,6 +75,8 @@ pub enum Row {
     Theme,
     /// Open the screen-reader line mode at login.
     LineMode,
+    /// Hyperlinks and copies (OSC 8 / OSC 52).
+    Links,
     /// Terminal bell.
     Bell,
     /// Desktop notifications.
@@ -115,6 +119,7 @@ impl SettingsPage {
             Row::ExpandCw,
             Row::Theme,
             Row::LineMode,
+            Row::Links,
             Row::Bell,
             Row::Desktop,
         ];
@@ -239,6 +244,7 @@ impl SettingsPage {
                 Row::LineMode => {
                     return vec![Effect::Settings(SettingsChange::LineMode(!data.line_mode))];
                 }
+                Row::Links => return vec![Effect::Settings(SettingsChange::Links(!data.links))],
                 Row::Bell => {
                     prefs.bell = !prefs.bell;
                     return save(prefs);
@@ -290,6 +296,7 @@ impl SettingsPage {
             Row::ExpandCw => ("Always show content warnings".into(), on(d.prefs.expand_cw)),
             Row::Theme => ("Theme".into(), d.prefs.theme.clone()),
             Row::LineMode => ("Screen-reader line mode at login".into(), on(d.line_mode)),
+            Row::Links => ("Links and copy (OSC 8/52)".into(), on(d.links)),
             Row::Bell => ("Terminal bell on alerts".into(), on(d.prefs.bell)),
             Row::Desktop => (
                 "Desktop notifications (OSC 9/777)".into(),

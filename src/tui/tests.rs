@@ -632,6 +632,7 @@ fn snapshot_notifications_80x24() {
 }
 
 mod guard;
+mod links;
 mod moderation;
 mod remote;
 mod social;

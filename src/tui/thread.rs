@@ -30,6 +30,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("d", "delete (asks first)"),
     ("p", "the author's profile"),
     ("h", "earlier versions of an edited post"),
+    crate::tui::link_picker::POST_KEYS,
     ("Esc/q", "back"),
 ];
 

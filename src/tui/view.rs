@@ -36,6 +36,9 @@ fn draw(frame: &mut Frame, model: &mut Model) {
         Screen::Main => render_main(frame, area, model, &theme),
         Screen::CocUpdate(c) => crate::tui::notices::render_coc(frame, area, model, c, &theme),
     }
+    if let Some(p) = &model.picker {
+        crate::tui::link_picker::render(frame, area, p, &theme);
+    }
     if model.help {
         render_help(frame, area, model, &theme);
     }
@@ -200,9 +203,13 @@ pub(crate) fn post_lines(
         None => true,
     };
     if show_body {
-        for l in text::wrap_shared(&p.post.text, width).iter() {
-            lines.push(highlight(l.clone(), theme));
-        }
+        let body = text::wrap_shared(&p.post.text, width);
+        lines.extend(crate::tui::hyperlinks::body_lines(
+            &p.post.text,
+            &body,
+            theme,
+            |l| highlight(l, theme),
+        ));
     }
     let (s, m) = (p.stats, p.mine);
     if s.replies + s.favourites + s.boosts > 0 || m.favourited || m.boosted || m.bookmarked {
@@ -650,6 +657,7 @@ pub fn help_lines(model: &Model) -> Vec<(&'static str, &'static str)> {
             ("Ctrl-W", "delete a word"),
             ("Esc", "cancel (asks first)"),
         ],
+        (Screen::Main, false) if model.picker.is_some() => crate::tui::link_picker::HELP.to_vec(),
         (Screen::Main, false) if !model.pages.is_empty() => {
             model.pages.last().map(|p| p.help()).unwrap_or_default()
         }
@@ -674,6 +682,7 @@ fn main_help(model: &Model) -> Vec<(&'static str, &'static str)> {
         ("d", "delete (asks first)"),
         ("p", "the author's profile"),
         ("h", "earlier versions (edits)"),
+        crate::tui::link_picker::POST_KEYS,
         ("!", "report to the moderators"),
         ("c", "compose a post"),
         ("n", "notifications"),

@@ -682,6 +682,7 @@ fn settings_model() -> Model {
                 ],
                 prefs: Default::default(),
                 line_mode: false,
+                links: true,
                 link: Some(crate::model::LinkCode {
                     code: "abcd-efgh-jkmn".into(),
                     account: 1,
