@@ -19,6 +19,7 @@ mod inbound;
 mod invite_creator;
 mod jsonld;
 mod leaving;
+mod links;
 mod moderation;
 mod node_peer;
 mod outbox;
