@@ -109,6 +109,11 @@ pub async fn run(camp: &Camp, who: &mut Identity, effect: Effect) -> Option<Msg>
     let camp = camp.clone();
     match effect {
         Effect::Quit => None,
+        Effect::CheckFollowing => {
+            let me = who.account?;
+            blocking(move || Msg::FollowsNobody(camp.following(me).is_ok_and(|f| f.is_empty())))
+                .await
+        }
         e
         @ (Effect::LoadModeration { .. } | Effect::LoadAccountDetail(_) | Effect::Moderate(_)) => {
             crate::tui::moderation::run(&camp, who, e).await
@@ -380,6 +385,11 @@ pub async fn run(camp: &Camp, who: &mut Identity, effect: Effect) -> Option<Msg>
                     .search(me, &q, 30)
                     .map(|r| {
                         let mut rows = Vec::new();
+                        // `@user@host` is someone elsewhere: offer to follow them.
+                        if let Some(h) = crate::camp::outside::parse_remote_handle(&q) {
+                            rows.push(Row::Heading("Elsewhere".into()));
+                            rows.push(Row::Remote(format!("@{}@{}", h.user, h.host)));
+                        }
                         if !r.accounts.is_empty() {
                             rows.push(Row::Heading("Campers".into()));
                             rows.extend(r.accounts.into_iter().map(Row::Person));

@@ -84,6 +84,8 @@ pub enum Row {
     Person(Author),
     /// A hashtag with its post count (Enter lists its posts).
     Tag(String, usize),
+    /// An account elsewhere, `@user@host` as typed in Search (Enter asks to follow it).
+    Remote(String),
     /// A post (Enter opens the thread).
     Post(Arc<PostView>),
     /// A direct conversation: who, how many posts, the newest.
@@ -246,6 +248,10 @@ impl ListPage {
                 };
                 vec![Line::styled(text::truncate(&s, width), theme.name)]
             }
+            Row::Remote(h) => vec![Line::styled(
+                text::truncate(&format!("{h} · Enter asks to follow"), width),
+                theme.name,
+            )],
             Row::Tag(t, n) => vec![Line::raw(text::truncate(
                 &format!("#{t} · {n} post{}", if *n == 1 { "" } else { "s" }),
                 width,

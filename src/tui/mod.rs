@@ -216,6 +216,8 @@ pub enum Msg {
     RequestAnswered(Result<String, String>),
     /// Result of [`Effect::FollowRemote`]: what to say, or why not.
     RemoteFollowed(Result<String, String>),
+    /// Result of [`Effect::CheckFollowing`]: the reader follows nobody.
+    FollowsNobody(bool),
     /// Result of [`Effect::LoadList`] or [`Effect::Search`].
     ListLoaded {
         /// Which list.
@@ -328,6 +330,8 @@ pub enum Effect {
         /// Accept (true) or reject.
         accept: bool,
     },
+    /// Find out whether the reader follows anyone (for an empty Home timeline).
+    CheckFollowing,
     /// End the session.
     Quit,
 }
@@ -594,13 +598,21 @@ fn apply(model: &mut Model, msg: Msg) -> Vec<Effect> {
             let tl = model.timeline_mut(kind);
             match result {
                 Ok(posts) => {
-                    tl.loaded_page(before, posts.into_iter().map(Arc::new).collect(), PAGE)
+                    tl.loaded_page(before, posts.into_iter().map(Arc::new).collect(), PAGE);
+                    // An empty Home says why when the reader follows nobody.
+                    if kind == TimelineKind::Home && tl.posts.is_empty() {
+                        return vec![Effect::CheckFollowing];
+                    }
                 }
                 Err(e) => {
                     tl.loading = false;
                     model.flash(format!("could not load the timeline: {e}"), true);
                 }
             }
+            vec![]
+        }
+        Msg::FollowsNobody(nobody) => {
+            model.home.follows_nobody = nobody;
             vec![]
         }
         Msg::PostSent(result) => compose::post_sent(model, result),
@@ -629,6 +641,17 @@ fn apply(model: &mut Model, msg: Msg) -> Vec<Effect> {
                         format!("You are now {} here.", account.role.as_str()),
                         false,
                     );
+                }
+                // A new display name (changed in another session) shows on the posts
+                // and the screen in front at once.
+                let renamed = model.me.as_ref().is_some_and(|m| {
+                    m.display_name != account.display_name || m.bio != account.bio
+                });
+                model.me = Some(account.clone());
+                if renamed && matches!(model.screen, Screen::Main) {
+                    let mut effects = model.load_all();
+                    effects.extend(pages::reload_top(model));
+                    return effects;
                 }
                 // A screen only moderators may use closes when that right is gone.
                 if !account.role.can_moderate() {

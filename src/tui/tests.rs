@@ -635,4 +635,5 @@ mod guard;
 mod links;
 mod moderation;
 mod remote;
+mod small;
 mod social;

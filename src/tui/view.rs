@@ -297,6 +297,7 @@ fn render_timeline(
             "Loading…".to_string()
         } else {
             match kind {
+                TimelineKind::Home if tl.follows_nobody => "You follow nobody yet, so Home is empty. Press Tab for the Camp timeline, where everyone here posts; p on a post opens its author's profile, where F follows them.".to_string(),
                 TimelineKind::Home => "Nothing here yet. Your posts and the posts of people you follow appear here. Press c to write one.".to_string(),
                 TimelineKind::Camp => "The camp is quiet. Press c to write the first post.".to_string(),
             }

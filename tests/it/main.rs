@@ -27,6 +27,7 @@ mod plain;
 mod privacy;
 mod process;
 mod remote_actor;
+mod small_things;
 mod social;
 mod support;
 mod tui;
