@@ -88,4 +88,16 @@ mod tests {
         camp.set_terminal_links(ids[0], true).unwrap();
         assert!(camp.terminal_links(ids[0]).unwrap());
     }
+
+    #[test]
+    fn the_setting_leaves_with_the_account() {
+        let (camp, ids) = crate::camp::testing::camp_with(&["ana", "bo"]);
+        camp.set_terminal_links(ids[1], false).unwrap();
+        camp.delete_account(ids[1], "bo", "bo").unwrap();
+        let left = camp
+            .store()
+            .setting::<bool>(&super::off_key(ids[1]))
+            .unwrap();
+        assert_eq!(left, None);
+    }
 }
