@@ -679,8 +679,8 @@ fn main_help(model: &Model) -> Vec<(&'static str, &'static str)> {
         ("b", "boost / undo"),
         ("B", "bookmark / undo"),
         ("x", "show/hide warned text"),
-        ("e", "edit your post"),
-        ("d", "delete (asks first)"),
+        // Paired rows keep a moderator's help within 40×15 (see `render_help`).
+        ("e / d", "edit / delete your post"),
         ("p", "the author's profile"),
         ("h", "earlier versions (edits)"),
         crate::tui::link_picker::POST_KEYS,

@@ -293,3 +293,16 @@ fn social_settings_data(links: bool) -> crate::tui::settings::SettingsData {
         blocked: vec![],
     }
 }
+
+#[test]
+fn a_moderators_help_with_a_banner_still_lists_every_key_at_40x15() {
+    let mut m = links_model();
+    m.me.as_mut().unwrap().role = Role::Moderator;
+    m.announcement = Some((1, "Meetup on Friday".into()));
+    update(&mut m, ch('?'));
+    let keys = crate::tui::view::help_lines(&m);
+    let s = screen(&mut m, 40, 15);
+    for (k, _) in &keys {
+        assert!(s.contains(k), "{k} missing:\n{s}");
+    }
+}
