@@ -106,7 +106,11 @@ impl Links {
         let new = runs.iter().filter(|r| !st.shown.contains(r));
         for r in gone.chain(new) {
             for x in r.x0..r.x1 {
-                if area.contains(Position::new(x, r.y)) {
+                // The right half of a wide character is drawn with its left half:
+                // sending it alone would blank that half.
+                let covered =
+                    x > area.left() && crate::text::width(buffer[(x - 1, r.y)].symbol()) > 1;
+                if area.contains(Position::new(x, r.y)) && !covered {
                     forced.push((x, r.y, buffer[(x, r.y)].clone()));
                 }
             }
