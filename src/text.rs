@@ -22,6 +22,7 @@ use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::UnicodeWidthStr;
 
 mod guard;
+pub mod links;
 pub use guard::{guard_json, guard_output, guard_symbol};
 
 /// Cells a tab occupies. Tabs become this many spaces rather than jumping to

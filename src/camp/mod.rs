@@ -19,6 +19,7 @@ mod growth_tests;
 pub mod leaving;
 mod line_mode;
 pub mod member_lists;
+mod links;
 mod moderation;
 pub mod notification_groups;
 mod notifications;

@@ -7,6 +7,7 @@ mod filters;
 pub mod leaving;
 mod media;
 mod member_lists;
+mod links;
 mod moderation;
 mod plain;
 mod presence;
@@ -231,6 +232,7 @@ fn all_verbs() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
         .chain(polls::VERBS)
         .chain(filters::VERBS)
         .chain(member_lists::VERBS)
+        .chain(links::VERBS)
 }
 
 fn verb_list() -> String {
@@ -267,6 +269,7 @@ fn dispatch(
         "deliveries" => remote::deliveries(camp, member(camp, caller)?, rest),
         "show" => social::show(camp, member(camp, caller)?, rest),
         "vote" => polls::vote(camp, member(camp, caller)?, rest),
+        "links" => links::links(camp, member(camp, caller)?, rest),
         "edit" => social::edit(camp, member(camp, caller)?, rest, stdin),
         "delete" => social::delete(camp, member(camp, caller)?, rest),
         "fav" => social::react(camp, member(camp, caller)?, rest, Reaction::Favourite),

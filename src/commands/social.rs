@@ -117,6 +117,7 @@ fn full_json(v: &PostView) -> serde_json::Value {
     j["favourited"] = json!(v.mine.favourited);
     j["boosted"] = json!(v.mine.boosted);
     j["bookmarked"] = json!(v.mine.bookmarked);
+    j["links"] = json!(crate::text::links::extract(&v.post.text));
     j
 }
 

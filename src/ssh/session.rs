@@ -19,6 +19,7 @@ use crate::ssh::output::Output;
 use crate::text::guard_output;
 use crate::tui::effects::{self, Identity};
 use crate::tui::guarded_backend::GuardedBackend;
+use crate::tui::hyperlinks::{HyperlinkBackend, Links};
 use crate::tui::input::Decoder;
 use crate::tui::{Effect, Model, Msg, update, view};
 
@@ -111,6 +112,9 @@ pub struct TuiStart {
     pub shutdown: watch::Receiver<bool>,
     /// An invite (or link) code to fill in on onboarding (a browser's `?invite=`).
     pub invite: Option<String>,
+    /// The terminal may get OSC 8 hyperlinks and OSC 52 copies (SSH terminals; the
+    /// browser terminal does not handle them, see `webterm`).
+    pub osc: bool,
 }
 
 impl From<SessionStart> for TuiStart {
@@ -124,6 +128,7 @@ impl From<SessionStart> for TuiStart {
             size: s.size,
             shutdown: s.shutdown,
             invite: None,
+            osc: true,
         }
     }
 }
@@ -207,14 +212,18 @@ pub async fn run(mut start: SessionStart, command: Option<Vec<u8>>) {
     }
 }
 
-/// Frames leave through the guarded backend: the last net under sanitizing.
-type Term = Terminal<GuardedBackend<CrosstermBackend<Vec<u8>>>>;
+/// Frames leave through the guarded backend: the last net under sanitizing. Under it,
+/// camp's own hyperlinks go around the cells of links.
+type Term = Terminal<GuardedBackend<HyperlinkBackend<CrosstermBackend<Vec<u8>>>>>;
 
-fn new_terminal(size: Size) -> Term {
+fn new_terminal(size: Size, links: &Links) -> Term {
     let area = Rect::new(0, 0, size.cols, size.rows);
     // Fixed viewport: ratatui never asks a backend (the server's own tty) for its size.
     Terminal::with_options(
-        GuardedBackend::new(CrosstermBackend::new(Vec::with_capacity(4096))),
+        GuardedBackend::new(HyperlinkBackend::new(
+            CrosstermBackend::new(Vec::with_capacity(4096)),
+            links.clone(),
+        )),
         TerminalOptions {
             viewport: Viewport::Fixed(area),
         },
@@ -237,6 +246,7 @@ async fn run_tui(start: TuiStart, out: &mut Output, account: Option<crate::model
         env,
         term,
         invite,
+        osc,
     } = start;
     let coc = camp
         .code_of_conduct()
@@ -265,7 +275,9 @@ async fn run_tui(start: TuiStart, out: &mut Output, account: Option<crate::model
     model.announcement = banner.map(|a| (a.id, a.text));
     model.depth = crate::tui::theme::ColorDepth::from_env(term.as_deref(), &env);
     model.apply_prefs(crate::model::Preferences::default());
+    model.osc_capable = osc;
     if let Some(me) = who.account {
+        model.links_on = camp.terminal_links(me).unwrap_or(true);
         model.unread = camp.unread_notifications(me).unwrap_or(0);
         if let Ok(prefs) = camp.preferences(me) {
             model.apply_prefs(prefs);
@@ -274,7 +286,8 @@ async fn run_tui(start: TuiStart, out: &mut Output, account: Option<crate::model
         model.camp.read_mark = camp.read_position(me, TimelineKind::Camp).ok().flatten();
     }
     let mut events = camp.subscribe();
-    let mut terminal = new_terminal(*size.borrow_and_update());
+    let links = Links::default();
+    let mut terminal = new_terminal(*size.borrow_and_update(), &links);
     let mut decoder = Decoder::new();
     let mut pending_frame: Vec<u8> = SETUP.to_vec();
     let mut dirty = true;
@@ -326,11 +339,15 @@ async fn run_tui(start: TuiStart, out: &mut Output, account: Option<crate::model
         }
         if dirty && !out.busy() && Instant::now() >= next_frame_at {
             model.now_ms = crate::clock::now_ms();
-            if terminal.draw(|f| view::render(f, &mut model)).is_err() {
+            let osc = model.osc_links();
+            if terminal
+                .draw(|f| links.render(f, osc, |f| view::render(f, &mut model)))
+                .is_err()
+            {
                 break;
             }
             pending_frame.extend(std::mem::take(
-                terminal.backend_mut().inner_mut().writer_mut(),
+                terminal.backend_mut().inner_mut().inner_mut().writer_mut(),
             ));
             out.send(std::mem::take(&mut pending_frame));
             dirty = false;
@@ -448,7 +465,8 @@ async fn run_tui(start: TuiStart, out: &mut Output, account: Option<crate::model
                 let s = *size.borrow_and_update();
                 // A new Terminal instead of resize(): ratatui's clear() would query the
                 // cursor position of the server's own tty.
-                terminal = new_terminal(s);
+                links.reset();
+                terminal = new_terminal(s, &links);
                 pending_frame.extend_from_slice(b"\x1b[0m\x1b[2J");
                 dirty = true;
             }

@@ -141,6 +141,8 @@ impl Store {
             format!("preview/{account}"),
             format!("filters/{account}"),
             format!("member_lists/{account}"),
+            // The hyperlink opt-out (src/camp/links.rs).
+            format!("links_off/{account}"),
         ] {
             self.settings.remove(exact.as_bytes())?;
         }

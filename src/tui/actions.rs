@@ -26,6 +26,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("p", "the author's profile"),
     ("h", "earlier versions of an edited post"),
     crate::tui::poll::HELP,
+    crate::tui::link_picker::POST_KEYS,
 ];
 
 /// True for the keys [`on_post_key`] handles.
@@ -43,6 +44,8 @@ pub fn is_post_key(key: Key) -> bool {
             | Key::Char('h')
             | Key::Char('v')
             | Key::Char('!')
+            | Key::Char('o')
+            | Key::Char('y')
     )
 }
 
@@ -71,6 +74,8 @@ pub fn on_post_key(model: &mut Model, key: Key, post: &Arc<PostView>) -> Vec<Eff
                 Page::Report(crate::tui::moderation::ReportPage::new(target, about)),
             )
         }
+        Key::Char('o') => crate::tui::link_picker::open(model, post),
+        Key::Char('y') => crate::tui::link_picker::copy_post(model, post),
         Key::Char('f') => react(Reaction::Favourite),
         Key::Char('v') => crate::tui::poll::start(model, post),
         Key::Char('b') => react(Reaction::Boost),

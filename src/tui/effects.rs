@@ -23,6 +23,7 @@ fn settings_data(
         line_mode: camp.line_mode(me)?,
         presence: camp.presence(me)?,
         preview: camp.preview_mode(me)?,
+        links: camp.terminal_links(me)?,
         link,
         muted,
         blocked,
@@ -124,6 +125,11 @@ pub async fn run(camp: &Camp, who: &mut Identity, effect: Effect) -> Option<Msg>
     let camp = camp.clone();
     match effect {
         Effect::Quit => None,
+        Effect::CheckFollowing => {
+            let me = who.account?;
+            blocking(move || Msg::FollowsNobody(camp.following(me).is_ok_and(|f| f.is_empty())))
+                .await
+        }
         e
         @ (Effect::LoadModeration { .. } | Effect::LoadAccountDetail(_) | Effect::Moderate(_)) => {
             crate::tui::moderation::run(&camp, who, e).await
@@ -389,6 +395,15 @@ pub async fn run(camp: &Camp, who: &mut Identity, effect: Effect) -> Option<Msg>
                             let f = camp.remove_filter(me, &id.to_string())?;
                             (format!("No longer filtering '{}'.", f.phrase), None)
                         }
+                        SettingsChange::Links(on) => {
+                            camp.set_terminal_links(me, on)?;
+                            let what = if on {
+                                "Saved: links are clickable and y/o copy."
+                            } else {
+                                "Saved: no hyperlinks or copies are sent to your terminal."
+                            };
+                            (what.into(), None)
+                        }
                         SettingsChange::MakeLinkCode => {
                             let link = camp.create_link_code(me)?;
                             ("Link code made.".into(), Some(link))
@@ -430,6 +445,11 @@ pub async fn run(camp: &Camp, who: &mut Identity, effect: Effect) -> Option<Msg>
                     .search(me, &q, 30)
                     .map(|r| {
                         let mut rows = Vec::new();
+                        // `@user@host` is someone elsewhere: offer to follow them.
+                        if let Some(h) = crate::camp::outside::parse_remote_handle(&q) {
+                            rows.push(Row::Heading("Elsewhere".into()));
+                            rows.push(Row::Remote(format!("@{}@{}", h.user, h.host)));
+                        }
                         if !r.accounts.is_empty() {
                             rows.push(Row::Heading("Campers".into()));
                             rows.extend(r.accounts.into_iter().map(Row::Person));

@@ -28,6 +28,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("x", "show/hide a content warning"),
     ("e / d", "edit / delete your post"),
     ("p / h", "author's profile / earlier versions"),
+    crate::tui::link_picker::POST_KEYS,
     ("Esc/q", "back"),
 ];
 
@@ -42,6 +43,7 @@ pub const SEARCH_HELP: &[(&str, &str)] = &[
     ("x", "show/hide a content warning"),
     ("e / d", "edit / delete your post"),
     ("p / h", "author's profile / earlier versions"),
+    crate::tui::link_picker::POST_KEYS,
     ("Esc", "back (q too, outside the query)"),
 ];
 
@@ -88,6 +90,8 @@ pub enum Row {
     Person(Author),
     /// A hashtag with its post count (Enter lists its posts).
     Tag(String, usize),
+    /// An account elsewhere, `@user@host` as typed in Search (Enter asks to follow it).
+    Remote(String),
     /// A post (Enter opens the thread).
     Post(Arc<PostView>),
     /// A direct conversation: who, how many posts, the newest.
@@ -259,6 +263,10 @@ impl ListPage {
                 };
                 vec![Line::styled(text::truncate(&s, width), theme.name)]
             }
+            Row::Remote(h) => vec![Line::styled(
+                text::truncate(&format!("{h} · Enter asks to follow"), width),
+                theme.name,
+            )],
             Row::Tag(t, n) => vec![Line::raw(text::truncate(
                 &format!("#{t} · {n} post{}", if *n == 1 { "" } else { "s" }),
                 width,

@@ -8,7 +8,9 @@ pub mod editor;
 pub mod effects;
 pub mod follow;
 pub mod guarded_backend;
+pub mod hyperlinks;
 pub mod input;
+pub mod link_picker;
 pub mod list_view;
 pub mod lists;
 pub mod moderation;
@@ -108,6 +110,13 @@ pub struct Model {
     pub depth: theme::ColorDepth,
     /// Bell and desktop-notification bytes for the session to send before the next frame.
     pub alerts: Vec<u8>,
+    /// The link picker (`o`), open over the screen.
+    pub picker: Option<link_picker::LinkPicker>,
+    /// The session's terminal may get OSC 8 hyperlinks and OSC 52 copies (an SSH
+    /// terminal; not the browser terminal).
+    pub osc_capable: bool,
+    /// The camper's setting: hyperlinks and copies on (see [`Model::osc_links`]).
+    pub links_on: bool,
 }
 
 /// Something that happened, for [`update`].
@@ -223,6 +232,8 @@ pub enum Msg {
         /// The image or why not.
         result: Result<Option<preview::Loaded>, String>,
     },
+    /// Result of [`Effect::CheckFollowing`]: the reader follows nobody.
+    FollowsNobody(bool),
     /// Result of [`Effect::LoadList`] or [`Effect::Search`].
     ListLoaded {
         /// Which list.
@@ -353,6 +364,8 @@ pub enum Effect {
         /// The camper opened its content warning (or it has none).
         revealed: bool,
     },
+    /// Find out whether the reader follows anyone (for an empty Home timeline).
+    CheckFollowing,
     /// End the session.
     Quit,
 }
@@ -384,6 +397,8 @@ pub enum SettingsChange {
     AddFilter(String),
     /// Remove a keyword filter by id.
     RemoveFilter(crate::model::Id),
+    /// Send hyperlinks (OSC 8) and copies (OSC 52) to the terminal (or not).
+    Links(bool),
     /// Delete the account; `confirm` is the name the camper typed.
     DeleteAccount {
         /// What was typed (must be the account's name).
@@ -463,7 +478,16 @@ impl Model {
             prefs: Default::default(),
             depth: theme::ColorDepth::Indexed,
             alerts: Vec::new(),
+            picker: None,
+            osc_capable: false,
+            links_on: true,
         }
+    }
+
+    /// Whether this session sends OSC 8 hyperlinks and OSC 52 copies: its terminal
+    /// can take them and the camper did not turn them off.
+    pub fn osc_links(&self) -> bool {
+        self.osc_capable && self.links_on
     }
 
     /// Applies preferences: theme (within the terminal's colours) and content warnings.
@@ -618,13 +642,21 @@ fn apply(model: &mut Model, msg: Msg) -> Vec<Effect> {
             let tl = model.timeline_mut(kind);
             match result {
                 Ok(posts) => {
-                    tl.loaded_page(before, posts.into_iter().map(Arc::new).collect(), PAGE)
+                    tl.loaded_page(before, posts.into_iter().map(Arc::new).collect(), PAGE);
+                    // An empty Home says why when the reader follows nobody.
+                    if kind == TimelineKind::Home && tl.posts.is_empty() {
+                        return vec![Effect::CheckFollowing];
+                    }
                 }
                 Err(e) => {
                     tl.loading = false;
                     model.flash(format!("could not load the timeline: {e}"), true);
                 }
             }
+            vec![]
+        }
+        Msg::FollowsNobody(nobody) => {
+            model.home.follows_nobody = nobody;
             vec![]
         }
         Msg::PostSent(result) => compose::post_sent(model, result),
@@ -653,6 +685,17 @@ fn apply(model: &mut Model, msg: Msg) -> Vec<Effect> {
                         format!("You are now {} here.", account.role.as_str()),
                         false,
                     );
+                }
+                // A new display name (changed in another session) shows on the posts
+                // and the screen in front at once.
+                let renamed = model.me.as_ref().is_some_and(|m| {
+                    m.display_name != account.display_name || m.bio != account.bio
+                });
+                model.me = Some(account.clone());
+                if renamed && matches!(model.screen, Screen::Main) {
+                    let mut effects = model.load_all();
+                    effects.extend(pages::reload_top(model));
+                    return effects;
                 }
                 // A screen only moderators may use closes when that right is gone.
                 if !account.role.can_moderate() {
@@ -691,6 +734,7 @@ fn apply(model: &mut Model, msg: Msg) -> Vec<Effect> {
                 Ok(data) => {
                     model.me = Some(data.account.clone());
                     model.apply_prefs(data.prefs.clone());
+                    model.links_on = data.links;
                     for p in model.pages.iter_mut() {
                         if let pages::Page::Settings(s) = p {
                             s.loaded(data.clone());
@@ -765,6 +809,9 @@ fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
     }
     if model.vote.is_some() {
         return poll::on_input(model, input);
+    }
+    if model.picker.is_some() {
+        return link_picker::on_input(model, input);
     }
     if !model.pages.is_empty() {
         return pages::on_input(model, input);

@@ -271,6 +271,10 @@ pub fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
                 (Key::Enter, Some(Row::Person(a))) => {
                     return open(model, Page::Profile(ProfilePage::new(a.username)));
                 }
+                (Key::Enter, Some(Row::Remote(h))) => {
+                    model.flash("Asking their server…", false);
+                    return vec![Effect::FollowRemote(h)];
+                }
                 (Key::Enter, Some(Row::Tag(t, _))) => {
                     return open(model, Page::List(ListPage::new(ListKind::Tag(t))));
                 }

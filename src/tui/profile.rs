@@ -31,6 +31,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("x", "show/hide a content warning"),
     ("e / d", "edit / delete your post"),
     ("p / h", "author's profile / earlier versions"),
+    crate::tui::link_picker::POST_KEYS,
     ("Esc/q", "back"),
 ];
 

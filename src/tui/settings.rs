@@ -57,6 +57,8 @@ pub struct SettingsData {
     pub presence: bool,
     /// How image previews are drawn (off: none fetched).
     pub preview: crate::camp::preview::PreviewMode,
+    /// Whether their terminal gets hyperlinks (OSC 8) and copies (OSC 52).
+    pub links: bool,
     /// A link code just made.
     pub link: Option<LinkCode>,
     /// Campers the reader muted (mutes in force).
@@ -65,6 +67,26 @@ pub struct SettingsData {
     pub blocked: Vec<Author>,
     /// The reader's keyword filters in force.
     pub filters: Vec<crate::camp::filters::Filter>,
+}
+
+#[cfg(test)]
+impl SettingsData {
+    /// A new camper's settings: every choice at its default, nothing listed.
+    pub(crate) fn fresh(account: Account) -> SettingsData {
+        SettingsData {
+            account,
+            keys: vec![],
+            prefs: Default::default(),
+            line_mode: false,
+            presence: false,
+            preview: Default::default(),
+            links: true,
+            link: None,
+            muted: vec![],
+            blocked: vec![],
+            filters: vec![],
+        }
+    }
 }
 
 /// One row of the screen.
@@ -84,6 +106,8 @@ pub enum Row {
     Presence,
     /// Image previews (cycles).
     Preview,
+    /// Hyperlinks and copies (OSC 8 / OSC 52).
+    Links,
     /// Terminal bell.
     Bell,
     /// Desktop notifications.
@@ -132,6 +156,7 @@ impl SettingsPage {
             Row::LineMode,
             Row::Presence,
             Row::Preview,
+            Row::Links,
             Row::Bell,
             Row::Desktop,
         ];
@@ -272,6 +297,7 @@ impl SettingsPage {
                         data.preview.next(),
                     ))];
                 }
+                Row::Links => return vec![Effect::Settings(SettingsChange::Links(!data.links))],
                 Row::Bell => {
                     prefs.bell = !prefs.bell;
                     return save(prefs);
@@ -336,6 +362,7 @@ impl SettingsPage {
                 "Image previews (i in a thread)".into(),
                 d.preview.as_str().into(),
             ),
+            Row::Links => ("Links and copy (OSC 8/52)".into(), on(d.links)),
             Row::Bell => ("Terminal bell on alerts".into(), on(d.prefs.bell)),
             Row::Desktop => (
                 "Desktop notifications (OSC 9/777)".into(),

@@ -635,9 +635,11 @@ fn snapshot_notifications_80x24() {
 
 mod filters_lists;
 mod guard;
+mod links;
 mod moderation;
 mod notify;
 mod preview;
 mod polls;
 mod remote;
+mod small;
 mod social;

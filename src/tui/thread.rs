@@ -31,6 +31,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("p", "the author's profile"),
     ("h", "earlier versions of an edited post"),
     ("i", "image preview (again: next image)"),
+    crate::tui::link_picker::POST_KEYS,
     ("Esc/q", "back"),
 ];
 

@@ -30,6 +30,8 @@ pub struct Timeline {
     /// The newest entry when the reader last left: older posts get a "new since you
     /// left" line above them.
     pub read_mark: Option<Id>,
+    /// Home only: the reader follows nobody (its empty screen says so).
+    pub follows_nobody: bool,
 }
 
 impl Timeline {

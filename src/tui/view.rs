@@ -36,6 +36,9 @@ fn draw(frame: &mut Frame, model: &mut Model) {
         Screen::Main => render_main(frame, area, model, &theme),
         Screen::CocUpdate(c) => crate::tui::notices::render_coc(frame, area, model, c, &theme),
     }
+    if let Some(p) = &model.picker {
+        crate::tui::link_picker::render(frame, area, p, &theme);
+    }
     if model.help {
         render_help(frame, area, model, &theme);
     }
@@ -216,9 +219,13 @@ pub(crate) fn post_lines(
         None => true,
     };
     if show_body {
-        for l in text::wrap_shared(&p.post.text, width).iter() {
-            lines.push(highlight(l.clone(), theme));
-        }
+        let body = text::wrap_shared(&p.post.text, width);
+        lines.extend(crate::tui::hyperlinks::body_lines(
+            &p.post.text,
+            &body,
+            theme,
+            |l| highlight(l, theme),
+        ));
         if let Some(poll) = &p.poll {
             lines.extend(crate::tui::poll::lines(poll, width, now, theme));
         }
@@ -309,6 +316,7 @@ fn render_timeline(
             "Loading…".to_string()
         } else {
             match kind {
+                TimelineKind::Home if tl.follows_nobody => "You follow nobody yet, so Home is empty. Press Tab for the Camp timeline, where everyone here posts; p on a post opens its author's profile, where F follows them.".to_string(),
                 TimelineKind::Home => "Nothing here yet. Your posts and the posts of people you follow appear here. Press c to write one.".to_string(),
                 TimelineKind::Camp => "The camp is quiet. Press c to write the first post.".to_string(),
             }
@@ -669,6 +677,7 @@ pub fn help_lines(model: &Model) -> Vec<(&'static str, &'static str)> {
             ("Ctrl-W", "delete a word"),
             ("Esc", "cancel (asks first)"),
         ],
+        (Screen::Main, false) if model.picker.is_some() => crate::tui::link_picker::HELP.to_vec(),
         (Screen::Main, false) if !model.pages.is_empty() => {
             model.pages.last().map(|p| p.help()).unwrap_or_default()
         }
@@ -688,10 +697,11 @@ fn main_help(model: &Model) -> Vec<(&'static str, &'static str)> {
         ("f", "favourite / undo"),
         ("b", "boost / undo"),
         ("x", "show/hide warned text"),
-        ("e", "edit your post"),
-        ("d", "delete (asks first)"),
+        // Paired rows keep a moderator's help within 40×15 (see `render_help`).
+        ("e / d", "edit / delete your post"),
         ("p", "the author's profile"),
         ("h", "earlier versions (edits)"),
+        crate::tui::link_picker::POST_KEYS,
         ("!", "report to the moderators"),
         ("c", "compose a post"),
         // One row for `n` and `w`: every key must still fit `?` at 40×15.

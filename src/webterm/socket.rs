@@ -334,6 +334,9 @@ async fn session(
         size,
         shutdown: t.shutdown.clone(),
         invite,
+        // No OSC 8 or OSC 52 for the browser: the vendored xterm.js has no clipboard
+        // addon and no link handler of ours, so the picker shows URLs to select instead.
+        osc: false,
     };
     let tui = run_tui_session(start, &mut out);
     let reader = async move {

@@ -223,7 +223,7 @@ async fn same_key_sessions_are_independent() {
     one.send(b"c").await;
     wait_for_screen(&mut one, |s| s.contains("New post"), STEP).await;
     two.send(b"\t").await;
-    wait_for_screen(&mut two, |s| s.contains("Nothing here yet"), STEP).await;
+    wait_for_screen(&mut two, |s| s.contains("You follow nobody yet"), STEP).await;
     assert!(!two.screen().contains("New post"), "{}", two.screen());
     // An exec command on the connection that holds two shells.
     assert!(conn.exec("whoami").await.ok().starts_with("@sam"));

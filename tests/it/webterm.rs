@@ -546,3 +546,28 @@ async fn an_oversized_frame_or_a_huge_resize_is_bounded() {
     b.wait_closed().await;
     web.stop().await;
 }
+
+/// The browser terminal gets no OSC 8 hyperlink and no OSC 52 copy (its xterm.js has
+/// no clipboard add-on or link handler of ours): links show as text to select, and
+/// `y` says why nothing was copied (issue 14, Links).
+#[tokio::test]
+async fn the_browser_terminal_gets_links_as_text_and_no_clipboard_writes() {
+    let web = WebCamp::start().await;
+    let bob = web.member("bob").await;
+    let code = web.invite().await;
+    let key = browser_key();
+    let mut ana = join_in_browser(&web, &key, &code, "ana").await;
+    support::exec(web.ssh(), &bob, "post see https://example.org/x")
+        .await
+        .ok();
+    ana.wait_for(|s| s.contains("https://example.org/x")).await;
+    ana.send(b"y").await;
+    ana.wait_for(|s| s.contains("cannot be sent copies")).await;
+    ana.send(b"o").await;
+    ana.send(b"1").await;
+    ana.wait_for(|s| s.contains("select it to copy")).await;
+    let raw = String::from_utf8_lossy(&ana.raw);
+    assert!(!raw.contains("\x1b]8;"), "{raw:?}");
+    assert!(!raw.contains("\x1b]52;"), "{raw:?}");
+    web.stop().await;
+}

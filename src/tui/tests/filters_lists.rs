@@ -66,15 +66,6 @@ fn settings_with_filters() -> Model {
         Msg::SettingsLoaded {
             flash: None,
             result: Ok(Arc::new(SettingsData {
-                account: account(1, "ana"),
-                keys: vec![],
-                prefs: Default::default(),
-                line_mode: false,
-                presence: false,
-                preview: Default::default(),
-                link: None,
-                muted: vec![],
-                blocked: vec![],
                 filters: vec![
                     filter(7, "spoiler", FilterAction::Warn, &FilterContext::ALL, false),
                     filter(
@@ -85,6 +76,7 @@ fn settings_with_filters() -> Model {
                         true,
                     ),
                 ],
+                ..SettingsData::fresh(account(1, "ana"))
             })),
         },
     );

@@ -684,6 +684,7 @@ fn settings_model() -> Model {
                 line_mode: false,
                 presence: false,
                 preview: Default::default(),
+                links: true,
                 link: Some(crate::model::LinkCode {
                     code: "abcd-efgh-jkmn".into(),
                     account: 1,
