@@ -9,6 +9,7 @@ pub mod effects;
 pub mod follow;
 pub mod guarded_backend;
 pub mod input;
+pub mod lines;
 pub mod list_view;
 pub mod lists;
 pub mod moderation;
@@ -16,6 +17,7 @@ pub mod notices;
 pub mod notifications;
 pub mod onboarding;
 pub mod pages;
+pub mod post_cache;
 pub mod profile;
 pub mod requests;
 pub mod settings;
@@ -103,6 +105,8 @@ pub struct Model {
     pub depth: theme::ColorDepth,
     /// Bell and desktop-notification bytes for the session to send before the next frame.
     pub alerts: Vec<u8>,
+    /// Styled lines of the posts on screen, reused by the next frame.
+    pub post_lines: post_cache::PostLinesCache,
 }
 
 /// Something that happened, for [`update`].
@@ -419,6 +423,7 @@ impl Model {
             prefs: Default::default(),
             depth: theme::ColorDepth::Indexed,
             alerts: Vec::new(),
+            post_lines: Default::default(),
         }
     }
 

@@ -634,4 +634,5 @@ fn snapshot_notifications_80x24() {
 mod guard;
 mod moderation;
 mod remote;
+mod render_regression;
 mod social;
