@@ -8,6 +8,13 @@
 //! there is one, and writes printable ASCII byte by byte (one byte is one grapheme one
 //! cell wide there); anything else goes through the same grapheme and width rules as a
 //! `Paragraph`. A test draws random lines both ways and compares the buffers.
+//!
+//! Where a live update's server time went after this (perf, 200 sessions, 20 rounds,
+//! November 2026): ratatui's `Terminal::draw` 62% (the view 30%, of which the
+//! timeline 13% and these line writes 10%; the buffer diff, mostly `Cell` comparisons
+//! over the whole screen, 20%), russh's session loop 21% with the kernel's TCP send
+//! 10%, the mute/block check 2%. The next step is the diff: skip unchanged rows, or
+//! scroll the terminal when rows moved down instead of resending them.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Alignment, Rect};
