@@ -5,13 +5,13 @@
 mod args;
 mod filters;
 pub mod leaving;
+mod links;
 mod media;
 mod member_lists;
-mod links;
 mod moderation;
 mod plain;
-mod presence;
 mod polls;
+mod presence;
 mod remote;
 mod social;
 pub mod split;

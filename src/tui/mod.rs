@@ -10,6 +10,7 @@ pub mod follow;
 pub mod guarded_backend;
 pub mod hyperlinks;
 pub mod input;
+pub mod lines;
 pub mod link_picker;
 pub mod list_view;
 pub mod lists;
@@ -18,8 +19,9 @@ pub mod notices;
 pub mod notifications;
 pub mod onboarding;
 pub mod pages;
-pub mod preview;
 pub mod poll;
+pub mod post_cache;
+pub mod preview;
 pub mod profile;
 pub mod requests;
 pub mod settings;
@@ -117,6 +119,8 @@ pub struct Model {
     pub osc_capable: bool,
     /// The camper's setting: hyperlinks and copies on (see [`Model::osc_links`]).
     pub links_on: bool,
+    /// Styled lines of the posts on screen, reused by the next frame.
+    pub post_lines: post_cache::PostLinesCache,
 }
 
 /// Something that happened, for [`update`].
@@ -481,6 +485,7 @@ impl Model {
             picker: None,
             osc_capable: false,
             links_on: true,
+            post_lines: Default::default(),
         }
     }
 

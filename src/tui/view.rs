@@ -12,7 +12,9 @@ use crate::camp::{PostView, TimelineKind};
 use crate::model::Visibility;
 use crate::text;
 use crate::tui::compose::{Composer, Field, visibility_help};
+use crate::tui::lines;
 use crate::tui::onboarding::{Onboarding, Step};
+use crate::tui::post_cache::PostLinesCache;
 use crate::tui::theme::Theme;
 use crate::tui::timeline::Timeline;
 use crate::tui::{Model, Screen};
@@ -71,7 +73,8 @@ fn render_main(frame: &mut Frame, area: Rect, model: &mut Model, theme: &Theme) 
         TimelineKind::Home => &mut model.home,
         TimelineKind::Camp => &mut model.camp,
     };
-    render_timeline(frame, body, tl, now, &expanded, model.tab, theme);
+    let cache = &mut model.post_lines;
+    render_timeline(frame, body, tl, cache, now, &expanded, model.tab, theme);
     render_footer(frame, footer, model, theme);
     if let Some(c) = &model.composer {
         render_composer(frame, body, c, theme);
@@ -123,7 +126,7 @@ fn render_header(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
             ));
         }
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)).style(theme.bar), area);
+    lines::render(frame.buffer_mut(), area, &[Line::from(spans)], theme.bar);
 }
 
 fn render_footer(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
@@ -144,7 +147,7 @@ fn render_footer(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
             Line::styled(text::truncate(hints, width), theme.dim)
         }
     };
-    frame.render_widget(Paragraph::new(line), area);
+    lines::render(frame.buffer_mut(), area, &[line], Style::default());
 }
 
 /// The lines one post takes at `width` (without the selection gutter): who boosted
@@ -300,10 +303,12 @@ pub(crate) fn truncate_line(line: Line<'static>, width: usize) -> Line<'static> 
     Line::from(spans)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn render_timeline(
     frame: &mut Frame,
     area: Rect,
     tl: &mut Timeline,
+    cache: &mut PostLinesCache,
     now: u64,
     expanded: &crate::tui::timeline::CwState,
     kind: TimelineKind,
@@ -339,9 +344,13 @@ fn render_timeline(
             .position(|p| p.entry <= m)
             .filter(|&i| i > 0)
     });
-    let height_of = |tl: &Timeline, i: usize| -> usize {
+    // Styled lines come from the session's cache: only posts new on screen are styled.
+    cache.start_frame();
+    let mut height_of = |tl: &Timeline, i: usize| -> usize {
         let p = &tl.posts[i];
-        post_lines(p, width, now, expanded.contains(&p.post.id), theme).len()
+        cache
+            .lines(p, width, now, expanded.contains(&p.post.id), theme)
+            .len()
             + 1
             + usize::from(read_at == Some(i))
     };
@@ -386,9 +395,13 @@ fn render_timeline(
         } else {
             Span::raw("  ")
         };
-        for l in post_lines(p, width, now, expanded.contains(&p.post.id), theme) {
-            let mut spans = vec![gutter.clone()];
-            spans.extend(l.spans);
+        for l in cache
+            .lines(p, width, now, expanded.contains(&p.post.id), theme)
+            .iter()
+        {
+            let mut spans = Vec::with_capacity(l.spans.len() + 1);
+            spans.push(gutter.clone());
+            spans.extend(l.spans.iter().cloned());
             out.push(Line::from(spans));
         }
         out.push(Line::raw(""));
@@ -405,7 +418,7 @@ fn render_timeline(
         out.push(Line::styled(tail, theme.dim));
     }
     out.truncate(rows);
-    frame.render_widget(Paragraph::new(out), area);
+    lines::render(frame.buffer_mut(), area, &out, Style::default());
 }
 
 fn render_composer(frame: &mut Frame, area: Rect, c: &Composer, theme: &Theme) {

@@ -203,7 +203,10 @@ fn l_picks_a_list_and_its_timeline_takes_the_post_keys() {
     // `L` is in the main help, and every key of it still fits at 40×15.
     update(&mut m, ch('?'));
     let keys = crate::tui::view::help_lines(&m);
-    assert!(keys.iter().any(|(k, _)| k.split(" / ").any(|one| one == "L")));
+    assert!(
+        keys.iter()
+            .any(|(k, _)| k.split(" / ").any(|one| one == "L"))
+    );
     let s = screen(&mut m, 40, 15);
     for (k, _) in &keys {
         assert!(s.contains(k), "{k} missing at 40x15:\n{s}");

@@ -180,6 +180,24 @@ fn links_are_hyperlinks_and_a_wrapped_link_stays_one() {
 }
 
 #[test]
+fn a_link_pushed_down_by_a_live_post_is_still_a_link() {
+    let mut m = links_model();
+    let (mut t, links) = real(80, 24);
+    assert!(frame(&mut t, &links, &mut m).contains(";https://a.example/one"));
+    // The post above it is new; the linked post's lines come from the session's cache.
+    let p = view(51, "bo", "", "a new post on top", 2_000);
+    update(&mut m, Msg::Posted(camp_post(p)));
+    m.camp.jump_top();
+    let out = frame(&mut t, &links, &mut m);
+    assert!(
+        opens(&out)
+            .iter()
+            .any(|o| o.ends_with(";https://a.example/one")),
+        "the moved link is sent as a link: {out:?}"
+    );
+}
+
+#[test]
 fn turning_links_off_takes_them_from_cells_that_did_not_change() {
     let mut m = links_model();
     let (mut t, links) = real(80, 24);

@@ -1,0 +1,98 @@
+//! The lines of the posts on a session's screen, kept from one frame to the next.
+//!
+//! Why: when a post arrives, every session redraws its timeline, and a profile at 200
+//! sessions showed a sixth of the server's time in [`post_lines`] (formatting the head,
+//! wrapping, colouring mentions) for posts that were on screen the frame before and had
+//! not changed. A frame now styles only the posts it had not drawn yet.
+//!
+//! An entry is found by the identity of the `Arc<PostView>` the timeline holds: while
+//! the cache holds a clone of that `Arc`, nothing can change the post in place (a change
+//! goes through `Arc::make_mut`, which copies a shared value), so the same pointer means
+//! the same post. The width, the content warning's state, the theme and the relative
+//! time shown are part of the key. Entries not used by a frame are dropped after it,
+//! so the cache holds one screen of posts.
+
+use std::sync::Arc;
+
+use ratatui::text::Line;
+
+use crate::camp::PostView;
+use crate::tui::theme::Theme;
+use crate::tui::view::post_lines;
+
+#[derive(Debug, Clone)]
+struct Entry {
+    post: Arc<PostView>,
+    width: usize,
+    open: bool,
+    when: String,
+    theme: Theme,
+    lines: Arc<[Line<'static>]>,
+}
+
+/// Styled lines of recently drawn posts (see the module doc).
+#[derive(Debug, Clone, Default)]
+pub struct PostLinesCache {
+    /// Entries used by the frame being drawn.
+    current: Vec<Entry>,
+    /// Entries of the frame before, taken into `current` when used again.
+    previous: Vec<Entry>,
+}
+
+impl PostLinesCache {
+    /// Starts a frame: what the last frame did not use is dropped at the next start.
+    pub fn start_frame(&mut self) {
+        self.previous = std::mem::take(&mut self.current);
+    }
+
+    /// [`post_lines`] of `post`, from the cache when it holds them.
+    pub fn lines(
+        &mut self,
+        post: &Arc<PostView>,
+        width: usize,
+        now: u64,
+        open: bool,
+        theme: &Theme,
+    ) -> Arc<[Line<'static>]> {
+        let when = crate::text::relative_time(now, post.post.created_ms);
+        let hit = |e: &Entry| {
+            Arc::ptr_eq(&e.post, post)
+                && e.width == width
+                && e.open == open
+                && e.when == when
+                && e.theme == *theme
+        };
+        if let Some(e) = self.current.iter().find(|e| hit(e)) {
+            note_links(post);
+            return e.lines.clone();
+        }
+        if let Some(i) = self.previous.iter().position(hit) {
+            let e = self.previous.swap_remove(i);
+            let lines = e.lines.clone();
+            self.current.push(e);
+            note_links(post);
+            return lines;
+        }
+        let lines: Arc<[Line<'static>]> = post_lines(post, width, now, open, theme).into();
+        self.current.push(Entry {
+            post: post.clone(),
+            width,
+            open,
+            when,
+            theme: *theme,
+            lines: lines.clone(),
+        });
+        lines
+    }
+}
+
+/// Notes the post's URLs for this frame's hyperlinks, as [`post_lines`] does when it
+/// styles them: lines from the cache skip that step, and a link noted by no one is
+/// sent as plain text.
+fn note_links(post: &PostView) {
+    if post.post.text.contains("://") {
+        for url in crate::text::links::extract(&post.post.text) {
+            crate::tui::hyperlinks::note(&url);
+        }
+    }
+}
