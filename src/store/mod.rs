@@ -35,6 +35,24 @@ use crate::model::*;
 use codec::{decode, encode, id_key, pair_key, read_id};
 pub use ids::{IdGen, now_ms};
 
+/// What sled may keep of the database in memory, by its own count. sled's default is
+/// 1 GiB, and it keeps every page it writes until that count is reached, so a camp's
+/// memory grew with every post written until a restart (issue 13: 20,000 posts over
+/// exec, 67 MiB against 20 MiB restarted). sled counts a page by its size in the log,
+/// while the page in memory (nodes, `IVec`s, the LRU's links) takes several times that,
+/// and the allocator holds more around it: hence a cache far smaller than the heap it
+/// stands for. Reads that miss it come from the OS page cache. Measured with
+/// `cargo bench --bench memory` (the curve is in its doc and the issue's note).
+pub const SLED_CACHE_BYTES: u64 = 1024 * 1024;
+
+/// sled's settings for the database in `dir`.
+fn sled_config(dir: &Path) -> sled::Config {
+    sled::Config::new()
+        .path(dir)
+        .flush_every_ms(Some(1000))
+        .cache_capacity(SLED_CACHE_BYTES)
+}
+
 /// Typed access to camp's sled database.
 pub struct Store {
     db: Db,
@@ -87,19 +105,15 @@ impl Store {
     /// A new directory is created 0700, and its files are kept 0600 ([`private`]).
     pub fn open(dir: &Path) -> Result<Store> {
         private::create_dir(dir)?;
-        let db = sled::Config::new()
-            .path(dir)
-            .flush_every_ms(Some(1000))
-            .open()
-            .map_err(|e| match e {
-                sled::Error::Io(io) if io.kind() == std::io::ErrorKind::WouldBlock => {
-                    Error::Config(format!(
-                        "the data directory {} is in use by another camp process",
-                        dir.display()
-                    ))
-                }
-                other => Error::Store(other),
-            })?;
+        let db = sled_config(dir).open().map_err(|e| match e {
+            sled::Error::Io(io) if io.kind() == std::io::ErrorKind::WouldBlock => {
+                Error::Config(format!(
+                    "the data directory {} is in use by another camp process",
+                    dir.display()
+                ))
+            }
+            other => Error::Store(other),
+        })?;
         private::restrict_files(dir)?;
         let db = Db::new(db);
         let upgrade = upgrade::prepare(&db, Some(dir))?;
@@ -489,6 +503,15 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sled_keeps_a_small_cache_not_its_default_gibibyte() {
+        // sled's default (1 GiB) kept every page written in memory until a restart.
+        let dir = tempfile::tempdir().unwrap();
+        let config = sled_config(dir.path());
+        assert_eq!(config.cache_capacity, SLED_CACHE_BYTES);
+        assert!(config.cache_capacity <= 4 * 1024 * 1024);
+    }
 
     fn post(store: &Store, author: Id) -> Post {
         Post {
