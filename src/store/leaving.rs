@@ -134,25 +134,29 @@ impl Store {
                 codes.remove(k)?;
             }
         }
-        for exact in [
-            format!("prefs/{account}"),
-            format!("notifications_read/{account}"),
-            format!("presence/{account}"),
-            format!("preview/{account}"),
-            format!("filters/{account}"),
-            format!("member_lists/{account}"),
-            // The hyperlink opt-out (src/camp/links.rs).
-            format!("links_off/{account}"),
-        ] {
-            self.settings.remove(exact.as_bytes())?;
+        // Every per-camper setting is named `NAME/{account}` or `NAME/{account}/…`
+        // (preferences, read markers, filters, lists, presence, line mode, ...): all of
+        // them go by that shape, so a setting added later cannot be forgotten here.
+        for key in self.settings.iter().keys() {
+            let key = key?;
+            if setting_of(&key, account) {
+                self.settings.remove(key)?;
+            }
         }
-        remove_prefix(&self.settings, format!("read/{account}/").as_bytes())?;
         if let Some(a) = self.account(account)? {
             self.usernames.remove(a.username.as_bytes())?;
         }
         self.accounts.remove(me)?;
         Ok(())
     }
+}
+
+/// True when the settings key `key` names one of `account`'s own settings.
+fn setting_of(key: &[u8], account: Id) -> bool {
+    let Ok(key) = std::str::from_utf8(key) else {
+        return false;
+    };
+    key.split('/').nth(1) == Some(account.to_string().as_str())
 }
 
 fn remove_prefix(tree: &Tree, prefix: &[u8]) -> Result<()> {
@@ -228,5 +232,34 @@ mod tests {
         assert_eq!(s.departed(7).unwrap(), Some(d.clone()));
         assert_eq!(s.departed_by_name("bo").unwrap(), Some(d));
         assert_eq!(s.departed_by_name("cy").unwrap(), None);
+    }
+
+    #[test]
+    fn every_setting_of_a_purged_account_goes_and_no_one_elses() {
+        let s = Store::temporary().unwrap();
+        let (gone, stays) = (1_000_007u64, 1_000_070u64);
+        let mine = [
+            format!("prefs/{gone}"),
+            format!("line_mode/{gone}"),
+            format!("announcement_dismissed/{gone}"),
+            format!("read/{gone}/home"),
+            format!("some_future_setting/{gone}"),
+        ];
+        let others = [
+            format!("line_mode/{stays}"),
+            format!("read/{stays}/home"),
+            format!("prefs/{gone}0"),
+            "code_of_conduct".to_string(),
+        ];
+        for k in mine.iter().chain(&others) {
+            s.put_setting(k, &true).unwrap();
+        }
+        s.purge_account(gone).unwrap();
+        for k in &mine {
+            assert_eq!(s.setting::<bool>(k).unwrap(), None, "{k} stayed");
+        }
+        for k in &others {
+            assert_eq!(s.setting::<bool>(k).unwrap(), Some(true), "{k} went");
+        }
     }
 }
