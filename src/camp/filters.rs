@@ -430,13 +430,18 @@ impl Camp {
             return None;
         }
         let filters = self.filter_set(viewer).unwrap_or_default();
-        let exclusive = self.exclusive_members(viewer).unwrap_or_default();
-        if filters.is_empty() && exclusive.is_empty() {
-            return Some(new.clone());
-        }
         let post = &new.view.post;
         let brought_by = new.view.boosted_by.as_ref().map_or(post.author, |b| b.id);
-        let mut home = new.in_home_of(viewer) && !exclusive.contains(&brought_by);
+        // Only the account that brought the post is looked up: every session runs this
+        // for every post, so it must not walk every member of every list.
+        let excluded = new.in_home_of(viewer)
+            && self
+                .in_exclusive_list(viewer, brought_by)
+                .unwrap_or_default();
+        if filters.is_empty() && !excluded {
+            return Some(new.clone());
+        }
+        let mut home = new.in_home_of(viewer) && !excluded;
         let mut camp = new.on_camp;
         let mut warn = None;
         for (on, context) in [

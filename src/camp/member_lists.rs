@@ -92,6 +92,17 @@ impl Camp {
         Ok(out)
     }
 
+    /// True when `account`'s posts leave `viewer`'s Home: it is in one of `viewer`'s
+    /// exclusive lists and `viewer` still follows it (one settings read, at most one
+    /// follow check).
+    pub(crate) fn in_exclusive_list(&self, viewer: Id, account: Id) -> Result<bool> {
+        let listed = self
+            .stored_lists(viewer)?
+            .iter()
+            .any(|l| l.exclusive && l.members.contains(&account));
+        Ok(listed && self.store().follows(viewer, account)?)
+    }
+
     /// `by`'s lists, oldest first.
     pub fn lists(&self, by: Id) -> Result<Vec<MemberList>> {
         let me = self.actor(by)?;

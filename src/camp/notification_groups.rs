@@ -284,6 +284,26 @@ mod tests {
     }
 
     #[test]
+    fn a_group_never_names_someone_blocked_either_way() {
+        use crate::camp::Reaction::Favourite;
+        let (camp, ids) = crate::camp::testing::camp_with(&["ana", "bo", "cy", "dee"]);
+        let ana = ids[0];
+        let p = camp
+            .create_post(ana, draft("sunrise at the lake", None, Visibility::Camp))
+            .unwrap()
+            .post
+            .id;
+        for &who in &ids[1..] {
+            camp.react(who, p, Favourite, Some(true)).unwrap();
+        }
+        camp.block(ana, "bo").unwrap();
+        camp.block(ids[2], "ana").unwrap();
+        let groups = camp.notification_groups(ana, None, 20).unwrap();
+        assert_eq!(groups.len(), 1, "{groups:?}");
+        assert_eq!(groups[0].describe(), "@dee favourited your post");
+    }
+
+    #[test]
     fn a_mention_in_a_post_the_reader_lost_sight_of_shows_no_text() {
         let (camp, ids) = crate::camp::testing::camp_with(&["ana", "bo"]);
         let (ana, bo) = (ids[0], ids[1]);

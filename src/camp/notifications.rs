@@ -59,6 +59,9 @@ fn deduplicated(kind: NotificationKind) -> bool {
             | NotificationKind::Boost
             | NotificationKind::Follow
             | NotificationKind::FollowRequest
+            // A poll ends once: a remote server re-sending its end must not
+            // notify again.
+            | NotificationKind::PollEnded
     )
 }
 
@@ -84,13 +87,21 @@ impl Camp {
     ) -> Result<Vec<NotificationView>> {
         let list = self.notifications(viewer, before, limit)?;
         let filters = self.filter_set(viewer)?;
+        let me = self.store().account(viewer)?;
         let mut out = Vec::with_capacity(list.len());
         for n in list {
-            // A mute hides what the muted did before it, too.
-            if let Some(a) = n.actor
-                && self.muted_or_hidden(viewer, a)?
-            {
-                continue;
+            // A mute hides what the muted did before it, too; so do a block either way
+            // and a suspension (of the camper or their server): a grouped entry names
+            // its actors, and these must not be named.
+            if let Some(a) = n.actor {
+                if self.muted_or_hidden(viewer, a)? {
+                    continue;
+                }
+                if let (Some(me), Some(actor)) = (&me, self.store().account(a)?)
+                    && self.author_hidden_from(me, &actor)?
+                {
+                    continue;
+                }
             }
             let view = self.notification_view(viewer, n)?;
             out.extend(self.filter_notification(&filters, view));

@@ -20,7 +20,7 @@ use tokio::sync::watch;
 
 use crate::camp::{Camp, CampEvent, PostDraft, PostView};
 use crate::error::{Error, Result};
-use crate::model::{Account, Id, Millis, NotificationKind, Post};
+use crate::model::{Account, Id, Millis, NotificationKind, Post, Visibility};
 use crate::store::now_ms;
 use crate::store::outbox::Intent;
 use crate::store::polls::{Poll, RemoteTally};
@@ -424,7 +424,13 @@ impl Camp {
         ) else {
             return Ok(false);
         };
-        if !v.is_remote() || poll.remote.is_some() || p.author == v.id {
+        // Camp-only posts never reach another server, so no one there may vote on
+        // them, whatever `can_see` says of camp posts.
+        if !v.is_remote()
+            || poll.remote.is_some()
+            || p.author == v.id
+            || p.visibility == Visibility::Camp
+        {
             return Ok(false);
         }
         if !self.can_see(&v, &p)? || poll.closed || now_ms() >= poll.expires_ms {

@@ -200,6 +200,11 @@ impl Camp {
             if a.suspended || a.is_remote() || !self.presence(id)? {
                 continue;
             }
+            // A silenced camper is kept off the camp timeline; `who` must not
+            // advertise them either, except to those who follow them.
+            if a.silenced && id != me.id && !self.store().follows(me.id, id)? {
+                continue;
+            }
             if id != me.id
                 && (self.store().blocks(me.id, id)?
                     || self.store().blocks(id, me.id)?

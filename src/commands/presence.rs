@@ -62,7 +62,9 @@ pub fn who(camp: &Camp, me: Account, rest: &[String]) -> Out {
                 json!({
                     "username": crate::text::sanitize_line(&p.author.username),
                     "display_name": crate::text::sanitize_line(&p.author.display_name),
-                    "idle_secs": p.idle_ms / 1000,
+                    // Whole minutes, as the screen shows: seconds would let a
+                    // script polling `who` trace each key a camper types.
+                    "idle_secs": p.idle_ms / 60_000 * 60,
                 })
             })
             .collect();

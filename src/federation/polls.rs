@@ -16,6 +16,8 @@ use crate::model::{Account, Millis, Post};
 
 /// Most choices read from an inbound `Question`.
 pub const MAX_WIRE_OPTIONS: usize = crate::camp::polls::MAX_REMOTE_OPTIONS;
+/// The most votes one choice of a poll from elsewhere is taken to have.
+const MAX_WIRE_COUNT: u64 = 1_000_000_000;
 
 /// Turns the `Note` of a local post into a `Question` when the post has a poll
 /// (counts as they stand: a poll's results are public outside, as on Mastodon).
@@ -109,7 +111,9 @@ pub fn incoming(v: &Value) -> Option<IncomingPoll> {
                 .get("replies")
                 .and_then(|r| r.get("totalItems"))
                 .and_then(Value::as_u64)
-                .unwrap_or(0);
+                .unwrap_or(0)
+                // Sums and percentages of hostile counts must not overflow.
+                .min(MAX_WIRE_COUNT);
             Some((name, n))
         })
         .take(MAX_WIRE_OPTIONS)

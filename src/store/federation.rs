@@ -501,6 +501,8 @@ impl Store {
 
     /// Removes a remote post, its timeline entries and its URL mapping.
     pub fn remove_remote_post(&self, url: &str, obj: &RemoteObject) -> Result<()> {
+        // Its poll and the campers' votes in it go with it.
+        self.delete_poll(obj.post)?;
         // Its thread, author and reply-count entries go with it.
         match self.post(obj.post)? {
             Some(post) => self.delete_post(&post, &[])?,

@@ -238,4 +238,22 @@ mod tests {
         assert_eq!(store.due_polls(1_000, 10).unwrap(), (vec![], None));
         assert_eq!(store.poll(2).unwrap(), None);
     }
+
+    #[test]
+    fn a_post_deleted_elsewhere_takes_its_poll_and_the_votes_here_with_it() {
+        let store = Store::temporary().unwrap();
+        store.put_poll(7, &poll(1_000)).unwrap();
+        assert!(store.put_poll_vote(7, 1, &[0], None, None).unwrap());
+        let obj = crate::store::federation::RemoteObject {
+            post: 7,
+            actor: "https://elsewhere.example/users/zed".into(),
+            home_owners: vec![],
+        };
+        store
+            .remove_remote_post("https://elsewhere.example/q/1", &obj)
+            .unwrap();
+        assert_eq!(store.poll(7).unwrap(), None);
+        assert_eq!(store.poll_vote(7, 1).unwrap(), None);
+        assert_eq!(store.due_polls(2_000, 10).unwrap(), (vec![], None));
+    }
 }

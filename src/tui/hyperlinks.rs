@@ -172,7 +172,7 @@ fn scan(buffer: &Buffer, noted: &[Arc<str>]) -> Vec<Run> {
             if let Some(url) = noted.iter().find(|u| ***u == *frag) {
                 out.push(run(url));
             } else if frag.len() >= 8
-                && let Some(url) = noted.iter().find(|u| u.starts_with(frag))
+                && let Some(url) = only_one(noted.iter().filter(|u| u.starts_with(frag)))
             {
                 out.push(run(url));
                 if !cut {
@@ -182,6 +182,16 @@ fn scan(buffer: &Buffer, noted: &[Arc<str>]) -> Vec<Run> {
         }
     }
     out
+}
+
+/// The one item of `it`, or none when it has none or several: the head of a wrapped
+/// link that two noted URLs begin with could be either, and a hostile post must not get
+/// to choose where another post's link goes.
+fn only_one<T>(mut it: impl Iterator<Item = T>) -> Option<T> {
+    match (it.next(), it.next()) {
+        (Some(one), None) => Some(one),
+        _ => None,
+    }
 }
 
 /// A backend that writes OSC 8 around the cells of the links [`Links`] found, and
@@ -386,4 +396,28 @@ pub(crate) fn body_lines(
         note(u);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::layout::Rect;
+    use ratatui::style::Style;
+
+    #[test]
+    fn a_wrapped_head_that_two_urls_begin_with_links_to_neither() {
+        let mut b = Buffer::empty(Rect::new(0, 0, 20, 2));
+        let underlined = Style::default().add_modifier(Modifier::UNDERLINED);
+        b.set_string(0, 0, "https://bank.exampl", underlined);
+        b.set_string(0, 1, "e/login", underlined);
+        let friend: Arc<str> = "https://bank.example/login".into();
+        let evil: Arc<str> = "https://bank.exampl.evil/".into();
+        // The attacker's post is drawn above, so its URL is noted first.
+        let runs = scan(&b, &[evil.clone(), friend.clone()]);
+        assert!(runs.iter().all(|r| r.url != evil), "{runs:?}");
+        // With only the friend's URL on screen, head and tail are one link.
+        let runs = scan(&b, std::slice::from_ref(&friend));
+        assert_eq!(runs.len(), 2, "{runs:?}");
+        assert!(runs.iter().all(|r| r.url == friend));
+    }
 }

@@ -40,10 +40,11 @@ pub struct LinkPicker {
     pub chosen: Option<usize>,
 }
 
-/// Whether the post's text may be acted on: a closed content warning hides its links
-/// and its text alike.
+/// Whether the post's text may be acted on: a closed content warning, or a fold by the
+/// reader's own filter, hides its links and its text alike.
 fn revealed(model: &mut Model, post: &PostView) -> bool {
-    if post.post.cw.is_some() && !model.expanded.contains(&post.post.id) {
+    let folded = post.post.cw.is_some() || post.filtered.is_some();
+    if folded && !model.expanded.contains(&post.post.id) {
         model.flash("open the content warning first (x)", true);
         return false;
     }

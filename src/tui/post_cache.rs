@@ -63,14 +63,14 @@ impl PostLinesCache {
                 && e.theme == *theme
         };
         if let Some(e) = self.current.iter().find(|e| hit(e)) {
-            note_links(post);
+            note_links(post, open);
             return e.lines.clone();
         }
         if let Some(i) = self.previous.iter().position(hit) {
             let e = self.previous.swap_remove(i);
             let lines = e.lines.clone();
             self.current.push(e);
-            note_links(post);
+            note_links(post, open);
             return lines;
         }
         let lines: Arc<[Line<'static>]> = post_lines(post, width, now, open, theme).into();
@@ -89,8 +89,11 @@ impl PostLinesCache {
 /// Notes the post's URLs for this frame's hyperlinks, as [`post_lines`] does when it
 /// styles them: lines from the cache skip that step, and a link noted by no one is
 /// sent as plain text.
-fn note_links(post: &PostView) {
-    if post.post.text.contains("://") {
+fn note_links(post: &PostView, open: bool) {
+    // A body folded behind a warning or a filter shows no link, and must not lend its
+    // URLs to another post's cells.
+    let shown = open || (post.post.cw.is_none() && post.filtered.is_none());
+    if shown && post.post.text.contains("://") {
         for url in crate::text::links::extract(&post.post.text) {
             crate::tui::hyperlinks::note(&url);
         }
