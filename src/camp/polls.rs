@@ -38,6 +38,8 @@ pub const MAX_OPTION_CHARS: usize = 50;
 pub const MIN_DURATION: Duration = Duration::from_secs(5 * 60);
 /// Longest time a poll stays open.
 pub const MAX_DURATION: Duration = Duration::from_secs(7 * 86_400);
+/// The longest a poll from elsewhere is taken to stay open.
+pub const MAX_REMOTE_DURATION: Duration = Duration::from_secs(31 * 86_400);
 /// Longest the closer sleeps, so a clock change or a missed wake costs at most this.
 const CLOSER_NAP: Duration = Duration::from_secs(60);
 
@@ -389,11 +391,25 @@ impl Camp {
             return Ok(());
         }
         let old = self.store().poll(post)?;
-        // A poll that gave no end stays open for the longest time a poll here may.
+        // A poll that gave no end stays open for the longest time a poll here may; one
+        // that names a far end is held to a month, as Mastodon's longest poll.
+        let latest = p
+            .created_ms
+            .saturating_add(MAX_REMOTE_DURATION.as_millis() as u64);
         let expires_ms = incoming
             .expires_ms
             .or(old.as_ref().map(|o| o.expires_ms))
-            .unwrap_or_else(|| p.created_ms.saturating_add(MAX_DURATION.as_millis() as u64));
+            .unwrap_or_else(|| p.created_ms.saturating_add(MAX_DURATION.as_millis() as u64))
+            .min(latest);
+        // Votes here are kept by choice number: choices renamed or reordered after they
+        // were cast would move them to answers nobody gave, so they go (as Mastodon
+        // resets votes when a poll's choices are edited).
+        let titles: Vec<&String> = options.iter().map(|(t, _)| t).collect();
+        if let Some(o) = &old
+            && o.options.iter().collect::<Vec<_>>() != titles
+        {
+            self.store().delete_poll(post)?;
+        }
         let poll = Poll {
             options: options.iter().map(|(t, _)| t.clone()).collect(),
             multiple: incoming.multiple,

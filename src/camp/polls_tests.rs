@@ -233,6 +233,54 @@ fn a_poll_from_elsewhere_keeps_its_reported_counts_and_a_vote_adds_at_once() {
 }
 
 #[test]
+fn a_poll_renamed_elsewhere_drops_the_votes_here_and_a_far_end_is_held_to_a_month() {
+    let (camp, ids) = camp_with(&["ana", "bo"]);
+    let bo = ids[1];
+    let actor = crate::camp::testing::remote_actor("dee", "far.example", "Dee");
+    let shadow = camp.store().upsert_remote_actor(actor).unwrap().shadow;
+    camp.store().follow(bo, shadow).unwrap();
+    let post = camp
+        .receive_remote_note(crate::camp::IncomingNote {
+            key: "https://far.example/notes/2".into(),
+            author: shadow,
+            object_host: "far.example".into(),
+            text: "which trail".into(),
+            cw: None,
+            reply_to: None,
+            audience: crate::camp::RemoteAudience {
+                public: true,
+                ..Default::default()
+            },
+            boostable: true,
+            original_author: None,
+        })
+        .unwrap()
+        .unwrap();
+    let first = IncomingPoll {
+        options: vec![("north".into(), 1), ("south".into(), 1)],
+        multiple: false,
+        expires_ms: Some(now_ms() + 3_600_000),
+        closed: false,
+        voters: Some(2),
+    };
+    camp.receive_remote_poll(post, &first).unwrap();
+    assert!(camp.vote(bo, post, &[1]).unwrap().poll.unwrap().voted);
+    // The same choices again keep the vote.
+    camp.receive_remote_poll(post, &first).unwrap();
+    assert!(camp.post(bo, post).unwrap().poll.unwrap().voted);
+    // Swapped: bo never chose "north".
+    let swapped = IncomingPoll {
+        options: vec![("south".into(), 1), ("north".into(), 1)],
+        expires_ms: Some(now_ms() + 400 * 86_400_000),
+        ..first
+    };
+    camp.receive_remote_poll(post, &swapped).unwrap();
+    let now = camp.post(bo, post).unwrap().poll.unwrap();
+    assert!(!now.voted, "{now:?}");
+    assert!(now.expires_ms <= now_ms() + 31 * 86_400_000, "{now:?}");
+}
+
+#[test]
 fn votes_from_elsewhere_count_once_per_actor_and_only_for_a_named_choice() {
     let (camp, ids) = camp_with(&["ana"]);
     let ana = ids[0];
