@@ -22,7 +22,7 @@ use crate::camp::{Camp, CampEvent, PostDraft, PostView};
 use crate::error::{Error, Result};
 use crate::model::{Account, Id, Millis, NotificationKind, Post, Visibility};
 use crate::store::now_ms;
-use crate::store::outbox::Intent;
+use crate::store::outbox::{Intent, PostChange};
 use crate::store::polls::{Poll, RemoteTally};
 use crate::text;
 
@@ -200,10 +200,27 @@ impl Camp {
         let Some(author) = self.store().account(post.author)? else {
             return Ok(());
         };
+        if !author.is_remote() {
+            self.federate_poll(&post, &author)?;
+        }
         let poll = self.poll_view_as(None, &post, true)?;
         let mut view = self.view_with(post, &author);
         view.poll = poll;
         self.publish(CampEvent::PostChanged(std::sync::Arc::new(view)));
+        Ok(())
+    }
+
+    /// Tells the servers a poll of ours of its new counts or its end
+    /// (`Update` of the `Question`, as Mastodon sends): other servers' screens would
+    /// otherwise keep the counts of the first `Create`. A poll that never left (camp
+    /// only, or federation off) sends nothing. Written after the vote it reports: a
+    /// crash in between loses one update, and the next vote or the end sends the counts.
+    fn federate_poll(&self, post: &Post, author: &Account) -> Result<()> {
+        let remote = self.remote_mentions(author, post)?;
+        if let Some(entry) = self.post_intent(PostChange::Update, post, author, &remote)? {
+            self.store().put_intent(&entry)?;
+            self.intent_committed(true);
+        }
         Ok(())
     }
 
@@ -356,6 +373,11 @@ impl Camp {
                 // `notify` drops it for anyone who may no longer read the post.
                 self.notify_poll_end(account, id)?;
             }
+        }
+        if let Some(author) = self.store().account(post.author)?
+            && !author.is_remote()
+        {
+            self.federate_poll(&post, &author)?;
         }
         self.store().poll_end_announced(id, at)?;
         self.store().flush()

@@ -317,7 +317,7 @@ impl Camp {
 
     /// The handles outside this camp a direct post names (only a direct post's
     /// audience depends on them; see [`Intent::for_post`]).
-    fn remote_mentions(&self, author: &Account, post: &Post) -> Result<Vec<String>> {
+    pub(super) fn remote_mentions(&self, author: &Account, post: &Post) -> Result<Vec<String>> {
         if post.visibility != Visibility::Direct {
             return Ok(Vec::new());
         }

@@ -186,6 +186,41 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_ended_poll_of_ours_sends_its_final_counts_and_a_camp_only_one_nothing() {
+        use crate::camp::PostDraft;
+        use crate::camp::polls::PollDraft;
+        use crate::federation::delivery::fan_out_tests::{ana_followed_by_alice, federating_camp};
+        use crate::model::Visibility;
+        use crate::store::outbox::Intent;
+        let camp = federating_camp();
+        let ana = ana_followed_by_alice(&camp);
+        let mut ids = Vec::new();
+        for to in [Visibility::Public, Visibility::Camp] {
+            let draft = PostDraft {
+                text: "tea or coffee".into(),
+                visibility: Some(to),
+                ..Default::default()
+            };
+            let poll = PollDraft::parse("tea,coffee", "1d", false).unwrap();
+            ids.push(camp.create_poll_post(ana, draft, &poll).unwrap().post.id);
+        }
+        let updates = |camp: &crate::Camp| -> Vec<crate::model::Id> {
+            camp.outbox_pending(100)
+                .unwrap()
+                .into_iter()
+                .filter_map(|(_, i)| match i {
+                    Intent::Update(p) => Some(p.id),
+                    _ => None,
+                })
+                .collect()
+        };
+        assert!(updates(&camp).is_empty());
+        camp.close_due_polls(crate::store::now_ms() + 2 * 86_400_000)
+            .unwrap();
+        assert_eq!(updates(&camp), vec![ids[0]], "the public poll only");
+    }
+
+    #[test]
     fn times_round_trip_and_nonsense_is_refused() {
         for ms in [0u64, 1_700_000_000_000, 1_796_000_000_000] {
             assert_eq!(parse_time(&wire::iso8601(ms)), Some(ms));
