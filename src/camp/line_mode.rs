@@ -6,31 +6,20 @@ use crate::camp::Camp;
 use crate::error::Result;
 use crate::model::Id;
 
-fn key(account: Id) -> String {
-    format!("line_mode/{account}")
-}
+/// The flag's setting name (see [`Camp::flag`]).
+const FLAG: &str = "line_mode";
 
 impl Camp {
     /// True when `account` asked for the line mode whenever it connects with a terminal.
     /// Read at the door, so it works for any account (suspended ones are turned away
     /// before it matters).
     pub fn line_mode(&self, account: Id) -> Result<bool> {
-        Ok(self
-            .store()
-            .setting::<bool>(&key(account))?
-            .unwrap_or(false))
+        self.flag(FLAG, account)
     }
 
     /// Turns `by`'s line-mode default on or off (a settings change: rate limited).
     pub fn set_line_mode(&self, by: Id, on: bool) -> Result<()> {
-        let me = self.actor(by)?;
-        self.check_action_rate(&me)?;
-        if on {
-            self.store().put_setting(&key(me.id), &true)?;
-        } else {
-            self.store().remove_setting(&key(me.id))?;
-        }
-        self.store().flush()
+        self.set_flag(FLAG, by, on)
     }
 }
 

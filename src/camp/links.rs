@@ -8,8 +8,12 @@ use crate::error::Result;
 use crate::model::Id;
 
 /// The settings key that turns hyperlinks and copying off for `account`.
+/// The opt-out's setting name (see [`Camp::flag`]): set means links are off.
+const OFF_FLAG: &str = "links_off";
+
+#[cfg(test)]
 pub(crate) fn off_key(account: Id) -> String {
-    format!("links_off/{account}")
+    format!("{OFF_FLAG}/{account}")
 }
 
 impl Camp {
@@ -23,19 +27,12 @@ impl Camp {
     /// Whether `account`'s terminal sessions get hyperlinks (OSC 8) and copies
     /// (OSC 52); on unless they turned it off.
     pub fn terminal_links(&self, account: Id) -> Result<bool> {
-        Ok(self.store().setting::<bool>(&off_key(account))?.is_none())
+        Ok(!self.flag(OFF_FLAG, account)?)
     }
 
     /// Turns `by`'s hyperlinks and copies on or off (a settings change: rate limited).
     pub fn set_terminal_links(&self, by: Id, on: bool) -> Result<()> {
-        let me = self.actor(by)?;
-        self.check_action_rate(&me)?;
-        if on {
-            self.store().remove_setting(&off_key(me.id))?;
-        } else {
-            self.store().put_setting(&off_key(me.id), &true)?;
-        }
-        self.store().flush()
+        self.set_flag(OFF_FLAG, by, !on)
     }
 }
 

@@ -16,6 +16,32 @@ fn poll(options: &str, multiple: bool) -> PollDraft {
     PollDraft::parse(options, "1d", multiple).unwrap()
 }
 
+/// A public post by dee of far.example (note `n`), whom `follower` follows: its id,
+/// and dee's shadow account.
+fn public_post_from_dee(camp: &Camp, follower: Id, n: u32, text: &str) -> (Id, Id) {
+    let actor = crate::camp::testing::remote_actor("dee", "far.example", "Dee");
+    let shadow = camp.store().upsert_remote_actor(actor).unwrap().shadow;
+    camp.store().follow(follower, shadow).unwrap();
+    let post = camp
+        .receive_remote_note(crate::camp::IncomingNote {
+            key: format!("https://far.example/notes/{n}"),
+            author: shadow,
+            object_host: "far.example".into(),
+            text: text.into(),
+            cw: None,
+            reply_to: None,
+            audience: crate::camp::RemoteAudience {
+                public: true,
+                ..Default::default()
+            },
+            boostable: true,
+            original_author: None,
+        })
+        .unwrap()
+        .unwrap();
+    (post, shadow)
+}
+
 fn counts(v: &PostView) -> Vec<Option<u64>> {
     v.poll
         .as_ref()
@@ -180,26 +206,7 @@ fn a_deleted_poll_post_takes_its_poll_and_votes_with_it() {
 fn a_poll_from_elsewhere_keeps_its_reported_counts_and_a_vote_adds_at_once() {
     let (camp, ids) = camp_with(&["ana", "bo"]);
     let bo = ids[1];
-    let actor = crate::camp::testing::remote_actor("dee", "far.example", "Dee");
-    let shadow = camp.store().upsert_remote_actor(actor).unwrap().shadow;
-    camp.store().follow(bo, shadow).unwrap();
-    let post = camp
-        .receive_remote_note(crate::camp::IncomingNote {
-            key: "https://far.example/notes/1".into(),
-            author: shadow,
-            object_host: "far.example".into(),
-            text: "tea or coffee".into(),
-            cw: None,
-            reply_to: None,
-            audience: crate::camp::RemoteAudience {
-                public: true,
-                ..Default::default()
-            },
-            boostable: true,
-            original_author: None,
-        })
-        .unwrap()
-        .unwrap();
+    let (post, shadow) = public_post_from_dee(&camp, bo, 1, "tea or coffee");
     let long = "y".repeat(300);
     let incoming = IncomingPoll {
         options: vec![("tea\u{7}".into(), 5), (long, 2), ("".into(), 1)],
@@ -236,26 +243,7 @@ fn a_poll_from_elsewhere_keeps_its_reported_counts_and_a_vote_adds_at_once() {
 fn a_poll_renamed_elsewhere_drops_the_votes_here_and_a_far_end_is_held_to_a_month() {
     let (camp, ids) = camp_with(&["ana", "bo"]);
     let bo = ids[1];
-    let actor = crate::camp::testing::remote_actor("dee", "far.example", "Dee");
-    let shadow = camp.store().upsert_remote_actor(actor).unwrap().shadow;
-    camp.store().follow(bo, shadow).unwrap();
-    let post = camp
-        .receive_remote_note(crate::camp::IncomingNote {
-            key: "https://far.example/notes/2".into(),
-            author: shadow,
-            object_host: "far.example".into(),
-            text: "which trail".into(),
-            cw: None,
-            reply_to: None,
-            audience: crate::camp::RemoteAudience {
-                public: true,
-                ..Default::default()
-            },
-            boostable: true,
-            original_author: None,
-        })
-        .unwrap()
-        .unwrap();
+    let (post, _) = public_post_from_dee(&camp, bo, 2, "which trail");
     let first = IncomingPoll {
         options: vec![("north".into(), 1), ("south".into(), 1)],
         multiple: false,

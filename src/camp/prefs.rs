@@ -14,6 +14,29 @@ fn read_key(account: Id, kind: TimelineKind) -> String {
 }
 
 impl Camp {
+    /// A per-camper flag kept as its own setting, `NAME/{account}`: set means on,
+    /// absent means off (a record of its own, so adding one never changes the shape
+    /// of another, and deleting the account removes it by its name's shape).
+    pub(crate) fn flag(&self, name: &str, account: Id) -> Result<bool> {
+        Ok(self
+            .store()
+            .setting::<bool>(&format!("{name}/{account}"))?
+            .is_some())
+    }
+
+    /// Sets or clears `by`'s flag `name` (a settings change: rate limited).
+    pub(crate) fn set_flag(&self, name: &str, by: Id, on: bool) -> Result<()> {
+        let me = self.actor(by)?;
+        self.check_action_rate(&me)?;
+        let key = format!("{name}/{}", me.id);
+        if on {
+            self.store().put_setting(&key, &true)?;
+        } else {
+            self.store().remove_setting(&key)?;
+        }
+        self.store().flush()
+    }
+
     /// `viewer`'s preferences (defaults until changed).
     pub fn preferences(&self, viewer: Id) -> Result<Preferences> {
         let me = self.actor(viewer)?;

@@ -28,9 +28,8 @@ use crate::model::{Id, Millis};
 /// Most campers `who` lists.
 pub const WHO_CAP: usize = 500;
 
-fn key(account: Id) -> String {
-    format!("presence/{account}")
-}
+/// The flag's setting name (see [`Camp::flag`]).
+const FLAG: &str = "presence";
 
 /// One connected account: its open sessions and its latest activity.
 #[derive(Debug)]
@@ -169,22 +168,12 @@ impl Camp {
 
     /// Whether `account` chose to be shown by `who`.
     pub fn presence(&self, account: Id) -> Result<bool> {
-        Ok(self
-            .store()
-            .setting::<bool>(&key(account))?
-            .unwrap_or(false))
+        self.flag(FLAG, account)
     }
 
     /// Turns `by`'s presence on or off (a settings change: rate limited).
     pub fn set_presence(&self, by: Id, on: bool) -> Result<()> {
-        let me = self.actor(by)?;
-        self.check_action_rate(&me)?;
-        if on {
-            self.store().put_setting(&key(me.id), &true)?;
-        } else {
-            self.store().remove_setting(&key(me.id))?;
-        }
-        self.store().flush()
+        self.set_flag(FLAG, by, on)
     }
 
     /// Campers connected now who chose to be shown, least idle first, as `viewer` may
