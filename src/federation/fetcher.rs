@@ -421,18 +421,8 @@ impl Fetcher {
     /// GETs a text document (a blocklist CSV) of at most `cap` bytes, unsigned.
     pub async fn get_text(&self, url: &str, cap: usize) -> Result<String, FetchError> {
         let u = self.parse(url)?;
-        let _slot = self.slot(&u).await?;
-        let res = self
-            .client
-            .get(u)
-            .header("accept", "text/csv, text/plain;q=0.9, */*;q=0.1")
-            .send()
-            .await
-            .map_err(|e| FetchError::Network(error_chain(&e)))?;
-        if !res.status().is_success() {
-            return Err(FetchError::Status(res.status().as_u16()));
-        }
-        let body = Self::read_capped(res, cap).await?;
+        let accept = "text/csv, text/plain;q=0.9, */*;q=0.1";
+        let body = self.get_unsigned(u, accept, cap, |_| true).await?;
         String::from_utf8(body).map_err(|_| FetchError::NotText)
     }
 
@@ -441,11 +431,27 @@ impl Fetcher {
     pub async fn get_image(&self, url: &str, cap: usize) -> Result<Vec<u8>, FetchError> {
         let mut u = self.parse(url)?;
         u.set_fragment(None);
+        let accept = "image/png, image/jpeg;q=0.9";
+        self.get_unsigned(u, accept, cap, |media_type| {
+            essence(media_type).starts_with("image/")
+        })
+        .await
+    }
+
+    /// One unsigned GET within the host's slots: a 2xx whose media type `accepts`, and
+    /// at most `cap` bytes of body.
+    async fn get_unsigned(
+        &self,
+        u: Url,
+        accept: &str,
+        cap: usize,
+        accepts: impl Fn(&str) -> bool,
+    ) -> Result<Vec<u8>, FetchError> {
         let _slot = self.slot(&u).await?;
         let res = self
             .client
             .get(u)
-            .header("accept", "image/png, image/jpeg;q=0.9")
+            .header("accept", accept)
             .send()
             .await
             .map_err(|e| FetchError::Network(error_chain(&e)))?;
@@ -456,9 +462,8 @@ impl Fetcher {
             .headers()
             .get(reqwest::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_string();
-        if !essence(&media_type).starts_with("image/") {
+            .unwrap_or("");
+        if !accepts(media_type) {
             return Err(FetchError::MediaType(
                 media_type.chars().take(100).collect(),
             ));
