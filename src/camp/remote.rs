@@ -659,18 +659,7 @@ mod tests {
             ))
             .unwrap();
         let cy = ids[2];
-        camp.store()
-            .put_remote_following(
-                cy,
-                &RemoteFollow {
-                    actor: carol.id.clone(),
-                    follow_id: "https://camp.test/users/cy/follows/1".into(),
-                    state: FollowState::Pending,
-                    created_ms: 0,
-                },
-            )
-            .unwrap();
-        assert!(camp.remote_follow_accepted(cy, &carol).unwrap());
+        crate::camp::testing::accepted_remote_follow(&camp, cy, &carol);
         (camp, ids[1], cy, ids[3], carol)
     }
 

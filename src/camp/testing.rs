@@ -62,3 +62,17 @@ pub(crate) fn remote_actor(user: &str, host: &str, display: &str) -> crate::mode
         fetched_ms: 0,
     }
 }
+
+/// `follower` asked to follow the remote `actor`, and the actor accepted.
+pub(crate) fn accepted_remote_follow(camp: &Camp, follower: Id, actor: &crate::model::RemoteActor) {
+    let follow = crate::model::RemoteFollow {
+        actor: actor.id.clone(),
+        follow_id: format!("https://camp.test/users/{follower}/follows/1"),
+        state: crate::model::FollowState::Pending,
+        created_ms: 0,
+    };
+    camp.store()
+        .put_remote_following(follower, &follow)
+        .unwrap();
+    assert!(camp.remote_follow_accepted(follower, actor).unwrap());
+}

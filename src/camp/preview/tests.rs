@@ -10,7 +10,7 @@ use super::PreviewMode;
 use crate::camp::testing::{camp_with, remote_actor};
 use crate::camp::{Camp, IncomingNote, OpenCircuit, Outside, RemoteAudience};
 use crate::error::{Error, Result};
-use crate::model::{FollowState, Id, MediaAttachment, PostMedia, RemoteActor, RemoteFollow};
+use crate::model::{Id, MediaAttachment, PostMedia, RemoteActor};
 
 /// An outside world that serves one PNG for every URL and counts the fetches.
 struct Images {
@@ -63,18 +63,7 @@ fn world() -> World {
         .upsert_remote_actor(remote_actor("carol", "peer.example", "Carol"))
         .unwrap();
     let cy = ids[2];
-    camp.store()
-        .put_remote_following(
-            cy,
-            &RemoteFollow {
-                actor: carol.id.clone(),
-                follow_id: "https://camp.test/users/cy/follows/1".into(),
-                state: FollowState::Pending,
-                created_ms: 0,
-            },
-        )
-        .unwrap();
-    assert!(camp.remote_follow_accepted(cy, &carol).unwrap());
+    crate::camp::testing::accepted_remote_follow(&camp, cy, &carol);
     let images = Arc::new(Images {
         fetches: AtomicUsize::new(0),
         body: super::decode::tests::png(40, 20),
