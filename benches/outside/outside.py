@@ -179,8 +179,13 @@ def dirty_lines(screen):
     out = []
     for y in screen.dirty:
         if 0 <= y < ROWS:
-            row = buf[y]
-            out.append("".join([row[x].data for x in range(COLS)]))
+            # Only the cells pyte holds (indexing a missing one builds a default cell);
+            # the rest are blank.
+            cells = [" "] * COLS
+            for x, ch in buf[y].items():
+                if x < COLS:
+                    cells[x] = ch.data
+            out.append("".join(cells))
     screen.dirty.clear()
     return out
 
@@ -198,10 +203,30 @@ class Shell(asyncssh.SSHClientSession):
         self.ready.add_done_callback(lambda f: f.cancelled() or f.exception())
         self.seen_round = None
         self.ended = None
+        # Deferred mode: (arrival time, bytes) not yet fed to the screen.
+        self.pending = []
 
     def data_received(self, data, datatype):
         w = self.worker
-        w.count_bytes(len(data))
+        if w.deferred and w.token is not None:
+            # Deferred: note the arrival and emulate after the round (`resolve`).
+            self.pending.append((now(), data))
+            w.count(len(data), 0)
+            return
+        cpu0 = time.thread_time_ns()
+        try:
+            self.take(data, None)
+        finally:
+            w.count(len(data), time.thread_time_ns() - cpu0)
+
+    def resolve(self):
+        """Deferred mode: feeds what arrived during the round, in order, to the screen."""
+        pending, self.pending = self.pending, []
+        for at, data in pending:
+            self.take(data, at)
+
+    def take(self, data, arrived):
+        w = self.worker
         self.stream.feed(data)
         token = w.token
         want = token is not None and self.seen_round != token[0]
@@ -214,7 +239,7 @@ class Shell(asyncssh.SSHClientSession):
             self.ready.set_result(True)
         if want and any(token[1] in l for l in lines):
             self.seen_round = token[0]
-            w.send(("seen", self.idx, token[0], now()))
+            w.seen(self.idx, token[0], now() if arrived is None else arrived)
 
     def exit_status_received(self, status):
         self.ended = f"the server ended the session (exit status {status})"
@@ -231,8 +256,9 @@ class SessionEnded(Exception):
 
 
 class Worker:
-    def __init__(self, wid, pipe, host, port, keys, indices, concurrency, counters):
+    def __init__(self, wid, pipe, host, port, keys, indices, concurrency, counters, deferred):
         self.wid = wid
+        self.deferred = deferred
         self.pipe = pipe
         self.host, self.port = host, port
         self.keys = keys
@@ -240,14 +266,18 @@ class Worker:
         self.gate = asyncio.Semaphore(concurrency)
         self.counters = counters
         self.bytes = 0
+        self.emulator_ns = 0
+        self.procs = len(counters) // 2
         self.token = None
         self.stopping = False
         self.stopped = asyncio.Event()
         self.go = asyncio.Event()
         self.conns = []
+        self.shells = []
         self.ready = set()
         # Sessions already reported as failed or closed: each is reported once.
         self.reported = set()
+        self.seen_batch = []
 
     def send(self, msg):
         try:
@@ -256,9 +286,22 @@ class Worker:
             # The coordinator is gone: nothing left to measure for.
             os._exit(3)
 
-    def count_bytes(self, n):
+    def seen(self, idx, rnd, at):
+        # One pipe write per turn of the loop, not per session: each write may wake the
+        # coordinator and cost this process its core on a busy machine.
+        if not self.seen_batch:
+            asyncio.get_running_loop().call_soon(self.flush_seen)
+        self.seen_batch.append((idx, rnd, at))
+
+    def flush_seen(self):
+        batch, self.seen_batch = self.seen_batch, []
+        self.send(("seen", batch))
+
+    def count(self, n, emulator_ns):
         self.bytes += n
+        self.emulator_ns += emulator_ns
         self.counters[self.wid] = self.bytes
+        self.counters[self.procs + self.wid] = self.emulator_ns
 
     def report_end(self, idx, why):
         if self.stopping or idx in self.reported:
@@ -269,6 +312,8 @@ class Worker:
         self.send((kind, idx, why))
 
     def session_lost(self, idx, why, screen):
+        if self.stopping:
+            return
         text = " | ".join(l.rstrip() for l in screen.display if l.strip())[:300]
         self.report_end(idx, f"{why}; screen: {text!r}")
 
@@ -279,6 +324,14 @@ class Worker:
                 if msg[0] == "token":
                     self.token = (msg[1], msg[2])
                     self.send(("ack", msg[1]))
+                elif msg[0] == "resolve":
+                    cpu0 = time.thread_time_ns()
+                    for shell in self.shells:
+                        shell.resolve()
+                    self.count(0, time.thread_time_ns() - cpu0)
+                    if self.seen_batch:
+                        self.flush_seen()
+                    self.send(("resolved", msg[1]))
                 elif msg[0] == "go":
                     self.go.set()
                 elif msg[0] == "clear":
@@ -305,6 +358,7 @@ class Worker:
                         term_size=(COLS, ROWS),
                         encoding=None,
                     )
+                    self.shells.append(shell)
                     await shell.ready
 
                 await asyncio.wait_for(open_and_wait(), SESSION_READY_TIMEOUT)
@@ -348,13 +402,26 @@ class Worker:
         self.send(("bye",))
 
 
-def worker_main(wid, pipe, host, port, key_blobs, indices, concurrency, counters):
+def worker_main(wid, pipe, host, port, key_blobs, indices, concurrency, counters, deferred):
     keys = [asyncssh.import_private_key(b) for b in key_blobs]
 
     async def main():
-        await Worker(wid, pipe, host, port, keys, indices, concurrency, counters).run()
+        await Worker(wid, pipe, host, port, keys, indices, concurrency, counters, deferred).run()
 
-    asyncio.run(main())
+    profile_dir = os.environ.get("OUTSIDE_PROFILE")
+    if not profile_dir:
+        asyncio.run(main())
+        return
+    # OUTSIDE_PROFILE=DIR: where does a client process spend its time (cProfile).
+    import cProfile
+
+    prof = cProfile.Profile()
+    prof.enable()
+    try:
+        asyncio.run(main())
+    finally:
+        prof.disable()
+        prof.dump_stats(os.path.join(profile_dir, f"worker-{wid}-{os.getpid()}.prof"))
 
 
 # ---------------------------------------------------------------------------------------
@@ -569,13 +636,21 @@ class Marks:
         }
 
 
+def total_bytes(counters):
+    return sum(counters[: len(counters) // 2])
+
+
+def emulator_ms(counters):
+    return sum(counters[len(counters) // 2 :]) / 1e6
+
+
 async def settle(counters, limit):
     """Waits until no session got a byte for QUIET seconds (at most `limit`)."""
     deadline = now() + limit
-    last, since = sum(counters), now()
+    last, since = total_bytes(counters), now()
     while now() < deadline:
         await asyncio.sleep(0.025)
-        cur = sum(counters)
+        cur = total_bytes(counters)
         if cur != last:
             last, since = cur, now()
         elif now() - since >= QUIET:
@@ -589,7 +664,8 @@ async def measure(server, keys, opts, post_command):
         "exec_failures": [], "latencies": [], "missed": 0, "rounds": [],
     }
     ctx = mp.get_context("spawn")
-    counters = ctx.RawArray("Q", procs)
+    # Per worker: bytes received, then CPU ns spent in pyte and the screen scan.
+    counters = ctx.RawArray("Q", 2 * procs)
     blobs = [k.export_private_key() for k in keys]
     per_worker = max(1, math.ceil(opts.concurrency / procs))
     pipes, workers = [], []
@@ -598,7 +674,8 @@ async def measure(server, keys, opts, post_command):
         indices = list(range(wid, n, procs))
         p = ctx.Process(
             target=worker_main,
-            args=(wid, theirs, server.host, server.port, blobs, indices, per_worker, counters),
+            args=(wid, theirs, server.host, server.port, blobs, indices, per_worker, counters,
+                  opts.deferred),
             daemon=True,
         )
         pipes.append(mine)
@@ -718,12 +795,12 @@ async def run_phases(server, keys, opts, post_command, m, counters, pipes, inbox
     # Idle: nothing happens; the server should burn no CPU and send nothing.
     await settle(counters, 5.0)
     marks.take()
-    b0 = sum(counters)
+    b0 = total_bytes(counters)
     await asyncio.sleep(opts.idle)
     spent = marks.since()
     m["idle_server_pct"] = spent["server"] / spent["wall"] * 100.0
     m["idle_client_pct"] = spent["clients"] / spent["wall"] * 100.0
-    m["idle_bytes"] = sum(counters) - b0
+    m["idle_bytes"] = total_bytes(counters) - b0
     print(f"[{name}]   idle {spent['wall'] / 1000:.1f}s: server cpu {m['idle_server_pct']:.2f}%, "
           f"{m['idle_bytes']} bytes to sessions", flush=True)
 
@@ -747,28 +824,40 @@ async def run_phases(server, keys, opts, post_command, m, counters, pipes, inbox
                 raise RuntimeError("a client process died")
         expected = len(alive)
         marks.take()
-        b0 = sum(counters)
+        b0 = total_bytes(counters)
+        e0 = emulator_ms(counters)
         t0 = now()
         exec_task = asyncio.create_task(
             asyncio.wait_for(poster.run(command, check=False), EXEC_TIMEOUT))
         lat, seen = [], set()
         deadline = t0 + SEEN_TIMEOUT
         last_seen = t0
-        while len(seen) < len(alive):
-            try:
-                _wid, msg = await inbox.get(deadline)
-            except asyncio.TimeoutError:
-                break
+        resolved = 0
+
+        def take(msg):
+            nonlocal last_seen, resolved
             kind = msg[0]
-            if kind == "seen" and msg[2] == rnd and msg[1] in alive and msg[1] not in seen:
-                seen.add(msg[1])
-                lat.append((msg[3] - t0) * 1000.0)
-                last_seen = max(last_seen, msg[3])
+            if kind == "seen":
+                for idx, r, at in msg[1]:
+                    if (r == rnd and idx in alive and idx not in seen
+                            and at - t0 <= SEEN_TIMEOUT):
+                        seen.add(idx)
+                        lat.append((at - t0) * 1000.0)
+                        last_seen = max(last_seen, at)
+            elif kind == "resolved" and msg[1] == rnd:
+                resolved += 1
             elif kind in ("closed", "failed"):
                 alive.discard(msg[1])
                 m["closed"].append(f"session {msg[1]} (round {rnd}): {msg[2]}")
             elif kind == "dead":
                 raise RuntimeError("a client process died during a round")
+
+        while not opts.deferred and len(seen) < len(alive):
+            try:
+                _wid, msg = await inbox.get(deadline)
+            except asyncio.TimeoutError:
+                break
+            take(msg)
         exec_ms = math.nan
         try:
             r = await exec_task
@@ -780,12 +869,21 @@ async def run_phases(server, keys, opts, post_command, m, counters, pipes, inbox
             m["exec_failures"].append(f"round {rnd}: `{command}` did not finish within {EXEC_TIMEOUT:.0f} s")
         except Exception as e:  # noqa: BLE001
             m["exec_failures"].append(f"round {rnd}: `{command}`: {type(e).__name__}: {e}")
-        window_ms = (last_seen - t0) * 1000.0
         poster.close()
         # Let the rest of each frame arrive, then count this update's bytes.
-        await settle(counters, 3.0)
-        round_bytes = sum(counters) - b0
+        await settle(counters, max(3.0, deadline - now()) if opts.deferred else 3.0)
+        round_bytes = total_bytes(counters) - b0
+        delivery = marks.since()
+        if opts.deferred:
+            for pipe in pipes:
+                pipe.send(("resolve", rnd))
+            resolve_deadline = now() + 120
+            while resolved < len(pipes):
+                _wid, msg = await inbox.get(resolve_deadline)
+                take(msg)
+        window_ms = (last_seen - t0) * 1000.0
         spent = marks.since()
+        emul = emulator_ms(counters) - e0
         for pipe in pipes:
             pipe.send(("clear",))
         lat.sort()
@@ -795,8 +893,9 @@ async def run_phases(server, keys, opts, post_command, m, counters, pipes, inbox
             "p99": percentile(lat, 99), "max": lat[-1] if lat else math.nan,
             "exec_ms": exec_ms, "bytes_per_session": round_bytes / max(expected, 1),
             "server_cpu": spent["server"], "client_cpu": sum(spent["workers"]),
-            "coordinator_cpu": spent["coordinator"],
-            "worker_cpu": spent["workers"], "others": spent["others"], "wall": spent["wall"],
+            "coordinator_cpu": spent["coordinator"], "emulator_cpu": emul,
+            "worker_cpu": delivery["workers"], "others": delivery["others"],
+            "wall": delivery["wall"],
             "window": window_ms,
         }
         print(f"[{name}]   round {rnd}: seen {len(lat)}/{expected}  min {rs['min']:.1f} ms  "
@@ -833,6 +932,7 @@ def summarize(m):
         "max": percentile(m["latencies"], 100),
         "server_us": sum(r["server_cpu"] for r in rounds) * 1000.0 / updates,
         "client_us": sum(r["client_cpu"] for r in rounds) * 1000.0 / updates,
+        "emulator_us": sum(r["emulator_cpu"] for r in rounds) * 1000.0 / updates,
         "coordinator_ms": sum(r["coordinator_cpu"] for r in rounds) / max(len(rounds), 1),
         # CPU of the busiest worker against the time updates were arriving (post sent to
         # the last session's screen): near 100 % means the client was the bottleneck.
@@ -846,7 +946,8 @@ def report(opts, results):
     sums = {name: summarize(m) for name, m, _ in results}
     row = lambda label, vals: print(f"  {label:<44}" + "".join(f"{v:>12}" for v in vals))
     print()
-    print(f"outside: {opts.sessions} sessions in {opts.procs} client processes (asyncssh "
+    mode = "deferred" if opts.deferred else "live"
+    print(f"outside: {opts.sessions} sessions in {opts.procs} client processes ({mode}; asyncssh "
           f"{asyncssh.__version__} + pyte), {opts.accounts} accounts, {opts.rounds} rounds, "
           f"idle window {opts.idle} s, {os.cpu_count()} cores shared by server and clients")
     row("", names)
@@ -867,6 +968,9 @@ def report(opts, results):
         ("bytes/update (per session)", 1, lambda m, s: m["bytes_per_update"]),
         ("server cpu us per session-update", 1, lambda m, s: s["server_us"]),
         ("client cpu us per session-update", 1, lambda m, s: s["client_us"]),
+        ("  of which pyte + screen scan", 1, lambda m, s: s["emulator_us"]),
+        ("client cpu / server cpu (rounds)", 2, lambda m, s: s["client_us"] / s["server_us"]
+         if s["server_us"] else math.nan),
         ("busiest client process, % of a core", 0, lambda m, s: s["busiest_pct"]),
         ("coordinator (poster) cpu ms per round", 1, lambda m, s: s["coordinator_ms"]),
         ("idle server cpu %", 2, lambda m, s: m["idle_server_pct"]),
@@ -910,11 +1014,12 @@ def report(opts, results):
         clean &= not (m["connect_failures"] or m["closed"] or m["exec_failures"] or m["missed"])
     sys.stderr.flush()
     camp_m, camp_s = results[0][1], sums[results[0][0]]
-    line = (f"outside: sessions={opts.sessions} procs={opts.procs} "
+    line = (f"outside: sessions={opts.sessions} procs={opts.procs} mode={mode} "
             f"connect_per_s={camp_m['connect_per_s']:.1f} p50_ms={camp_s['p50']:.2f} "
             f"p99_ms={camp_s['p99']:.2f} max_ms={camp_s['max']:.2f} missed={camp_m['missed']} "
             f"server_cpu_us_per_update={camp_s['server_us']:.1f} "
             f"client_cpu_us_per_update={camp_s['client_us']:.1f} "
+            f"emulator_cpu_us_per_update={camp_s['emulator_us']:.1f} "
             f"busiest_client_pct={camp_s['busiest_pct']:.0f} "
             f"bytes_per_update={camp_m['bytes_per_update']:.1f} "
             f"rss_kib_per_session={camp_m['rss_per_session']:.1f}")
@@ -977,6 +1082,11 @@ def parse_args(argv):
     p.add_argument("--idle", type=float, default=3.0, help="idle window in seconds (default 3)")
     p.add_argument("--procs", type=int, default=0,
                    help=f"client processes (default: one per 250 sessions, at most {cores})")
+    p.add_argument("--deferred", action="store_true", default=False,
+                   help="during a round only note when bytes arrive; feed them to pyte after "
+                        "it (the seen time is still the arrival of the bytes that put the token "
+                        "on the pyte screen), so the emulator's CPU does not compete with the "
+                        "server's")
     p.add_argument("--camp", help="camp binary (default: target/release/camp)")
     p.add_argument("--build", action="store_true",
                    help="build the release binaries with cargo first")
