@@ -34,14 +34,28 @@ the connect clock starts. All timestamps are CLOCK_MONOTONIC, the same clock in 
 process. CPU figures come from /proc in clock ticks (10 ms): trust them over many
 sessions, not over one.
 
+Two ways to emulate during a round:
+  live (default)  every chunk is fed to pyte as it arrives, like a terminal would; on a
+                  small machine pyte (about 2 us per byte) competes with the server for
+                  the same cores, so at 1000 sessions this mostly measures the client.
+  --deferred      during a round a chunk is only stamped with its arrival time and kept;
+                  after the round every session feeds its chunks to pyte in order, and
+                  the latency is the arrival time of the chunk after which the token is
+                  on the pyte screen. Same screens, same rule, but the emulator's CPU
+                  is spent after the delivery window instead of inside it; SSH
+                  (asyncssh, decryption) still runs live.
+Compare the two, and the client's CPU against the server's (both are reported), before
+blaming either side for a slow p99.
+
 `--floor` also runs the same measurement against the bare russh broadcast server of the
 load benchmark (`load --floor-server`, post command `broadcast TOKEN`): the difference
 between the two is what camp adds, as this client sees it.
 
 The last line of stdout is machine-readable:
-`outside: sessions=N procs=P connect_per_s=X p50_ms=X p99_ms=X max_ms=X missed=N
-server_cpu_us_per_update=X client_cpu_us_per_update=X busiest_client_pct=X
-bytes_per_update=X rss_kib_per_session=X [floor_p99_ms=X ratio_p99=X]`
+`outside: sessions=N procs=P mode=live|deferred connect_per_s=X p50_ms=X p99_ms=X
+max_ms=X missed=N server_cpu_us_per_update=X client_cpu_us_per_update=X
+emulator_cpu_us_per_update=X busiest_client_pct=X bytes_per_update=X
+rss_kib_per_session=X [floor_p99_ms=X ratio_p99=X]`
 It exits 0 when every session connected and saw every post, 2 otherwise, 1 on error.
 """
 
