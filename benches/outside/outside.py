@@ -1074,13 +1074,13 @@ def find_floor_binary():
     return max(candidates, key=os.path.getmtime)
 
 
-def build(floor):
-    cmds = [["cargo", "build", "--release", "--locked", "--bin", "camp"]]
-    if floor:
-        cmds.append(["cargo", "bench", "--bench", "load", "--no-run", "--locked"])
-    for cmd in cmds:
-        print("outside: " + " ".join(cmd), flush=True)
-        subprocess.run(cmd, cwd=REPO, check=True)
+def build():
+    # The bench profile (release + debug info) builds target/release/camp and the floor
+    # server in one go, the same binaries `cargo bench --bench load` runs, so the two
+    # benchmarks share one build.
+    cmd = ["cargo", "bench", "--bench", "load", "--no-run", "--locked"]
+    print("outside: " + " ".join(cmd), flush=True)
+    subprocess.run(cmd, cwd=REPO, check=True)
 
 
 def parse_args(argv):
@@ -1103,7 +1103,7 @@ def parse_args(argv):
                         "server's")
     p.add_argument("--camp", help="camp binary (default: target/release/camp)")
     p.add_argument("--build", action="store_true",
-                   help="build the release binaries with cargo first")
+                   help="build first (cargo bench --bench load --no-run)")
     p.add_argument("--floor", action="store_true",
                    help="also measure the load benchmark's bare russh broadcast server")
     p.add_argument("--attach", metavar="HOST:PORT",
@@ -1144,7 +1144,7 @@ async def amain(opts):
             binary = opts.camp or os.path.join(target_dir(), "release", "camp")
             if not os.access(binary, os.X_OK):
                 raise RuntimeError(f"no camp binary at {binary}; run with --build "
-                                   "or `cargo build --release`")
+                                   "or `cargo bench --bench load --no-run`")
             if os.path.getmtime(binary) < newest_source_mtime():
                 print(f"outside: WARNING: {binary} is older than the sources; "
                       "rebuild (--build) to measure today's code", file=sys.stderr)
@@ -1183,7 +1183,7 @@ async def amain(opts):
 def main(argv):
     opts = parse_args(argv)
     if opts.build:
-        build(opts.floor)
+        build()
     try:
         clean = asyncio.run(amain(opts))
     except KeyboardInterrupt:
