@@ -222,8 +222,9 @@ class Shell(asyncssh.SSHClientSession):
 
     def data_received(self, data, datatype):
         w = self.worker
-        if w.deferred and w.token is not None:
-            # Deferred: note the arrival and emulate after the round (`resolve`).
+        if w.deferred and (w.token is not None or self.pending):
+            # Deferred: note the arrival and emulate after the round (`resolve`); bytes
+            # keep their order on the screen.
             self.pending.append((now(), data))
             w.count(len(data), 0)
             return
@@ -350,6 +351,11 @@ class Worker:
                     self.go.set()
                 elif msg[0] == "clear":
                     self.token = None
+                    # Bytes that came after the round was resolved.
+                    cpu0 = time.thread_time_ns()
+                    for shell in self.shells:
+                        shell.resolve()
+                    self.count(0, time.thread_time_ns() - cpu0)
                 elif msg[0] == "stop":
                     self.stopping = True
                     self.stopped.set()
