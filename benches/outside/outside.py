@@ -1101,7 +1101,7 @@ def parse_args(argv):
                    help="sessions connecting at once, over all processes (default 50)")
     p.add_argument("--idle", type=float, default=3.0, help="idle window in seconds (default 3)")
     p.add_argument("--procs", type=int, default=0,
-                   help=f"client processes (default: one per 250 sessions, at most {cores})")
+                   help=f"client processes (default: one per core, here {cores})")
     p.add_argument("--deferred", action="store_true", default=False,
                    help="during a round only note when bytes arrive; feed them to pyte after "
                         "it (the seen time is still the arrival of the bytes that put the token "
@@ -1125,7 +1125,7 @@ def parse_args(argv):
     if o.procs < 0:
         p.error("--procs must be at least 1")
     if o.procs == 0:
-        o.procs = max(1, min(cores, math.ceil(o.sessions / 250)))
+        o.procs = cores
     o.procs = min(o.procs, o.sessions)
     o.accounts = min(o.accounts, o.sessions)
     if o.attach and not o.admin_invite:
