@@ -47,6 +47,9 @@ Two ways to emulate during a round:
 Compare the two, and the client's CPU against the server's (both are reported), before
 blaming either side for a slow p99.
 
+`--self-test` (alone) checks the screen reading against pyte without a server: a token
+redrawn cell by cell, split over chunks, a near miss, and the deferred arrival times.
+
 `--floor` also runs the same measurement against the bare russh broadcast server of the
 load benchmark (`load --floor-server`, post command `broadcast TOKEN`): the difference
 between the two is what camp adds, as this client sees it.
@@ -1052,6 +1055,86 @@ def report(opts, results):
 
 
 # ---------------------------------------------------------------------------------------
+# Self-test of the screen reading (no server)
+
+
+class _FakeWorker:
+    """What a Shell needs from its worker, recording what it reports."""
+
+    def __init__(self, deferred):
+        self.deferred = deferred
+        self.token = None
+        self.seen_at = []
+
+    def seen(self, idx, rnd, at):
+        self.seen_at.append((rnd, at))
+
+    def count(self, n, emulator_ns):
+        pass
+
+    def session_lost(self, idx, why, screen):
+        pass
+
+
+def self_test():
+    """Checks that a token is found on the pyte screen only once it is whole, also when
+    the server redraws only the cells that changed (as ratatui's diff does)."""
+
+    async def run():
+        failed, checks = [], []
+
+        def check(name, ok):
+            print(f"self-test: {'ok  ' if ok else 'FAIL'} {name}")
+            checks.append(name)
+            if not ok:
+                failed.append(name)
+
+        def shell(deferred=False):
+            w = _FakeWorker(deferred)
+            sh = Shell(w, 0)
+            sh.data_received(b"\x1b[?1049h\x1b[2J\x1b[24;1Hj/k move \xc2\xb7 q quit", None)
+            return w, sh
+
+        w, sh = shell()
+        check("ready marker seen", sh.ready.done())
+        old, new = "outside-0-a1b2c3d4e5f6", "outside-1-a1b2c3d4e5f7"
+        sh.data_received(f"\x1b[3;3H{old}".encode(), None)
+        w.token = (1, new)
+        # Only the two cells that differ, as a diff renderer sends them.
+        sh.data_received(b"\x1b[3;11H1", None)
+        check("half-changed token not seen", not w.seen_at)
+        sh.data_received(b"\x1b[3;24H7\x1b[?25l", None)
+        check("token drawn by a partial redraw seen", [r for r, _ in w.seen_at] == [1])
+
+        w, sh = shell()
+        w.token = (0, "outside-0-ffffffffffff")
+        sh.data_received(b"\x1b[5;1Houtside-0-fff", None)
+        sh.data_received(b"fffffffff\x1b[1m", None)
+        check("token split over two chunks seen once whole", len(w.seen_at) == 1)
+
+        w, sh = shell()
+        w.token = (0, "outside-0-000000000001")
+        sh.data_received(b"\x1b[5;1Houtside-0-000000000002", None)
+        check("another token not taken for this one", not w.seen_at)
+
+        w, sh = shell(deferred=True)
+        w.token = (2, "outside-2-abcdefabcdef")
+        sh.data_received(b"\x1b[7;1Houtside-2-abc", None)
+        sh.data_received(b"defabcdef", None)
+        sh.data_received(b"\x1b[8;1Hmore", None)
+        check("deferred: nothing read during the round", not w.seen_at and len(sh.pending) == 3)
+        second = sh.pending[1][0]
+        sh.resolve()
+        check("deferred: seen at the arrival of the chunk that completed it",
+              w.seen_at == [(2, second)])
+        return len(checks), failed
+
+    total, failed = asyncio.run(run())
+    print(f"self-test: {total - len(failed)} passed, {len(failed)} failed")
+    return 1 if failed else 0
+
+
+# ---------------------------------------------------------------------------------------
 # Entry
 
 
@@ -1102,6 +1185,8 @@ def parse_args(argv):
     p.add_argument("--idle", type=float, default=3.0, help="idle window in seconds (default 3)")
     p.add_argument("--procs", type=int, default=0,
                    help=f"client processes (default: one per core, here {cores})")
+    p.add_argument("--self-test", action="store_true",
+                   help="only check the screen reading against pyte (alone; no server)")
     p.add_argument("--deferred", action="store_true", default=False,
                    help="during a round only note when bytes arrive; feed them to pyte after "
                         "it (the seen time is still the arrival of the bytes that put the token "
@@ -1187,6 +1272,8 @@ async def amain(opts):
 
 
 def main(argv):
+    if argv == ["--self-test"]:
+        return self_test()
     opts = parse_args(argv)
     if opts.build:
         build()
