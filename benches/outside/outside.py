@@ -1272,9 +1272,9 @@ async def amain(opts):
 
 
 def main(argv):
-    if argv == ["--self-test"]:
-        return self_test()
     opts = parse_args(argv)
+    if opts.self_test:
+        return self_test()
     if opts.build:
         build()
     try:
