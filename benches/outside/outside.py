@@ -458,6 +458,8 @@ class Server:
         self.name, self.host, self.port = name, host, port
         self.pid, self.proc, self.stderr_path = pid, proc, stderr_path
         self.drain = None
+        self.lines = None
+        self.invite = None
 
     def alive(self):
         return self.proc is None or self.proc.returncode is None
@@ -496,8 +498,8 @@ class Server:
             self.drain.cancel()
 
 
-async def spawn_server(name, argv, stderr_path, ready_prefix, keep_stdin):
-    """Starts a server and reads its stdout until `ready_prefix`; keeps draining after."""
+async def spawn_server(name, argv, stderr_path, keep_stdin):
+    """Starts a server; its stdout lines go to `server.lines` (drained for its whole life)."""
     env = dict(os.environ, NO_COLOR="1")
     err = open(stderr_path, "wb")
     proc = await asyncio.create_subprocess_exec(
@@ -567,7 +569,7 @@ async def start_camp(binary, tmp, sessions):
         "--ssh", "127.0.0.1:0", "--http", "127.0.0.1:0",
         "--config", config,
     ]
-    server = await spawn_server("camp", argv, os.path.join(tmp, "camp.stderr"), "", False)
+    server = await spawn_server("camp", argv, os.path.join(tmp, "camp.stderr"), False)
     rest = await wait_line(server, "camp listening on ssh://")
     server.host, server.port = split_addr(rest.split()[0])
     server.invite = (await wait_line(server, "admin invite: ")).strip()
@@ -576,7 +578,7 @@ async def start_camp(binary, tmp, sessions):
 
 async def start_floor(binary, tmp):
     server = await spawn_server(
-        "floor", [binary, "--floor-server"], os.path.join(tmp, "floor.stderr"), "", True
+        "floor", [binary, "--floor-server"], os.path.join(tmp, "floor.stderr"), True
     )
     rest = await wait_line(server, "floor listening on ")
     server.host, server.port = split_addr(rest)
