@@ -4,12 +4,16 @@
 //!   own setting `preview/{account}`, off by default);
 //! - only for a post the viewer may see (the same `can_see` as the post), never for one
 //!   behind a content warning or marked sensitive until the viewer revealed it, and
-//!   never from a server whose media the camp rejects;
+//!   never from a server whose media the camp rejects: neither the image's host nor
+//!   the post's origin (a post from a `reject_media` server whose picture sits on a
+//!   CDN elsewhere is not previewed either);
 //! - only for attachments declared PNG or JPEG, fetched through the bridge's guarded
 //!   fetcher ([`Outside::fetch_media`]: SSRF guard, domain policy) with a byte cap
 //!   ([`MAX_IMAGE_BYTES`]), then told by their magic bytes and checked for size before
 //!   decoding ([`decode`]), on the blocking pool, a few at a time;
-//! - thumbnails are kept in a bounded cache ([`cache`]).
+//! - thumbnails are kept in a bounded cache ([`cache`]); what the cache does not hold
+//!   costs a fetch, and a camper gets at most [`FETCHES_PER_MINUTE`] of those (over all
+//!   their sessions), so pressing `i` in a loop cannot make camp fetch without bound.
 //!
 //! camp only hands out pixels; turning them into cells or terminal graphics is the
 //! screens' business, and no exec verb or line mode ever prints them.
@@ -32,6 +36,8 @@ pub const MAX_IMAGE_BYTES: usize = 4 << 20;
 pub const MAX_ATTACHMENTS: usize = 8;
 /// Decodes running at once (each may hold a full-size frame for a moment).
 const DECODERS: usize = 2;
+/// Fetches (cache misses) one camper may cause per minute.
+pub const FETCHES_PER_MINUTE: usize = 20;
 
 /// How (and whether) a camper's terminal draws image previews.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -88,6 +94,8 @@ impl PreviewMode {
 pub struct Previews {
     cache: cache::ThumbCache,
     decoders: tokio::sync::Semaphore,
+    /// Fetches per camper (cache hits are free).
+    fetches: crate::camp::floods::RateWindow<Id>,
 }
 
 impl Default for Previews {
@@ -95,6 +103,10 @@ impl Default for Previews {
         Previews {
             cache: cache::ThumbCache::default(),
             decoders: tokio::sync::Semaphore::new(DECODERS),
+            fetches: crate::camp::floods::RateWindow::new(
+                FETCHES_PER_MINUTE,
+                std::time::Duration::from_secs(60),
+            ),
         }
     }
 }
@@ -217,6 +229,11 @@ impl Camp {
         if let Some(known) = previews.cache.get(&item.url) {
             return known.map_err(Error::invalid);
         }
+        if !previews.fetches.allow(&viewer, std::time::Instant::now()) {
+            return Err(Error::RateLimited(format!(
+                "slow down: at most {FETCHES_PER_MINUTE} new images a minute; those seen already still show"
+            )));
+        }
         let outside = self.require_outside()?;
         // A failed fetch may be passing trouble and is not kept; a decoded (or
         // undecodable) image is.
@@ -266,7 +283,13 @@ impl Camp {
             .ok()
             .and_then(|u| u.host_str().map(str::to_string))
             .unwrap_or_default();
-        if self.domain_policy(&host)?.reject_media {
+        // The post's origin counts as much as where its picture sits.
+        let origin = self
+            .store()
+            .remote_actor_of_shadow(view.post.author)?
+            .map(|a| a.host);
+        let rejected = |h: &str| self.domain_policy(h).map(|p| p.reject_media);
+        if rejected(&host)? || origin.as_deref().map(rejected).transpose()? == Some(true) {
             return Err(Error::invalid(
                 "this camp does not take media from that server",
             ));
