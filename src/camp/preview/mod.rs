@@ -39,7 +39,8 @@ const DECODERS: usize = 2;
 /// Fetches (cache misses) one camper may cause per minute.
 pub const FETCHES_PER_MINUTE: usize = 20;
 
-/// How (and whether) a camper's terminal draws image previews.
+/// How (and whether) a camper's terminal draws image previews. Stored as one byte
+/// (`preview/{account}`); a byte this build does not know reads as [`PreviewMode::Off`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum PreviewMode {
     /// No previews, nothing fetched (the default).
@@ -47,17 +48,33 @@ pub enum PreviewMode {
     Off,
     /// Coloured half-blocks (`▀`) in ordinary cells: works in every colour terminal.
     HalfBlock,
+    /// What the terminal was found to draw (kitty graphics or sixel), half-blocks
+    /// otherwise.
+    Auto,
+    /// The kitty graphics protocol (kitty, WezTerm, Ghostty, Konsole).
+    Kitty,
+    /// Sixel graphics (foot, mlterm, WezTerm, xterm with sixel, Windows Terminal).
+    Sixel,
 }
 
 impl PreviewMode {
     /// Every mode, in the order Settings cycles through them.
-    pub const ALL: [PreviewMode; 2] = [PreviewMode::Off, PreviewMode::HalfBlock];
+    pub const ALL: [PreviewMode; 5] = [
+        PreviewMode::Off,
+        PreviewMode::HalfBlock,
+        PreviewMode::Auto,
+        PreviewMode::Kitty,
+        PreviewMode::Sixel,
+    ];
 
     /// The name used in commands and JSON.
     pub fn as_str(self) -> &'static str {
         match self {
             PreviewMode::Off => "off",
             PreviewMode::HalfBlock => "half-block",
+            PreviewMode::Auto => "auto",
+            PreviewMode::Kitty => "kitty",
+            PreviewMode::Sixel => "sixel",
         }
     }
 
@@ -75,16 +92,23 @@ impl PreviewMode {
         PreviewMode::ALL[(i + 1) % PreviewMode::ALL.len()]
     }
 
+    /// The stored byte. Existing codes never change meaning (0 and 1 were the first).
     fn code(self) -> u8 {
         match self {
             PreviewMode::Off => 0,
             PreviewMode::HalfBlock => 1,
+            PreviewMode::Kitty => 2,
+            PreviewMode::Sixel => 3,
+            PreviewMode::Auto => 4,
         }
     }
 
     fn from_code(c: u8) -> PreviewMode {
         match c {
             1 => PreviewMode::HalfBlock,
+            2 => PreviewMode::Kitty,
+            3 => PreviewMode::Sixel,
+            4 => PreviewMode::Auto,
             _ => PreviewMode::Off,
         }
     }

@@ -317,3 +317,20 @@ async fn fetches_are_rate_limited_per_camper_and_seen_images_still_show() {
     }
     assert_eq!(fetches(&w), super::FETCHES_PER_MINUTE);
 }
+
+#[test]
+fn every_mode_is_stored_and_read_back_and_old_bytes_keep_their_meaning() {
+    let w = world();
+    for m in PreviewMode::ALL {
+        w.camp.set_preview_mode(w.cy, m).unwrap();
+        assert_eq!(w.camp.preview_mode(w.cy).unwrap(), m);
+        assert_eq!(PreviewMode::parse(m.as_str()), Some(m));
+    }
+    // What earlier builds wrote.
+    let key = format!("preview/{}", w.cy);
+    w.camp.store().put_setting(&key, &1u8).unwrap();
+    assert_eq!(w.camp.preview_mode(w.cy).unwrap(), PreviewMode::HalfBlock);
+    w.camp.store().put_setting(&key, &200u8).unwrap();
+    assert_eq!(w.camp.preview_mode(w.cy).unwrap(), PreviewMode::Off);
+    assert_eq!(PreviewMode::Sixel.next(), PreviewMode::Off);
+}
