@@ -283,6 +283,7 @@ async fn run_tui(start: TuiStart, out: &mut Output, account: Option<crate::model
     model.apply_prefs(crate::model::Preferences::default());
     model.osc_capable = osc;
     model.gfx.allowed = osc;
+    model.gfx.detected = crate::tui::graphics::detect::from_term(term.as_deref());
     if let Some(me) = who.account {
         model.links_on = camp.terminal_links(me).unwrap_or(true);
         model.gfx.mode = camp.preview_mode(me).unwrap_or_default();
@@ -299,6 +300,15 @@ async fn run_tui(start: TuiStart, out: &mut Output, account: Option<crate::model
     let mut terminal = new_terminal(*size.borrow_and_update(), &links, &graphics);
     let mut decoder = Decoder::new();
     let mut pending_frame: Vec<u8> = SETUP.to_vec();
+    // `auto` previews with a terminal whose TERM said nothing: ask it, once.
+    let mut probe_until = None;
+    if model.gfx.allowed
+        && model.gfx.detected.is_none()
+        && model.gfx.mode == crate::camp::preview::PreviewMode::Auto
+    {
+        pending_frame.extend_from_slice(crate::tui::graphics::detect::PROBE);
+        probe_until = Some(Instant::now() + crate::tui::graphics::detect::PROBE_WINDOW);
+    }
     let mut dirty = true;
     let mut next_frame_at = Instant::now();
     let idle = camp.config().idle_timeout();
@@ -382,6 +392,23 @@ async fn run_tui(start: TuiStart, out: &mut Output, account: Option<crate::model
                     here.active(&camp, who.account);
                     let mut inputs = Vec::new();
                     decoder.feed(&bytes, &mut inputs);
+                    let replies = decoder.take_replies();
+                    if let Some(until) = probe_until
+                        && !replies.is_empty()
+                    {
+                        // Late answers are ignored: a silent terminal changes nothing.
+                        let (found, done) = match Instant::now() < until {
+                            true => crate::tui::graphics::detect::from_replies(
+                                model.gfx.detected,
+                                &replies,
+                            ),
+                            false => (model.gfx.detected, true),
+                        };
+                        model.gfx.detected = found;
+                        if done {
+                            probe_until = None;
+                        }
+                    }
                     esc_deadline = decoder.has_pending().then(|| Instant::now() + ESC_TIMEOUT);
                     for i in inputs {
                         queue.extend(update(&mut model, Msg::Input(i)));

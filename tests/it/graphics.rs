@@ -16,13 +16,21 @@ fn count(hay: &[u8], needle: &[u8]) -> usize {
     hay.windows(needle.len()).filter(|w| *w == needle).count()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_kitty_preview_is_sent_once_over_ssh_and_deleted_when_covered_or_left() {
-    let (images, host_hits, _server) = image_host().await;
+/// A fed camp where ana follows carol, who posted a note with one PNG served by a
+/// loopback image host.
+async fn camp_with_flag(
+    text: &str,
+) -> (
+    crate::support::TestCamp,
+    crate::support::Key,
+    std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, usize>>>,
+    tokio::task::JoinHandle<()>,
+) {
+    let (images, host_hits, server) = image_host().await;
     let (camp, ana, http) = fed_camp().await;
     let carol = HandRolled::start("carol").await;
     carol.accept_follow_of(camp.addr, &ana, http).await;
-    let mut note = carol.note("1", "<p>our kitty flag</p>");
+    let mut note = carol.note("1", &format!("<p>{text}</p>"));
     note["attachment"] = json!([
         {"type": "Document", "mediaType": "image/png", "name": "a red flag",
          "url": format!("{images}/flag.png")},
@@ -35,17 +43,59 @@ async fn a_kitty_preview_is_sent_once_over_ssh_and_deleted_when_covered_or_left(
     let deadline = Instant::now() + WAIT;
     loop {
         let home = json_list(exec(camp.addr, &ana, "timeline home --json").await.ok());
-        if home.iter().any(|p| {
-            p["text"]
-                .as_str()
-                .is_some_and(|t| t.contains("our kitty flag"))
-        }) {
+        if home
+            .iter()
+            .any(|p| p["text"].as_str().is_some_and(|t| t.contains(text)))
+        {
             break;
         }
         assert!(Instant::now() < deadline, "carol's post never arrived");
         sleep(std::time::Duration::from_millis(100)).await;
     }
+    (camp, ana, host_hits, server)
+}
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auto_asks_the_terminal_and_its_answer_is_no_keystroke() {
+    let (camp, ana, _hits, _server) = camp_with_flag("our probed flag").await;
+    assert!(
+        exec(camp.addr, &ana, "preview auto")
+            .await
+            .ok()
+            .contains("auto")
+    );
+    let conn = Conn::connect(camp.addr, &ana).await;
+    let mut tui = conn.tui(80, 24).await;
+    wait_for_screen(&mut tui, main_screen_of("ana"), STEP).await;
+    assert_eq!(
+        count(&tui.raw, b"\x1b_Gi=31,s=1,v=1,a=q"),
+        1,
+        "the kitty query"
+    );
+    assert_eq!(count(&tui.raw, b"\x1b[c"), 1, "then DA1");
+    // The terminal answers as kitty does. Were the answer read as keys, its `i`, `O`
+    // and `K` would act; the screen must stay as it was.
+    tui.send(b"\x1b_Gi=31;OK\x1b\\\x1b[?62;4;22c").await;
+    tui.send(b"\t").await;
+    wait_for_screen(&mut tui, |s| s.contains("our probed flag"), STEP).await;
+    tui.send(b"\r").await;
+    wait_for_screen(&mut tui, |s| s.contains(" Thread "), STEP).await;
+    tui.send(b"i").await;
+    let screen = wait_for_screen(&mut tui, |s| s.contains("[image 1: a red flag"), WAIT).await;
+    assert!(!screen.contains('▀'), "{screen}");
+    tui.send(b"?").await;
+    wait_for_screen(&mut tui, |s| s.contains("image preview"), STEP).await;
+    assert_eq!(
+        count(&tui.raw, b"\x1b_Ga=T,f=24,"),
+        1,
+        "drawn with kitty graphics"
+    );
+    camp.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kitty_preview_is_sent_once_over_ssh_and_deleted_when_covered_or_left() {
+    let (camp, ana, host_hits, _server) = camp_with_flag("our kitty flag").await;
     let set = exec(camp.addr, &ana, "preview kitty").await;
     assert!(set.ok().contains("kitty"), "{set:?}");
     assert!(!set.ok().contains('\u{1b}'));

@@ -19,6 +19,7 @@
 //! browser terminal never get any of it ([`Caps::allowed`]).
 
 pub mod backend;
+pub mod detect;
 pub mod kitty;
 pub mod sixel;
 #[cfg(test)]
