@@ -173,3 +173,34 @@ async fn a_kitty_preview_is_sent_once_over_ssh_and_deleted_when_covered_or_left(
     assert!(!shown.ok().contains('\u{1b}'));
     camp.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sixel_preview_is_drawn_by_camps_encoder_over_ssh() {
+    let (camp, ana, _hits, _server) = camp_with_flag("our sixel flag").await;
+    assert!(
+        exec(camp.addr, &ana, "preview sixel")
+            .await
+            .ok()
+            .contains("sixel")
+    );
+    let conn = Conn::connect(camp.addr, &ana).await;
+    let mut tui = conn.tui(80, 24).await;
+    wait_for_screen(&mut tui, main_screen_of("ana"), STEP).await;
+    assert_eq!(
+        count(&tui.raw, b"\x1b[c"),
+        0,
+        "an explicit choice asks nothing"
+    );
+    tui.send(b"\t").await;
+    wait_for_screen(&mut tui, |s| s.contains("our sixel flag"), STEP).await;
+    tui.send(b"\r").await;
+    wait_for_screen(&mut tui, |s| s.contains(" Thread "), STEP).await;
+    tui.send(b"i").await;
+    wait_for_screen(&mut tui, |s| s.contains("[image 1: a red flag"), WAIT).await;
+    tui.send(b"?").await;
+    wait_for_screen(&mut tui, |s| s.contains("image preview"), STEP).await;
+    // 32×8 cells of 7×14 pixels hold the 60×30 flag as 224×112, in whole bands: 108.
+    assert_eq!(count(&tui.raw, b"\x1bP0;1;0q\"1;1;224;108"), 1);
+    assert_eq!(count(&tui.raw, b"\x1b_G"), 0, "no kitty graphics");
+    camp.stop().await;
+}
