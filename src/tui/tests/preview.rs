@@ -299,3 +299,43 @@ fn help_over_the_picture_or_the_browser_terminal_places_none() {
     assert!(screen(&mut m, 80, 24).contains('▀'));
     assert_eq!(m.gfx.placed, None);
 }
+
+#[test]
+fn the_settings_row_cycles_through_kitty_and_sixel_and_the_model_follows() {
+    use crate::camp::preview::PreviewMode;
+    use crate::tui::settings::{Row, SettingsData, SettingsPage};
+    let mut m = member_model();
+    update(&mut m, ch('s'));
+    let at = SettingsPage::default()
+        .rows()
+        .iter()
+        .position(|r| *r == Row::Preview)
+        .expect("a preview row");
+    let loaded = |mode| Msg::SettingsLoaded {
+        flash: None,
+        result: Ok(Arc::new(SettingsData {
+            preview: mode,
+            ..SettingsData::fresh(account(1, "ana"))
+        })),
+    };
+    update(&mut m, loaded(PreviewMode::Auto));
+    for _ in 0..at {
+        update(&mut m, ch('j'));
+    }
+    assert!(screen(&mut m, 80, 24).contains("auto"));
+    assert_eq!(m.gfx.mode, PreviewMode::Auto);
+    assert_eq!(
+        update(&mut m, key(Key::Enter)),
+        vec![Effect::Settings(SettingsChange::Preview(
+            PreviewMode::Kitty
+        ))]
+    );
+    update(&mut m, loaded(PreviewMode::Kitty));
+    assert_eq!(m.gfx.mode, PreviewMode::Kitty);
+    assert_eq!(
+        update(&mut m, key(Key::Enter)),
+        vec![Effect::Settings(SettingsChange::Preview(
+            PreviewMode::Sixel
+        ))]
+    );
+}
