@@ -38,7 +38,7 @@ use crate::camp::preview::{PreviewMode, Thumb};
 pub const MAX_BYTES: usize = 128 << 10;
 /// Longest side of the pixels sent with the kitty protocol (the terminal scales them
 /// to the cells).
-const KITTY_SIDE: u32 = 160;
+const KITTY_SIDE: u32 = 128;
 /// A cell's size in pixels when the terminal did not say: on the small side, so a
 /// sixel picture sized with it never spills out of its cells.
 pub const DEFAULT_CELL: (u16, u16) = (7, 14);
