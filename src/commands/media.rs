@@ -1,5 +1,7 @@
-//! `preview [off|half-block]`: whether the terminal app draws images attached to posts
-//! from elsewhere (off by default: nothing is fetched until you turn it on), and
+//! `preview [off|half-block|auto|kitty|sixel]`: whether and how the terminal app draws
+//! images attached to posts from elsewhere (off by default: nothing is fetched until
+//! you turn it on; `auto` uses kitty graphics or sixel where the terminal was found to
+//! draw them, half-blocks otherwise), and
 //! `attachments ID`: what a post has attached, with descriptions and media types.
 //! Exec output never carries pictures or terminal graphics, only these words.
 
@@ -14,7 +16,7 @@ use crate::model::{Account, PostMedia};
 /// Verbs of this module for `help`: (usage, what it does).
 pub const VERBS: &[(&str, &str)] = &[
     (
-        "preview [off|half-block] [--json]",
+        "preview [off|half-block|auto|kitty|sixel] [--json]",
         "image previews in the terminal app (off by default)",
     ),
     (
@@ -31,14 +33,18 @@ pub fn preview(camp: &Camp, me: Account, rest: &[String]) -> Result<String, Fail
         [m] => {
             let mode = PreviewMode::parse(m).ok_or_else(|| {
                 usage(format!(
-                    "unknown preview mode '{}'; modes: off, half-block",
+                    "unknown preview mode '{}'; modes: off, half-block, auto, kitty, sixel",
                     crate::text::sanitize_line(m)
                 ))
             })?;
             camp.set_preview_mode(me.id, mode)?;
             mode
         }
-        _ => return Err(usage("usage: preview [off|half-block] [--json]")),
+        _ => {
+            return Err(usage(
+                "usage: preview [off|half-block|auto|kitty|sixel] [--json]",
+            ));
+        }
     };
     if a.has("json") {
         return Ok(format!("{}\n", json!({ "preview": mode.as_str() })));

@@ -18,6 +18,8 @@ use crate::camp::{CampEvent, KeyInfo, TimelineKind};
 use crate::ssh::output::Output;
 use crate::text::guard_output;
 use crate::tui::effects::{self, Identity};
+use crate::tui::graphics::Graphics;
+use crate::tui::graphics::backend::GraphicsBackend;
 use crate::tui::guarded_backend::GuardedBackend;
 use crate::tui::hyperlinks::{HyperlinkBackend, Links};
 use crate::tui::input::Decoder;
@@ -213,15 +215,19 @@ pub async fn run(mut start: SessionStart, command: Option<Vec<u8>>) {
 }
 
 /// Frames leave through the guarded backend: the last net under sanitizing. Under it,
-/// camp's own hyperlinks go around the cells of links.
-type Term = Terminal<GuardedBackend<HyperlinkBackend<CrosstermBackend<Vec<u8>>>>>;
+/// camp's own hyperlinks go around the cells of links, and camp's own pictures follow
+/// the cells.
+type Term = Terminal<GuardedBackend<HyperlinkBackend<GraphicsBackend<CrosstermBackend<Vec<u8>>>>>>;
 
-fn new_terminal(size: Size, links: &Links) -> Term {
+fn new_terminal(size: Size, links: &Links, graphics: &Graphics) -> Term {
     let area = Rect::new(0, 0, size.cols, size.rows);
     // Fixed viewport: ratatui never asks a backend (the server's own tty) for its size.
     Terminal::with_options(
         GuardedBackend::new(HyperlinkBackend::new(
-            CrosstermBackend::new(Vec::with_capacity(4096)),
+            GraphicsBackend::new(
+                CrosstermBackend::new(Vec::with_capacity(4096)),
+                graphics.clone(),
+            ),
             links.clone(),
         )),
         TerminalOptions {
@@ -276,8 +282,11 @@ async fn run_tui(start: TuiStart, out: &mut Output, account: Option<crate::model
     model.depth = crate::tui::theme::ColorDepth::from_env(term.as_deref(), &env);
     model.apply_prefs(crate::model::Preferences::default());
     model.osc_capable = osc;
+    model.gfx.allowed = osc;
+    model.gfx.detected = crate::tui::graphics::detect::from_term(term.as_deref());
     if let Some(me) = who.account {
         model.links_on = camp.terminal_links(me).unwrap_or(true);
+        model.gfx.mode = camp.preview_mode(me).unwrap_or_default();
         model.unread = camp.unread_notifications(me).unwrap_or(0);
         if let Ok(prefs) = camp.preferences(me) {
             model.apply_prefs(prefs);
@@ -287,9 +296,19 @@ async fn run_tui(start: TuiStart, out: &mut Output, account: Option<crate::model
     }
     let mut events = camp.subscribe();
     let links = Links::default();
-    let mut terminal = new_terminal(*size.borrow_and_update(), &links);
+    let graphics = Graphics::new();
+    let mut terminal = new_terminal(*size.borrow_and_update(), &links, &graphics);
     let mut decoder = Decoder::new();
     let mut pending_frame: Vec<u8> = SETUP.to_vec();
+    // `auto` previews with a terminal whose TERM said nothing: ask it, once.
+    let mut probe_until = None;
+    if model.gfx.allowed
+        && model.gfx.detected.is_none()
+        && model.gfx.mode == crate::camp::preview::PreviewMode::Auto
+    {
+        pending_frame.extend_from_slice(crate::tui::graphics::detect::PROBE);
+        probe_until = Some(Instant::now() + crate::tui::graphics::detect::PROBE_WINDOW);
+    }
     let mut dirty = true;
     let mut next_frame_at = Instant::now();
     let idle = camp.config().idle_timeout();
@@ -341,13 +360,21 @@ async fn run_tui(start: TuiStart, out: &mut Output, account: Option<crate::model
             model.now_ms = crate::clock::now_ms();
             let osc = model.osc_links();
             if terminal
-                .draw(|f| links.render(f, osc, |f| view::render(f, &mut model)))
+                .draw(|f| {
+                    links.render(f, osc, |f| view::render(f, &mut model));
+                    graphics.set(model.gfx.placed.take());
+                })
                 .is_err()
             {
                 break;
             }
             pending_frame.extend(std::mem::take(
-                terminal.backend_mut().inner_mut().inner_mut().writer_mut(),
+                terminal
+                    .backend_mut()
+                    .inner_mut()
+                    .inner_mut()
+                    .inner_mut()
+                    .writer_mut(),
             ));
             out.send(std::mem::take(&mut pending_frame));
             dirty = false;
@@ -365,6 +392,23 @@ async fn run_tui(start: TuiStart, out: &mut Output, account: Option<crate::model
                     here.active(&camp, who.account);
                     let mut inputs = Vec::new();
                     decoder.feed(&bytes, &mut inputs);
+                    let replies = decoder.take_replies();
+                    if let Some(until) = probe_until
+                        && !replies.is_empty()
+                    {
+                        // Late answers are ignored: a silent terminal changes nothing.
+                        let (found, done) = match Instant::now() < until {
+                            true => crate::tui::graphics::detect::from_replies(
+                                model.gfx.detected,
+                                &replies,
+                            ),
+                            false => (model.gfx.detected, true),
+                        };
+                        model.gfx.detected = found;
+                        if done {
+                            probe_until = None;
+                        }
+                    }
                     esc_deadline = decoder.has_pending().then(|| Instant::now() + ESC_TIMEOUT);
                     for i in inputs {
                         queue.extend(update(&mut model, Msg::Input(i)));
@@ -466,7 +510,8 @@ async fn run_tui(start: TuiStart, out: &mut Output, account: Option<crate::model
                 // A new Terminal instead of resize(): ratatui's clear() would query the
                 // cursor position of the server's own tty.
                 links.reset();
-                terminal = new_terminal(s, &links);
+                graphics.reset();
+                terminal = new_terminal(s, &links, &graphics);
                 pending_frame.extend_from_slice(b"\x1b[0m\x1b[2J");
                 dirty = true;
             }
@@ -496,7 +541,8 @@ async fn run_tui(start: TuiStart, out: &mut Output, account: Option<crate::model
             let _ = camp.set_read_position(me, kind, entry);
         }
     }
-    let mut bye = TEARDOWN.to_vec();
+    let mut bye = graphics.goodbye();
+    bye.extend_from_slice(TEARDOWN);
     if let Some(msg) = goodbye {
         let _ = write!(bye, "{}\r\n", guard_output(&msg));
     }

@@ -16,6 +16,9 @@ const ESC: u8 = 0x1b;
 /// CSI parameters we buffer at most; real key reports are far shorter, and the
 /// cap keeps a hostile client from growing our memory with an endless CSI.
 const CSI_MAX: usize = 64;
+/// Bytes of a kitty graphics reply (`ESC _ G … ESC \`) kept at most; the rest of a
+/// longer one is swallowed unread.
+const APC_MAX: usize = 128;
 /// Bytes that follow `CSI M` in an X10 mouse report (button, column, row).
 const X10_MOUSE_BYTES: u8 = 3;
 /// CSI parameter that opens a bracketed paste (`ESC [ 200 ~`).
@@ -119,6 +122,22 @@ impl KeyEvent {
     }
 }
 
+/// What a terminal answered to camp's graphics probe (see
+/// `crate::tui::graphics::detect`): never a key, kept aside by the decoder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TermReply {
+    /// A kitty graphics reply (`ESC _ G …;OK ESC \` when the query succeeded).
+    KittyGraphics {
+        /// The terminal said OK.
+        ok: bool,
+    },
+    /// Primary device attributes (`CSI ? … c`).
+    DeviceAttributes {
+        /// Attribute 4 (sixel graphics) is listed.
+        sixel: bool,
+    },
+}
+
 /// A decoded unit of terminal input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Input {
@@ -145,6 +164,13 @@ enum State {
     Ss3,
     /// Skipping the raw bytes of an X10 mouse report.
     Mouse(u8),
+    /// Saw `ESC _`: a `G` makes it a kitty graphics reply, anything else Alt-`_`.
+    ApcStart,
+    /// Inside a kitty graphics reply, up to its `ESC \` (or BEL).
+    Apc {
+        /// The previous byte was ESC.
+        esc: bool,
+    },
     /// Inside a bracketed paste.
     Paste(Paste),
 }
@@ -161,6 +187,10 @@ pub struct Decoder {
     /// The last byte was a CR, so an immediately following LF is the same Enter.
     after_cr: bool,
     paste_limit: usize,
+    /// The kitty graphics reply being read (bounded by `APC_MAX`).
+    apc: Vec<u8>,
+    /// Answers to the graphics probe, for [`Decoder::take_replies`] (a few at most).
+    replies: Vec<TermReply>,
 }
 
 impl Decoder {
@@ -179,6 +209,19 @@ impl Decoder {
             alt_utf8: false,
             after_cr: false,
             paste_limit: max_bytes,
+            apc: Vec::new(),
+            replies: Vec::new(),
+        }
+    }
+
+    /// The terminal's answers read so far (swallowed, never keys).
+    pub fn take_replies(&mut self) -> Vec<TermReply> {
+        mem::take(&mut self.replies)
+    }
+
+    fn reply(&mut self, r: TermReply) {
+        if self.replies.len() < 8 {
+            self.replies.push(r);
         }
     }
 
@@ -226,6 +269,8 @@ impl Decoder {
                 self.csi.clear();
             }
             State::Ss3 => push_key(out, KeyEvent::alt(Key::Char('O'))),
+            State::ApcStart => push_key(out, KeyEvent::alt(Key::Char('_'))),
+            State::Apc { .. } => self.apc.clear(),
             State::CsiOverflow | State::Mouse(_) => {}
             paste @ State::Paste(_) => self.state = paste,
         }
@@ -255,7 +300,40 @@ impl Decoder {
                 };
             }
             State::Paste(_) => self.paste(b, out),
+            State::ApcStart => {
+                self.state = State::Ground;
+                if b == b'G' {
+                    self.apc.clear();
+                    self.state = State::Apc { esc: false };
+                } else {
+                    push_key(out, KeyEvent::alt(Key::Char('_')));
+                    self.ground(b, out);
+                }
+            }
+            State::Apc { esc } => self.apc_byte(b, esc),
         }
+    }
+
+    /// A byte of a kitty graphics reply: `ESC \` or BEL ends it. A reply never holds
+    /// other controls, so one ends it too, as does ESC followed by anything (the byte
+    /// after it is dropped with the broken reply).
+    fn apc_byte(&mut self, b: u8, esc: bool) {
+        let end = esc || b == 0x07 || (b < 0x20 && b != ESC);
+        if !end {
+            if b == ESC {
+                self.state = State::Apc { esc: true };
+            } else if self.apc.len() < APC_MAX {
+                self.apc.push(b);
+            }
+            return;
+        }
+        self.state = State::Ground;
+        let body = mem::take(&mut self.apc);
+        let ok = body
+            .splitn(2, |c| *c == b';')
+            .nth(1)
+            .is_some_and(|m| m == b"OK");
+        self.reply(TermReply::KittyGraphics { ok });
     }
 
     fn ground(&mut self, b: u8, out: &mut Vec<Input>) {
@@ -314,6 +392,7 @@ impl Decoder {
             }
             b'[' => self.state = State::Csi,
             b'O' => self.state = State::Ss3,
+            b'_' => self.state = State::ApcStart,
             0x80.. => {
                 self.alt_utf8 = true;
                 self.ground(b, out);
@@ -359,6 +438,12 @@ impl Decoder {
 
     fn dispatch_csi(&mut self, final_byte: u8, out: &mut Vec<Input>) {
         self.state = State::Ground;
+        if final_byte == b'c' && self.csi.first() == Some(&b'?') {
+            let sixel = self.csi[1..].split(|c| *c == b';').any(|a| a == b"4");
+            self.csi.clear();
+            self.reply(TermReply::DeviceAttributes { sixel });
+            return;
+        }
         let x10_mouse = final_byte == b'M' && self.csi.is_empty();
         let action = parse_params(&self.csi).and_then(|p| csi_action(final_byte, p));
         self.csi.clear();

@@ -7,6 +7,7 @@ pub mod compose;
 pub mod editor;
 pub mod effects;
 pub mod follow;
+pub mod graphics;
 pub mod guarded_backend;
 pub mod hyperlinks;
 pub mod input;
@@ -119,6 +120,9 @@ pub struct Model {
     pub osc_capable: bool,
     /// The camper's setting: hyperlinks and copies on (see [`Model::osc_links`]).
     pub links_on: bool,
+    /// Terminal graphics for image previews: what the terminal draws, the camper's
+    /// choice, and the picture the last frame placed.
+    pub gfx: graphics::Caps,
     /// Styled lines of the posts on screen, reused by the next frame.
     pub post_lines: post_cache::PostLinesCache,
 }
@@ -485,6 +489,7 @@ impl Model {
             picker: None,
             osc_capable: false,
             links_on: true,
+            gfx: Default::default(),
             post_lines: Default::default(),
         }
     }
@@ -740,6 +745,7 @@ fn apply(model: &mut Model, msg: Msg) -> Vec<Effect> {
                     model.me = Some(data.account.clone());
                     model.apply_prefs(data.prefs.clone());
                     model.links_on = data.links;
+                    model.gfx.mode = data.preview;
                     for p in model.pages.iter_mut() {
                         if let pages::Page::Settings(s) = p {
                             s.loaded(data.clone());

@@ -3,7 +3,10 @@
 //! (`▀`: the top pixel in the foreground, the bottom one in the background), so it is
 //! made of ordinary cells and passes the backend's guard like any text; `i` again shows
 //! the next image, then none. Pressing `i` is the camper's own reveal for media marked
-//! sensitive; a post behind a content warning must be opened (`x`) first. Whether
+//! sensitive; a post behind a content warning must be opened (`x`) first. With the
+//! kitty or sixel protocol in effect ([`crate::tui::graphics::Caps::protocol`]) the
+//! preview reserves blank cells instead, and the graphics backend draws the picture
+//! over them. Whether
 //! anything is fetched at all, and for whom, camp decides ([`crate::camp::preview`]);
 //! with previews off it says how to turn them on. A terminal without colours gets the
 //! description only.
@@ -16,6 +19,7 @@ use ratatui::text::{Line, Span};
 use crate::camp::preview::Thumb;
 use crate::camp::{Camp, PostView};
 use crate::model::Id;
+use crate::tui::graphics::Protocol;
 use crate::tui::theme::{ColorDepth, Theme};
 use crate::tui::{Effect, Model, Msg};
 
@@ -37,6 +41,8 @@ pub struct Shown {
     pub state: State,
     /// The colours the terminal shows.
     pub depth: ColorDepth,
+    /// Drawn with terminal graphics (None: half-blocks).
+    pub protocol: Option<Protocol>,
 }
 
 /// Where a preview stands.
@@ -84,6 +90,7 @@ pub fn on_key(model: &mut Model, post: &PostView) -> Vec<Effect> {
         alt: String::new(),
         state: State::Loading,
         depth,
+        protocol: model.gfx.protocol(),
     });
     vec![Effect::LoadPreview {
         post: post.post.id,
@@ -109,6 +116,7 @@ pub fn loaded(model: &mut Model, post: Id, result: Result<Option<Loaded>, String
                 alt: l.alt.clone(),
                 state: State::Ready(l.thumb.clone()),
                 depth: model.depth,
+                protocol: model.gfx.protocol(),
             }),
             Ok(None) => None,
             Err(e) => {
@@ -181,7 +189,13 @@ pub fn lines(shown: &Shown, width: usize, theme: &Theme) -> Vec<Line<'static>> {
         State::Ready(t) => t,
     };
     let mut out = Vec::new();
-    if depth != ColorDepth::Mono {
+    if shown.protocol.is_some() {
+        let (cols, rows) = cells(thumb, width.min(MAX_COLS), MAX_ROWS);
+        out.extend(crate::tui::graphics::reserved_lines(
+            cols as u16,
+            rows as u16,
+        ));
+    } else if depth != ColorDepth::Mono {
         out.extend(half_blocks(thumb, width.min(MAX_COLS), MAX_ROWS, depth));
     }
     let label: String = format!("[image {}: {alt}]", shown.index + 1)
@@ -190,6 +204,31 @@ pub fn lines(shown: &Shown, width: usize, theme: &Theme) -> Vec<Line<'static>> {
         .collect();
     out.push(caption(label));
     out
+}
+
+/// The picture shown under the thread on top, when it is drawn with terminal graphics.
+pub fn drawn(model: &Model) -> Option<(Arc<Thumb>, Protocol)> {
+    let Some(crate::tui::pages::Page::Thread(t)) = model.pages.last() else {
+        return None;
+    };
+    let shown = t.preview.as_ref()?;
+    match (&shown.state, shown.protocol) {
+        (State::Ready(thumb), Some(p)) => Some((thumb.clone(), p)),
+        _ => None,
+    }
+}
+
+/// The cells (columns, rows) a picture takes within `cols` × `rows`, each cell one
+/// pixel wide and two tall, proportions kept, never enlarged.
+pub fn cells(thumb: &Thumb, cols: usize, rows: usize) -> (usize, usize) {
+    let (w, h) = (thumb.width as usize, thumb.height as usize);
+    let (max_w, max_h) = (cols.max(1), rows.max(1) * 2);
+    let scale = (max_w as f64 / w as f64)
+        .min(max_h as f64 / h as f64)
+        .min(1.0);
+    let tw = ((w as f64 * scale).round() as usize).max(1);
+    let th = ((h as f64 * scale).round() as usize).max(2).div_ceil(2) * 2;
+    (tw, th / 2)
 }
 
 /// The picture as rows of `▀`, fitted into `cols` × `rows` cells (each cell one pixel
@@ -201,13 +240,8 @@ pub fn half_blocks(
     depth: ColorDepth,
 ) -> Vec<Line<'static>> {
     let (w, h) = (thumb.width as usize, thumb.height as usize);
-    let (max_w, max_h) = (cols.max(1), rows.max(1) * 2);
-    // Fit w × h into max_w × max_h, never enlarging.
-    let scale = (max_w as f64 / w as f64)
-        .min(max_h as f64 / h as f64)
-        .min(1.0);
-    let tw = ((w as f64 * scale).round() as usize).max(1);
-    let th = ((h as f64 * scale).round() as usize).max(2).div_ceil(2) * 2;
+    let (tw, rows) = cells(thumb, cols, rows);
+    let th = rows * 2;
     let sample = |x: usize, y: usize| -> [u8; 3] {
         // The mean of the source pixels under this target pixel.
         let (x0, x1) = (x * w / tw, ((x + 1) * w / tw).max(x * w / tw + 1));

@@ -24,6 +24,9 @@ use crate::tui::{Model, Screen};
 /// [`crate::tui::guarded_backend`].
 pub fn render(frame: &mut Frame, model: &mut Model) {
     draw(frame, model);
+    // Last, over everything drawn: where a picture goes, if its cells are whole.
+    let picture = crate::tui::preview::drawn(model);
+    model.gfx.placed = crate::tui::graphics::reserve(frame.buffer_mut(), picture);
 }
 
 fn draw(frame: &mut Frame, model: &mut Model) {

@@ -55,7 +55,7 @@ fn crc32(data: &[u8]) -> u32 {
 
 /// A loopback image host: `/flag.png` (a small PNG), `/bomb.png` (a decompression
 /// bomb's header); it counts the requests for each path.
-async fn image_host() -> (
+pub(crate) async fn image_host() -> (
     String,
     Arc<Mutex<HashMap<String, usize>>>,
     tokio::task::JoinHandle<()>,
@@ -87,7 +87,7 @@ async fn image_host() -> (
     (base, hits, server)
 }
 
-fn hits(h: &Arc<Mutex<HashMap<String, usize>>>, name: &str) -> usize {
+pub(crate) fn hits(h: &Arc<Mutex<HashMap<String, usize>>>, name: &str) -> usize {
     h.lock().expect("hits").get(name).copied().unwrap_or(0)
 }
 

@@ -16,6 +16,7 @@ mod fedsec;
 mod filters_lists;
 mod flags;
 mod frontdoor;
+mod graphics;
 mod growth;
 mod images;
 mod inbound;

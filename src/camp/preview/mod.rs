@@ -4,12 +4,16 @@
 //!   own setting `preview/{account}`, off by default);
 //! - only for a post the viewer may see (the same `can_see` as the post), never for one
 //!   behind a content warning or marked sensitive until the viewer revealed it, and
-//!   never from a server whose media the camp rejects;
+//!   never from a server whose media the camp rejects: neither the image's host nor
+//!   the post's origin (a post from a `reject_media` server whose picture sits on a
+//!   CDN elsewhere is not previewed either);
 //! - only for attachments declared PNG or JPEG, fetched through the bridge's guarded
 //!   fetcher ([`Outside::fetch_media`]: SSRF guard, domain policy) with a byte cap
 //!   ([`MAX_IMAGE_BYTES`]), then told by their magic bytes and checked for size before
 //!   decoding ([`decode`]), on the blocking pool, a few at a time;
-//! - thumbnails are kept in a bounded cache ([`cache`]).
+//! - thumbnails are kept in a bounded cache ([`cache`]); what the cache does not hold
+//!   costs a fetch, and a camper gets at most [`FETCHES_PER_MINUTE`] of those (over all
+//!   their sessions), so pressing `i` in a loop cannot make camp fetch without bound.
 //!
 //! camp only hands out pixels; turning them into cells or terminal graphics is the
 //! screens' business, and no exec verb or line mode ever prints them.
@@ -32,8 +36,11 @@ pub const MAX_IMAGE_BYTES: usize = 4 << 20;
 pub const MAX_ATTACHMENTS: usize = 8;
 /// Decodes running at once (each may hold a full-size frame for a moment).
 const DECODERS: usize = 2;
+/// Fetches (cache misses) one camper may cause per minute.
+pub const FETCHES_PER_MINUTE: usize = 20;
 
-/// How (and whether) a camper's terminal draws image previews.
+/// How (and whether) a camper's terminal draws image previews. Stored as one byte
+/// (`preview/{account}`); a byte this build does not know reads as [`PreviewMode::Off`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum PreviewMode {
     /// No previews, nothing fetched (the default).
@@ -41,17 +48,33 @@ pub enum PreviewMode {
     Off,
     /// Coloured half-blocks (`▀`) in ordinary cells: works in every colour terminal.
     HalfBlock,
+    /// What the terminal was found to draw (kitty graphics or sixel), half-blocks
+    /// otherwise.
+    Auto,
+    /// The kitty graphics protocol (kitty, WezTerm, Ghostty, Konsole).
+    Kitty,
+    /// Sixel graphics (foot, mlterm, WezTerm, xterm with sixel, Windows Terminal).
+    Sixel,
 }
 
 impl PreviewMode {
     /// Every mode, in the order Settings cycles through them.
-    pub const ALL: [PreviewMode; 2] = [PreviewMode::Off, PreviewMode::HalfBlock];
+    pub const ALL: [PreviewMode; 5] = [
+        PreviewMode::Off,
+        PreviewMode::HalfBlock,
+        PreviewMode::Auto,
+        PreviewMode::Kitty,
+        PreviewMode::Sixel,
+    ];
 
     /// The name used in commands and JSON.
     pub fn as_str(self) -> &'static str {
         match self {
             PreviewMode::Off => "off",
             PreviewMode::HalfBlock => "half-block",
+            PreviewMode::Auto => "auto",
+            PreviewMode::Kitty => "kitty",
+            PreviewMode::Sixel => "sixel",
         }
     }
 
@@ -69,16 +92,23 @@ impl PreviewMode {
         PreviewMode::ALL[(i + 1) % PreviewMode::ALL.len()]
     }
 
+    /// The stored byte. Existing codes never change meaning (0 and 1 were the first).
     fn code(self) -> u8 {
         match self {
             PreviewMode::Off => 0,
             PreviewMode::HalfBlock => 1,
+            PreviewMode::Kitty => 2,
+            PreviewMode::Sixel => 3,
+            PreviewMode::Auto => 4,
         }
     }
 
     fn from_code(c: u8) -> PreviewMode {
         match c {
             1 => PreviewMode::HalfBlock,
+            2 => PreviewMode::Kitty,
+            3 => PreviewMode::Sixel,
+            4 => PreviewMode::Auto,
             _ => PreviewMode::Off,
         }
     }
@@ -88,6 +118,8 @@ impl PreviewMode {
 pub struct Previews {
     cache: cache::ThumbCache,
     decoders: tokio::sync::Semaphore,
+    /// Fetches per camper (cache hits are free).
+    fetches: crate::camp::floods::RateWindow<Id>,
 }
 
 impl Default for Previews {
@@ -95,6 +127,10 @@ impl Default for Previews {
         Previews {
             cache: cache::ThumbCache::default(),
             decoders: tokio::sync::Semaphore::new(DECODERS),
+            fetches: crate::camp::floods::RateWindow::new(
+                FETCHES_PER_MINUTE,
+                std::time::Duration::from_secs(60),
+            ),
         }
     }
 }
@@ -217,6 +253,11 @@ impl Camp {
         if let Some(known) = previews.cache.get(&item.url) {
             return known.map_err(Error::invalid);
         }
+        if !previews.fetches.allow(&viewer, std::time::Instant::now()) {
+            return Err(Error::RateLimited(format!(
+                "slow down: at most {FETCHES_PER_MINUTE} new images a minute; those seen already still show"
+            )));
+        }
         let outside = self.require_outside()?;
         // A failed fetch may be passing trouble and is not kept; a decoded (or
         // undecodable) image is.
@@ -266,7 +307,13 @@ impl Camp {
             .ok()
             .and_then(|u| u.host_str().map(str::to_string))
             .unwrap_or_default();
-        if self.domain_policy(&host)?.reject_media {
+        // The post's origin counts as much as where its picture sits.
+        let origin = self
+            .store()
+            .remote_actor_of_shadow(view.post.author)?
+            .map(|a| a.host);
+        let rejected = |h: &str| self.domain_policy(h).map(|p| p.reject_media);
+        if rejected(&host)? || origin.as_deref().map(rejected).transpose()? == Some(true) {
             return Err(Error::invalid(
                 "this camp does not take media from that server",
             ));

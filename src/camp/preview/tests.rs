@@ -39,7 +39,10 @@ impl Outside for Images {
     }
     fn fetch_media(&self, url: String, cap: usize) -> BoxFuture<'_, Result<Vec<u8>>> {
         assert_eq!(cap, super::MAX_IMAGE_BYTES);
-        assert!(url.starts_with("https://peer.example/"), "{url}");
+        assert!(
+            url.starts_with("https://peer.example/") || url.starts_with("https://cdn.example/"),
+            "{url}"
+        );
         self.fetches.fetch_add(1, Ordering::SeqCst);
         let body = self.body.clone();
         Box::pin(async move { Ok(body) })
@@ -48,6 +51,7 @@ impl Outside for Images {
 
 struct World {
     camp: Camp,
+    admin: Id,
     /// Follows carol.
     cy: Id,
     /// Does not.
@@ -71,6 +75,7 @@ fn world() -> World {
     camp.connect_outside(images.clone());
     World {
         camp,
+        admin: ids[0],
         cy,
         bo: ids[1],
         carol,
@@ -245,4 +250,87 @@ fn attachments_are_bounded_and_cleaned_and_go_with_the_post() {
     let post = w.camp.store().post(id).unwrap().unwrap();
     w.camp.store().delete_post(&post, &[]).unwrap();
     assert_eq!(w.camp.store().post_media(id).unwrap(), None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_post_from_a_server_whose_media_is_rejected_is_not_previewed_from_a_cdn_either() {
+    let w = world();
+    w.camp
+        .set_preview_mode(w.cy, PreviewMode::HalfBlock)
+        .unwrap();
+    let id = note(&w, 9, None, one("https://cdn.example/f.png", "image/png"));
+    w.camp
+        .block_domain(
+            w.admin,
+            "peer.example",
+            crate::camp::DomainBlockOptions {
+                severity: crate::model::Severity::Silence,
+                reject_media: true,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let e = w.camp.preview(w.cy, id, 0, false).await.unwrap_err();
+    assert!(e.to_string().contains("does not take media"), "{e}");
+    assert_eq!(fetches(&w), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fetches_are_rate_limited_per_camper_and_seen_images_still_show() {
+    let w = world();
+    w.camp
+        .set_preview_mode(w.cy, PreviewMode::HalfBlock)
+        .unwrap();
+    let posts: Vec<Id> = (0..3)
+        .map(|n| {
+            let items = (0..8)
+                .map(|i| image(&format!("https://peer.example/r{n}-{i}.png"), "image/png"))
+                .collect();
+            note(
+                &w,
+                20 + n,
+                None,
+                PostMedia {
+                    sensitive: false,
+                    items,
+                },
+            )
+        })
+        .collect();
+    let all: Vec<(Id, usize)> = posts
+        .iter()
+        .flat_map(|p| (0..8).map(move |i| (*p, i)))
+        .collect();
+    for (p, i) in &all[..super::FETCHES_PER_MINUTE] {
+        w.camp.preview(w.cy, *p, *i, false).await.unwrap();
+    }
+    let (p, i) = all[super::FETCHES_PER_MINUTE];
+    let e = w.camp.preview(w.cy, p, i, false).await.unwrap_err();
+    assert!(matches!(e, Error::RateLimited(_)), "{e}");
+    assert_eq!(fetches(&w), super::FETCHES_PER_MINUTE);
+    // Repeats come from the cache, limit or not.
+    for _ in 0..5 {
+        w.camp
+            .preview(w.cy, all[0].0, all[0].1, false)
+            .await
+            .unwrap();
+    }
+    assert_eq!(fetches(&w), super::FETCHES_PER_MINUTE);
+}
+
+#[test]
+fn every_mode_is_stored_and_read_back_and_old_bytes_keep_their_meaning() {
+    let w = world();
+    for m in PreviewMode::ALL {
+        w.camp.set_preview_mode(w.cy, m).unwrap();
+        assert_eq!(w.camp.preview_mode(w.cy).unwrap(), m);
+        assert_eq!(PreviewMode::parse(m.as_str()), Some(m));
+    }
+    // What earlier builds wrote.
+    let key = format!("preview/{}", w.cy);
+    w.camp.store().put_setting(&key, &1u8).unwrap();
+    assert_eq!(w.camp.preview_mode(w.cy).unwrap(), PreviewMode::HalfBlock);
+    w.camp.store().put_setting(&key, &200u8).unwrap();
+    assert_eq!(w.camp.preview_mode(w.cy).unwrap(), PreviewMode::Off);
+    assert_eq!(PreviewMode::Sixel.next(), PreviewMode::Off);
 }

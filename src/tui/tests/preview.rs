@@ -219,3 +219,123 @@ fn the_thread_help_with_i_fits_at_40x15() {
         assert!(s.contains(k), "{k} missing at 40x15:\n{s}");
     }
 }
+
+/// The preview with kitty graphics chosen: its cells are reserved blank, the picture
+/// is placed over them (by the graphics backend, not in cells).
+fn with_kitty() -> Model {
+    let mut m = remote_thread(None);
+    m.gfx.allowed = true;
+    m.gfx.mode = crate::camp::preview::PreviewMode::Kitty;
+    update(&mut m, ch('i'));
+    update(
+        &mut m,
+        Msg::PreviewLoaded {
+            post: 70,
+            result: Ok(Some(Loaded {
+                index: 0,
+                alt: "a flag in four colours".into(),
+                thumb: quadrants(),
+            })),
+        },
+    );
+    m
+}
+
+fn no_marker_or_block(s: &str) {
+    assert!(
+        !s.chars()
+            .any(|c| c == '▀' || ('\u{f0000}'..='\u{fffff}').contains(&c)),
+        "{s}"
+    );
+}
+
+#[test]
+fn snapshot_kitty_preview_80x24() {
+    let mut m = with_kitty();
+    let t = draw(&mut m, 80, 24);
+    let s = t.backend().to_string();
+    no_marker_or_block(&s);
+    assert!(s.contains("[image 1: a flag in four colours]"), "{s}");
+    let p = m.gfx.placed.clone().expect("a picture is placed");
+    assert_eq!(p.protocol, crate::tui::graphics::Protocol::Kitty);
+    // 32×16 pixels: 32 columns × 8 rows, as the half-blocks would take.
+    assert_eq!((p.area.width, p.area.height), (32, 8));
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn snapshot_kitty_preview_40x15() {
+    let mut m = with_kitty();
+    let t = draw(&mut m, 40, 15);
+    let s = t.backend().to_string();
+    no_marker_or_block(&s);
+    let p = m.gfx.placed.clone().expect("a picture is placed");
+    assert!(p.area.right() <= 40 && p.area.bottom() < 15, "{p:?}");
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn help_over_the_picture_or_the_browser_terminal_places_none() {
+    let mut m = with_kitty();
+    update(&mut m, ch('?'));
+    let s = screen(&mut m, 80, 24);
+    no_marker_or_block(&s);
+    assert_eq!(m.gfx.placed, None, "help covers it");
+    // In the browser terminal the same choice draws half-blocks.
+    let mut m = remote_thread(None);
+    m.gfx.mode = crate::camp::preview::PreviewMode::Kitty;
+    update(&mut m, ch('i'));
+    update(
+        &mut m,
+        Msg::PreviewLoaded {
+            post: 70,
+            result: Ok(Some(Loaded {
+                index: 0,
+                alt: "flag".into(),
+                thumb: quadrants(),
+            })),
+        },
+    );
+    assert!(screen(&mut m, 80, 24).contains('▀'));
+    assert_eq!(m.gfx.placed, None);
+}
+
+#[test]
+fn the_settings_row_cycles_through_kitty_and_sixel_and_the_model_follows() {
+    use crate::camp::preview::PreviewMode;
+    use crate::tui::settings::{Row, SettingsData, SettingsPage};
+    let mut m = member_model();
+    update(&mut m, ch('s'));
+    let at = SettingsPage::default()
+        .rows()
+        .iter()
+        .position(|r| *r == Row::Preview)
+        .expect("a preview row");
+    let loaded = |mode| Msg::SettingsLoaded {
+        flash: None,
+        result: Ok(Arc::new(SettingsData {
+            preview: mode,
+            ..SettingsData::fresh(account(1, "ana"))
+        })),
+    };
+    update(&mut m, loaded(PreviewMode::Auto));
+    for _ in 0..at {
+        update(&mut m, ch('j'));
+    }
+    assert!(screen(&mut m, 80, 24).contains("auto"));
+    assert_eq!(m.gfx.mode, PreviewMode::Auto);
+    assert_eq!(
+        update(&mut m, key(Key::Enter)),
+        vec![Effect::Settings(SettingsChange::Preview(
+            PreviewMode::Kitty
+        ))]
+    );
+    update(&mut m, loaded(PreviewMode::Kitty));
+    assert_eq!(m.gfx.mode, PreviewMode::Kitty);
+    assert_eq!(
+        update(&mut m, key(Key::Enter)),
+        vec![Effect::Settings(SettingsChange::Preview(
+            PreviewMode::Sixel
+        ))]
+    );
+}
