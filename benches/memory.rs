@@ -5,6 +5,7 @@
 //! ```text
 //! cargo bench --bench memory -- [--posts 10000,50000,100000] [--sessions 200]
 //!     [--accounts 10] [--concurrency 8] [--fresh] [--wrap "heaptrack -o /tmp/camp"]
+//!     [--env NAME=VALUE]... [--log FILE]
 //! ```
 //!
 //! The posts are written **through the running server** (`post TEXT` over SSH exec, the
@@ -32,8 +33,33 @@
 //! and after it ends most of that stays as free heap (10 MiB of 3,000 posts came back
 //! with `malloc_trim`).
 //!
+//! Allocator (issue 13, second round), 20,000 posts, `--fresh --sessions 1`, RSS in MiB
+//! (about 11.5 MiB of each figure is the binary's own text, file-backed):
+//!
+//! | run                                                   | 20,000 | first session |
+//! |-------------------------------------------------------|--------|---------------|
+//! | glibc defaults (up to 16 arenas on 2 cores)           | 41.0   | 428 KiB       |
+//! | `arena_max=1` (via `--env GLIBC_TUNABLES=...`)        | 30.3, 30.7 | 448 KiB   |
+//! | `arena_max=2`                                         | 32.6   | 3,404 KiB     |
+//! | `arena_max=1`, mmap and trim thresholds fixed at 128 KiB | 29.7 | 680 KiB     |
+//!
+//! The last row is what `camp::allocator` now sets at start. The full run with it
+//! (`--fresh`, defaults plus 20,000; machine busy with four builds), 30 Nov 2026 20:41
+//! UTC: 0: 14.1, 10,000: 29.1, 20,000: 32.2, 50,000: 40.3, 100,000: 54.4; 200
+//! sessions: 112.3 (first session 396 KiB); restarted 54.0. Again at 20:54 UTC, a
+//! little quieter: 10,000: 27.8, 20,000: 30.3, restarted 19.7.
+//!
+//! The closed exec channels are russh's, not camp's (whose map drops a channel when its
+//! task ends): when the server closes first, russh 0.65 removes the channel from its
+//! encrypted state, so the client's closing reply fails `is_established_channel` and
+//! returns before `Session::channels` (its sender to the dropped `Channel`) is removed. heaptrack at 20,000 posts:
+//! 16.2 MiB live, nearly all sled's page table (a `Page` and its `cache_infos` per page,
+//! re-made by `page_out`); 20.5 MiB more is sled's metrics histograms, allocated zeroed
+//! and never touched (sled builds them even with metrics off), so not resident.
+//! `malloc_trim(0)` at that point gave back 0.6 MiB: what remains is live, not free.
+//!
 //! The last line of stdout is machine-readable:
-//! `memory: posts=N:RSS_MIB,... sessions=S:RSS_MIB restarted=RSS_MIB`
+//! `memory: posts=N:RSS_MIB,... first_session_kib=K sessions=S:RSS_MIB restarted=RSS_MIB`
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -58,6 +84,11 @@ struct Opts {
     concurrency: usize,
     wrap: Option<String>,
     fresh: bool,
+    /// `NAME=VALUE` pairs set in the server's environment (allocator experiments:
+    /// `GLIBC_TUNABLES=glibc.malloc.arena_max=2`).
+    env: Vec<(String, String)>,
+    /// Where the server's stderr goes (for `gdb -p PID -ex 'call malloc_stats()'`).
+    log: Option<std::path::PathBuf>,
 }
 
 fn opts() -> Result<Opts> {
@@ -68,6 +99,8 @@ fn opts() -> Result<Opts> {
         concurrency: 8,
         wrap: None,
         fresh: false,
+        env: Vec::new(),
+        log: None,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -96,6 +129,11 @@ fn opts() -> Result<Opts> {
             "--accounts" => o.accounts = number()?.max(1),
             "--concurrency" => o.concurrency = number()?.max(1),
             "--wrap" => o.wrap = Some(value()?.to_string()),
+            "--env" => {
+                let (k, v) = value()?.split_once('=').context("--env takes NAME=VALUE")?;
+                o.env.push((k.to_string(), v.to_string()));
+            }
+            "--log" => o.log = Some(value()?.into()),
             "--fresh" => {
                 o.fresh = true;
                 i += 1;
@@ -253,9 +291,13 @@ impl Server {
             .arg(dir.join("keys"))
             .args(["--ssh", "127.0.0.1:0", "--http", "off", "--config"])
             .arg(&config)
+            .envs(o.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null());
+            .stderr(match &o.log {
+                Some(path) => Stdio::from(std::fs::File::create(path)?),
+                None => Stdio::null(),
+            });
         let mut child = cmd.spawn().context("starting camp serve")?;
         let stdout = child.stdout.take().expect("piped");
         let (tx, lines) = std::sync::mpsc::channel();
@@ -480,7 +522,20 @@ async fn run(o: &Opts, dir: &Path) -> Result<String> {
     }
     let mut open = Vec::new();
     let per = keys.len();
-    for chunk in (0..o.sessions).collect::<Vec<_>>().chunks(20) {
+    // What one terminal session adds on top of the idle server: its first screen reads
+    // a timeline page, which must not cost memory in proportion to the posts.
+    let mut first_kib = 0;
+    if o.sessions > 0 {
+        let (before, _) = settled_rss(server.pid()).await?;
+        open.push(open_session(server.addr, keys[0].clone()).await?);
+        let (after, _) = settled_rss(server.pid()).await?;
+        first_kib = after.saturating_sub(before);
+        println!(
+            "posts={written} first_session_kib={first_kib} rss_mib={}",
+            mib(after)
+        );
+    }
+    for chunk in (1..o.sessions).collect::<Vec<_>>().chunks(20) {
         let batch = futures::future::join_all(
             chunk
                 .iter()
@@ -514,7 +569,7 @@ async fn run(o: &Opts, dir: &Path) -> Result<String> {
     );
     server.stop()?;
     Ok(format!(
-        "memory: posts={} sessions={}:{} restarted={}",
+        "memory: posts={} first_session_kib={first_kib} sessions={}:{} restarted={}",
         curve.join(","),
         o.sessions,
         mib(with),

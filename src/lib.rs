@@ -30,6 +30,7 @@
 
 #![warn(missing_docs)]
 
+pub mod allocator;
 pub mod camp;
 pub mod cli;
 mod cli_backup;

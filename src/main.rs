@@ -5,6 +5,8 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // Before any thread starts (see the module for the figures).
+    camp::allocator::tune();
     let cli = camp::cli::Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_from_env("CAMP_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("camp=info,russh=warn"));
