@@ -20,6 +20,7 @@ pub mod notifications;
 pub mod onboarding;
 pub mod pages;
 pub mod poll;
+pub mod poll_compose;
 pub mod post_cache;
 pub mod preview;
 pub mod profile;
@@ -438,6 +439,8 @@ pub struct Draft {
     pub visibility: crate::model::Visibility,
     /// Reply target.
     pub reply_to: Option<Id>,
+    /// Its poll, when one was added (checked by the service).
+    pub poll: Option<crate::camp::PollDraft>,
 }
 
 impl From<Draft> for PostDraft {

@@ -247,6 +247,7 @@ fn composing_sends_a_draft_and_keeps_it_when_refused() {
             cw: Some("cw!".into()),
             visibility: Visibility::Followers,
             reply_to: None,
+            poll: None,
         })]
     );
     update(&mut m, Msg::PostSent(Err("the server said no".into())));
@@ -638,6 +639,7 @@ mod guard;
 mod links;
 mod moderation;
 mod notify;
+mod poll_compose;
 mod polls;
 mod preview;
 mod remote;

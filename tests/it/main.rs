@@ -36,6 +36,7 @@ mod small_things;
 mod social;
 mod support;
 mod tui;
+mod tui_polls;
 mod upgrade;
 mod web_browser;
 mod web_pages;
