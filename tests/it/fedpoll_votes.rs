@@ -17,7 +17,7 @@ fn handle(remote: &HandRolled) -> String {
 }
 
 /// `remote` asks to follow ana; ana accepts when `accept`.
-async fn asks_to_follow_ana(
+pub(crate) async fn asks_to_follow_ana(
     camp: &TestCamp,
     http: SocketAddr,
     ana: &Key,
@@ -38,7 +38,13 @@ async fn asks_to_follow_ana(
 }
 
 /// `remote`'s Mastodon-form answer `name` to the question `question` of ana's.
-fn answer(remote: &HandRolled, n: u32, http: SocketAddr, question: &str, name: &str) -> Value {
+pub(crate) fn answer(
+    remote: &HandRolled,
+    n: u32,
+    http: SocketAddr,
+    question: &str,
+    name: &str,
+) -> Value {
     let ana = format!("http://{http}/users/ana");
     let mut a = remote.activity(
         "Create",
