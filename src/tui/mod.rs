@@ -24,6 +24,7 @@ pub mod poll_compose;
 pub mod post_cache;
 pub mod preview;
 pub mod profile;
+pub mod refilter;
 pub mod requests;
 pub mod settings;
 pub mod theme;
@@ -178,6 +179,11 @@ pub enum Msg {
     AuthorChanged(Id),
     /// A post's text or counts changed somewhere in the camp.
     PostChanged(Arc<PostView>),
+    /// A post changed and the reader's filters were asked again (see [`refilter`]).
+    PostRefiltered(
+        Arc<PostView>,
+        Arc<crate::camp::filters::live_edit::Refiltered>,
+    ),
     /// A post was deleted somewhere in the camp.
     PostDeleted(Id),
     /// Result of [`Effect::Vote`]: the post as the reader now sees it, or why not.
@@ -717,6 +723,10 @@ fn apply(model: &mut Model, msg: Msg) -> Vec<Effect> {
         }
         Msg::PostChanged(view) => {
             actions::changed(model, &view, false);
+            vec![]
+        }
+        Msg::PostRefiltered(view, r) => {
+            refilter::changed(model, &view, &r);
             vec![]
         }
         Msg::PostDeleted(id) => {

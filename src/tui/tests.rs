@@ -642,6 +642,7 @@ mod notify;
 mod poll_compose;
 mod polls;
 mod preview;
+mod refilter;
 mod remote;
 mod render_regression;
 mod small;

@@ -16,6 +16,7 @@ mod fedproof;
 mod fedreach;
 mod fedsec;
 mod filters_lists;
+mod filters_live_edit;
 mod flags;
 mod frontdoor;
 mod growth;
