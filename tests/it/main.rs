@@ -26,6 +26,7 @@ mod invite_creator;
 mod jsonld;
 mod leaving;
 mod links;
+mod list_paging;
 mod moderation;
 mod node_peer;
 mod notify;
