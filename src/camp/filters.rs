@@ -500,5 +500,7 @@ impl Camp {
     }
 }
 
+pub mod live_edit;
+
 #[cfg(test)]
 mod tests;

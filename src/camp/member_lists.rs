@@ -109,14 +109,17 @@ impl Camp {
         self.current_lists(me.id)
     }
 
-    /// The members of `by`'s list `name`, as authors.
+    /// The members of `by`'s list `name`, as authors: not those hidden from `by` as
+    /// they are everywhere else (suspended, on a suspended server, blocked either way).
     pub fn list_members(&self, by: Id, name: &str) -> Result<Vec<crate::camp::Author>> {
         let me = self.actor(by)?;
         let lists = self.current_lists(me.id)?;
         let list = &lists[find(&lists, name)?];
         let mut out = Vec::new();
         for m in &list.members {
-            if let Some(a) = self.store().account(*m)? {
+            if let Some(a) = self.store().account(*m)?
+                && !self.author_hidden_from(&me, &a)?
+            {
                 out.push(crate::camp::Author {
                     id: a.id,
                     username: a.username,

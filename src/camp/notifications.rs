@@ -93,17 +93,22 @@ impl Camp {
             // A mute hides what the muted did before it, too; so do a block either way
             // and a suspension (of the camper or their server): a grouped entry names
             // its actors, and these must not be named.
-            if let Some(a) = n.actor {
-                if self.muted_or_hidden(viewer, a)? {
-                    continue;
+            let actor = match n.actor {
+                Some(a) => {
+                    if self.muted_or_hidden(viewer, a)? {
+                        continue;
+                    }
+                    let actor = self.store().account(a)?;
+                    if let (Some(me), Some(actor)) = (&me, &actor)
+                        && self.author_hidden_from(me, actor)?
+                    {
+                        continue;
+                    }
+                    actor
                 }
-                if let (Some(me), Some(actor)) = (&me, self.store().account(a)?)
-                    && self.author_hidden_from(me, &actor)?
-                {
-                    continue;
-                }
-            }
-            let view = self.notification_view(viewer, n)?;
+                None => None,
+            };
+            let view = self.notification_view_with(viewer, n, actor)?;
             out.extend(self.filter_notification(&filters, view));
         }
         Ok(out)
@@ -111,15 +116,26 @@ impl Camp {
 
     /// One notification with its actor and post (post only if `viewer` may see it; a
     /// post the reader can no longer see is not even named by its id).
-    pub fn notification_view(&self, viewer: Id, mut n: Notification) -> Result<NotificationView> {
+    pub fn notification_view(&self, viewer: Id, n: Notification) -> Result<NotificationView> {
         let actor = match n.actor {
-            Some(id) => self.store().account(id)?.map(|a| Author {
-                id: a.id,
-                username: a.username,
-                display_name: a.display_name,
-            }),
+            Some(id) => self.store().account(id)?,
             None => None,
         };
+        self.notification_view_with(viewer, n, actor)
+    }
+
+    /// [`Camp::notification_view`] with its actor's account already read (once).
+    fn notification_view_with(
+        &self,
+        viewer: Id,
+        mut n: Notification,
+        actor: Option<Account>,
+    ) -> Result<NotificationView> {
+        let actor = actor.map(|a| Author {
+            id: a.id,
+            username: a.username,
+            display_name: a.display_name,
+        });
         let post = match n.post {
             Some(id) => self.post(viewer, id).ok(),
             None => None,

@@ -11,7 +11,8 @@
 //!   and the campers who voted) by [`run_closer`], which sleeps until the next end.
 //! - A vote on a poll from elsewhere writes its outgoing intent in the same
 //!   transaction as the vote; a vote from elsewhere counts only from an actor who may
-//!   see the post ([`Camp::receive_remote_vote`]).
+//!   see the post ([`Camp::receive_remote_vote`]): on a followers-only poll, an
+//!   accepted follower of its author; on a camp-only poll, nobody.
 
 use std::time::Duration;
 
@@ -465,6 +466,7 @@ impl Camp {
         // Camp-only posts never reach another server, so no one there may vote on
         // them, whatever `can_see` says of camp posts.
         if !v.is_remote()
+            || v.suspended
             || poll.remote.is_some()
             || p.author == v.id
             || p.visibility == Visibility::Camp

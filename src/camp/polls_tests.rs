@@ -317,3 +317,96 @@ fn votes_from_elsewhere_count_once_per_actor_and_only_for_a_named_choice() {
         .id;
     assert!(!camp.receive_remote_vote(dee, friends, "a").unwrap());
 }
+
+/// `actor` asked to follow the camper `account`; `accepted` says whether it was let in.
+fn remote_follows(camp: &Camp, account: Id, actor: &crate::model::RemoteActor, accepted: bool) {
+    let state = if accepted {
+        crate::model::FollowState::Accepted
+    } else {
+        crate::model::FollowState::Pending
+    };
+    camp.store()
+        .put_remote_follower(
+            account,
+            &crate::model::RemoteFollow {
+                actor: actor.id.clone(),
+                follow_id: format!("{}#follows/1", actor.id),
+                state,
+                created_ms: 0,
+            },
+        )
+        .unwrap();
+}
+
+/// A followers-only poll takes the votes of the author's accepted followers elsewhere,
+/// and of them only: a pending follower, a stranger, a follower the author blocked
+/// and a suspended follower count for nothing; a camp-only poll takes no vote from
+/// elsewhere, follower or not. Refusals look the same as an unknown post (false).
+#[test]
+fn a_followers_only_poll_counts_accepted_followers_from_elsewhere_only() {
+    let (camp, ids) = camp_with(&["ana", "bo"]);
+    let (ana, bo) = (ids[0], ids[1]);
+    let mut shadows = Vec::new();
+    for (name, follow) in [
+        ("fay", Some(true)),
+        ("hal", Some(false)),
+        ("ivy", None),
+        ("jo", Some(true)),
+        ("kim", Some(true)),
+    ] {
+        let actor = crate::camp::testing::remote_actor(name, "far.example", name);
+        let actor = camp.store().upsert_remote_actor(actor).unwrap();
+        if let Some(accepted) = follow {
+            remote_follows(&camp, ana, &actor, accepted);
+        }
+        shadows.push(actor.shadow);
+    }
+    let [fay, hal, ivy, jo, kim] = shadows[..] else {
+        unreachable!()
+    };
+    camp.block(ana, "jo@far.example").unwrap();
+    let mut k = camp.store().account(kim).unwrap().unwrap();
+    k.suspended = true;
+    camp.store().put_account(&k).unwrap();
+    let friends = camp
+        .create_poll_post(
+            ana,
+            draft("friends", Some(Visibility::Followers)),
+            &poll("a,b", false),
+        )
+        .unwrap()
+        .post
+        .id;
+    for (who, name) in [
+        (hal, "pending"),
+        (ivy, "stranger"),
+        (jo, "blocked"),
+        (kim, "suspended"),
+    ] {
+        assert!(
+            !camp.receive_remote_vote(who, friends, "a").unwrap(),
+            "{name}"
+        );
+    }
+    assert!(
+        !camp.receive_remote_vote(ivy, 999_999, "a").unwrap(),
+        "unknown: the same answer"
+    );
+    assert!(camp.receive_remote_vote(fay, friends, "b").unwrap());
+    assert!(
+        !camp.receive_remote_vote(fay, friends, "a").unwrap(),
+        "one vote per actor"
+    );
+    assert_eq!(
+        counts(&camp.post(ana, friends).unwrap()),
+        vec![Some(0), Some(1)]
+    );
+    // bo, a camper who does not follow ana, still cannot see it.
+    assert!(camp.vote(bo, friends, &[1]).is_err());
+    let camp_only = camp
+        .create_poll_post(ana, draft("here only", None), &poll("a,b", false))
+        .unwrap()
+        .post
+        .id;
+    assert!(!camp.receive_remote_vote(fay, camp_only, "a").unwrap());
+}

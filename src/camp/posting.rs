@@ -285,8 +285,25 @@ impl Camp {
             return Ok(false);
         }
         self.in_audience(viewer, post, || {
+            if viewer.is_remote() && !author.is_remote() {
+                return self.accepted_remote_follower(viewer, author.id);
+            }
             self.store().follows(viewer.id, post.author)
         })
+    }
+
+    /// Whether the remote `viewer` is an accepted follower of the camper `account`.
+    /// Such follows live in the bridge's tree, not as local follow edges, so
+    /// [`Store::follows`](crate::store::Store::follows) never sees them; a pending or
+    /// refused request is no follow.
+    fn accepted_remote_follower(&self, viewer: &Account, account: Id) -> Result<bool> {
+        let Some(actor) = self.store().remote_actor_of_shadow(viewer.id)? else {
+            return Ok(false);
+        };
+        Ok(self
+            .store()
+            .remote_follower(account, &actor.id)?
+            .is_some_and(|f| f.state == crate::model::FollowState::Accepted))
     }
 
     /// True when nothing `author` wrote may reach `viewer` (someone else): a suspended

@@ -22,7 +22,7 @@ pub const VERBS: &[(&str, &str)] = &[
         "put someone you follow in a list, or take them out",
     ),
     (
-        "list show NAME [--limit N] [--json]",
+        "list show NAME [--limit N] [--before ID] [--json]",
         "the list's timeline, newest first",
     ),
     ("list delete NAME", "delete a list"),
@@ -118,12 +118,23 @@ pub fn list(camp: &Camp, me: Account, rest: &[String]) -> Out {
             }
         }
         "show" => {
-            let a = Args::parse(rest, &["limit"], &["json"])?;
+            let a = Args::parse(rest, &["limit", "before"], &["json"])?;
             let [name] = a.positional.as_slice() else {
-                return Err(usage("usage: list show NAME [--limit N] [--json]"));
+                return Err(usage(
+                    "usage: list show NAME [--limit N] [--before ID] [--json]",
+                ));
             };
             let limit = a.number("limit", 20, 1, 200)? as usize;
-            let posts = camp.list_timeline(me.id, name, None, limit)?;
+            // The next page: posts older than the last one shown.
+            let before = match a.value("before") {
+                Some(id) => Some(
+                    id.trim()
+                        .parse::<u64>()
+                        .map_err(|_| usage("--before takes a post id, e.g. the last one shown"))?,
+                ),
+                None => None,
+            };
+            let posts = camp.list_timeline(me.id, name, before, limit)?;
             if a.has("json") {
                 let v: Vec<_> = posts.iter().map(post_json).collect();
                 return Ok(format!("{}\n", serde_json::Value::Array(v)));

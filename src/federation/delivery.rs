@@ -327,17 +327,7 @@ pub fn fan_out_post(bridge: &Bridge, post: &crate::model::Post) -> crate::Result
         return Ok(0);
     };
     let object = fanout_note(bridge, post, &f);
-    let actor = bridge.urls().actor(&f.author.username);
-    let activity = serde_json::json!({
-        "@context": wire::context(),
-        "id": format!("{}/activity", object["id"].as_str().unwrap_or_default()),
-        "type": "Create",
-        "actor": actor,
-        "published": object["published"],
-        "to": object["to"],
-        "cc": object["cc"],
-        "object": object,
-    });
+    let activity = wire::create_of(bridge.urls(), &f.author, object);
     enqueue_all(bridge, f.author.id, &f.inboxes, &activity)?;
     Ok(f.inboxes.len())
 }

@@ -241,9 +241,9 @@ async fn outbox(State(b): Shared, Path(name): Path<String>, headers: HeaderMap) 
         let items = posts
             .iter()
             .filter(|p| wire::federable(p, &account))
-            .map(|p| {
-                let parent = b.reply_target(p).ok().flatten().map(|(u, _)| u);
-                wire::create(b.urls(), p, &account, parent.as_deref())
+            .filter_map(|p| {
+                let object = served_object(b, p, &account).ok()?;
+                Some(wire::create_of(b.urls(), &account, object))
             })
             .collect();
         let id = format!("{}/outbox", b.urls().actor(&account.username));
@@ -328,6 +328,16 @@ async fn servable_post(
     }
 }
 
+/// The object a post that may be served is fetched as, by its URL, its `/activity`
+/// or the outbox: its Note, or a `Question` with its choices, counts, end and state
+/// when it has a poll, built as the delivered one is ([`super::polls::as_question`]).
+fn served_object(b: &Bridge, post: &crate::model::Post, account: &Account) -> crate::Result<Value> {
+    let parent = b.reply_target(post).ok().flatten().map(|(u, _)| u);
+    let mut n = wire::note(b.urls(), post, account, parent.as_deref());
+    super::polls::as_question(b, post, &mut n)?;
+    Ok(n)
+}
+
 /// A served note is private to its readers when followers-only: no shared cache
 /// may keep it.
 fn served(headers: &HeaderMap, post: &crate::model::Post, doc: Value) -> Response {
@@ -349,11 +359,9 @@ async fn note(
 ) -> Response {
     match servable_post(&b, name, id, &uri, &headers).await {
         Some((account, post)) => {
-            let parent = b.reply_target(&post).ok().flatten().map(|(u, _)| u);
-            let mut n = wire::note(b.urls(), &post, &account, parent.as_deref());
-            if crate::federation::polls::as_question(&b, &post, &mut n).is_err() {
+            let Ok(mut n) = served_object(&b, &post, &account) else {
                 return not_found();
-            }
+            };
             n["@context"] = wire::context();
             served(&headers, &post, n)
         }
@@ -369,9 +377,10 @@ async fn note_activity(
 ) -> Response {
     match servable_post(&b, name, id, &uri, &headers).await {
         Some((account, post)) => {
-            let parent = b.reply_target(&post).ok().flatten().map(|(u, _)| u);
-            let doc = wire::create(b.urls(), &post, &account, parent.as_deref());
-            served(&headers, &post, doc)
+            let Ok(object) = served_object(&b, &post, &account) else {
+                return not_found();
+            };
+            served(&headers, &post, wire::create_of(b.urls(), &account, object))
         }
         None => not_found(),
     }

@@ -345,7 +345,16 @@ pub fn create_to(
     in_reply_to: Option<&str>,
     mentioned: &[Mentioned],
 ) -> Value {
-    let object = note_to(urls, post, author, in_reply_to, mentioned);
+    create_of(
+        urls,
+        author,
+        note_to(urls, post, author, in_reply_to, mentioned),
+    )
+}
+
+/// `Create` of `object` (a post's Note or Question) by the local `author`: its id is
+/// the object's with `/activity`, addressed and dated as its object.
+pub fn create_of(urls: &Urls, author: &Account, object: Value) -> Value {
     let actor = urls.actor(&author.username);
     json!({
         "@context": context(),

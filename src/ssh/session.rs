@@ -442,9 +442,14 @@ async fn run_tui(start: TuiStart, out: &mut Output, account: Option<crate::model
                 Ok(CampEvent::PostChanged(p)) => {
                     // Someone who lost sight of the post (a block ended a follow) must
                     // not see its new text: for them it is gone.
+                    // An edit may now match the reader's filters, or no longer match.
                     let msg = match who.account {
                         Some(me) if !camp.live_change_visible(me, &p.post) => Msg::PostDeleted(p.post.id),
-                        _ => Msg::PostChanged(p),
+                        Some(me) => match camp.refilter_change(me, &p.post) {
+                            Some(r) => Msg::PostRefiltered(p, std::sync::Arc::new(r)),
+                            None => Msg::PostChanged(p),
+                        },
+                        None => Msg::PostChanged(p),
                     };
                     queue.extend(update(&mut model, msg));
                     dirty = true;

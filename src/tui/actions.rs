@@ -13,22 +13,6 @@ use crate::tui::profile::ProfilePage;
 use crate::tui::thread::ThreadPage;
 use crate::tui::{Effect, Model};
 
-/// Keys that act on the selected post.
-pub const HELP: &[(&str, &str)] = &[
-    ("Enter", "open the thread"),
-    ("r", "reply"),
-    ("f", "favourite / undo"),
-    ("b", "boost / undo"),
-    ("B", "bookmark / undo"),
-    ("x", "show/hide a content warning"),
-    ("e", "edit your post"),
-    ("d", "delete (asks first)"),
-    ("p", "the author's profile"),
-    ("h", "earlier versions of an edited post"),
-    crate::tui::poll::HELP,
-    crate::tui::link_picker::POST_KEYS,
-];
-
 /// True for the keys [`on_post_key`] handles.
 pub fn is_post_key(key: Key) -> bool {
     matches!(

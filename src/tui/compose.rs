@@ -1,10 +1,12 @@
-//! The composer: body, content warning and visibility, Ctrl-S to send. The draft lives
-//! in the model, so a resize or a failed send never loses it.
+//! The composer: body, content warning and visibility, an optional poll (Ctrl-P, see
+//! [`crate::tui::poll_compose`]), Ctrl-S to send. The draft lives in the model, so a
+//! resize or a failed send never loses it.
 
 use crate::camp::PostView;
 use crate::model::{Id, Visibility};
 use crate::tui::editor::Editor;
 use crate::tui::input::{Input, Key};
+use crate::tui::poll_compose::PollEditor;
 use crate::tui::{Draft, Effect, Model};
 
 /// Largest draft in bytes (far above any post limit; it only bounds pastes).
@@ -19,6 +21,8 @@ pub enum Field {
     Cw,
     /// The visibility picker.
     Visibility,
+    /// The poll (its own row has the keys, see [`PollEditor`]).
+    Poll,
 }
 
 /// An open composer.
@@ -50,6 +54,8 @@ pub struct Composer {
     pub suggestions: Vec<String>,
     /// The prefix the suggestions are for.
     pub asked: String,
+    /// The poll being written, when one was added.
+    pub poll: Option<PollEditor>,
 }
 
 impl Composer {
@@ -69,6 +75,7 @@ impl Composer {
             title: "New post".into(),
             suggestions: Vec::new(),
             asked: String::new(),
+            poll: None,
         }
     }
 
@@ -160,6 +167,65 @@ impl Composer {
             cw: (!cw.trim().is_empty()).then_some(cw),
             visibility: self.visibility,
             reply_to: self.reply_to,
+            poll: self.poll.as_ref().map(PollEditor::draft),
+        }
+    }
+
+    /// Ctrl-P: adds a poll and puts the keyboard on its first choice, or takes it away.
+    /// An edit keeps the post's poll as it was (the service edits text only).
+    fn toggle_poll(&mut self) {
+        if self.editing.is_some() {
+            self.error = Some("an edit cannot add or change a poll".into());
+            return;
+        }
+        if self.poll.take().is_some() {
+            if self.focus == Field::Poll {
+                self.focus = Field::Body;
+            }
+        } else {
+            self.poll = Some(PollEditor::default());
+            self.focus = Field::Poll;
+        }
+        self.error = None;
+    }
+
+    /// Tab: the next field, through the poll's rows when there is one.
+    fn next_field(&mut self) {
+        self.focus = match (self.focus, self.poll.as_mut()) {
+            (Field::Body, _) => Field::Cw,
+            (Field::Cw, _) => Field::Visibility,
+            (Field::Visibility, Some(p)) => {
+                p.focus_first();
+                Field::Poll
+            }
+            (Field::Poll, Some(p)) => {
+                if p.next_row() {
+                    Field::Poll
+                } else {
+                    Field::Body
+                }
+            }
+            (Field::Visibility | Field::Poll, None) => Field::Body,
+        }
+    }
+
+    /// Shift-Tab: the previous field.
+    fn prev_field(&mut self) {
+        self.focus = match (self.focus, self.poll.as_mut()) {
+            (Field::Body, Some(p)) => {
+                p.focus_last();
+                Field::Poll
+            }
+            (Field::Poll, Some(p)) => {
+                if p.prev_row() {
+                    Field::Poll
+                } else {
+                    Field::Visibility
+                }
+            }
+            (Field::Body | Field::Poll, None) => Field::Visibility,
+            (Field::Cw, _) => Field::Body,
+            (Field::Visibility, _) => Field::Cw,
         }
     }
 }
@@ -193,6 +259,11 @@ pub fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
                 Field::Cw => {
                     c.cw.insert_str(&text);
                 }
+                Field::Poll => {
+                    if let Some(p) = c.poll.as_mut() {
+                        p.paste(&text);
+                    }
+                }
                 Field::Visibility => {}
             }
             return vec![];
@@ -206,6 +277,11 @@ pub fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
         }
         return vec![];
     }
+    // `?` is text here, so the composer's keys are listed under F1.
+    if k.key == Key::F(1) {
+        model.help = true;
+        return vec![];
+    }
     if k.mods.ctrl {
         match k.key {
             Key::Char('s') => return send(model),
@@ -213,9 +289,15 @@ pub fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
                 ask_discard(model);
                 return vec![];
             }
+            Key::Char('p') => c.toggle_poll(),
             Key::Char('w') => match c.focus {
                 Field::Body => c.body.delete_word(),
                 Field::Cw => c.cw.delete_word(),
+                Field::Poll => {
+                    if let Some(p) = c.poll.as_mut() {
+                        p.delete_word();
+                    }
+                }
                 Field::Visibility => {}
             },
             _ => {}
@@ -225,23 +307,16 @@ pub fn on_input(model: &mut Model, input: Input) -> Vec<Effect> {
     match k.key {
         Key::Esc => ask_discard(model),
         Key::Tab if c.focus == Field::Body && c.complete() => {}
-        Key::Tab => {
-            c.focus = match c.focus {
-                Field::Body => Field::Cw,
-                Field::Cw => Field::Visibility,
-                Field::Visibility => Field::Body,
-            }
-        }
-        Key::BackTab => {
-            c.focus = match c.focus {
-                Field::Body => Field::Visibility,
-                Field::Cw => Field::Body,
-                Field::Visibility => Field::Cw,
-            }
-        }
+        Key::Tab => c.next_field(),
+        Key::BackTab => c.prev_field(),
         _ => match c.focus {
             Field::Body => edit(&mut c.body, k.key),
             Field::Cw => edit(&mut c.cw, k.key),
+            Field::Poll => {
+                if let Some(p) = c.poll.as_mut() {
+                    p.key(k.key);
+                }
+            }
             Field::Visibility if c.editing.is_some() => {
                 c.error = Some("an edit keeps the post's visibility".into());
             }
@@ -307,7 +382,7 @@ fn edit(e: &mut Editor, key: Key) {
 
 fn ask_discard(model: &mut Model) {
     if let Some(c) = model.composer.as_mut() {
-        if c.body.is_blank() && c.cw.is_blank() {
+        if c.body.is_blank() && c.cw.is_blank() && c.poll.is_none() {
             model.composer = None;
         } else {
             c.confirm_discard = true;

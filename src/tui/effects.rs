@@ -540,10 +540,11 @@ pub async fn run(camp: &Camp, who: &mut Identity, effect: Effect) -> Option<Msg>
                 return Some(Msg::PostSent(Err("join the camp first".into())));
             };
             blocking(move || {
-                Msg::PostSent(
-                    camp.create_post(me, draft.into())
-                        .map_err(|e| e.to_string()),
-                )
+                let result = match draft.poll.clone() {
+                    Some(poll) => camp.create_poll_post(me, draft.into(), &poll),
+                    None => camp.create_post(me, draft.into()),
+                };
+                Msg::PostSent(result.map_err(|e| e.to_string()))
             })
             .await
         }

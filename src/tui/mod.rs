@@ -21,9 +21,11 @@ pub mod notifications;
 pub mod onboarding;
 pub mod pages;
 pub mod poll;
+pub mod poll_compose;
 pub mod post_cache;
 pub mod preview;
 pub mod profile;
+pub mod refilter;
 pub mod requests;
 pub mod settings;
 pub mod theme;
@@ -181,6 +183,11 @@ pub enum Msg {
     AuthorChanged(Id),
     /// A post's text or counts changed somewhere in the camp.
     PostChanged(Arc<PostView>),
+    /// A post changed and the reader's filters were asked again (see [`refilter`]).
+    PostRefiltered(
+        Arc<PostView>,
+        Arc<crate::camp::filters::live_edit::Refiltered>,
+    ),
     /// A post was deleted somewhere in the camp.
     PostDeleted(Id),
     /// Result of [`Effect::Vote`]: the post as the reader now sees it, or why not.
@@ -442,6 +449,8 @@ pub struct Draft {
     pub visibility: crate::model::Visibility,
     /// Reply target.
     pub reply_to: Option<Id>,
+    /// Its poll, when one was added (checked by the service).
+    pub poll: Option<crate::camp::PollDraft>,
 }
 
 impl From<Draft> for PostDraft {
@@ -719,6 +728,10 @@ fn apply(model: &mut Model, msg: Msg) -> Vec<Effect> {
         }
         Msg::PostChanged(view) => {
             actions::changed(model, &view, false);
+            vec![]
+        }
+        Msg::PostRefiltered(view, r) => {
+            refilter::changed(model, &view, &r);
             vec![]
         }
         Msg::PostDeleted(id) => {

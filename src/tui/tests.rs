@@ -247,6 +247,7 @@ fn composing_sends_a_draft_and_keeps_it_when_refused() {
             cw: Some("cw!".into()),
             visibility: Visibility::Followers,
             reply_to: None,
+            poll: None,
         })]
     );
     update(&mut m, Msg::PostSent(Err("the server said no".into())));
@@ -638,8 +639,10 @@ mod guard;
 mod links;
 mod moderation;
 mod notify;
+mod poll_compose;
 mod polls;
 mod preview;
+mod refilter;
 mod remote;
 mod render_regression;
 mod small;

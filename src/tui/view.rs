@@ -141,7 +141,7 @@ fn render_footer(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
         ),
         None => {
             let hints = if model.composer.is_some() {
-                "Ctrl-S send · Tab field · Esc cancel"
+                "F1 keys · Ctrl-S send · Tab field · Esc cancel"
             } else if let Some(page) = model.pages.last() {
                 page.hint()
             } else {
@@ -440,13 +440,19 @@ fn render_composer(frame: &mut Frame, area: Rect, c: &Composer, theme: &Theme) {
     if inner.width < 4 || inner.height < 4 {
         return;
     }
-    let [body_area, cw_area, vis_area, status_area] = Layout::vertical([
+    let poll_rows = c.poll.as_ref().map_or(0, |p| p.height());
+    let [body_area, poll_area, cw_area, vis_area, status_area] = Layout::vertical([
         Constraint::Min(1),
+        Constraint::Length(poll_rows),
         Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Length(1),
     ])
     .areas(inner);
+    let poll_cursor = c
+        .poll
+        .as_ref()
+        .and_then(|p| p.render(frame, poll_area, c.focus == Field::Poll, theme));
     let width = body_area.width as usize;
     // Wrap each editor line; remember where the cursor lands.
     let (crow, _) = c.body.cursor();
@@ -528,7 +534,10 @@ fn render_composer(frame: &mut Frame, area: Rect, c: &Composer, theme: &Theme) {
         let names: Vec<String> = c.suggestions.iter().map(|n| format!("@{n}")).collect();
         Line::styled(format!("Tab → {}", names.join(" ")), theme.accent)
     } else {
-        Line::styled("Ctrl-S send · Tab next field · Esc cancel", theme.dim)
+        Line::styled(
+            "Ctrl-S send · Tab field · Ctrl-P poll · Esc cancel",
+            theme.dim,
+        )
     };
     let sw = status_area.width as usize;
     let room = sw.saturating_sub(text::width(&counter) + 1);
@@ -552,6 +561,7 @@ fn render_composer(frame: &mut Frame, area: Rect, c: &Composer, theme: &Theme) {
             cw_area.y,
         ),
         Field::Visibility => Position::new(vis_area.x + 4, vis_area.y),
+        Field::Poll => poll_cursor.unwrap_or(Position::new(poll_area.x, poll_area.y)),
     };
     if !c.confirm_discard {
         frame.set_cursor_position(pos);
@@ -686,11 +696,15 @@ pub fn help_lines(model: &Model) -> Vec<(&'static str, &'static str)> {
         },
         (Screen::Main, true) => vec![
             ("Ctrl-S", "send the post"),
+            ("F1", "this help"),
             ("Tab/Shift-Tab", "text → content warning → visibility"),
             ("Tab after @na", "complete a camper's name"),
             ("←/→", "change visibility (in To:)"),
             ("arrows Home/End", "move the cursor"),
             ("Ctrl-W", "delete a word"),
+            crate::tui::poll_compose::HELP[0],
+            crate::tui::poll_compose::HELP[1],
+            crate::tui::poll_compose::HELP[2],
             ("Esc", "cancel (asks first)"),
         ],
         (Screen::Main, false) if model.picker.is_some() => crate::tui::link_picker::HELP.to_vec(),

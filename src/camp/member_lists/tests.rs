@@ -152,3 +152,31 @@ fn the_export_carries_lists_as_mastodon_writes_them() {
         format!("\"Climbing, mostly\",bo@{host}\n\"Climbing, mostly\",cy@{host}\n")
     );
 }
+
+/// A suspended member is not listed among a list's members, as it is shown nowhere
+/// else; lifting the suspension brings it back.
+#[test]
+fn a_suspended_member_is_not_listed() {
+    let (camp, ids) = camp_with(&["ana", "bo", "cy"]);
+    let (ana, cy) = (ids[0], ids[2]);
+    camp.follow(ana, "bo").unwrap();
+    camp.follow(ana, "cy").unwrap();
+    camp.create_list(ana, "Friends", false).unwrap();
+    camp.list_add(ana, "friends", "bo").unwrap();
+    camp.list_add(ana, "friends", "cy").unwrap();
+    let names = |camp: &Camp| -> Vec<String> {
+        camp.list_members(ana, "friends")
+            .unwrap()
+            .into_iter()
+            .map(|a| a.username)
+            .collect()
+    };
+    assert_eq!(names(&camp), ["bo", "cy"]);
+    let mut c = camp.store().account(cy).unwrap().unwrap();
+    c.suspended = true;
+    camp.store().put_account(&c).unwrap();
+    assert_eq!(names(&camp), ["bo"]);
+    c.suspended = false;
+    camp.store().put_account(&c).unwrap();
+    assert_eq!(names(&camp), ["bo", "cy"]);
+}

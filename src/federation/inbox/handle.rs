@@ -243,11 +243,23 @@ async fn create(bridge: &Arc<Bridge>, actor: &ObjectId, note: &Note) -> crate::R
         None => return Ok(()),
     };
     // An answer to one of our polls (Mastodon's form: a `name`, no content, in reply
-    // to the question) is a vote: counted by the service, never shown as a post.
-    if let (Some(choice), Some((post, true))) = (&note.name, reply_to)
+    // to the question) is a vote: counted by the service, never shown as a post. One
+    // in reply to a post of ours this actor may not have, or that has no poll, is
+    // dropped the same way as one naming no post at all: it must not become a post
+    // here, nor tell the sender whether the post exists.
+    if let Some(choice) = &note.name
         && note.text.trim().is_empty()
-        && store.poll(post)?.is_some()
+        && note
+            .in_reply_to
+            .as_ref()
+            .is_some_and(|p| bridge.urls().post_of(p.as_str()).is_some())
     {
+        let Some((post, true)) = reply_to else {
+            return Ok(());
+        };
+        if store.poll(post)?.is_none() {
+            return Ok(());
+        }
         let (voter, choice) = (sender.shadow, choice.clone());
         return on_pool(bridge, move |b| {
             b.camp()

@@ -87,6 +87,7 @@ fn r_replies_with_the_parent_visibility_warning_and_mention() {
             cw: Some("book spoilers".into()),
             visibility: Visibility::Camp,
             reply_to: Some(30),
+            poll: None,
         })]
     );
     // Replying from a thread answers the selected reply.
