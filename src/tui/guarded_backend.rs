@@ -42,7 +42,7 @@ impl<B> GuardedBackend<B> {
 }
 
 /// `cell` as it may reach a client: borrowed when clean (nearly always).
-fn guarded(cell: &Cell) -> Cow<'_, Cell> {
+pub(crate) fn guarded(cell: &Cell) -> Cow<'_, Cell> {
     match guard_symbol(cell.symbol()) {
         None => Cow::Borrowed(cell),
         Some(clean) => {

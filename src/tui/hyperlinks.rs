@@ -111,7 +111,9 @@ impl Links {
                 let covered =
                     x > area.left() && crate::text::width(buffer[(x - 1, r.y)].symbol()) > 1;
                 if area.contains(Position::new(x, r.y)) && !covered {
-                    forced.push((x, r.y, buffer[(x, r.y)].clone()));
+                    // These join the cells below the output guard: guard them here.
+                    let cell = crate::tui::guarded_backend::guarded(&buffer[(x, r.y)]);
+                    forced.push((x, r.y, cell.into_owned()));
                 }
             }
         }
