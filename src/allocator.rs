@@ -18,11 +18,13 @@ const MMAP_THRESHOLD: libc::c_int = 128 * 1024;
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 const TRIM_THRESHOLD: libc::c_int = 128 * 1024;
 
-/// Applies the settings above, unless `GLIBC_TUNABLES` names malloc settings (an
-/// operator's or a benchmark's own choice wins). Returns whether they were applied.
-/// Call it first thing in `main`, before any thread starts.
+/// Applies the settings above, unless `GLIBC_TUNABLES` names malloc settings or a
+/// `MALLOC_…` variable is set (an operator's or a benchmark's own choice wins).
+/// Returns whether they were applied. Call it first thing in `main`, before any
+/// thread starts.
 pub fn tune() -> bool {
-    let chosen = std::env::var("GLIBC_TUNABLES").is_ok_and(|t| t.contains("glibc.malloc."));
+    let chosen = std::env::var("GLIBC_TUNABLES").is_ok_and(|t| t.contains("glibc.malloc."))
+        || std::env::vars_os().any(|(name, _)| name.to_string_lossy().starts_with("MALLOC_"));
     !chosen && apply()
 }
 

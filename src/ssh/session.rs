@@ -391,6 +391,7 @@ async fn run_tui(start: TuiStart, out: &mut Output, account: Option<crate::model
                     last_input = Instant::now();
                     here.active(&camp, who.account);
                     let mut inputs = Vec::new();
+                    decoder.expect_replies(probe_until.is_some_and(|u| Instant::now() < u));
                     decoder.feed(&bytes, &mut inputs);
                     let replies = decoder.take_replies();
                     if let Some(until) = probe_until

@@ -191,6 +191,9 @@ pub struct Decoder {
     apc: Vec<u8>,
     /// Answers to the graphics probe, for [`Decoder::take_replies`] (a few at most).
     replies: Vec<TermReply>,
+    /// A graphics probe is out: `ESC _ G` starts its answer. Otherwise it is Alt-_
+    /// then G, so keys typed fast are never swallowed as a reply nobody asked for.
+    expecting: bool,
 }
 
 impl Decoder {
@@ -211,7 +214,14 @@ impl Decoder {
             paste_limit: max_bytes,
             apc: Vec::new(),
             replies: Vec::new(),
+            expecting: false,
         }
+    }
+
+    /// Whether the terminal was just asked the graphics probe (only then is
+    /// `ESC _ G …` read as its answer).
+    pub fn expect_replies(&mut self, on: bool) {
+        self.expecting = on;
     }
 
     /// The terminal's answers read so far (swallowed, never keys).
@@ -310,14 +320,14 @@ impl Decoder {
                     self.ground(b, out);
                 }
             }
-            State::Apc { esc } => self.apc_byte(b, esc),
+            State::Apc { esc } => self.apc_byte(b, esc, out),
         }
     }
 
     /// A byte of a kitty graphics reply: `ESC \` or BEL ends it. A reply never holds
-    /// other controls, so one ends it too, as does ESC followed by anything (the byte
-    /// after it is dropped with the broken reply).
-    fn apc_byte(&mut self, b: u8, esc: bool) {
+    /// other controls, so one ends it too, as does ESC followed by anything; that byte
+    /// (or the ESC sequence) is then read as input, so no key is lost with the reply.
+    fn apc_byte(&mut self, b: u8, esc: bool, out: &mut Vec<Input>) {
         let end = esc || b == 0x07 || (b < 0x20 && b != ESC);
         if !end {
             if b == ESC {
@@ -334,6 +344,12 @@ impl Decoder {
             .nth(1)
             .is_some_and(|m| m == b"OK");
         self.reply(TermReply::KittyGraphics { ok });
+        match b {
+            b'\\' if esc => {}
+            0x07 => {}
+            _ if esc => self.escape(b, out),
+            _ => self.ground(b, out),
+        }
     }
 
     fn ground(&mut self, b: u8, out: &mut Vec<Input>) {
@@ -392,7 +408,7 @@ impl Decoder {
             }
             b'[' => self.state = State::Csi,
             b'O' => self.state = State::Ss3,
-            b'_' => self.state = State::ApcStart,
+            b'_' if self.expecting => self.state = State::ApcStart,
             0x80.. => {
                 self.alt_utf8 = true;
                 self.ground(b, out);

@@ -85,6 +85,7 @@ mod tests {
         let stream = b"j\x1b_Gi=31;OK\x1b\\k\x1b[?62;4;22ci";
         for cut in 0..stream.len() {
             let mut d = Decoder::new();
+            d.expect_replies(true);
             let mut out = Vec::new();
             d.feed(&stream[..cut], &mut out);
             d.feed(&stream[cut..], &mut out);
@@ -105,6 +106,7 @@ mod tests {
     #[test]
     fn an_error_answer_or_no_sixel_finds_nothing_and_alt_underscore_is_still_a_key() {
         let mut d = Decoder::new();
+        d.expect_replies(true);
         let mut out = Vec::new();
         d.feed(b"\x1b_Gi=31;ENOENT:no\x1b\\\x1b[?1;2c", &mut out);
         assert!(out.is_empty(), "{out:?}");
@@ -124,5 +126,28 @@ mod tests {
         out.clear();
         d.feed(&long, &mut out);
         assert_eq!(keys(&out), "q");
+    }
+
+    #[test]
+    fn keys_are_never_swallowed_as_a_reply_nobody_asked_for_or_with_a_broken_one() {
+        // No probe out: Alt-_ then G, then Enter, are three keys.
+        let mut d = Decoder::new();
+        let mut out = Vec::new();
+        d.feed(b"\x1b_Gx\r", &mut out);
+        assert_eq!(out.len(), 4, "{out:?}");
+        assert!(d.take_replies().is_empty());
+        // With a probe out, a reply broken by Enter or by an arrow key still lets the
+        // key through.
+        d.expect_replies(true);
+        out.clear();
+        d.feed(b"\x1b_Gi=31\r", &mut out);
+        assert_eq!(out.len(), 1, "{out:?}");
+        out.clear();
+        d.feed(b"\x1b_Gi=31\x1b[A", &mut out);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert!(
+            matches!(&out[0], Input::Key(k) if k.key == Key::Up),
+            "{out:?}"
+        );
     }
 }
