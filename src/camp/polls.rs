@@ -481,18 +481,9 @@ impl Camp {
             return Ok(false);
         };
         let index = index as u8;
-        let counted = match self.store().poll_vote(post, voter)? {
-            None => self
-                .store()
-                .put_poll_vote(post, voter, &[index], None, None)?,
-            // Mastodon sends one Answer per choice of a multiple-choice vote.
-            Some(mut had) if poll.multiple && !had.contains(&index) => {
-                had.push(index);
-                self.store().replace_poll_vote(post, voter, &had)?;
-                true
-            }
-            Some(_) => false,
-        };
+        let counted = self
+            .store()
+            .add_poll_choice(post, voter, index, poll.multiple)?;
         if counted {
             self.store().flush()?;
             self.poll_changed(p)?;

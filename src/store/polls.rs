@@ -188,12 +188,31 @@ impl Store {
         Ok(())
     }
 
-    /// Replaces the choices of a vote already cast (a remote actor's answers to a
-    /// multiple-choice poll arrive one by one).
-    pub fn replace_poll_vote(&self, post: Id, voter: Id, choices: &[u8]) -> Result<()> {
-        self.poll_votes_tree()?
-            .insert(pair_key(post, voter), encode(&choices.to_vec())?)?;
-        Ok(())
+    /// Adds one choice to a remote `voter`'s vote, as Mastodon sends one Answer per
+    /// choice: the first makes the vote; later ones join it only on a `multiple`
+    /// poll and when new. The write is a compare and swap, so Answers handled at once
+    /// all count. Returns whether the vote changed.
+    pub fn add_poll_choice(&self, post: Id, voter: Id, choice: u8, multiple: bool) -> Result<bool> {
+        let votes = self.poll_votes_tree()?;
+        let key = pair_key(post, voter);
+        loop {
+            let old = votes.get(key)?;
+            let mut had: Vec<u8> = match &old {
+                None => Vec::new(),
+                Some(v) => decode(v)?,
+            };
+            if had.contains(&choice) || (!had.is_empty() && !multiple) {
+                return Ok(false);
+            }
+            had.push(choice);
+            // Another Answer got in first: read its choices again and add ours.
+            if votes
+                .compare_and_swap(key, old, Some(encode(&had)?))?
+                .is_ok()
+            {
+                return Ok(true);
+            }
+        }
     }
 }
 
@@ -221,6 +240,26 @@ mod tests {
         assert_eq!(store.poll_tally(7, 2).unwrap(), (vec![1, 1], 2));
         assert_eq!(store.poll_vote(7, 1).unwrap(), Some(vec![0]));
         assert_eq!(store.poll_voters(7).unwrap(), vec![1, 2]);
+    }
+
+    #[test]
+    fn choices_sent_at_once_all_join_the_vote() {
+        let store = Store::temporary().unwrap();
+        store.put_poll(7, &poll(1_000)).unwrap();
+        std::thread::scope(|s| {
+            for choice in 0..4u8 {
+                let store = &store;
+                s.spawn(move || store.add_poll_choice(7, 9, choice, true).unwrap());
+            }
+        });
+        let mut had = store.poll_vote(7, 9).unwrap().unwrap();
+        had.sort();
+        assert_eq!(had, vec![0, 1, 2, 3]);
+        // A single-choice poll keeps the first; a repeat changes nothing.
+        assert!(store.add_poll_choice(8, 9, 1, false).unwrap());
+        assert!(!store.add_poll_choice(8, 9, 0, false).unwrap());
+        assert!(!store.add_poll_choice(8, 9, 1, false).unwrap());
+        assert_eq!(store.poll_vote(8, 9).unwrap(), Some(vec![1]));
     }
 
     #[test]
