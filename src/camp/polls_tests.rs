@@ -410,3 +410,20 @@ fn a_followers_only_poll_counts_accepted_followers_from_elsewhere_only() {
         .id;
     assert!(!camp.receive_remote_vote(fay, camp_only, "a").unwrap());
 }
+
+#[test]
+fn an_account_from_elsewhere_never_sees_a_camp_only_post_even_as_an_accepted_follower() {
+    let (camp, ids) = camp_with(&["ana"]);
+    let ana = ids[0];
+    let actor = crate::camp::testing::remote_actor("fay", "far.example", "fay");
+    let actor = camp.store().upsert_remote_actor(actor).unwrap();
+    remote_follows(&camp, ana, &actor, true);
+    let fay = camp.store().account(actor.shadow).unwrap().unwrap();
+    let seen = |to| {
+        let p = camp.create_post(ana, draft("hello", Some(to))).unwrap();
+        camp.can_see(&fay, &p.post).unwrap()
+    };
+    assert!(!seen(Visibility::Camp));
+    assert!(seen(Visibility::Followers));
+    assert!(seen(Visibility::Public));
+}

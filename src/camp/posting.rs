@@ -332,7 +332,10 @@ impl Camp {
         follows: impl FnOnce() -> Result<bool>,
     ) -> Result<bool> {
         Ok(match post.visibility {
-            Visibility::Camp | Visibility::Public => true,
+            Visibility::Public => true,
+            // Camp-only is the camp's promise: no account from elsewhere is ever in its
+            // audience, whatever path asks (not only the ones that check reach).
+            Visibility::Camp => !viewer.is_remote(),
             // A remote followers-only post may also name campers who do not follow
             // its author (`cc` of a mention); they alone see it besides followers.
             // A camper's own followers-only post reaches its followers only.
