@@ -15,7 +15,7 @@ use tokio::sync::{mpsc, watch};
 use crate::camp::KeyInfo;
 use crate::ssh::Shared;
 use crate::ssh::members::Verdict;
-use crate::ssh::session::{ChannelInput, SessionStart, Size};
+use crate::ssh::session::{ChannelInput, SessionStart, Size, cell_pixels};
 
 /// Session channels one connection may hold (OpenSSH multiplexing opens several).
 const MAX_CHANNELS: usize = 8;
@@ -27,9 +27,18 @@ const MAX_ENV: usize = 32;
 /// past it the connection goes on and the door hangs up later if it must.
 const VERDICT_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
+/// What a pty request said about the client's terminal.
+struct PtyRequest {
+    /// `TERM` (cleaned, at most 64 characters).
+    term: String,
+    size: Size,
+    /// One cell's size in pixels, when the client said.
+    cell_px: Option<(u16, u16)>,
+}
+
 #[derive(Default)]
 struct ChannelState {
-    pty: Option<(String, Size)>,
+    pty: Option<PtyRequest>,
     env: Vec<(String, String)>,
     input: Option<mpsc::Sender<ChannelInput>>,
     size: Option<watch::Sender<Size>>,
@@ -86,7 +95,7 @@ impl Conn {
         session.channel_success(channel)?;
         let (tx, rx) = mpsc::channel(INPUT_QUEUE);
         state.input = Some(tx);
-        let size = state.pty.as_ref().map(|(_, s)| *s).unwrap_or_default();
+        let size = state.pty.as_ref().map(|p| p.size).unwrap_or_default();
         let (size_tx, size_rx) = watch::channel(size);
         state.size = Some(size_tx);
         let start = SessionStart {
@@ -94,7 +103,8 @@ impl Conn {
             handle: session.handle(),
             channel,
             key,
-            term: state.pty.as_ref().map(|(t, _)| t.clone()),
+            term: state.pty.as_ref().map(|p| p.term.clone()),
+            cell_px: state.pty.as_ref().and_then(|p| p.cell_px),
             env: state.env.clone(),
             input: rx,
             size: size_rx,
@@ -187,15 +197,19 @@ impl Handler for Conn {
         term: &str,
         col_width: u32,
         row_height: u32,
-        _pix_width: u32,
-        _pix_height: u32,
+        pix_width: u32,
+        pix_height: u32,
         _modes: &[(Pty, u32)],
         session: &mut Session,
     ) -> Result<(), Self::Error> {
         match self.channels.get_mut(&channel) {
             Some(state) if state.input.is_none() => {
                 let term = crate::text::sanitize_line(term).chars().take(64).collect();
-                state.pty = Some((term, Size::clamped(col_width, row_height)));
+                state.pty = Some(PtyRequest {
+                    term,
+                    size: Size::clamped(col_width, row_height),
+                    cell_px: cell_pixels(col_width, row_height, pix_width, pix_height),
+                });
                 session.channel_success(channel)?;
             }
             _ => session.channel_failure(channel)?,

@@ -55,6 +55,17 @@ impl Default for Size {
     }
 }
 
+/// The pixel size of one cell, from a pty request's screen size in cells and pixels:
+/// `None` when the client did not say (zeros) or says something no terminal draws
+/// (pictures are then sized for [`crate::tui::graphics::DEFAULT_CELL`]).
+pub fn cell_pixels(cols: u32, rows: u32, px_width: u32, px_height: u32) -> Option<(u16, u16)> {
+    if cols == 0 || rows == 0 {
+        return None;
+    }
+    let (w, h) = (px_width / cols, px_height / rows);
+    ((4..=64).contains(&w) && (8..=128).contains(&h)).then_some((w as u16, h as u16))
+}
+
 impl Size {
     /// A size from a client, clamped to sane bounds (0 means "unknown": use 80×24).
     pub fn clamped(cols: u32, rows: u32) -> Size {
@@ -89,6 +100,8 @@ pub struct SessionStart {
     pub channel: ChannelId,
     pub key: KeyInfo,
     pub term: Option<String>,
+    /// One cell's size in pixels, when the pty request said (see [`cell_pixels`]).
+    pub cell_px: Option<(u16, u16)>,
     pub env: Vec<(String, String)>,
     pub input: mpsc::Receiver<ChannelInput>,
     pub size: watch::Receiver<Size>,
@@ -104,6 +117,8 @@ pub struct TuiStart {
     pub key: KeyInfo,
     /// `TERM`, when the client said.
     pub term: Option<String>,
+    /// One cell's size in pixels, when the client said (pictures are sized by it).
+    pub cell_px: Option<(u16, u16)>,
     /// Environment variables the client sent (already filtered).
     pub env: Vec<(String, String)>,
     /// Input bytes, then EOF (or the sender dropped) when the client goes.
@@ -125,6 +140,7 @@ impl From<SessionStart> for TuiStart {
             camp: s.camp,
             key: s.key,
             term: s.term,
+            cell_px: s.cell_px,
             env: s.env,
             input: s.input,
             size: s.size,
@@ -251,6 +267,7 @@ async fn run_tui(start: TuiStart, out: &mut Output, account: Option<crate::model
         mut shutdown,
         env,
         term,
+        cell_px,
         invite,
         osc,
     } = start;
@@ -297,6 +314,7 @@ async fn run_tui(start: TuiStart, out: &mut Output, account: Option<crate::model
     let mut events = camp.subscribe();
     let links = Links::default();
     let graphics = Graphics::new();
+    graphics.set_cell(cell_px);
     let mut terminal = new_terminal(*size.borrow_and_update(), &links, &graphics);
     let mut decoder = Decoder::new();
     let mut pending_frame: Vec<u8> = SETUP.to_vec();
@@ -554,4 +572,21 @@ async fn run_tui(start: TuiStart, out: &mut Output, account: Option<crate::model
     }
     let _ = out.send_and_wait(bye).await;
     0
+}
+
+#[cfg(test)]
+mod cell_tests {
+    use super::cell_pixels;
+
+    #[test]
+    fn a_cell_size_is_taken_from_the_pty_request_only_when_it_is_plausible() {
+        // xterm's default font: 80×24 cells in 484×316 pixels.
+        assert_eq!(cell_pixels(80, 24, 484, 316), Some((6, 13)));
+        // No pixel size, or none for the cells.
+        assert_eq!(cell_pixels(80, 24, 0, 0), None);
+        assert_eq!(cell_pixels(0, 0, 640, 480), None);
+        // A hostile client's sizes that no terminal draws.
+        assert_eq!(cell_pixels(80, 24, 80, 24), None);
+        assert_eq!(cell_pixels(1, 1, u32::MAX, u32::MAX), None);
+    }
 }

@@ -329,6 +329,7 @@ async fn session(
         camp: t.camp.clone(),
         key,
         term: Some("xterm-256color".into()),
+        cell_px: None,
         env: vec![("COLORTERM".into(), "truecolor".into())],
         input,
         size,

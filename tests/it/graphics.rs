@@ -176,6 +176,21 @@ async fn a_kitty_preview_is_sent_once_over_ssh_and_deleted_when_covered_or_left(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sixel_preview_is_drawn_by_camps_encoder_over_ssh() {
+    // 32×8 cells of 7×14 pixels (the guess when the client says nothing) hold the
+    // 60×30 flag as 224×112, in whole bands: 108.
+    sixel_preview_sized((0, 0), b"\x1bP0;1;0q\"1;1;224;108").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sixel_preview_fits_the_cells_the_terminal_says_it_has() {
+    // xterm's own font, 6×12 here: 80×24 cells are 480×288 pixels, so 32×8 cells hold
+    // the flag as 192×96 and the picture never spills past the cells kept for it.
+    sixel_preview_sized((480, 288), b"\x1bP0;1;0q\"1;1;192;96").await;
+}
+
+/// A sixel preview of the flag over real SSH on a pty of `pixels`, whose raster
+/// attributes must be `raster`.
+async fn sixel_preview_sized(pixels: (u32, u32), raster: &[u8]) {
     let (camp, ana, _hits, _server) = camp_with_flag("our sixel flag").await;
     assert!(
         exec(camp.addr, &ana, "preview sixel")
@@ -184,7 +199,7 @@ async fn a_sixel_preview_is_drawn_by_camps_encoder_over_ssh() {
             .contains("sixel")
     );
     let conn = Conn::connect(camp.addr, &ana).await;
-    let mut tui = conn.tui(80, 24).await;
+    let mut tui = conn.tui_sized(80, 24, pixels, None).await;
     wait_for_screen(&mut tui, main_screen_of("ana"), STEP).await;
     assert_eq!(
         count(&tui.raw, b"\x1b[c"),
@@ -199,8 +214,7 @@ async fn a_sixel_preview_is_drawn_by_camps_encoder_over_ssh() {
     wait_for_screen(&mut tui, |s| s.contains("[image 1: a red flag"), WAIT).await;
     tui.send(b"?").await;
     wait_for_screen(&mut tui, |s| s.contains("image preview"), STEP).await;
-    // 32×8 cells of 7×14 pixels hold the 60×30 flag as 224×112, in whole bands: 108.
-    assert_eq!(count(&tui.raw, b"\x1bP0;1;0q\"1;1;224;108"), 1);
+    assert_eq!(count(&tui.raw, raster), 1);
     assert_eq!(count(&tui.raw, b"\x1b_G"), 0, "no kitty graphics");
     camp.stop().await;
 }

@@ -347,9 +347,30 @@ impl Conn {
 
     /// Opens a PTY and runs `command` in it (`ssh -t HOST COMMAND`), or a shell.
     pub async fn tui_running(&self, cols: u16, rows: u16, command: Option<&str>) -> Tui {
+        self.tui_sized(cols, rows, (0, 0), command).await
+    }
+
+    /// Opens a PTY whose screen is also `pixels` (width, height) in pixels, as a
+    /// terminal that knows its font says, and runs `command` in it, or a shell.
+    pub async fn tui_sized(
+        &self,
+        cols: u16,
+        rows: u16,
+        pixels: (u32, u32),
+        command: Option<&str>,
+    ) -> Tui {
         let (write, rx) = self.open().await;
+        let (pw, ph) = pixels;
         write
-            .request_pty(true, "xterm-256color", cols.into(), rows.into(), 0, 0, &[])
+            .request_pty(
+                true,
+                "xterm-256color",
+                cols.into(),
+                rows.into(),
+                pw,
+                ph,
+                &[],
+            )
             .await
             .expect("pty request");
         match command {
