@@ -11,9 +11,8 @@
 
 use std::borrow::Cow;
 
-use ratatui::backend::{Backend, ClearType, WindowSize};
+use ratatui::backend::Backend;
 use ratatui::buffer::Cell;
-use ratatui::layout::{Position, Size};
 
 use crate::text::guard_symbol;
 
@@ -53,6 +52,52 @@ pub(crate) fn guarded(cell: &Cell) -> Cow<'_, Cell> {
     }
 }
 
+/// The [`Backend`] methods a layer of the session's backend stack (the guard, links,
+/// pictures) hands to the backend it wraps, in a field `inner`, unchanged: each layer
+/// writes only `draw`, `clear` and `flush` itself.
+macro_rules! pass_through_backend {
+    () => {
+        fn append_lines(&mut self, n: u16) -> Result<(), Self::Error> {
+            self.inner.append_lines(n)
+        }
+
+        fn hide_cursor(&mut self) -> Result<(), Self::Error> {
+            self.inner.hide_cursor()
+        }
+
+        fn show_cursor(&mut self) -> Result<(), Self::Error> {
+            self.inner.show_cursor()
+        }
+
+        fn get_cursor_position(&mut self) -> Result<ratatui::layout::Position, Self::Error> {
+            self.inner.get_cursor_position()
+        }
+
+        fn set_cursor_position<P: Into<ratatui::layout::Position>>(
+            &mut self,
+            position: P,
+        ) -> Result<(), Self::Error> {
+            self.inner.set_cursor_position(position)
+        }
+
+        fn clear_region(
+            &mut self,
+            clear_type: ratatui::backend::ClearType,
+        ) -> Result<(), Self::Error> {
+            self.inner.clear_region(clear_type)
+        }
+
+        fn size(&self) -> Result<ratatui::layout::Size, Self::Error> {
+            self.inner.size()
+        }
+
+        fn window_size(&mut self) -> Result<ratatui::backend::WindowSize, Self::Error> {
+            self.inner.window_size()
+        }
+    };
+}
+pub(crate) use pass_through_backend;
+
 impl<B: Backend> Backend for GuardedBackend<B> {
     type Error = B::Error;
 
@@ -68,40 +113,10 @@ impl<B: Backend> Backend for GuardedBackend<B> {
             .draw(cells.iter().map(|(x, y, c)| (*x, *y, c.as_ref())))
     }
 
-    fn append_lines(&mut self, n: u16) -> Result<(), Self::Error> {
-        self.inner.append_lines(n)
-    }
-
-    fn hide_cursor(&mut self) -> Result<(), Self::Error> {
-        self.inner.hide_cursor()
-    }
-
-    fn show_cursor(&mut self) -> Result<(), Self::Error> {
-        self.inner.show_cursor()
-    }
-
-    fn get_cursor_position(&mut self) -> Result<Position, Self::Error> {
-        self.inner.get_cursor_position()
-    }
-
-    fn set_cursor_position<P: Into<Position>>(&mut self, position: P) -> Result<(), Self::Error> {
-        self.inner.set_cursor_position(position)
-    }
+    crate::tui::guarded_backend::pass_through_backend!();
 
     fn clear(&mut self) -> Result<(), Self::Error> {
         self.inner.clear()
-    }
-
-    fn clear_region(&mut self, clear_type: ClearType) -> Result<(), Self::Error> {
-        self.inner.clear_region(clear_type)
-    }
-
-    fn size(&self) -> Result<Size, Self::Error> {
-        self.inner.size()
-    }
-
-    fn window_size(&mut self) -> Result<WindowSize, Self::Error> {
-        self.inner.window_size()
     }
 
     fn flush(&mut self) -> Result<(), Self::Error> {

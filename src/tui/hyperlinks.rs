@@ -25,9 +25,9 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use ratatui::Frame;
-use ratatui::backend::{Backend, ClearType, WindowSize};
+use ratatui::backend::Backend;
 use ratatui::buffer::{Buffer, Cell};
-use ratatui::layout::{Position, Size};
+use ratatui::layout::Position;
 use ratatui::style::Modifier;
 
 use crate::text::links::{OSC8_CLOSE, osc8_open};
@@ -273,41 +273,11 @@ impl<B: Backend<Error = std::io::Error> + Write> Backend for HyperlinkBackend<B>
         Ok(())
     }
 
-    fn append_lines(&mut self, n: u16) -> Result<(), Self::Error> {
-        self.inner.append_lines(n)
-    }
-
-    fn hide_cursor(&mut self) -> Result<(), Self::Error> {
-        self.inner.hide_cursor()
-    }
-
-    fn show_cursor(&mut self) -> Result<(), Self::Error> {
-        self.inner.show_cursor()
-    }
-
-    fn get_cursor_position(&mut self) -> Result<Position, Self::Error> {
-        self.inner.get_cursor_position()
-    }
-
-    fn set_cursor_position<P: Into<Position>>(&mut self, position: P) -> Result<(), Self::Error> {
-        self.inner.set_cursor_position(position)
-    }
+    crate::tui::guarded_backend::pass_through_backend!();
 
     fn clear(&mut self) -> Result<(), Self::Error> {
         self.links.reset();
         self.inner.clear()
-    }
-
-    fn clear_region(&mut self, clear_type: ClearType) -> Result<(), Self::Error> {
-        self.inner.clear_region(clear_type)
-    }
-
-    fn size(&self) -> Result<Size, Self::Error> {
-        self.inner.size()
-    }
-
-    fn window_size(&mut self) -> Result<WindowSize, Self::Error> {
-        self.inner.window_size()
     }
 
     fn flush(&mut self) -> Result<(), Self::Error> {
