@@ -5,9 +5,6 @@
 use std::io::Write;
 use std::time::Duration;
 
-use ratatui::backend::CrosstermBackend;
-use ratatui::layout::Rect;
-use ratatui::{Terminal, TerminalOptions, Viewport};
 use russh::ChannelId;
 use russh::server::Handle;
 use tokio::sync::{broadcast, mpsc, watch};
@@ -19,10 +16,9 @@ use crate::ssh::output::Output;
 use crate::text::guard_output;
 use crate::tui::effects::{self, Identity};
 use crate::tui::graphics::Graphics;
-use crate::tui::graphics::backend::GraphicsBackend;
-use crate::tui::guarded_backend::GuardedBackend;
-use crate::tui::hyperlinks::{HyperlinkBackend, Links};
+use crate::tui::hyperlinks::Links;
 use crate::tui::input::Decoder;
+use crate::tui::session_terminal::SessionTerminal;
 use crate::tui::{Effect, Model, Msg, update, view};
 
 /// Smallest and largest screens accepted; anything else from a client is clamped.
@@ -230,27 +226,8 @@ pub async fn run(mut start: SessionStart, command: Option<Vec<u8>>) {
     }
 }
 
-/// Frames leave through the guarded backend: the last net under sanitizing. Under it,
-/// camp's own hyperlinks go around the cells of links, and camp's own pictures follow
-/// the cells.
-type Term = Terminal<GuardedBackend<HyperlinkBackend<GraphicsBackend<CrosstermBackend<Vec<u8>>>>>>;
-
-fn new_terminal(size: Size, links: &Links, graphics: &Graphics) -> Term {
-    let area = Rect::new(0, 0, size.cols, size.rows);
-    // Fixed viewport: ratatui never asks a backend (the server's own tty) for its size.
-    Terminal::with_options(
-        GuardedBackend::new(HyperlinkBackend::new(
-            GraphicsBackend::new(
-                CrosstermBackend::new(Vec::with_capacity(4096)),
-                graphics.clone(),
-            ),
-            links.clone(),
-        )),
-        TerminalOptions {
-            viewport: Viewport::Fixed(area),
-        },
-    )
-    .expect("a terminal over a Vec<u8> cannot fail to build")
+fn new_terminal(size: Size, links: &Links, graphics: &Graphics) -> SessionTerminal {
+    SessionTerminal::new(size.cols, size.rows, links, graphics)
 }
 
 /// Enter the alternate screen, clear it, hide the cursor, turn bracketed paste on.
@@ -381,19 +358,13 @@ async fn run_tui(start: TuiStart, out: &mut Output, account: Option<crate::model
                 .draw(|f| {
                     links.render(f, osc, |f| view::render(f, &mut model));
                     graphics.set(model.gfx.placed.take());
+                    model.scroll_hint.take()
                 })
                 .is_err()
             {
                 break;
             }
-            pending_frame.extend(std::mem::take(
-                terminal
-                    .backend_mut()
-                    .inner_mut()
-                    .inner_mut()
-                    .inner_mut()
-                    .writer_mut(),
-            ));
+            pending_frame.extend(terminal.take_output());
             out.send(std::mem::take(&mut pending_frame));
             dirty = false;
             next_frame_at = Instant::now() + FRAME_INTERVAL;

@@ -7,6 +7,7 @@ pub mod compose;
 pub mod editor;
 pub mod effects;
 pub mod follow;
+pub mod frame_diff;
 pub mod graphics;
 pub mod guarded_backend;
 pub mod hyperlinks;
@@ -27,6 +28,8 @@ pub mod preview;
 pub mod profile;
 pub mod refilter;
 pub mod requests;
+pub mod scroll_hint;
+pub mod session_terminal;
 pub mod settings;
 pub mod theme;
 pub mod thread;
@@ -127,6 +130,12 @@ pub struct Model {
     pub gfx: graphics::Caps,
     /// Styled lines of the posts on screen, reused by the next frame.
     pub post_lines: post_cache::PostLinesCache,
+    /// The footer's text cut to the screen's width, kept for the next frame.
+    pub footer_cut: crate::text::TruncateMemo,
+    /// Where the last plain timeline frame drew its posts (see [`scroll_hint`]).
+    pub timeline_layout: Option<scroll_hint::Layout>,
+    /// The band of rows the last frame moved, for the session's terminal to scroll.
+    pub scroll_hint: Option<scroll_hint::Shift>,
 }
 
 /// Something that happened, for [`update`].
@@ -500,6 +509,9 @@ impl Model {
             links_on: true,
             gfx: Default::default(),
             post_lines: Default::default(),
+            footer_cut: Default::default(),
+            timeline_layout: None,
+            scroll_hint: None,
         }
     }
 

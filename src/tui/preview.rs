@@ -206,6 +206,16 @@ pub fn lines(shown: &Shown, width: usize, theme: &Theme) -> Vec<Line<'static>> {
     out
 }
 
+/// True when some open thread may have reserved cells for a terminal-graphics picture
+/// this frame ([`lines`] reserves them only for a preview with a protocol): otherwise
+/// the frame holds no markers and nobody need look for them in every cell.
+pub fn may_reserve(model: &Model) -> bool {
+    model.pages.iter().any(|p| {
+        matches!(p, crate::tui::pages::Page::Thread(t)
+            if t.preview.as_ref().is_some_and(|s| s.protocol.is_some()))
+    })
+}
+
 /// The picture shown under the thread on top, when it is drawn with terminal graphics.
 pub fn drawn(model: &Model) -> Option<(Arc<Thumb>, Protocol)> {
     let Some(crate::tui::pages::Page::Thread(t)) = model.pages.last() else {

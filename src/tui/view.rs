@@ -23,10 +23,20 @@ use crate::tui::{Model, Screen};
 /// cells that reach a client pass the last output guard in
 /// [`crate::tui::guarded_backend`].
 pub fn render(frame: &mut Frame, model: &mut Model) {
+    let before = model.timeline_layout.take();
     draw(frame, model);
+    model.scroll_hint = match (&before, &model.timeline_layout) {
+        (Some(before), Some(now)) => crate::tui::scroll_hint::between(before, now),
+        _ => None,
+    };
     // Last, over everything drawn: where a picture goes, if its cells are whole.
-    let picture = crate::tui::preview::drawn(model);
-    model.gfx.placed = crate::tui::graphics::reserve(frame.buffer_mut(), picture);
+    model.gfx.placed = match crate::tui::preview::may_reserve(model) {
+        true => {
+            let picture = crate::tui::preview::drawn(model);
+            crate::tui::graphics::reserve(frame.buffer_mut(), picture)
+        }
+        false => None,
+    };
 }
 
 fn draw(frame: &mut Frame, model: &mut Model) {
@@ -46,6 +56,10 @@ fn draw(frame: &mut Frame, model: &mut Model) {
     }
     if model.help {
         render_help(frame, area, model, &theme);
+    }
+    if model.picker.is_some() || model.help {
+        // A popup over the timeline does not move with it.
+        model.timeline_layout = None;
     }
 }
 
@@ -77,10 +91,27 @@ fn render_main(frame: &mut Frame, area: Rect, model: &mut Model, theme: &Theme) 
         TimelineKind::Camp => &mut model.camp,
     };
     let cache = &mut model.post_lines;
-    render_timeline(frame, body, tl, cache, now, &expanded, model.tab, theme);
+    let mut starts = Vec::new();
+    render_timeline(
+        frame,
+        body,
+        tl,
+        cache,
+        now,
+        &expanded,
+        model.tab,
+        theme,
+        &mut starts,
+    );
     render_footer(frame, footer, model, theme);
     if let Some(c) = &model.composer {
         render_composer(frame, body, c, theme);
+    } else {
+        model.timeline_layout = Some(crate::tui::scroll_hint::Layout {
+            tab: model.tab,
+            area: body,
+            starts,
+        });
     }
 }
 
@@ -132,11 +163,11 @@ fn render_header(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
     lines::render(frame.buffer_mut(), area, &[Line::from(spans)], theme.bar);
 }
 
-fn render_footer(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
+fn render_footer(frame: &mut Frame, area: Rect, model: &mut Model, theme: &Theme) {
     let width = area.width as usize;
-    let line = match &model.flash {
-        Some(f) => Line::styled(
-            text::truncate(&f.text, width),
+    let (source, style) = match &model.flash {
+        Some(f) => (
+            f.text.as_str(),
             if f.error { theme.error } else { theme.ok },
         ),
         None => {
@@ -147,9 +178,10 @@ fn render_footer(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
             } else {
                 "j/k move · Enter thread · r reply · f fav · b boost · c post · ? help · q quit"
             };
-            Line::styled(text::truncate(hints, width), theme.dim)
+            (hints, theme.dim)
         }
     };
+    let line = Line::styled(model.footer_cut.cut(source, width), style);
     lines::render(frame.buffer_mut(), area, &[line], Style::default());
 }
 
@@ -316,6 +348,7 @@ fn render_timeline(
     expanded: &crate::tui::timeline::CwState,
     kind: TimelineKind,
     theme: &Theme,
+    starts: &mut Vec<(crate::model::Id, u16)>,
 ) {
     let width = area.width.saturating_sub(2) as usize;
     let rows = area.height as usize;
@@ -392,6 +425,7 @@ fn render_timeline(
                 theme.warn,
             ));
         }
+        starts.push((p.entry, out.len() as u16));
         let selected = i == tl.selected;
         let gutter = if selected {
             Span::styled("▌ ", theme.accent)

@@ -5,30 +5,27 @@
 //! fed to a terminal emulator; after every step its screen must equal a fresh
 //! terminal's full redraw of a copy of the model with nothing cached.
 
-use ratatui::backend::CrosstermBackend;
-use ratatui::layout::Rect;
-use ratatui::{Terminal, TerminalOptions, Viewport};
-
 use super::*;
-use crate::tui::guarded_backend::GuardedBackend;
+use crate::tui::graphics::Graphics;
+use crate::tui::hyperlinks::Links;
+use crate::tui::session_terminal::SessionTerminal;
 
-type SessionTerminal = Terminal<GuardedBackend<CrosstermBackend<Vec<u8>>>>;
-
-/// The session's stack (see `ssh::session`): a fixed viewport over the guarded backend.
-fn terminal(w: u16, h: u16) -> SessionTerminal {
-    Terminal::with_options(
-        GuardedBackend::new(CrosstermBackend::new(Vec::new())),
-        TerminalOptions {
-            viewport: Viewport::Fixed(Rect::new(0, 0, w, h)),
-        },
-    )
-    .unwrap()
+/// The session's own terminal (see `ssh::session`), with links on as for a session
+/// whose terminal takes them.
+fn terminal(w: u16, h: u16) -> (SessionTerminal, Links) {
+    let links = Links::default();
+    (SessionTerminal::new(w, h, &links, &Graphics::new()), links)
 }
 
 /// Draws `m` and returns the bytes the session would send.
-fn frame(t: &mut SessionTerminal, m: &mut Model) -> Vec<u8> {
-    t.draw(|f| view::render(f, m)).unwrap();
-    std::mem::take(t.backend_mut().inner_mut().writer_mut())
+fn frame((t, links): &mut (SessionTerminal, Links), m: &mut Model) -> Vec<u8> {
+    let osc = m.osc_links();
+    t.draw(|f| {
+        links.render(f, osc, |f| view::render(f, m));
+        m.scroll_hint.take()
+    })
+    .unwrap();
+    t.take_output()
 }
 
 /// What a client's screen shows: every cell's text. (Colours are left out for now: a
@@ -56,6 +53,7 @@ fn cells(p: &vt100::Parser) -> Vec<String> {
 fn full_redraw(m: &Model, w: u16, h: u16) -> vt100::Parser {
     let mut fresh = m.clone();
     fresh.post_lines = Default::default();
+    fresh.timeline_layout = None;
     let mut t = terminal(w, h);
     let mut p = vt100::Parser::new(h, w, 0);
     p.process(&frame(&mut t, &mut fresh));
@@ -191,8 +189,10 @@ fn live_frames_end_where_a_full_redraw_ends() {
                 want.screen().contents()
             );
         }
-        // The run did what it says: posts arrived and are on the screen.
+        // The run did what it says: posts arrived and are on the screen, and the
+        // terminal moved rows itself (so those frames were checked too).
         assert!(m.camp.posts.len() > 20, "{}", m.camp.posts.len());
+        assert!(t.0.scrolls() > 10, "seed {seed}: {} scrolls", t.0.scrolls());
         assert!(client.screen().contents().contains('@'));
     }
 }

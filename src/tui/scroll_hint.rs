@@ -1,0 +1,135 @@
+//! When a live post arrives at the top of a timeline, every post below it moves down
+//! the screen by the new post's height. Resending all those rows costs bytes (and the
+//! client's time to parse them); a terminal can move them itself (a scroll region and
+//! insert-line, see [`crate::tui::session_terminal`]). The view knows where each post
+//! started in the last frame and where it starts now, so it can say which band moved
+//! and by how much without comparing rows: this module turns two frames' layouts into
+//! that hint.
+//!
+//! A hint is only a guess about bytes, never about content: the session terminal moves
+//! its model of the client's screen exactly as the terminal moves its rows, then sends
+//! every cell that still differs. A wrong hint costs bytes, not a wrong screen.
+
+use ratatui::layout::Rect;
+
+use crate::camp::TimelineKind;
+use crate::model::Id;
+
+/// Where a plain timeline frame (no popup over it) drew its posts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layout {
+    /// Which timeline.
+    pub tab: TimelineKind,
+    /// The rows the timeline was drawn in.
+    pub area: Rect,
+    /// Each drawn post's entry and the row (within `area`) its first line is on, top
+    /// down.
+    pub starts: Vec<(Id, u16)>,
+}
+
+/// Rows `top..bottom` of the screen show what they showed, moved down by `by` rows
+/// (up when negative); rows that come into the band are blank.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shift {
+    /// First row of the band.
+    pub top: u16,
+    /// The row after the band.
+    pub bottom: u16,
+    /// Rows moved: down when positive.
+    pub by: i16,
+}
+
+impl Shift {
+    /// True when the band is at least two rows (a scroll region needs that), lies
+    /// within `height` rows, and moves by less than its height.
+    pub fn fits(&self, height: u16) -> bool {
+        self.top < self.bottom
+            && self.bottom <= height
+            && self.bottom - self.top >= 2
+            && self.by != 0
+            && self.by.unsigned_abs() < self.bottom - self.top
+    }
+}
+
+/// The band that moved between `before` and `now`: from the first post on screen now
+/// that was on screen before, to the bottom of the timeline. `None` when nothing
+/// moved, the timeline or its area changed, or no post is on both.
+pub fn between(before: &Layout, now: &Layout) -> Option<Shift> {
+    if before.tab != now.tab || before.area != now.area {
+        return None;
+    }
+    let (old_row, new_row) = now.starts.iter().find_map(|(entry, row)| {
+        before
+            .starts
+            .iter()
+            .find(|(e, _)| e == entry)
+            .map(|(_, old)| (*old, *row))
+    })?;
+    let area = now.area;
+    let by = i32::from(new_row) - i32::from(old_row);
+    let shift = Shift {
+        top: area.y.checked_add(old_row.min(new_row))?,
+        bottom: area.bottom(),
+        by: i16::try_from(by).ok()?,
+    };
+    shift.fits(u16::MAX).then_some(shift)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn layout(starts: &[(Id, u16)]) -> Layout {
+        Layout {
+            tab: TimelineKind::Camp,
+            area: Rect::new(0, 1, 80, 22),
+            starts: starts.to_vec(),
+        }
+    }
+
+    #[test]
+    fn a_post_at_the_top_moves_the_rest_down_by_its_height() {
+        let before = layout(&[(5, 0), (4, 3), (3, 7)]);
+        let now = layout(&[(6, 0), (5, 4), (4, 7), (3, 11)]);
+        assert_eq!(
+            between(&before, &now),
+            Some(Shift {
+                top: 1,
+                bottom: 23,
+                by: 4
+            })
+        );
+    }
+
+    #[test]
+    fn scrolling_down_moves_the_rest_up() {
+        let before = layout(&[(9, 0), (8, 3), (7, 7)]);
+        let now = layout(&[(8, 0), (7, 4), (6, 9)]);
+        assert_eq!(
+            between(&before, &now),
+            Some(Shift {
+                top: 1,
+                bottom: 23,
+                by: -3
+            })
+        );
+    }
+
+    #[test]
+    fn nothing_moved_another_tab_or_area_or_no_common_post_gives_no_hint() {
+        let a = layout(&[(5, 0), (4, 3)]);
+        assert_eq!(between(&a, &a), None);
+        let mut home = layout(&[(6, 0), (5, 3)]);
+        home.tab = TimelineKind::Home;
+        assert_eq!(between(&a, &home), None);
+        let mut taller = layout(&[(6, 0), (5, 3)]);
+        taller.area.height += 1;
+        assert_eq!(between(&a, &taller), None);
+        assert_eq!(between(&a, &layout(&[(7, 0), (6, 3)])), None);
+        // Moved by the whole band: nothing of it stays on screen.
+        assert_eq!(
+            between(&layout(&[(1, 0)]), &layout(&[(2, 0), (1, 22)])),
+            None
+        );
+    }
+}
