@@ -15,6 +15,7 @@ mod fedpoll_votes;
 mod fedproof;
 mod fedreach;
 mod fedsec;
+mod fetch_oracle;
 mod filters_lists;
 mod filters_live_edit;
 mod flags;
