@@ -6,13 +6,11 @@
 //! fetched, and signed GETs of every kind of id must cost the same fetch and get
 //! the same answer (status, headers, body) as an id that does not exist.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
-use axum::extract::Path;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, Uri};
 use serde_json::json;
 
 use crate::fedkit::fed_camp;
@@ -20,13 +18,15 @@ use crate::remote_actor::HandRolled;
 use crate::support::{exec, post_id};
 
 /// A server of any number of actors (`/users/{name}`), all listing one RSA key,
-/// that counts the fetches of each actor's document (where its key lives).
+/// that records every request made to it (path and query), so a test sees each
+/// fetch of an actor's document (where its key lives) and each WebFinger lookup.
+/// Anything but an actor document is answered 404.
 struct KeySpy {
     base: String,
     private_pem: String,
     /// A key no actor lists, for badly signed requests.
     wrong_pem: String,
-    fetches: Arc<Mutex<HashMap<String, usize>>>,
+    requests: Arc<Mutex<Vec<String>>>,
     server: tokio::task::JoinHandle<()>,
 }
 
@@ -46,18 +46,21 @@ impl KeySpy {
             .await
             .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
-        let fetches = Arc::new(Mutex::new(HashMap::<String, usize>::new()));
-        let (counts, origin, pem) = (fetches.clone(), base.clone(), keys.public_pem.clone());
-        let app = axum::Router::new().route(
-            "/users/{name}",
-            axum::routing::get(move |Path(name): Path<String>| {
-                *counts
-                    .lock()
-                    .expect("fetches")
-                    .entry(name.clone())
-                    .or_default() += 1;
+        let requests = Arc::new(Mutex::new(Vec::<String>::new()));
+        let (seen, origin, pem) = (requests.clone(), base.clone(), keys.public_pem.clone());
+        let app = axum::Router::new().fallback(move |uri: Uri| {
+            let target = uri
+                .path_and_query()
+                .map_or_else(|| uri.path().to_string(), |p| p.as_str().to_string());
+            seen.lock().expect("requests").push(target);
+            let name = uri
+                .path()
+                .strip_prefix("/users/")
+                .filter(|n| !n.is_empty() && !n.contains('/'))
+                .map(str::to_string);
+            let doc = name.map(|name| {
                 let id = format!("{origin}/users/{name}");
-                let doc = json!({
+                json!({
                     "@context": ["https://www.w3.org/ns/activitystreams",
                                  "https://w3id.org/security/v1"],
                     "id": id, "type": "Person", "preferredUsername": name,
@@ -65,16 +68,23 @@ impl KeySpy {
                     "publicKey": {"id": format!("{id}#main-key"), "owner": id,
                                   "publicKeyPem": pem},
                 })
-                .to_string();
-                async move {
-                    (
+                .to_string()
+            });
+            async move {
+                match doc {
+                    Some(doc) => (
                         StatusCode::OK,
                         [("content-type", "application/activity+json")],
                         doc,
-                    )
+                    ),
+                    None => (
+                        StatusCode::NOT_FOUND,
+                        [("content-type", "text/plain")],
+                        String::new(),
+                    ),
                 }
-            }),
-        );
+            }
+        });
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
@@ -82,48 +92,70 @@ impl KeySpy {
             base,
             private_pem: keys.private_pem,
             wrong_pem: wrong.private_pem,
-            fetches,
+            requests,
             server,
         }
     }
 
-    /// How often actor `name`'s document (its key) was fetched.
-    fn fetches(&self, name: &str) -> usize {
-        self.fetches
-            .lock()
-            .expect("fetches")
-            .get(name)
-            .copied()
-            .unwrap_or(0)
+    /// The actor id of `name`.
+    fn actor(&self, name: &str) -> String {
+        format!("{}/users/{name}", self.base)
     }
 
-    /// GETs `url` as ActivityPub JSON signed draft-cavage by actor `name` (with a
-    /// key it does not list when `forged`).
-    async fn get(&self, name: &str, url: &str, forged: bool) -> Answer {
+    /// How often actor `name`'s document (its key) was fetched.
+    fn fetches(&self, name: &str) -> usize {
+        let doc = format!("/users/{name}");
+        self.requests
+            .lock()
+            .expect("requests")
+            .iter()
+            .filter(|r| **r == doc)
+            .count()
+    }
+
+    /// Every request that named `name`, with the name written `NAME`, sorted.
+    fn requests_about(&self, name: &str) -> Vec<String> {
+        let mut got: Vec<String> = self
+            .requests
+            .lock()
+            .expect("requests")
+            .iter()
+            .filter(|r| r.contains(name))
+            .map(|r| r.replace(name, "NAME"))
+            .collect();
+        got.sort();
+        got
+    }
+
+    /// The `Signature` header of actor `name` (with a key it does not list when
+    /// `forged`) over the signed `lines` (whose header names are `names`).
+    fn signature(&self, name: &str, lines: &[String], names: &str, forged: bool) -> String {
         use base64ct::{Base64, Encoding};
         use rsa::signature::{SignatureEncoding, Signer};
-        let parsed = reqwest::Url::parse(url).expect("url");
-        let host = format!(
-            "{}:{}",
-            parsed.host_str().expect("host"),
-            parsed.port().expect("port")
-        );
-        let date = httpdate::fmt_http_date(SystemTime::now());
-        let text = format!(
-            "(request-target): get {}\nhost: {host}\ndate: {date}",
-            parsed.path()
-        );
         let pem = if forged {
             &self.wrong_pem
         } else {
             &self.private_pem
         };
         let key = camp::federation::signatures::signing_key(pem).expect("key");
-        let sig = Base64::encode_string(&key.sign(text.as_bytes()).to_bytes());
-        let signature = format!(
-            "keyId=\"{}/users/{name}#main-key\",algorithm=\"rsa-sha256\",headers=\"(request-target) host date\",signature=\"{sig}\"",
-            self.base
-        );
+        let sig = Base64::encode_string(&key.sign(lines.join("\n").as_bytes()).to_bytes());
+        format!(
+            "keyId=\"{}#main-key\",algorithm=\"rsa-sha256\",headers=\"{names}\",signature=\"{sig}\"",
+            self.actor(name)
+        )
+    }
+
+    /// GETs `url` as ActivityPub JSON signed draft-cavage by actor `name` (with a
+    /// key it does not list when `forged`).
+    async fn get(&self, name: &str, url: &str, forged: bool) -> Answer {
+        let (host, date) = host_and_date(url);
+        let path = reqwest::Url::parse(url).expect("url").path().to_string();
+        let lines = [
+            format!("(request-target): get {path}"),
+            format!("host: {host}"),
+            format!("date: {date}"),
+        ];
+        let signature = self.signature(name, &lines, "(request-target) host date", forged);
         let req = reqwest::Client::new()
             .get(url)
             .header("host", host)
@@ -131,6 +163,46 @@ impl KeySpy {
             .header("signature", signature);
         answer(req).await
     }
+
+    /// POSTs `body` to `inbox` signed draft-cavage (with a `Digest`) by actor
+    /// `name`; the status.
+    async fn post(&self, name: &str, inbox: &str, body: &serde_json::Value) -> u16 {
+        let body = body.to_string();
+        let (host, date) = host_and_date(inbox);
+        let path = reqwest::Url::parse(inbox).expect("url").path().to_string();
+        let digest = camp::federation::signatures::digest_header(body.as_bytes());
+        let lines = [
+            format!("(request-target): post {path}"),
+            format!("host: {host}"),
+            format!("date: {date}"),
+            format!("digest: {digest}"),
+        ];
+        let signature = self.signature(name, &lines, "(request-target) host date digest", false);
+        reqwest::Client::new()
+            .post(inbox)
+            .header("content-type", "application/activity+json")
+            .header("host", host)
+            .header("date", date)
+            .header("digest", digest)
+            .header("signature", signature)
+            .body(body)
+            .send()
+            .await
+            .expect("a POST to camp")
+            .status()
+            .as_u16()
+    }
+}
+
+/// The `Host` (with its port) a request to `url` carries, and a `Date` for now.
+fn host_and_date(url: &str) -> (String, String) {
+    let parsed = reqwest::Url::parse(url).expect("url");
+    let host = format!(
+        "{}:{}",
+        parsed.host_str().expect("host"),
+        parsed.port().expect("port")
+    );
+    (host, httpdate::fmt_http_date(SystemTime::now()))
 }
 
 impl Drop for KeySpy {
@@ -284,5 +356,51 @@ async fn signed_fetches_cost_the_same_whatever_the_id() {
         );
     }
     assert_eq!(spy.get("after", &hidden[0].1, false).await, baseline);
+    camp.stop().await;
+}
+
+/// A `Flag` naming a camp-only post and one naming an id that does not exist cost
+/// the reporter's server the same requests and get the same answer: the reporter is
+/// looked up (here its WebFinger fails, so both are asked to retry) before anything
+/// of ours is, so a report cannot probe which ids are posts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flags_cost_the_same_whether_the_post_exists_or_not() {
+    let (camp, ana, http) = fed_camp().await;
+    let camp_only = posted(camp.addr, &ana, "post --to camp 'camp only'").await;
+    let inbox = format!("http://{http}/inbox");
+    let spy = KeySpy::start().await;
+    let flag = |name: &str, object: String| {
+        json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{}#flag-1", spy.actor(name)),
+            "type": "Flag",
+            "actor": spy.actor(name),
+            "object": [object],
+            "content": "probe",
+        })
+    };
+    let missing = format!("http://{http}/users/ana/posts/1");
+    let existing = format!("http://{http}/users/ana/posts/{camp_only}");
+    let a = spy
+        .post("flag-missing", &inbox, &flag("flag-missing", missing))
+        .await;
+    let b = spy
+        .post("flag-existing", &inbox, &flag("flag-existing", existing))
+        .await;
+    assert_eq!(a, b, "a Flag answered by whether the post exists");
+    let seen = spy.requests_about("flag-missing");
+    assert_eq!(
+        seen,
+        spy.requests_about("flag-existing"),
+        "a Flag cost the reporter's server requests by whether the post exists"
+    );
+    assert!(
+        seen.iter().any(|r| r.contains("webfinger")),
+        "the reporter was not looked up: {seen:?}"
+    );
+    // No report came of either (the reporter could not be confirmed).
+    let admin = camp.admin.as_ref().expect("admin");
+    let reports = crate::support::json_list(exec(camp.addr, admin, "reports --json").await.ok());
+    assert!(reports.is_empty(), "{reports:?}");
     camp.stop().await;
 }

@@ -71,48 +71,61 @@ pub(super) async fn handle(bridge: &Arc<Bridge>, activity: &Verified) -> crate::
 /// A report from another server: what it names of ours (accounts and posts) goes to
 /// the service, which decides whether it becomes a report. Names of anything else
 /// are ignored.
+///
+/// The reporter is fetched (an outgoing request its server sees, and an error that
+/// asks it to retry) as soon as the Flag names any URL *shaped* like one of ours,
+/// before anything is looked up: were it fetched only when a named post exists, a
+/// Flag would tell its sender which ids are posts here, camp-only and direct ones
+/// included (the oracle `followers_only` describes for GETs).
 async fn flag(
-    bridge: &Bridge,
+    bridge: &Arc<Bridge>,
     actor: &ObjectId,
     objects: &[ObjectId],
     content: &str,
 ) -> crate::Result<()> {
-    let camp = bridge.camp();
-    let store = camp.store();
-    let mut accounts = Vec::new();
-    let mut posts = Vec::new();
-    for o in objects {
-        let url = o.as_str();
-        if let Some(name) = bridge.urls().username_of(url) {
-            if let Some(a) = store.account_by_name(&name)?.filter(|a| !a.is_remote()) {
-                accounts.push(a.id);
-            }
-        } else if let Some((name, id)) = bridge.urls().post_of(url)
-            && let Some(p) = store.post(id)?
-            && store
-                .account(p.author)?
-                .is_some_and(|a| !a.is_remote() && a.username == name)
-        {
-            posts.push(id);
-        }
-    }
-    if accounts.is_empty() && posts.is_empty() {
+    let urls = bridge.urls();
+    let names_ours = objects
+        .iter()
+        .any(|o| urls.username_of(o.as_str()).is_some() || urls.post_of(o.as_str()).is_some());
+    if !names_ours {
         return Ok(());
     }
     let reporter = bridge.fetch_actor(actor.as_str(), None).await?;
-    let report = crate::camp::IncomingReport {
-        reporter: reporter.shadow,
-        host: reporter.host.clone(),
-        accounts,
-        posts,
-        comment: content.to_string(),
-    };
-    // It writes and flushes: off the async runtime.
-    let camp = camp.clone();
-    tokio::task::spawn_blocking(move || camp.receive_remote_report(report))
-        .await
-        .map_err(|e| crate::Error::invalid(format!("filing a report failed: {e}")))??;
-    Ok(())
+    let objects = objects.to_vec();
+    let content = content.to_string();
+    on_pool(bridge, move |bridge| {
+        let camp = bridge.camp();
+        let store = camp.store();
+        let mut accounts = Vec::new();
+        let mut posts = Vec::new();
+        for o in &objects {
+            let url = o.as_str();
+            if let Some(name) = bridge.urls().username_of(url) {
+                if let Some(a) = store.account_by_name(&name)?.filter(|a| !a.is_remote()) {
+                    accounts.push(a.id);
+                }
+            } else if let Some((name, id)) = bridge.urls().post_of(url)
+                && let Some(p) = store.post(id)?
+                && store
+                    .account(p.author)?
+                    .is_some_and(|a| !a.is_remote() && a.username == name)
+            {
+                posts.push(id);
+            }
+        }
+        if accounts.is_empty() && posts.is_empty() {
+            return Ok(());
+        }
+        camp.receive_remote_report(crate::camp::IncomingReport {
+            reporter: reporter.shadow,
+            host: reporter.host.clone(),
+            accounts,
+            posts,
+            comment: content,
+        })?;
+        Ok(())
+    })
+    .await
 }
 
 async fn follow(bridge: &Arc<Bridge>, activity: &Verified, target: &ObjectId) -> crate::Result<()> {
