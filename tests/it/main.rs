@@ -10,6 +10,7 @@ mod federation;
 mod fedfilters;
 mod fedkit;
 mod fedpeople;
+mod fedpoll_direct;
 mod fedpoll_served;
 mod fedpoll_votes;
 mod fedproof;

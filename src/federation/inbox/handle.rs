@@ -267,8 +267,15 @@ async fn create(bridge: &Arc<Bridge>, actor: &ObjectId, note: &Note) -> crate::R
             .as_ref()
             .is_some_and(|p| bridge.urls().post_of(p.as_str()).is_some())
     {
-        let Some((post, true)) = reply_to else {
-            return Ok(());
+        // A direct poll's recipients may answer it too (a reply to it is still not
+        // threaded under it: that is `reply_target`'s rule).
+        let parent = note.in_reply_to.as_ref().map(|p| p.as_str()).unwrap_or("");
+        let post = match reply_to {
+            Some((post, true)) => post,
+            _ => match local_post_for(bridge, actor, parent, true)? {
+                Some(p) => p.id,
+                None => return Ok(()),
+            },
         };
         if store.poll(post)?.is_none() {
             return Ok(());
@@ -373,7 +380,7 @@ fn reply_target(
     let Some(parent) = &note.in_reply_to else {
         return Ok(None);
     };
-    if let Some(p) = local_post_for(bridge, actor, parent.as_str())? {
+    if let Some(p) = local_post_for(bridge, actor, parent.as_str(), false)? {
         return Ok(Some((p.id, true)));
     }
     Ok(bridge
@@ -385,13 +392,20 @@ fn reply_target(
 
 /// One of our posts by its URL, when `actor` may have it: a public one, or a
 /// followers-only one when the actor's server hosts an accepted follower of its
-/// author (the rule of [`crate::federation::followers_only`]). Anything else is not
-/// there for the outside, even if the id is guessed.
-fn local_post_for(bridge: &Bridge, actor: &ObjectId, url: &str) -> crate::Result<Option<Post>> {
+/// author (the rule of [`crate::federation::followers_only`]), and, when `direct`
+/// (a vote), a direct one addressed to the actor. Anything else is not there for the
+/// outside, even if the id is guessed.
+fn local_post_for(
+    bridge: &Bridge,
+    actor: &ObjectId,
+    url: &str,
+    direct: bool,
+) -> crate::Result<Option<Post>> {
     let Some((name, id)) = bridge.urls().post_of(url) else {
         return Ok(None);
     };
-    let store = bridge.camp().store();
+    let camp = bridge.camp();
+    let store = camp.store();
     let (Some(post), Some(author)) = (store.post(id)?, store.account_by_name(&name)?) else {
         return Ok(None);
     };
@@ -402,6 +416,13 @@ fn local_post_for(bridge: &Bridge, actor: &ObjectId, url: &str) -> crate::Result
                 .iter()
                 .any(|h| h.eq_ignore_ascii_case(actor.host()))
         }
+        Some(wire::Reach::Direct) if direct => match store.remote_actor(actor.as_str())? {
+            Some(a) => match store.account(a.shadow)? {
+                Some(shadow) => camp.addressed_remotely(&shadow, &post)?,
+                None => false,
+            },
+            None => false,
+        },
         _ => false,
     };
     Ok(ok.then_some(post))
