@@ -37,6 +37,7 @@ pub mod preview;
 #[cfg(test)]
 mod privacy_tests;
 mod remote;
+mod remote_recipients;
 mod remote_records;
 mod remote_reports;
 mod reports;
@@ -80,6 +81,7 @@ pub use polls::{IncomingPoll, PollDraft, PollOption, PollView};
 pub use posting::{Author, PostDraft, PostView, TimelineKind, mentioned_names};
 pub use presence::{PresenceGuard, PresenceSlot, Present};
 pub use remote::{IncomingNote, RemoteAudience};
+pub use remote_recipients::MAX_REMOTE_RECIPIENTS;
 pub use remote_reports::IncomingReport;
 pub use reports::{ReportTarget, ReportView};
 pub use social::{Conversation, Mine, Reaction, Thread, hashtags};

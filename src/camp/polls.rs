@@ -452,9 +452,10 @@ impl Camp {
 
     /// A vote from elsewhere (an `Answer` note naming `choice` by its title) in one of
     /// our polls, by the shadow account `voter`. Counted only when the voter may see
-    /// the post, the poll is open and names that choice; one vote per actor, except in
-    /// a `--multiple` poll, where each of its answers adds a choice. Returns whether it
-    /// counted.
+    /// the post (or, for a direct poll, is one of its recipients elsewhere:
+    /// `addressed_remotely`), the poll is open and names that choice; one vote per
+    /// actor, except in a `--multiple` poll, where each of its answers adds a choice.
+    /// Returns whether it counted.
     pub fn receive_remote_vote(&self, voter: Id, post: Id, choice: &str) -> Result<bool> {
         let (Some(v), Some(p), Some(poll)) = (
             self.store().account(voter)?,
@@ -473,7 +474,10 @@ impl Camp {
         {
             return Ok(false);
         }
-        if !self.can_see(&v, &p)? || poll.closed || now_ms() >= poll.expires_ms {
+        // A direct poll's recipients elsewhere are not in its `mentions` (those are
+        // campers): they may answer it as followers answer a followers-only one.
+        let sees = self.can_see(&v, &p)? || self.addressed_remotely(&v, &p)?;
+        if !sees || poll.closed || now_ms() >= poll.expires_ms {
             return Ok(false);
         }
         let choice = text::sanitize_line(choice);

@@ -427,3 +427,73 @@ fn an_account_from_elsewhere_never_sees_a_camp_only_post_even_as_an_accepted_fol
     assert!(seen(Visibility::Followers));
     assert!(seen(Visibility::Public));
 }
+
+/// A direct poll takes the votes of the accounts elsewhere it is addressed to, and of
+/// them only: one it does not name (even an accepted follower), one the author
+/// blocked and a suspended one count for nothing, answered as an unknown post is.
+#[test]
+fn a_direct_poll_counts_its_recipients_from_elsewhere_only() {
+    let (camp, ids) = camp_with(&["ana", "bo"]);
+    let (ana, bo) = (ids[0], ids[1]);
+    let mut shadows = Vec::new();
+    for name in ["fay", "gus", "jo", "kim"] {
+        let actor = crate::camp::testing::remote_actor(name, "far.example", name);
+        let actor = camp.store().upsert_remote_actor(actor).unwrap();
+        // gus follows ana (accepted) but is not addressed.
+        if name == "gus" {
+            remote_follows(&camp, ana, &actor, true);
+        }
+        shadows.push(actor.shadow);
+    }
+    let [fay, gus, jo, kim] = shadows[..] else {
+        unreachable!()
+    };
+    let secret = camp
+        .create_poll_post(
+            ana,
+            draft(
+                "@bo @fay@far.example @jo@far.example @kim@far.example which?",
+                Some(Visibility::Direct),
+            ),
+            &poll("a,b", false),
+        )
+        .unwrap()
+        .post
+        .id;
+    camp.block(ana, "jo@far.example").unwrap();
+    let mut k = camp.store().account(kim).unwrap().unwrap();
+    k.suspended = true;
+    camp.store().put_account(&k).unwrap();
+    for (who, name) in [
+        (gus, "a follower not addressed"),
+        (jo, "blocked"),
+        (kim, "suspended"),
+    ] {
+        assert!(
+            !camp.receive_remote_vote(who, secret, "a").unwrap(),
+            "{name}"
+        );
+    }
+    assert!(camp.receive_remote_vote(fay, secret, "b").unwrap());
+    assert!(
+        !camp.receive_remote_vote(fay, secret, "a").unwrap(),
+        "one vote per actor"
+    );
+    assert_eq!(
+        counts(&camp.post(ana, secret).unwrap()),
+        vec![Some(0), Some(1)]
+    );
+    // The camper it names votes as before.
+    camp.vote(bo, secret, &[1]).unwrap();
+    // A followers-only poll naming fay is still not hers to answer.
+    let friends = camp
+        .create_poll_post(
+            ana,
+            draft("@fay@far.example friends?", Some(Visibility::Followers)),
+            &poll("a,b", false),
+        )
+        .unwrap()
+        .post
+        .id;
+    assert!(!camp.receive_remote_vote(fay, friends, "a").unwrap());
+}

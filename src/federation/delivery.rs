@@ -135,7 +135,7 @@ fn enqueue_all(
 
 /// Most remote accounts one post may name and be delivered to: mentions cost a
 /// WebFinger and an actor fetch each, and a post must not be a flood cannon.
-pub const MAX_REMOTE_MENTIONS: usize = 5;
+pub const MAX_REMOTE_MENTIONS: usize = crate::camp::MAX_REMOTE_RECIPIENTS;
 
 /// Who a post that leaves goes to, and how it names them.
 struct Fanout {

@@ -1,7 +1,9 @@
 //! The HTTP side of the bridge (axum): WebFinger, host-meta, NodeInfo, actors,
 //! outboxes, notes of public posts, and the inboxes. Documents are served without a
 //! signature; inbox POSTs need one, and so does the fetch of a followers-only post
-//! ([`super::followers_only`]). Anything else not public answers 404.
+//! ([`super::followers_only`]). Anything else not public answers 404, the same 404
+//! (status, headers, body, and side effects: see `servable_post`) as an id that
+//! does not exist.
 
 use std::sync::Arc;
 
@@ -298,6 +300,13 @@ async fn following(State(b): Shared, Path(name): Path<String>, headers: HeaderMa
 /// The post `id` by `name` and what it leaves as: a public post for anyone, a
 /// followers-only one only for a signed fetch from a follower's server
 /// ([`super::followers_only`]); anything else is not there.
+///
+/// The order is the privacy: the signature is verified (which may fetch the
+/// signer's key from its server) and the follower check made *before* the post is
+/// looked at, for every request alike, so neither the signer's server nor the
+/// answer's timing learns whether an id is a followers-only post, a direct or
+/// camp-only one, someone else's, or nothing. Only the final decision reads the
+/// post's reach, and every "no" is the same [`not_found`].
 async fn servable_post(
     b: &Arc<Bridge>,
     name: String,
@@ -305,26 +314,33 @@ async fn servable_post(
     uri: &Uri,
     headers: &HeaderMap,
 ) -> Option<(Account, crate::model::Post)> {
-    let (account, post) = blocking(b, move |b| {
+    let path = uri
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| uri.path().to_string());
+    let signer = super::followers_only::signer(b, &path, headers).await;
+    blocking(b, move |b| {
         let account = local_account(b, &name)?;
-        let id: u64 = id.parse().ok()?;
-        let post = b.camp().store().post(id).ok().flatten()?;
-        Some((account, post))
+        let follower = signer
+            .as_deref()
+            .is_some_and(|s| super::followers_only::from_follower_host(b, &account, s));
+        let post = id
+            .parse()
+            .ok()
+            .and_then(|id| b.camp().store().post(id).ok().flatten())?;
+        may_serve(&post, &account, follower).then_some((account, post))
     })
     .await
-    .flatten()?;
-    match wire::reach(&post, &account)? {
-        wire::Reach::Public if wire::federable(&post, &account) => Some((account, post)),
-        wire::Reach::Followers => {
-            let path = uri
-                .path_and_query()
-                .map(|p| p.as_str().to_string())
-                .unwrap_or_else(|| uri.path().to_string());
-            super::followers_only::may_fetch(b, &account, &path, headers)
-                .await
-                .then_some((account, post))
-        }
-        _ => None,
+    .flatten()
+}
+
+/// Whether `post` is served under `account`'s name to a reader who is (`follower`)
+/// or is not on a server of one of the account's accepted followers.
+fn may_serve(post: &crate::model::Post, account: &Account, follower: bool) -> bool {
+    match wire::reach(post, account) {
+        Some(wire::Reach::Public) => wire::federable(post, account),
+        Some(wire::Reach::Followers) => follower,
+        Some(wire::Reach::Direct) | None => false,
     }
 }
 

@@ -71,48 +71,61 @@ pub(super) async fn handle(bridge: &Arc<Bridge>, activity: &Verified) -> crate::
 /// A report from another server: what it names of ours (accounts and posts) goes to
 /// the service, which decides whether it becomes a report. Names of anything else
 /// are ignored.
+///
+/// The reporter is fetched (an outgoing request its server sees, and an error that
+/// asks it to retry) as soon as the Flag names any URL *shaped* like one of ours,
+/// before anything is looked up: were it fetched only when a named post exists, a
+/// Flag would tell its sender which ids are posts here, camp-only and direct ones
+/// included (the oracle `followers_only` describes for GETs).
 async fn flag(
-    bridge: &Bridge,
+    bridge: &Arc<Bridge>,
     actor: &ObjectId,
     objects: &[ObjectId],
     content: &str,
 ) -> crate::Result<()> {
-    let camp = bridge.camp();
-    let store = camp.store();
-    let mut accounts = Vec::new();
-    let mut posts = Vec::new();
-    for o in objects {
-        let url = o.as_str();
-        if let Some(name) = bridge.urls().username_of(url) {
-            if let Some(a) = store.account_by_name(&name)?.filter(|a| !a.is_remote()) {
-                accounts.push(a.id);
-            }
-        } else if let Some((name, id)) = bridge.urls().post_of(url)
-            && let Some(p) = store.post(id)?
-            && store
-                .account(p.author)?
-                .is_some_and(|a| !a.is_remote() && a.username == name)
-        {
-            posts.push(id);
-        }
-    }
-    if accounts.is_empty() && posts.is_empty() {
+    let urls = bridge.urls();
+    let names_ours = objects
+        .iter()
+        .any(|o| urls.username_of(o.as_str()).is_some() || urls.post_of(o.as_str()).is_some());
+    if !names_ours {
         return Ok(());
     }
     let reporter = bridge.fetch_actor(actor.as_str(), None).await?;
-    let report = crate::camp::IncomingReport {
-        reporter: reporter.shadow,
-        host: reporter.host.clone(),
-        accounts,
-        posts,
-        comment: content.to_string(),
-    };
-    // It writes and flushes: off the async runtime.
-    let camp = camp.clone();
-    tokio::task::spawn_blocking(move || camp.receive_remote_report(report))
-        .await
-        .map_err(|e| crate::Error::invalid(format!("filing a report failed: {e}")))??;
-    Ok(())
+    let objects = objects.to_vec();
+    let content = content.to_string();
+    on_pool(bridge, move |bridge| {
+        let camp = bridge.camp();
+        let store = camp.store();
+        let mut accounts = Vec::new();
+        let mut posts = Vec::new();
+        for o in &objects {
+            let url = o.as_str();
+            if let Some(name) = bridge.urls().username_of(url) {
+                if let Some(a) = store.account_by_name(&name)?.filter(|a| !a.is_remote()) {
+                    accounts.push(a.id);
+                }
+            } else if let Some((name, id)) = bridge.urls().post_of(url)
+                && let Some(p) = store.post(id)?
+                && store
+                    .account(p.author)?
+                    .is_some_and(|a| !a.is_remote() && a.username == name)
+            {
+                posts.push(id);
+            }
+        }
+        if accounts.is_empty() && posts.is_empty() {
+            return Ok(());
+        }
+        camp.receive_remote_report(crate::camp::IncomingReport {
+            reporter: reporter.shadow,
+            host: reporter.host.clone(),
+            accounts,
+            posts,
+            comment: content,
+        })?;
+        Ok(())
+    })
+    .await
 }
 
 async fn follow(bridge: &Arc<Bridge>, activity: &Verified, target: &ObjectId) -> crate::Result<()> {
@@ -254,8 +267,15 @@ async fn create(bridge: &Arc<Bridge>, actor: &ObjectId, note: &Note) -> crate::R
             .as_ref()
             .is_some_and(|p| bridge.urls().post_of(p.as_str()).is_some())
     {
-        let Some((post, true)) = reply_to else {
-            return Ok(());
+        // A direct poll's recipients may answer it too (a reply to it is still not
+        // threaded under it: that is `reply_target`'s rule).
+        let parent = note.in_reply_to.as_ref().map(|p| p.as_str()).unwrap_or("");
+        let post = match reply_to {
+            Some((post, true)) => post,
+            _ => match local_post_for(bridge, actor, parent, true)? {
+                Some(p) => p.id,
+                None => return Ok(()),
+            },
         };
         if store.poll(post)?.is_none() {
             return Ok(());
@@ -360,7 +380,7 @@ fn reply_target(
     let Some(parent) = &note.in_reply_to else {
         return Ok(None);
     };
-    if let Some(p) = local_post_for(bridge, actor, parent.as_str())? {
+    if let Some(p) = local_post_for(bridge, actor, parent.as_str(), false)? {
         return Ok(Some((p.id, true)));
     }
     Ok(bridge
@@ -372,13 +392,20 @@ fn reply_target(
 
 /// One of our posts by its URL, when `actor` may have it: a public one, or a
 /// followers-only one when the actor's server hosts an accepted follower of its
-/// author (the rule of [`crate::federation::followers_only`]). Anything else is not
-/// there for the outside, even if the id is guessed.
-fn local_post_for(bridge: &Bridge, actor: &ObjectId, url: &str) -> crate::Result<Option<Post>> {
+/// author (the rule of [`crate::federation::followers_only`]), and, when `direct`
+/// (a vote), a direct one addressed to the actor. Anything else is not there for the
+/// outside, even if the id is guessed.
+fn local_post_for(
+    bridge: &Bridge,
+    actor: &ObjectId,
+    url: &str,
+    direct: bool,
+) -> crate::Result<Option<Post>> {
     let Some((name, id)) = bridge.urls().post_of(url) else {
         return Ok(None);
     };
-    let store = bridge.camp().store();
+    let camp = bridge.camp();
+    let store = camp.store();
     let (Some(post), Some(author)) = (store.post(id)?, store.account_by_name(&name)?) else {
         return Ok(None);
     };
@@ -389,6 +416,13 @@ fn local_post_for(bridge: &Bridge, actor: &ObjectId, url: &str) -> crate::Result
                 .iter()
                 .any(|h| h.eq_ignore_ascii_case(actor.host()))
         }
+        Some(wire::Reach::Direct) if direct => match store.remote_actor(actor.as_str())? {
+            Some(a) => match store.account(a.shadow)? {
+                Some(shadow) => camp.addressed_remotely(&shadow, &post)?,
+                None => false,
+            },
+            None => false,
+        },
         _ => false,
     };
     Ok(ok.then_some(post))
