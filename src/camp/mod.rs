@@ -36,6 +36,7 @@ pub mod presence;
 pub mod preview;
 #[cfg(test)]
 mod privacy_tests;
+pub mod relevance;
 mod remote;
 mod remote_records;
 mod remote_reports;
