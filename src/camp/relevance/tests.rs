@@ -83,7 +83,7 @@ fn what_posting_and_reading_write_does_not_make_a_screen_read_again() {
     camp.mark_notifications_read(bo, None).unwrap();
     assert_eq!(camp.store().relevance_generation(), generation);
     for p in [&first, &second] {
-        assert_eq!(rel.live_for(&camp, ana, p).is_some(), true);
+        assert!(rel.live_for(&camp, ana, p).is_some());
         assert!(rel.live_change_visible(&camp, ana, &p.view.post));
     }
     assert_eq!(
