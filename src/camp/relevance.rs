@@ -30,7 +30,7 @@ use crate::model::{Account, Id, Millis, Post};
 
 /// Most authors one snapshot remembers; past that it forgets them all and starts again
 /// (a reader meets few authors; this only bounds a flood of new ones).
-const MAX_AUTHORS: usize = 2048;
+const MAX_AUTHORS: usize = 512;
 
 /// One reader's relevance answers, kept by its session between live events.
 #[derive(Debug, Default)]
