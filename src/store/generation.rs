@@ -97,4 +97,52 @@ mod tests {
         assert!(watch_of(b"mutes").covers(b"anything"));
         assert!(!watch_of(b"posts").any());
     }
+
+    #[test]
+    fn every_write_to_a_watched_tree_moves_it_however_the_tree_was_opened() {
+        use crate::store::gate::{Db, Transactional};
+        use sled::transaction::ConflictableTransactionError;
+        let db = Db::new(sled::Config::new().temporary(true).open().unwrap());
+        let mutes = db.open_tree("mutes").unwrap();
+        // Opened again by name, as account deletion does: watched all the same.
+        let by_name = db.open_tree("mutes").unwrap();
+        let posts = db.open_tree("posts").unwrap();
+        let settings = db.open_tree("settings").unwrap();
+        let mut last = db.generation();
+        let mut moved = |expected: bool, what: &str| {
+            let now = db.generation();
+            assert_eq!(now != last, expected, "{what}");
+            last = now;
+        };
+        posts.insert(b"k", b"v").unwrap();
+        moved(false, "posts are not watched");
+        settings.insert(b"read/1/home", b"v").unwrap();
+        moved(false, "a read marker is quiet");
+        settings.insert(b"filters/1", b"v").unwrap();
+        moved(true, "a filter");
+        mutes.insert(b"k", b"v").unwrap();
+        moved(true, "a mute");
+        by_name.insert(b"k", b"v").unwrap();
+        moved(false, "the same bytes again change nothing");
+        by_name.remove(b"k").unwrap();
+        moved(true, "an unmute through the tree opened by name");
+        mutes.remove(b"k").unwrap();
+        moved(false, "nothing to remove");
+        mutes
+            .compare_and_swap(b"c", None as Option<&[u8]>, Some(&b"1"[..]))
+            .unwrap()
+            .unwrap();
+        moved(true, "compare and swap");
+        let mut batch = sled::Batch::default();
+        batch.insert(b"b", b"1");
+        mutes.apply_batch(batch).unwrap();
+        moved(true, "a batch");
+        (&posts, &mutes)
+            .transaction(|(_, m)| {
+                m.insert(b"t", b"1")?;
+                Ok::<_, ConflictableTransactionError<()>>(())
+            })
+            .unwrap();
+        moved(true, "a transaction");
+    }
 }
