@@ -40,4 +40,13 @@ impl NewPost {
     pub fn in_home_of(&self, account: Id) -> bool {
         self.home_owners.contains(&account)
     }
+
+    /// The account that brought it to its readers: the booster of a boost, else its
+    /// author (whose place in an exclusive list takes it off Home).
+    pub fn brought_by(&self) -> Id {
+        self.view
+            .boosted_by
+            .as_ref()
+            .map_or(self.view.post.author, |b| b.id)
+    }
 }

@@ -242,6 +242,12 @@ impl FilterSet {
         self.filters.is_empty()
     }
 
+    /// When the first of these filters runs out (a set kept for longer than one read
+    /// must be read again then).
+    pub(crate) fn expires_first(&self) -> Option<Millis> {
+        self.filters.iter().filter_map(|f| f.expires_ms).min()
+    }
+
     /// The reader's filters in `context` that match `post` (none for the reader's own).
     fn matching<'a>(
         &'a self,
@@ -415,6 +421,53 @@ impl Camp {
     }
 }
 
+/// Places a live post that may reach `viewer` (mutes and blocks checked) by the reader's
+/// filters and whether an exclusive list takes it off Home: the part of
+/// [`Camp::live_for`] that reads nothing, shared with the session's
+/// [`Relevance`](crate::camp::relevance::Relevance).
+pub(crate) fn place_live(
+    viewer: Id,
+    new: &std::sync::Arc<crate::camp::NewPost>,
+    filters: &FilterSet,
+    excluded: bool,
+) -> Option<std::sync::Arc<crate::camp::NewPost>> {
+    let post = &new.view.post;
+    if filters.is_empty() && !excluded {
+        return Some(new.clone());
+    }
+    let mut home = new.in_home_of(viewer) && !excluded;
+    let mut camp = new.on_camp;
+    let mut warn = None;
+    for (on, context) in [
+        (&mut home, FilterContext::Home),
+        (&mut camp, FilterContext::Camp),
+    ] {
+        if !*on {
+            continue;
+        }
+        match filters.verdict(post, context) {
+            Verdict::Hide => *on = false,
+            Verdict::Warn(w) => warn = warn.or(Some(w)),
+            Verdict::Show => {}
+        }
+    }
+    if home == new.in_home_of(viewer) && camp == new.on_camp && warn.is_none() {
+        return Some(new.clone());
+    }
+    let view = match warn {
+        Some(w) => std::sync::Arc::new(PostView {
+            filtered: Some(w),
+            ..(*new.view).clone()
+        }),
+        None => new.view.clone(),
+    };
+    Some(std::sync::Arc::new(crate::camp::NewPost {
+        view,
+        on_camp: camp,
+        home_owners: if home { vec![viewer] } else { Vec::new() },
+    }))
+}
+
 impl Camp {
     /// A live new post as `viewer`'s screen should place it: `None` when it must not
     /// reach that screen at all (mutes, blocks: [`Camp::live_visible`]); otherwise the
@@ -430,48 +483,13 @@ impl Camp {
             return None;
         }
         let filters = self.filter_set(viewer).unwrap_or_default();
-        let post = &new.view.post;
-        let brought_by = new.view.boosted_by.as_ref().map_or(post.author, |b| b.id);
         // Only the account that brought the post is looked up: every session runs this
         // for every post, so it must not walk every member of every list.
         let excluded = new.in_home_of(viewer)
             && self
-                .in_exclusive_list(viewer, brought_by)
+                .in_exclusive_list(viewer, new.brought_by())
                 .unwrap_or_default();
-        if filters.is_empty() && !excluded {
-            return Some(new.clone());
-        }
-        let mut home = new.in_home_of(viewer) && !excluded;
-        let mut camp = new.on_camp;
-        let mut warn = None;
-        for (on, context) in [
-            (&mut home, FilterContext::Home),
-            (&mut camp, FilterContext::Camp),
-        ] {
-            if !*on {
-                continue;
-            }
-            match filters.verdict(post, context) {
-                Verdict::Hide => *on = false,
-                Verdict::Warn(w) => warn = warn.or(Some(w)),
-                Verdict::Show => {}
-            }
-        }
-        if home == new.in_home_of(viewer) && camp == new.on_camp && warn.is_none() {
-            return Some(new.clone());
-        }
-        let view = match warn {
-            Some(w) => std::sync::Arc::new(PostView {
-                filtered: Some(w),
-                ..(*new.view).clone()
-            }),
-            None => new.view.clone(),
-        };
-        Some(std::sync::Arc::new(crate::camp::NewPost {
-            view,
-            on_camp: camp,
-            home_owners: if home { vec![viewer] } else { Vec::new() },
-        }))
+        place_live(viewer, new, &filters, excluded)
     }
 
     /// Applies `viewer`'s filters (notifications context) to a notification: `None`

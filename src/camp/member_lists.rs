@@ -92,6 +92,17 @@ impl Camp {
         Ok(out)
     }
 
+    /// Everyone in one of `viewer`'s exclusive lists, followed or not (one settings
+    /// read; whether `viewer` still follows them is for the caller to ask).
+    pub(crate) fn exclusive_listed(&self, viewer: Id) -> Result<HashSet<Id>> {
+        Ok(self
+            .stored_lists(viewer)?
+            .into_iter()
+            .filter(|l| l.exclusive)
+            .flat_map(|l| l.members)
+            .collect())
+    }
+
     /// True when `account`'s posts leave `viewer`'s Home: it is in one of `viewer`'s
     /// exclusive lists and `viewer` still follows it (one settings read, at most one
     /// follow check).

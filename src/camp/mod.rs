@@ -36,6 +36,7 @@ pub mod presence;
 pub mod preview;
 #[cfg(test)]
 mod privacy_tests;
+pub mod relevance;
 mod remote;
 mod remote_recipients;
 mod remote_records;

@@ -74,6 +74,8 @@ pub struct App {
     /// The newest Home entry listed, saved as the read position on leaving.
     newest_home: Option<Id>,
     live_posts: VecDeque<Id>,
+    /// The reader's mutes, blocks, filters and lists, kept between live posts.
+    relevance: crate::camp::relevance::Relevance,
 }
 
 impl App {
@@ -102,6 +104,7 @@ impl App {
             cursor: None,
             newest_home: None,
             live_posts: VecDeque::new(),
+            relevance: Default::default(),
         }
     }
 
@@ -507,7 +510,7 @@ impl App {
                     return Live::Nothing;
                 }
                 // Mutes, blocks, filters and exclusive lists, as on reload.
-                let Some(new) = self.camp.live_for(me, new) else {
+                let Some(new) = self.relevance.live_for(&self.camp, me, new) else {
                     return Live::Nothing;
                 };
                 let placed = match self.listing {

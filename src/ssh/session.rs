@@ -313,6 +313,8 @@ async fn run_tui(start: TuiStart, out: &mut Output, account: Option<crate::model
     let mut clock = tokio::time::interval_at(Instant::now() + CLOCK_TICK, CLOCK_TICK);
     let mut queue: Vec<Effect> = model.init();
     let mut goodbye: Option<String> = None;
+    // The reader's mutes, blocks, filters and lists, kept between live events.
+    let mut relevance = crate::camp::relevance::Relevance::new();
     // Results of effects that wait on other servers, run off the loop (see below).
     let (remote_tx, mut remote_rx) = tokio::sync::mpsc::unbounded_channel::<Msg>();
 
@@ -421,7 +423,7 @@ async fn run_tui(start: TuiStart, out: &mut Output, account: Option<crate::model
                     // The reader's mutes, blocks, filters and exclusive lists apply to
                     // live posts too.
                     let placed = match who.account {
-                        Some(me) => camp.live_for(me, &p),
+                        Some(me) => relevance.live_for(&camp, me, &p),
                         None => Some(p),
                     };
                     if let Some(p) = placed {
@@ -434,8 +436,8 @@ async fn run_tui(start: TuiStart, out: &mut Output, account: Option<crate::model
                     // not see its new text: for them it is gone.
                     // An edit may now match the reader's filters, or no longer match.
                     let msg = match who.account {
-                        Some(me) if !camp.live_change_visible(me, &p.post) => Msg::PostDeleted(p.post.id),
-                        Some(me) => match camp.refilter_change(me, &p.post) {
+                        Some(me) if !relevance.live_change_visible(&camp, me, &p.post) => Msg::PostDeleted(p.post.id),
+                        Some(me) => match relevance.refilter_change(&camp, me, &p.post) {
                             Some(r) => Msg::PostRefiltered(p, std::sync::Arc::new(r)),
                             None => Msg::PostChanged(p),
                         },

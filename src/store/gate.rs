@@ -18,6 +18,8 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use sled::transaction::{ConflictableTransactionResult, TransactionResult, TransactionalTree};
 use sled::{Batch, CompareAndSwapError, IVec, Iter};
 
+use super::generation::{Generation, Watch, watch_of};
+
 /// One lock shared by every tree of a database.
 #[derive(Default)]
 struct Gate(RwLock<()>);
@@ -54,6 +56,8 @@ impl Gate {
 pub(crate) struct Db {
     inner: sled::Db,
     gate: Arc<Gate>,
+    /// Moved on by every write to a tree the live visibility checks read.
+    generation: Arc<Generation>,
 }
 
 /// The whole database with every writer paused, for as long as this lives.
@@ -69,7 +73,13 @@ impl Db {
         Db {
             inner,
             gate: Arc::new(Gate::default()),
+            generation: Arc::default(),
         }
+    }
+
+    /// The relevance generation ([`super::generation`]) as it is now.
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.get()
     }
 
     /// The names of every tree (reading passes no gate).
@@ -78,11 +88,14 @@ impl Db {
         self.inner.tree_names()
     }
 
-    /// Opens (or creates) a tree whose writes pass the gate.
+    /// Opens (or creates) a tree whose writes pass the gate, and move the relevance
+    /// generation when its name says visibility checks read it.
     pub(crate) fn open_tree(&self, name: impl AsRef<[u8]>) -> sled::Result<Tree> {
         Ok(Tree {
+            watch: watch_of(name.as_ref()),
             inner: self.inner.open_tree(name)?,
             gate: self.gate.clone(),
+            generation: self.generation.clone(),
         })
     }
 
@@ -136,6 +149,9 @@ impl Db {
 pub(crate) struct Tree {
     inner: sled::Tree,
     gate: Arc<Gate>,
+    /// Which of its writes move the generation (after they land).
+    watch: Watch,
+    generation: Arc<Generation>,
 }
 
 impl Tree {
@@ -185,19 +201,36 @@ impl Tree {
         value: V,
     ) -> sled::Result<Option<IVec>> {
         let _hold = self.gate.hold();
-        self.inner.insert(key, value)
+        if !self.watch.covers(key.as_ref()) {
+            return self.inner.insert(key, value);
+        }
+        let value: IVec = value.into();
+        let old = self.inner.insert(key, value.clone())?;
+        if old.as_ref() != Some(&value) {
+            self.generation.bump();
+        }
+        Ok(old)
     }
 
     /// See [`sled::Tree::remove`].
     pub(crate) fn remove<K: AsRef<[u8]>>(&self, key: K) -> sled::Result<Option<IVec>> {
         let _hold = self.gate.hold();
-        self.inner.remove(key)
+        let watched = self.watch.covers(key.as_ref());
+        let old = self.inner.remove(key)?;
+        if watched && old.is_some() {
+            self.generation.bump();
+        }
+        Ok(old)
     }
 
     /// See [`sled::Tree::apply_batch`].
     pub(crate) fn apply_batch(&self, batch: Batch) -> sled::Result<()> {
         let _hold = self.gate.hold();
-        self.inner.apply_batch(batch)
+        let done = self.inner.apply_batch(batch);
+        if self.watch.any() {
+            self.generation.bump();
+        }
+        done
     }
 
     /// See [`sled::Tree::compare_and_swap`].
@@ -213,7 +246,12 @@ impl Tree {
         NV: Into<IVec>,
     {
         let _hold = self.gate.hold();
-        self.inner.compare_and_swap(key, old, new)
+        let watched = self.watch.covers(key.as_ref());
+        let done = self.inner.compare_and_swap(key, old, new)?;
+        if watched && done.is_ok() {
+            self.generation.bump();
+        }
+        Ok(done)
     }
 }
 
@@ -239,7 +277,13 @@ macro_rules! gated_tuple {
                 F: Fn(&Self::View) -> ConflictableTransactionResult<A, E>,
             {
                 let _hold = self.0.gate.hold();
-                sled::Transactional::transaction(&($(&self.$i.inner,)+), f)
+                let done = sled::Transactional::transaction(&($(&self.$i.inner,)+), f);
+                // Whatever the outcome: a transaction that wrote nothing only costs
+                // the readers one more look.
+                if false $(|| self.$i.watch.any())+ {
+                    self.0.generation.bump();
+                }
+                done
             }
         }
     };

@@ -12,6 +12,7 @@ pub mod codec;
 pub mod federation;
 mod figures;
 mod gate;
+mod generation;
 pub mod ids;
 pub mod leaving;
 mod media;
@@ -196,6 +197,13 @@ impl Store {
     /// its indexes, say). Only writes on this thread are covered.
     pub fn together<T>(&self, f: impl FnOnce() -> T) -> T {
         self.db.together(f)
+    }
+
+    /// The relevance generation: moved on by every write to what the live visibility
+    /// checks read (mutes, blocks, follows, accounts, domain policy, filters, lists;
+    /// [`generation`] says which trees). Read it before the data it guards.
+    pub fn relevance_generation(&self) -> u64 {
+        self.db.generation()
     }
 
     /// Makes every write so far durable.

@@ -38,6 +38,7 @@ mod plain;
 mod polls;
 mod privacy;
 mod process;
+mod relevance_live;
 mod remote_actor;
 mod small_things;
 mod social;

@@ -29,7 +29,7 @@ pub struct Refiltered {
 }
 
 impl Refiltered {
-    fn of(filters: &FilterSet, post: &Post) -> Refiltered {
+    pub(crate) fn of(filters: &FilterSet, post: &Post) -> Refiltered {
         let one = |context| {
             let phrase = filters.first_match(post, context)?;
             Some(Match {
