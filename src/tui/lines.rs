@@ -19,7 +19,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Alignment, Rect};
 use ratatui::style::Style;
-use ratatui::text::Line;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use unicode_segmentation::UnicodeSegmentation;
 
@@ -48,12 +48,22 @@ pub fn render(buf: &mut Buffer, area: Rect, lines: &[Line<'_>], style: Style) {
 
 /// One line at row `y`, cut at the area's right edge as a `Paragraph` cuts it.
 fn put_line(buf: &mut Buffer, area: Rect, y: u16, line: &Line<'_>) {
+    put_spans(buf, area, y, line.style, &line.spans);
+}
+
+/// `spans` at row `y` of `area` with `line_style` under each, as [`render`] draws a
+/// line of them over the default style: a caller that puts a prefix before a cached
+/// line draws both without building a new line of copied spans.
+pub fn put_spans(buf: &mut Buffer, area: Rect, y: u16, line_style: Style, spans: &[Span<'_>]) {
+    let area = area.intersection(buf.area);
+    if area.is_empty() || y < area.top() || y >= area.bottom() {
+        return;
+    }
     let max = area.width as usize;
     // As in a Paragraph, the base style is already on the cells; each grapheme patches
     // its line's and span's styles over it.
-    let line_style = line.style;
     let mut used = 0usize;
-    for span in &line.spans {
+    for span in spans {
         let style = line_style.patch(span.style);
         let s: &str = &span.content;
         if s.bytes().all(|b| (0x20..0x7f).contains(&b)) {

@@ -405,43 +405,37 @@ fn render_timeline(
         let used: usize = heights[top..sel].iter().sum();
         used + heights[sel].min(rows) <= rows.saturating_sub(marker_rows)
     });
-    let mut out: Vec<Line> = Vec::with_capacity(rows);
+    let mut out: Vec<Row> = Vec::with_capacity(rows);
     if tl.unseen > 0 {
         let s = if tl.unseen == 1 { "" } else { "s" };
-        out.push(Line::styled(
+        out.push(Row::Text(Line::styled(
             text::truncate(
                 &format!("▲ {} new post{s} above · g to jump", tl.unseen),
                 area.width as usize,
             ),
             theme.warn.add_modifier(ratatui::style::Modifier::REVERSED),
-        ));
+        )));
     }
     let mut i = tl.top;
     while out.len() < rows && i < tl.posts.len() {
         let p = &tl.posts[i];
         if read_at == Some(i) {
-            out.push(Line::styled(
+            out.push(Row::Text(Line::styled(
                 text::truncate("── new since you left ──", area.width as usize),
                 theme.warn,
-            ));
+            )));
         }
         starts.push((p.entry, out.len() as u16));
         let selected = i == tl.selected;
-        let gutter = if selected {
-            Span::styled("▌ ", theme.accent)
-        } else {
-            Span::raw("  ")
-        };
-        for l in cache
-            .lines(p, width, now, expanded.contains(&p.post.id), theme)
-            .iter()
-        {
-            let mut spans = Vec::with_capacity(l.spans.len() + 1);
-            spans.push(gutter.clone());
-            spans.extend(l.spans.iter().cloned());
-            out.push(Line::from(spans));
+        let lines = cache.lines(p, width, now, expanded.contains(&p.post.id), theme);
+        for line in 0..lines.len() {
+            out.push(Row::Post {
+                lines: lines.clone(),
+                line,
+                selected,
+            });
         }
-        out.push(Line::raw(""));
+        out.push(Row::Text(Line::raw("")));
         i += 1;
     }
     if i >= tl.posts.len() && out.len() < rows {
@@ -452,10 +446,46 @@ fn render_timeline(
         } else {
             ""
         };
-        out.push(Line::styled(tail, theme.dim));
+        out.push(Row::Text(Line::styled(tail, theme.dim)));
     }
-    out.truncate(rows);
-    lines::render(frame.buffer_mut(), area, &out, Style::default());
+    let buf = frame.buffer_mut();
+    for (y, row) in (area.y..area.bottom()).zip(&out) {
+        match row {
+            Row::Text(line) => lines::render(
+                buf,
+                Rect::new(area.x, y, area.width, 1),
+                std::slice::from_ref(line),
+                Style::default(),
+            ),
+            Row::Post {
+                lines,
+                line,
+                selected,
+            } => {
+                let gutter = match selected {
+                    true => Span::styled("▌ ", theme.accent),
+                    false => Span::raw("  "),
+                };
+                let row = Rect::new(area.x, y, area.width, 1);
+                lines::put_spans(buf, row, y, Style::default(), std::slice::from_ref(&gutter));
+                // The post's line goes after the gutter with its spans' own styles
+                // (its line style is not drawn, as when the two were one line).
+                let rest = Rect::new(area.x + 2, y, area.width.saturating_sub(2), 1);
+                lines::put_spans(buf, rest, y, Style::default(), &lines[*line].spans);
+            }
+        }
+    }
+}
+
+/// One row of a timeline: a line of its own, or line `line` of a post's cached lines
+/// after the selection gutter.
+enum Row {
+    Text(Line<'static>),
+    Post {
+        lines: std::sync::Arc<[Line<'static>]>,
+        line: usize,
+        selected: bool,
+    },
 }
 
 fn render_composer(frame: &mut Frame, area: Rect, c: &Composer, theme: &Theme) {
