@@ -207,7 +207,7 @@ fn main() {
             t.draw(|f| {
                 links.render(f, osc, |f| view::render(f, m));
                 graphics.set(m.gfx.placed.take());
-                m.scroll_hint.take()
+                m.take_hints()
             })
             .expect("drawing into memory");
             t.take_output()

@@ -360,7 +360,7 @@ async fn run_tui(start: TuiStart, out: &mut Output, account: Option<crate::model
                 .draw(|f| {
                     links.render(f, osc, |f| view::render(f, &mut model));
                     graphics.set(model.gfx.placed.take());
-                    model.scroll_hint.take()
+                    model.take_hints()
                 })
                 .is_err()
             {

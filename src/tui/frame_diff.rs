@@ -33,7 +33,18 @@ pub fn changed_cells(shown: &Buffer, next: &Buffer, out: &mut Vec<usize>) {
         }
         return;
     }
-    let len = new.len();
+    let w = usize::from(next.area.width).max(1);
+    for (row, (was, now)) in old.chunks(w).zip(new.chunks(w)).enumerate() {
+        changed_in_row(was, now, row * w, out);
+    }
+}
+
+/// Pushes onto `out` the indices (`base` plus the column) of the cells of one row to
+/// send to turn `old` into `new`, as [`changed_cells`] does for a whole screen. A
+/// wide character's columns never run into the next row.
+pub fn changed_in_row(old: &[Cell], new: &[Cell], base: usize, out: &mut Vec<usize>) {
+    let len = new.len().min(old.len());
+    let (old, new) = (&old[..len], &new[..len]);
     let mut i = 0;
     while i < len {
         let (cur, was) = (&new[i], &old[i]);
@@ -43,7 +54,7 @@ pub fn changed_cells(shown: &Buffer, next: &Buffer, out: &mut Vec<usize>) {
         }
         if let CellDiffOption::ForcedWidth(w) = cur.diff_option {
             if cur != was {
-                out.push(i);
+                out.push(base + i);
             }
             i += usize::from(w.get());
             continue;
@@ -54,13 +65,13 @@ pub fn changed_cells(shown: &Buffer, next: &Buffer, out: &mut Vec<usize>) {
             i += w.max(1);
             continue;
         }
-        out.push(i);
+        out.push(base + i);
         if w > 1 {
             // Some terminals leave the column under an emoji presentation sequence
             // (VS16) as it was: resend what changed there. Other wide characters clear
             // it themselves.
             i = if cur.symbol().contains('\u{FE0F}') {
-                trailing(old, new, i + 1, i + w, false, out)
+                trailing(old, new, i + 1, i + w, false, base, out)
             } else {
                 i + w
             };
@@ -69,7 +80,7 @@ pub fn changed_cells(shown: &Buffer, next: &Buffer, out: &mut Vec<usize>) {
         let was_w = width(was);
         if was_w > 1 && (was.bg != Color::Reset || was.modifier.intersects(VISIBLE_ON_BLANK)) {
             // The old wide character's style may still show on the columns it covered.
-            i = trailing(old, new, i + 1, i + was_w, true, out);
+            i = trailing(old, new, i + 1, i + was_w, true, base, out);
             continue;
         }
         i += 1;
@@ -85,6 +96,7 @@ fn trailing(
     from: usize,
     to: usize,
     force: bool,
+    base: usize,
     out: &mut Vec<usize>,
 ) -> usize {
     let len = new.len();
@@ -95,7 +107,7 @@ fn trailing(
         j += width(cell).max(1);
         end = end.max(j).min(len);
         if !skipped(cell) && (force || old[here].symbol() != cell.symbol()) {
-            out.push(here);
+            out.push(base + here);
         }
     }
     end

@@ -136,6 +136,8 @@ pub struct Model {
     pub timeline_layout: Option<scroll_hint::Layout>,
     /// The band of rows the last frame moved, for the session's terminal to scroll.
     pub scroll_hint: Option<scroll_hint::Shift>,
+    /// What the view knows each row of the last frame shows (see [`scroll_hint::RowKey`]).
+    pub row_keys: Vec<Option<scroll_hint::RowKey>>,
 }
 
 /// Something that happened, for [`update`].
@@ -512,6 +514,16 @@ impl Model {
             footer_cut: Default::default(),
             timeline_layout: None,
             scroll_hint: None,
+            row_keys: Vec::new(),
+        }
+    }
+
+    /// What the last frame told the session's terminal besides its cells (taken, so a
+    /// frame drawn without the view gives none).
+    pub fn take_hints(&mut self) -> scroll_hint::Hints {
+        scroll_hint::Hints {
+            shift: self.scroll_hint.take(),
+            rows: std::mem::take(&mut self.row_keys),
         }
     }
 

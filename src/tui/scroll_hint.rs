@@ -75,6 +75,81 @@ pub fn between(before: &Layout, now: &Layout) -> Option<Shift> {
     shift.fits(u16::MAX).then_some(shift)
 }
 
+/// What the view knows a screen row shows, so that the session's terminal may leave a
+/// row alone when the last frame showed the same there (after any [`Shift`]) without
+/// comparing its cells: most rows of a frame after a live post are rows of posts that
+/// only moved.
+///
+/// A key is given only for a row the view drew whole and nothing drew over (no popup),
+/// and two keys are equal only when the row's cells must be equal: the same cached post
+/// line (the same allocation, kept alive by the key, so an address is never reused
+/// while it is compared), the same gutter and the same place.
+#[derive(Debug, Clone)]
+pub enum RowKey {
+    /// Nothing drawn in the row: every cell blank.
+    Blank {
+        /// The row's first column.
+        x: u16,
+        /// The row's width.
+        width: u16,
+    },
+    /// The selection gutter (two columns) and then line `line` of a post's cached lines.
+    PostLine {
+        /// The row's first column.
+        x: u16,
+        /// The row's width.
+        width: u16,
+        /// The post's styled lines, as the session's post cache holds them.
+        lines: std::sync::Arc<[ratatui::text::Line<'static>]>,
+        /// Which of them.
+        line: usize,
+        /// Whether the gutter marks the selection.
+        selected: bool,
+    },
+}
+
+impl PartialEq for RowKey {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (RowKey::Blank { x, width }, RowKey::Blank { x: x2, width: w2 }) => {
+                x == x2 && width == w2
+            }
+            (
+                RowKey::PostLine {
+                    x,
+                    width,
+                    lines,
+                    line,
+                    selected,
+                },
+                RowKey::PostLine {
+                    x: x2,
+                    width: w2,
+                    lines: l2,
+                    line: n2,
+                    selected: s2,
+                },
+            ) => {
+                x == x2
+                    && width == w2
+                    && std::sync::Arc::ptr_eq(lines, l2)
+                    && line == n2
+                    && selected == s2
+            }
+            _ => false,
+        }
+    }
+}
+
+/// What a frame tells the session's terminal besides its cells.
+#[derive(Debug, Default)]
+pub struct Hints {
+    /// The band of rows that moved since the last frame.
+    pub shift: Option<Shift>,
+    /// What each screen row shows, where the view knows it (indexed by row).
+    pub rows: Vec<Option<RowKey>>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

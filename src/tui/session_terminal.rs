@@ -20,7 +20,7 @@ use crate::tui::graphics::Graphics;
 use crate::tui::graphics::backend::GraphicsBackend;
 use crate::tui::guarded_backend::GuardedBackend;
 use crate::tui::hyperlinks::{HyperlinkBackend, Links};
-use crate::tui::scroll_hint::Shift;
+use crate::tui::scroll_hint::{Hints, RowKey, Shift};
 
 /// A backend that draws nothing and remembers where the frame wants the cursor.
 #[derive(Debug, Default)]
@@ -105,6 +105,15 @@ pub struct SessionTerminal {
     cursor: Option<Option<Position>>,
     /// Frames that scrolled a band (see [`Self::scrolls`]).
     scrolls: usize,
+    /// Rows left alone because the view said they show what they showed (see
+    /// [`Self::kept_rows`]).
+    kept: usize,
+    /// What the view said each row of the client's screen shows.
+    shown_rows: Vec<Option<RowKey>>,
+    /// For this frame: which row of `shown` each screen row shows (`None`: blank).
+    source: Vec<Option<usize>>,
+    /// A blank row, to compare rows that scrolled in against.
+    blank: Vec<Cell>,
 }
 
 impl SessionTerminal {
@@ -145,6 +154,10 @@ impl SessionTerminal {
             changed: Vec::new(),
             cursor: None,
             scrolls: 0,
+            kept: 0,
+            shown_rows: Vec::new(),
+            source: Vec::new(),
+            blank: vec![Cell::EMPTY; usize::from(cols)],
         }
     }
 
@@ -161,18 +174,42 @@ impl SessionTerminal {
     /// Draws a frame with `render` and writes what the client needs to show it; the
     /// bytes wait in [`Self::take_output`]. `render` may return a band of rows that
     /// moved since the last frame ([`Shift`]): the client's terminal moves them itself.
-    pub fn draw(&mut self, render: impl FnOnce(&mut Frame) -> Option<Shift>) -> io::Result<()> {
+    pub fn draw(&mut self, render: impl FnOnce(&mut Frame) -> Hints) -> io::Result<()> {
         let mut next = std::mem::take(&mut self.next);
-        let mut shift = None;
+        let mut hints = Hints::default();
         self.frames.draw(|f| {
             std::mem::swap(f.buffer_mut(), &mut next);
-            shift = render(f);
+            hints = render(f);
             std::mem::swap(f.buffer_mut(), &mut next);
         })?;
-        if let Some(s) = shift.filter(|s| s.fits(self.shown.area.height)) {
+        let height = usize::from(self.shown.area.height);
+        // Which row of the client's screen each row shows before this frame's cells:
+        // its own, or after a scroll another one, or a blank one.
+        self.source.clear();
+        self.source.extend((0..height).map(Some));
+        if let Some(s) = hints.shift.filter(|s| s.fits(self.shown.area.height)) {
             self.scroll(s);
         }
-        crate::tui::frame_diff::changed_cells(&self.shown, &next, &mut self.changed);
+        let w = usize::from(self.shown.area.width);
+        self.changed.clear();
+        for y in 0..height {
+            let was = self.source[y];
+            let key = hints.rows.get(y).and_then(Option::as_ref);
+            let kept = match (was, key) {
+                (Some(r), Some(k)) => self.shown_rows.get(r).and_then(Option::as_ref) == Some(k),
+                _ => false,
+            };
+            if kept {
+                self.kept += 1;
+                continue;
+            }
+            let old = match was {
+                Some(r) => &self.shown.content[r * w..(r + 1) * w],
+                None => &self.blank[..],
+            };
+            let now = &next.content[y * w..(y + 1) * w];
+            crate::tui::frame_diff::changed_in_row(old, now, y * w, &mut self.changed);
+        }
         let cells = self.changed.iter().map(|&i| {
             let (x, y) = next.pos_of(i);
             (x, y, &next.content[i])
@@ -194,6 +231,7 @@ impl SessionTerminal {
         self.cursor = Some(want);
         Backend::flush(&mut self.backend)?;
         std::mem::swap(&mut self.shown, &mut next);
+        self.shown_rows = hints.rows;
         next.reset();
         self.next = next;
         Ok(())
@@ -204,9 +242,14 @@ impl SessionTerminal {
         self.scrolls
     }
 
+    /// Rows left alone without comparing their cells, over all frames (for tests).
+    pub fn kept_rows(&self) -> usize {
+        self.kept
+    }
+
     /// Moves rows `s.top..s.bottom` of the client's screen by `s.by` (a scroll region
-    /// and insert-line or delete-line), and our copy of that screen the same way: the
-    /// rows that come in are blank in both.
+    /// and insert-line or delete-line), and notes where each of those rows now comes
+    /// from in our copy of that screen: the rows that come in are blank in both.
     fn scroll(&mut self, s: Shift) {
         let out = self
             .backend
@@ -225,18 +268,12 @@ impl SessionTerminal {
             s.bottom,
             s.top + 1
         );
-        let w = usize::from(self.shown.area.width);
-        let band = &mut self.shown.content[usize::from(s.top) * w..usize::from(s.bottom) * w];
-        let moved = usize::from(n) * w;
-        let blank = if s.by > 0 {
-            band.rotate_right(moved);
-            0..moved
-        } else {
-            band.rotate_left(moved);
-            band.len() - moved..band.len()
-        };
-        for cell in &mut band[blank] {
-            *cell = Cell::EMPTY;
+        let (top, bottom, n) = (usize::from(s.top), usize::from(s.bottom), usize::from(n));
+        for y in top..bottom {
+            self.source[y] = match s.by > 0 {
+                true => (y >= top + n).then(|| y - n),
+                false => (y + n < bottom).then(|| y + n),
+            };
         }
         self.scrolls += 1;
     }

@@ -24,11 +24,19 @@ use crate::tui::{Model, Screen};
 /// [`crate::tui::guarded_backend`].
 pub fn render(frame: &mut Frame, model: &mut Model) {
     let before = model.timeline_layout.take();
+    model.row_keys.clear();
+    model
+        .row_keys
+        .resize(usize::from(frame.area().bottom()), None);
     draw(frame, model);
     model.scroll_hint = match (&before, &model.timeline_layout) {
         (Some(before), Some(now)) => crate::tui::scroll_hint::between(before, now),
         _ => None,
     };
+    if model.timeline_layout.is_none() {
+        // Something else was drawn over the timeline's rows, or no timeline at all.
+        model.row_keys.clear();
+    }
     // Last, over everything drawn: where a picture goes, if its cells are whole.
     model.gfx.placed = match crate::tui::preview::may_reserve(model) {
         true => {
@@ -102,6 +110,7 @@ fn render_main(frame: &mut Frame, area: Rect, model: &mut Model, theme: &Theme) 
         model.tab,
         theme,
         &mut starts,
+        &mut model.row_keys,
     );
     render_footer(frame, footer, model, theme);
     if let Some(c) = &model.composer {
@@ -349,6 +358,7 @@ fn render_timeline(
     kind: TimelineKind,
     theme: &Theme,
     starts: &mut Vec<(crate::model::Id, u16)>,
+    keys: &mut [Option<crate::tui::scroll_hint::RowKey>],
 ) {
     let width = area.width.saturating_sub(2) as usize;
     let rows = area.height as usize;
@@ -435,7 +445,7 @@ fn render_timeline(
                 selected,
             });
         }
-        out.push(Row::Text(Line::raw("")));
+        out.push(Row::Blank);
         i += 1;
     }
     if i >= tl.posts.len() && out.len() < rows {
@@ -450,7 +460,16 @@ fn render_timeline(
     }
     let buf = frame.buffer_mut();
     for (y, row) in (area.y..area.bottom()).zip(&out) {
+        let key = keys.get_mut(usize::from(y));
         match row {
+            Row::Blank => {
+                if let Some(key) = key {
+                    *key = Some(crate::tui::scroll_hint::RowKey::Blank {
+                        x: area.x,
+                        width: area.width,
+                    });
+                }
+            }
             Row::Text(line) => lines::render(
                 buf,
                 Rect::new(area.x, y, area.width, 1),
@@ -472,14 +491,24 @@ fn render_timeline(
                 // (its line style is not drawn, as when the two were one line).
                 let rest = Rect::new(area.x + 2, y, area.width.saturating_sub(2), 1);
                 lines::put_spans(buf, rest, y, Style::default(), &lines[*line].spans);
+                if let Some(key) = key {
+                    *key = Some(crate::tui::scroll_hint::RowKey::PostLine {
+                        x: area.x,
+                        width: area.width,
+                        lines: lines.clone(),
+                        line: *line,
+                        selected: *selected,
+                    });
+                }
             }
         }
     }
 }
 
-/// One row of a timeline: a line of its own, or line `line` of a post's cached lines
-/// after the selection gutter.
+/// One row of a timeline: blank, a line of its own, or line `line` of a post's cached
+/// lines after the selection gutter.
 enum Row {
+    Blank,
     Text(Line<'static>),
     Post {
         lines: std::sync::Arc<[Line<'static>]>,

@@ -22,7 +22,7 @@ fn frame((t, links): &mut (SessionTerminal, Links), m: &mut Model) -> Vec<u8> {
     let osc = m.osc_links();
     t.draw(|f| {
         links.render(f, osc, |f| view::render(f, m));
-        m.scroll_hint.take()
+        m.take_hints()
     })
     .unwrap();
     t.take_output()
@@ -193,6 +193,11 @@ fn live_frames_end_where_a_full_redraw_ends() {
         // terminal moved rows itself (so those frames were checked too).
         assert!(m.camp.posts.len() > 20, "{}", m.camp.posts.len());
         assert!(t.0.scrolls() > 10, "seed {seed}: {} scrolls", t.0.scrolls());
+        assert!(
+            t.0.kept_rows() > 250,
+            "seed {seed}: {} rows kept",
+            t.0.kept_rows()
+        );
         assert!(client.screen().contents().contains('@'));
     }
 }
