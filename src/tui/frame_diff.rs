@@ -2,12 +2,15 @@
 //! screen shows, plus the cells a terminal may leave stale around wide characters.
 //!
 //! It answers as ratatui's own buffer diff does, cell for cell (a unit test holds them
-//! together), but decides the common case (an unchanged cell) from the plain fields
-//! first and asks for a symbol's width only when the symbol is more than one byte: the
-//! diff runs over every cell of every session's frame for every live post.
+//! together), but compares the client's screen as [`ShownScreen`] codes: an unchanged
+//! cell is one integer comparison, and a symbol's width is asked for only when the
+//! symbol is more than one byte. The diff runs over every row that may have changed of
+//! every session's frame for every live post.
 
-use ratatui::buffer::{Buffer, Cell, CellDiffOption, CellWidth};
+use ratatui::buffer::{Cell, CellDiffOption, CellWidth};
 use ratatui::style::{Color, Modifier};
+
+use crate::tui::shown_screen::{Code, ShownScreen, symbol_of};
 
 /// Modifiers that show on a blank cell, so a wide character's style may linger on the
 /// column to its right after a narrow one replaces it.
@@ -17,100 +20,93 @@ const VISIBLE_ON_BLANK: Modifier = Modifier::REVERSED
     .union(Modifier::RAPID_BLINK)
     .union(Modifier::CROSSED_OUT);
 
-/// Fills `out` with the indices (into `next.content`) of the cells to send, in order,
-/// to turn a screen showing `shown` into `next`. Buffers of different areas are not
-/// compared: every cell of `next` is sent.
-pub fn changed_cells(shown: &Buffer, next: &Buffer, out: &mut Vec<usize>) {
-    out.clear();
-    let (old, new) = (&shown.content[..], &next.content[..]);
-    if shown.area != next.area {
+/// One row to diff: what the client shows there and what the new frame draws.
+pub struct Row<'a> {
+    /// The client's screen (its tables give the old codes meaning).
+    pub screen: &'a ShownScreen,
+    /// The codes the row shows now.
+    pub old: &'a [Code],
+    /// The new frame's codes for the row (encoded by `screen`).
+    pub new: &'a [Code],
+    /// The new frame's cells for the row.
+    pub cells: &'a [Cell],
+    /// The index of the row's first cell in the frame.
+    pub base: usize,
+}
+
+impl Row<'_> {
+    /// Pushes onto `out` the indices (`base` plus the column) of the cells to send to
+    /// turn the row the client shows into the new one. A wide character's columns
+    /// never run into the next row.
+    pub fn changed(&self, out: &mut Vec<usize>) {
+        let (old, new, cells) = (self.old, self.new, self.cells);
+        let len = cells.len().min(old.len()).min(new.len());
         let mut i = 0;
-        while i < new.len() {
-            if !skipped(&new[i]) {
-                out.push(i);
+        while i < len {
+            let cur = &cells[i];
+            if skipped(cur) {
+                i += 1;
+                continue;
             }
-            i += usize::from(new[i].cell_width().max(1));
-        }
-        return;
-    }
-    let w = usize::from(next.area.width).max(1);
-    for (row, (was, now)) in old.chunks(w).zip(new.chunks(w)).enumerate() {
-        changed_in_row(was, now, row * w, out);
-    }
-}
-
-/// Pushes onto `out` the indices (`base` plus the column) of the cells of one row to
-/// send to turn `old` into `new`, as [`changed_cells`] does for a whole screen. A
-/// wide character's columns never run into the next row.
-pub fn changed_in_row(old: &[Cell], new: &[Cell], base: usize, out: &mut Vec<usize>) {
-    let len = new.len().min(old.len());
-    let (old, new) = (&old[..len], &new[..len]);
-    let mut i = 0;
-    while i < len {
-        let (cur, was) = (&new[i], &old[i]);
-        if skipped(cur) {
-            i += 1;
-            continue;
-        }
-        if let CellDiffOption::ForcedWidth(w) = cur.diff_option {
-            if cur != was {
-                out.push(base + i);
+            if let CellDiffOption::ForcedWidth(w) = cur.diff_option {
+                if new[i] != old[i] {
+                    out.push(self.base + i);
+                }
+                i += usize::from(w.get());
+                continue;
             }
-            i += usize::from(w.get());
-            continue;
-        }
-        let sym = cur.symbol();
-        let w = if sym.len() == 1 { 1 } else { width(cur) };
-        if cur.diff_option == CellDiffOption::None && same(cur, sym, was) {
-            i += w.max(1);
-            continue;
-        }
-        out.push(base + i);
-        if w > 1 {
-            // Some terminals leave the column under an emoji presentation sequence
-            // (VS16) as it was: resend what changed there. Other wide characters clear
-            // it themselves.
-            i = if cur.symbol().contains('\u{FE0F}') {
-                trailing(old, new, i + 1, i + w, false, base, out)
+            // One ASCII byte is one column: no width lookup for most cells.
+            let w = if symbol_of(new[i]) < 0x80 {
+                1
             } else {
-                i + w
+                width(cur)
             };
-            continue;
+            if cur.diff_option == CellDiffOption::None && new[i] == old[i] {
+                i += w.max(1);
+                continue;
+            }
+            out.push(self.base + i);
+            if w > 1 {
+                // Some terminals leave the column under an emoji presentation sequence
+                // (VS16) as it was: resend what changed there. Other wide characters
+                // clear it themselves.
+                i = if cur.symbol().contains('\u{FE0F}') {
+                    self.trailing(i + 1, i + w, false, out)
+                } else {
+                    i + w
+                };
+                continue;
+            }
+            let look = self.screen.look(old[i]);
+            if self.screen.width(old[i]) > 1
+                && (look.bg != Color::Reset || look.modifier.intersects(VISIBLE_ON_BLANK))
+            {
+                // The old wide character's style may still show on the columns it
+                // covered.
+                i = self.trailing(i + 1, i + self.screen.width(old[i]), true, out);
+                continue;
+            }
+            i += 1;
         }
-        let was_w = width(was);
-        if was_w > 1 && (was.bg != Color::Reset || was.modifier.intersects(VISIBLE_ON_BLANK)) {
-            // The old wide character's style may still show on the columns it covered.
-            i = trailing(old, new, i + 1, i + was_w, true, base, out);
-            continue;
-        }
-        i += 1;
     }
-}
 
-/// Pushes the cells from `from` up to `to` (stretched over a wide cell that starts
-/// inside): all of them when `force`, else those whose symbol changed. Returns where
-/// the scan goes on.
-fn trailing(
-    old: &[Cell],
-    new: &[Cell],
-    from: usize,
-    to: usize,
-    force: bool,
-    base: usize,
-    out: &mut Vec<usize>,
-) -> usize {
-    let len = new.len();
-    let (mut j, mut end) = (from, to.min(len));
-    while j < end {
-        let cell = &new[j];
-        let here = j;
-        j += width(cell).max(1);
-        end = end.max(j).min(len);
-        if !skipped(cell) && (force || old[here].symbol() != cell.symbol()) {
-            out.push(base + here);
+    /// Pushes the cells from `from` up to `to` (stretched over a wide cell that starts
+    /// inside): all of them when `force`, else those whose symbol changed. Returns
+    /// where the scan goes on.
+    fn trailing(&self, from: usize, to: usize, force: bool, out: &mut Vec<usize>) -> usize {
+        let len = self.cells.len().min(self.old.len()).min(self.new.len());
+        let (mut j, mut end) = (from, to.min(len));
+        while j < end {
+            let cell = &self.cells[j];
+            let here = j;
+            j += width(cell).max(1);
+            end = end.max(j).min(len);
+            if !skipped(cell) && (force || symbol_of(self.old[here]) != symbol_of(self.new[here])) {
+                out.push(self.base + here);
+            }
         }
+        end
     }
-    end
 }
 
 /// True when the diff passes over `cell` (a picture or link covers it).
@@ -118,24 +114,6 @@ fn trailing(
 fn skipped(cell: &Cell) -> bool {
     matches!(cell.diff_option, CellDiffOption::Skip)
         || (cell.skip && matches!(cell.diff_option, CellDiffOption::None))
-}
-
-/// `a == b` (`a_symbol` is `a`'s symbol), with the cheap fields first: most cells of
-/// a frame are unchanged.
-#[allow(deprecated)]
-fn same(a: &Cell, a_symbol: &str, b: &Cell) -> bool {
-    if a.fg != b.fg
-        || a.bg != b.bg
-        || a.modifier != b.modifier
-        || a.diff_option != b.diff_option
-        || a.skip != b.skip
-    {
-        return false;
-    }
-    match (a_symbol.as_bytes(), b.symbol().as_bytes()) {
-        ([p], [q]) => p == q,
-        (x, y) => x == y,
-    }
 }
 
 /// The columns `cell` takes, as ratatui counts them; one byte is one column.
@@ -149,6 +127,7 @@ fn width(cell: &Cell) -> usize {
 
 #[cfg(test)]
 mod tests {
+    use ratatui::buffer::Buffer;
     use ratatui::layout::Rect;
     use ratatui::style::Style;
 
@@ -163,9 +142,27 @@ mod tests {
             .collect()
     }
 
+    /// Our diff, row by row, of `next` against a client showing `shown`.
     fn ours(shown: &Buffer, next: &Buffer) -> Vec<usize> {
+        let w = usize::from(shown.area.width);
+        let mut screen = ShownScreen::new(shown.area);
+        let mut codes = Vec::new();
+        for (y, row) in shown.content.chunks(w).enumerate() {
+            screen.encode_row(row, &mut codes);
+            screen.set_row(y, &codes);
+        }
         let mut out = Vec::new();
-        changed_cells(shown, next, &mut out);
+        for (y, cells) in next.content.chunks(w).enumerate() {
+            screen.encode_row(cells, &mut codes);
+            let row = Row {
+                screen: &screen,
+                old: screen.row(y),
+                new: &codes,
+                cells,
+                base: y * w,
+            };
+            row.changed(&mut out);
+        }
         out
     }
 
@@ -249,14 +246,5 @@ mod tests {
         assert!(ours(&a, &b).is_empty());
         b.set_string(1, 1, "x", Style::new());
         assert_eq!(ours(&a, &b), vec![11]);
-    }
-
-    #[test]
-    fn a_frame_of_another_size_is_sent_whole() {
-        let a = Buffer::empty(Rect::new(0, 0, 4, 1));
-        let mut b = Buffer::empty(Rect::new(0, 0, 4, 2));
-        b.set_string(0, 0, "世", Style::new());
-        // The wide character's right half goes with it.
-        assert_eq!(ours(&a, &b), vec![0, 2, 3, 4, 5, 6, 7]);
     }
 }

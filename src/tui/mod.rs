@@ -31,6 +31,7 @@ pub mod requests;
 pub mod scroll_hint;
 pub mod session_terminal;
 pub mod settings;
+pub mod shown_screen;
 pub mod theme;
 pub mod thread;
 pub mod timeline;

@@ -141,6 +141,41 @@ impl PartialEq for RowKey {
     }
 }
 
+impl RowKey {
+    /// The first column from which a row drawn as `self` shows the same cells as a row
+    /// drawn as `was`: 0 when the rows are equal, the column after the gutter when
+    /// only the selection moved, `None` when nothing is known.
+    pub fn same_from(&self, was: &RowKey) -> Option<u16> {
+        if self == was {
+            return Some(0);
+        }
+        match (self, was) {
+            (
+                RowKey::PostLine {
+                    x,
+                    width,
+                    lines,
+                    line,
+                    ..
+                },
+                RowKey::PostLine {
+                    x: x2,
+                    width: w2,
+                    lines: l2,
+                    line: n2,
+                    ..
+                },
+            ) if x == x2 && width == w2 && std::sync::Arc::ptr_eq(lines, l2) && line == n2 => {
+                Some(x.saturating_add(GUTTER))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The columns of the selection gutter before a post's line.
+pub const GUTTER: u16 = 2;
+
 /// What a frame tells the session's terminal besides its cells.
 #[derive(Debug, Default)]
 pub struct Hints {
@@ -206,5 +241,35 @@ mod tests {
             between(&layout(&[(1, 0)]), &layout(&[(2, 0), (1, 22)])),
             None
         );
+    }
+
+    #[test]
+    fn a_moved_selection_leaves_the_rest_of_a_post_line_known() {
+        let lines: std::sync::Arc<[ratatui::text::Line<'static>]> =
+            vec![ratatui::text::Line::raw("hello")].into();
+        let key = |selected, line| RowKey::PostLine {
+            x: 0,
+            width: 80,
+            lines: lines.clone(),
+            line,
+            selected,
+        };
+        assert_eq!(key(true, 0).same_from(&key(true, 0)), Some(0));
+        assert_eq!(key(false, 0).same_from(&key(true, 0)), Some(GUTTER));
+        assert_eq!(key(false, 0).same_from(&key(false, 1)), None);
+        let other: std::sync::Arc<[ratatui::text::Line<'static>]> =
+            vec![ratatui::text::Line::raw("hello")].into();
+        let elsewhere = RowKey::PostLine {
+            x: 0,
+            width: 80,
+            lines: other,
+            line: 0,
+            selected: true,
+        };
+        // Equal text in another allocation is not known to be the same.
+        assert_eq!(key(true, 0).same_from(&elsewhere), None);
+        let blank = RowKey::Blank { x: 0, width: 80 };
+        assert_eq!(key(true, 0).same_from(&blank), None);
+        assert_eq!(blank.same_from(&RowKey::Blank { x: 0, width: 80 }), Some(0));
     }
 }

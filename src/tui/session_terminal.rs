@@ -4,10 +4,13 @@
 //! through `Cell`'s full equality and the unicode width of every symbol; at 1,000
 //! sessions that whole-screen diff was a fifth of the server's time per live post. Here
 //! the frame is drawn through a ratatui `Terminal` (screens keep their `Frame`) whose
-//! own buffers stay empty and whose backend only notes the cursor; the frame lands in
-//! our buffer and [`crate::tui::frame_diff`] finds the cells that changed, with a cheap
-//! test for the equal ones. The backend stack below (the output guard, links, pictures,
-//! the crossterm writer) gets those cells as from ratatui.
+//! own buffers stay empty and whose backend only notes the cursor. The frame lands in a
+//! scratch buffer that the worker thread's sessions share (it stays in cache), and is
+//! compared with the session's small copy of its client's screen
+//! ([`crate::tui::shown_screen`]) row by row ([`crate::tui::frame_diff`]), skipping
+//! the rows and columns the view says are unchanged. The backend stack below (the
+//! output guard, links, pictures, the crossterm writer) gets the changed cells as from
+//! ratatui.
 
 use std::io::{self, Write};
 
@@ -21,6 +24,7 @@ use crate::tui::graphics::backend::GraphicsBackend;
 use crate::tui::guarded_backend::GuardedBackend;
 use crate::tui::hyperlinks::{HyperlinkBackend, Links};
 use crate::tui::scroll_hint::{Hints, RowKey, Shift};
+use crate::tui::shown_screen::{Code, ShownScreen};
 
 /// A backend that draws nothing and remembers where the frame wants the cursor.
 #[derive(Debug, Default)]
@@ -96,9 +100,9 @@ pub struct SessionTerminal {
     frames: Terminal<CursorProbe>,
     backend: SessionBackend,
     /// What the client's screen shows now.
-    shown: Buffer,
-    /// The frame being drawn (blank between frames).
-    next: Buffer,
+    shown: ShownScreen,
+    /// One row of the frame being diffed, as codes (kept for its allocation).
+    row_codes: Vec<Code>,
     /// Indices of the cells of the last frame that changed (kept for its allocation).
     changed: Vec<usize>,
     /// Where the client's cursor was last put (`None` inside: hidden), if known.
@@ -110,10 +114,16 @@ pub struct SessionTerminal {
     kept: usize,
     /// What the view said each row of the client's screen shows.
     shown_rows: Vec<Option<RowKey>>,
-    /// For this frame: which row of `shown` each screen row shows (`None`: blank).
+    /// For this frame: which row of the last frame each screen row shows (`None`:
+    /// blank), for the view's row keys.
     source: Vec<Option<usize>>,
-    /// A blank row, to compare rows that scrolled in against.
-    blank: Vec<Cell>,
+}
+
+thread_local! {
+    /// The buffer frames are drawn into, one per thread: sessions take turns on a
+    /// worker thread, so it stays in cache while each session keeps only its
+    /// [`ShownScreen`].
+    static SCRATCH: std::cell::Cell<Buffer> = std::cell::Cell::new(Buffer::default());
 }
 
 impl SessionTerminal {
@@ -145,25 +155,23 @@ impl SessionTerminal {
             ),
             links.clone(),
         ));
-        let shown = Buffer::empty(area);
         SessionTerminal {
             frames,
             backend,
-            next: shown.clone(),
-            shown,
+            shown: ShownScreen::new(area),
+            row_codes: Vec::new(),
             changed: Vec::new(),
             cursor: None,
             scrolls: 0,
             kept: 0,
             shown_rows: Vec::new(),
             source: Vec::new(),
-            blank: vec![Cell::EMPTY; usize::from(cols)],
         }
     }
 
     /// What the client's screen shows after the last frame.
-    pub fn shown(&self) -> &Buffer {
-        &self.shown
+    pub fn shown(&self) -> Buffer {
+        self.shown.to_buffer()
     }
 
     /// The backend stack (tests look at its layers).
@@ -175,40 +183,62 @@ impl SessionTerminal {
     /// bytes wait in [`Self::take_output`]. `render` may return a band of rows that
     /// moved since the last frame ([`Shift`]): the client's terminal moves them itself.
     pub fn draw(&mut self, render: impl FnOnce(&mut Frame) -> Hints) -> io::Result<()> {
-        let mut next = std::mem::take(&mut self.next);
+        let area = self.shown.area();
+        let mut next = SCRATCH.take();
+        if next.area != area {
+            next.resize(area);
+        }
+        next.reset();
         let mut hints = Hints::default();
-        self.frames.draw(|f| {
+        let drawn = self.frames.draw(|f| {
             std::mem::swap(f.buffer_mut(), &mut next);
             hints = render(f);
             std::mem::swap(f.buffer_mut(), &mut next);
-        })?;
-        let height = usize::from(self.shown.area.height);
+        });
+        let sent = match drawn {
+            Ok(_) => self.send(&next, hints),
+            Err(e) => Err(e),
+        };
+        SCRATCH.set(next);
+        sent
+    }
+
+    /// Writes what turns the client's screen into `next`, and notes that it shows it.
+    fn send(&mut self, next: &Buffer, hints: Hints) -> io::Result<()> {
+        let height = usize::from(self.shown.area().height);
         // Which row of the client's screen each row shows before this frame's cells:
         // its own, or after a scroll another one, or a blank one.
         self.source.clear();
         self.source.extend((0..height).map(Some));
-        if let Some(s) = hints.shift.filter(|s| s.fits(self.shown.area.height)) {
+        if let Some(s) = hints.shift.filter(|s| s.fits(self.shown.area().height)) {
             self.scroll(s);
         }
-        let w = usize::from(self.shown.area.width);
+        let w = usize::from(self.shown.area().width);
         self.changed.clear();
         for y in 0..height {
-            let was = self.source[y];
             let key = hints.rows.get(y).and_then(Option::as_ref);
-            let kept = match (was, key) {
-                (Some(r), Some(k)) => self.shown_rows.get(r).and_then(Option::as_ref) == Some(k),
-                _ => false,
+            let was = self.source[y].and_then(|r| self.shown_rows.get(r)?.as_ref());
+            // Columns from `same` on show what they showed: only those before it are
+            // compared (none when the whole row is).
+            let same = match (key, was) {
+                (Some(k), Some(was)) => k.same_from(was).map_or(w, usize::from).min(w),
+                _ => w,
             };
-            if kept {
+            if same == 0 {
                 self.kept += 1;
                 continue;
             }
-            let old = match was {
-                Some(r) => &self.shown.content[r * w..(r + 1) * w],
-                None => &self.blank[..],
+            let cells = &next.content[y * w..y * w + same];
+            self.shown.encode_row(cells, &mut self.row_codes);
+            let row = crate::tui::frame_diff::Row {
+                screen: &self.shown,
+                old: &self.shown.row(y)[..same],
+                new: &self.row_codes,
+                cells,
+                base: y * w,
             };
-            let now = &next.content[y * w..(y + 1) * w];
-            crate::tui::frame_diff::changed_in_row(old, now, y * w, &mut self.changed);
+            row.changed(&mut self.changed);
+            self.shown.set_row(y, &self.row_codes);
         }
         let cells = self.changed.iter().map(|&i| {
             let (x, y) = next.pos_of(i);
@@ -230,10 +260,7 @@ impl SessionTerminal {
         }
         self.cursor = Some(want);
         Backend::flush(&mut self.backend)?;
-        std::mem::swap(&mut self.shown, &mut next);
         self.shown_rows = hints.rows;
-        next.reset();
-        self.next = next;
         Ok(())
     }
 
@@ -249,7 +276,7 @@ impl SessionTerminal {
 
     /// Moves rows `s.top..s.bottom` of the client's screen by `s.by` (a scroll region
     /// and insert-line or delete-line), and notes where each of those rows now comes
-    /// from in our copy of that screen: the rows that come in are blank in both.
+    /// from: the rows that come in are blank in both it and our copy.
     fn scroll(&mut self, s: Shift) {
         let out = self
             .backend
@@ -269,6 +296,7 @@ impl SessionTerminal {
             s.top + 1
         );
         let (top, bottom, n) = (usize::from(s.top), usize::from(s.bottom), usize::from(n));
+        self.shown.scroll(top, bottom, isize::from(s.by));
         for y in top..bottom {
             self.source[y] = match s.by > 0 {
                 true => (y >= top + n).then(|| y - n),

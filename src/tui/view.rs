@@ -458,6 +458,16 @@ fn render_timeline(
         };
         out.push(Row::Text(Line::styled(tail, theme.dim)));
     }
+    // Rows below the last one drawn stay blank.
+    let blank_from = area.y.saturating_add(out.len() as u16).min(area.bottom());
+    for y in blank_from..area.bottom() {
+        if let Some(key) = keys.get_mut(usize::from(y)) {
+            *key = Some(crate::tui::scroll_hint::RowKey::Blank {
+                x: area.x,
+                width: area.width,
+            });
+        }
+    }
     let buf = frame.buffer_mut();
     for (y, row) in (area.y..area.bottom()).zip(&out) {
         let key = keys.get_mut(usize::from(y));
@@ -485,11 +495,19 @@ fn render_timeline(
                     true => Span::styled("▌ ", theme.accent),
                     false => Span::raw("  "),
                 };
-                let row = Rect::new(area.x, y, area.width, 1);
+                // The gutter has its own columns: the row keys say a selection
+                // change redraws only them.
+                let gutter_cols = crate::tui::scroll_hint::GUTTER;
+                let row = Rect::new(area.x, y, area.width.min(gutter_cols), 1);
                 lines::put_spans(buf, row, y, Style::default(), std::slice::from_ref(&gutter));
                 // The post's line goes after the gutter with its spans' own styles
                 // (its line style is not drawn, as when the two were one line).
-                let rest = Rect::new(area.x + 2, y, area.width.saturating_sub(2), 1);
+                let rest = Rect::new(
+                    area.x + gutter_cols,
+                    y,
+                    area.width.saturating_sub(gutter_cols),
+                    1,
+                );
                 lines::put_spans(buf, rest, y, Style::default(), &lines[*line].spans);
                 if let Some(key) = key {
                     *key = Some(crate::tui::scroll_hint::RowKey::PostLine {
