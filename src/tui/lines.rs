@@ -66,39 +66,82 @@ pub fn put_spans(buf: &mut Buffer, area: Rect, y: u16, line_style: Style, spans:
     for span in spans {
         let style = line_style.patch(span.style);
         let s: &str = &span.content;
-        if s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
-            let room = max - used;
-            let take = s.len().min(room);
-            for (i, b) in s.as_bytes()[..take].iter().enumerate() {
-                let x = area.x + (used + i) as u16;
-                let cell = &mut buf[(x, y)];
-                cell.set_char(*b as char).set_style(style);
+        let b = s.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            // Printable ASCII followed by more ASCII is a grapheme of its own, one
+            // column wide: only the stretches around other characters are segmented.
+            let mut end = i;
+            while end < b.len() && printable(b[end]) {
+                end += 1;
             }
-            used += take;
-            if take < s.len() {
-                return;
+            if end < b.len() && b[end] >= 0x80 && end > i {
+                // The last one may take a combining mark.
+                end -= 1;
             }
+            for &c in &b[i..end] {
+                if used + 1 > max {
+                    return;
+                }
+                buf[(area.x + used as u16, y)]
+                    .set_char(c as char)
+                    .set_style(style);
+                used += 1;
+            }
+            if end == b.len() {
+                break;
+            }
+            let island = end..island_end(b, end);
+            i = island.end;
+            for g in s[island].graphemes(true) {
+                // A Paragraph drops graphemes holding a control character.
+                if g.contains(char::is_control) {
+                    continue;
+                }
+                let w = ratatui::buffer::CellWidth::cell_width(g) as usize;
+                if w > max {
+                    continue;
+                }
+                if used + w > max {
+                    return;
+                }
+                if w == 0 {
+                    continue;
+                }
+                let x = area.x + used as u16;
+                buf[(x, y)].set_symbol(g).set_style(style);
+                used += w;
+            }
+        }
+    }
+}
+
+/// True for a printable ASCII byte.
+fn printable(b: u8) -> bool {
+    (0x20..0x7f).contains(&b)
+}
+
+/// Where a stretch of `b` to be segmented into graphemes, starting at `start`, ends:
+/// after its other characters and one printable ASCII byte (a prepended mark such as
+/// U+0600 joins the character after it), unless more follow. A printable ASCII byte
+/// followed by ASCII, or by the end, always ends a grapheme, so segmenting the stretch
+/// alone gives the graphemes of the whole text.
+fn island_end(b: &[u8], start: usize) -> usize {
+    let mut k = start;
+    if printable(b[k]) {
+        k += 1;
+    }
+    loop {
+        while k < b.len() && !printable(b[k]) {
+            k += 1;
+        }
+        if k < b.len() {
+            k += 1;
+        }
+        if k < b.len() && !printable(b[k]) {
             continue;
         }
-        for g in s.graphemes(true) {
-            // A Paragraph drops graphemes holding a control character.
-            if g.contains(char::is_control) {
-                continue;
-            }
-            let w = ratatui::buffer::CellWidth::cell_width(g) as usize;
-            if w > max {
-                continue;
-            }
-            if used + w > max {
-                return;
-            }
-            if w == 0 {
-                continue;
-            }
-            let x = area.x + used as u16;
-            buf[(x, y)].set_symbol(g).set_style(style);
-            used += w;
-        }
+        return k;
     }
 }
 
@@ -142,6 +185,9 @@ mod tests {
         "▌ ",
         "★ 3  ",
         "\u{fe0f}",
+        "\u{600}",
+        " · ",
+        "a\u{301}b",
     ];
 
     fn random_style(rng: &mut Rng) -> Style {
