@@ -206,6 +206,12 @@ impl Relevance {
         self.snapshot.as_mut()
     }
 
+    /// Reads `viewer`'s data now (at the start of a session), so that the first live
+    /// post, which reaches every session at once, finds it in memory.
+    pub fn prepare(&mut self, camp: &Camp, viewer: Id) {
+        let _ = self.snapshot(camp, viewer);
+    }
+
     /// The same answer as [`Camp::live_for`], from memory.
     pub fn live_for(
         &mut self,

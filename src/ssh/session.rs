@@ -315,6 +315,9 @@ async fn run_tui(start: TuiStart, out: &mut Output, account: Option<crate::model
     let mut goodbye: Option<String> = None;
     // The reader's mutes, blocks, filters and lists, kept between live events.
     let mut relevance = crate::camp::relevance::Relevance::new();
+    if let Some(me) = who.account {
+        relevance.prepare(&camp, me);
+    }
     // Results of effects that wait on other servers, run off the loop (see below).
     let (remote_tx, mut remote_rx) = tokio::sync::mpsc::unbounded_channel::<Msg>();
 
