@@ -271,20 +271,45 @@ impl std::error::Error for TextError {}
 /// 52w) and "3y" (365-day years), always rounded down. Times in the future,
 /// from clock skew between machines, show "now".
 pub fn relative_time(now_ms: u64, then_ms: u64) -> String {
-    const MINUTE: u64 = 60;
-    const HOUR: u64 = 60 * MINUTE;
-    const DAY: u64 = 24 * HOUR;
-    const WEEK: u64 = 7 * DAY;
-    const YEAR: u64 = 365 * DAY;
-    let secs = now_ms.saturating_sub(then_ms) / 1000;
-    match secs {
-        s if s < 10 => "now".to_string(),
-        s if s < MINUTE => format!("{s}s"),
-        s if s < HOUR => format!("{}m", s / MINUTE),
-        s if s < DAY => format!("{}h", s / HOUR),
-        s if s < WEEK => format!("{}d", s / DAY),
-        s if s < YEAR => format!("{}w", s / WEEK),
-        s => format!("{}y", s / YEAR),
+    Age::between(now_ms, then_ms).to_string()
+}
+
+/// How long ago something happened, to the unit [`relative_time`] shows: two ages
+/// that are equal print the same, so a cache can compare them without formatting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Age {
+    count: u64,
+    unit: char,
+}
+
+impl Age {
+    /// The age at `now_ms` of something from `then_ms` (never negative).
+    pub fn between(now_ms: u64, then_ms: u64) -> Age {
+        const MINUTE: u64 = 60;
+        const HOUR: u64 = 60 * MINUTE;
+        const DAY: u64 = 24 * HOUR;
+        const WEEK: u64 = 7 * DAY;
+        const YEAR: u64 = 365 * DAY;
+        let secs = now_ms.saturating_sub(then_ms) / 1000;
+        let (count, unit) = match secs {
+            s if s < 10 => (0, ' '),
+            s if s < MINUTE => (s, 's'),
+            s if s < HOUR => (s / MINUTE, 'm'),
+            s if s < DAY => (s / HOUR, 'h'),
+            s if s < WEEK => (s / DAY, 'd'),
+            s if s < YEAR => (s / WEEK, 'w'),
+            s => (s / YEAR, 'y'),
+        };
+        Age { count, unit }
+    }
+}
+
+impl std::fmt::Display for Age {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.unit {
+            ' ' => f.write_str("now"),
+            unit => write!(f, "{}{unit}", self.count),
+        }
     }
 }
 

@@ -25,7 +25,7 @@ struct Entry {
     post: Arc<PostView>,
     width: usize,
     open: bool,
-    when: String,
+    when: crate::text::Age,
     theme: Theme,
     lines: Arc<[Line<'static>]>,
 }
@@ -54,7 +54,7 @@ impl PostLinesCache {
         open: bool,
         theme: &Theme,
     ) -> Arc<[Line<'static>]> {
-        let when = crate::text::relative_time(now, post.post.created_ms);
+        let when = crate::text::Age::between(now, post.post.created_ms);
         let hit = |e: &Entry| {
             Arc::ptr_eq(&e.post, post)
                 && e.width == width
