@@ -133,6 +133,10 @@ pub struct Model {
     pub post_lines: post_cache::PostLinesCache,
     /// The footer's text cut to the screen's width, kept for the next frame.
     pub footer_cut: crate::text::TruncateMemo,
+    /// The header and footer lines of the last frame (see [`scroll_hint::LineMemo`]).
+    pub header_line: scroll_hint::LineMemo,
+    /// See `header_line`.
+    pub footer_line: scroll_hint::LineMemo,
     /// Where the last plain timeline frame drew its posts (see [`scroll_hint`]).
     pub timeline_layout: Option<scroll_hint::Layout>,
     /// The band of rows the last frame moved, for the session's terminal to scroll.
@@ -513,6 +517,8 @@ impl Model {
             gfx: Default::default(),
             post_lines: Default::default(),
             footer_cut: Default::default(),
+            header_line: Default::default(),
+            footer_line: Default::default(),
             timeline_layout: None,
             scroll_hint: None,
             row_keys: Vec::new(),

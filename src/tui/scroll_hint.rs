@@ -106,6 +106,35 @@ pub enum RowKey {
         /// Whether the gutter marks the selection.
         selected: bool,
     },
+    /// One line drawn over a base style across the whole row (the header, the footer),
+    /// as a [`LineMemo`] holds it.
+    Line {
+        /// The row's first column.
+        x: u16,
+        /// The row's width.
+        width: u16,
+        /// The line and its base style.
+        line: std::sync::Arc<(ratatui::text::Line<'static>, ratatui::style::Style)>,
+    },
+}
+
+/// The line a row showed last, kept while each frame draws an equal one: equal lines
+/// share one allocation, so their [`RowKey::Line`]s are equal.
+#[derive(Debug, Clone, Default)]
+pub struct LineMemo(Option<std::sync::Arc<(ratatui::text::Line<'static>, ratatui::style::Style)>>);
+
+impl LineMemo {
+    /// `line` over `base`, as the last frame's allocation when that one was equal.
+    pub fn keep(
+        &mut self,
+        line: ratatui::text::Line<'static>,
+        base: ratatui::style::Style,
+    ) -> std::sync::Arc<(ratatui::text::Line<'static>, ratatui::style::Style)> {
+        match &self.0 {
+            Some(kept) if kept.0 == line && kept.1 == base => kept.clone(),
+            _ => self.0.insert(std::sync::Arc::new((line, base))).clone(),
+        }
+    }
 }
 
 impl PartialEq for RowKey {
@@ -136,6 +165,14 @@ impl PartialEq for RowKey {
                     && line == n2
                     && selected == s2
             }
+            (
+                RowKey::Line { x, width, line },
+                RowKey::Line {
+                    x: x2,
+                    width: w2,
+                    line: l2,
+                },
+            ) => x == x2 && width == w2 && std::sync::Arc::ptr_eq(line, l2),
             _ => false,
         }
     }

@@ -124,7 +124,7 @@ fn render_main(frame: &mut Frame, area: Rect, model: &mut Model, theme: &Theme) 
     }
 }
 
-fn render_header(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
+fn render_header(frame: &mut Frame, area: Rect, model: &mut Model, theme: &Theme) {
     let mut spans = vec![Span::styled(
         format!(" {} ", text::truncate(&model.info.name, 20)),
         theme.bar.patch(theme.accent),
@@ -169,7 +169,32 @@ fn render_header(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
             ));
         }
     }
-    lines::render(frame.buffer_mut(), area, &[Line::from(spans)], theme.bar);
+    let line = model.header_line.keep(Line::from(spans), theme.bar);
+    put_whole_row(frame, area, line, &mut model.row_keys);
+}
+
+/// Draws a memoised line over the row `area` and, when it spans the whole row, says
+/// so in `keys` (a later frame with the same allocation need not compare its cells).
+fn put_whole_row(
+    frame: &mut Frame,
+    area: Rect,
+    line: std::sync::Arc<(Line<'static>, Style)>,
+    keys: &mut [Option<crate::tui::scroll_hint::RowKey>],
+) {
+    lines::render(
+        frame.buffer_mut(),
+        area,
+        std::slice::from_ref(&line.0),
+        line.1,
+    );
+    let whole = area.height == 1 && area.x == 0 && area.width == frame.area().width;
+    if let Some(key) = keys.get_mut(usize::from(area.y)).filter(|_| whole) {
+        *key = Some(crate::tui::scroll_hint::RowKey::Line {
+            x: area.x,
+            width: area.width,
+            line,
+        });
+    }
 }
 
 fn render_footer(frame: &mut Frame, area: Rect, model: &mut Model, theme: &Theme) {
@@ -190,8 +215,9 @@ fn render_footer(frame: &mut Frame, area: Rect, model: &mut Model, theme: &Theme
             (hints, theme.dim)
         }
     };
-    let line = Line::styled(model.footer_cut.cut(source, width), style);
-    lines::render(frame.buffer_mut(), area, &[line], Style::default());
+    let line = Line::styled(model.footer_cut.cut(source, width).to_string(), style);
+    let line = model.footer_line.keep(line, Style::default());
+    put_whole_row(frame, area, line, &mut model.row_keys);
 }
 
 /// The lines one post takes at `width` (without the selection gutter): who boosted

@@ -97,7 +97,8 @@ fn random_text(rng: &mut Rng) -> String {
         .join(" ")
 }
 
-/// One random step: a live post, an edit or new counts, a deletion, a key, the clock.
+/// One random step: a live post, an edit or new counts, a deletion, a key, the clock,
+/// the unread badge or the footer's message.
 fn step(m: &mut Model, rng: &mut Rng, next_id: &mut u64) {
     let ids: Vec<u64> = m.camp.posts.iter().map(|p| p.post.id).collect();
     let pick = |rng: &mut Rng| {
@@ -149,6 +150,17 @@ fn step(m: &mut Model, rng: &mut Rng, next_id: &mut u64) {
             }
         }
         6 => m.now_ms += 60_000 * (1 + rng.below(90)),
+        // The header's unread badge and the footer's message change on their own.
+        7 => match rng.below(3) {
+            0 => m.unread = rng.below(3) as usize,
+            1 => {
+                m.flash = Some(crate::tui::Flash {
+                    text: random_text(rng),
+                    error: rng.below(2) == 0,
+                })
+            }
+            _ => m.flash = None,
+        },
         _ => {
             let keys = ['j', 'j', 'k', 'g', 'G', 'x', '\t', 'j'];
             match keys[rng.below(keys.len() as u64) as usize] {
