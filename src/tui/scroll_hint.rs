@@ -119,9 +119,14 @@ pub enum RowKey {
 }
 
 /// The line a row showed last, kept while each frame draws an equal one: equal lines
-/// share one allocation, so their [`RowKey::Line`]s are equal.
+/// share one allocation, so their [`RowKey::Line`]s are equal, and the cells drawn
+/// for it are copied instead of drawn again.
 #[derive(Debug, Clone, Default)]
-pub struct LineMemo(Option<std::sync::Arc<(ratatui::text::Line<'static>, ratatui::style::Style)>>);
+pub struct LineMemo {
+    line: Option<std::sync::Arc<(ratatui::text::Line<'static>, ratatui::style::Style)>>,
+    /// The row of cells the line drew over a blank row, once drawn.
+    cells: Vec<ratatui::buffer::Cell>,
+}
 
 impl LineMemo {
     /// `line` over `base`, as the last frame's allocation when that one was equal.
@@ -130,10 +135,24 @@ impl LineMemo {
         line: ratatui::text::Line<'static>,
         base: ratatui::style::Style,
     ) -> std::sync::Arc<(ratatui::text::Line<'static>, ratatui::style::Style)> {
-        match &self.0 {
+        match &self.line {
             Some(kept) if kept.0 == line && kept.1 == base => kept.clone(),
-            _ => self.0.insert(std::sync::Arc::new((line, base))).clone(),
+            _ => {
+                self.cells.clear();
+                self.line.insert(std::sync::Arc::new((line, base))).clone()
+            }
         }
+    }
+
+    /// The cells the kept line drew across a blank row `width` wide, if known.
+    pub fn cells(&self, width: u16) -> Option<&[ratatui::buffer::Cell]> {
+        (self.cells.len() == usize::from(width) && width > 0).then_some(&self.cells[..])
+    }
+
+    /// Notes the cells the kept line drew across a blank row.
+    pub fn drew(&mut self, cells: &[ratatui::buffer::Cell]) {
+        self.cells.clear();
+        self.cells.extend_from_slice(cells);
     }
 }
 

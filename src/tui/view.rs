@@ -170,25 +170,41 @@ fn render_header(frame: &mut Frame, area: Rect, model: &mut Model, theme: &Theme
         }
     }
     let line = model.header_line.keep(Line::from(spans), theme.bar);
-    put_whole_row(frame, area, line, &mut model.row_keys);
+    put_whole_row(
+        frame,
+        area,
+        &mut model.header_line,
+        line,
+        &mut model.row_keys,
+    );
 }
 
-/// Draws a memoised line over the row `area` and, when it spans the whole row, says
-/// so in `keys` (a later frame with the same allocation need not compare its cells).
+/// Draws a memoised line over the row `area` (blank until now) and, when it spans the
+/// whole row, says so in `keys` (a later frame with the same allocation need not
+/// compare its cells) and copies the cells it drew last time instead of drawing.
 fn put_whole_row(
     frame: &mut Frame,
     area: Rect,
+    memo: &mut crate::tui::scroll_hint::LineMemo,
     line: std::sync::Arc<(Line<'static>, Style)>,
     keys: &mut [Option<crate::tui::scroll_hint::RowKey>],
 ) {
-    lines::render(
-        frame.buffer_mut(),
-        area,
-        std::slice::from_ref(&line.0),
-        line.1,
-    );
     let whole = area.height == 1 && area.x == 0 && area.width == frame.area().width;
-    if let Some(key) = keys.get_mut(usize::from(area.y)).filter(|_| whole) {
+    let buf = frame.buffer_mut();
+    if !whole || !buf.area.contains(area.as_position()) {
+        lines::render(buf, area, std::slice::from_ref(&line.0), line.1);
+        return;
+    }
+    let start = buf.index_of(area.x, area.y);
+    let row = start..start + usize::from(area.width);
+    match memo.cells(area.width) {
+        Some(cells) => buf.content[row].clone_from_slice(cells),
+        None => {
+            lines::render(buf, area, std::slice::from_ref(&line.0), line.1);
+            memo.drew(&buf.content[row]);
+        }
+    }
+    if let Some(key) = keys.get_mut(usize::from(area.y)) {
         *key = Some(crate::tui::scroll_hint::RowKey::Line {
             x: area.x,
             width: area.width,
@@ -217,7 +233,13 @@ fn render_footer(frame: &mut Frame, area: Rect, model: &mut Model, theme: &Theme
     };
     let line = Line::styled(model.footer_cut.cut(source, width).to_string(), style);
     let line = model.footer_line.keep(line, Style::default());
-    put_whole_row(frame, area, line, &mut model.row_keys);
+    put_whole_row(
+        frame,
+        area,
+        &mut model.footer_line,
+        line,
+        &mut model.row_keys,
+    );
 }
 
 /// The lines one post takes at `width` (without the selection gutter): who boosted
