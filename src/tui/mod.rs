@@ -137,6 +137,8 @@ pub struct Model {
     pub header_line: scroll_hint::LineMemo,
     /// See `header_line`.
     pub footer_line: scroll_hint::LineMemo,
+    /// What the header line was made of (see [`view::HeaderInputs`]).
+    pub header_inputs: Option<view::HeaderInputs>,
     /// Where the last plain timeline frame drew its posts (see [`scroll_hint`]).
     pub timeline_layout: Option<scroll_hint::Layout>,
     /// The band of rows the last frame moved, for the session's terminal to scroll.
@@ -519,6 +521,7 @@ impl Model {
             footer_cut: Default::default(),
             header_line: Default::default(),
             footer_line: Default::default(),
+            header_inputs: None,
             timeline_layout: None,
             scroll_hint: None,
             row_keys: Vec::new(),

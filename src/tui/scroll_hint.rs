@@ -144,6 +144,13 @@ impl LineMemo {
         }
     }
 
+    /// The line kept last.
+    pub fn current(
+        &self,
+    ) -> Option<std::sync::Arc<(ratatui::text::Line<'static>, ratatui::style::Style)>> {
+        self.line.clone()
+    }
+
     /// The cells the kept line drew across a blank row `width` wide, if known.
     pub fn cells(&self, width: u16) -> Option<&[ratatui::buffer::Cell]> {
         (self.cells.len() == usize::from(width) && width > 0).then_some(&self.cells[..])

@@ -124,7 +124,60 @@ fn render_main(frame: &mut Frame, area: Rect, model: &mut Model, theme: &Theme) 
     }
 }
 
+/// What the header line is made of: while it stays the same, the last frame's line
+/// stands and nothing is formatted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeaderInputs {
+    name: String,
+    page: Option<&'static str>,
+    tab: TimelineKind,
+    unread: usize,
+    me: Option<String>,
+    width: u16,
+    theme: Theme,
+}
+
 fn render_header(frame: &mut Frame, area: Rect, model: &mut Model, theme: &Theme) {
+    let page = model.pages.last().map(|p| p.title());
+    let same = model.header_inputs.as_ref().is_some_and(|h| {
+        h.name == model.info.name
+            && h.page == page
+            && h.tab == model.tab
+            && h.unread == model.unread
+            && h.me.as_deref() == model.me.as_ref().map(|a| a.username.as_str())
+            && h.width == area.width
+            && h.theme == *theme
+    });
+    let line = match model.header_line.current().filter(|_| same) {
+        Some(line) => line,
+        None => {
+            let line = model
+                .header_line
+                .keep(header_line(area, model, theme), theme.bar);
+            model.header_inputs = Some(HeaderInputs {
+                name: model.info.name.clone(),
+                page,
+                tab: model.tab,
+                unread: model.unread,
+                me: model.me.as_ref().map(|a| a.username.clone()),
+                width: area.width,
+                theme: *theme,
+            });
+            line
+        }
+    };
+    put_whole_row(
+        frame,
+        area,
+        &mut model.header_line,
+        line,
+        &mut model.row_keys,
+    );
+}
+
+/// The header: the camp's name, the open page, the timeline tabs, the unread badge
+/// and who is logged in.
+fn header_line(area: Rect, model: &Model, theme: &Theme) -> Line<'static> {
     let mut spans = vec![Span::styled(
         format!(" {} ", text::truncate(&model.info.name, 20)),
         theme.bar.patch(theme.accent),
@@ -169,14 +222,7 @@ fn render_header(frame: &mut Frame, area: Rect, model: &mut Model, theme: &Theme
             ));
         }
     }
-    let line = model.header_line.keep(Line::from(spans), theme.bar);
-    put_whole_row(
-        frame,
-        area,
-        &mut model.header_line,
-        line,
-        &mut model.row_keys,
-    );
+    Line::from(spans)
 }
 
 /// Draws a memoised line over the row `area` (blank until now) and, when it spans the

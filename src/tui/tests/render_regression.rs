@@ -54,6 +54,10 @@ fn full_redraw(m: &Model, w: u16, h: u16) -> vt100::Parser {
     let mut fresh = m.clone();
     fresh.post_lines = Default::default();
     fresh.timeline_layout = None;
+    fresh.footer_cut = Default::default();
+    fresh.header_line = Default::default();
+    fresh.footer_line = Default::default();
+    fresh.header_inputs = None;
     let mut t = terminal(w, h);
     let mut p = vt100::Parser::new(h, w, 0);
     p.process(&frame(&mut t, &mut fresh));
