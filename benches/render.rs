@@ -1,6 +1,6 @@
 //! What one live post costs one session's screen, in process: a camper on the camp
 //! timeline gets a new post at the top, and the frame is drawn and diffed through the
-//! session's real backend stack (output guard, links, pictures, crossterm writer).
+//! session's real backend stack (output guard, links, pictures, escape-sequence writer).
 //! No network, no other sessions: this isolates the renderer that `load` measures as a
 //! part of the whole server.
 //!
@@ -23,7 +23,6 @@ use camp::tui::graphics::Graphics;
 use camp::tui::hyperlinks::Links;
 use camp::tui::session_terminal::{SessionBackend, SessionTerminal};
 use camp::tui::{Model, Msg, update, view};
-use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
 use ratatui::{Terminal, TerminalOptions, Viewport};
 
@@ -223,7 +222,7 @@ fn main() {
                 camp::tui::guarded_backend::GuardedBackend::new(
                     camp::tui::hyperlinks::HyperlinkBackend::new(
                         camp::tui::graphics::backend::GraphicsBackend::new(
-                            CrosstermBackend::new(Vec::new()),
+                            camp::tui::ansi_backend::AnsiBackend::new(Vec::new()),
                             graphics.clone(),
                         ),
                         links.clone(),

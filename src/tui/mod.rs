@@ -3,6 +3,7 @@
 //! the results back as messages. Rendering lives in [`view`].
 
 pub mod actions;
+pub mod ansi_backend;
 pub mod compose;
 pub mod editor;
 pub mod effects;

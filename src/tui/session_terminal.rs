@@ -9,16 +9,17 @@
 //! compared with the session's small copy of its client's screen
 //! ([`crate::tui::shown_screen`]) row by row ([`crate::tui::frame_diff`]), skipping
 //! the rows and columns the view says are unchanged. The backend stack below (the
-//! output guard, links, pictures, the crossterm writer) gets the changed cells as from
-//! ratatui.
+//! output guard, links, pictures, the escape-sequence writer) gets the changed cells as
+//! from ratatui.
 
 use std::io::{self, Write};
 
-use ratatui::backend::{Backend, ClearType, CrosstermBackend, WindowSize};
+use ratatui::backend::{Backend, ClearType, WindowSize};
 use ratatui::buffer::{Buffer, Cell};
 use ratatui::layout::{Position, Rect, Size};
 use ratatui::{Frame, Terminal, TerminalOptions, Viewport};
 
+use crate::tui::ansi_backend::AnsiBackend;
 use crate::tui::graphics::Graphics;
 use crate::tui::graphics::backend::GraphicsBackend;
 use crate::tui::guarded_backend::GuardedBackend;
@@ -88,10 +89,9 @@ impl Backend for CursorProbe {
 }
 
 /// The stack a session's cells leave through: the output guard (the last net under
-/// sanitizing) over camp's hyperlinks over camp's pictures over the crossterm writer
-/// into a byte buffer.
-pub type SessionBackend =
-    GuardedBackend<HyperlinkBackend<GraphicsBackend<CrosstermBackend<Vec<u8>>>>>;
+/// sanitizing) over camp's hyperlinks over camp's pictures over camp's escape-sequence
+/// writer into a byte buffer.
+pub type SessionBackend = GuardedBackend<HyperlinkBackend<GraphicsBackend<AnsiBackend>>>;
 
 /// One client's screen: the frames drawn for it, and the bytes that bring it from the
 /// last frame to the next.
@@ -149,10 +149,7 @@ impl SessionTerminal {
         frames.swap_buffers();
         *frames.current_buffer_mut() = Buffer::default();
         let backend = GuardedBackend::new(HyperlinkBackend::new(
-            GraphicsBackend::new(
-                CrosstermBackend::new(Vec::with_capacity(4096)),
-                graphics.clone(),
-            ),
+            GraphicsBackend::new(AnsiBackend::new(Vec::with_capacity(4096)), graphics.clone()),
             links.clone(),
         ));
         SessionTerminal {
