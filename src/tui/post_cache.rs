@@ -10,7 +10,9 @@
 //! goes through `Arc::make_mut`, which copies a shared value), so the same pointer means
 //! the same post. The width, the content warning's state, the theme and the relative
 //! time shown are part of the key. Entries not used by a frame are dropped after it,
-//! so the cache holds one screen of posts.
+//! so the cache holds one screen of posts. A post a session has not drawn yet is looked
+//! for among the last ones styled on its worker thread, by the same key, before it is
+//! styled: a live post reaches every session as the same `Arc`.
 
 use std::sync::Arc;
 
@@ -73,17 +75,52 @@ impl PostLinesCache {
             note_links(post, open);
             return lines;
         }
-        let lines: Arc<[Line<'static>]> = post_lines(post, width, now, open, theme).into();
-        self.current.push(Entry {
-            post: post.clone(),
-            width,
-            open,
-            when,
-            theme: *theme,
-            lines: lines.clone(),
-        });
+        let shared = SHARED.with_borrow(|shared| shared.iter().find(|e| hit(e)).cloned());
+        let entry = match shared {
+            Some(e) => {
+                note_links(post, open);
+                e
+            }
+            None => {
+                let e = Entry {
+                    post: post.clone(),
+                    width,
+                    open,
+                    when,
+                    theme: *theme,
+                    lines: post_lines(post, width, now, open, theme).into(),
+                };
+                SHARED.with_borrow_mut(|shared| {
+                    if shared.len() >= SHARED_ENTRIES {
+                        shared.pop_front();
+                    }
+                    shared.push_back(e.clone());
+                });
+                e
+            }
+        };
+        let lines = entry.lines.clone();
+        self.current.push(entry);
         lines
     }
+}
+
+/// Forgets what this thread's sessions share (a test's full redraw starts without it).
+#[cfg(test)]
+pub(crate) fn forget_shared() {
+    SHARED.with_borrow_mut(|shared| shared.clear());
+}
+
+/// Posts styled lately on this worker thread, oldest first.
+const SHARED_ENTRIES: usize = 64;
+
+thread_local! {
+    /// Styled lines that sessions on one worker thread share: a live post reaches every
+    /// session as the same `Arc<PostView>`, and without this each session styled it
+    /// again (a twentieth of the server's time at 1,000 sessions). The key is the same
+    /// as a session's own (see the module doc).
+    static SHARED: std::cell::RefCell<std::collections::VecDeque<Entry>> =
+        const { std::cell::RefCell::new(std::collections::VecDeque::new()) };
 }
 
 /// Notes the post's URLs for this frame's hyperlinks, as [`post_lines`] does when it

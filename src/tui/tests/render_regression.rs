@@ -53,6 +53,7 @@ fn cells(p: &vt100::Parser) -> Vec<String> {
 fn full_redraw(m: &Model, w: u16, h: u16) -> vt100::Parser {
     let mut fresh = m.clone();
     fresh.post_lines = Default::default();
+    crate::tui::post_cache::forget_shared();
     fresh.timeline_layout = None;
     fresh.footer_cut = Default::default();
     fresh.header_line = Default::default();
@@ -216,4 +217,38 @@ fn live_frames_end_where_a_full_redraw_ends() {
         );
         assert!(client.screen().contents().contains('@'));
     }
+}
+
+/// Two sessions on one thread style a post once, and share nothing when the width,
+/// the age shown, the warning's state or the post itself differ.
+#[test]
+fn sessions_on_one_thread_share_styled_lines_of_the_same_post_only() {
+    let theme = crate::tui::theme::Theme::default();
+    let mut post = view(1, "bo", "", "hello https://camp.example/x", 5_000);
+    post.post.cw = Some("spoilers".into());
+    let post = Arc::new(post);
+    let (mut a, mut b) = (
+        crate::tui::post_cache::PostLinesCache::default(),
+        crate::tui::post_cache::PostLinesCache::default(),
+    );
+    let first = a.lines(&post, 60, NOW, false, &theme);
+    assert!(Arc::ptr_eq(&first, &b.lines(&post, 60, NOW, false, &theme)));
+    let other = |b: &mut crate::tui::post_cache::PostLinesCache, width, now, open| {
+        let lines = b.lines(&post, width, now, open, &theme);
+        assert!(!Arc::ptr_eq(&first, &lines));
+        lines
+    };
+    other(&mut b, 50, NOW, false);
+    other(&mut b, 60, NOW + 120_000, false);
+    let opened = other(&mut b, 60, NOW, true);
+    assert!(
+        opened.len() > first.len(),
+        "the opened warning shows the text"
+    );
+    // An equal post in another allocation may have been changed: styled again.
+    let copy = Arc::new((*post).clone());
+    assert!(!Arc::ptr_eq(
+        &first,
+        &b.lines(&copy, 60, NOW, false, &theme)
+    ));
 }
