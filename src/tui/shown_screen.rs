@@ -71,6 +71,11 @@ fn look_of(code: Code) -> usize {
 const MAX_LOOKS: usize = 4096;
 const MAX_SYMBOLS: usize = 4096;
 
+/// Bytes of long symbols past which the tables are rebuilt (or twice what the screen
+/// itself held at the last rebuild, if more): a grapheme cluster from a post may carry
+/// hundreds of combining marks, and a session reading many must not keep them all.
+const MAX_SYMBOL_BYTES: usize = 64 * 1024;
+
 /// The client's screen as codes, row by row, with the tables that give them meaning.
 #[derive(Debug)]
 pub struct ShownScreen {
@@ -78,9 +83,12 @@ pub struct ShownScreen {
     codes: Vec<Code>,
     looks: Vec<Look>,
     look_ids: HashMap<Look, u32, BuildHasherDefault<LookHasher>>,
-    symbols: Vec<Box<str>>,
+    symbols: Vec<std::sync::Arc<str>>,
+    /// The bytes of `symbols`, and the size at which they are rebuilt.
+    symbol_bytes: usize,
+    rebuild_at_bytes: usize,
     /// Symbols come from posts, so from anyone: the standard (keyed) hasher.
-    symbol_ids: HashMap<Box<str>, u32>,
+    symbol_ids: HashMap<std::sync::Arc<str>, u32>,
     /// The looks encoded last and their indices, newest first: a row alternates
     /// between a few (gutter, name, text, blank).
     recent: [(Look, u32); RECENT],
@@ -142,6 +150,8 @@ impl ShownScreen {
             looks: vec![blank],
             look_ids: [(blank, 0)].into_iter().collect(),
             symbols: Vec::new(),
+            symbol_bytes: 0,
+            rebuild_at_bytes: MAX_SYMBOL_BYTES,
             symbol_ids: HashMap::new(),
             recent: [(blank, 0); RECENT],
         }
@@ -190,7 +200,10 @@ impl ShownScreen {
 
     /// Turns `cells` into codes in `out`, adding new looks and symbols to the tables.
     pub fn encode_row(&mut self, cells: &[Cell], out: &mut Vec<Code>) {
-        if self.looks.len() > MAX_LOOKS || self.symbols.len() > MAX_SYMBOLS {
+        if self.looks.len() > MAX_LOOKS
+            || self.symbols.len() > MAX_SYMBOLS
+            || self.symbol_bytes > self.rebuild_at_bytes
+        {
             self.rebuild_tables();
         }
         out.clear();
@@ -240,8 +253,10 @@ impl ShownScreen {
             return *id;
         }
         let id = LONG | self.symbols.len() as u32;
-        self.symbols.push(s.into());
-        self.symbol_ids.insert(s.into(), id);
+        let symbol: std::sync::Arc<str> = s.into();
+        self.symbol_bytes += s.len();
+        self.symbols.push(symbol.clone());
+        self.symbol_ids.insert(symbol, id);
         id
     }
 
@@ -256,6 +271,7 @@ impl ShownScreen {
         self.looks = vec![blank];
         self.look_ids = [(blank, 0)].into_iter().collect();
         self.symbol_ids.clear();
+        self.symbol_bytes = 0;
         self.recent = [(blank, 0); RECENT];
         let mut codes = std::mem::take(&mut self.codes);
         for code in &mut codes {
@@ -267,6 +283,7 @@ impl ShownScreen {
             *code = Code::from(symbol) | (Code::from(id) << 32);
         }
         self.codes = codes;
+        self.rebuild_at_bytes = MAX_SYMBOL_BYTES.max(2 * self.symbol_bytes);
     }
 
     /// The symbol that `code` stands for, written into `buf` when it is one character.
@@ -381,5 +398,27 @@ mod tests {
             assert_eq!(s.to_buffer(), b);
         }
         assert!(s.symbols.len() <= MAX_SYMBOLS + 1);
+    }
+
+    #[test]
+    fn long_clusters_of_combining_marks_do_not_pile_up() {
+        let mut b = Buffer::empty(Rect::new(0, 0, 4, 1));
+        let mut s = ShownScreen::new(b.area);
+        let mut row = Vec::new();
+        let marks = "\u{301}".repeat(400);
+        for i in 0..2000u32 {
+            let c = char::from_u32(0x4e00 + i).unwrap_or('x');
+            b.set_string(0, 0, format!("{c}{marks}ab"), Style::new());
+            s.encode_row(&b.content, &mut row);
+            s.set_row(0, &row);
+            assert_eq!(s.to_buffer(), b);
+        }
+        // 2,000 clusters of 803 bytes were shown, one at a time.
+        assert!(
+            s.symbol_bytes <= MAX_SYMBOL_BYTES + 1000,
+            "{}",
+            s.symbol_bytes
+        );
+        assert!(s.symbols.len() < 100, "{}", s.symbols.len());
     }
 }
