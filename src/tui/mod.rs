@@ -33,6 +33,8 @@ pub mod scroll_hint;
 pub mod session_terminal;
 pub mod settings;
 pub mod shown_screen;
+#[cfg(test)]
+mod test_rng;
 pub mod theme;
 pub mod thread;
 pub mod timeline;
