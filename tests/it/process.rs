@@ -60,6 +60,28 @@ async fn sigterm_exits_cleanly_and_restart_keeps_data() {
     );
 }
 
+/// Colours follow each camper's terminal, not the server's environment: a camp started
+/// with `NO_COLOR` (say, for its logs) still draws a 256-colour terminal in colour. The
+/// crossterm writer camp used before obeyed the server's own `NO_COLOR` and sent no
+/// colour to anyone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_servers_own_no_color_does_not_take_colours_from_campers() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = ServerProcess::start_with_env(dir.path(), true, &[], &[("NO_COLOR", "1")]).await;
+    let key = server.join_admin("ada").await;
+    let conn = Conn::connect(server.addr, &key).await;
+    let mut tui = conn.tui(80, 24).await;
+    wait_for_screen(&mut tui, main_screen_of("ada"), STEP).await;
+    let raw = String::from_utf8_lossy(&tui.raw);
+    assert!(
+        raw.contains("\x1b[38;5;"),
+        "the header's colours reach an xterm-256color terminal: {raw:?}"
+    );
+    conn.close().await;
+    let (status, _) = server.terminate(Duration::from_secs(10)).await;
+    assert_eq!(status.code(), Some(0));
+}
+
 /// A post acknowledged with an id survives `kill -9`: 20 posts, a crash, a restart,
 /// and all 20 ids are in the timeline.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -673,6 +673,16 @@ impl ServerProcess {
 
     /// [`ServerProcess::start`] with more `camp serve` arguments (`--http ADDR`, ...).
     pub async fn start_with(dir: &Path, expect_invite: bool, extra: &[&str]) -> ServerProcess {
+        Self::start_with_env(dir, expect_invite, extra, &[]).await
+    }
+
+    /// [`ServerProcess::start_with`] with more variables in the server's environment.
+    pub async fn start_with_env(
+        dir: &Path,
+        expect_invite: bool,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> ServerProcess {
         let log = dir.join("serve.log");
         let log_file = std::fs::OpenOptions::new()
             .create(true)
@@ -693,6 +703,7 @@ impl ServerProcess {
                 &["--http", "127.0.0.1:0"][..]
             })
             .args(extra)
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::from(log_file))
