@@ -166,11 +166,6 @@ impl SessionTerminal {
         }
     }
 
-    /// What the client's screen shows after the last frame.
-    pub fn shown(&self) -> Buffer {
-        self.shown.to_buffer()
-    }
-
     /// The backend stack (tests look at its layers).
     pub fn backend_mut(&mut self) -> &mut SessionBackend {
         &mut self.backend

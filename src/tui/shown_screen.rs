@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
-use ratatui::buffer::{Buffer, Cell, CellDiffOption, CellWidth};
+use ratatui::buffer::{Cell, CellDiffOption, CellWidth};
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier};
 
@@ -311,9 +311,10 @@ impl ShownScreen {
         &self.looks[look_of(code)]
     }
 
-    /// The screen as a ratatui buffer (for tests and debugging).
-    pub fn to_buffer(&self) -> Buffer {
-        let mut b = Buffer::empty(self.area);
+    /// The screen as a ratatui buffer (for tests).
+    #[cfg(test)]
+    pub fn to_buffer(&self) -> ratatui::buffer::Buffer {
+        let mut b = ratatui::buffer::Buffer::empty(self.area);
         for (cell, &code) in b.content.iter_mut().zip(&self.codes) {
             let look = self.look(code);
             cell.set_symbol(self.symbol(code, &mut [0; 4]));
@@ -332,6 +333,7 @@ impl ShownScreen {
 
 #[cfg(test)]
 mod tests {
+    use ratatui::buffer::Buffer;
     use ratatui::style::Style;
 
     use super::*;
