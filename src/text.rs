@@ -150,28 +150,6 @@ pub fn wrap(s: &str, width: usize) -> Vec<String> {
     lines
 }
 
-/// The last text [`truncate`]d and its result: a screen's footer is cut to the same
-/// width frame after frame, and cutting measures every grapheme.
-#[derive(Debug, Clone, Default)]
-pub struct TruncateMemo {
-    source: String,
-    width: usize,
-    cut: String,
-}
-
-impl TruncateMemo {
-    /// `truncate(source, width)`, computed again only when either changed.
-    pub fn cut(&mut self, source: &str, width: usize) -> &str {
-        if self.width != width || self.source != source {
-            self.cut = truncate(source, width);
-            self.source.clear();
-            self.source.push_str(source);
-            self.width = width;
-        }
-        &self.cut
-    }
-}
-
 /// Cuts to at most `width` cells, ending with '…' when it cut; never splits a
 /// grapheme, and tabs become [`TAB_WIDTH`] spaces so the result measures what
 /// it shows. Meant for single-line text (see [`sanitize_line`]).
@@ -916,25 +894,6 @@ mod tests {
     }
 
     // ---- truncate / fit ----
-
-    #[test]
-    fn a_truncate_memo_answers_as_truncate_when_the_text_or_width_changes() {
-        let mut memo = TruncateMemo::default();
-        for (text, width) in [
-            ("j/k move · Enter thread · q quit", 12),
-            ("j/k move · Enter thread · q quit", 12),
-            ("j/k move · Enter thread · q quit", 40),
-            ("世界 wide", 5),
-            ("", 0),
-            ("short", 3),
-        ] {
-            assert_eq!(
-                memo.cut(text, width),
-                truncate(text, width),
-                "{text:?} at {width}"
-            );
-        }
-    }
 
     #[test]
     fn truncate_basics() {

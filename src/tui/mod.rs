@@ -134,8 +134,8 @@ pub struct Model {
     pub gfx: graphics::Caps,
     /// Styled lines of the posts on screen, reused by the next frame.
     pub post_lines: post_cache::PostLinesCache,
-    /// The footer's text cut to the screen's width, kept for the next frame.
-    pub footer_cut: crate::text::TruncateMemo,
+    /// The footer's text, style and width when its line was last built.
+    pub footer_inputs: Option<(String, ratatui::style::Style, u16)>,
     /// The header and footer lines of the last frame (see [`scroll_hint::LineMemo`]).
     pub header_line: scroll_hint::LineMemo,
     /// See `header_line`.
@@ -521,7 +521,7 @@ impl Model {
             links_on: true,
             gfx: Default::default(),
             post_lines: Default::default(),
-            footer_cut: Default::default(),
+            footer_inputs: None,
             header_line: Default::default(),
             footer_line: Default::default(),
             header_inputs: None,

@@ -277,8 +277,20 @@ fn render_footer(frame: &mut Frame, area: Rect, model: &mut Model, theme: &Theme
             (hints, theme.dim)
         }
     };
-    let line = Line::styled(model.footer_cut.cut(source, width).to_string(), style);
-    let line = model.footer_line.keep(line, Style::default());
+    // The footer is cut and built again only when its text, style or width changed.
+    let same = model
+        .footer_inputs
+        .as_ref()
+        .is_some_and(|(text, s, w)| text == source && *s == style && *w == area.width);
+    let line = match model.footer_line.current().filter(|_| same) {
+        Some(line) => line,
+        None => {
+            let cut = Line::styled(text::truncate(source, width), style);
+            let line = model.footer_line.keep(cut, Style::default());
+            model.footer_inputs = Some((source.to_string(), style, area.width));
+            line
+        }
+    };
     put_whole_row(
         frame,
         area,

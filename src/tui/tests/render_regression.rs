@@ -55,7 +55,7 @@ fn full_redraw(m: &Model, w: u16, h: u16) -> vt100::Parser {
     fresh.post_lines = Default::default();
     crate::tui::post_cache::forget_shared();
     fresh.timeline_layout = None;
-    fresh.footer_cut = Default::default();
+    fresh.footer_inputs = None;
     fresh.header_line = Default::default();
     fresh.footer_line = Default::default();
     fresh.header_inputs = None;
