@@ -203,7 +203,8 @@ fn main() {
         |links, graphics| SessionTerminal::new(w, h, links, graphics),
         |t, m, links, graphics| {
             let osc = m.osc_links();
-            t.draw(|f| {
+            t.draw(|f, drawing| {
+                m.drawing = drawing;
                 links.render(f, osc, |f| view::render(f, m));
                 graphics.set(m.gfx.placed.take());
                 m.take_hints()

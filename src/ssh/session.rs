@@ -360,7 +360,8 @@ async fn run_tui(start: TuiStart, out: &mut Output, account: Option<crate::model
             model.now_ms = crate::clock::now_ms();
             let osc = model.osc_links();
             if terminal
-                .draw(|f| {
+                .draw(|f, drawing| {
+                    model.drawing = drawing;
                     links.render(f, osc, |f| view::render(f, &mut model));
                     graphics.set(model.gfx.placed.take());
                     model.take_hints()

@@ -148,6 +148,11 @@ pub struct Model {
     pub scroll_hint: Option<scroll_hint::Shift>,
     /// What the view knows each row of the last frame shows (see [`scroll_hint::RowKey`]).
     pub row_keys: Vec<Option<scroll_hint::RowKey>>,
+    /// What the frame being drawn may leave out (the session's terminal says).
+    pub drawing: scroll_hint::Drawing,
+    /// Rows the last frame left blank for the client to keep (see
+    /// [`scroll_hint::Hints::undrawn`]).
+    pub undrawn: Vec<u16>,
 }
 
 /// Something that happened, for [`update`].
@@ -528,6 +533,8 @@ impl Model {
             timeline_layout: None,
             scroll_hint: None,
             row_keys: Vec::new(),
+            drawing: scroll_hint::Drawing::Whole,
+            undrawn: Vec::new(),
         }
     }
 
@@ -537,6 +544,7 @@ impl Model {
         scroll_hint::Hints {
             shift: self.scroll_hint.take(),
             rows: std::mem::take(&mut self.row_keys),
+            undrawn: std::mem::take(&mut self.undrawn),
         }
     }
 

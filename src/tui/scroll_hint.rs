@@ -126,6 +126,8 @@ pub struct LineMemo {
     line: Option<std::sync::Arc<(ratatui::text::Line<'static>, ratatui::style::Style)>>,
     /// The row of cells the line drew over a blank row, once drawn.
     cells: Vec<ratatui::buffer::Cell>,
+    /// The screen row the kept line was last put on (drawn or left to the client).
+    at: Option<u16>,
 }
 
 impl LineMemo {
@@ -139,6 +141,7 @@ impl LineMemo {
             Some(kept) if kept.0 == line && kept.1 == base => kept.clone(),
             _ => {
                 self.cells.clear();
+                self.at = None;
                 self.line.insert(std::sync::Arc::new((line, base))).clone()
             }
         }
@@ -160,6 +163,16 @@ impl LineMemo {
     pub fn drew(&mut self, cells: &[ratatui::buffer::Cell]) {
         self.cells.clear();
         self.cells.extend_from_slice(cells);
+    }
+
+    /// The screen row the kept line was last put on, if it was.
+    pub fn at(&self) -> Option<u16> {
+        self.at
+    }
+
+    /// Notes that the kept line was put on screen row `y`.
+    pub fn put_at(&mut self, y: u16) {
+        self.at = Some(y);
     }
 }
 
@@ -246,6 +259,27 @@ pub struct Hints {
     pub shift: Option<Shift>,
     /// What each screen row shows, where the view knows it (indexed by row).
     pub rows: Vec<Option<RowKey>>,
+    /// Rows the view left blank because their key says the client shows them already
+    /// (see [`Drawing::may_leave`]): the terminal sends the frame only if it keeps every
+    /// one of them, and otherwise has the frame drawn again in full.
+    pub undrawn: Vec<u16>,
+}
+
+/// What a frame may leave out, as the session's terminal tells the view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Drawing {
+    /// Rows whose [`RowKey`] the client showed at the same place in the last frame may
+    /// be left blank (and listed in [`Hints::undrawn`]).
+    MayLeaveKept,
+    /// Every row is drawn: the last try left a row the client does not keep.
+    Whole,
+}
+
+impl Drawing {
+    /// True when rows the client keeps may be left blank.
+    pub fn may_leave(self) -> bool {
+        self == Drawing::MayLeaveKept
+    }
 }
 
 #[cfg(test)]

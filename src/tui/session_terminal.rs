@@ -8,7 +8,10 @@
 //! scratch buffer that the worker thread's sessions share (it stays in cache), and is
 //! compared with the session's small copy of its client's screen
 //! ([`crate::tui::shown_screen`]) row by row ([`crate::tui::frame_diff`]), skipping
-//! the rows and columns the view says are unchanged. The backend stack below (the
+//! the rows and columns the view says are unchanged. A row the view knows the client
+//! shows already (the header, the footer) need not even be drawn: the view leaves it
+//! blank and lists it, and a frame that left a row the client does not keep is drawn
+//! again in full before anything is sent. The backend stack below (the
 //! output guard, links, pictures, the escape-sequence writer) gets the changed cells as
 //! from ratatui.
 
@@ -24,7 +27,7 @@ use crate::tui::graphics::Graphics;
 use crate::tui::graphics::backend::GraphicsBackend;
 use crate::tui::guarded_backend::GuardedBackend;
 use crate::tui::hyperlinks::{HyperlinkBackend, Links};
-use crate::tui::scroll_hint::{Hints, RowKey, Shift};
+use crate::tui::scroll_hint::{Drawing, Hints, RowKey, Shift};
 use crate::tui::shown_screen::{Code, ShownScreen};
 
 /// A backend that draws nothing and remembers where the frame wants the cursor.
@@ -117,6 +120,28 @@ pub struct SessionTerminal {
     /// For this frame: which row of the last frame each screen row shows (`None`:
     /// blank), for the view's row keys.
     source: Vec<Option<usize>>,
+    /// See [`Self::drawn_again`].
+    drawn_again: usize,
+    /// See [`Self::left_rows`].
+    left: usize,
+}
+
+/// Which row of the last frame row `y` shows once `shift` moved the client's rows
+/// (`None`: a blank row that came into the band).
+fn source_of(shift: Option<Shift>, y: usize) -> Option<usize> {
+    let Some(s) = shift else { return Some(y) };
+    let (top, bottom, n) = (
+        usize::from(s.top),
+        usize::from(s.bottom),
+        usize::from(s.by.unsigned_abs()),
+    );
+    if !(top..bottom).contains(&y) {
+        return Some(y);
+    }
+    match s.by > 0 {
+        true => (y >= top + n).then(|| y - n),
+        false => (y + n < bottom).then(|| y + n),
+    }
 }
 
 thread_local! {
@@ -163,6 +188,8 @@ impl SessionTerminal {
             kept: 0,
             shown_rows: Vec::new(),
             source: Vec::new(),
+            drawn_again: 0,
+            left: 0,
         }
     }
 
@@ -174,25 +201,52 @@ impl SessionTerminal {
     /// Draws a frame with `render` and writes what the client needs to show it; the
     /// bytes wait in [`Self::take_output`]. `render` may return a band of rows that
     /// moved since the last frame ([`Shift`]): the client's terminal moves them itself.
-    pub fn draw(&mut self, render: impl FnOnce(&mut Frame) -> Hints) -> io::Result<()> {
+    /// It may leave blank the rows whose keys the client showed at the same place (see
+    /// [`Hints::undrawn`]); when one of them is not kept after all, it is called again
+    /// to draw every row.
+    pub fn draw(&mut self, mut render: impl FnMut(&mut Frame, Drawing) -> Hints) -> io::Result<()> {
         let area = self.shown.area();
         let mut next = SCRATCH.take();
         if next.area != area {
             next.resize(area);
         }
-        next.reset();
-        let mut hints = Hints::default();
-        let drawn = self.frames.draw(|f| {
-            std::mem::swap(f.buffer_mut(), &mut next);
-            hints = render(f);
-            std::mem::swap(f.buffer_mut(), &mut next);
-        });
-        let sent = match drawn {
-            Ok(_) => self.send(&next, hints),
-            Err(e) => Err(e),
-        };
+        let mut sent = Ok(());
+        for drawing in [Drawing::MayLeaveKept, Drawing::Whole] {
+            next.reset();
+            let mut hints = Hints::default();
+            let drawn = self.frames.draw(|f| {
+                std::mem::swap(f.buffer_mut(), &mut next);
+                hints = render(f, drawing);
+                std::mem::swap(f.buffer_mut(), &mut next);
+            });
+            if let Err(e) = drawn {
+                sent = Err(e);
+                break;
+            }
+            if drawing.may_leave() && !self.keeps_undrawn(&hints) {
+                self.drawn_again += 1;
+                continue;
+            }
+            self.left += hints.undrawn.len();
+            sent = self.send(&next, hints);
+            break;
+        }
         SCRATCH.set(next);
         sent
+    }
+
+    /// True when every row the view left blank is one the client keeps: after this
+    /// frame's scroll, the row shows what the last frame said it shows, and that is
+    /// what the view says it shows now.
+    fn keeps_undrawn(&self, hints: &Hints) -> bool {
+        let height = self.shown.area().height;
+        let shift = hints.shift.filter(|s| s.fits(height));
+        hints.undrawn.iter().all(|&y| {
+            let now = hints.rows.get(usize::from(y)).and_then(Option::as_ref);
+            let was =
+                source_of(shift, usize::from(y)).and_then(|r| self.shown_rows.get(r)?.as_ref());
+            matches!((now, was), (Some(now), Some(was)) if now == was)
+        })
     }
 
     /// Writes what turns the client's screen into `next`, and notes that it shows it.
@@ -200,9 +254,10 @@ impl SessionTerminal {
         let height = usize::from(self.shown.area().height);
         // Which row of the client's screen each row shows before this frame's cells:
         // its own, or after a scroll another one, or a blank one.
+        let shift = hints.shift.filter(|s| s.fits(self.shown.area().height));
         self.source.clear();
-        self.source.extend((0..height).map(Some));
-        if let Some(s) = hints.shift.filter(|s| s.fits(self.shown.area().height)) {
+        self.source.extend((0..height).map(|y| source_of(shift, y)));
+        if let Some(s) = shift {
             self.scroll(s);
         }
         let w = usize::from(self.shown.area().width);
@@ -287,15 +342,20 @@ impl SessionTerminal {
             s.bottom,
             s.top + 1
         );
-        let (top, bottom, n) = (usize::from(s.top), usize::from(s.bottom), usize::from(n));
+        let (top, bottom) = (usize::from(s.top), usize::from(s.bottom));
         self.shown.scroll(top, bottom, isize::from(s.by));
-        for y in top..bottom {
-            self.source[y] = match s.by > 0 {
-                true => (y >= top + n).then(|| y - n),
-                false => (y + n < bottom).then(|| y + n),
-            };
-        }
         self.scrolls += 1;
+    }
+
+    /// Rows the view left blank for the client to keep, over all frames (for tests).
+    pub fn left_rows(&self) -> usize {
+        self.left
+    }
+
+    /// Frames drawn a second time, in full, because a row left blank was not kept (for
+    /// tests).
+    pub fn drawn_again(&self) -> usize {
+        self.drawn_again
     }
 
     /// The bytes written since the last call.

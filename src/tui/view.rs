@@ -28,6 +28,12 @@ pub fn render(frame: &mut Frame, model: &mut Model) {
     model
         .row_keys
         .resize(usize::from(frame.area().bottom()), None);
+    model.undrawn.clear();
+    if !plain_timeline(model) {
+        // Something may be drawn over any row, and then no row has a key: leaving one
+        // blank would only make the terminal ask for the frame again.
+        model.drawing = crate::tui::scroll_hint::Drawing::Whole;
+    }
     draw(frame, model);
     model.scroll_hint = match (&before, &model.timeline_layout) {
         (Some(before), Some(now)) => crate::tui::scroll_hint::between(before, now),
@@ -45,6 +51,16 @@ pub fn render(frame: &mut Frame, model: &mut Model) {
         }
         false => None,
     };
+}
+
+/// True when the frame is the main timeline with nothing over it: the frames whose
+/// rows keep their keys (see [`render`], which drops them all otherwise).
+fn plain_timeline(model: &Model) -> bool {
+    matches!(model.screen, Screen::Main)
+        && model.pages.is_empty()
+        && model.composer.is_none()
+        && model.picker.is_none()
+        && !model.help
 }
 
 fn draw(frame: &mut Frame, model: &mut Model) {
@@ -169,9 +185,13 @@ fn render_header(frame: &mut Frame, area: Rect, model: &mut Model, theme: &Theme
     put_whole_row(
         frame,
         area,
-        &mut model.header_line,
         line,
-        &mut model.row_keys,
+        RowPlace {
+            memo: &mut model.header_line,
+            keys: &mut model.row_keys,
+            drawing: model.drawing,
+            undrawn: &mut model.undrawn,
+        },
     );
 }
 
@@ -225,15 +245,24 @@ fn header_line(area: Rect, model: &Model, theme: &Theme) -> Line<'static> {
     Line::from(spans)
 }
 
+/// Where a memoised whole-row line goes, and what the frame knows of its rows.
+struct RowPlace<'a> {
+    memo: &'a mut crate::tui::scroll_hint::LineMemo,
+    keys: &'a mut [Option<crate::tui::scroll_hint::RowKey>],
+    drawing: crate::tui::scroll_hint::Drawing,
+    undrawn: &'a mut Vec<u16>,
+}
+
 /// Draws a memoised line over the row `area` (blank until now) and, when it spans the
-/// whole row, says so in `keys` (a later frame with the same allocation need not
-/// compare its cells) and copies the cells it drew last time instead of drawing.
+/// whole row, says so in the row's key (a later frame with the same allocation need
+/// not compare its cells) and copies the cells it drew last time instead of drawing.
+/// When the line stands where it stood in the last frame and the frame may leave such
+/// rows out, nothing is drawn: the client shows it already (the terminal checks).
 fn put_whole_row(
     frame: &mut Frame,
     area: Rect,
-    memo: &mut crate::tui::scroll_hint::LineMemo,
     line: std::sync::Arc<(Line<'static>, Style)>,
-    keys: &mut [Option<crate::tui::scroll_hint::RowKey>],
+    place: RowPlace,
 ) {
     let whole = area.height == 1 && area.x == 0 && area.width == frame.area().width;
     let buf = frame.buffer_mut();
@@ -241,22 +270,32 @@ fn put_whole_row(
         lines::render(buf, area, std::slice::from_ref(&line.0), line.1);
         return;
     }
+    let RowPlace {
+        memo,
+        keys,
+        drawing,
+        undrawn,
+    } = place;
+    let Some(key) = keys.get_mut(usize::from(area.y)) else {
+        lines::render(buf, area, std::slice::from_ref(&line.0), line.1);
+        return;
+    };
     let start = buf.index_of(area.x, area.y);
     let row = start..start + usize::from(area.width);
     match memo.cells(area.width) {
+        Some(_) if drawing.may_leave() && memo.at() == Some(area.y) => undrawn.push(area.y),
         Some(cells) => buf.content[row].clone_from_slice(cells),
         None => {
             lines::render(buf, area, std::slice::from_ref(&line.0), line.1);
             memo.drew(&buf.content[row]);
         }
     }
-    if let Some(key) = keys.get_mut(usize::from(area.y)) {
-        *key = Some(crate::tui::scroll_hint::RowKey::Line {
-            x: area.x,
-            width: area.width,
-            line,
-        });
-    }
+    memo.put_at(area.y);
+    *key = Some(crate::tui::scroll_hint::RowKey::Line {
+        x: area.x,
+        width: area.width,
+        line,
+    });
 }
 
 fn render_footer(frame: &mut Frame, area: Rect, model: &mut Model, theme: &Theme) {
@@ -294,9 +333,13 @@ fn render_footer(frame: &mut Frame, area: Rect, model: &mut Model, theme: &Theme
     put_whole_row(
         frame,
         area,
-        &mut model.footer_line,
         line,
-        &mut model.row_keys,
+        RowPlace {
+            memo: &mut model.footer_line,
+            keys: &mut model.row_keys,
+            drawing: model.drawing,
+            undrawn: &mut model.undrawn,
+        },
     );
 }
 

@@ -20,7 +20,8 @@ fn terminal(w: u16, h: u16) -> (SessionTerminal, Links) {
 /// Draws `m` and returns the bytes the session would send.
 fn frame((t, links): &mut (SessionTerminal, Links), m: &mut Model) -> Vec<u8> {
     let osc = m.osc_links();
-    t.draw(|f| {
+    t.draw(|f, drawing| {
+        m.drawing = drawing;
         links.render(f, osc, |f| view::render(f, m));
         m.take_hints()
     })
@@ -167,9 +168,24 @@ fn step(m: &mut Model, rng: &mut Rng, next_id: &mut u64) {
             _ => m.flash = None,
         },
         _ => {
-            let keys = ['j', 'j', 'k', 'g', 'G', 'x', '\t', 'j'];
-            match keys[rng.below(keys.len() as u64) as usize] {
+            // Moves, and now and then the help, the composer or a thread over the
+            // timeline, or back from one.
+            let keys = ['j', 'j', 'k', 'g', 'G', 'x', '\t', 'j', 'j', 'k'];
+            let popups = ['?', 'c', '\n', '\u{1b}', '\u{1b}'];
+            let c = match rng.below(4) {
+                0 => popups[rng.below(popups.len() as u64) as usize],
+                _ => keys[rng.below(keys.len() as u64) as usize],
+            };
+            match c {
                 '\t' => update(m, key(Key::Tab)),
+                '\n' => update(m, key(Key::Enter)),
+                '\u{1b}' => {
+                    update(m, key(Key::Esc));
+                    match m.composer.as_ref().is_some_and(|c| c.confirm_discard) {
+                        true => update(m, ch('y')),
+                        false => vec![],
+                    }
+                }
                 c => update(m, ch(c)),
             };
         }
@@ -189,8 +205,20 @@ fn live_frames_end_where_a_full_redraw_ends() {
         let mut t = terminal(w, h);
         let mut client = vt100::Parser::new(h, w, 0);
         let mut next_id = 1_000;
+        // Over every terminal of the run (a resize starts a new one).
+        let (mut left, mut again, mut scrolls, mut kept) = (0, 0, 0, 0);
         for n in 0..250 {
             step(&mut m, &mut rng, &mut next_id);
+            if rng.below(30) == 0 {
+                // A resize (to the same size, as a client's redraw asks): a new
+                // terminal over a cleared screen, as the session does.
+                left += t.0.left_rows();
+                again += t.0.drawn_again();
+                scrolls += t.0.scrolls();
+                kept += t.0.kept_rows();
+                t = terminal(w, h);
+                client.process(b"\x1b[0m\x1b[2J");
+            }
             client.process(&frame(&mut t, &mut m));
             let want = full_redraw(&m, w, h);
             let (live_cells, want_cells) = (cells(&client), cells(&want));
@@ -209,12 +237,19 @@ fn live_frames_end_where_a_full_redraw_ends() {
         // The run did what it says: posts arrived and are on the screen, and the
         // terminal moved rows itself (so those frames were checked too).
         assert!(m.camp.posts.len() > 20, "{}", m.camp.posts.len());
-        assert!(t.0.scrolls() > 10, "seed {seed}: {} scrolls", t.0.scrolls());
-        assert!(
-            t.0.kept_rows() > 250,
-            "seed {seed}: {} rows kept",
-            t.0.kept_rows()
+        let left = left + t.0.left_rows();
+        let again = again + t.0.drawn_again();
+        let scrolls = scrolls + t.0.scrolls();
+        let kept = kept + t.0.kept_rows();
+        eprintln!(
+            "seed {seed}: {scrolls} scrolls, {kept} rows kept, {left} left, {again} drawn again"
         );
+        assert!(scrolls > 10, "seed {seed}: {scrolls} scrolls");
+        assert!(kept > 250, "seed {seed}: {kept} rows kept");
+        // The header and footer were left to the client, and frames that left a row
+        // the client did not keep (after a resize) were drawn again.
+        assert!(left > 100, "seed {seed}: {left} rows left undrawn");
+        assert!(again > 0, "seed {seed}: no frame drawn again");
         assert!(client.screen().contents().contains('@'));
     }
 }
