@@ -230,8 +230,9 @@ fn new_terminal(size: Size, links: &Links, graphics: &Graphics) -> SessionTermin
     SessionTerminal::new(size.cols, size.rows, links, graphics)
 }
 
-/// Enter the alternate screen, clear it, hide the cursor, turn bracketed paste on.
-const SETUP: &[u8] = b"\x1b[?1049h\x1b[2J\x1b[H\x1b[?25l\x1b[?2004h";
+/// Enter the alternate screen, reset the attributes (every frame starts from them),
+/// clear it, hide the cursor, turn bracketed paste on.
+const SETUP: &[u8] = b"\x1b[?1049h\x1b[0m\x1b[2J\x1b[H\x1b[?25l\x1b[?2004h";
 /// Undo SETUP.
 const TEARDOWN: &[u8] = b"\x1b[?2004l\x1b[0m\x1b[?25h\x1b[?1049l";
 

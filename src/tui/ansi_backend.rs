@@ -2,10 +2,11 @@
 //! byte buffer.
 //!
 //! It writes what ratatui's crossterm backend writes (the same cursor moves, the same
-//! attribute changes, the same colour codes), with two differences that only save
-//! bytes: a colour change names only the colour that changed (crossterm always sends
-//! foreground and background together), and a frame ends with one `SGR 0` instead of
-//! four resets. Every byte here crosses every session's connection for every live
+//! attribute changes, the same colour codes), with differences that only save bytes:
+//! a colour change names only the colour that changed (crossterm always sends
+//! foreground and background together), all of a cell's changes go in one `SGR`
+//! sequence, a move to the first column leaves the column out, and a frame ends with
+//! one `SGR 0` instead of four resets. Every byte here crosses every session's connection for every live
 //! post, and the client parses each one; crossterm also formats each code through
 //! `fmt::Write`, which a profile at 1,000 sessions showed at several percent of the
 //! server's time. A test feeds both backends' bytes for random cells to a terminal
@@ -35,35 +36,68 @@ impl AnsiBackend {
         &mut self.out
     }
 
+    /// `CUP` to column `x`, row `y` (the column left out when it is the first).
     fn move_to(&mut self, x: u16, y: u16) {
         self.out.extend_from_slice(b"\x1b[");
         push_number(&mut self.out, u32::from(y) + 1);
-        self.out.push(b';');
-        push_number(&mut self.out, u32::from(x) + 1);
+        if x > 0 {
+            self.out.push(b';');
+            push_number(&mut self.out, u32::from(x) + 1);
+        }
         self.out.push(b'H');
     }
+}
 
-    fn sgr(&mut self, code: &[u8]) {
-        self.out.extend_from_slice(b"\x1b[");
+/// One `SGR` sequence being written: its parameters joined by `;`, so a cell whose
+/// attributes and colours all change costs one escape sequence.
+struct Sgr<'a> {
+    out: &'a mut Vec<u8>,
+    open: bool,
+}
+
+impl<'a> Sgr<'a> {
+    fn new(out: &'a mut Vec<u8>) -> Self {
+        Sgr { out, open: false }
+    }
+
+    /// Starts the next parameter.
+    fn next(&mut self) {
+        match self.open {
+            true => self.out.push(b';'),
+            false => {
+                self.out.extend_from_slice(b"\x1b[");
+                self.open = true;
+            }
+        }
+    }
+
+    fn param(&mut self, code: &[u8]) {
+        self.next();
         self.out.extend_from_slice(code);
-        self.out.push(b'm');
+    }
+
+    /// Ends the sequence, if any parameter was written.
+    fn finish(self) {
+        if self.open {
+            self.out.push(b'm');
+        }
     }
 
     /// The attribute changes from `from` to `to`, in crossterm's order and codes.
     fn modifiers(&mut self, from: Modifier, to: Modifier) {
         let removed = from - to;
         if removed.contains(Modifier::REVERSED) {
-            self.sgr(b"27");
+            self.param(b"27");
         }
         let reset_intensity = removed.intersects(Modifier::BOLD | Modifier::DIM);
         if reset_intensity {
             // Normal intensity ends both bold and dim: the one that stays comes back.
-            self.sgr(b"22");
+            self.param(b"22");
             if to.contains(Modifier::DIM) {
-                self.sgr(b"2");
+                self.param(b"2");
             }
             if to.contains(Modifier::BOLD) {
-                self.sgr(b"1");
+                self.param(b"1");
             }
         }
         for (flag, code) in [
@@ -73,11 +107,11 @@ impl AnsiBackend {
             (Modifier::HIDDEN, b"28"),
         ] {
             if removed.contains(flag) {
-                self.sgr(code);
+                self.param(code);
             }
         }
         if removed.intersects(Modifier::SLOW_BLINK | Modifier::RAPID_BLINK) {
-            self.sgr(b"25");
+            self.param(b"25");
         }
         let added = to - from;
         for (flag, code, unless_reset) in [
@@ -92,31 +126,30 @@ impl AnsiBackend {
             (Modifier::RAPID_BLINK, b"6", false),
         ] {
             if added.contains(flag) && !(unless_reset && reset_intensity) {
-                self.sgr(code);
+                self.param(code);
             }
         }
     }
 
-    /// `ESC [ 38;… m` (or 48 for the background) for `color`, as crossterm maps it.
+    /// `38;…` (or 48 for the background) for `color`, as crossterm maps it.
     fn color(&mut self, layer: u8, color: Color) {
-        self.out.extend_from_slice(b"\x1b[");
-        push_number(&mut self.out, u32::from(layer));
+        self.next();
+        push_number(self.out, u32::from(layer));
         match color {
             Color::Reset => self.out.push(b'9'),
             Color::Rgb(r, g, b) => {
                 self.out.extend_from_slice(b"8;2;");
-                push_number(&mut self.out, u32::from(r));
+                push_number(self.out, u32::from(r));
                 self.out.push(b';');
-                push_number(&mut self.out, u32::from(g));
+                push_number(self.out, u32::from(g));
                 self.out.push(b';');
-                push_number(&mut self.out, u32::from(b));
+                push_number(self.out, u32::from(b));
             }
             other => {
                 self.out.extend_from_slice(b"8;5;");
-                push_number(&mut self.out, u32::from(palette_index(other)));
+                push_number(self.out, u32::from(palette_index(other)));
             }
         }
-        self.out.push(b'm');
     }
 }
 
@@ -187,22 +220,24 @@ impl Backend for AnsiBackend {
                 self.move_to(x, y);
             }
             last = Some((x, y));
+            let mut sgr = Sgr::new(&mut self.out);
             if cell.modifier != modifier {
-                self.modifiers(modifier, cell.modifier);
+                sgr.modifiers(modifier, cell.modifier);
                 modifier = cell.modifier;
             }
             if cell.fg != fg {
-                self.color(3, cell.fg);
+                sgr.color(3, cell.fg);
                 fg = cell.fg;
             }
             if cell.bg != bg {
-                self.color(4, cell.bg);
+                sgr.color(4, cell.bg);
                 bg = cell.bg;
             }
+            sgr.finish();
             self.out.extend_from_slice(cell.symbol().as_bytes());
         }
         if any {
-            self.sgr(b"0");
+            self.out.extend_from_slice(b"\x1b[0m");
         }
         Ok(())
     }
@@ -369,11 +404,20 @@ mod tests {
     }
 
     #[test]
-    fn numbers_and_moves_are_written_in_decimal() {
+    fn numbers_moves_and_attributes_are_written_short() {
         let mut a = AnsiBackend::default();
-        a.set_cursor_position(Position::new(119, 39)).unwrap();
-        a.color(3, Color::Rgb(0, 255, 10));
-        a.color(4, Color::Reset);
-        assert_eq!(a.out, b"\x1b[40;120H\x1b[38;2;0;255;10m\x1b[49m");
+        let mut bold_green = Cell::new("x");
+        bold_green.fg = Color::Rgb(0, 255, 10);
+        bold_green.modifier = Modifier::BOLD;
+        let mut plain_on_cyan = Cell::new("y");
+        plain_on_cyan.bg = Color::Cyan;
+        let cells = [(119, 39, &bold_green), (0, 2, &plain_on_cyan)];
+        a.draw(cells.into_iter()).unwrap();
+        a.set_cursor_position(Position::new(0, 0)).unwrap();
+        // One SGR per cell for all its changes; the first column needs no number.
+        assert_eq!(
+            String::from_utf8_lossy(&a.out),
+            "\x1b[40;120H\x1b[1;38;2;0;255;10mx\x1b[3H\x1b[22;39;48;5;6my\x1b[0m\x1b[1H"
+        );
     }
 }

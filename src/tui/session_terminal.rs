@@ -332,12 +332,14 @@ impl SessionTerminal {
             .inner_mut()
             .writer_mut();
         let n = s.by.unsigned_abs();
-        // Inserted lines take the current background: reset it first. The region is
-        // reset at once (which homes the cursor); the cells that follow place it.
+        // Inserted lines take the current background: it is the default here, as every
+        // frame that draws ends with `SGR 0` and the session's setup starts with one.
+        // The region is reset at once (which homes the cursor); the cells that follow
+        // place it.
         let op = if s.by > 0 { 'L' } else { 'M' };
         let _ = write!(
             out,
-            "\x1b[0m\x1b[{};{}r\x1b[{};1H\x1b[{n}{op}\x1b[r",
+            "\x1b[{};{}r\x1b[{}H\x1b[{n}{op}\x1b[r",
             s.top + 1,
             s.bottom,
             s.top + 1
