@@ -120,6 +120,21 @@ impl Links {
         st.pending = Some((runs, forced));
     }
 
+    /// Rows `rows` were left for the client to keep: they hold no link (a row with a
+    /// link is always drawn, for [`Links::render`] to find it), and neither does what
+    /// the client shows there, so no cell of theirs is sent again for a link that
+    /// went. (A link that went from such a row moved with its text when the client
+    /// scrolled; its cells were left blank in the buffer and must not be sent.)
+    pub fn leave_rows(&self, rows: &[u16]) {
+        if rows.is_empty() {
+            return;
+        }
+        let mut st = self.state();
+        if let Some((_, forced)) = st.pending.as_mut() {
+            forced.retain(|(_, y, _)| !rows.contains(y));
+        }
+    }
+
     /// The screen was cleared (a resize): no link is left on it.
     pub fn reset(&self) {
         let mut st = self.state();
@@ -208,6 +223,11 @@ impl<B> HyperlinkBackend<B> {
     /// Wraps `inner`; `links` is the handle the draw closure fills.
     pub fn new(inner: B, links: Links) -> Self {
         HyperlinkBackend { inner, links }
+    }
+
+    /// The links this backend writes.
+    pub fn links(&self) -> &Links {
+        &self.links
     }
 
     /// The wrapped backend.

@@ -51,6 +51,16 @@ fn put_line(buf: &mut Buffer, area: Rect, y: u16, line: &Line<'_>) {
     put_spans(buf, area, y, line.style, &line.spans);
 }
 
+/// True when a span of `line` is underlined: the way a link shows, which the link
+/// finder reads back from the drawn buffer (see [`crate::tui::hyperlinks`]).
+pub fn has_underline(line: &Line<'_>) -> bool {
+    line.spans.iter().any(|s| {
+        s.style
+            .add_modifier
+            .contains(ratatui::style::Modifier::UNDERLINED)
+    })
+}
+
 /// `spans` at row `y` of `area` with `line_style` under each, as [`render`] draws a
 /// line of them over the default style: a caller that puts a prefix before a cached
 /// line draws both without building a new line of copied spans.

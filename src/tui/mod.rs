@@ -153,6 +153,11 @@ pub struct Model {
     /// Rows the last frame left blank for the client to keep (see
     /// [`scroll_hint::Hints::undrawn`]).
     pub undrawn: Vec<u16>,
+    /// What the view said each row of the last frame shows: what the client shows,
+    /// unless the terminal learned otherwise (it checks every row left blank).
+    pub client_rows: Vec<Option<scroll_hint::RowKey>>,
+    /// While a frame is drawn: where the last plain timeline frame drew its posts.
+    pub layout_before: Option<scroll_hint::Layout>,
 }
 
 /// Something that happened, for [`update`].
@@ -535,12 +540,15 @@ impl Model {
             row_keys: Vec::new(),
             drawing: scroll_hint::Drawing::Whole,
             undrawn: Vec::new(),
+            client_rows: Vec::new(),
+            layout_before: None,
         }
     }
 
     /// What the last frame told the session's terminal besides its cells (taken, so a
     /// frame drawn without the view gives none).
     pub fn take_hints(&mut self) -> scroll_hint::Hints {
+        self.client_rows.clone_from(&self.row_keys);
         scroll_hint::Hints {
             shift: self.scroll_hint.take(),
             rows: std::mem::take(&mut self.row_keys),

@@ -55,17 +55,26 @@ impl Shift {
 /// that was on screen before, to the bottom of the timeline. `None` when nothing
 /// moved, the timeline or its area changed, or no post is on both.
 pub fn between(before: &Layout, now: &Layout) -> Option<Shift> {
-    if before.tab != now.tab || before.area != now.area {
+    shift_to(before, now.tab, now.area, &now.starts)
+}
+
+/// [`between`] `before` and the layout of `tab` in `area` with posts at `starts`.
+pub fn shift_to(
+    before: &Layout,
+    tab: TimelineKind,
+    area: Rect,
+    starts: &[(Id, u16)],
+) -> Option<Shift> {
+    if before.tab != tab || before.area != area {
         return None;
     }
-    let (old_row, new_row) = now.starts.iter().find_map(|(entry, row)| {
+    let (old_row, new_row) = starts.iter().find_map(|(entry, row)| {
         before
             .starts
             .iter()
             .find(|(e, _)| e == entry)
             .map(|(_, old)| (*old, *row))
     })?;
-    let area = now.area;
     let by = i32::from(new_row) - i32::from(old_row);
     let shift = Shift {
         top: area.y.checked_add(old_row.min(new_row))?,
@@ -73,6 +82,24 @@ pub fn between(before: &Layout, now: &Layout) -> Option<Shift> {
         by: i16::try_from(by).ok()?,
     };
     shift.fits(u16::MAX).then_some(shift)
+}
+
+/// Which row of the last frame row `y` shows once `shift` moved the client's rows
+/// (`None`: a blank row that came into the band).
+pub fn source_of(shift: Option<Shift>, y: usize) -> Option<usize> {
+    let Some(s) = shift else { return Some(y) };
+    let (top, bottom, n) = (
+        usize::from(s.top),
+        usize::from(s.bottom),
+        usize::from(s.by.unsigned_abs()),
+    );
+    if !(top..bottom).contains(&y) {
+        return Some(y);
+    }
+    match s.by > 0 {
+        true => (y >= top + n).then(|| y - n),
+        false => (y + n < bottom).then(|| y + n),
+    }
 }
 
 /// What the view knows a screen row shows, so that the session's terminal may leave a

@@ -27,7 +27,7 @@ use crate::tui::graphics::Graphics;
 use crate::tui::graphics::backend::GraphicsBackend;
 use crate::tui::guarded_backend::GuardedBackend;
 use crate::tui::hyperlinks::{HyperlinkBackend, Links};
-use crate::tui::scroll_hint::{Drawing, Hints, RowKey, Shift};
+use crate::tui::scroll_hint::{Drawing, Hints, RowKey, Shift, source_of};
 use crate::tui::shown_screen::{Code, ShownScreen};
 
 /// A backend that draws nothing and remembers where the frame wants the cursor.
@@ -126,24 +126,6 @@ pub struct SessionTerminal {
     left: usize,
 }
 
-/// Which row of the last frame row `y` shows once `shift` moved the client's rows
-/// (`None`: a blank row that came into the band).
-fn source_of(shift: Option<Shift>, y: usize) -> Option<usize> {
-    let Some(s) = shift else { return Some(y) };
-    let (top, bottom, n) = (
-        usize::from(s.top),
-        usize::from(s.bottom),
-        usize::from(s.by.unsigned_abs()),
-    );
-    if !(top..bottom).contains(&y) {
-        return Some(y);
-    }
-    match s.by > 0 {
-        true => (y >= top + n).then(|| y - n),
-        false => (y + n < bottom).then(|| y + n),
-    }
-}
-
 thread_local! {
     /// The buffer frames are drawn into, one per thread: sessions take turns on a
     /// worker thread, so it stays in cache while each session keeps only its
@@ -228,6 +210,7 @@ impl SessionTerminal {
                 continue;
             }
             self.left += hints.undrawn.len();
+            self.backend.inner().links().leave_rows(&hints.undrawn);
             sent = self.send(&next, hints);
             break;
         }

@@ -23,7 +23,7 @@ use crate::tui::{Model, Screen};
 /// cells that reach a client pass the last output guard in
 /// [`crate::tui::guarded_backend`].
 pub fn render(frame: &mut Frame, model: &mut Model) {
-    let before = model.timeline_layout.take();
+    model.layout_before = model.timeline_layout.take();
     model.row_keys.clear();
     model
         .row_keys
@@ -35,7 +35,7 @@ pub fn render(frame: &mut Frame, model: &mut Model) {
         model.drawing = crate::tui::scroll_hint::Drawing::Whole;
     }
     draw(frame, model);
-    model.scroll_hint = match (&before, &model.timeline_layout) {
+    model.scroll_hint = match (&model.layout_before.take(), &model.timeline_layout) {
         (Some(before), Some(now)) => crate::tui::scroll_hint::between(before, now),
         _ => None,
     };
@@ -126,7 +126,13 @@ fn render_main(frame: &mut Frame, area: Rect, model: &mut Model, theme: &Theme) 
         model.tab,
         theme,
         &mut starts,
-        &mut model.row_keys,
+        Leave {
+            keys: &mut model.row_keys,
+            drawing: model.drawing,
+            before: model.layout_before.as_ref(),
+            client: &model.client_rows,
+            undrawn: &mut model.undrawn,
+        },
     );
     render_footer(frame, footer, model, theme);
     if let Some(c) = &model.composer {
@@ -507,8 +513,15 @@ fn render_timeline(
     kind: TimelineKind,
     theme: &Theme,
     starts: &mut Vec<(crate::model::Id, u16)>,
-    keys: &mut [Option<crate::tui::scroll_hint::RowKey>],
+    leave: Leave,
 ) {
+    let Leave {
+        keys,
+        drawing,
+        before,
+        client,
+        undrawn,
+    } = leave;
     let width = area.width.saturating_sub(2) as usize;
     let rows = area.height as usize;
     if tl.posts.is_empty() {
@@ -617,6 +630,18 @@ fn render_timeline(
             });
         }
     }
+    // The band this frame moves, as the terminal will move it: a post line that the
+    // client then shows where it goes need not be drawn (unless it holds a link, which
+    // the link finder must see in the buffer).
+    let shift = match (drawing.may_leave(), before) {
+        (true, Some(before)) => crate::tui::scroll_hint::shift_to(before, kind, area, starts)
+            .filter(|s| s.fits(area.bottom())),
+        _ => None,
+    };
+    let shown = |y: u16| {
+        let from = crate::tui::scroll_hint::source_of(shift, usize::from(y))?;
+        client.get(from)?.as_ref()
+    };
     let buf = frame.buffer_mut();
     for (y, row) in (area.y..area.bottom()).zip(&out) {
         let key = keys.get_mut(usize::from(y));
@@ -640,6 +665,24 @@ fn render_timeline(
                 line,
                 selected,
             } => {
+                let now = crate::tui::scroll_hint::RowKey::PostLine {
+                    x: area.x,
+                    width: area.width,
+                    lines: lines.clone(),
+                    line: *line,
+                    selected: *selected,
+                };
+                let left = key.is_some()
+                    && drawing.may_leave()
+                    && shown(y) == Some(&now)
+                    && !lines::has_underline(&lines[*line]);
+                if let Some(key) = key {
+                    *key = Some(now);
+                }
+                if left {
+                    undrawn.push(y);
+                    continue;
+                }
                 let gutter = match selected {
                     true => Span::styled("▌ ", theme.accent),
                     false => Span::raw("  "),
@@ -658,18 +701,22 @@ fn render_timeline(
                     1,
                 );
                 lines::put_spans(buf, rest, y, Style::default(), &lines[*line].spans);
-                if let Some(key) = key {
-                    *key = Some(crate::tui::scroll_hint::RowKey::PostLine {
-                        x: area.x,
-                        width: area.width,
-                        lines: lines.clone(),
-                        line: *line,
-                        selected: *selected,
-                    });
-                }
             }
         }
     }
+}
+
+/// What a timeline's rows say to the session's terminal: each row's key, and the post
+/// lines left blank because the client shows them where they go (see
+/// [`crate::tui::scroll_hint::Hints::undrawn`]).
+struct Leave<'a> {
+    keys: &'a mut [Option<crate::tui::scroll_hint::RowKey>],
+    drawing: crate::tui::scroll_hint::Drawing,
+    /// Where the last plain timeline frame drew its posts.
+    before: Option<&'a crate::tui::scroll_hint::Layout>,
+    /// What the client shows (see [`Model::client_rows`]).
+    client: &'a [Option<crate::tui::scroll_hint::RowKey>],
+    undrawn: &'a mut Vec<u16>,
 }
 
 /// One row of a timeline: blank, a line of its own, or line `line` of a post's cached

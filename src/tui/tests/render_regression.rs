@@ -197,6 +197,10 @@ fn live_frames_end_where_a_full_redraw_ends() {
     for (seed, (w, h)) in [(7u64, (80, 24)), (99, (40, 15)), (2026, (120, 40))] {
         let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
         let mut m = member_model();
+        // Links on, as for a terminal that takes them: rows with links are always
+        // drawn, and a link's cells are sent again when it moves.
+        m.osc_capable = true;
+        m.links_on = true;
         // The fixture's family emoji is such a ZWJ sequence (see WORDS): one person.
         for p in m.camp.posts.iter_mut() {
             let text = p.post.text.replace('\u{200d}', "");
