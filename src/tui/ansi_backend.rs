@@ -36,6 +36,23 @@ impl AnsiBackend {
         &mut self.out
     }
 
+    /// Moves rows `top..bottom` (0-based, `bottom` excluded) down by `by` rows (up when
+    /// negative) with a scroll region and insert-line or delete-line; the region is
+    /// reset at once (which homes the cursor). Inserted lines take the current
+    /// background: the caller knows it is the default.
+    pub fn scroll_band(&mut self, top: u16, bottom: u16, by: i16) {
+        self.out.extend_from_slice(b"\x1b[");
+        push_number(&mut self.out, u32::from(top) + 1);
+        self.out.push(b';');
+        push_number(&mut self.out, u32::from(bottom));
+        self.out.extend_from_slice(b"r");
+        self.move_to(0, top);
+        self.out.extend_from_slice(b"\x1b[");
+        push_number(&mut self.out, u32::from(by.unsigned_abs()));
+        self.out
+            .extend_from_slice(if by > 0 { b"L\x1b[r" } else { b"M\x1b[r" });
+    }
+
     /// `CUP` to column `x`, row `y` (the column left out when it is the first).
     fn move_to(&mut self, x: u16, y: u16) {
         self.out.extend_from_slice(b"\x1b[");
@@ -401,6 +418,17 @@ mod tests {
             assert_eq!(screen(&ours), screen(&theirs), "round {round}");
         }
         assert!(ours_bytes < theirs_bytes, "{ours_bytes} >= {theirs_bytes}");
+    }
+
+    #[test]
+    fn a_band_scrolls_in_a_region_that_is_reset_at_once() {
+        let mut a = AnsiBackend::default();
+        a.scroll_band(1, 23, 3);
+        a.scroll_band(4, 10, -2);
+        assert_eq!(
+            String::from_utf8_lossy(&a.out),
+            "\x1b[2;23r\x1b[2H\x1b[3L\x1b[r\x1b[5;10r\x1b[5H\x1b[2M\x1b[r"
+        );
     }
 
     #[test]

@@ -15,7 +15,7 @@
 //! output guard, links, pictures, the escape-sequence writer) gets the changed cells as
 //! from ratatui.
 
-use std::io::{self, Write};
+use std::io;
 
 use ratatui::backend::{Backend, ClearType, WindowSize};
 use ratatui::buffer::{Buffer, Cell};
@@ -308,25 +308,14 @@ impl SessionTerminal {
     /// and insert-line or delete-line), and notes where each of those rows now comes
     /// from: the rows that come in are blank in both it and our copy.
     fn scroll(&mut self, s: Shift) {
-        let out = self
-            .backend
-            .inner_mut()
-            .inner_mut()
-            .inner_mut()
-            .writer_mut();
-        let n = s.by.unsigned_abs();
         // Inserted lines take the current background: it is the default here, as every
         // frame that draws ends with `SGR 0` and the session's setup starts with one.
-        // The region is reset at once (which homes the cursor); the cells that follow
-        // place it.
-        let op = if s.by > 0 { 'L' } else { 'M' };
-        let _ = write!(
-            out,
-            "\x1b[{};{}r\x1b[{}H\x1b[{n}{op}\x1b[r",
-            s.top + 1,
-            s.bottom,
-            s.top + 1
-        );
+        // The cells that follow place the cursor.
+        self.backend
+            .inner_mut()
+            .inner_mut()
+            .inner_mut()
+            .scroll_band(s.top, s.bottom, s.by);
         let (top, bottom) = (usize::from(s.top), usize::from(s.bottom));
         self.shown.scroll(top, bottom, isize::from(s.by));
         self.scrolls += 1;

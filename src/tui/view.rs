@@ -564,18 +564,19 @@ fn render_timeline(
     };
     let marker_rows = usize::from(tl.unseen > 0);
     // Selection must fit: from `top`, the selected post's first lines must be on screen.
-    let heights: Vec<usize> = (0..tl.posts.len())
-        .map(|i| {
-            if i >= tl.top.saturating_sub(1) && i <= tl.selected + 1 {
-                height_of(tl, i)
-            } else {
-                0
-            }
-        })
-        .collect();
+    // Only the posts from just above the top to just below the selection are measured
+    // (a timeline may hold thousands).
+    let lo = tl.top.saturating_sub(1);
+    let hi = (tl.selected + 1).min(tl.posts.len() - 1);
+    let heights: Vec<usize> = (lo..=hi).map(|i| height_of(tl, i)).collect();
+    let height = |i: usize| {
+        i.checked_sub(lo)
+            .and_then(|j| heights.get(j))
+            .map_or(0, |h| *h)
+    };
     tl.scroll_into_view(|top, sel| {
-        let used: usize = heights[top..sel].iter().sum();
-        used + heights[sel].min(rows) <= rows.saturating_sub(marker_rows)
+        let used: usize = (top..sel).map(height).sum();
+        used + height(sel).min(rows) <= rows.saturating_sub(marker_rows)
     });
     let mut out: Vec<Row> = Vec::with_capacity(rows);
     if tl.unseen > 0 {
