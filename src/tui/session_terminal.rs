@@ -126,6 +126,15 @@ pub struct SessionTerminal {
     left: usize,
 }
 
+/// True when every cell of row `y` of `buf` is blank.
+fn blank_row(buf: &Buffer, y: u16) -> bool {
+    let w = usize::from(buf.area.width);
+    let start = usize::from(y) * w;
+    buf.content[start..start + w]
+        .iter()
+        .all(|c| *c == Cell::EMPTY)
+}
+
 thread_local! {
     /// The buffer frames are drawn into, one per thread: sessions take turns on a
     /// worker thread, so it stays in cache while each session keeps only its
@@ -188,13 +197,14 @@ impl SessionTerminal {
     /// to draw every row.
     pub fn draw(&mut self, mut render: impl FnMut(&mut Frame, Drawing) -> Hints) -> io::Result<()> {
         let area = self.shown.area();
+        // The scratch buffer is blank between frames (see the end), and stays so when
+        // resized.
         let mut next = SCRATCH.take();
         if next.area != area {
             next.resize(area);
         }
         let mut sent = Ok(());
         for drawing in [Drawing::MayLeaveKept, Drawing::Whole] {
-            next.reset();
             let mut hints = Hints::default();
             let drawn = self.frames.draw(|f| {
                 std::mem::swap(f.buffer_mut(), &mut next);
@@ -203,15 +213,31 @@ impl SessionTerminal {
             });
             if let Err(e) = drawn {
                 sent = Err(e);
+                next.reset();
                 break;
             }
             if drawing.may_leave() && !self.keeps_undrawn(&hints) {
                 self.drawn_again += 1;
+                next.reset();
                 continue;
             }
+            debug_assert!(
+                hints.undrawn.iter().all(|&y| blank_row(&next, y)),
+                "a row left for the client was drawn on"
+            );
             self.left += hints.undrawn.len();
             self.backend.inner().links().leave_rows(&hints.undrawn);
+            let undrawn = std::mem::take(&mut hints.undrawn);
             sent = self.send(&next, hints);
+            // Only the rows drawn on need blanking for the next frame on this thread:
+            // at 1,000 sessions, resetting the whole buffer was 4% of the server's time.
+            let w = usize::from(area.width);
+            for y in (0..area.height).filter(|y| !undrawn.contains(y)) {
+                let start = usize::from(y) * w;
+                next.content[start..start + w]
+                    .iter_mut()
+                    .for_each(Cell::reset);
+            }
             break;
         }
         SCRATCH.set(next);
