@@ -124,6 +124,9 @@ pub struct SessionTerminal {
     drawn_again: usize,
     /// See [`Self::left_rows`].
     left: usize,
+    /// For the frame being sent: which rows nothing was drawn on (kept for its
+    /// allocation).
+    untouched: Vec<bool>,
 }
 
 /// True when every cell of row `y` of `buf` is blank.
@@ -181,6 +184,7 @@ impl SessionTerminal {
             source: Vec::new(),
             drawn_again: 0,
             left: 0,
+            untouched: Vec::new(),
         }
     }
 
@@ -221,20 +225,30 @@ impl SessionTerminal {
                 next.reset();
                 continue;
             }
+            // Rows left for the client, and rows the view says are blank, were not
+            // drawn on.
+            self.untouched.clear();
+            self.untouched.resize(usize::from(area.height), false);
+            for &y in &hints.undrawn {
+                self.untouched[usize::from(y)] = true;
+            }
+            for (y, key) in hints.rows.iter().enumerate().take(self.untouched.len()) {
+                if matches!(key, Some(RowKey::Blank { x: 0, width }) if *width == area.width) {
+                    self.untouched[y] = true;
+                }
+            }
             debug_assert!(
-                hints.undrawn.iter().all(|&y| blank_row(&next, y)),
-                "a row left for the client was drawn on"
+                (0..area.height).all(|y| !self.untouched[usize::from(y)] || blank_row(&next, y)),
+                "a row left for the client, or said to be blank, was drawn on"
             );
             self.left += hints.undrawn.len();
             self.backend.inner().links().leave_rows(&hints.undrawn);
-            let undrawn = std::mem::take(&mut hints.undrawn);
             sent = self.send(&next, hints);
             // Only the rows drawn on need blanking for the next frame on this thread:
             // at 1,000 sessions, resetting the whole buffer was 4% of the server's time.
             let w = usize::from(area.width);
-            for y in (0..area.height).filter(|y| !undrawn.contains(y)) {
-                let start = usize::from(y) * w;
-                next.content[start..start + w]
+            for (y, _) in self.untouched.iter().enumerate().filter(|(_, u)| !**u) {
+                next.content[y * w..(y + 1) * w]
                     .iter_mut()
                     .for_each(Cell::reset);
             }
