@@ -44,7 +44,9 @@ pub struct PostLinesCache {
 impl PostLinesCache {
     /// Starts a frame: what the last frame did not use is dropped at the next start.
     pub fn start_frame(&mut self) {
-        self.previous = std::mem::take(&mut self.current);
+        // Both lists keep their allocations from frame to frame.
+        std::mem::swap(&mut self.previous, &mut self.current);
+        self.current.clear();
     }
 
     /// [`post_lines`] of `post`, from the cache when it holds them.
