@@ -322,6 +322,45 @@ mod tests {
     }
 
     #[test]
+    fn rows_come_from_where_a_shift_moved_them() {
+        let down = Shift {
+            top: 1,
+            bottom: 6,
+            by: 2,
+        };
+        let from: Vec<_> = (0..8).map(|y| source_of(Some(down), y)).collect();
+        assert_eq!(
+            from,
+            [
+                Some(0),
+                None,
+                None,
+                Some(1),
+                Some(2),
+                Some(3),
+                Some(6),
+                Some(7)
+            ]
+        );
+        let up = Shift { by: -2, ..down };
+        let from: Vec<_> = (0..8).map(|y| source_of(Some(up), y)).collect();
+        assert_eq!(
+            from,
+            [
+                Some(0),
+                Some(3),
+                Some(4),
+                Some(5),
+                None,
+                None,
+                Some(6),
+                Some(7)
+            ]
+        );
+        assert_eq!(source_of(None, 4), Some(4));
+    }
+
+    #[test]
     fn a_post_at_the_top_moves_the_rest_down_by_its_height() {
         let before = layout(&[(5, 0), (4, 3), (3, 7)]);
         let now = layout(&[(6, 0), (5, 4), (4, 7), (3, 11)]);

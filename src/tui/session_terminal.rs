@@ -383,3 +383,56 @@ impl SessionTerminal {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use ratatui::style::Style;
+    use ratatui::text::Line;
+
+    use super::*;
+
+    /// A view that keys row 0 as one line and, when the terminal lets it, leaves that
+    /// row blank instead of drawing it.
+    fn frame(t: &mut SessionTerminal, key: &RowKey) -> String {
+        t.draw(|f, drawing| {
+            let mut hints = Hints {
+                rows: vec![Some(key.clone()), None],
+                ..Hints::default()
+            };
+            match drawing.may_leave() {
+                true => hints.undrawn.push(0),
+                false => f.buffer_mut().set_string(0, 0, "head", Style::default()),
+            }
+            hints
+        })
+        .unwrap();
+        String::from_utf8_lossy(&t.take_output()).into_owned()
+    }
+
+    #[test]
+    fn a_row_is_left_blank_only_where_the_client_shows_it() {
+        let links = Links::default();
+        let mut t = SessionTerminal::new(10, 2, &links, &Graphics::new());
+        let key = RowKey::Line {
+            x: 0,
+            width: 10,
+            line: Arc::new((Line::from("head"), Style::default())),
+        };
+        // A new screen shows nothing: the row is drawn after all.
+        assert!(frame(&mut t, &key).contains("head"));
+        assert_eq!((t.drawn_again(), t.left_rows()), (1, 0));
+        // Now the client shows it: nothing is sent for it.
+        assert!(!frame(&mut t, &key).contains("head"));
+        assert_eq!((t.drawn_again(), t.left_rows()), (1, 1));
+        // Another line under the same text is not the same key: drawn again.
+        let other = RowKey::Line {
+            x: 0,
+            width: 10,
+            line: Arc::new((Line::from("head"), Style::default())),
+        };
+        frame(&mut t, &other);
+        assert_eq!(t.drawn_again(), 2);
+    }
+}
