@@ -538,10 +538,23 @@ fn render_timeline(
             .into_iter()
             .map(|l| Line::styled(l, theme.dim))
             .collect();
-        frame.render_widget(
-            Paragraph::new(lines),
-            area.inner(ratatui::layout::Margin::new(1, 1)),
-        );
+        let inner = area.inner(ratatui::layout::Margin::new(1, 1));
+        let message = inner.y
+            ..inner
+                .y
+                .saturating_add(lines.len() as u16)
+                .min(inner.bottom());
+        frame.render_widget(Paragraph::new(lines), inner);
+        // The rows around the message are blank: the first post's frame need not
+        // compare them.
+        for y in (area.y..area.bottom()).filter(|y| !message.contains(y)) {
+            if let Some(key) = keys.get_mut(usize::from(y)) {
+                *key = Some(crate::tui::scroll_hint::RowKey::Blank {
+                    x: area.x,
+                    width: area.width,
+                });
+            }
+        }
         return;
     }
     // The first post the reader had already seen when they last left, if newer ones

@@ -151,7 +151,13 @@ fn step(m: &mut Model, rng: &mut Rng, next_id: &mut u64) {
             }
         }
         5 => {
-            if let Some(id) = pick(rng) {
+            // Now and then every post goes: the empty timeline's message, then the
+            // first post over it.
+            let gone = match rng.below(10) {
+                0 => ids.clone(),
+                _ => pick(rng).into_iter().collect(),
+            };
+            for id in gone {
                 update(m, Msg::PostDeleted(id));
             }
         }
