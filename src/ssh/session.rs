@@ -371,7 +371,7 @@ async fn run_tui(start: TuiStart, out: &mut Output, account: Option<crate::model
             {
                 break;
             }
-            pending_frame.extend(terminal.take_output());
+            terminal.append_output(&mut pending_frame);
             out.send(std::mem::take(&mut pending_frame));
             dirty = false;
             next_frame_at = Instant::now() + FRAME_INTERVAL;

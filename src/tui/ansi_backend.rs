@@ -31,7 +31,7 @@ impl AnsiBackend {
         AnsiBackend { out }
     }
 
-    /// The bytes written so far (taken with `std::mem::take`).
+    /// The bytes written so far (the session moves them out and clears them).
     pub fn writer_mut(&mut self) -> &mut Vec<u8> {
         &mut self.out
     }

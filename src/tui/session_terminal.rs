@@ -129,6 +129,9 @@ pub struct SessionTerminal {
     untouched: Vec<bool>,
 }
 
+/// The most a session's writer keeps allocated between frames.
+const KEPT_OUTPUT_BYTES: usize = 16 * 1024;
+
 /// True when every cell of row `y` of `buf` is blank.
 fn blank_row(buf: &Buffer, y: u16) -> bool {
     let w = usize::from(buf.area.width);
@@ -374,13 +377,26 @@ impl SessionTerminal {
 
     /// The bytes written since the last call.
     pub fn take_output(&mut self) -> Vec<u8> {
-        std::mem::take(
-            self.backend
-                .inner_mut()
-                .inner_mut()
-                .inner_mut()
-                .writer_mut(),
-        )
+        let mut out = Vec::new();
+        self.append_output(&mut out);
+        out
+    }
+
+    /// Moves the bytes written since the last call to the end of `to`. The writer keeps
+    /// its allocation: growing a new one from nothing for every frame was most of its
+    /// cost.
+    pub fn append_output(&mut self, to: &mut Vec<u8>) {
+        let written = self
+            .backend
+            .inner_mut()
+            .inner_mut()
+            .inner_mut()
+            .writer_mut();
+        to.extend_from_slice(written);
+        written.clear();
+        // A frame with a picture or a whole large screen may have been far bigger:
+        // a session keeps no more than a few ordinary frames' worth.
+        written.shrink_to(KEPT_OUTPUT_BYTES);
     }
 }
 
