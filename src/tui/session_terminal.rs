@@ -130,7 +130,7 @@ pub struct SessionTerminal {
 }
 
 /// The most a session's writer keeps allocated between frames.
-const KEPT_OUTPUT_BYTES: usize = 16 * 1024;
+const KEPT_OUTPUT_BYTES: usize = 2 * 1024;
 
 /// True when every cell of row `y` of `buf` is blank.
 fn blank_row(buf: &Buffer, y: u16) -> bool {
@@ -171,7 +171,7 @@ impl SessionTerminal {
         frames.swap_buffers();
         *frames.current_buffer_mut() = Buffer::default();
         let backend = GuardedBackend::new(HyperlinkBackend::new(
-            GraphicsBackend::new(AnsiBackend::new(Vec::with_capacity(4096)), graphics.clone()),
+            GraphicsBackend::new(AnsiBackend::new(Vec::with_capacity(1024)), graphics.clone()),
             links.clone(),
         ));
         SessionTerminal {
@@ -394,8 +394,8 @@ impl SessionTerminal {
             .writer_mut();
         to.extend_from_slice(written);
         written.clear();
-        // A frame with a picture or a whole large screen may have been far bigger:
-        // a session keeps no more than a few ordinary frames' worth.
+        // A frame with a picture or a whole screen may have been far bigger: a session
+        // keeps no more than a few live updates' worth (those are 100–600 bytes).
         written.shrink_to(KEPT_OUTPUT_BYTES);
     }
 }
