@@ -64,6 +64,12 @@ pub struct FileConfig {
     /// Connections one account may hold at once, from anywhere; a login beyond it is
     /// disconnected with a message saying why.
     pub max_connections_per_account: usize,
+    /// Channels one connection may open over its life. russh 0.65 keeps a little state
+    /// (about 2 KiB) for every channel the server closed, until the connection ends;
+    /// without a cap, one connection running command after command (a multiplexed
+    /// `ssh`, a script, or someone hostile) would grow the server's memory for ever.
+    /// Beyond it new channels are refused; a new connection starts afresh.
+    pub max_channels_per_connection: usize,
     /// IPv6 addresses are counted for the per-address caps and rates by this many
     /// leading bits (one host usually owns a whole /64).
     pub ipv6_prefix: u8,
@@ -124,6 +130,7 @@ impl Default for FileConfig {
             login_grace_secs: 30,
             max_strangers: 100,
             max_connections_per_account: 8,
+            max_channels_per_connection: 1000,
             ipv6_prefix: 64,
             blocklist_dir: None,
             trusted_proxies: Vec::new(),
@@ -332,6 +339,9 @@ impl FileConfig {
         }
         if self.max_connections_per_account == 0 {
             return bad("max_connections_per_account must be at least 1");
+        }
+        if !(1..=100_000).contains(&self.max_channels_per_connection) {
+            return bad("max_channels_per_connection must be between 1 and 100000");
         }
         if !(16..=128).contains(&self.ipv6_prefix) {
             return bad("ipv6_prefix must be between 16 and 128");

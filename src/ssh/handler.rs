@@ -50,6 +50,8 @@ pub(crate) struct Conn {
     peer: Option<SocketAddr>,
     key: Option<KeyInfo>,
     channels: HashMap<ChannelId, ChannelState>,
+    /// Channels opened over the connection's life (see `max_channels_per_connection`).
+    opened: usize,
     /// Tells the connection's watcher (login grace, strangers cap) who logged in.
     authenticated: watch::Sender<Option<KeyInfo>>,
     /// The door's answer to that login (the per-account connection cap).
@@ -68,6 +70,7 @@ impl Conn {
             peer,
             key: None,
             channels: HashMap::new(),
+            opened: 0,
             authenticated,
             verdict,
         }
@@ -180,12 +183,14 @@ impl Handler for Conn {
         // task has ended, or a long-lived multiplexed connection would run out of slots.
         self.channels
             .retain(|_, s| s.input.as_ref().is_none_or(|tx| !tx.is_closed()));
-        if self.channels.len() >= MAX_CHANNELS {
+        let lifetime = self.shared.camp.config().camp.max_channels_per_connection;
+        if self.channels.len() >= MAX_CHANNELS || self.opened >= lifetime {
             reply
                 .reject(russh::ChannelOpenFailure::ResourceShortage)
                 .await;
             return Ok(());
         }
+        self.opened += 1;
         self.channels.insert(channel.id(), ChannelState::default());
         reply.accept().await;
         Ok(())

@@ -317,6 +317,14 @@ impl Conn {
         (write, rx)
     }
 
+    /// Whether the server lets this connection open one more session channel.
+    pub async fn may_open_channel(&self) -> bool {
+        matches!(
+            timeout(STEP, self.handle.channel_open_session()).await,
+            Ok(Ok(_))
+        )
+    }
+
     /// Runs `command` (no PTY, empty stdin).
     pub async fn exec(&self, command: &str) -> ExecOutput {
         self.exec_with_stdin(command, b"").await
