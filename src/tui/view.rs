@@ -188,17 +188,7 @@ fn render_header(frame: &mut Frame, area: Rect, model: &mut Model, theme: &Theme
             line
         }
     };
-    put_whole_row(
-        frame,
-        area,
-        line,
-        RowPlace {
-            memo: &mut model.header_line,
-            keys: &mut model.row_keys,
-            drawing: model.drawing,
-            undrawn: &mut model.undrawn,
-        },
-    );
+    put_whole_row(frame, area, line, RowPlace::of(model, Bar::Header));
 }
 
 /// The header: the camp's name, the open page, the timeline tabs, the unread badge
@@ -257,6 +247,28 @@ struct RowPlace<'a> {
     keys: &'a mut [Option<crate::tui::scroll_hint::RowKey>],
     drawing: crate::tui::scroll_hint::Drawing,
     undrawn: &'a mut Vec<u16>,
+}
+
+/// The screen's two bars, each a memoised whole-row line.
+enum Bar {
+    Header,
+    Footer,
+}
+
+impl<'a> RowPlace<'a> {
+    /// Where `bar` goes, in `model`.
+    fn of(model: &'a mut Model, bar: Bar) -> Self {
+        let memo = match bar {
+            Bar::Header => &mut model.header_line,
+            Bar::Footer => &mut model.footer_line,
+        };
+        RowPlace {
+            memo,
+            keys: &mut model.row_keys,
+            drawing: model.drawing,
+            undrawn: &mut model.undrawn,
+        }
+    }
 }
 
 /// Draws a memoised line over the row `area` (blank until now) and, when it spans the
@@ -336,17 +348,7 @@ fn render_footer(frame: &mut Frame, area: Rect, model: &mut Model, theme: &Theme
             line
         }
     };
-    put_whole_row(
-        frame,
-        area,
-        line,
-        RowPlace {
-            memo: &mut model.footer_line,
-            keys: &mut model.row_keys,
-            drawing: model.drawing,
-            undrawn: &mut model.undrawn,
-        },
-    );
+    put_whole_row(frame, area, line, RowPlace::of(model, Bar::Footer));
 }
 
 /// The lines one post takes at `width` (without the selection gutter): who boosted
