@@ -19,6 +19,10 @@ use crate::ssh::session::{ChannelInput, SessionStart, Size, cell_pixels};
 
 /// Session channels one connection may hold (OpenSSH multiplexing opens several).
 const MAX_CHANNELS: usize = 8;
+/// Channels a connection whose key belongs to no account may open over its life (see
+/// `max_channels_per_connection`): joining takes one or two, and `max_strangers` such
+/// connections may be open at once.
+const STRANGER_CHANNELS: usize = 16;
 /// Input messages queued for a channel task before more input is dropped.
 const INPUT_QUEUE: usize = 256;
 /// Environment variables kept per channel.
@@ -183,7 +187,20 @@ impl Handler for Conn {
         // task has ended, or a long-lived multiplexed connection would run out of slots.
         self.channels
             .retain(|_, s| s.input.as_ref().is_none_or(|tx| !tx.is_closed()));
-        let lifetime = self.shared.camp.config().camp.max_channels_per_connection;
+        let mut lifetime = self.shared.camp.config().camp.max_channels_per_connection;
+        if self.opened >= STRANGER_CHANNELS.min(lifetime) {
+            // Past a stranger's share, only a member's key goes on (a stranger who
+            // joined on this connection is one now).
+            let member = self.key.as_ref().is_some_and(|k| {
+                matches!(
+                    self.shared.camp.account_for_key(&k.fingerprint),
+                    Ok(Some(_))
+                )
+            });
+            if !member {
+                lifetime = STRANGER_CHANNELS.min(lifetime);
+            }
+        }
         if self.channels.len() >= MAX_CHANNELS || self.opened >= lifetime {
             reply
                 .reject(russh::ChannelOpenFailure::ResourceShortage)

@@ -507,6 +507,31 @@ async fn a_connection_opens_a_bounded_number_of_channels_over_its_life() {
     camp.stop().await;
 }
 
+/// A stranger's connection (a key of no account, which may still join) gets a small
+/// share of channels, whatever `max_channels_per_connection` says; a member past that
+/// share goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_strangers_connection_opens_only_a_few_channels() {
+    let camp = TestCamp::with_admin().await;
+    let stranger = Conn::connect(camp.addr, &Key::generate()).await;
+    for _ in 0..16 {
+        // Each runs to its end (a stranger is told how to join), freeing its slot.
+        stranger.exec("whoami").await;
+    }
+    assert!(
+        !stranger.may_open_channel().await,
+        "a stranger opened a 17th channel"
+    );
+    let bo = camp.member("bo").await;
+    let member = Conn::connect(camp.addr, &bo).await;
+    for _ in 0..20 {
+        assert!(member.exec("whoami").await.ok().starts_with("@bo"));
+    }
+    stranger.close().await;
+    member.close().await;
+    camp.stop().await;
+}
+
 // ---------------------------------------------------------------------------------
 // The soak
 // ---------------------------------------------------------------------------------
