@@ -117,9 +117,6 @@ pub struct SessionTerminal {
     kept: usize,
     /// What the view said each row of the client's screen shows.
     shown_rows: Vec<Option<RowKey>>,
-    /// For this frame: which row of the last frame each screen row shows (`None`:
-    /// blank), for the view's row keys.
-    source: Vec<Option<usize>>,
     /// See [`Self::drawn_again`].
     drawn_again: usize,
     /// See [`Self::left_rows`].
@@ -184,7 +181,6 @@ impl SessionTerminal {
             scrolls: 0,
             kept: 0,
             shown_rows: Vec::new(),
-            source: Vec::new(),
             drawn_again: 0,
             left: 0,
             untouched: Vec::new(),
@@ -265,24 +261,29 @@ impl SessionTerminal {
     /// frame's scroll, the row shows what the last frame said it shows, and that is
     /// what the view says it shows now.
     fn keeps_undrawn(&self, hints: &Hints) -> bool {
-        let height = self.shown.area().height;
-        let shift = hints.shift.filter(|s| s.fits(height));
+        let shift = self.fitting(hints);
         hints.undrawn.iter().all(|&y| {
             let now = hints.rows.get(usize::from(y)).and_then(Option::as_ref);
-            let was =
-                source_of(shift, usize::from(y)).and_then(|r| self.shown_rows.get(r)?.as_ref());
+            let was = self.was(shift, usize::from(y));
             matches!((now, was), (Some(now), Some(was)) if now == was)
         })
+    }
+
+    /// The hint's scroll, if the client's screen can take it.
+    fn fitting(&self, hints: &Hints) -> Option<Shift> {
+        hints.shift.filter(|s| s.fits(self.shown.area().height))
+    }
+
+    /// What the last frame said row `y` shows once `shift` moved the client's rows:
+    /// its own row's key, or another row's, or nothing for a blank row that came in.
+    fn was(&self, shift: Option<Shift>, y: usize) -> Option<&RowKey> {
+        source_of(shift, y).and_then(|r| self.shown_rows.get(r)?.as_ref())
     }
 
     /// Writes what turns the client's screen into `next`, and notes that it shows it.
     fn send(&mut self, next: &Buffer, hints: Hints) -> io::Result<()> {
         let height = usize::from(self.shown.area().height);
-        // Which row of the client's screen each row shows before this frame's cells:
-        // its own, or after a scroll another one, or a blank one.
-        let shift = hints.shift.filter(|s| s.fits(self.shown.area().height));
-        self.source.clear();
-        self.source.extend((0..height).map(|y| source_of(shift, y)));
+        let shift = self.fitting(&hints);
         if let Some(s) = shift {
             self.scroll(s);
         }
@@ -290,7 +291,7 @@ impl SessionTerminal {
         self.changed.clear();
         for y in 0..height {
             let key = hints.rows.get(y).and_then(Option::as_ref);
-            let was = self.source[y].and_then(|r| self.shown_rows.get(r)?.as_ref());
+            let was = self.was(shift, y);
             // Columns from `same` on show what they showed: only those before it are
             // compared (none when the whole row is).
             let same = match (key, was) {
