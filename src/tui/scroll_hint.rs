@@ -51,14 +51,10 @@ impl Shift {
     }
 }
 
-/// The band that moved between `before` and `now`: from the first post on screen now
-/// that was on screen before, to the bottom of the timeline. `None` when nothing
-/// moved, the timeline or its area changed, or no post is on both.
-pub fn between(before: &Layout, now: &Layout) -> Option<Shift> {
-    shift_to(before, now.tab, now.area, &now.starts)
-}
-
-/// [`between`] `before` and the layout of `tab` in `area` with posts at `starts`.
+/// The band that moved between `before` and the layout of `tab` in `area` with posts
+/// at `starts`: from the first post on screen now that was on screen before, to the
+/// bottom of the timeline. `None` when nothing moved, the timeline or its area
+/// changed, or no post is on both.
 pub fn shift_to(
     before: &Layout,
     tab: TimelineKind,
@@ -312,6 +308,10 @@ impl Drawing {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn between(before: &Layout, now: &Layout) -> Option<Shift> {
+        shift_to(before, now.tab, now.area, &now.starts)
+    }
 
     fn layout(starts: &[(Id, u16)]) -> Layout {
         Layout {

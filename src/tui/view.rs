@@ -29,19 +29,18 @@ pub fn render(frame: &mut Frame, model: &mut Model) {
         .row_keys
         .resize(usize::from(frame.area().bottom()), None);
     model.undrawn.clear();
+    model.scroll_hint = None;
     if !plain_timeline(model) {
         // Something may be drawn over any row, and then no row has a key: leaving one
         // blank would only make the terminal ask for the frame again.
         model.drawing = crate::tui::scroll_hint::Drawing::Whole;
     }
     draw(frame, model);
-    model.scroll_hint = match (&model.layout_before.take(), &model.timeline_layout) {
-        (Some(before), Some(now)) => crate::tui::scroll_hint::between(before, now),
-        _ => None,
-    };
+    model.layout_before = None;
     if model.timeline_layout.is_none() {
         // Something else was drawn over the timeline's rows, or no timeline at all.
         model.row_keys.clear();
+        model.scroll_hint = None;
     }
     // Last, over everything drawn: where a picture goes, if its cells are whole.
     model.gfx.placed = match crate::tui::preview::may_reserve(model) {
@@ -116,7 +115,7 @@ fn render_main(frame: &mut Frame, area: Rect, model: &mut Model, theme: &Theme) 
     };
     let cache = &mut model.post_lines;
     let mut starts = Vec::new();
-    render_timeline(
+    let shift = render_timeline(
         frame,
         body,
         tl,
@@ -138,6 +137,7 @@ fn render_main(frame: &mut Frame, area: Rect, model: &mut Model, theme: &Theme) 
     if let Some(c) = &model.composer {
         render_composer(frame, body, c, theme);
     } else {
+        model.scroll_hint = shift;
         model.timeline_layout = Some(crate::tui::scroll_hint::Layout {
             tab: model.tab,
             area: body,
@@ -516,7 +516,7 @@ fn render_timeline(
     theme: &Theme,
     starts: &mut Vec<(crate::model::Id, u16)>,
     leave: Leave,
-) {
+) -> Option<crate::tui::scroll_hint::Shift> {
     let Leave {
         keys,
         drawing,
@@ -557,7 +557,7 @@ fn render_timeline(
                 });
             }
         }
-        return;
+        return None;
     }
     // The first post the reader had already seen when they last left, if newer ones
     // sit above it: a "new since you left" line goes above it.
@@ -646,16 +646,13 @@ fn render_timeline(
             });
         }
     }
-    // The band this frame moves, as the terminal will move it: a post line that the
-    // client then shows where it goes need not be drawn (unless it holds a link, which
-    // the link finder must see in the buffer).
-    let shift = match (drawing.may_leave(), before) {
-        (true, Some(before)) => crate::tui::scroll_hint::shift_to(before, kind, area, starts)
-            .filter(|s| s.fits(area.bottom())),
-        _ => None,
-    };
+    // The band this frame moves (the terminal scrolls it): a post line that the client
+    // then shows where it goes need not be drawn (unless it holds a link, which the
+    // link finder must see in the buffer).
+    let shift = before.and_then(|b| crate::tui::scroll_hint::shift_to(b, kind, area, starts));
+    let moved = shift.filter(|s| s.fits(area.bottom()));
     let shown = |y: u16| {
-        let from = crate::tui::scroll_hint::source_of(shift, usize::from(y))?;
+        let from = crate::tui::scroll_hint::source_of(moved, usize::from(y))?;
         client.get(from)?.as_ref()
     };
     let buf = frame.buffer_mut();
@@ -720,6 +717,7 @@ fn render_timeline(
             }
         }
     }
+    shift
 }
 
 /// What a timeline's rows say to the session's terminal: each row's key, and the post
