@@ -446,10 +446,13 @@ mod tests {
             (30, 100, 64)
         );
         assert_eq!(f.max_connections_per_account, 8);
+        assert_eq!(f.max_channels_per_connection, 1000);
         for bad in [
             "login_grace_secs = 0",
             "max_strangers = 0",
             "max_connections_per_account = 0",
+            "max_channels_per_connection = 0",
+            "max_channels_per_connection = 100001",
             "ipv6_prefix = 8",
             "ipv6_prefix = 129",
         ] {

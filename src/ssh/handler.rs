@@ -56,6 +56,9 @@ pub(crate) struct Conn {
     channels: HashMap<ChannelId, ChannelState>,
     /// Channels opened over the connection's life (see `max_channels_per_connection`).
     opened: usize,
+    /// The key was found to be a member's (looked up once a stranger's share of
+    /// channels is used, then remembered).
+    member: bool,
     /// Tells the connection's watcher (login grace, strangers cap) who logged in.
     authenticated: watch::Sender<Option<KeyInfo>>,
     /// The door's answer to that login (the per-account connection cap).
@@ -75,6 +78,7 @@ impl Conn {
             key: None,
             channels: HashMap::new(),
             opened: 0,
+            member: false,
             authenticated,
             verdict,
         }
@@ -188,16 +192,16 @@ impl Handler for Conn {
         self.channels
             .retain(|_, s| s.input.as_ref().is_none_or(|tx| !tx.is_closed()));
         let mut lifetime = self.shared.camp.config().camp.max_channels_per_connection;
-        if self.opened >= STRANGER_CHANNELS.min(lifetime) {
+        if !self.member && self.opened >= STRANGER_CHANNELS.min(lifetime) {
             // Past a stranger's share, only a member's key goes on (a stranger who
             // joined on this connection is one now).
-            let member = self.key.as_ref().is_some_and(|k| {
+            self.member = self.key.as_ref().is_some_and(|k| {
                 matches!(
                     self.shared.camp.account_for_key(&k.fingerprint),
                     Ok(Some(_))
                 )
             });
-            if !member {
+            if !self.member {
                 lifetime = STRANGER_CHANNELS.min(lifetime);
             }
         }

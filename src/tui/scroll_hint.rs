@@ -294,7 +294,8 @@ pub enum Drawing {
     /// Rows whose [`RowKey`] the client showed at the same place in the last frame may
     /// be left blank (and listed in [`Hints::undrawn`]).
     MayLeaveKept,
-    /// Every row is drawn: the last try left a row the client does not keep.
+    /// Every row is drawn: outside a session's terminal, and for a second try when the
+    /// first left a row the client does not keep.
     Whole,
 }
 
