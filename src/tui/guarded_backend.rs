@@ -40,6 +40,27 @@ impl<B> GuardedBackend<B> {
     }
 }
 
+impl<B: Backend> GuardedBackend<B> {
+    /// Draws `content` like [`Backend::draw`], but from cells it can walk twice: it
+    /// checks them all first and hands them down as they are when every one is clean,
+    /// which nearly every frame is. Only a frame with a dirty cell pays for the copy
+    /// [`Backend::draw`] makes of every cell (at 1,000 sessions that copy alone was a
+    /// few per cent of the server's time).
+    pub fn draw_cells<'a, I>(&mut self, content: I) -> Result<(), B::Error>
+    where
+        I: Iterator<Item = (u16, u16, &'a Cell)> + Clone,
+    {
+        if content
+            .clone()
+            .all(|(_, _, c)| guard_symbol(c.symbol()).is_none())
+        {
+            self.inner.draw(content)
+        } else {
+            self.draw(content)
+        }
+    }
+}
+
 /// `cell` as it may reach a client: borrowed when clean (nearly always).
 pub(crate) fn guarded(cell: &Cell) -> Cow<'_, Cell> {
     match guard_symbol(cell.symbol()) {
@@ -167,5 +188,38 @@ mod tests {
                 "{title:?} reached the client: {text:?}"
             );
         }
+    }
+
+    /// The path that hands clean cells down uncopied still cleans a dirty one, and a
+    /// clean frame reaches the client as drawn.
+    #[test]
+    fn cells_drawn_from_a_list_are_guarded_too() {
+        let mut backend = GuardedBackend::new(TestBackend::new(4, 1));
+        let mut dirty = Cell::default();
+        dirty.set_symbol("\u{1b}");
+        let mut bidi = Cell::default();
+        bidi.set_symbol("\u{202e}");
+        let a = Cell::new("a");
+        let b = Cell::new("b");
+        let frame = [(0, 0, &a), (1, 0, &dirty), (2, 0, &bidi), (3, 0, &b)];
+        backend.draw_cells(frame.iter().copied()).unwrap();
+        let shown: String = backend
+            .inner()
+            .buffer()
+            .content
+            .iter()
+            .map(|c| c.symbol())
+            .collect();
+        assert_eq!(shown, "a  b");
+        let clean = [(1, 0, &b), (2, 0, &a)];
+        backend.draw_cells(clean.iter().copied()).unwrap();
+        let shown: String = backend
+            .inner()
+            .buffer()
+            .content
+            .iter()
+            .map(|c| c.symbol())
+            .collect();
+        assert_eq!(shown, "abab");
     }
 }

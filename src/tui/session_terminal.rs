@@ -318,7 +318,7 @@ impl SessionTerminal {
             let (x, y) = next.pos_of(i);
             (x, y, &next.content[i])
         });
-        self.backend.draw(cells)?;
+        self.backend.draw_cells(cells)?;
         let probe = self.frames.backend();
         let want = probe.shown.then_some(probe.cursor);
         match want {
