@@ -9,6 +9,7 @@
 //! connection in any phase).
 
 mod binary;
+pub(crate) mod deadline;
 mod exec;
 pub(crate) mod grace;
 mod handler;

@@ -12,6 +12,7 @@ use tokio::time::{Instant, sleep_until};
 
 use crate::Camp;
 use crate::camp::{CampEvent, KeyInfo, TimelineKind};
+use crate::ssh::deadline::Deadline;
 use crate::ssh::output::Output;
 use crate::text::guard_output;
 use crate::tui::effects::{self, Identity};
@@ -310,6 +311,8 @@ async fn run_tui(start: TuiStart, out: &mut Output, account: Option<crate::model
     let idle = camp.config().idle_timeout();
     let stall = Duration::from_secs(camp.config().camp.output_stall_secs);
     let mut last_input = Instant::now();
+    let mut idle_timer = Deadline::new(last_input + idle);
+    let mut stall_timer = Deadline::new(last_input + stall);
     let mut esc_deadline: Option<Instant> = None;
     let mut clock = tokio::time::interval_at(Instant::now() + CLOCK_TICK, CLOCK_TICK);
     let mut queue: Vec<Effect> = model.init();
@@ -523,12 +526,12 @@ async fn run_tui(start: TuiStart, out: &mut Output, account: Option<crate::model
                 }
             }
             _ = async { sleep_until(next_frame_at).await }, if dirty && !out.busy() => {}
-            _ = async { sleep_until(stall_at.unwrap_or_else(Instant::now)).await }, if stall_at.is_some() => {
+            _ = stall_timer.reached(stall_at.unwrap_or_else(Instant::now)), if stall_at.is_some() => {
                 tracing::info!("client stopped reading its screen; disconnecting");
                 return 0;
             }
-            _ = sleep_until(last_input + idle) => {
-                goodbye = Some(format!("Closed after {} minutes without input. Come back any time.", idle.as_secs() / 60));
+            _ = idle_timer.reached(last_input + idle) => {
+                goodbye = Some(format!("Closed after {} without input. Come back any time.", span_in_words(idle)));
                 break;
             }
             _ = clock.tick() => dirty = true,
@@ -550,6 +553,32 @@ async fn run_tui(start: TuiStart, out: &mut Output, account: Option<crate::model
     }
     let _ = out.send_and_wait(bye).await;
     0
+}
+
+/// How long `span` is, as the goodbye says it: whole minutes when it is some ("60
+/// minutes"), otherwise seconds, so a short idle time is not "0 minutes".
+fn span_in_words(span: Duration) -> String {
+    let secs = span.as_secs();
+    let (n, unit) = match secs {
+        s if s >= 60 && s % 60 == 0 => (s / 60, "minute"),
+        s => (s, "second"),
+    };
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+}
+
+#[cfg(test)]
+mod span_tests {
+    use super::*;
+
+    #[test]
+    fn an_idle_time_reads_in_minutes_or_seconds() {
+        let words = |s| span_in_words(Duration::from_secs(s));
+        assert_eq!(words(3600), "60 minutes");
+        assert_eq!(words(60), "1 minute");
+        assert_eq!(words(90), "90 seconds");
+        assert_eq!(words(5), "5 seconds");
+        assert_eq!(words(1), "1 second");
+    }
 }
 
 #[cfg(test)]

@@ -40,6 +40,7 @@ mod privacy;
 mod process;
 mod relevance_live;
 mod remote_actor;
+mod session_idle;
 mod small_things;
 mod social;
 mod support;
