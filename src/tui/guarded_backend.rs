@@ -195,31 +195,18 @@ mod tests {
     #[test]
     fn cells_drawn_from_a_list_are_guarded_too() {
         let mut backend = GuardedBackend::new(TestBackend::new(4, 1));
+        let mut draw = |cells: &[(u16, u16, &Cell)]| -> String {
+            backend.draw_cells(cells.iter().copied()).unwrap();
+            let content = &backend.inner().buffer().content;
+            content.iter().map(|c| c.symbol()).collect()
+        };
         let mut dirty = Cell::default();
         dirty.set_symbol("\u{1b}");
         let mut bidi = Cell::default();
         bidi.set_symbol("\u{202e}");
-        let a = Cell::new("a");
-        let b = Cell::new("b");
+        let (a, b) = (Cell::new("a"), Cell::new("b"));
         let frame = [(0, 0, &a), (1, 0, &dirty), (2, 0, &bidi), (3, 0, &b)];
-        backend.draw_cells(frame.iter().copied()).unwrap();
-        let shown: String = backend
-            .inner()
-            .buffer()
-            .content
-            .iter()
-            .map(|c| c.symbol())
-            .collect();
-        assert_eq!(shown, "a  b");
-        let clean = [(1, 0, &b), (2, 0, &a)];
-        backend.draw_cells(clean.iter().copied()).unwrap();
-        let shown: String = backend
-            .inner()
-            .buffer()
-            .content
-            .iter()
-            .map(|c| c.symbol())
-            .collect();
-        assert_eq!(shown, "abab");
+        assert_eq!(draw(&frame), "a  b");
+        assert_eq!(draw(&[(1, 0, &b), (2, 0, &a)]), "abab");
     }
 }
