@@ -4,11 +4,12 @@
 //!
 //! The loop used to make a fresh `sleep_until` on every turn. Tokio registers a new
 //! sleep in its timer wheel when first polled and removes it when dropped, under the
-//! driver's lock: at 1,000 sessions that was a few register-and-remove pairs per
-//! session per live post, about 2% of the server's time, for timers that almost never
-//! fire. Here one sleep lives as long as the loop. Moving the deadline later costs
-//! nothing: the sleep wakes at the deadline it was armed with, sees the deadline moved
-//! and re-arms once.
+//! driver's lock: a few register-and-remove pairs per session per live post, for
+//! timers that almost never fire. Here one sleep lives as long as the loop. Moving the
+//! deadline later costs nothing: the sleep wakes at the deadline it was armed with,
+//! sees the deadline moved and re-arms once. (At 1,000 sessions the timer wheel's own
+//! removals fell from 1.0% to 0.7% of the server's samples; most of the rest is
+//! russh's per-connection keepalive sleep, which is russh's to keep.)
 
 use std::pin::Pin;
 
