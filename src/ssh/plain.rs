@@ -12,6 +12,7 @@ use tokio::time::{Instant, sleep_until};
 
 use crate::model::Account;
 use crate::plain::{App, Feed, Live, wire};
+use crate::ssh::deadline::Deadline;
 use crate::ssh::output::Output;
 use crate::ssh::session::{ChannelInput, SessionStart};
 use crate::tui::input::Decoder;
@@ -59,6 +60,8 @@ pub async fn run(start: SessionStart, out: &mut Output, account: Option<Account>
     let mut decoder = Decoder::new();
     let mut esc_deadline: Option<Instant> = None;
     let mut last_input = Instant::now();
+    let mut idle_timer = Deadline::new(last_input + idle);
+    let mut stall_timer = Deadline::new(last_input + stall);
     let mut goodbye: Option<String> = None;
     let mut leaving = false;
 
@@ -137,12 +140,12 @@ pub async fn run(start: SessionStart, out: &mut Output, account: Option<Account>
                     return 0;
                 }
             }
-            _ = async { sleep_until(stall_at.unwrap_or_else(Instant::now)).await }, if stall_at.is_some() => {
+            _ = stall_timer.reached(stall_at.unwrap_or_else(Instant::now)), if stall_at.is_some() => {
                 tracing::info!("line-mode client stopped reading; disconnecting");
                 return 0;
             }
-            _ = sleep_until(last_input + idle) => {
-                goodbye = Some(format!("Closed after {} minutes without input. Come back any time.", idle.as_secs() / 60));
+            _ = idle_timer.reached(last_input + idle) => {
+                goodbye = Some(crate::ssh::session::idle_goodbye(idle));
                 break;
             }
             _ = async { shutdown.wait_for(|s| *s).await.map(|_| ()) } => {

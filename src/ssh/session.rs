@@ -531,7 +531,7 @@ async fn run_tui(start: TuiStart, out: &mut Output, account: Option<crate::model
                 return 0;
             }
             _ = idle_timer.reached(last_input + idle) => {
-                goodbye = Some(format!("Closed after {} without input. Come back any time.", span_in_words(idle)));
+                goodbye = Some(idle_goodbye(idle));
                 break;
             }
             _ = clock.tick() => dirty = true,
@@ -553,6 +553,14 @@ async fn run_tui(start: TuiStart, out: &mut Output, account: Option<crate::model
     }
     let _ = out.send_and_wait(bye).await;
     0
+}
+
+/// What a session closed for want of input says last, in the TUI and in line mode.
+pub(crate) fn idle_goodbye(idle: Duration) -> String {
+    format!(
+        "Closed after {} without input. Come back any time.",
+        span_in_words(idle)
+    )
 }
 
 /// How long `span` is, as the goodbye says it: whole minutes when it is some ("60

@@ -279,6 +279,24 @@ async fn a_dumb_terminal_gets_the_line_mode() {
     camp.stop().await;
 }
 
+/// A line-mode session nobody types into closes after the camp's idle time and says
+/// why, in plain text, as the TUI does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_line_session_closes_after_the_idle_time() {
+    let camp = TestCamp::with_admin_using(|c| c.camp.idle_timeout_secs = 3).await;
+    let ann = camp.member("ann").await;
+    let started = Instant::now();
+    let mut s = LineSession::start(camp.addr, &ann, "dumb", None);
+    s.expect("\r\n> ").await;
+    let said = s.finish().await;
+    assert!(started.elapsed() >= Duration::from_secs(3));
+    assert!(
+        said.contains("Closed after 3 seconds without input. Come back any time.\r\n"),
+        "{said:?}"
+    );
+    camp.stop().await;
+}
+
 /// The Settings row (and `plain on|off`) makes the line mode what `ssh -t` opens for
 /// that camper, and only for them; `plain` without a terminal says how to start it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
