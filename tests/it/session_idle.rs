@@ -24,8 +24,9 @@ async fn a_session_closes_after_the_idle_time_counted_from_the_last_key() {
     let typing_from = Instant::now();
     let mut last_key = Instant::now();
     while typing_from.elapsed() < idle + Duration::from_secs(2) {
-        tui.send(b"j").await;
+        // Read the clock before the key leaves: the server cannot see it earlier.
         last_key = Instant::now();
+        tui.send(b"j").await;
         tokio::time::sleep(Duration::from_millis(1500)).await;
         wait_for_screen(&mut tui, |_| true, STEP).await;
     }
