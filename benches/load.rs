@@ -3,7 +3,11 @@
 //!
 //! ```text
 //! cargo bench --bench load -- --sessions 1000 [--accounts 10] [--rounds 5] [--concurrency 50] [--idle 3]
+//!     [--camp PATH]
 //! ```
+//!
+//! `--camp` measures another build of `camp` (say, last week's binary) with this same
+//! benchmark, so two builds are compared by one client.
 //!
 //! Both servers run as child processes (camp: its own binary; the floor: this binary with
 //! `--floor-server`), so their memory and CPU can be read from `/proc`. The clients (one
@@ -44,7 +48,7 @@ const START_TIMEOUT: Duration = Duration::from_secs(30);
 /// Output counts as settled after this long without a byte.
 const QUIET: Duration = Duration::from_millis(250);
 
-const USAGE: &str = "usage: cargo bench --bench load -- [--sessions N] [--accounts K] [--rounds R] [--concurrency C] [--idle SECONDS]";
+const USAGE: &str = "usage: cargo bench --bench load -- [--sessions N] [--accounts K] [--rounds R] [--concurrency C] [--idle SECONDS] [--camp PATH]";
 
 /// Pids of the servers we started, killed on Ctrl-C.
 static CHILDREN: Mutex<Vec<u32>> = Mutex::new(Vec::new());
@@ -111,6 +115,8 @@ struct Opts {
     concurrency: usize,
     /// Length of the idle window in seconds.
     idle: usize,
+    /// The `camp` binary to measure.
+    camp: PathBuf,
 }
 
 impl Opts {
@@ -121,6 +127,7 @@ impl Opts {
             rounds: 5,
             concurrency: 50,
             idle: 3,
+            camp: PathBuf::from(env!("CARGO_BIN_EXE_camp")),
         };
         let mut it = args.iter();
         while let Some(a) = it.next() {
@@ -128,6 +135,20 @@ impl Opts {
                 Some((n, v)) => (n, Some(v.to_string())),
                 None => (a.as_str(), None),
             };
+            if name == "--camp" {
+                let path = match inline {
+                    Some(v) => v,
+                    None => it
+                        .next()
+                        .cloned()
+                        .ok_or_else(|| anyhow!("--camp needs a path"))?,
+                };
+                o.camp = PathBuf::from(path);
+                if !o.camp.is_file() {
+                    bail!("--camp: no such file: {}", o.camp.display());
+                }
+                continue;
+            }
             let slot = match name {
                 "--sessions" => &mut o.sessions,
                 "--accounts" => &mut o.accounts,
@@ -1198,7 +1219,7 @@ fn start_camp(dir: &Path, opts: &Opts) -> Result<Server> {
         ),
     )
     .context("writing camp.toml")?;
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_camp"));
+    let mut cmd = Command::new(&opts.camp);
     cmd.arg("serve")
         .arg("--data")
         .arg(&data)
