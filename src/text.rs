@@ -422,6 +422,43 @@ fn is_hidden_format(c: char) -> bool {
 /// Cells for one grapheme cluster, matching ratatui-core's `cell_width`: it
 /// adds one cell per halfwidth katakana (semi-)voiced sound mark. Measuring
 /// wider than ratatui is harmless; narrower would let lines overflow.
+/// What a terminal is sent for one cell's grapheme cluster `g` that ratatui gave
+/// `columns` columns, when terminals do not agree on how wide `g` itself is; `None`
+/// when they do (nearly always).
+///
+/// Emoji joined by a zero-width joiner (👩‍👧), or followed by a skin-tone modifier
+/// (👍🏽) or a keycap mark, are two columns to ratatui but as wide as their parts to
+/// many terminals (xterm, GNOME's VTE, the `vt100` emulator: four or more). A frame
+/// that sends only the cells that changed then leaves the rest of the row shifted and
+/// garbled until a full redraw. What every terminal draws the same is the cluster's
+/// first emoji, padded with spaces to the columns it was given (with its emoji
+/// presentation selector kept, whose own width the frame diff already copes with by
+/// resending the column beside it). The post keeps its text; only that cell shows less.
+pub fn terminal_stable(g: &str, columns: usize) -> Option<String> {
+    if g.is_ascii() || !g.chars().any(joins_emoji) {
+        return None;
+    }
+    let mut chars = g.chars();
+    let first = chars.next()?;
+    let mut out = String::from(first);
+    if chars.next() == Some('\u{FE0F}') {
+        out.push('\u{FE0F}');
+        return Some(out);
+    }
+    let drawn = unicode_width::UnicodeWidthChar::width(first).unwrap_or(0);
+    if drawn > columns || joins_emoji(first) {
+        return Some(" ".repeat(columns));
+    }
+    out.extend(std::iter::repeat_n(' ', columns - drawn));
+    Some(out)
+}
+
+/// Characters that join an emoji to what comes before it in ways terminals measure
+/// differently: the zero-width joiner, the five skin-tone modifiers, and the keycap.
+fn joins_emoji(c: char) -> bool {
+    matches!(c, '\u{200D}' | '\u{1F3FB}'..='\u{1F3FF}' | '\u{20E3}')
+}
+
 fn grapheme_width(g: &str) -> usize {
     if g == "\t" {
         return TAB_WIDTH;
@@ -643,6 +680,54 @@ pub fn wrap_shared(s: &str, width: usize) -> std::sync::Arc<[String]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The columns a terminal that measures each code point on its own (as xterm,
+    /// VTE and `vt100` do) moves the cursor by for `s`.
+    fn per_code_point(s: &str) -> usize {
+        s.chars()
+            .map(|c| unicode_width::UnicodeWidthChar::width(c).unwrap_or(0))
+            .sum()
+    }
+
+    #[test]
+    fn emoji_sequences_terminals_measure_apart_become_ones_they_measure_alike() {
+        // Clusters every terminal measures as ratatui does stay as they are.
+        for g in ["a", "e\u{301}", "世", "🎉", "🇫🇷", "\u{2764}\u{FE0F}"] {
+            assert_eq!(terminal_stable(g, g.width()), None, "{g:?}");
+        }
+        // A joined family, a skin tone: the first emoji, in the cluster's columns.
+        assert_eq!(terminal_stable("👩\u{200D}👧", 2).as_deref(), Some("👩"));
+        assert_eq!(terminal_stable("👍\u{1F3FD}", 2).as_deref(), Some("👍"));
+        // An emoji that is one column on its own is padded to the two it was given.
+        assert_eq!(
+            terminal_stable("\u{1F441}\u{200D}\u{1F5E8}", 2).as_deref(),
+            Some("\u{1F441} ")
+        );
+        // After an emoji presentation selector the selector stays: the frame diff
+        // resends the column beside such a cluster, whatever width a terminal gives it.
+        assert_eq!(
+            terminal_stable("🏳\u{FE0F}\u{200D}🌈", 2).as_deref(),
+            Some("🏳\u{FE0F}")
+        );
+        assert_eq!(
+            terminal_stable("1\u{FE0F}\u{20E3}", 2).as_deref(),
+            Some("1\u{FE0F}")
+        );
+        // Without one, what is sent moves every terminal's cursor by the columns given.
+        for (g, columns) in [
+            ("👨\u{200D}👩\u{200D}👧\u{200D}👦", 2),
+            ("🧑\u{1F3FF}\u{200D}🚀", 2),
+            ("1\u{20E3}", 1),
+            ("1\u{20E3}", 2),
+        ] {
+            let sent = terminal_stable(g, columns).expect(g);
+            assert_eq!(per_code_point(&sent), columns, "{g:?} sent as {sent:?}");
+        }
+        // Hostile clusters that start with a joiner or are wider than their columns
+        // become blanks of the right width.
+        assert_eq!(terminal_stable("\u{1F3FB}", 2).as_deref(), Some("  "));
+        assert_eq!(terminal_stable("👩\u{200D}👧", 1).as_deref(), Some(" "));
+    }
 
     // ---- sanitize ----
 

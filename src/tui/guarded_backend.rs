@@ -1,6 +1,7 @@
 //! The last output guard on screens, at the one place a frame leaves: whatever a
 //! screen drew from data, no cell that reaches a client carries a terminal control or
-//! a bidi override (sanitizing at entry stays the rule; this is the net under it).
+//! a bidi override (sanitizing at entry stays the rule; this is the net under it), nor
+//! an emoji sequence that terminals draw wider than the columns ratatui gave it.
 //!
 //! It wraps the backend rather than scanning the whole buffer after each draw:
 //! ratatui hands a backend only the cells that changed, so a live update that touches
@@ -12,12 +13,12 @@
 use std::borrow::Cow;
 
 use ratatui::backend::Backend;
-use ratatui::buffer::Cell;
+use ratatui::buffer::{Cell, CellWidth};
 
-use crate::text::guard_symbol;
+use crate::text::{guard_symbol, terminal_stable};
 
-/// A [`Backend`] that passes every cell it is asked to draw through
-/// [`guard_symbol`] and forwards everything else to `B` unchanged.
+/// A [`Backend`] that passes every cell it is asked to draw through [`guard_symbol`]
+/// and [`terminal_stable`], and forwards everything else to `B` unchanged.
 #[derive(Debug)]
 pub struct GuardedBackend<B> {
     inner: B,
@@ -50,10 +51,7 @@ impl<B: Backend> GuardedBackend<B> {
     where
         I: Iterator<Item = (u16, u16, &'a Cell)> + Clone,
     {
-        if content
-            .clone()
-            .all(|(_, _, c)| guard_symbol(c.symbol()).is_none())
-        {
+        if content.clone().all(|(_, _, c)| guard_cell(c).is_none()) {
             self.inner.draw(content)
         } else {
             self.draw(content)
@@ -61,9 +59,24 @@ impl<B: Backend> GuardedBackend<B> {
     }
 }
 
+/// The symbol `cell` must reach a client as, when not its own: without terminal
+/// controls ([`guard_symbol`]), and as an emoji sequence every terminal draws in the
+/// cell's columns ([`terminal_stable`]). `None` for nearly every cell.
+fn guard_cell(cell: &Cell) -> Option<String> {
+    let symbol = cell.symbol();
+    if symbol.len() == 1 {
+        return guard_symbol(symbol);
+    }
+    let columns = usize::from(cell.cell_width());
+    match guard_symbol(symbol) {
+        Some(clean) => Some(terminal_stable(&clean, columns).unwrap_or(clean)),
+        None => terminal_stable(symbol, columns),
+    }
+}
+
 /// `cell` as it may reach a client: borrowed when clean (nearly always).
 pub(crate) fn guarded(cell: &Cell) -> Cow<'_, Cell> {
-    match guard_symbol(cell.symbol()) {
+    match guard_cell(cell) {
         None => Cow::Borrowed(cell),
         Some(clean) => {
             let mut c = cell.clone();
@@ -208,5 +221,25 @@ mod tests {
         let frame = [(0, 0, &a), (1, 0, &dirty), (2, 0, &bidi), (3, 0, &b)];
         assert_eq!(draw(&frame), "a  b");
         assert_eq!(draw(&[(1, 0, &b), (2, 0, &a)]), "abab");
+    }
+
+    /// A joined emoji reaches the client as one every terminal draws in its two
+    /// columns; the post's other emoji as they are.
+    #[test]
+    fn an_emoji_sequence_terminals_disagree_on_is_sent_as_its_first_emoji() {
+        let mut backend = GuardedBackend::new(TestBackend::new(6, 1));
+        let (family, party, x) = (Cell::new("👩\u{200d}👧"), Cell::new("🎉"), Cell::new("x"));
+        let frame = [(0, 0, &family), (2, 0, &party), (4, 0, &x)];
+        backend.draw_cells(frame.iter().copied()).unwrap();
+        let shown: Vec<&str> = backend
+            .inner()
+            .buffer()
+            .content
+            .iter()
+            .map(|c| c.symbol())
+            .collect();
+        assert_eq!(shown[0], "👩");
+        assert_eq!(shown[2], "🎉");
+        assert_eq!(shown[4], "x");
     }
 }

@@ -61,6 +61,11 @@ pub fn symbol_of(code: Code) -> u32 {
     code as u32
 }
 
+/// True when the symbol of `code` is more than one character (a grapheme cluster).
+pub fn is_cluster(code: Code) -> bool {
+    symbol_of(code) & LONG != 0
+}
+
 /// The look half of a code.
 fn look_of(code: Code) -> usize {
     (code >> 32) as usize
