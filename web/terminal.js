@@ -97,9 +97,16 @@
       brightCyan: "#87ffff", brightWhite: "#ffffff",
     },
     screenReaderMode: localStorage.getItem("camp-screen-reader") === "1",
+    // `term.unicode` (below) is one of xterm's proposed APIs.
+    allowProposedApi: true,
   });
   const fit = new FitAddon.FitAddon();
   term.loadAddon(fit);
+  // The camp lays out emoji two columns wide, as terminals since Unicode 9 do; xterm's
+  // default (Unicode 6) draws them one column wide, which shifts and garbles the rest
+  // of each row they are on.
+  term.loadAddon(new Unicode11Addon.Unicode11Addon());
+  term.unicode.activeVersion = "11";
   term.open(document.getElementById("terminal"));
   srBox.checked = term.options.screenReaderMode;
   srBox.addEventListener("change", () => {

@@ -91,6 +91,10 @@ pub fn router(t: Arc<WebTerm>) -> Router {
             "/terminal/addon-fit.js",
             get(|| asset(FIT_JS, "text/javascript")),
         )
+        .route(
+            "/terminal/addon-unicode11.js",
+            get(|| asset(UNICODE11_JS, "text/javascript")),
+        )
         .with_state(t)
 }
 
@@ -100,6 +104,7 @@ const APP_CSS: &[u8] = include_bytes!("../../web/terminal.css");
 const XTERM_JS: &[u8] = include_bytes!("../../web/vendor/xterm/xterm.js");
 const XTERM_CSS: &[u8] = include_bytes!("../../web/vendor/xterm/xterm.css");
 const FIT_JS: &[u8] = include_bytes!("../../web/vendor/xterm/addon-fit.js");
+const UNICODE11_JS: &[u8] = include_bytes!("../../web/vendor/xterm/addon-unicode11.js");
 
 /// The page's policy: our own scripts only, no inline script, no plugins, no framing,
 /// connections only back to us. Inline styles stay allowed because xterm.js sizes its

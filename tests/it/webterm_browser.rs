@@ -41,13 +41,16 @@ async fn in_chromium_a_newcomer_joins_posts_live_and_is_the_same_camper_after_a_
             BROWSER_STEP,
         )
         .await;
-        support::exec(camp.addr, &bob, "post hello from ssh")
+        // With an emoji: the page must lay it out two columns wide, as the camp
+        // does, or the rest of its row shifts.
+        support::exec(camp.addr, &bob, "post hello from ssh 🎉 ok")
             .await
             .ok();
     };
     let (result, ()) = tokio::join!(scenario, ssh_side);
 
-    assert!(result["live"].as_str().unwrap().contains("hello from ssh"));
+    let live = result["live"].as_str().unwrap();
+    assert!(live.contains("hello from ssh 🎉 ok"), "{live}");
     let reloaded = result["after_reload"].as_str().unwrap();
     assert!(reloaded.contains("@ana"), "{reloaded}");
     assert!(!reloaded.contains("Invite code"), "{reloaded}");
