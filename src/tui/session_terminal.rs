@@ -28,7 +28,7 @@ use crate::tui::graphics::backend::GraphicsBackend;
 use crate::tui::guarded_backend::GuardedBackend;
 use crate::tui::hyperlinks::{HyperlinkBackend, Links};
 use crate::tui::scroll_hint::{Drawing, Hints, RowKey, Shift, source_of};
-use crate::tui::shown_screen::{Code, ShownScreen};
+use crate::tui::shown_screen::{Code, ShownScreen, encodes_blank};
 
 /// A backend that draws nothing and remembers where the frame wants the cursor.
 #[derive(Debug, Default)]
@@ -124,6 +124,9 @@ pub struct SessionTerminal {
     /// For the frame being sent: which rows nothing was drawn on (kept for its
     /// allocation).
     untouched: Vec<bool>,
+    /// What a row that a scroll brought into the band shows: nothing (the terminal
+    /// inserts blank lines).
+    came_in: RowKey,
 }
 
 /// The most a session's writer keeps allocated between frames.
@@ -184,6 +187,7 @@ impl SessionTerminal {
             drawn_again: 0,
             left: 0,
             untouched: Vec::new(),
+            came_in: RowKey::Blank { x: 0, width: cols },
         }
     }
 
@@ -275,9 +279,12 @@ impl SessionTerminal {
     }
 
     /// What the last frame said row `y` shows once `shift` moved the client's rows:
-    /// its own row's key, or another row's, or nothing for a blank row that came in.
+    /// its own row's key, or another row's, or a blank row for one that came in.
     fn was(&self, shift: Option<Shift>, y: usize) -> Option<&RowKey> {
-        source_of(shift, y).and_then(|r| self.shown_rows.get(r)?.as_ref())
+        match source_of(shift, y) {
+            Some(r) => self.shown_rows.get(r)?.as_ref(),
+            None => Some(&self.came_in),
+        }
     }
 
     /// Writes what turns the client's screen into `next`, and notes that it shows it.
@@ -301,6 +308,17 @@ impl SessionTerminal {
             if same == 0 {
                 self.kept += 1;
                 continue;
+            }
+            // Over a row the client shows blank, the new row's trailing blanks are
+            // already right: a live post's lines come into blank rows, and are mostly
+            // blank after their text.
+            let mut same = same;
+            if was == Some(&self.came_in) {
+                let row = &next.content[y * w..y * w + same];
+                same = row
+                    .iter()
+                    .rposition(|c| !encodes_blank(c))
+                    .map_or(0, |i| i + 1);
             }
             let cells = &next.content[y * w..y * w + same];
             self.shown.encode_row(cells, &mut self.row_codes);
@@ -451,5 +469,69 @@ mod tests {
         };
         frame(&mut t, &other);
         assert_eq!(t.drawn_again(), 2);
+    }
+
+    /// A row a scroll brought in is blank at the client: a blank row there is left
+    /// alone, and a short line drawn there is sent as its text alone.
+    #[test]
+    fn a_row_that_came_in_with_a_scroll_is_known_blank() {
+        let links = Links::default();
+        let mut t = SessionTerminal::new(10, 3, &links, &Graphics::new());
+        let line = |text: &'static str| RowKey::Line {
+            x: 0,
+            width: 10,
+            line: Arc::new((Line::from(text), Style::default())),
+        };
+        let (a, b) = (line("aa"), line("bb"));
+        let blank = RowKey::Blank { x: 0, width: 10 };
+        let first = vec![Some(a.clone()), Some(b.clone()), Some(blank.clone())];
+        t.draw(|f, _| {
+            f.buffer_mut().set_string(0, 0, "aa", Style::default());
+            f.buffer_mut().set_string(0, 1, "bb", Style::default());
+            Hints {
+                rows: first.clone(),
+                ..Hints::default()
+            }
+        })
+        .unwrap();
+        t.take_output();
+        let kept = t.kept_rows();
+        // Everything moves down a row: row 0 comes in blank and stays so.
+        let shift = Some(Shift {
+            top: 0,
+            bottom: 3,
+            by: 1,
+        });
+        t.draw(|f, _| {
+            f.buffer_mut().set_string(0, 1, "aa", Style::default());
+            f.buffer_mut().set_string(0, 2, "bb", Style::default());
+            Hints {
+                shift,
+                rows: vec![Some(blank.clone()), Some(a.clone()), Some(b.clone())],
+                ..Hints::default()
+            }
+        })
+        .unwrap();
+        assert_eq!(t.kept_rows() - kept, 3, "no row needed comparing");
+        let out = String::from_utf8_lossy(&t.take_output()).into_owned();
+        assert!(!out.contains("aa") && !out.contains("bb"), "{out:?}");
+        // Again, with a new line into the row that came in.
+        t.draw(|f, _| {
+            f.buffer_mut().set_string(0, 0, "cc", Style::default());
+            f.buffer_mut().set_string(0, 1, "aa", Style::default());
+            f.buffer_mut().set_string(0, 2, "bb", Style::default());
+            Hints {
+                shift,
+                rows: vec![Some(line("cc")), Some(a.clone()), Some(b.clone())],
+                ..Hints::default()
+            }
+        })
+        .unwrap();
+        let out = String::from_utf8_lossy(&t.take_output()).into_owned();
+        assert!(out.contains("cc"), "{out:?}");
+        assert!(
+            !out.contains("cc "),
+            "trailing blanks are not sent: {out:?}"
+        );
     }
 }

@@ -61,6 +61,18 @@ pub fn symbol_of(code: Code) -> u32 {
     code as u32
 }
 
+/// True when `cell` encodes as [`BLANK`]: a space in the blank cell's look. Checked
+/// field by field, without the string comparison `Cell`'s own equality makes.
+#[allow(deprecated)]
+pub fn encodes_blank(cell: &Cell) -> bool {
+    cell.symbol().as_bytes() == b" "
+        && cell.fg == Color::Reset
+        && cell.bg == Color::Reset
+        && cell.modifier == Modifier::empty()
+        && cell.diff_option == CellDiffOption::None
+        && !cell.skip
+}
+
 /// True when the symbol of `code` is more than one character (a grapheme cluster).
 pub fn is_cluster(code: Code) -> bool {
     symbol_of(code) & LONG != 0
@@ -356,6 +368,31 @@ mod tests {
     use ratatui::style::Style;
 
     use super::*;
+
+    #[test]
+    fn a_cell_is_said_blank_exactly_when_it_encodes_as_blank() {
+        let mut screen = ShownScreen::new(Rect::new(0, 0, 4, 1));
+        let mut codes = Vec::new();
+        let mut cells = vec![Cell::EMPTY, Cell::new(" "), Cell::new("x"), Cell::new("  ")];
+        let mut styled = Cell::new(" ");
+        styled.bg = Color::Blue;
+        cells.push(styled);
+        let mut bold = Cell::new(" ");
+        bold.modifier = Modifier::BOLD;
+        cells.push(bold);
+        let mut skipped = Cell::new(" ");
+        skipped.diff_option = CellDiffOption::Skip;
+        cells.push(skipped);
+        let mut reset = Cell::new("y");
+        reset.fg = Color::Red;
+        reset.reset();
+        cells.push(reset);
+        for cell in &cells {
+            screen.encode_row(std::slice::from_ref(cell), &mut codes);
+            assert_eq!(encodes_blank(cell), codes[0] == BLANK, "{cell:?}");
+        }
+        assert_eq!(cells.iter().filter(|c| encodes_blank(c)).count(), 3);
+    }
 
     fn screen_of(b: &Buffer) -> ShownScreen {
         let mut s = ShownScreen::new(b.area);
