@@ -428,7 +428,8 @@ fn is_hidden_format(c: char) -> bool {
 ///
 /// Emoji joined by a zero-width joiner (👩‍👧), or followed by a skin-tone modifier
 /// (👍🏽) or a keycap mark, are two columns to ratatui but as wide as their parts to
-/// many terminals (xterm, GNOME's VTE, the `vt100` emulator: four or more). A frame
+/// terminals that measure each code point (the `vt100` emulator the tests read
+/// screens with, xterm.js in the browser: four or more). A frame
 /// that sends only the cells that changed then leaves the rest of the row shifted and
 /// garbled until a full redraw. What every terminal draws the same is the cluster's
 /// first emoji, padded with spaces to the columns it was given (with its emoji

@@ -41,9 +41,9 @@ impl Row<'_> {
     pub fn changed(&self, out: &mut Vec<usize>) {
         let (old, new, cells) = (self.old, self.new, self.cells);
         let len = cells.len().min(old.len()).min(new.len());
-        // Columns before this one are sent even when unchanged: a terminal may have
-        // drawn the old cluster over them as narrow parts (a flag as two letters), and
-        // overwriting the cluster's first column does not clear the others.
+        // Columns before `force_until` are sent even when unchanged: an old cluster
+        // covered them, a terminal may have drawn it as narrow parts (a flag as two
+        // letters), and overwriting the cluster's first column does not clear those.
         let mut force_until = 0;
         let mut i = 0;
         while i < len {
