@@ -29,8 +29,23 @@ struct Entry {
     open: bool,
     when: crate::text::Age,
     theme: Theme,
-    lines: Arc<[Line<'static>]>,
+    styled: Styled,
 }
+
+/// A post's styled lines, and the number that names them.
+#[derive(Debug, Clone)]
+pub struct Styled {
+    /// Given once, when the lines are styled, and never again in this process: two
+    /// rows that name the same id show the same lines. A screen row's key carries it
+    /// instead of the lines themselves, so keys are compared and dropped without
+    /// touching shared reference counts.
+    pub id: u64,
+    /// The lines.
+    pub lines: Arc<[Line<'static>]>,
+}
+
+/// The next [`Styled::id`].
+static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 /// Styled lines of recently drawn posts (see the module doc).
 #[derive(Debug, Clone, Default)]
@@ -58,6 +73,18 @@ impl PostLinesCache {
         open: bool,
         theme: &Theme,
     ) -> Arc<[Line<'static>]> {
+        self.styled(post, width, now, open, theme).lines.clone()
+    }
+
+    /// [`post_lines`] of `post` with their id, from the cache when it holds them.
+    pub fn styled(
+        &mut self,
+        post: &Arc<PostView>,
+        width: usize,
+        now: u64,
+        open: bool,
+        theme: &Theme,
+    ) -> &Styled {
         let when = crate::text::Age::between(now, post.post.created_ms);
         let hit = |e: &Entry| {
             Arc::ptr_eq(&e.post, post)
@@ -66,16 +93,15 @@ impl PostLinesCache {
                 && e.when == when
                 && e.theme == *theme
         };
-        if let Some(e) = self.current.iter().find(|e| hit(e)) {
+        if let Some(i) = self.current.iter().position(hit) {
             note_links(post, open);
-            return e.lines.clone();
+            return &self.current[i].styled;
         }
         if let Some(i) = self.previous.iter().position(hit) {
             let e = self.previous.swap_remove(i);
-            let lines = e.lines.clone();
             self.current.push(e);
             note_links(post, open);
-            return lines;
+            return &self.current[self.current.len() - 1].styled;
         }
         let shared = SHARED.with_borrow(|shared| shared.iter().find(|e| hit(e)).cloned());
         let entry = match shared {
@@ -90,7 +116,10 @@ impl PostLinesCache {
                     open,
                     when,
                     theme: *theme,
-                    lines: post_lines(post, width, now, open, theme).into(),
+                    styled: Styled {
+                        id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+                        lines: post_lines(post, width, now, open, theme).into(),
+                    },
                 };
                 SHARED.with_borrow_mut(|shared| {
                     if shared.len() >= SHARED_ENTRIES {
@@ -101,9 +130,8 @@ impl PostLinesCache {
                 e
             }
         };
-        let lines = entry.lines.clone();
         self.current.push(entry);
-        lines
+        &self.current[self.current.len() - 1].styled
     }
 }
 

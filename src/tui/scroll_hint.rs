@@ -105,8 +105,9 @@ pub fn source_of(shift: Option<Shift>, y: usize) -> Option<usize> {
 ///
 /// A key is given only for a row the view drew whole and nothing drew over (no popup),
 /// and two keys are equal only when the row's cells must be equal: the same cached post
-/// line (the same allocation, kept alive by the key, so an address is never reused
-/// while it is compared), the same gutter and the same place.
+/// line (styled lines of the same id, which is never given twice; any other line by the
+/// same allocation, kept alive by the key, so an address is never reused while it is
+/// compared), the same gutter and the same place.
 #[derive(Debug, Clone)]
 pub enum RowKey {
     /// Nothing drawn in the row: every cell blank.
@@ -122,8 +123,10 @@ pub enum RowKey {
         x: u16,
         /// The row's width.
         width: u16,
-        /// The post's styled lines, as the session's post cache holds them.
-        lines: std::sync::Arc<[ratatui::text::Line<'static>]>,
+        /// The id of the post's styled lines in the post cache
+        /// ([`crate::tui::post_cache::Styled::id`]): never given twice, so equal ids
+        /// are equal lines.
+        id: u64,
         /// Which of them.
         line: usize,
         /// Whether the gutter marks the selection.
@@ -209,24 +212,18 @@ impl PartialEq for RowKey {
                 RowKey::PostLine {
                     x,
                     width,
-                    lines,
+                    id,
                     line,
                     selected,
                 },
                 RowKey::PostLine {
                     x: x2,
                     width: w2,
-                    lines: l2,
+                    id: id2,
                     line: n2,
                     selected: s2,
                 },
-            ) => {
-                x == x2
-                    && width == w2
-                    && std::sync::Arc::ptr_eq(lines, l2)
-                    && line == n2
-                    && selected == s2
-            }
+            ) => x == x2 && width == w2 && id == id2 && line == n2 && selected == s2,
             (
                 RowKey::Line { x, width, line },
                 RowKey::Line {
@@ -251,20 +248,16 @@ impl RowKey {
         match (self, was) {
             (
                 RowKey::PostLine {
-                    x,
-                    width,
-                    lines,
-                    line,
-                    ..
+                    x, width, id, line, ..
                 },
                 RowKey::PostLine {
                     x: x2,
                     width: w2,
-                    lines: l2,
+                    id: id2,
                     line: n2,
                     ..
                 },
-            ) if x == x2 && width == w2 && std::sync::Arc::ptr_eq(lines, l2) && line == n2 => {
+            ) if x == x2 && width == w2 && id == id2 && line == n2 => {
                 Some(x.saturating_add(GUTTER))
             }
             _ => None,
@@ -409,28 +402,25 @@ mod tests {
 
     #[test]
     fn a_moved_selection_leaves_the_rest_of_a_post_line_known() {
-        let lines: std::sync::Arc<[ratatui::text::Line<'static>]> =
-            vec![ratatui::text::Line::raw("hello")].into();
         let key = |selected, line| RowKey::PostLine {
             x: 0,
             width: 80,
-            lines: lines.clone(),
+            id: 7,
             line,
             selected,
         };
         assert_eq!(key(true, 0).same_from(&key(true, 0)), Some(0));
         assert_eq!(key(false, 0).same_from(&key(true, 0)), Some(GUTTER));
         assert_eq!(key(false, 0).same_from(&key(false, 1)), None);
-        let other: std::sync::Arc<[ratatui::text::Line<'static>]> =
-            vec![ratatui::text::Line::raw("hello")].into();
         let elsewhere = RowKey::PostLine {
             x: 0,
             width: 80,
-            lines: other,
+            id: 8,
             line: 0,
             selected: true,
         };
-        // Equal text in another allocation is not known to be the same.
+        // Lines styled apart (another id) are not known to be the same, whatever
+        // their text.
         assert_eq!(key(true, 0).same_from(&elsewhere), None);
         let blank = RowKey::Blank { x: 0, width: 80 };
         assert_eq!(key(true, 0).same_from(&blank), None);

@@ -572,7 +572,8 @@ fn render_timeline(
     let mut height_of = |tl: &Timeline, i: usize| -> usize {
         let p = &tl.posts[i];
         cache
-            .lines(p, width, now, expanded.contains(&p.post.id), theme)
+            .styled(p, width, now, expanded.contains(&p.post.id), theme)
+            .lines
             .len()
             + 1
             + usize::from(read_at == Some(i))
@@ -594,6 +595,8 @@ fn render_timeline(
         used + height(sel).min(rows) <= rows.saturating_sub(marker_rows)
     });
     let mut out: Vec<Row> = Vec::with_capacity(rows);
+    // The styled lines of the posts drawn, one each; rows name them by place.
+    let mut drawn: Vec<crate::tui::post_cache::Styled> = Vec::new();
     if tl.unseen > 0 {
         let s = if tl.unseen == 1 { "" } else { "s" };
         out.push(Row::Text(Line::styled(
@@ -615,14 +618,15 @@ fn render_timeline(
         }
         starts.push((p.entry, out.len() as u16));
         let selected = i == tl.selected;
-        let lines = cache.lines(p, width, now, expanded.contains(&p.post.id), theme);
-        for line in 0..lines.len() {
+        let styled = cache.styled(p, width, now, expanded.contains(&p.post.id), theme);
+        for line in 0..styled.lines.len() {
             out.push(Row::Post {
-                lines: lines.clone(),
+                post: drawn.len(),
                 line,
                 selected,
             });
         }
+        drawn.push(styled.clone());
         out.push(Row::Blank);
         i += 1;
     }
@@ -674,14 +678,16 @@ fn render_timeline(
                 Style::default(),
             ),
             Row::Post {
-                lines,
+                post,
                 line,
                 selected,
             } => {
+                let styled = &drawn[*post];
+                let lines = &styled.lines;
                 let now = crate::tui::scroll_hint::RowKey::PostLine {
                     x: area.x,
                     width: area.width,
-                    lines: lines.clone(),
+                    id: styled.id,
                     line: *line,
                     selected: *selected,
                 };
@@ -739,7 +745,8 @@ enum Row {
     Blank,
     Text(Line<'static>),
     Post {
-        lines: std::sync::Arc<[Line<'static>]>,
+        /// Which of the frame's drawn posts.
+        post: usize,
         line: usize,
         selected: bool,
     },

@@ -279,6 +279,11 @@ fn sessions_on_one_thread_share_styled_lines_of_the_same_post_only() {
     );
     let first = a.lines(&post, 60, NOW, false, &theme);
     assert!(Arc::ptr_eq(&first, &b.lines(&post, 60, NOW, false, &theme)));
+    // Shared lines keep their id (screen rows name lines by it); lines styled again
+    // get a new one.
+    let id = a.styled(&post, 60, NOW, false, &theme).id;
+    assert_eq!(b.styled(&post, 60, NOW, false, &theme).id, id);
+    assert_ne!(b.styled(&post, 50, NOW, false, &theme).id, id);
     let other = |b: &mut crate::tui::post_cache::PostLinesCache, width, now, open| {
         let lines = b.lines(&post, width, now, open, &theme);
         assert!(!Arc::ptr_eq(&first, &lines));
