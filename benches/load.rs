@@ -138,14 +138,7 @@ impl Opts {
                 None => (a.as_str(), None),
             };
             if name == "--camp" {
-                let path = match inline {
-                    Some(v) => v,
-                    None => it
-                        .next()
-                        .cloned()
-                        .ok_or_else(|| anyhow!("--camp needs a path"))?,
-                };
-                o.camp = PathBuf::from(path);
+                o.camp = PathBuf::from(value_of(name, inline, &mut it)?);
                 if !o.camp.is_file() {
                     bail!("--camp: no such file: {}", o.camp.display());
                 }
@@ -162,13 +155,7 @@ impl Opts {
                 "-h" | "--help" => bail!("help"),
                 other => bail!("unknown argument {other:?}"),
             };
-            let value = match inline {
-                Some(v) => v,
-                None => it
-                    .next()
-                    .cloned()
-                    .ok_or_else(|| anyhow!("{name} needs a value"))?,
-            };
+            let value = value_of(name, inline, &mut it)?;
             *slot = value
                 .parse()
                 .map_err(|_| anyhow!("{name} wants a positive whole number, not {value:?}"))?;
@@ -178,6 +165,21 @@ impl Opts {
         }
         o.accounts = o.accounts.min(o.sessions);
         Ok(o)
+    }
+}
+
+/// The value of option `name`: after its `=`, or the next argument.
+fn value_of<'a>(
+    name: &str,
+    inline: Option<String>,
+    rest: &mut impl Iterator<Item = &'a String>,
+) -> Result<String> {
+    match inline {
+        Some(v) => Ok(v),
+        None => rest
+            .next()
+            .cloned()
+            .ok_or_else(|| anyhow!("{name} needs a value")),
     }
 }
 

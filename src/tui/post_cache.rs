@@ -64,18 +64,6 @@ impl PostLinesCache {
         self.current.clear();
     }
 
-    /// [`post_lines`] of `post`, from the cache when it holds them.
-    pub fn lines(
-        &mut self,
-        post: &Arc<PostView>,
-        width: usize,
-        now: u64,
-        open: bool,
-        theme: &Theme,
-    ) -> Arc<[Line<'static>]> {
-        self.styled(post, width, now, open, theme).lines.clone()
-    }
-
     /// [`post_lines`] of `post` with their id, from the cache when it holds them.
     pub fn styled(
         &mut self,
