@@ -312,14 +312,13 @@ impl SessionTerminal {
             // Over a row the client shows blank, the new row's trailing blanks are
             // already right: a live post's lines come into blank rows, and are mostly
             // blank after their text.
-            let mut same = same;
-            if was == Some(&self.came_in) {
-                let row = &next.content[y * w..y * w + same];
-                same = row
+            let same = match was == Some(&self.came_in) {
+                true => next.content[y * w..y * w + same]
                     .iter()
                     .rposition(|c| !encodes_blank(c))
-                    .map_or(0, |i| i + 1);
-            }
+                    .map_or(0, |i| i + 1),
+                false => same,
+            };
             let cells = &next.content[y * w..y * w + same];
             self.shown.encode_row(cells, &mut self.row_codes);
             let row = crate::tui::frame_diff::Row {
