@@ -8,8 +8,8 @@
 //! An entry is found by the identity of the `Arc<PostView>` the timeline holds: while
 //! the cache holds a clone of that `Arc`, nothing can change the post in place (a change
 //! goes through `Arc::make_mut`, which copies a shared value), so the same pointer means
-//! the same post. The width, the content warning's state, the theme and the relative
-//! time shown are part of the key. Entries not used by a frame are dropped after it,
+//! the same post. The width, the content warning's state, the theme (one per frame) and
+//! the relative time shown are part of the key. Entries not used by a frame are dropped after it,
 //! so the cache holds one screen of posts. A post a session has not drawn yet is looked
 //! for among the last ones styled on its worker thread, by the same key, before it is
 //! styled: a live post reaches every session as the same `Arc`.
@@ -28,8 +28,16 @@ struct Entry {
     width: usize,
     open: bool,
     when: crate::text::Age,
-    theme: Theme,
     styled: Styled,
+}
+
+impl Entry {
+    fn is(&self, post: &Arc<PostView>, width: usize, open: bool, when: crate::text::Age) -> bool {
+        Arc::ptr_eq(&self.post, post)
+            && self.width == width
+            && self.open == open
+            && self.when == when
+    }
 }
 
 /// A post's styled lines, and the number that names them.
@@ -50,76 +58,114 @@ static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new
 /// Styled lines of recently drawn posts (see the module doc).
 #[derive(Debug, Clone, Default)]
 pub struct PostLinesCache {
+    /// The theme of the frame being drawn: every entry was styled with it. Kept out of
+    /// the entries so that they stay small (a theme is seven styles) and a lookup
+    /// compares it once a frame, not once a probe.
+    theme: Theme,
     /// Entries used by the frame being drawn.
     current: Vec<Entry>,
     /// Entries of the frame before, taken into `current` when used again.
     previous: Vec<Entry>,
 }
 
+/// Where a frame's post lines sit in the cache until the next frame starts (see
+/// [`PostLinesCache::place`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Placed(usize);
+
 impl PostLinesCache {
-    /// Starts a frame: what the last frame did not use is dropped at the next start.
-    pub fn start_frame(&mut self) {
+    /// Starts a frame drawn with `theme`: what the last frame did not use is dropped at
+    /// the next start, and everything when the theme changed.
+    pub fn start_frame(&mut self, theme: &Theme) {
         // Both lists keep their allocations from frame to frame.
         std::mem::swap(&mut self.previous, &mut self.current);
         self.current.clear();
+        if self.theme != *theme {
+            self.theme = *theme;
+            self.previous.clear();
+        }
     }
 
-    /// [`post_lines`] of `post` with their id, from the cache when it holds them.
-    pub fn styled(
-        &mut self,
+    /// [`post_lines`] of `post` with their id, from the cache when it holds them, in
+    /// the theme of [`Self::start_frame`].
+    pub fn styled(&mut self, post: &Arc<PostView>, width: usize, now: u64, open: bool) -> &Styled {
+        let at = self.place(post, width, now, open);
+        self.get(at)
+    }
+
+    /// The lines of a post placed in this frame.
+    pub fn get(&self, at: Placed) -> &Styled {
+        &self.current[at.0].styled
+    }
+
+    /// Finds or styles the lines of `post` for this frame, and says where they are:
+    /// a frame keeps the place instead of a clone of the lines.
+    pub fn place(&mut self, post: &Arc<PostView>, width: usize, now: u64, open: bool) -> Placed {
+        let when = crate::text::Age::between(now, post.post.created_ms);
+        if let Some(i) = self
+            .current
+            .iter()
+            .position(|e| e.is(post, width, open, when))
+        {
+            note_links(post, open);
+            return Placed(i);
+        }
+        let entry = match self
+            .previous
+            .iter()
+            .position(|e| e.is(post, width, open, when))
+        {
+            Some(i) => {
+                note_links(post, open);
+                self.previous.swap_remove(i)
+            }
+            None => self.shared_or_styled(post, width, now, open, when),
+        };
+        self.current.push(entry);
+        Placed(self.current.len() - 1)
+    }
+
+    /// The entry another session on this thread styled, or a new one (which they may
+    /// then share).
+    fn shared_or_styled(
+        &self,
         post: &Arc<PostView>,
         width: usize,
         now: u64,
         open: bool,
-        theme: &Theme,
-    ) -> &Styled {
-        let when = crate::text::Age::between(now, post.post.created_ms);
-        let hit = |e: &Entry| {
-            Arc::ptr_eq(&e.post, post)
-                && e.width == width
-                && e.open == open
-                && e.when == when
-                && e.theme == *theme
-        };
-        if let Some(i) = self.current.iter().position(hit) {
+        when: crate::text::Age,
+    ) -> Entry {
+        let theme = &self.theme;
+        // Newest first: a live post was styled by the first session that drew it, just
+        // before the others look for it.
+        let shared = SHARED.with_borrow(|shared| {
+            shared
+                .iter()
+                .rev()
+                .find(|(t, e)| e.is(post, width, open, when) && t == theme)
+                .map(|(_, e)| e.clone())
+        });
+        if let Some(e) = shared {
             note_links(post, open);
-            return &self.current[i].styled;
+            return e;
         }
-        if let Some(i) = self.previous.iter().position(hit) {
-            let e = self.previous.swap_remove(i);
-            self.current.push(e);
-            note_links(post, open);
-            return &self.current[self.current.len() - 1].styled;
-        }
-        let shared = SHARED.with_borrow(|shared| shared.iter().find(|e| hit(e)).cloned());
-        let entry = match shared {
-            Some(e) => {
-                note_links(post, open);
-                e
-            }
-            None => {
-                let e = Entry {
-                    post: post.clone(),
-                    width,
-                    open,
-                    when,
-                    theme: *theme,
-                    styled: Styled {
-                        id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
-                        lines: post_lines(post, width, now, open, theme).into(),
-                    },
-                };
-                SHARED.with_borrow_mut(|shared| {
-                    if shared.len() >= SHARED_ENTRIES {
-                        shared.pop_front();
-                    }
-                    shared.push_back(e.clone());
-                });
-                e
-            }
+        let e = Entry {
+            post: post.clone(),
+            width,
+            open,
+            when,
+            styled: Styled {
+                id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+                lines: post_lines(post, width, now, open, theme).into(),
+            },
         };
-        self.current.push(entry);
-        &self.current[self.current.len() - 1].styled
+        SHARED.with_borrow_mut(|shared| {
+            if shared.len() >= SHARED_ENTRIES {
+                shared.pop_front();
+            }
+            shared.push_back((*theme, e.clone()));
+        });
+        e
     }
 }
 
@@ -137,7 +183,7 @@ thread_local! {
     /// session as the same `Arc<PostView>`, and without this each session styled it
     /// again (a twentieth of the server's time at 1,000 sessions). The key is the same
     /// as a session's own (see the module doc).
-    static SHARED: std::cell::RefCell<std::collections::VecDeque<Entry>> =
+    static SHARED: std::cell::RefCell<std::collections::VecDeque<(Theme, Entry)>> =
         const { std::cell::RefCell::new(std::collections::VecDeque::new()) };
 }
 

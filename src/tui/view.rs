@@ -568,11 +568,11 @@ fn render_timeline(
             .filter(|&i| i > 0)
     });
     // Styled lines come from the session's cache: only posts new on screen are styled.
-    cache.start_frame();
+    cache.start_frame(theme);
     let mut height_of = |tl: &Timeline, i: usize| -> usize {
         let p = &tl.posts[i];
         cache
-            .styled(p, width, now, expanded.contains(&p.post.id), theme)
+            .styled(p, width, now, expanded.contains(&p.post.id))
             .lines
             .len()
             + 1
@@ -596,7 +596,7 @@ fn render_timeline(
     });
     let mut out: Vec<Row> = Vec::with_capacity(rows);
     // The styled lines of the posts drawn, one each; rows name them by place.
-    let mut drawn: Vec<crate::tui::post_cache::Styled> = Vec::new();
+    let mut drawn: Vec<crate::tui::post_cache::Placed> = Vec::new();
     if tl.unseen > 0 {
         let s = if tl.unseen == 1 { "" } else { "s" };
         out.push(Row::Text(Line::styled(
@@ -618,15 +618,15 @@ fn render_timeline(
         }
         starts.push((p.entry, out.len() as u16));
         let selected = i == tl.selected;
-        let styled = cache.styled(p, width, now, expanded.contains(&p.post.id), theme);
-        for line in 0..styled.lines.len() {
+        let placed = cache.place(p, width, now, expanded.contains(&p.post.id));
+        for line in 0..cache.get(placed).lines.len() {
             out.push(Row::Post {
                 post: drawn.len(),
                 line,
                 selected,
             });
         }
-        drawn.push(styled.clone());
+        drawn.push(placed);
         out.push(Row::Blank);
         i += 1;
     }
@@ -682,7 +682,7 @@ fn render_timeline(
                 line,
                 selected,
             } => {
-                let styled = &drawn[*post];
+                let styled = cache.get(drawn[*post]);
                 let lines = &styled.lines;
                 let now = crate::tui::scroll_hint::RowKey::PostLine {
                     x: area.x,

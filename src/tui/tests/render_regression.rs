@@ -269,7 +269,6 @@ fn live_frames_end_where_a_full_redraw_ends() {
 /// the age shown, the warning's state or the post itself differ.
 #[test]
 fn sessions_on_one_thread_share_styled_lines_of_the_same_post_only() {
-    let theme = crate::tui::theme::Theme::default();
     let mut post = view(1, "bo", "", "hello https://camp.example/x", 5_000);
     post.post.cw = Some("spoilers".into());
     let post = Arc::new(post);
@@ -277,18 +276,18 @@ fn sessions_on_one_thread_share_styled_lines_of_the_same_post_only() {
         crate::tui::post_cache::PostLinesCache::default(),
         crate::tui::post_cache::PostLinesCache::default(),
     );
-    let first = a.styled(&post, 60, NOW, false, &theme).lines.clone();
+    let first = a.styled(&post, 60, NOW, false).lines.clone();
     assert!(Arc::ptr_eq(
         &first,
-        &b.styled(&post, 60, NOW, false, &theme).lines.clone()
+        &b.styled(&post, 60, NOW, false).lines.clone()
     ));
     // Shared lines keep their id (screen rows name lines by it); lines styled again
     // get a new one.
-    let id = a.styled(&post, 60, NOW, false, &theme).id;
-    assert_eq!(b.styled(&post, 60, NOW, false, &theme).id, id);
-    assert_ne!(b.styled(&post, 50, NOW, false, &theme).id, id);
+    let id = a.styled(&post, 60, NOW, false).id;
+    assert_eq!(b.styled(&post, 60, NOW, false).id, id);
+    assert_ne!(b.styled(&post, 50, NOW, false).id, id);
     let other = |b: &mut crate::tui::post_cache::PostLinesCache, width, now, open| {
-        let lines = b.styled(&post, width, now, open, &theme).lines.clone();
+        let lines = b.styled(&post, width, now, open).lines.clone();
         assert!(!Arc::ptr_eq(&first, &lines));
         lines
     };
@@ -303,6 +302,18 @@ fn sessions_on_one_thread_share_styled_lines_of_the_same_post_only() {
     let copy = Arc::new((*post).clone());
     assert!(!Arc::ptr_eq(
         &first,
-        &b.styled(&copy, 60, NOW, false, &theme).lines.clone()
+        &b.styled(&copy, 60, NOW, false).lines.clone()
     ));
+    // A session in another theme styles the post in its own colours: nothing it
+    // shares with this thread's other sessions, nothing it kept from its last frame.
+    let mut mono = crate::tui::post_cache::PostLinesCache::default();
+    mono.start_frame(&crate::tui::theme::Theme::mono());
+    assert!(!Arc::ptr_eq(
+        &first,
+        &mono.styled(&post, 60, NOW, false).lines
+    ));
+    a.start_frame(&crate::tui::theme::Theme::mono());
+    assert!(!Arc::ptr_eq(&first, &a.styled(&post, 60, NOW, false).lines));
+    a.start_frame(&crate::tui::theme::Theme::default());
+    assert!(Arc::ptr_eq(&first, &a.styled(&post, 60, NOW, false).lines));
 }
