@@ -295,6 +295,12 @@ async fn run_tui(start: TuiStart, out: &mut Output, account: Option<crate::model
     let graphics = Graphics::new();
     graphics.set_cell(cell_px);
     let mut terminal = new_terminal(*size.borrow_and_update(), &links, &graphics);
+    // Both watches are waited on by futures that live across turns of the loop (see
+    // `next_change`).
+    let mut resized = next_change(size);
+    let mut shutting_down = Box::pin(async move {
+        let _ = shutdown.wait_for(|s| *s).await;
+    });
     let mut decoder = Decoder::new();
     let mut pending_frame: Vec<u8> = SETUP.to_vec();
     // `auto` previews with a terminal whose TERM said nothing: ask it, once.
@@ -380,10 +386,16 @@ async fn run_tui(start: TuiStart, out: &mut Output, account: Option<crate::model
             next_frame_at = Instant::now() + FRAME_INTERVAL;
         }
         let stall_at = out.pending().map(|(t, _)| t + stall);
+        // Biased: the branches are polled in this order, so a live post (the common
+        // wake-up) is found after the keys and the frame in flight, without drawing a
+        // random number and polling the timers first. A client that stopped reading is
+        // dropped before anything else (that branch is off unless a frame is in
+        // flight); keys come next, so a burst of events cannot keep them waiting.
         tokio::select! {
-            Some(msg) = remote_rx.recv() => {
-                queue.extend(update(&mut model, msg));
-                dirty = true;
+            biased;
+            _ = stall_timer.reached(stall_at.unwrap_or_else(Instant::now)), if stall_at.is_some() => {
+                tracing::info!("client stopped reading its screen; disconnecting");
+                return 0;
             }
             msg = input.recv() => match msg {
                 Some(ChannelInput::Data(bytes)) => {
@@ -425,6 +437,11 @@ async fn run_tui(start: TuiStart, out: &mut Output, account: Option<crate::model
                     queue.extend(update(&mut model, Msg::Input(i)));
                 }
                 dirty = true;
+            }
+            r = out.done(), if out.busy() => {
+                if r.is_err() {
+                    return 0;
+                }
             }
             ev = events.recv() => match ev {
                 Ok(CampEvent::Posted(p)) => {
@@ -507,11 +524,16 @@ async fn run_tui(start: TuiStart, out: &mut Output, account: Option<crate::model
                 }
                 Err(broadcast::error::RecvError::Closed) => break,
             },
-            changed = size.changed() => {
-                if changed.is_err() {
+            Some(msg) = remote_rx.recv() => {
+                queue.extend(update(&mut model, msg));
+                dirty = true;
+            }
+            (open, mut size) = &mut resized => {
+                if !open {
                     break;
                 }
                 let s = *size.borrow_and_update();
+                resized = next_change(size);
                 // A new Terminal instead of resize(): ratatui's clear() would query the
                 // cursor position of the server's own tty.
                 links.reset();
@@ -520,22 +542,13 @@ async fn run_tui(start: TuiStart, out: &mut Output, account: Option<crate::model
                 pending_frame.extend_from_slice(b"\x1b[0m\x1b[2J");
                 dirty = true;
             }
-            r = out.done(), if out.busy() => {
-                if r.is_err() {
-                    return 0;
-                }
-            }
             _ = async { sleep_until(next_frame_at).await }, if dirty && !out.busy() => {}
-            _ = stall_timer.reached(stall_at.unwrap_or_else(Instant::now)), if stall_at.is_some() => {
-                tracing::info!("client stopped reading its screen; disconnecting");
-                return 0;
-            }
             _ = idle_timer.reached(last_input + idle) => {
                 goodbye = Some(idle_goodbye(idle));
                 break;
             }
             _ = clock.tick() => dirty = true,
-            _ = async { shutdown.wait_for(|s| *s).await.map(|_| ()) } => {
+            _ = &mut shutting_down => {
                 goodbye = Some("camp is shutting down for a moment; connect again soon.".into());
                 break;
             }
@@ -553,6 +566,20 @@ async fn run_tui(start: TuiStart, out: &mut Output, account: Option<crate::model
     }
     let _ = out.send_and_wait(bye).await;
     0
+}
+
+/// The next change of a watched value (false: the sender is gone), with the receiver
+/// back to read it. Why a future that lives across turns of the session loop: a
+/// `changed()` made anew on every turn joins the watch's waiters and leaves them again
+/// when another branch wins, under the watch's lock, twice per session per live post;
+/// the shutdown watch is one that every session shares.
+fn next_change<T: Send + Sync + 'static>(
+    mut rx: watch::Receiver<T>,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = (bool, watch::Receiver<T>)> + Send>> {
+    Box::pin(async move {
+        let open = rx.changed().await.is_ok();
+        (open, rx)
+    })
 }
 
 /// What a session closed for want of input says last, in the TUI and in line mode.
