@@ -63,6 +63,8 @@ pub(crate) struct Conn {
     authenticated: watch::Sender<Option<KeyInfo>>,
     /// The door's answer to that login (the per-account connection cap).
     verdict: watch::Receiver<Verdict>,
+    /// Ends the connection's socket (its sessions drop a client that stopped reading).
+    hangup: crate::ssh::hangup::Hangup,
 }
 
 impl Conn {
@@ -71,6 +73,7 @@ impl Conn {
         peer: Option<SocketAddr>,
         authenticated: watch::Sender<Option<KeyInfo>>,
         verdict: watch::Receiver<Verdict>,
+        hangup: crate::ssh::hangup::Hangup,
     ) -> Self {
         Conn {
             shared,
@@ -81,6 +84,7 @@ impl Conn {
             member: false,
             authenticated,
             verdict,
+            hangup,
         }
     }
 
@@ -120,6 +124,7 @@ impl Conn {
             input: rx,
             size: size_rx,
             shutdown: self.shared.shutdown.clone(),
+            hangup: self.hangup.clone(),
         };
         let peer = self.peer;
         tokio::spawn(async move {

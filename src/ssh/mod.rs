@@ -274,7 +274,13 @@ async fn connection(c: Connection) {
     let _leave = LeaveRoll(strangers.clone(), id);
     let (authenticated, mut logins) = watch::channel(None);
     let (verdict, verdicts) = watch::channel(Verdict::Pending);
-    let handler = Conn::new(shared.clone(), Some(peer), authenticated, verdicts);
+    let handler = Conn::new(
+        shared.clone(),
+        Some(peer),
+        authenticated,
+        verdicts,
+        hangup.clone(),
+    );
     let watched = Watched {
         camp: shared.camp.clone(),
         strangers,

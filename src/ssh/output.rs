@@ -5,15 +5,25 @@
 //!
 //! The same policy serves an SSH channel and a browser's WebSocket: only the way a
 //! frame is handed over differs ([`Output::new`] and [`Output::with_sender`]).
+//!
+//! No wait here outlasts the stall limit (`output_stall_secs`): a session loop drops a
+//! client whose frame waited that long, and the last words after the loop (a goodbye,
+//! the exit status) wait no longer either. Dropping an SSH client hangs up its
+//! connection: its socket is full, so nothing (not even a close) could reach it, and
+//! until the socket is gone the connection keeps its place under the account's cap.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use std::time::Duration;
+
 use russh::ChannelId;
 use russh::server::Handle;
 use tokio::time::Instant;
+
+use crate::ssh::hangup::Hangup;
 
 /// A frame on its way; `Err` means the connection is gone.
 pub type SendFuture = Pin<Box<dyn Future<Output = Result<(), ()>> + Send>>;
@@ -26,13 +36,20 @@ pub struct Output {
     /// The SSH channel, for exit status, stderr and close (none over a WebSocket).
     ssh: Option<(Handle, ChannelId)>,
     in_flight: Option<(Instant, usize, SendFuture)>,
+    /// How long anything handed over may wait for the client.
+    stall: Duration,
+    /// Hangs up the SSH connection (none over a WebSocket, which ends with its task).
+    hangup: Option<Hangup>,
+    /// The client was dropped: nothing more is sent.
+    hung_up: bool,
     /// Total bytes handed to the connection.
     pub bytes_sent: u64,
 }
 
 impl Output {
-    /// Output for `channel` of the connection behind `handle`.
-    pub fn new(handle: Handle, channel: ChannelId) -> Self {
+    /// Output for `channel` of the connection behind `handle`, which `hangup` ends when
+    /// the client has not taken a frame for `stall`.
+    pub fn new(handle: Handle, channel: ChannelId, hangup: Hangup, stall: Duration) -> Self {
         let h = handle.clone();
         let sender: Sender = Arc::new(move |frame: Vec<u8>| {
             let h = h.clone();
@@ -42,17 +59,68 @@ impl Output {
             sender,
             ssh: Some((handle, channel)),
             in_flight: None,
+            stall,
+            hangup: Some(hangup),
+            hung_up: false,
             bytes_sent: 0,
         }
     }
 
-    /// Output through `sender` (a WebSocket): no exit status, no stderr channel.
-    pub fn with_sender(sender: Sender) -> Self {
+    /// Output through `sender` (a WebSocket): no exit status, no stderr channel; a frame
+    /// not taken within `stall` is given up.
+    pub fn with_sender(sender: Sender, stall: Duration) -> Self {
         Output {
             sender,
             ssh: None,
             in_flight: None,
+            stall,
+            hangup: None,
+            hung_up: false,
             bytes_sent: 0,
+        }
+    }
+
+    /// Drops the client: hangs up an SSH connection, and sends nothing more.
+    pub fn hang_up(&mut self) {
+        if let Some(h) = &self.hangup {
+            h.hang_up();
+        }
+        self.hung_up = true;
+        self.in_flight = None;
+    }
+
+    /// Waits until the frame in flight is handed over, at most until it has waited the
+    /// stall limit; past it, the client is dropped. `Err` once the client is gone.
+    async fn settle(&mut self) -> Result<(), ()> {
+        if self.hung_up {
+            return Err(());
+        }
+        let Some((since, _, _)) = self.in_flight else {
+            return Ok(());
+        };
+        match tokio::time::timeout_at(since + self.stall, self.done()).await {
+            Ok(r) => r,
+            Err(_) => {
+                tracing::info!("client stopped reading; hanging up");
+                self.hang_up();
+                Err(())
+            }
+        }
+    }
+
+    /// Runs one of the channel's closing requests, for at most the stall limit (the
+    /// connection's queue is full when the client stopped reading).
+    async fn within_stall<F: Future<Output = Result<(), T>>, T>(
+        &mut self,
+        request: F,
+    ) -> Result<(), ()> {
+        match tokio::time::timeout(self.stall, request).await {
+            Ok(r) => r.map_err(|_| ()),
+            Err(_) => {
+                tracing::info!("client stopped reading; hanging up");
+                self.hang_up();
+                Err(())
+            }
         }
     }
 
@@ -69,7 +137,7 @@ impl Output {
     /// Starts sending a frame. Call only when not busy.
     pub fn send(&mut self, frame: Vec<u8>) {
         debug_assert!(self.in_flight.is_none());
-        if frame.is_empty() {
+        if frame.is_empty() || self.hung_up {
             return;
         }
         let len = frame.len();
@@ -104,38 +172,39 @@ impl Output {
         }
     }
 
-    /// Sends bytes and waits (for the goodbye at the end of a session).
+    /// Sends bytes and waits (for the goodbye at the end of a session), no longer than
+    /// the stall limit.
     pub async fn send_and_wait(&mut self, bytes: Vec<u8>) -> Result<(), ()> {
-        if self.busy() {
-            self.done().await?;
-        }
+        self.settle().await?;
         self.send(bytes);
-        if self.busy() {
-            self.done().await?;
-        }
-        Ok(())
+        self.settle().await
     }
 
-    /// Ends the channel: exit status, EOF, close.
+    /// Ends the channel: exit status, EOF, close (nothing, once the client was dropped).
     pub async fn finish(&mut self, status: u32) {
-        if self.busy() {
-            let _ = self.done().await;
+        if self.settle().await.is_err() {
+            return;
         }
-        if let Some((handle, channel)) = &self.ssh {
-            let _ = handle.exit_status_request(*channel, status).await;
-            let _ = handle.eof(*channel).await;
-            let _ = handle.close(*channel).await;
+        if let Some((handle, channel)) = self.ssh.clone() {
+            let _ = self
+                .within_stall(handle.exit_status_request(channel, status))
+                .await
+                .is_ok()
+                && self.within_stall(handle.eof(channel)).await.is_ok()
+                && self.within_stall(handle.close(channel)).await.is_ok();
         }
     }
 
     /// Writes to stderr (exec mode); over a WebSocket, to the screen.
     pub async fn stderr(&mut self, bytes: Vec<u8>) {
-        if self.busy() {
-            let _ = self.done().await;
+        if self.settle().await.is_err() {
+            return;
         }
-        match &self.ssh {
+        match self.ssh.clone() {
             Some((handle, channel)) => {
-                let _ = handle.extended_data(*channel, 1, bytes).await;
+                let _ = self
+                    .within_stall(handle.extended_data(channel, 1, bytes))
+                    .await;
             }
             None => {
                 let _ = self.send_and_wait(bytes).await;
@@ -171,7 +240,7 @@ mod tests {
     #[tokio::test]
     async fn a_frame_the_connection_takes_at_once_leaves_nothing_in_flight() {
         let sender: Sender = Arc::new(|_frame: Vec<u8>| Box::pin(async { Ok(()) }) as SendFuture);
-        let mut out = Output::with_sender(sender);
+        let mut out = Output::with_sender(sender, Duration::from_secs(30));
         out.send(b"frame".to_vec());
         assert!(!out.busy(), "a frame taken at once is not in flight");
         assert_eq!(out.bytes_sent, 5);
@@ -183,7 +252,7 @@ mod tests {
     #[tokio::test]
     async fn a_frame_that_must_wait_stays_in_flight_until_it_is_taken() {
         let (sender, gates) = gated();
-        let mut out = Output::with_sender(sender);
+        let mut out = Output::with_sender(sender, Duration::from_secs(30));
         out.send(b"frame".to_vec());
         assert!(
             out.busy(),
@@ -206,9 +275,33 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_frame_never_taken_is_given_up_at_the_stall_limit_and_nothing_follows_it() {
+        let (sender, gates) = gated();
+        let stall = Duration::from_millis(200);
+        let mut out = Output::with_sender(sender, stall);
+        out.send(b"frame".to_vec());
+        let started = std::time::Instant::now();
+        // A goodbye after a frame the client never takes: given up, not waited for.
+        let bye = tokio::time::timeout(Duration::from_secs(10), out.send_and_wait(b"bye".to_vec()))
+            .await
+            .expect("the wait ends at the stall limit");
+        assert_eq!(bye, Err(()));
+        assert!(started.elapsed() >= stall, "gave up before the stall limit");
+        assert_eq!(gates.lock().unwrap().len(), 1, "the goodbye was not sent");
+        // Once given up, nothing more is sent, and closing does not wait.
+        out.send(b"more".to_vec());
+        assert!(!out.busy());
+        tokio::time::timeout(Duration::from_secs(1), out.finish(0))
+            .await
+            .expect("finishing a dropped client does not wait");
+        assert_eq!(gates.lock().unwrap().len(), 1);
+        assert_eq!(out.bytes_sent, 5);
+    }
+
+    #[tokio::test]
     async fn a_connection_gone_at_once_is_reported_by_done() {
         let sender: Sender = Arc::new(|_frame: Vec<u8>| Box::pin(async { Err(()) }) as SendFuture);
-        let mut out = Output::with_sender(sender);
+        let mut out = Output::with_sender(sender, Duration::from_secs(30));
         out.send(b"frame".to_vec());
         assert!(out.busy(), "the failure waits to be read");
         assert_eq!(out.done().await, Err(()));

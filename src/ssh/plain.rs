@@ -141,7 +141,8 @@ pub async fn run(start: SessionStart, out: &mut Output, account: Option<Account>
                 }
             }
             _ = stall_timer.reached(stall_at.unwrap_or_else(Instant::now)), if stall_at.is_some() => {
-                tracing::info!("line-mode client stopped reading; disconnecting");
+                tracing::info!("line-mode client stopped reading; hanging up");
+                out.hang_up();
                 return 0;
             }
             _ = idle_timer.reached(last_input + idle) => {
@@ -158,9 +159,7 @@ pub async fn run(start: SessionStart, out: &mut Output, account: Option<Account>
     if let Some(msg) = goodbye {
         queued.extend(wire::encode(&format!("\n{msg}\n")));
     }
-    if out.busy() && out.done().await.is_err() {
-        return 0;
-    }
+    // Waits no longer than the stall limit, for the frame in flight and then for this.
     let _ = out.send_and_wait(queued).await;
     0
 }

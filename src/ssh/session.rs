@@ -103,6 +103,8 @@ pub struct SessionStart {
     pub input: mpsc::Receiver<ChannelInput>,
     pub size: watch::Receiver<Size>,
     pub shutdown: watch::Receiver<bool>,
+    /// Ends the whole connection (for a client that stopped reading its screen).
+    pub hangup: crate::ssh::hangup::Hangup,
 }
 
 /// What the terminal app of one session starts with, whatever carries its bytes (an
@@ -170,7 +172,13 @@ pub(crate) async fn run_tui_session(start: TuiStart, out: &mut Output) -> u32 {
 /// Runs the channel until it ends, then sends the exit status and closes it.
 pub async fn run(mut start: SessionStart, command: Option<Vec<u8>>) {
     let _open = start.camp.session_opened();
-    let mut out = Output::new(start.handle.clone(), start.channel);
+    let stall = Duration::from_secs(start.camp.config().camp.output_stall_secs);
+    let mut out = Output::new(
+        start.handle.clone(),
+        start.channel,
+        start.hangup.clone(),
+        stall,
+    );
     let account = match start.camp.account_for_key(&start.key.fingerprint) {
         Ok(a) => a,
         Err(e) => {
@@ -394,7 +402,8 @@ async fn run_tui(start: TuiStart, out: &mut Output, account: Option<crate::model
         tokio::select! {
             biased;
             _ = stall_timer.reached(stall_at.unwrap_or_else(Instant::now)), if stall_at.is_some() => {
-                tracing::info!("client stopped reading its screen; disconnecting");
+                tracing::info!("client stopped reading its screen; hanging up");
+                out.hang_up();
                 return 0;
             }
             msg = input.recv() => match msg {

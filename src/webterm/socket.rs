@@ -324,7 +324,8 @@ async fn session(
             sent.await.map_err(|_| ())
         }) as SendFuture
     });
-    let mut out = Output::with_sender(sender);
+    let stall = std::time::Duration::from_secs(t.camp.config().camp.output_stall_secs);
+    let mut out = Output::with_sender(sender, stall);
     let start = TuiStart {
         camp: t.camp.clone(),
         key,

@@ -43,6 +43,7 @@ mod remote_actor;
 mod session_idle;
 mod small_things;
 mod social;
+mod stall;
 mod support;
 mod tui;
 mod tui_polls;

@@ -397,6 +397,32 @@ impl Conn {
     }
 }
 
+/// Whether `key` can log in over a new connection and open a channel there (a login
+/// refused at the door, for the account's connection cap or otherwise, cannot).
+pub async fn logs_in(addr: SocketAddr, key: &Key) -> bool {
+    let config = Arc::new(client::Config {
+        inactivity_timeout: None,
+        nodelay: true,
+        ..Default::default()
+    });
+    let Ok(Ok(mut handle)) = timeout(STEP, client::connect(config, addr, Client)).await else {
+        return false;
+    };
+    if authenticate(&mut handle, key).await.is_err() {
+        return false;
+    }
+    let opened = matches!(
+        timeout(STEP, handle.channel_open_session()).await,
+        Ok(Ok(_))
+    );
+    let _ = timeout(
+        STEP,
+        handle.disconnect(russh::Disconnect::ByApplication, "bye", "en"),
+    )
+    .await;
+    opened
+}
+
 async fn collect(mut rx: mpsc::UnboundedReceiver<ChannelMsg>, what: &str) -> ExecOutput {
     let mut stdout = Vec::new();
     let mut stderr = Vec::new();
