@@ -16,7 +16,6 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-
 use std::time::Duration;
 
 use russh::ChannelId;
@@ -109,11 +108,15 @@ impl Output {
     }
 
     /// Runs one of the channel's closing requests, for at most the stall limit (the
-    /// connection's queue is full when the client stopped reading).
+    /// connection's queue is full when the client stopped reading); none once the
+    /// client was dropped.
     async fn within_stall<F: Future<Output = Result<(), T>>, T>(
         &mut self,
         request: F,
     ) -> Result<(), ()> {
+        if self.hung_up {
+            return Err(());
+        }
         match tokio::time::timeout(self.stall, request).await {
             Ok(r) => r.map_err(|_| ()),
             Err(_) => {
@@ -188,10 +191,9 @@ impl Output {
         if let Some((handle, channel)) = self.ssh.clone() {
             let _ = self
                 .within_stall(handle.exit_status_request(channel, status))
-                .await
-                .is_ok()
-                && self.within_stall(handle.eof(channel)).await.is_ok()
-                && self.within_stall(handle.close(channel)).await.is_ok();
+                .await;
+            let _ = self.within_stall(handle.eof(channel)).await;
+            let _ = self.within_stall(handle.close(channel)).await;
         }
     }
 
