@@ -99,12 +99,15 @@ impl Output {
         };
         match tokio::time::timeout_at(since + self.stall, self.done()).await {
             Ok(r) => r,
-            Err(_) => {
-                tracing::info!("client stopped reading; hanging up");
-                self.hang_up();
-                Err(())
-            }
+            Err(_) => self.gave_up(),
         }
+    }
+
+    /// Drops a client that took nothing within the stall limit.
+    fn gave_up(&mut self) -> Result<(), ()> {
+        tracing::info!("client stopped reading; hanging up");
+        self.hang_up();
+        Err(())
     }
 
     /// Runs one of the channel's closing requests, for at most the stall limit (the
@@ -119,17 +122,19 @@ impl Output {
         }
         match tokio::time::timeout(self.stall, request).await {
             Ok(r) => r.map_err(|_| ()),
-            Err(_) => {
-                tracing::info!("client stopped reading; hanging up");
-                self.hang_up();
-                Err(())
-            }
+            Err(_) => self.gave_up(),
         }
     }
 
     /// True while a frame is still on its way.
     pub fn busy(&self) -> bool {
         self.in_flight.is_some()
+    }
+
+    /// When the frame in flight will have waited the stall limit: a session loop drops
+    /// the client then.
+    pub fn stall_deadline(&self) -> Option<Instant> {
+        self.pending().map(|(since, _)| since + self.stall)
     }
 
     /// Since when the frame in flight has waited, and its size.

@@ -47,7 +47,6 @@ pub async fn run(start: SessionStart, out: &mut Output, account: Option<Account>
     // Subscribed before the first listing is read, so nothing posted meanwhile is lost.
     let mut events = camp.subscribe();
     let idle = camp.config().idle_timeout();
-    let stall = Duration::from_secs(camp.config().camp.output_stall_secs);
     // Counted as connected (for `who`) while logged in; typing is activity.
     let mut here = crate::camp::PresenceSlot::default();
     here.connected(&camp, account.as_ref().map(|a| a.id));
@@ -61,7 +60,8 @@ pub async fn run(start: SessionStart, out: &mut Output, account: Option<Account>
     let mut esc_deadline: Option<Instant> = None;
     let mut last_input = Instant::now();
     let mut idle_timer = Deadline::new(last_input + idle);
-    let mut stall_timer = Deadline::new(last_input + stall);
+    // Armed far off; the loop moves it to the stall deadline of each frame in flight.
+    let mut stall_timer = Deadline::new(last_input + idle);
     let mut goodbye: Option<String> = None;
     let mut leaving = false;
 
@@ -76,7 +76,7 @@ pub async fn run(start: SessionStart, out: &mut Output, account: Option<Account>
             tracing::info!("line-mode client stopped reading; disconnecting");
             return 0;
         }
-        let stall_at = out.pending().map(|(t, _)| t + stall);
+        let stall_at = out.stall_deadline();
         tokio::select! {
             msg = input.recv() => match msg {
                 Some(ChannelInput::Data(bytes)) => {

@@ -323,10 +323,10 @@ async fn run_tui(start: TuiStart, out: &mut Output, account: Option<crate::model
     let mut dirty = true;
     let mut next_frame_at = Instant::now();
     let idle = camp.config().idle_timeout();
-    let stall = Duration::from_secs(camp.config().camp.output_stall_secs);
     let mut last_input = Instant::now();
     let mut idle_timer = Deadline::new(last_input + idle);
-    let mut stall_timer = Deadline::new(last_input + stall);
+    // Armed far off; the loop moves it to the stall deadline of each frame in flight.
+    let mut stall_timer = Deadline::new(last_input + idle);
     let mut esc_deadline: Option<Instant> = None;
     let mut clock = tokio::time::interval_at(Instant::now() + CLOCK_TICK, CLOCK_TICK);
     let mut queue: Vec<Effect> = model.init();
@@ -393,7 +393,7 @@ async fn run_tui(start: TuiStart, out: &mut Output, account: Option<crate::model
             dirty = false;
             next_frame_at = Instant::now() + FRAME_INTERVAL;
         }
-        let stall_at = out.pending().map(|(t, _)| t + stall);
+        let stall_at = out.stall_deadline();
         // Biased: the branches are polled in this order, so a live post (the common
         // wake-up) is found after the keys and the frame in flight, without drawing a
         // random number and polling the timers first. A client that stopped reading is
