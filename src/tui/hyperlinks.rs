@@ -120,18 +120,19 @@ impl Links {
         st.pending = Some((runs, forced));
     }
 
-    /// Rows `rows` were left for the client to keep: they hold no link (a row with a
-    /// link is always drawn, for [`Links::render`] to find it), and neither does what
-    /// the client shows there, so no cell of theirs is sent again for a link that
-    /// went. (A link that went from such a row moved with its text when the client
-    /// scrolled; its cells were left blank in the buffer and must not be sent.)
-    pub fn leave_rows(&self, rows: &[u16]) {
+    /// Rows `rows` were left for the client to keep from column `from` on: they hold
+    /// no link there (a row with a link is always drawn, for [`Links::render`] to find
+    /// it), and neither does what the client shows there, so no cell of theirs is sent
+    /// again for a link that went. (A link that went from such a row moved with its
+    /// text when the client scrolled; its cells were left blank in the buffer and must
+    /// not be sent.)
+    pub fn leave_rows(&self, rows: &[u16], from: u16) {
         if rows.is_empty() {
             return;
         }
         let mut st = self.state();
         if let Some((_, forced)) = st.pending.as_mut() {
-            forced.retain(|(_, y, _)| !rows.contains(y));
+            forced.retain(|(x, y, _)| *x < from || !rows.contains(y));
         }
     }
 

@@ -153,6 +153,9 @@ pub struct Model {
     /// Rows the last frame left blank for the client to keep (see
     /// [`scroll_hint::Hints::undrawn`]).
     pub undrawn: Vec<u16>,
+    /// Post lines the last frame drew only the gutter of (see
+    /// [`scroll_hint::Hints::gutter_only`]).
+    pub gutter_only: Vec<u16>,
     /// What the view said each row of the last frame shows: what the client shows,
     /// unless the terminal learned otherwise (it checks every row left blank).
     pub client_rows: Vec<Option<scroll_hint::RowKey>>,
@@ -540,6 +543,7 @@ impl Model {
             row_keys: Vec::new(),
             drawing: scroll_hint::Drawing::Whole,
             undrawn: Vec::new(),
+            gutter_only: Vec::new(),
             client_rows: Vec::new(),
             layout_before: None,
         }
@@ -553,6 +557,7 @@ impl Model {
             shift: self.scroll_hint.take(),
             rows: std::mem::take(&mut self.row_keys),
             undrawn: std::mem::take(&mut self.undrawn),
+            gutter_only: std::mem::take(&mut self.gutter_only),
         }
     }
 

@@ -279,6 +279,12 @@ pub struct Hints {
     /// (see [`Drawing::may_leave`]): the terminal sends the frame only if it keeps every
     /// one of them, and otherwise has the frame drawn again in full.
     pub undrawn: Vec<u16>,
+    /// Post lines of which the view drew only the selection gutter, because the client
+    /// shows the same line there and only the selection moved (see
+    /// [`RowKey::same_from`]): the rest of the row is blank in the frame. Checked like
+    /// [`Self::undrawn`]: the terminal sends the frame only if it compares none of those
+    /// blank columns.
+    pub gutter_only: Vec<u16>,
 }
 
 /// What a frame may leave out, as the session's terminal tells the view.

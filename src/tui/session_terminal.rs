@@ -245,7 +245,13 @@ impl SessionTerminal {
                 "a row left for the client, or said to be blank, was drawn on"
             );
             self.left += hints.undrawn.len();
-            self.backend.inner().links().leave_rows(&hints.undrawn);
+            let links = self.backend.inner().links();
+            links.leave_rows(&hints.undrawn, 0);
+            for &y in &hints.gutter_only {
+                if let Some(Some(RowKey::PostLine { x, .. })) = hints.rows.get(usize::from(y)) {
+                    links.leave_rows(&[y], x.saturating_add(crate::tui::scroll_hint::GUTTER));
+                }
+            }
             sent = self.send(&next, hints);
             // Only the rows drawn on need blanking for the next frame on this thread:
             // at 1,000 sessions, resetting the whole buffer was 4% of the server's time.
@@ -263,14 +269,24 @@ impl SessionTerminal {
 
     /// True when every row the view left blank is one the client keeps: after this
     /// frame's scroll, the row shows what the last frame said it shows, and that is
-    /// what the view says it shows now.
+    /// what the view says it shows now. A row drawn only up to its gutter must be one
+    /// whose later columns the terminal will not compare.
     fn keeps_undrawn(&self, hints: &Hints) -> bool {
         let shift = self.fitting(hints);
-        hints.undrawn.iter().all(|&y| {
+        let now_and_was = |y: u16| {
             let now = hints.rows.get(usize::from(y)).and_then(Option::as_ref);
-            let was = self.was(shift, usize::from(y));
-            matches!((now, was), (Some(now), Some(was)) if now == was)
-        })
+            (now, self.was(shift, usize::from(y)))
+        };
+        hints
+            .undrawn
+            .iter()
+            .all(|&y| matches!(now_and_was(y), (Some(now), Some(was)) if now == was))
+            && hints.gutter_only.iter().all(|&y| match now_and_was(y) {
+                (Some(now @ RowKey::PostLine { x, .. }), Some(was)) => now
+                    .same_from(was)
+                    .is_some_and(|from| from <= x.saturating_add(crate::tui::scroll_hint::GUTTER)),
+                _ => false,
+            })
     }
 
     /// The hint's scroll, if the client's screen can take it.
@@ -472,6 +488,58 @@ mod tests {
 
     /// A row a scroll brought in is blank at the client: a blank row there is left
     /// alone, and a short line drawn there is sent as its text alone.
+    /// A view that draws post line `id` in row 0 with the gutter `selected`, and only
+    /// the gutter when the terminal lets it leave the rest to the client.
+    fn post_frame(t: &mut SessionTerminal, id: u64, selected: bool) -> String {
+        let key = RowKey::PostLine {
+            x: 0,
+            width: 10,
+            id,
+            line: 0,
+            selected,
+        };
+        t.draw(|f, drawing| {
+            let mut hints = Hints {
+                rows: vec![Some(key.clone())],
+                ..Hints::default()
+            };
+            let gutter = if selected { "> " } else { "  " };
+            f.buffer_mut().set_string(0, 0, gutter, Style::default());
+            match drawing.may_leave() {
+                true => hints.gutter_only.push(0),
+                false => {
+                    f.buffer_mut()
+                        .set_string(2, 0, format!("post{id}"), Style::default());
+                }
+            }
+            hints
+        })
+        .unwrap();
+        String::from_utf8_lossy(&t.take_output()).into_owned()
+    }
+
+    #[test]
+    fn a_row_whose_selection_alone_moved_is_drawn_only_in_its_gutter() {
+        let links = Links::default();
+        let mut t = SessionTerminal::new(10, 1, &links, &Graphics::new());
+        let mut client = vt100::Parser::new(1, 10, 0);
+        // A new screen shows nothing: the gutter alone is not enough, the row is drawn.
+        client.process(post_frame(&mut t, 7, true).as_bytes());
+        assert_eq!(t.drawn_again(), 1);
+        assert_eq!(client.screen().contents(), "> post7");
+        // The same line, unselected: only the gutter is sent, the text stays.
+        let out = post_frame(&mut t, 7, false);
+        assert!(!out.contains("post7"), "{out:?}");
+        client.process(out.as_bytes());
+        assert_eq!(t.drawn_again(), 1, "the gutter-only frame was taken");
+        assert_eq!(client.screen().contents(), "  post7");
+        // Another post's line in the row: its gutter alone would leave the old text, so
+        // the frame is drawn again in full.
+        client.process(post_frame(&mut t, 8, true).as_bytes());
+        assert_eq!(t.drawn_again(), 2);
+        assert_eq!(client.screen().contents(), "> post8");
+    }
+
     #[test]
     fn a_row_that_came_in_with_a_scroll_is_known_blank() {
         let links = Links::default();

@@ -29,6 +29,7 @@ pub fn render(frame: &mut Frame, model: &mut Model) {
         .row_keys
         .resize(usize::from(frame.area().bottom()), None);
     model.undrawn.clear();
+    model.gutter_only.clear();
     model.scroll_hint = None;
     if !plain_timeline(model) {
         // Something may be drawn over any row, and then no row has a key: leaving one
@@ -131,6 +132,7 @@ fn render_main(frame: &mut Frame, area: Rect, model: &mut Model, theme: &Theme) 
             before: model.layout_before.as_ref(),
             client: &model.client_rows,
             undrawn: &mut model.undrawn,
+            gutter_only: &mut model.gutter_only,
         },
     );
     render_footer(frame, footer, model, theme);
@@ -523,6 +525,7 @@ fn render_timeline(
         before,
         client,
         undrawn,
+        gutter_only,
     } = leave;
     let width = area.width.saturating_sub(2) as usize;
     let rows = area.height as usize;
@@ -691,14 +694,19 @@ fn render_timeline(
                     line: *line,
                     selected: *selected,
                 };
-                let left = key.is_some()
-                    && drawing.may_leave()
-                    && shown(y) == Some(&now)
-                    && !lines::has_underline(&lines[*line]);
+                // What the client shows there, when the view may leave it: the same
+                // line (nothing to draw), or the same line with the other gutter (only
+                // the gutter to draw). A line with a link is drawn whole: the link
+                // finder must see it in the buffer.
+                let kept =
+                    (key.is_some() && drawing.may_leave() && !lines::has_underline(&lines[*line]))
+                        .then(|| shown(y).and_then(|was| now.same_from(was)))
+                        .flatten();
+                let gutter_cols = crate::tui::scroll_hint::GUTTER;
                 if let Some(key) = key {
                     *key = Some(now);
                 }
-                if left {
+                if kept == Some(0) {
                     undrawn.push(y);
                     continue;
                 }
@@ -708,9 +716,12 @@ fn render_timeline(
                 };
                 // The gutter has its own columns: the row keys say a selection
                 // change redraws only them.
-                let gutter_cols = crate::tui::scroll_hint::GUTTER;
                 let row = Rect::new(area.x, y, area.width.min(gutter_cols), 1);
                 lines::put_spans(buf, row, y, Style::default(), std::slice::from_ref(&gutter));
+                if kept == Some(area.x.saturating_add(gutter_cols)) {
+                    gutter_only.push(y);
+                    continue;
+                }
                 // The post's line goes after the gutter with its spans' own styles
                 // (its line style is not drawn, as when the two were one line).
                 let rest = Rect::new(
@@ -726,9 +737,10 @@ fn render_timeline(
     shift
 }
 
-/// What a timeline's rows say to the session's terminal: each row's key, and the post
-/// lines left blank because the client shows them where they go (see
-/// [`crate::tui::scroll_hint::Hints::undrawn`]).
+/// What a timeline's rows say to the session's terminal: each row's key, the post lines
+/// left blank because the client shows them where they go (see
+/// [`crate::tui::scroll_hint::Hints::undrawn`]), and those of which only the gutter was
+/// drawn ([`crate::tui::scroll_hint::Hints::gutter_only`]).
 struct Leave<'a> {
     keys: &'a mut [Option<crate::tui::scroll_hint::RowKey>],
     drawing: crate::tui::scroll_hint::Drawing,
@@ -737,6 +749,7 @@ struct Leave<'a> {
     /// What the client shows (see [`Model::client_rows`]).
     client: &'a [Option<crate::tui::scroll_hint::RowKey>],
     undrawn: &'a mut Vec<u16>,
+    gutter_only: &'a mut Vec<u16>,
 }
 
 /// One row of a timeline: blank, a line of its own, or line `line` of a post's cached
