@@ -597,27 +597,27 @@ fn render_timeline(
         let used: usize = (top..sel).map(height).sum();
         used + height(sel).min(rows) <= rows.saturating_sub(marker_rows)
     });
-    let mut out: Vec<Row> = Vec::with_capacity(rows);
-    // The styled lines of the posts drawn, one each; rows name them by place.
-    let mut drawn: Vec<crate::tui::post_cache::Placed> = Vec::new();
+    // The rows, and the styled lines of the posts drawn (one each; rows name them by
+    // place), in lists this thread's sessions take turns on.
+    let (mut out, mut drawn) = TIMELINE_ROWS.take();
     if tl.unseen > 0 {
         let s = if tl.unseen == 1 { "" } else { "s" };
-        out.push(Row::Text(Line::styled(
+        out.push(Row::Text(Box::new(Line::styled(
             text::truncate(
                 &format!("▲ {} new post{s} above · g to jump", tl.unseen),
                 area.width as usize,
             ),
             theme.warn.add_modifier(ratatui::style::Modifier::REVERSED),
-        )));
+        ))));
     }
     let mut i = tl.top;
     while out.len() < rows && i < tl.posts.len() {
         let p = &tl.posts[i];
         if read_at == Some(i) {
-            out.push(Row::Text(Line::styled(
+            out.push(Row::Text(Box::new(Line::styled(
                 text::truncate("── new since you left ──", area.width as usize),
                 theme.warn,
-            )));
+            ))));
         }
         starts.push((p.entry, out.len() as u16));
         let selected = i == tl.selected;
@@ -641,7 +641,7 @@ fn render_timeline(
         } else {
             ""
         };
-        out.push(Row::Text(Line::styled(tail, theme.dim)));
+        out.push(Row::Text(Box::new(Line::styled(tail, theme.dim))));
     }
     // Rows below the last one drawn stay blank.
     let blank_from = area.y.saturating_add(out.len() as u16).min(area.bottom());
@@ -677,7 +677,7 @@ fn render_timeline(
             Row::Text(line) => lines::render(
                 buf,
                 Rect::new(area.x, y, area.width, 1),
-                std::slice::from_ref(line),
+                std::slice::from_ref(&**line),
                 Style::default(),
             ),
             Row::Post {
@@ -734,6 +734,9 @@ fn render_timeline(
             }
         }
     }
+    out.clear();
+    drawn.clear();
+    TIMELINE_ROWS.set((out, drawn));
     shift
 }
 
@@ -752,11 +755,20 @@ struct Leave<'a> {
     gutter_only: &'a mut Vec<u16>,
 }
 
-/// One row of a timeline: blank, a line of its own, or line `line` of a post's cached
-/// lines after the selection gutter.
+thread_local! {
+    /// The rows of the timeline being drawn and the posts they show, kept between
+    /// frames for their allocations: sessions take turns on a worker thread, so these
+    /// stay in cache instead of being allocated and written afresh for each.
+    static TIMELINE_ROWS: std::cell::Cell<(Vec<Row>, Vec<crate::tui::post_cache::Placed>)> =
+        const { std::cell::Cell::new((Vec::new(), Vec::new())) };
+}
+
+/// One row of a timeline: blank, a line of its own (boxed: rare, and a row list of
+/// small rows is cheap to fill), or line `line` of a post's cached lines after the
+/// selection gutter.
 enum Row {
     Blank,
-    Text(Line<'static>),
+    Text(Box<Line<'static>>),
     Post {
         /// Which of the frame's drawn posts.
         post: usize,
