@@ -86,11 +86,29 @@ fn hung_up_error() -> io::Error {
     io::Error::new(io::ErrorKind::ConnectionAborted, "hung up by camp")
 }
 
-impl<S> Tracked<S> {
-    /// Registers for a wake-up first, then checks, so a hang-up between the two is seen.
-    fn hung_up(&self, waker: &AtomicWaker, cx: &Context<'_>) -> bool {
-        waker.register(cx.waker());
-        self.state.hung_up.load(Ordering::SeqCst)
+/// Polls `io` on a tracked socket: fails at once after a hang-up, and registers for
+/// the hang-up's wake-up only when `io` must wait (a read or write that is ready needs
+/// none: at 1,000 sessions every frame is one write).
+fn guarded<T>(
+    state: &State,
+    waker: &AtomicWaker,
+    cx: &mut Context<'_>,
+    io: impl FnOnce(&mut Context<'_>) -> Poll<io::Result<T>>,
+) -> Poll<io::Result<T>> {
+    if state.hung_up.load(Ordering::SeqCst) {
+        return Poll::Ready(Err(hung_up_error()));
+    }
+    match io(cx) {
+        Poll::Pending => {
+            waker.register(cx.waker());
+            // Checked again after registering: a hang-up between the poll and the
+            // registration woke no one.
+            match state.hung_up.load(Ordering::SeqCst) {
+                true => Poll::Ready(Err(hung_up_error())),
+                false => Poll::Pending,
+            }
+        }
+        ready => ready,
     }
 }
 
@@ -101,10 +119,10 @@ impl<S: AsyncRead + Unpin> AsyncRead for Tracked<S> {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        if this.hung_up(&this.state.read_waker, cx) {
-            return Poll::Ready(Err(hung_up_error()));
-        }
-        Pin::new(&mut this.inner).poll_read(cx, buf)
+        let state = &this.state;
+        guarded(state, &state.read_waker, cx, |cx| {
+            Pin::new(&mut this.inner).poll_read(cx, buf)
+        })
     }
 }
 
@@ -115,18 +133,18 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Tracked<S> {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
-        if this.hung_up(&this.state.write_waker, cx) {
-            return Poll::Ready(Err(hung_up_error()));
-        }
-        Pin::new(&mut this.inner).poll_write(cx, buf)
+        let state = &this.state;
+        guarded(state, &state.write_waker, cx, |cx| {
+            Pin::new(&mut this.inner).poll_write(cx, buf)
+        })
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        if this.hung_up(&this.state.write_waker, cx) {
-            return Poll::Ready(Err(hung_up_error()));
-        }
-        Pin::new(&mut this.inner).poll_flush(cx)
+        let state = &this.state;
+        guarded(state, &state.write_waker, cx, |cx| {
+            Pin::new(&mut this.inner).poll_flush(cx)
+        })
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -162,5 +180,21 @@ mod tests {
             .unwrap();
         assert_eq!(r.unwrap_err().kind(), io::ErrorKind::ConnectionAborted);
         assert!(hangup.is_hung_up());
+    }
+
+    #[tokio::test]
+    async fn a_hang_up_ends_a_write_waiting_for_a_peer_that_does_not_read() {
+        let (_client, server) = tokio::io::duplex(64);
+        let (mut tracked, hangup) = track(server);
+        // Nobody reads the other end: the write fills the pipe and waits.
+        let writer = tokio::spawn(async move { tracked.write_all(&[b'x'; 4096]).await });
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        assert!(!writer.is_finished(), "the write waits for the peer");
+        hangup.hang_up();
+        let r = tokio::time::timeout(std::time::Duration::from_secs(5), writer)
+            .await
+            .expect("the waiting write ends")
+            .unwrap();
+        assert_eq!(r.unwrap_err().kind(), io::ErrorKind::ConnectionAborted);
     }
 }
