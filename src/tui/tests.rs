@@ -196,6 +196,26 @@ fn a_live_post_appears_at_the_top_for_a_reader_at_the_top() {
 }
 
 #[test]
+fn a_live_post_takes_its_place_by_entry_once() {
+    let mut m = member_model();
+    let posted = |id: u64| {
+        Msg::Posted(Arc::new(NewPost {
+            view: Arc::new(view(id, "bo", "", "late", 0)),
+            on_camp: true,
+            home_owners: vec![],
+        }))
+    };
+    // A post whose entry is older than the newest (it reached this session late) goes
+    // between its neighbours; one the timeline already holds is not shown twice.
+    update(&mut m, posted(25));
+    update(&mut m, posted(30));
+    update(&mut m, posted(10));
+    update(&mut m, posted(25));
+    let order: Vec<u64> = m.camp.posts.iter().map(|p| p.entry).collect();
+    assert_eq!(order, vec![40, 30, 25, 20, 10]);
+}
+
+#[test]
 fn a_reader_scrolled_down_keeps_their_place_and_sees_a_marker() {
     let mut m = member_model();
     update(&mut m, ch('j'));
