@@ -5,8 +5,13 @@
 //! part of the whole server.
 //!
 //! ```text
-//! cargo bench --bench render -- [--frames N] [--width W] [--height H] [--posts N] [--session-only]
+//! cargo bench --bench render -- [--frames N] [--width W] [--height H] [--posts N] [--sessions N] [--session-only]
 //! ```
+//!
+//! With `--sessions N`, every live post reaches N sessions (each its own model and
+//! terminal, all on this thread) as the one `Arc` the server hands them, and the
+//! figures are per session-update: this is the renderer's share of the load bench's
+//! "server cpu us per session-update", without the network.
 //!
 //! Two ways are measured on the same sequence of updates: `session` (the session's own
 //! terminal, [`camp::tui::session_terminal`]) and `ratatui` (ratatui's `Terminal::draw`
@@ -31,6 +36,8 @@ struct Opts {
     width: u16,
     height: u16,
     posts: u64,
+    /// Sessions that each live post reaches.
+    sessions: usize,
     /// Only the session's way (for a profiler).
     session_only: bool,
 }
@@ -41,6 +48,7 @@ fn opts() -> Result<Opts, String> {
         width: 80,
         height: 24,
         posts: 5,
+        sessions: 1,
         session_only: false,
     };
     let mut args = std::env::args().skip(1);
@@ -59,6 +67,12 @@ fn opts() -> Result<Opts, String> {
             "--width" => o.width = v.parse().map_err(bad)?,
             "--height" => o.height = v.parse().map_err(bad)?,
             "--posts" => o.posts = v.parse().map_err(bad)?,
+            "--sessions" => {
+                o.sessions = v.parse().map_err(bad)?;
+                if o.sessions == 0 {
+                    return Err("--sessions: at least 1".into());
+                }
+            }
             _ => return Err(format!("unknown option {a}")),
         }
     }
@@ -140,51 +154,73 @@ fn model(posts: u64) -> Model {
     m
 }
 
-fn post(m: &mut Model, id: u64) {
+/// A live post as the server hands it to every session: one `Arc`.
+fn live_post(id: u64) -> Arc<NewPost> {
     // The load bench's text: a round number and a random token.
     let text = format!("load-{id}-{:016x}", id.wrapping_mul(0x9e37_79b9_7f4a_7c15));
-    let _ = update(
-        m,
-        Msg::Posted(Arc::new(NewPost {
-            view: Arc::new(view_of(id, text)),
-            on_camp: true,
-            home_owners: vec![],
-        })),
-    );
+    Arc::new(NewPost {
+        view: Arc::new(view_of(id, text)),
+        on_camp: true,
+        home_owners: vec![],
+    })
 }
 
 /// Live posts per round: a round starts from a fresh screen showing `posts` posts, as
 /// a session in the load bench does (it sees a handful of posts, not thousands).
 const PER_ROUND: usize = 10;
 
-/// Nanoseconds per frame (one figure per round) and bytes per frame, for `frames` live
-/// posts; `fresh` makes a new terminal for each round.
+/// Nanoseconds per session-update (one figure per round) and bytes per session-update,
+/// for `frames` live posts that each reach `o.sessions` sessions; `fresh` makes a new
+/// terminal for each session of each round.
 fn run<T>(
     o: &Opts,
     mut fresh: impl FnMut(&Links, &Graphics) -> T,
     mut draw: impl FnMut(&mut T, &mut Model, &Links, &Graphics) -> Vec<u8>,
 ) -> (Vec<f64>, usize, Vec<u8>) {
-    let rounds = (o.frames / PER_ROUND).max(1);
+    // No frames (the other way under `--session-only`): no round at all.
+    let rounds = o.frames.div_ceil(PER_ROUND);
     let mut ns = Vec::new();
     let mut bytes = 0;
     let mut sample = Vec::new();
     for _ in 0..rounds {
-        let (links, graphics) = (Links::default(), Graphics::new());
-        let mut m = model(o.posts);
-        let mut t = fresh(&links, &graphics);
-        // The first frame paints the whole screen: not a live update.
-        draw(&mut t, &mut m, &links, &graphics);
+        let mut sessions: Vec<_> = (0..o.sessions)
+            .map(|_| {
+                let (links, graphics) = (Links::default(), Graphics::new());
+                let mut m = model(o.posts);
+                let mut t = fresh(&links, &graphics);
+                // The first frame paints the whole screen: not a live update.
+                draw(&mut t, &mut m, &links, &graphics);
+                (links, graphics, m, t)
+            })
+            .collect();
         let start = Instant::now();
         for id in o.posts + 1..=o.posts + PER_ROUND as u64 {
-            post(&mut m, id);
-            let out = draw(&mut t, &mut m, &links, &graphics);
-            bytes += out.len();
-            sample = out;
+            let post = live_post(id);
+            (bytes, sample) = deliver(&post, &mut sessions, &mut draw, bytes);
         }
-        ns.push(start.elapsed().as_nanos() as f64 / PER_ROUND as f64);
+        ns.push(start.elapsed().as_nanos() as f64 / (PER_ROUND * o.sessions) as f64);
     }
     ns.sort_by(f64::total_cmp);
-    (ns, bytes / (PER_ROUND * rounds), sample)
+    (ns, bytes / (PER_ROUND * rounds * o.sessions).max(1), sample)
+}
+
+/// One live post to every session, and the bytes that sent. Kept out of line so that a
+/// profiler can count it alone (`valgrind --tool=callgrind --toggle-collect='*deliver*'`).
+#[inline(never)]
+fn deliver<T>(
+    post: &Arc<NewPost>,
+    sessions: &mut [(Links, Graphics, Model, T)],
+    draw: &mut impl FnMut(&mut T, &mut Model, &Links, &Graphics) -> Vec<u8>,
+    mut bytes: usize,
+) -> (usize, Vec<u8>) {
+    let mut sample = Vec::new();
+    for (links, graphics, m, t) in sessions {
+        let _ = update(m, Msg::Posted(post.clone()));
+        let out = draw(t, m, links, graphics);
+        bytes += out.len();
+        sample = out;
+    }
+    (bytes, sample)
 }
 
 fn main() {
@@ -192,7 +228,7 @@ fn main() {
         Ok(o) => o,
         Err(e) => {
             eprintln!(
-                "render: {e}\nusage: cargo bench --bench render -- [--frames N] [--width W] [--height H] [--posts N] [--session-only]"
+                "render: {e}\nusage: cargo bench --bench render -- [--frames N] [--width W] [--height H] [--posts N] [--sessions N] [--session-only]"
             );
             std::process::exit(2);
         }
@@ -254,13 +290,13 @@ fn main() {
     if std::env::var_os("RENDER_SHOW_FRAME").is_some() {
         println!("last frame: {:?}", String::from_utf8_lossy(&sample));
     }
-    let med = |v: &[f64]| v[v.len() / 2];
-    let p90 = |v: &[f64]| v[v.len() * 9 / 10];
+    let med = |v: &[f64]| v.get(v.len() / 2).copied().unwrap_or(f64::NAN);
+    let p90 = |v: &[f64]| v.get(v.len() * 9 / 10).copied().unwrap_or(f64::NAN);
     println!(
-        "render: {}x{} screen, {} posts before, {} live posts per way",
-        w, h, o.posts, o.frames
+        "render: {}x{} screen, {} posts before, {} live posts per way, each to {} session(s)",
+        w, h, o.posts, o.frames, o.sessions
     );
-    println!("  way        median ns/frame   p90 ns/frame   bytes/frame");
+    println!("  way        median ns/frame   p90 ns/frame   bytes/frame   (a frame: one session-update)");
     for (name, v, b) in [
         ("session", &ours, ours_bytes),
         ("ratatui", &theirs, theirs_bytes),
