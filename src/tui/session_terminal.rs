@@ -121,9 +121,10 @@ pub struct SessionTerminal {
     drawn_again: usize,
     /// See [`Self::left_rows`].
     left: usize,
-    /// For the frame being sent: which rows nothing was drawn on (kept for its
-    /// allocation).
-    untouched: Vec<bool>,
+    /// For the frame being sent: how many columns of each row, from the left, may
+    /// have been drawn on (none for a row left to the client or said to be blank, the
+    /// gutter's for a row drawn only there). Kept for its allocation.
+    drawn_to: Vec<u16>,
     /// What a row that a scroll brought into the band shows: nothing (the terminal
     /// inserts blank lines).
     came_in: RowKey,
@@ -132,11 +133,11 @@ pub struct SessionTerminal {
 /// The most a session's writer keeps allocated between frames.
 const KEPT_OUTPUT_BYTES: usize = 2 * 1024;
 
-/// True when every cell of row `y` of `buf` is blank.
-fn blank_row(buf: &Buffer, y: u16) -> bool {
+/// True when every cell of row `y` of `buf` from column `from` on is blank.
+fn blank_from(buf: &Buffer, y: u16, from: u16) -> bool {
     let w = usize::from(buf.area.width);
     let start = usize::from(y) * w;
-    buf.content[start..start + w]
+    buf.content[start + usize::from(from).min(w)..start + w]
         .iter()
         .all(|c| *c == Cell::EMPTY)
 }
@@ -186,7 +187,7 @@ impl SessionTerminal {
             shown_rows: Vec::new(),
             drawn_again: 0,
             left: 0,
-            untouched: Vec::new(),
+            drawn_to: Vec::new(),
             came_in: RowKey::Blank { x: 0, width: cols },
         }
     }
@@ -229,35 +230,44 @@ impl SessionTerminal {
                 continue;
             }
             // Rows left for the client, and rows the view says are blank, were not
-            // drawn on.
-            self.untouched.clear();
-            self.untouched.resize(usize::from(area.height), false);
+            // drawn on; a row whose selection alone moved was drawn on up to its gutter.
+            self.drawn_to.clear();
+            self.drawn_to.resize(usize::from(area.height), area.width);
             for &y in &hints.undrawn {
-                self.untouched[usize::from(y)] = true;
+                self.drawn_to[usize::from(y)] = 0;
             }
-            for (y, key) in hints.rows.iter().enumerate().take(self.untouched.len()) {
+            for (y, key) in hints.rows.iter().enumerate().take(self.drawn_to.len()) {
                 if matches!(key, Some(RowKey::Blank { x: 0, width }) if *width == area.width) {
-                    self.untouched[y] = true;
+                    self.drawn_to[y] = 0;
                 }
             }
-            debug_assert!(
-                (0..area.height).all(|y| !self.untouched[usize::from(y)] || blank_row(&next, y)),
-                "a row left for the client, or said to be blank, was drawn on"
-            );
-            self.left += hints.undrawn.len();
             let links = self.backend.inner().links();
             links.leave_rows(&hints.undrawn, 0);
             for &y in &hints.gutter_only {
-                if let Some(Some(RowKey::PostLine { x, .. })) = hints.rows.get(usize::from(y)) {
-                    links.leave_rows(&[y], x.saturating_add(crate::tui::scroll_hint::GUTTER));
+                if let Some(Some(RowKey::PostLine { x, width, .. })) =
+                    hints.rows.get(usize::from(y))
+                {
+                    let to = x.saturating_add(crate::tui::scroll_hint::GUTTER);
+                    links.leave_rows(&[y], to);
+                    // A line that ends short of the edge may have something drawn after it.
+                    if x.saturating_add(*width) >= area.width {
+                        self.drawn_to[usize::from(y)] = to.min(area.width);
+                    }
                 }
             }
+            debug_assert!(
+                (0..area.height).all(|y| blank_from(&next, y, self.drawn_to[usize::from(y)])),
+                "a row left for the client, said to be blank or drawn only in its gutter, \
+                 was drawn on past that"
+            );
+            self.left += hints.undrawn.len();
             sent = self.send(&next, hints);
-            // Only the rows drawn on need blanking for the next frame on this thread:
-            // at 1,000 sessions, resetting the whole buffer was 4% of the server's time.
+            // Only what was drawn on needs blanking for the next frame on this thread:
+            // at 1,000 sessions, resetting the whole buffer was 4% of the server's time,
+            // and whole rows where only a gutter moved a twentieth of a live update.
             let w = usize::from(area.width);
-            for (y, _) in self.untouched.iter().enumerate().filter(|(_, u)| !**u) {
-                next.content[y * w..(y + 1) * w]
+            for (y, &to) in self.drawn_to.iter().enumerate() {
+                next.content[y * w..y * w + usize::from(to)]
                     .iter_mut()
                     .for_each(Cell::reset);
             }
