@@ -10,7 +10,7 @@
 use ratatui::buffer::{Cell, CellDiffOption, CellWidth};
 use ratatui::style::{Color, Modifier};
 
-use crate::tui::shown_screen::{Code, ShownScreen, is_cluster, symbol_of};
+use crate::tui::shown_screen::{BLANK, Code, ShownScreen, is_cluster, symbol_of};
 
 /// Modifiers that show on a blank cell, so a wide character's style may linger on the
 /// column to its right after a narrow one replaces it.
@@ -82,10 +82,15 @@ impl Row<'_> {
                 };
                 continue;
             }
-            let look = self.screen.look(old[i]);
-            let old_width = self.screen.width(old[i]);
+            // A blank cell (where a live post's lines come in) was one plain column:
+            // no table lookups for it.
+            let old_width = match old[i] {
+                BLANK => 1,
+                code => self.screen.width(code),
+            };
+            let look = || self.screen.look(old[i]);
             if old_width > 1
-                && (look.bg != Color::Reset || look.modifier.intersects(VISIBLE_ON_BLANK))
+                && (look().bg != Color::Reset || look().modifier.intersects(VISIBLE_ON_BLANK))
             {
                 // The old wide character's style may still show on the columns it
                 // covered.
