@@ -5,7 +5,7 @@
 //! part of the whole server.
 //!
 //! ```text
-//! cargo bench --bench render -- [--frames N] [--width W] [--height H] [--posts N] [--sessions N] [--session-only]
+//! cargo bench --bench render -- [--frames N] [--width W] [--height H] [--posts N] [--sessions N] [--per-round N] [--session-only]
 //! ```
 //!
 //! With `--sessions N`, every live post reaches N sessions (each its own model and
@@ -38,6 +38,8 @@ struct Opts {
     posts: u64,
     /// Sessions that each live post reaches.
     sessions: usize,
+    /// Live posts per round.
+    per_round: usize,
     /// Only the session's way (for a profiler).
     session_only: bool,
 }
@@ -49,6 +51,7 @@ fn opts() -> Result<Opts, String> {
         height: 24,
         posts: 5,
         sessions: 1,
+        per_round: PER_ROUND,
         session_only: false,
     };
     let mut args = std::env::args().skip(1);
@@ -67,6 +70,12 @@ fn opts() -> Result<Opts, String> {
             "--width" => o.width = v.parse().map_err(bad)?,
             "--height" => o.height = v.parse().map_err(bad)?,
             "--posts" => o.posts = v.parse().map_err(bad)?,
+            "--per-round" => {
+                o.per_round = v.parse().map_err(bad)?;
+                if o.per_round == 0 {
+                    return Err("--per-round: at least 1".into());
+                }
+            }
             "--sessions" => {
                 o.sessions = v.parse().map_err(bad)?;
                 if o.sessions == 0 {
@@ -165,8 +174,10 @@ fn live_post(id: u64) -> Arc<NewPost> {
     })
 }
 
-/// Live posts per round: a round starts from a fresh screen showing `posts` posts, as
-/// a session in the load bench does (it sees a handful of posts, not thousands).
+/// Live posts per round unless `--per-round` says otherwise: a round starts from a
+/// fresh screen showing `posts` posts, as a session in the load bench does (it sees a
+/// handful of posts, not thousands). A profiler wants longer rounds, so that the first
+/// frames (a whole screen each) weigh little.
 const PER_ROUND: usize = 10;
 
 /// Nanoseconds per session-update (one figure per round) and bytes per session-update,
@@ -178,7 +189,7 @@ fn run<T>(
     mut draw: impl FnMut(&mut T, &mut Model, &Links, &Graphics) -> Vec<u8>,
 ) -> (Vec<f64>, usize, Vec<u8>) {
     // No frames (the other way under `--session-only`): no round at all.
-    let rounds = o.frames.div_ceil(PER_ROUND);
+    let rounds = o.frames.div_ceil(o.per_round);
     let mut ns = Vec::new();
     let mut bytes = 0;
     let mut sample = Vec::new();
@@ -194,14 +205,18 @@ fn run<T>(
             })
             .collect();
         let start = Instant::now();
-        for id in o.posts + 1..=o.posts + PER_ROUND as u64 {
+        for id in o.posts + 1..=o.posts + o.per_round as u64 {
             let post = live_post(id);
             (bytes, sample) = deliver(&post, &mut sessions, &mut draw, bytes);
         }
-        ns.push(start.elapsed().as_nanos() as f64 / (PER_ROUND * o.sessions) as f64);
+        ns.push(start.elapsed().as_nanos() as f64 / (o.per_round * o.sessions) as f64);
     }
     ns.sort_by(f64::total_cmp);
-    (ns, bytes / (PER_ROUND * rounds * o.sessions).max(1), sample)
+    (
+        ns,
+        bytes / (o.per_round * rounds * o.sessions).max(1),
+        sample,
+    )
 }
 
 /// One live post to every session, and the bytes that sent. Kept out of line so that a
@@ -228,7 +243,7 @@ fn main() {
         Ok(o) => o,
         Err(e) => {
             eprintln!(
-                "render: {e}\nusage: cargo bench --bench render -- [--frames N] [--width W] [--height H] [--posts N] [--sessions N] [--session-only]"
+                "render: {e}\nusage: cargo bench --bench render -- [--frames N] [--width W] [--height H] [--posts N] [--sessions N] [--per-round N] [--session-only]"
             );
             std::process::exit(2);
         }
@@ -296,7 +311,9 @@ fn main() {
         "render: {}x{} screen, {} posts before, {} live posts per way, each to {} session(s)",
         w, h, o.posts, o.frames, o.sessions
     );
-    println!("  way        median ns/frame   p90 ns/frame   bytes/frame   (a frame: one session-update)");
+    println!(
+        "  way        median ns/frame   p90 ns/frame   bytes/frame   (a frame: one session-update)"
+    );
     for (name, v, b) in [
         ("session", &ours, ours_bytes),
         ("ratatui", &theirs, theirs_bytes),
