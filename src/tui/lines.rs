@@ -70,6 +70,10 @@ pub fn put_spans(buf: &mut Buffer, area: Rect, y: u16, line_style: Style, spans:
         return;
     }
     let max = area.width as usize;
+    // The row's cells are reached from its start: the area lies inside the buffer and
+    // no more than `max` columns are drawn, so no cell is looked up by position.
+    let start = buf.index_of(area.x, y);
+    let row = &mut buf.content[start..start + max];
     // As in a Paragraph, the base style is already on the cells; each grapheme patches
     // its line's and span's styles over it.
     let mut used = 0usize;
@@ -93,37 +97,72 @@ pub fn put_spans(buf: &mut Buffer, area: Rect, y: u16, line_style: Style, spans:
                 if used + 1 > max {
                     return;
                 }
-                buf[(area.x + used as u16, y)]
-                    .set_char(c as char)
-                    .set_style(style);
+                row[used].set_char(c as char).set_style(style);
                 used += 1;
             }
             if end == b.len() {
                 break;
             }
-            let island = end..island_end(b, end);
-            i = island.end;
-            for g in s[island].graphemes(true) {
-                // A Paragraph drops graphemes holding a control character.
-                if g.contains(char::is_control) {
-                    continue;
-                }
-                let w = ratatui::buffer::CellWidth::cell_width(g) as usize;
-                if w > max {
-                    continue;
-                }
-                if used + w > max {
-                    return;
-                }
-                if w == 0 {
-                    continue;
-                }
-                let x = area.x + used as u16;
-                buf[(x, y)].set_symbol(g).set_style(style);
-                used += w;
+            let island = &s[end..island_end(b, end)];
+            i = end + island.len();
+            // A stretch of characters that never join their neighbours (the gutter's
+            // bar, a middle dot, box drawing) is one grapheme per character: the
+            // segmenter's set-up cost more than the rest of a live post's line.
+            let fits = if island.chars().all(stands_alone) {
+                island
+                    .char_indices()
+                    .all(|(k, c)| put_grapheme(row, &mut used, &island[k..k + c.len_utf8()], style))
+            } else {
+                island
+                    .graphemes(true)
+                    .all(|g| put_grapheme(row, &mut used, g, style))
+            };
+            if !fits {
+                return;
             }
         }
     }
+}
+
+/// Puts grapheme `g` at column `*used` of `row` as a Paragraph does, and moves past its
+/// columns. False when it does not fit (the line ends there).
+fn put_grapheme(
+    row: &mut [ratatui::buffer::Cell],
+    used: &mut usize,
+    g: &str,
+    style: Style,
+) -> bool {
+    let max = row.len();
+    // A Paragraph drops graphemes holding a control character.
+    if g.contains(char::is_control) {
+        return true;
+    }
+    let w = ratatui::buffer::CellWidth::cell_width(g) as usize;
+    if w > max {
+        return true;
+    }
+    if *used + w > max {
+        return false;
+    }
+    if w == 0 {
+        return true;
+    }
+    row[*used].set_symbol(g).set_style(style);
+    *used += w;
+    true
+}
+
+/// True for a character that is a grapheme of its own next to printable ASCII or
+/// another such character: none of these blocks holds a mark, a joiner, a prepended
+/// or a control character (U+00AD, the soft hyphen, is a control for segmentation).
+fn stands_alone(c: char) -> bool {
+    matches!(c,
+        ' '..='~'
+        | '\u{a1}'..='\u{ac}'
+        | '\u{ae}'..='\u{17f}'
+        | '\u{2010}'..='\u{2027}'
+        | '\u{2190}'..='\u{21ff}'
+        | '\u{2500}'..='\u{26ff}')
 }
 
 /// True for a printable ASCII byte.
@@ -198,6 +237,13 @@ mod tests {
         "\u{600}",
         " · ",
         "a\u{301}b",
+        "\u{ad}",
+        "─┼",
+        "→",
+        "ÿĀ",
+        "\u{2027}\u{2028}",
+        "★\u{fe0f}",
+        "·\u{301}",
     ];
 
     fn random_style(rng: &mut Rng) -> Style {
