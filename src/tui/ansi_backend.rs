@@ -251,7 +251,11 @@ impl Backend for AnsiBackend {
                 bg = cell.bg;
             }
             sgr.finish();
-            self.out.extend_from_slice(cell.symbol().as_bytes());
+            // Nearly every cell is one byte: a push, not a copy of unknown length.
+            match cell.symbol().as_bytes() {
+                [b] => self.out.push(*b),
+                bytes => self.out.extend_from_slice(bytes),
+            }
         }
         if any {
             self.out.extend_from_slice(b"\x1b[0m");
