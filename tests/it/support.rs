@@ -268,9 +268,20 @@ pub struct Conn {
 impl Conn {
     /// Connects and authenticates with `key`.
     pub async fn connect(addr: SocketAddr, key: &Key) -> Conn {
+        Conn::connect_with(addr, key, client::Config::default().window_size).await
+    }
+
+    /// Connects with a channel window of `window` bytes (how much the server may send
+    /// before this client grants more).
+    pub async fn connect_with_window(addr: SocketAddr, key: &Key, window: u32) -> Conn {
+        Conn::connect_with(addr, key, window).await
+    }
+
+    async fn connect_with(addr: SocketAddr, key: &Key, window_size: u32) -> Conn {
         let config = Arc::new(client::Config {
             inactivity_timeout: None,
             nodelay: true,
+            window_size,
             ..Default::default()
         });
         let mut handle = timeout(STEP, client::connect(config, addr, Client))
