@@ -15,6 +15,7 @@ use tokio::sync::{mpsc, watch};
 use crate::camp::KeyInfo;
 use crate::ssh::Shared;
 use crate::ssh::members::Verdict;
+use crate::ssh::output::ChannelWriter;
 use crate::ssh::session::{ChannelInput, SessionStart, Size, cell_pixels};
 
 /// Session channels one connection may hold (OpenSSH multiplexing opens several).
@@ -42,6 +43,9 @@ struct PtyRequest {
 
 #[derive(Default)]
 struct ChannelState {
+    /// Writes the channel's output within the window the client grants (see
+    /// [`crate::ssh::output::ChannelWriter`]); taken by the channel's task.
+    writer: Option<ChannelWriter>,
     pty: Option<PtyRequest>,
     env: Vec<(String, String)>,
     input: Option<mpsc::Sender<ChannelInput>>,
@@ -102,11 +106,11 @@ impl Conn {
             session.channel_failure(channel)?;
             return Ok(());
         };
-        if state.input.is_some() {
+        let Some(writer) = state.writer.take().filter(|_| state.input.is_none()) else {
             // One shell or command per channel.
             session.channel_failure(channel)?;
             return Ok(());
-        }
+        };
         session.channel_success(channel)?;
         let (tx, rx) = mpsc::channel(INPUT_QUEUE);
         state.input = Some(tx);
@@ -117,6 +121,7 @@ impl Conn {
             camp: self.shared.camp.clone(),
             handle: session.handle(),
             channel,
+            writer,
             key,
             term: state.pty.as_ref().map(|p| p.term.clone()),
             cell_px: state.pty.as_ref().and_then(|p| p.cell_px),
@@ -217,7 +222,16 @@ impl Handler for Conn {
             return Ok(());
         }
         self.opened += 1;
-        self.channels.insert(channel.id(), ChannelState::default());
+        let id = channel.id();
+        // Only the writing half is kept: requests and input reach the handler's methods.
+        let (_, writer) = channel.split();
+        self.channels.insert(
+            id,
+            ChannelState {
+                writer: Some(Arc::new(writer)),
+                ..ChannelState::default()
+            },
+        );
         reply.accept().await;
         Ok(())
     }

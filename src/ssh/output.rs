@@ -24,6 +24,17 @@ use tokio::time::Instant;
 
 use crate::ssh::hangup::Hangup;
 
+/// The writing half of an SSH channel. Output goes through it, not through the
+/// connection's handle, because it waits for the client's window. Through the handle, a
+/// frame past the window was queued inside russh, which then took nothing more for any
+/// channel of that connection until the client granted more: a client that reads its
+/// socket but takes no output (a terminal stopped with Ctrl-S, or a hostile client that
+/// never grants window) held up its connection's other channels, and was dropped only
+/// once the connection's message queue behind that frame had filled too (in the stall
+/// test, after 25 KB past an 8 KiB window instead of at 8 KiB). Here the frame waits in
+/// its own session, which the stall limit ends.
+pub type ChannelWriter = Arc<russh::ChannelWriteHalf<russh::server::Msg>>;
+
 /// A frame on its way; `Err` means the connection is gone.
 pub type SendFuture = Pin<Box<dyn Future<Output = Result<(), ()>> + Send>>;
 /// Hands one frame to a connection; the future completes once it is handed over.
@@ -33,7 +44,7 @@ pub type Sender = Arc<dyn Fn(Vec<u8>) -> SendFuture + Send + Sync>;
 pub struct Output {
     sender: Sender,
     /// The SSH channel, for exit status, stderr and close (none over a WebSocket).
-    ssh: Option<(Handle, ChannelId)>,
+    ssh: Option<(Handle, ChannelId, ChannelWriter)>,
     in_flight: Option<(Instant, usize, SendFuture)>,
     /// How long anything handed over may wait for the client.
     stall: Duration,
@@ -46,17 +57,23 @@ pub struct Output {
 }
 
 impl Output {
-    /// Output for `channel` of the connection behind `handle`, which `hangup` ends when
-    /// the client has not taken a frame for `stall`.
-    pub fn new(handle: Handle, channel: ChannelId, hangup: Hangup, stall: Duration) -> Self {
-        let h = handle.clone();
+    /// Output for `channel` of the connection behind `handle`, written through
+    /// `writer`, which `hangup` ends when the client has not taken a frame for `stall`.
+    pub fn new(
+        handle: Handle,
+        channel: ChannelId,
+        writer: ChannelWriter,
+        hangup: Hangup,
+        stall: Duration,
+    ) -> Self {
+        let w = writer.clone();
         let sender: Sender = Arc::new(move |frame: Vec<u8>| {
-            let h = h.clone();
-            Box::pin(async move { h.data(channel, frame).await.map_err(|_| ()) }) as SendFuture
+            let w = w.clone();
+            Box::pin(async move { w.data_bytes(frame).await.map_err(|_| ()) }) as SendFuture
         });
         Output {
             sender,
-            ssh: Some((handle, channel)),
+            ssh: Some((handle, channel, writer)),
             in_flight: None,
             stall,
             hangup: Some(hangup),
@@ -193,7 +210,7 @@ impl Output {
         if self.settle().await.is_err() {
             return;
         }
-        if let Some((handle, channel)) = self.ssh.clone() {
+        if let Some((handle, channel, _)) = self.ssh.clone() {
             let _ = self
                 .within_stall(handle.exit_status_request(channel, status))
                 .await;
@@ -208,9 +225,9 @@ impl Output {
             return;
         }
         match self.ssh.clone() {
-            Some((handle, channel)) => {
+            Some((_, _, writer)) => {
                 let _ = self
-                    .within_stall(handle.extended_data(channel, 1, bytes))
+                    .within_stall(writer.extended_data_bytes(1, bytes))
                     .await;
             }
             None => {

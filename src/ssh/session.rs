@@ -95,6 +95,8 @@ pub struct SessionStart {
     pub camp: Camp,
     pub handle: Handle,
     pub channel: ChannelId,
+    /// Writes the channel's output within the client's window.
+    pub writer: crate::ssh::output::ChannelWriter,
     pub key: KeyInfo,
     pub term: Option<String>,
     /// One cell's size in pixels, when the pty request said (see [`cell_pixels`]).
@@ -176,6 +178,7 @@ pub async fn run(mut start: SessionStart, command: Option<Vec<u8>>) {
     let mut out = Output::new(
         start.handle.clone(),
         start.channel,
+        start.writer.clone(),
         start.hangup.clone(),
         stall,
     );
