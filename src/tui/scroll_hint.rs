@@ -257,9 +257,15 @@ impl RowKey {
                     line: n2,
                     ..
                 },
-            ) if x == x2 && width == w2 && id == id2 && line == n2 => {
-                Some(x.saturating_add(GUTTER))
-            }
+            ) if x == x2 && width == w2 && id == id2 && line == n2 => self.gutter_end(),
+            _ => None,
+        }
+    }
+
+    /// For a post line, the column after its selection gutter.
+    pub fn gutter_end(&self) -> Option<u16> {
+        match self {
+            RowKey::PostLine { x, .. } => Some(x.saturating_add(GUTTER)),
             _ => None,
         }
     }

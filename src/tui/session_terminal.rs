@@ -244,15 +244,18 @@ impl SessionTerminal {
             let links = self.backend.inner().links();
             links.leave_rows(&hints.undrawn, 0);
             for &y in &hints.gutter_only {
-                if let Some(Some(RowKey::PostLine { x, width, .. })) =
+                let Some(Some(key @ RowKey::PostLine { x, width, .. })) =
                     hints.rows.get(usize::from(y))
-                {
-                    let to = x.saturating_add(crate::tui::scroll_hint::GUTTER);
-                    links.leave_rows(&[y], to);
-                    // A line that ends short of the edge may have something drawn after it.
-                    if x.saturating_add(*width) >= area.width {
-                        self.drawn_to[usize::from(y)] = to.min(area.width);
-                    }
+                else {
+                    continue;
+                };
+                let Some(to) = key.gutter_end() else {
+                    continue;
+                };
+                links.leave_rows(&[y], to);
+                // A line that ends short of the edge may have something drawn after it.
+                if x.saturating_add(*width) >= area.width {
+                    self.drawn_to[usize::from(y)] = to.min(area.width);
                 }
             }
             debug_assert!(
@@ -292,9 +295,10 @@ impl SessionTerminal {
             .iter()
             .all(|&y| matches!(now_and_was(y), (Some(now), Some(was)) if now == was))
             && hints.gutter_only.iter().all(|&y| match now_and_was(y) {
-                (Some(now @ RowKey::PostLine { x, .. }), Some(was)) => now
+                (Some(now), Some(was)) => now
                     .same_from(was)
-                    .is_some_and(|from| from <= x.saturating_add(crate::tui::scroll_hint::GUTTER)),
+                    .zip(now.gutter_end())
+                    .is_some_and(|(from, gutter_end)| from <= gutter_end),
                 _ => false,
             })
     }
@@ -496,8 +500,6 @@ mod tests {
         assert_eq!(t.drawn_again(), 2);
     }
 
-    /// A row a scroll brought in is blank at the client: a blank row there is left
-    /// alone, and a short line drawn there is sent as its text alone.
     /// A view that draws post line `id` in row 0 with the gutter `selected`, and only
     /// the gutter when the terminal lets it leave the rest to the client.
     fn post_frame(t: &mut SessionTerminal, id: u64, selected: bool) -> String {
@@ -550,6 +552,8 @@ mod tests {
         assert_eq!(client.screen().contents(), "> post8");
     }
 
+    /// A row a scroll brought in is blank at the client: a blank row there is left
+    /// alone, and a short line drawn there is sent as its text alone.
     #[test]
     fn a_row_that_came_in_with_a_scroll_is_known_blank() {
         let links = Links::default();
