@@ -9,10 +9,10 @@
 //! the cache holds a clone of that `Arc`, nothing can change the post in place (a change
 //! goes through `Arc::make_mut`, which copies a shared value), so the same pointer means
 //! the same post. The width, the content warning's state, the theme (one per frame) and
-//! the relative time shown are part of the key. Entries not used by a frame are dropped after it,
-//! so the cache holds one screen of posts. A post a session has not drawn yet is looked
-//! for among the last ones styled on its worker thread, by the same key, before it is
-//! styled: a live post reaches every session as the same `Arc`.
+//! the relative time shown are part of the key. Entries not used by a frame are dropped
+//! after it, so the cache holds one screen of posts. A post a session has not drawn
+//! yet is looked for among the last ones styled on its worker thread, by the same key,
+//! before it is styled: a live post reaches every session as the same `Arc`.
 
 use std::sync::Arc;
 
