@@ -16,7 +16,7 @@
 //! 10%, the mute/block check 2%. The next step is the diff: skip unchanged rows, or
 //! scroll the terminal when rows moved down instead of resending them.
 
-use ratatui::buffer::Buffer;
+use ratatui::buffer::{Buffer, Cell};
 use ratatui::layout::{Alignment, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -97,7 +97,8 @@ pub fn put_spans(buf: &mut Buffer, area: Rect, y: u16, line_style: Style, spans:
                 if used + 1 > max {
                     return;
                 }
-                row[used].set_char(c as char).set_style(style);
+                put_printable(&mut row[used], c);
+                row[used].set_style(style);
                 used += 1;
             }
             if end == b.len() {
@@ -165,6 +166,48 @@ fn stands_alone(c: char) -> bool {
         | '\u{2500}'..='\u{26ff}')
 }
 
+/// The printable ASCII characters, in order from the space.
+const PRINTABLE: &[u8; 95] =
+    b" !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~";
+
+/// A blank cell for each printable ASCII character, its symbol a static string.
+/// Giving a cell a copy of one costs a third of what building the symbol anew does
+/// ([`Cell::set_char`]), and a live post's line does that for each character in every
+/// session.
+static PRINTABLE_CELLS: [Cell; 95] = printable_cells();
+
+const fn printable_cells() -> [Cell; 95] {
+    let mut cells = [const { Cell::EMPTY }; 95];
+    let mut i = 0;
+    while i < PRINTABLE.len() {
+        let (_, rest) = PRINTABLE.split_at(i);
+        let (one, _) = rest.split_at(1);
+        let Ok(symbol) = core::str::from_utf8(one) else {
+            panic!("printable ASCII is UTF-8");
+        };
+        // The blank cell being replaced owns nothing: forgetting it leaks nothing
+        // (and a constant cannot run its destructor).
+        std::mem::forget(std::mem::replace(&mut cells[i], Cell::new(symbol)));
+        i += 1;
+    }
+    cells
+}
+
+/// Makes `cell` show printable ASCII byte `b`, as `set_char` does: its style and diff
+/// settings stay.
+#[allow(deprecated)]
+fn put_printable(cell: &mut Cell, b: u8) {
+    debug_assert!(printable(b));
+    let mut next = PRINTABLE_CELLS[usize::from(b - b' ')].clone();
+    next.fg = cell.fg;
+    next.bg = cell.bg;
+    next.underline_color = cell.underline_color;
+    next.modifier = cell.modifier;
+    next.diff_option = cell.diff_option;
+    next.skip = cell.skip;
+    *cell = next;
+}
+
 /// True for a printable ASCII byte.
 fn printable(b: u8) -> bool {
     (0x20..0x7f).contains(&b)
@@ -200,6 +243,31 @@ mod tests {
     use ratatui::text::Span;
 
     use super::*;
+
+    /// A printable character put from the table leaves the cell as `set_char` does:
+    /// same symbol, and the colours, modifiers and diff settings it had.
+    #[test]
+    #[allow(deprecated)]
+    fn a_printable_cell_from_the_table_is_the_cell_set_char_makes() {
+        let mut styled = Cell::new("\u{1f389}");
+        styled.fg = Color::Rgb(1, 2, 3);
+        styled.bg = Color::Indexed(7);
+        styled.underline_color = Color::Red;
+        styled.modifier = Modifier::BOLD | Modifier::UNDERLINED;
+        styled.skip = true;
+        let mut seen = 0;
+        for before in [Cell::EMPTY, styled] {
+            for b in 0x20..0x7f_u8 {
+                let (mut ours, mut theirs) = (before.clone(), before.clone());
+                put_printable(&mut ours, b);
+                theirs.set_char(char::from(b));
+                assert_eq!(ours, theirs, "{:?}", char::from(b));
+                assert_eq!(ours.symbol(), char::from(b).to_string());
+                seen += 1;
+            }
+        }
+        assert_eq!(seen, 2 * PRINTABLE.len());
+    }
 
     /// A tiny deterministic generator (no dependency for a test).
     struct Rng(u64);
