@@ -361,9 +361,12 @@ impl SessionTerminal {
             row.changed(&mut self.changed);
             self.shown.set_row(y, &self.row_codes);
         }
+        // The guard walks these twice: ratatui's `pos_of` checks its bounds each time,
+        // and the changed cells' indices come from rows of this very buffer.
+        let (left, top) = (next.area.x, next.area.y);
         let cells = self.changed.iter().map(|&i| {
-            let (x, y) = next.pos_of(i);
-            (x, y, &next.content[i])
+            let (x, y) = ((i % w) as u16, (i / w) as u16);
+            (left + x, top + y, &next.content[i])
         });
         self.backend.draw_cells(cells)?;
         let probe = self.frames.backend();
