@@ -123,7 +123,8 @@ pub struct SessionTerminal {
     left: usize,
     /// For the frame being sent: how many columns of each row, from the left, may
     /// have been drawn on (none for a row left to the client or said to be blank, the
-    /// gutter's for a row drawn only there). Kept for its allocation.
+    /// gutter's for a row drawn only there, up to its text for a row that came into
+    /// a blank band). Kept for its allocation.
     drawn_to: Vec<u16>,
     /// What a row that a scroll brought into the band shows: nothing (the terminal
     /// inserts blank lines).
@@ -140,6 +141,14 @@ fn blank_from(buf: &Buffer, y: u16, from: u16) -> bool {
     buf.content[start + usize::from(from).min(w)..start + w]
         .iter()
         .all(|c| *c == Cell::EMPTY)
+}
+
+/// True when `cell` is as [`Cell::reset`] leaves it: it encodes as blank, and has no
+/// underline colour either (which never reaches a client, but a cell drawn over it in
+/// a later frame would keep).
+#[allow(deprecated)]
+fn as_reset(cell: &Cell) -> bool {
+    encodes_blank(cell) && cell.underline_color == ratatui::style::Color::Reset
 }
 
 thread_local! {
@@ -268,12 +277,18 @@ impl SessionTerminal {
             // Only what was drawn on needs blanking for the next frame on this thread:
             // at 1,000 sessions, resetting the whole buffer was 4% of the server's time,
             // and whole rows where only a gutter moved a twentieth of a live update.
+            // A row that came into a blank band is blank past its text (`send` says
+            // where): a live post's lines are mostly blank after it.
             let w = usize::from(area.width);
             for (y, &to) in self.drawn_to.iter().enumerate() {
                 next.content[y * w..y * w + usize::from(to)]
                     .iter_mut()
                     .for_each(Cell::reset);
             }
+            debug_assert!(
+                next.content.iter().all(|c| *c == Cell::EMPTY),
+                "the scratch buffer was left drawn on for the next frame"
+            );
             break;
         }
         SCRATCH.set(next);
@@ -343,10 +358,17 @@ impl SessionTerminal {
             // already right: a live post's lines come into blank rows, and are mostly
             // blank after their text.
             let same = match was == Some(&self.came_in) {
-                true => next.content[y * w..y * w + same]
-                    .iter()
-                    .rposition(|c| !encodes_blank(c))
-                    .map_or(0, |i| i + 1),
+                true => {
+                    let text_end = next.content[y * w..y * w + same]
+                        .iter()
+                        .rposition(|c| !as_reset(c))
+                        .map_or(0, |i| i + 1);
+                    // Nor does the scratch buffer need blanking there again.
+                    if same == w {
+                        self.drawn_to[y] = self.drawn_to[y].min(text_end as u16);
+                    }
+                    text_end
+                }
                 false => same,
             };
             let cells = &next.content[y * w..y * w + same];
