@@ -261,6 +261,7 @@ fn main() {
                 m.take_hints()
             })
             .expect("drawing into memory");
+            m.reuse_hints(t.take_spent_hints());
             t.take_output()
         },
     );

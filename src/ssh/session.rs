@@ -391,6 +391,7 @@ async fn run_tui(start: TuiStart, out: &mut Output, account: Option<crate::model
             {
                 break;
             }
+            model.reuse_hints(terminal.take_spent_hints());
             terminal.append_output(&mut pending_frame);
             out.send(std::mem::take(&mut pending_frame));
             dirty = false;

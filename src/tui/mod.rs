@@ -161,6 +161,9 @@ pub struct Model {
     pub client_rows: Vec<Option<scroll_hint::RowKey>>,
     /// While a frame is drawn: where the last plain timeline frame drew its posts.
     pub layout_before: Option<scroll_hint::Layout>,
+    /// The room of the list of post starts the frame before last made, emptied, for
+    /// the next frame's (a list grown from nothing for each live update).
+    pub starts_room: Vec<(Id, u16)>,
 }
 
 /// Something that happened, for [`update`].
@@ -546,6 +549,7 @@ impl Model {
             gutter_only: Vec::new(),
             client_rows: Vec::new(),
             layout_before: None,
+            starts_room: Vec::new(),
         }
     }
 
@@ -558,6 +562,31 @@ impl Model {
             rows: std::mem::take(&mut self.row_keys),
             undrawn: std::mem::take(&mut self.undrawn),
             gutter_only: std::mem::take(&mut self.gutter_only),
+        }
+    }
+
+    /// Takes back the lists of hints the session's terminal is done with (see
+    /// [`crate::tui::session_terminal::SessionTerminal::take_spent_hints`]), for their
+    /// room: the view clears them before it fills them.
+    pub fn reuse_hints(&mut self, spent: scroll_hint::Hints) {
+        let scroll_hint::Hints {
+            rows,
+            undrawn,
+            gutter_only,
+            shift: _,
+        } = spent;
+        for (mine, spent) in [
+            (&mut self.undrawn, undrawn),
+            (&mut self.gutter_only, gutter_only),
+        ] {
+            if spent.capacity() > mine.capacity() {
+                *mine = spent;
+                mine.clear();
+            }
+        }
+        if rows.capacity() > self.row_keys.capacity() {
+            self.row_keys = rows;
+            self.row_keys.clear();
         }
     }
 

@@ -129,6 +129,9 @@ pub struct SessionTerminal {
     /// What a row that a scroll brought into the band shows: nothing (the terminal
     /// inserts blank lines).
     came_in: RowKey,
+    /// The last frame's hints, emptied, for the view to fill again (see
+    /// [`Self::take_spent_hints`]).
+    spent: Hints,
 }
 
 /// The most a session's writer keeps allocated between frames.
@@ -198,6 +201,7 @@ impl SessionTerminal {
             left: 0,
             drawn_to: Vec::new(),
             came_in: RowKey::Blank { x: 0, width: cols },
+            spent: Hints::default(),
         }
     }
 
@@ -406,8 +410,30 @@ impl SessionTerminal {
         }
         self.cursor = Some(want);
         Backend::flush(&mut self.backend)?;
-        self.shown_rows = hints.rows;
+        let Hints {
+            rows,
+            mut undrawn,
+            mut gutter_only,
+            shift: _,
+        } = hints;
+        let mut rows_before = std::mem::replace(&mut self.shown_rows, rows);
+        rows_before.clear();
+        undrawn.clear();
+        gutter_only.clear();
+        self.spent = Hints {
+            shift: None,
+            rows: rows_before,
+            undrawn,
+            gutter_only,
+        };
         Ok(())
+    }
+
+    /// Empty lists, with room, for the view to give the next frame's hints in
+    /// ([`crate::tui::Model::reuse_hints`]): a frame built them up from nothing, and
+    /// growing them was a twentieth of a live update's drawing.
+    pub fn take_spent_hints(&mut self) -> Hints {
+        std::mem::take(&mut self.spent)
     }
 
     /// Frames that moved a band of rows instead of resending it (for tests).

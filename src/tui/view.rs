@@ -37,7 +37,10 @@ pub fn render(frame: &mut Frame, model: &mut Model) {
         model.drawing = crate::tui::scroll_hint::Drawing::Whole;
     }
     draw(frame, model);
-    model.layout_before = None;
+    if let Some(before) = model.layout_before.take() {
+        model.starts_room = before.starts;
+        model.starts_room.clear();
+    }
     if model.timeline_layout.is_none() {
         // Something else was drawn over the timeline's rows, or no timeline at all.
         model.row_keys.clear();
@@ -115,7 +118,7 @@ fn render_main(frame: &mut Frame, area: Rect, model: &mut Model, theme: &Theme) 
         TimelineKind::Camp => &mut model.camp,
     };
     let cache = &mut model.post_lines;
-    let mut starts = Vec::new();
+    let mut starts = std::mem::take(&mut model.starts_room);
     let shift = render_timeline(
         frame,
         body,

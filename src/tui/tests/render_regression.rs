@@ -26,6 +26,7 @@ fn frame((t, links): &mut (SessionTerminal, Links), m: &mut Model) -> Vec<u8> {
         m.take_hints()
     })
     .unwrap();
+    m.reuse_hints(t.take_spent_hints());
     t.take_output()
 }
 
