@@ -10,13 +10,13 @@
 //! benchmark, so two builds are compared by one client.
 //!
 //! CPU figures from `/proc` move by a tenth between runs of one build on a shared
-//! machine. For a small step, count instructions instead: give `--camp` a script that
-//! runs `exec valgrind --tool=callgrind --fair-sched=yes PATH-TO-CAMP "$@"` (without
-//! `--fair-sched=yes` the server's threads starve each other and it does not start),
-//! run `callgrind_control -z PID` once `round 0:` is printed and `callgrind_control -d
-//! PID` once the last round but one is (the server is killed before a dump at its end
-//! could be written), and divide the dump's total by the session-updates between. Each
-//! round's poster connection adds its key exchange (2.6M instructions) to that total.
+//! machine. For a small step, count instructions instead: `benches/count.sh load`
+//! runs this bench with the camp server under callgrind (`--fair-sched=yes`: without
+//! it the server's threads starve each other and it does not start), zeroes the count
+//! once `round 0:` is printed, dumps it once the last round but one is (the server is
+//! killed before a dump at its end could be written), and divides by the
+//! session-updates between. Each round's poster connection adds its key exchange
+//! (2.6M instructions) to that total.
 //!
 //! Both servers run as child processes (camp: its own binary; the floor: this binary with
 //! `--floor-server`), so their memory and CPU can be read from `/proc`. The clients (one
