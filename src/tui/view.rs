@@ -112,7 +112,7 @@ fn render_main(frame: &mut Frame, area: Rect, model: &mut Model, theme: &Theme) 
         return;
     }
     let now = model.now_ms;
-    let expanded = model.expanded.clone();
+    let expanded = &model.expanded;
     let tl = match model.tab {
         TimelineKind::Home => &mut model.home,
         TimelineKind::Camp => &mut model.camp,
@@ -125,7 +125,7 @@ fn render_main(frame: &mut Frame, area: Rect, model: &mut Model, theme: &Theme) 
         tl,
         cache,
         now,
-        &expanded,
+        expanded,
         model.tab,
         theme,
         &mut starts,
