@@ -82,12 +82,13 @@ impl Row<'_> {
                 };
                 continue;
             }
-            // A blank cell (where a live post's lines come in) was one plain column:
-            // no table lookups for it.
-            let old_width = match old[i] {
-                BLANK => 1,
-                code => self.screen.width(code),
-            };
+            // A blank cell (where a live post's lines come in) was one plain column,
+            // and no cluster: nothing more to look up.
+            if old[i] == BLANK {
+                i += 1;
+                continue;
+            }
+            let old_width = self.screen.width(old[i]);
             let look = || self.screen.look(old[i]);
             if old_width > 1
                 && (look().bg != Color::Reset || look().modifier.intersects(VISIBLE_ON_BLANK))
