@@ -253,6 +253,7 @@ impl ShownScreen {
         self.encode_cell(cell)
     }
 
+    /// The code of any cell, adding a new look or symbol to the tables.
     #[inline(never)]
     fn encode_cell(&mut self, cell: &Cell) -> Code {
         let s = cell.symbol();
