@@ -171,7 +171,7 @@ const PRINTABLE: &[u8; 95] =
     b" !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~";
 
 /// A blank cell for each printable ASCII character, its symbol a static string.
-/// Giving a cell a copy of one took about 35 instructions where building the symbol
+/// Giving a cell a copy of one took about 37 instructions where building the symbol
 /// anew ([`Cell::set_char`]) took 50 (callgrind, render bench), and a live post's
 /// line does that for each character in every session.
 static PRINTABLE_CELLS: [Cell; 95] = printable_cells();
