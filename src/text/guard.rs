@@ -83,13 +83,21 @@ fn escape_forbidden(esc: &str) -> bool {
 /// A ratatui cell's symbol made safe: the symbol itself when it is clean (nearly
 /// always), otherwise what is left of it, or a space when nothing is, so the cell
 /// still fills its one column and the rest of the row stays where it was drawn.
+///
+/// Inline, so that the plain printable ASCII which fills most screens costs no call
+/// (every changed cell of every session's frame passes here).
+#[inline]
 pub fn guard_symbol(symbol: &str) -> Option<String> {
-    // Fast path for the plain printable ASCII that fills most screens.
     if let [b] = symbol.as_bytes()
         && (0x20..0x7f).contains(b)
     {
         return None;
     }
+    guard_other_symbol(symbol)
+}
+
+/// [`guard_symbol`] for a symbol that is not one printable ASCII byte.
+fn guard_other_symbol(symbol: &str) -> Option<String> {
     match guard_output(symbol) {
         Cow::Borrowed(_) => None,
         Cow::Owned(s) if s.is_empty() || s == "\n" || s == "\t" => Some(" ".into()),

@@ -64,12 +64,8 @@ impl<B: Backend> GuardedBackend<B> {
 /// cell's columns ([`terminal_stable`]). `None` for nearly every cell.
 fn guard_cell(cell: &Cell) -> Option<String> {
     let symbol = cell.symbol();
-    // Printable ASCII, most of every frame, is clean without a call.
-    if let [b] = symbol.as_bytes() {
-        return match (0x20..0x7f).contains(b) {
-            true => None,
-            false => guard_symbol(symbol),
-        };
+    if symbol.len() == 1 {
+        return guard_symbol(symbol);
     }
     let columns = usize::from(cell.cell_width());
     match guard_symbol(symbol) {
