@@ -268,10 +268,6 @@ impl ShownScreen {
             }
         };
         let look = Look::of(cell);
-        // Most cells look like the one before them.
-        if self.recent[0].0 == look {
-            return Code::from(symbol) | (Code::from(self.recent[0].1) << 32);
-        }
         let id = match self.recent.iter().position(|(l, _)| *l == look) {
             Some(at) => {
                 let id = self.recent[at].1;
