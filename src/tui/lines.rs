@@ -127,12 +127,7 @@ pub fn put_spans(buf: &mut Buffer, area: Rect, y: u16, line_style: Style, spans:
 
 /// Puts grapheme `g` at column `*used` of `row` as a Paragraph does, and moves past its
 /// columns. False when it does not fit (the line ends there).
-fn put_grapheme(
-    row: &mut [ratatui::buffer::Cell],
-    used: &mut usize,
-    g: &str,
-    style: Style,
-) -> bool {
+fn put_grapheme(row: &mut [Cell], used: &mut usize, g: &str, style: Style) -> bool {
     let max = row.len();
     // A Paragraph drops graphemes holding a control character.
     if g.contains(char::is_control) {
