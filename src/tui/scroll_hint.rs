@@ -142,6 +142,19 @@ pub enum RowKey {
         /// The line and its base style.
         line: std::sync::Arc<(ratatui::text::Line<'static>, ratatui::style::Style)>,
     },
+    /// A fixed text in one style across the whole row, over the default style (the
+    /// timeline's last row, "the beginning"): the text and the style are all its cells
+    /// come from.
+    Note {
+        /// The row's first column.
+        x: u16,
+        /// The row's width.
+        width: u16,
+        /// The text.
+        text: &'static str,
+        /// The line's style.
+        style: ratatui::style::Style,
+    },
 }
 
 /// The line a row showed last, kept while each frame draws an equal one: equal lines
@@ -232,6 +245,20 @@ impl PartialEq for RowKey {
                     line: l2,
                 },
             ) => x == x2 && width == w2 && std::sync::Arc::ptr_eq(line, l2),
+            (
+                RowKey::Note {
+                    x,
+                    width,
+                    text,
+                    style,
+                },
+                RowKey::Note {
+                    x: x2,
+                    width: w2,
+                    text: t2,
+                    style: s2,
+                },
+            ) => x == x2 && width == w2 && text == t2 && style == s2,
             _ => false,
         }
     }

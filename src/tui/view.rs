@@ -644,7 +644,7 @@ fn render_timeline(
         } else {
             ""
         };
-        out.push(Row::Text(Box::new(Line::styled(tail, theme.dim))));
+        out.push(Row::Note(tail));
     }
     // Rows below the last one drawn stay blank.
     let blank_from = area.y.saturating_add(out.len() as u16).min(area.bottom());
@@ -683,6 +683,31 @@ fn render_timeline(
                 std::slice::from_ref(&**line),
                 Style::default(),
             ),
+            Row::Note(text) => {
+                // Until posts fill the screen, each live post moves this row down: the
+                // client moves it with the band, and its key says it need not be drawn
+                // or compared again.
+                let now = crate::tui::scroll_hint::RowKey::Note {
+                    x: area.x,
+                    width: area.width,
+                    text,
+                    style: theme.dim,
+                };
+                let kept = key.is_some() && drawing.may_leave() && shown(y) == Some(&now);
+                if let Some(key) = key {
+                    *key = Some(now);
+                }
+                if kept {
+                    undrawn.push(y);
+                    continue;
+                }
+                lines::render(
+                    buf,
+                    Rect::new(area.x, y, area.width, 1),
+                    &[Line::styled(*text, theme.dim)],
+                    Style::default(),
+                );
+            }
             Row::Post {
                 post,
                 line,
@@ -772,6 +797,8 @@ thread_local! {
 enum Row {
     Blank,
     Text(Box<Line<'static>>),
+    /// A fixed text in the dim style (the timeline's last row).
+    Note(&'static str),
     Post {
         /// Which of the frame's drawn posts.
         post: usize,

@@ -318,3 +318,43 @@ fn sessions_on_one_thread_share_styled_lines_of_the_same_post_only() {
     a.start_frame(&crate::tui::theme::Theme::default());
     assert!(Arc::ptr_eq(&first, &a.styled(&post, 60, NOW, false).lines));
 }
+
+/// Until posts fill the screen, a live post moves the timeline's last row ("the
+/// beginning") down with the band: the client moves it, and the frame neither draws
+/// nor sends it again.
+#[test]
+fn a_live_post_moves_the_timelines_end_without_sending_it_again() {
+    let (w, h) = (80, 60);
+    let mut m = member_model();
+    let mut t = terminal(w, h);
+    let mut client = vt100::Parser::new(h, w, 0);
+    client.process(&frame(&mut t, &mut m));
+    let end_row = |p: &vt100::Parser| cells(p).iter().position(|r| r.contains("the beginning"));
+    let before = end_row(&client).expect("a short timeline shows its end");
+    let mut v = view(1_001, "bo", "", "fresh", 0);
+    v.post.created_ms = m.now_ms;
+    update(
+        &mut m,
+        Msg::Posted(Arc::new(NewPost {
+            view: Arc::new(v),
+            on_camp: true,
+            home_owners: vec![1],
+        })),
+    );
+    let kept = t.0.kept_rows();
+    let sent = frame(&mut t, &mut m);
+    client.process(&sent);
+    let sent = String::from_utf8_lossy(&sent);
+    assert!(sent.contains("fresh"), "{sent:?}");
+    assert!(
+        !sent.contains("beginning"),
+        "the end row was sent again: {sent:?}"
+    );
+    // Compared: the new post's two lines, and the gutters of the two lines of the post
+    // that lost the selection. Every other row, the end's among them, is kept by key
+    // (its cells were not even compared).
+    assert_eq!(t.0.kept_rows() - kept, usize::from(h) - 4);
+    let after = end_row(&client).expect("the end is still shown");
+    assert!(after > before, "the end moved down: {before} -> {after}");
+    assert_eq!(cells(&client), cells(&full_redraw(&m, w, h)));
+}
