@@ -110,6 +110,19 @@ fn random_text(rng: &mut Rng) -> String {
         .join(" ")
 }
 
+/// `v` arrives live, on the camp timeline and on the home timeline of camper 1 (the
+/// model's own).
+fn post_live(m: &mut Model, v: PostView) {
+    update(
+        m,
+        Msg::Posted(Arc::new(NewPost {
+            view: Arc::new(v),
+            on_camp: true,
+            home_owners: vec![1],
+        })),
+    );
+}
+
 /// One random step: a live post, an edit or new counts, a deletion, a key, the clock,
 /// the unread badge or the footer's message.
 fn step(m: &mut Model, rng: &mut Rng, next_id: &mut u64) {
@@ -133,14 +146,7 @@ fn step(m: &mut Model, rng: &mut Rng, next_id: &mut u64) {
             if rng.below(5) == 0 {
                 v.post.cw = Some("spoilers".into());
             }
-            update(
-                m,
-                Msg::Posted(Arc::new(NewPost {
-                    view: Arc::new(v),
-                    on_camp: true,
-                    home_owners: vec![1],
-                })),
-            );
+            post_live(m, v);
         }
         4 => {
             if let Some(id) = pick(rng)
@@ -333,14 +339,7 @@ fn a_live_post_moves_the_timelines_end_without_sending_it_again() {
     let before = end_row(&client).expect("a short timeline shows its end");
     let mut v = view(1_001, "bo", "", "fresh", 0);
     v.post.created_ms = m.now_ms;
-    update(
-        &mut m,
-        Msg::Posted(Arc::new(NewPost {
-            view: Arc::new(v),
-            on_camp: true,
-            home_owners: vec![1],
-        })),
-    );
+    post_live(&mut m, v);
     let kept = t.0.kept_rows();
     let sent = frame(&mut t, &mut m);
     client.process(&sent);
