@@ -26,8 +26,15 @@
 //! The last line of stdout is machine-readable:
 //! `load: sessions=N connect_per_s=X p50_ms=X p99_ms=X floor_p99_ms=X ratio_p99=X
 //! rss_kib_per_session=X bytes_per_update=X round_p99_ms=X floor_round_p99_ms=X
-//! ratio_round_p99=X` (`round_`: the median of the rounds' own p99s, which one slow round
-//! does not decide).
+//! ratio_round_p99=X steady_p99_ms=X floor_steady_p99_ms=X ratio_steady_p99=X
+//! slowed_rounds=N floor_slowed_rounds=N machine_slowed_pct=X` (`round_`: the median of
+//! the rounds' own p99s, which one slow round does not decide; `steady_`: the pooled p99
+//! of the rounds the machine did not slow, those in which the clients needed 1.5 times
+//! their median round's CPU for the same work; `machine_slowed_pct`: how often
+//! a fixed piece of work took twice its median time in 2 s before the run).
+//!
+//! CPU figures per round are exact (the processes' CPU-time clocks); the share of other
+//! processes comes from `/proc/stat`'s 10 ms ticks.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -437,12 +444,43 @@ fn machine_busy_ticks() -> Result<u64> {
     Ok(get(0) + get(1) + get(2))
 }
 
+/// CPU time of process `pid` (`None`: this one) in milliseconds, read from its CPU-time
+/// clock: exact to the nanosecond and counting its ended threads, where `/proc`'s utime
+/// and stime move in 10 ms ticks (a 200-session round costs the server about 6 ms).
+fn cpu_clock_ms(pid: Option<u32>) -> Result<f64> {
+    let mut clock: libc::clockid_t = libc::CLOCK_PROCESS_CPUTIME_ID;
+    if let Some(pid) = pid {
+        let pid = libc::pid_t::try_from(pid).context("a pid out of range")?;
+        // SAFETY: `clock` is a valid place for the call to write the clock's id to.
+        let rc = unsafe { libc::clock_getcpuclockid(pid, &mut clock) };
+        if rc != 0 {
+            bail!(
+                "no CPU clock for process {pid}: {}",
+                std::io::Error::from_raw_os_error(rc)
+            );
+        }
+    }
+    let mut at = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `at` is a valid timespec for the call to fill.
+    if unsafe { libc::clock_gettime(clock, &mut at) } != 0 {
+        bail!("reading a CPU clock: {}", std::io::Error::last_os_error());
+    }
+    Ok(at.tv_sec as f64 * 1000.0 + at.tv_nsec as f64 / 1e6)
+}
+
 /// CPU time of the server, of this process and of the whole machine, for per-phase
 /// accounting.
 #[derive(Clone, Copy)]
 struct CpuMark {
-    server: u64,
-    bench: u64,
+    /// Exact CPU time of the server and of this process (ms).
+    server_ms: f64,
+    bench_ms: f64,
+    /// The same in ticks, to take from the machine's ticks: only ticks compare with ticks.
+    server_ticks: u64,
+    bench_ticks: u64,
     machine: u64,
     at: Instant,
 }
@@ -460,8 +498,10 @@ struct Spent {
 impl CpuMark {
     fn take(pid: u32) -> Result<CpuMark> {
         Ok(CpuMark {
-            server: cpu_ticks(&pid.to_string())?,
-            bench: cpu_ticks("self")?,
+            server_ms: cpu_clock_ms(Some(pid))?,
+            bench_ms: cpu_clock_ms(None)?,
+            server_ticks: cpu_ticks(&pid.to_string())?,
+            bench_ticks: cpu_ticks("self")?,
             machine: machine_busy_ticks()?,
             at: Instant::now(),
         })
@@ -470,13 +510,13 @@ impl CpuMark {
     fn since(&self, pid: u32, tck: f64) -> Result<Spent> {
         let now = CpuMark::take(pid)?;
         let ms = |t: u64| t as f64 * 1000.0 / tck;
-        let server = now.server.saturating_sub(self.server);
-        let bench = now.bench.saturating_sub(self.bench);
+        let ours = now.server_ticks.saturating_sub(self.server_ticks)
+            + now.bench_ticks.saturating_sub(self.bench_ticks);
         let machine = now.machine.saturating_sub(self.machine);
         Ok(Spent {
-            server: ms(server),
-            bench: ms(bench),
-            others: ms(machine.saturating_sub(server + bench)),
+            server: (now.server_ms - self.server_ms).max(0.0),
+            bench: (now.bench_ms - self.bench_ms).max(0.0),
+            others: ms(machine.saturating_sub(ours)),
             wall: now.at.duration_since(self.at).as_secs_f64() * 1000.0,
         })
     }
@@ -768,7 +808,13 @@ struct RoundStat {
     bench_cpu_ms: f64,
     others_cpu_ms: f64,
     wall_ms: f64,
+    /// The round's latencies, sorted (ms).
+    latencies_ms: Vec<f64>,
 }
+
+/// A round's CPU, against the run's median round, at or above which the round counts
+/// as one the machine slowed (see [`Measured::slowed`]).
+const SLOWED_CPU: f64 = 1.5;
 
 #[derive(Debug, Default)]
 struct Measured {
@@ -807,6 +853,76 @@ impl Measured {
         let mut p99s: Vec<f64> = self.rounds.iter().map(|r| r.p99).collect();
         p99s.sort_by(f64::total_cmp);
         percentile(&p99s, 50.0)
+    }
+
+    /// Which rounds the machine itself slowed: the clients' own CPU was at least
+    /// [`SLOWED_CPU`] times their median round's. They do the same work every round (the
+    /// same frames to decrypt and parse), so more CPU for it means slower cores, not more
+    /// work: the host of these shared machines slows both cores at once for 50-150 ms
+    /// about every 1.5 s (see [`probe_machine`]). The server's own CPU is not asked, so a
+    /// round that the server itself made costly still counts.
+    fn slowed(&self) -> Vec<bool> {
+        let mut cpu: Vec<f64> = self.rounds.iter().map(|r| r.bench_cpu_ms).collect();
+        cpu.sort_by(f64::total_cmp);
+        let median = percentile(&cpu, 50.0);
+        self.rounds
+            .iter()
+            .map(|r| r.bench_cpu_ms >= SLOWED_CPU * median)
+            .collect()
+    }
+
+    /// The pooled p99 of the rounds the machine did not slow (see [`Self::slowed`]).
+    fn steady_p99(&self) -> f64 {
+        let mut lat: Vec<f64> = self
+            .rounds
+            .iter()
+            .zip(self.slowed())
+            .filter(|(_, slowed)| !slowed)
+            .flat_map(|(r, _)| r.latencies_ms.iter().copied())
+            .collect();
+        lat.sort_by(f64::total_cmp);
+        percentile(&lat, 99.0)
+    }
+}
+
+/// How often this machine's cores ran slow while nothing of the benchmark ran: a fixed
+/// piece of work (about 0.3 ms) timed every 5 ms.
+struct MachineProbe {
+    samples: usize,
+    /// The median time of the work (µs).
+    median_us: f64,
+    /// Share of the samples that took at least twice the median (%).
+    slowed_pct: f64,
+    /// The slowest sample against the median.
+    worst: f64,
+}
+
+/// Times a fixed piece of work every 5 ms for `length`. On an idle machine it always
+/// takes about as long; where the host shares or throttles these cores it takes up to
+/// ten times as long for a while, and so does everything the rounds run then.
+fn probe_machine(length: Duration) -> MachineProbe {
+    let mut took = Vec::new();
+    let end = Instant::now() + length;
+    let mut x = 1u64;
+    while Instant::now() < end {
+        let start = Instant::now();
+        for _ in 0..200_000 {
+            x = std::hint::black_box(
+                x.wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407),
+            );
+        }
+        took.push(start.elapsed().as_secs_f64() * 1e6);
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    took.sort_by(f64::total_cmp);
+    let median_us = percentile(&took, 50.0);
+    let slowed = took.iter().filter(|t| **t >= 2.0 * median_us).count();
+    MachineProbe {
+        samples: took.len(),
+        median_us,
+        slowed_pct: slowed as f64 * 100.0 / took.len().max(1) as f64,
+        worst: took.last().copied().unwrap_or(f64::NAN) / median_us,
     }
 }
 
@@ -1070,9 +1186,10 @@ async fn measure(t: Target<'_>, opts: &Opts, tck: f64) -> Result<Measured> {
             bench_cpu_ms: spent.bench,
             others_cpu_ms: spent.others,
             wall_ms: spent.wall,
+            latencies_ms: lat.clone(),
         };
         println!(
-            "[{}]   round {round}: seen {seen}/{expected}  min {:.1} ms  p50 {:.1} ms  p99 {:.1} ms  max {:.1} ms  {:.0} B/session  server cpu {:.0} ms  bench cpu {:.0} ms",
+            "[{}]   round {round}: seen {seen}/{expected}  min {:.1} ms  p50 {:.1} ms  p99 {:.1} ms  max {:.1} ms  {:.0} B/session  server cpu {:.1} ms  bench cpu {:.1} ms",
             t.name,
             rs.min,
             rs.p50,
@@ -1144,6 +1261,11 @@ async fn run_in(opts: &Opts, dir: &Path) -> Result<bool> {
         dir.display()
     );
     let keys: Vec<Arc<PrivateKey>> = (0..opts.accounts).map(|_| Arc::new(new_key())).collect();
+    let probe = tokio::task::block_in_place(|| probe_machine(Duration::from_secs(2)));
+    println!(
+        "machine: a fixed piece of work took {:.0} µs (median of {}); {:.1}% of the samples took twice that or more, the slowest {:.1}×",
+        probe.median_us, probe.samples, probe.slowed_pct, probe.worst
+    );
 
     // camp
     let camp_m = {
@@ -1221,7 +1343,7 @@ async fn run_in(opts: &Opts, dir: &Path) -> Result<bool> {
         }
     };
 
-    Ok(report(opts, &camp_m, &floor_m))
+    Ok(report(opts, &probe, &camp_m, &floor_m))
 }
 
 fn start_camp(dir: &Path, opts: &Opts) -> Result<Server> {
@@ -1309,6 +1431,7 @@ type StderrSummary = (usize, usize, usize);
 
 fn report(
     opts: &Opts,
+    probe: &MachineProbe,
     camp: &(Measured, StderrSummary),
     floor: &(Measured, StderrSummary),
 ) -> bool {
@@ -1320,7 +1443,7 @@ fn report(
         m.rounds.iter().map(pick).sum::<f64>() * 1000.0 / updates.max(1) as f64
     };
     type Figure = fn(&Measured) -> f64;
-    let numeric: [(&str, usize, Figure); 18] = [
+    let numeric: [(&str, usize, Figure); 20] = [
         ("time to all first screens (s)", 2, |m| m.connect_secs),
         ("connect/s", 1, |m| m.connect_per_s),
         ("  server cpu while connecting (s)", 2, |m| {
@@ -1334,6 +1457,10 @@ fn report(
         ("post -> screen p99 (ms)", 2, |m| m.p(99.0)),
         ("post -> screen max (ms)", 2, |m| m.p(100.0)),
         ("median of the rounds' p99 (ms)", 2, |m| m.round_p99()),
+        ("rounds the machine slowed (bench cpu 1.5x)", 0, |m| {
+            m.slowed().iter().filter(|s| **s).count() as f64
+        }),
+        ("p99 of the other rounds (ms)", 2, |m| m.steady_p99()),
         ("updates not seen within 10 s", 0, |m| {
             m.seen_failures as f64
         }),
@@ -1391,12 +1518,12 @@ fn report(
     );
     println!();
     println!(
-        "  round        seen   min ms  p50 ms  p99 ms  max ms  exec ms  B/session  server cpu ms  bench cpu ms  others ms  wall ms"
+        "  round        seen   min ms  p50 ms  p99 ms  max ms  exec ms  B/session  server cpu ms  bench cpu ms  others ms  wall ms  slowed"
     );
     for (name, m) in [("camp", c), ("floor", f)] {
-        for (i, r) in m.rounds.iter().enumerate() {
+        for ((i, r), slowed) in m.rounds.iter().enumerate().zip(m.slowed()) {
             println!(
-                "  {name:<5} {i:>2} {:>5}/{:<5} {:>7.1} {:>7.1} {:>7.1} {:>7.1} {:>8.1} {:>10.1} {:>14.0} {:>13.0} {:>10.0} {:>8.0}",
+                "  {name:<5} {i:>2} {:>5}/{:<5} {:>7.1} {:>7.1} {:>7.1} {:>7.1} {:>8.1} {:>10.1} {:>14.1} {:>13.1} {:>10.0} {:>8.0}  {}",
                 r.seen,
                 r.expected,
                 r.min,
@@ -1408,7 +1535,8 @@ fn report(
                 r.server_cpu_ms,
                 r.bench_cpu_ms,
                 r.others_cpu_ms,
-                r.wall_ms
+                r.wall_ms,
+                if slowed { "yes" } else { "" }
             );
         }
     }
@@ -1445,7 +1573,7 @@ fn report(
     let _ = std::io::stderr().flush();
     println!();
     println!(
-        "load: sessions={} connect_per_s={:.1} p50_ms={:.2} p99_ms={:.2} floor_p99_ms={:.2} ratio_p99={:.2} rss_kib_per_session={:.1} bytes_per_update={:.1} round_p99_ms={:.2} floor_round_p99_ms={:.2} ratio_round_p99={:.2}",
+        "load: sessions={} connect_per_s={:.1} p50_ms={:.2} p99_ms={:.2} floor_p99_ms={:.2} ratio_p99={:.2} rss_kib_per_session={:.1} bytes_per_update={:.1} round_p99_ms={:.2} floor_round_p99_ms={:.2} ratio_round_p99={:.2} steady_p99_ms={:.2} floor_steady_p99_ms={:.2} ratio_steady_p99={:.2} slowed_rounds={} floor_slowed_rounds={} machine_slowed_pct={:.1}",
         opts.sessions,
         c.connect_per_s,
         c.p(50.0),
@@ -1456,7 +1584,13 @@ fn report(
         c.bytes_per_update,
         c.round_p99(),
         f.round_p99(),
-        c.round_p99() / f.round_p99()
+        c.round_p99() / f.round_p99(),
+        c.steady_p99(),
+        f.steady_p99(),
+        c.steady_p99() / f.steady_p99(),
+        c.slowed().iter().filter(|s| **s).count(),
+        f.slowed().iter().filter(|s| **s).count(),
+        probe.slowed_pct
     );
     clean
 }
