@@ -143,8 +143,8 @@ pub enum RowKey {
         line: std::sync::Arc<(ratatui::text::Line<'static>, ratatui::style::Style)>,
     },
     /// A fixed text in one style across the whole row, over the default style (the
-    /// timeline's last row, "the beginning"): the text and the style are all its cells
-    /// come from.
+    /// timeline's last row, "the beginning"; the reader's "new since you left" mark):
+    /// the text, cut to the width, and the style are all its cells come from.
     Note {
         /// The row's first column.
         x: u16,

@@ -617,10 +617,7 @@ fn render_timeline(
     while out.len() < rows && i < tl.posts.len() {
         let p = &tl.posts[i];
         if read_at == Some(i) {
-            out.push(Row::Text(Box::new(Line::styled(
-                text::truncate("── new since you left ──", area.width as usize),
-                theme.warn,
-            ))));
+            out.push(Row::Note("── new since you left ──", theme.warn));
         }
         starts.push((p.entry, out.len() as u16));
         let selected = i == tl.selected;
@@ -644,7 +641,7 @@ fn render_timeline(
         } else {
             ""
         };
-        out.push(Row::Note(tail));
+        out.push(Row::Note(tail, theme.dim));
     }
     // Rows below the last one drawn stay blank.
     let blank_from = area.y.saturating_add(out.len() as u16).min(area.bottom());
@@ -683,15 +680,15 @@ fn render_timeline(
                 std::slice::from_ref(&**line),
                 Style::default(),
             ),
-            Row::Note(text) => {
-                // Until posts fill the screen, each live post moves this row down: the
-                // client moves it with the band, and its key says it need not be drawn
-                // or compared again.
+            Row::Note(text, style) => {
+                // Each live post moves this row down (the end until posts fill the
+                // screen, the reader's mark while it is on it): the client moves it with
+                // the band, and its key says it need not be drawn or compared again.
                 let now = crate::tui::scroll_hint::RowKey::Note {
                     x: area.x,
                     width: area.width,
                     text,
-                    style: theme.dim,
+                    style: *style,
                 };
                 let kept = key.is_some() && drawing.may_leave() && shown(y) == Some(&now);
                 if let Some(key) = key {
@@ -704,7 +701,10 @@ fn render_timeline(
                 lines::render(
                     buf,
                     Rect::new(area.x, y, area.width, 1),
-                    &[Line::styled(*text, theme.dim)],
+                    &[Line::styled(
+                        text::truncate(text, area.width.into()),
+                        *style,
+                    )],
                     Style::default(),
                 );
             }
@@ -797,8 +797,8 @@ thread_local! {
 enum Row {
     Blank,
     Text(Box<Line<'static>>),
-    /// A fixed text in the dim style (the timeline's last row).
-    Note(&'static str),
+    /// A fixed text in one style (the timeline's last row, the reader's mark).
+    Note(&'static str, Style),
     Post {
         /// Which of the frame's drawn posts.
         post: usize,

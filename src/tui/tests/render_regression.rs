@@ -357,3 +357,36 @@ fn a_live_post_moves_the_timelines_end_without_sending_it_again() {
     assert!(after > before, "the end moved down: {before} -> {after}");
     assert_eq!(cells(&client), cells(&full_redraw(&m, w, h)));
 }
+
+/// A live post moves the reader's "new since you left" mark down with the band, as it
+/// does the timeline's end: neither is drawn or sent again.
+#[test]
+fn a_live_post_moves_the_readers_mark_without_sending_it_again() {
+    let (w, h) = (80, 60);
+    let mut m = member_model();
+    m.camp.read_mark = Some(20);
+    let mut t = terminal(w, h);
+    let mut client = vt100::Parser::new(h, w, 0);
+    client.process(&frame(&mut t, &mut m));
+    let mark_row = |p: &vt100::Parser| {
+        cells(p)
+            .iter()
+            .position(|r| r.contains("new since you left"))
+    };
+    let before = mark_row(&client).expect("the mark is shown");
+    let mut v = view(1_001, "bo", "", "fresh", 0);
+    v.post.created_ms = m.now_ms;
+    post_live(&mut m, v);
+    let kept = t.0.kept_rows();
+    let sent = frame(&mut t, &mut m);
+    client.process(&sent);
+    let sent = String::from_utf8_lossy(&sent);
+    assert!(sent.contains("fresh"), "{sent:?}");
+    assert!(!sent.contains("since"), "the mark was sent again: {sent:?}");
+    // As for the end: only the new post's two lines and the old selection's gutters
+    // are compared.
+    assert_eq!(t.0.kept_rows() - kept, usize::from(h) - 4);
+    let after = mark_row(&client).expect("the mark is still shown");
+    assert_eq!(after, before + 3, "the mark moved down by the new post");
+    assert_eq!(cells(&client), cells(&full_redraw(&m, w, h)));
+}
