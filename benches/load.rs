@@ -858,9 +858,9 @@ impl Measured {
     /// Which rounds the machine itself slowed: the clients' own CPU was at least
     /// [`SLOWED_CPU`] times their median round's. They do the same work every round (the
     /// same frames to decrypt and parse), so more CPU for it means slower cores, not more
-    /// work: the host of these shared machines slows both cores at once for 50-150 ms
-    /// about every 1.5 s (see [`probe_machine`]). The server's own CPU is not asked, so a
-    /// round that the server itself made costly still counts.
+    /// work: the host of these shared machines slows both cores at once, for up to a
+    /// few hundred ms about every 1.5-2 s (see [`probe_machine`]). The server's own CPU
+    /// is not asked, so a round that the server itself made costly still counts.
     fn slowed(&self) -> Vec<bool> {
         let mut cpu: Vec<f64> = self.rounds.iter().map(|r| r.bench_cpu_ms).collect();
         cpu.sort_by(f64::total_cmp);
