@@ -6,21 +6,33 @@
 #   benches/count.sh render [SESSIONS] [FRAMES]   the renderer alone (benches/render.rs)
 #   benches/count.sh load [SESSIONS] [ROUNDS]     the whole camp server under the load bench
 #   CAMP=path/to/camp benches/count.sh load ...   another build of the server
+#   LTO=off benches/count.sh ...                   without link-time optimisation
+#
+# The release profile links with fat LTO, which inlines most of a frame's work into a
+# few functions, so a profile cannot split it; LTO=off builds both binaries without it
+# (in target/nolto, so the LTO build stays) for a profile by function. Its counts are
+# higher than the shipped build's: compare like with like.
 #
 # Needs valgrind (callgrind). Counts are user-space instructions: the kernel's share
 # (socket writes, wakeups) is not in them. `load` also counts each round's poster
 # connection (its key exchange is about 2.6M instructions), so compare like with like:
-# same sessions, same rounds. The callgrind output stays in target/count/ for
-# `callgrind_annotate`.
+# same sessions, same rounds. The callgrind output stays in target/count/ (with LTO=off,
+# target/count-nolto/) for `callgrind_annotate`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 what=${1:-}
 out=target/count
+cargo_flags=(--locked)
+if [[ ${LTO:-on} == off ]]; then
+    out=target/count-nolto
+    export CARGO_TARGET_DIR=$PWD/target/nolto
+    cargo_flags+=(--config profile.release.lto=false --config profile.release.codegen-units=16)
+fi
 mkdir -p "$out"
 
 bench_binary() {
-    cargo bench --locked --bench "$1" --no-run 2>&1 |
+    cargo bench "${cargo_flags[@]}" --bench "$1" --no-run 2>&1 |
         sed -n "s|.*Executable benches/$1.rs (\(.*\))|\1|p" | tail -1
 }
 
@@ -51,8 +63,8 @@ load)
     bin=$(bench_binary load)
     camp=${CAMP:-}
     if [[ -z $camp ]]; then
-        cargo build --locked --release >/dev/null 2>&1
-        camp=$PWD/target/release/camp
+        cargo build "${cargo_flags[@]}" --release >/dev/null 2>&1
+        camp=${CARGO_TARGET_DIR:-$PWD/target}/release/camp
     fi
     # Without fair scheduling the server's threads starve each other under valgrind
     # and it does not start.
@@ -89,7 +101,7 @@ EOF
     echo "load: sessions=$sessions rounds=$rounds counted_updates=$updates instructions=$total per_update=$((total / updates))"
     ;;
 *)
-    sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac
