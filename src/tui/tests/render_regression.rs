@@ -325,18 +325,18 @@ fn sessions_on_one_thread_share_styled_lines_of_the_same_post_only() {
     assert!(Arc::ptr_eq(&first, &a.styled(&post, 60, NOW, false).lines));
 }
 
-/// Until posts fill the screen, a live post moves the timeline's last row ("the
-/// beginning") down with the band: the client moves it, and the frame neither draws
-/// nor sends it again.
-#[test]
-fn a_live_post_moves_the_timelines_end_without_sending_it_again() {
+/// Shows `m` on an 80×60 screen, delivers a live post, and checks that the row holding
+/// `text` was neither drawn nor sent again: only the new post's two lines and the
+/// gutters of the two lines of the post that lost the selection were compared, every
+/// other row being kept by key (its cells not even compared), and the screen ends as a
+/// full redraw would. Returns the row `text` was on before and after.
+fn live_post_keeps_row(mut m: Model, text: &str) -> (usize, usize) {
     let (w, h) = (80, 60);
-    let mut m = member_model();
     let mut t = terminal(w, h);
     let mut client = vt100::Parser::new(h, w, 0);
     client.process(&frame(&mut t, &mut m));
-    let end_row = |p: &vt100::Parser| cells(p).iter().position(|r| r.contains("the beginning"));
-    let before = end_row(&client).expect("a short timeline shows its end");
+    let row_of = |p: &vt100::Parser| cells(p).iter().position(|r| r.contains(text));
+    let before = row_of(&client).unwrap_or_else(|| panic!("{text:?} is shown"));
     let mut v = view(1_001, "bo", "", "fresh", 0);
     v.post.created_ms = m.now_ms;
     post_live(&mut m, v);
@@ -345,48 +345,28 @@ fn a_live_post_moves_the_timelines_end_without_sending_it_again() {
     client.process(&sent);
     let sent = String::from_utf8_lossy(&sent);
     assert!(sent.contains("fresh"), "{sent:?}");
-    assert!(
-        !sent.contains("beginning"),
-        "the end row was sent again: {sent:?}"
-    );
-    // Compared: the new post's two lines, and the gutters of the two lines of the post
-    // that lost the selection. Every other row, the end's among them, is kept by key
-    // (its cells were not even compared).
+    assert!(!sent.contains(text), "{text:?} was sent again: {sent:?}");
     assert_eq!(t.0.kept_rows() - kept, usize::from(h) - 4);
-    let after = end_row(&client).expect("the end is still shown");
-    assert!(after > before, "the end moved down: {before} -> {after}");
+    let after = row_of(&client).unwrap_or_else(|| panic!("{text:?} is still shown"));
     assert_eq!(cells(&client), cells(&full_redraw(&m, w, h)));
+    (before, after)
+}
+
+/// Until posts fill the screen, a live post moves the timeline's last row ("the
+/// beginning") down with the band: the client moves it, and the frame neither draws
+/// nor sends it again.
+#[test]
+fn a_live_post_moves_the_timelines_end_without_sending_it_again() {
+    let (before, after) = live_post_keeps_row(member_model(), "the beginning");
+    assert!(after > before, "the end moved down: {before} -> {after}");
 }
 
 /// A live post moves the reader's "new since you left" mark down with the band, as it
 /// does the timeline's end: neither is drawn or sent again.
 #[test]
 fn a_live_post_moves_the_readers_mark_without_sending_it_again() {
-    let (w, h) = (80, 60);
     let mut m = member_model();
     m.camp.read_mark = Some(20);
-    let mut t = terminal(w, h);
-    let mut client = vt100::Parser::new(h, w, 0);
-    client.process(&frame(&mut t, &mut m));
-    let mark_row = |p: &vt100::Parser| {
-        cells(p)
-            .iter()
-            .position(|r| r.contains("new since you left"))
-    };
-    let before = mark_row(&client).expect("the mark is shown");
-    let mut v = view(1_001, "bo", "", "fresh", 0);
-    v.post.created_ms = m.now_ms;
-    post_live(&mut m, v);
-    let kept = t.0.kept_rows();
-    let sent = frame(&mut t, &mut m);
-    client.process(&sent);
-    let sent = String::from_utf8_lossy(&sent);
-    assert!(sent.contains("fresh"), "{sent:?}");
-    assert!(!sent.contains("since"), "the mark was sent again: {sent:?}");
-    // As for the end: only the new post's two lines and the old selection's gutters
-    // are compared.
-    assert_eq!(t.0.kept_rows() - kept, usize::from(h) - 4);
-    let after = mark_row(&client).expect("the mark is still shown");
+    let (before, after) = live_post_keeps_row(m, "new since you left");
     assert_eq!(after, before + 3, "the mark moved down by the new post");
-    assert_eq!(cells(&client), cells(&full_redraw(&m, w, h)));
 }
