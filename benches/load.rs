@@ -833,7 +833,6 @@ struct Measured {
     /// CPU used by other processes during the rounds, in % of the whole machine.
     others_pct: f64,
     idle_bytes: u64,
-    latencies_ms: Vec<f64>,
     seen_failures: usize,
     exec_failures: Vec<String>,
     closed: Vec<String>,
@@ -842,8 +841,22 @@ struct Measured {
 }
 
 impl Measured {
+    /// Percentile `q` of every screen of every round.
     fn p(&self, q: f64) -> f64 {
-        percentile(&self.latencies_ms, q)
+        percentile(&self.pooled(|_| true), q)
+    }
+
+    /// The latencies of the rounds `keep` takes (by index), sorted.
+    fn pooled(&self, keep: impl Fn(usize) -> bool) -> Vec<f64> {
+        let mut lat: Vec<f64> = self
+            .rounds
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| keep(*i))
+            .flat_map(|(_, r)| r.latencies_ms.iter().copied())
+            .collect();
+        lat.sort_by(f64::total_cmp);
+        lat
     }
 
     /// The median of the rounds' own p99s: the pooled p99 is set by the worst round
@@ -873,15 +886,8 @@ impl Measured {
 
     /// The pooled p99 of the rounds the machine did not slow (see [`Self::slowed`]).
     fn steady_p99(&self) -> f64 {
-        let mut lat: Vec<f64> = self
-            .rounds
-            .iter()
-            .zip(self.slowed())
-            .filter(|(_, slowed)| !slowed)
-            .flat_map(|(r, _)| r.latencies_ms.iter().copied())
-            .collect();
-        lat.sort_by(f64::total_cmp);
-        percentile(&lat, 99.0)
+        let slowed = self.slowed();
+        percentile(&self.pooled(|i| !slowed[i]), 99.0)
     }
 }
 
@@ -898,8 +904,8 @@ struct MachineProbe {
 }
 
 /// Times a fixed piece of work every 5 ms for `length`. On an idle machine it always
-/// takes about as long; where the host shares or throttles these cores it takes up to
-/// ten times as long for a while, and so does everything the rounds run then.
+/// takes about as long; where the host shares or throttles these cores it takes several
+/// times as long for a while, and so does everything the rounds run then.
 fn probe_machine(length: Duration) -> MachineProbe {
     let mut took = Vec::new();
     let end = Instant::now() + length;
@@ -1186,7 +1192,7 @@ async fn measure(t: Target<'_>, opts: &Opts, tck: f64) -> Result<Measured> {
             bench_cpu_ms: spent.bench,
             others_cpu_ms: spent.others,
             wall_ms: spent.wall,
-            latencies_ms: lat.clone(),
+            latencies_ms: lat,
         };
         println!(
             "[{}]   round {round}: seen {seen}/{expected}  min {:.1} ms  p50 {:.1} ms  p99 {:.1} ms  max {:.1} ms  {:.0} B/session  server cpu {:.1} ms  bench cpu {:.1} ms",
@@ -1200,13 +1206,11 @@ async fn measure(t: Target<'_>, opts: &Opts, tck: f64) -> Result<Measured> {
             rs.bench_cpu_ms
         );
         m.seen_failures += expected - seen;
-        m.latencies_ms.extend(lat);
         update_bytes += round_bytes;
         update_sessions += expected;
         m.rounds.push(rs);
         t.server.check_alive()?;
     }
-    m.latencies_ms.sort_by(f64::total_cmp);
     m.bytes_per_update = update_bytes as f64 / update_sessions.max(1) as f64;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
     let others: f64 = m.rounds.iter().map(|r| r.others_cpu_ms).sum();
