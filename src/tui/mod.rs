@@ -5,6 +5,7 @@
 pub mod actions;
 pub mod ansi_backend;
 pub mod compose;
+pub mod drawn_lines;
 pub mod editor;
 pub mod effects;
 pub mod follow;

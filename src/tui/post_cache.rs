@@ -190,6 +190,7 @@ impl PostLinesCache {
 #[cfg(test)]
 pub(crate) fn forget_shared() {
     SHARED.with_borrow_mut(|shared| shared.clear());
+    crate::tui::drawn_lines::forget();
 }
 
 /// Posts styled lately on this worker thread, oldest first.

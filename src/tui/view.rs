@@ -758,7 +758,8 @@ fn render_timeline(
                     area.width.saturating_sub(gutter_cols),
                     1,
                 );
-                lines::put_spans(buf, rest, y, Style::default(), &lines[*line].spans);
+                // Other sessions on this thread may have drawn this very line.
+                crate::tui::drawn_lines::put(buf, rest, y, styled.id, *line, &lines[*line].spans);
             }
         }
     }
