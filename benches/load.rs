@@ -884,6 +884,11 @@ impl Measured {
             .collect()
     }
 
+    /// How many rounds the machine slowed (see [`Self::slowed`]).
+    fn slowed_rounds(&self) -> usize {
+        self.slowed().into_iter().filter(|&s| s).count()
+    }
+
     /// The pooled p99 of the rounds the machine did not slow (see [`Self::slowed`]).
     fn steady_p99(&self) -> f64 {
         let slowed = self.slowed();
@@ -1462,7 +1467,7 @@ fn report(
         ("post -> screen max (ms)", 2, |m| m.p(100.0)),
         ("median of the rounds' p99 (ms)", 2, |m| m.round_p99()),
         ("rounds the machine slowed (bench cpu 1.5x)", 0, |m| {
-            m.slowed().iter().filter(|s| **s).count() as f64
+            m.slowed_rounds() as f64
         }),
         ("p99 of the other rounds (ms)", 2, |m| m.steady_p99()),
         ("updates not seen within 10 s", 0, |m| {
@@ -1592,8 +1597,8 @@ fn report(
         c.steady_p99(),
         f.steady_p99(),
         c.steady_p99() / f.steady_p99(),
-        c.slowed().iter().filter(|s| **s).count(),
-        f.slowed().iter().filter(|s| **s).count(),
+        c.slowed_rounds(),
+        f.slowed_rounds(),
         probe.slowed_pct
     );
     clean
