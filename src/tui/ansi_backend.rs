@@ -5,9 +5,11 @@
 //! attribute changes, the same colour codes), with differences that only save bytes:
 //! a colour change names only the colour that changed (crossterm always sends
 //! foreground and background together), all of a cell's changes go in one `SGR`
-//! sequence, a move to the first column leaves the column out, and a frame ends with
-//! one `SGR 0` instead of four resets. Every byte here crosses every session's connection for every live
-//! post, and the client parses each one; crossterm also formats each code through
+//! sequence, a move to the first column leaves the column out, the bright colours
+//! have their short codes, and a frame ends with one `SGR 0` instead of four resets
+//! (none when its last cell is already in the default attributes). Every byte here
+//! crosses every session's connection for every live post, and the client parses
+//! each one; crossterm also formats each code through
 //! `fmt::Write`, which a profile at 1,000 sessions showed at several percent of the
 //! server's time. A test feeds both backends' bytes for random cells to a terminal
 //! emulator and compares every cell's text and attributes.
@@ -23,12 +25,21 @@ use ratatui::style::{Color, Modifier};
 #[derive(Debug, Default)]
 pub struct AnsiBackend {
     out: Vec<u8>,
+    /// A band was scrolled and its scroll region is still set: the cells that follow
+    /// go in before it is reset, so the first of them needs no cursor move (resetting
+    /// the region homes the cursor).
+    region_open: bool,
+    /// Where the cursor is, when the cells that follow may start there.
+    cursor: Option<(u16, u16)>,
 }
 
 impl AnsiBackend {
     /// A backend writing into `out`.
     pub fn new(out: Vec<u8>) -> Self {
-        AnsiBackend { out }
+        AnsiBackend {
+            out,
+            ..Default::default()
+        }
     }
 
     /// The bytes written so far (the session moves them out and clears them).
@@ -37,10 +48,13 @@ impl AnsiBackend {
     }
 
     /// Moves rows `top..bottom` (0-based, `bottom` excluded) down by `by` rows (up when
-    /// negative) with a scroll region and insert-line or delete-line; the region is
-    /// reset at once (which homes the cursor). Inserted lines take the current
-    /// background: the caller knows it is the default.
+    /// negative) with a scroll region and insert-line or delete-line. The region is
+    /// reset after the cells drawn next, or before anything else is written: the cursor
+    /// stays at the band's first column for them (a live post's first line starts
+    /// there), where resetting the region first would home it. Inserted lines take the
+    /// current background: the caller knows it is the default.
     pub fn scroll_band(&mut self, top: u16, bottom: u16, by: i16) {
+        self.close_region();
         self.out.extend_from_slice(b"\x1b[");
         push_number(&mut self.out, u32::from(top) + 1);
         self.out.push(b';');
@@ -49,8 +63,20 @@ impl AnsiBackend {
         self.move_to(0, top);
         self.out.extend_from_slice(b"\x1b[");
         push_number(&mut self.out, u32::from(by.unsigned_abs()));
-        self.out
-            .extend_from_slice(if by > 0 { b"L\x1b[r" } else { b"M\x1b[r" });
+        self.out.push(if by > 0 { b'L' } else { b'M' });
+        // Insert-line and delete-line leave the cursor in the band's first column.
+        self.region_open = true;
+        self.cursor = Some((0, top));
+    }
+
+    /// Resets a scroll region left set by [`Self::scroll_band`] (which homes the
+    /// cursor): the screen is whole again for everything but the cells it was left for.
+    fn close_region(&mut self) {
+        if self.region_open {
+            self.out.extend_from_slice(b"\x1b[r");
+            self.region_open = false;
+        }
+        self.cursor = None;
     }
 
     /// `CUP` to column `x`, row `y` (the column left out when it is the first).
@@ -148,9 +174,17 @@ impl<'a> Sgr<'a> {
         }
     }
 
-    /// `38;…` (or 48 for the background) for `color`, as crossterm maps it.
+    /// `38;…` (or 48 for the background) for `color`, as crossterm maps it, but for
+    /// the bright colours 8–15: aixterm's `90`–`97` (`100`–`107`) name the same palette
+    /// entries in fewer bytes (`90` is the timeline's grey, on every post), and
+    /// terminals of 16 colours that know no `38;5` know them too.
     fn color(&mut self, layer: u8, color: Color) {
         self.next();
+        if let index @ 8..=15 = palette_index(color) {
+            let bright = if layer == 3 { 90 } else { 100 };
+            push_number(self.out, bright + u32::from(index - 8));
+            return;
+        }
         push_number(self.out, u32::from(layer));
         match color {
             Color::Reset => self.out.push(b'9'),
@@ -212,6 +246,8 @@ fn push_number(out: &mut Vec<u8>, n: u32) {
 
 impl Write for AnsiBackend {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        // What a layer above writes (a link, a picture) may depend on the whole screen.
+        self.close_region();
         self.out.extend_from_slice(buf);
         Ok(buf.len())
     }
@@ -229,14 +265,13 @@ impl Backend for AnsiBackend {
         I: Iterator<Item = (u16, u16, &'a Cell)>,
     {
         let (mut fg, mut bg, mut modifier) = (Color::Reset, Color::Reset, Modifier::empty());
-        let mut last: Option<(u16, u16)> = None;
-        let mut any = false;
+        // Where the next character lands without a move.
+        let mut at = self.cursor.take();
         for (x, y, cell) in content {
-            any = true;
-            if !matches!(last, Some((lx, ly)) if x == lx + 1 && y == ly) {
+            if at != Some((x, y)) {
                 self.move_to(x, y);
             }
-            last = Some((x, y));
+            at = Some((x.saturating_add(1), y));
             let mut sgr = Sgr::new(&mut self.out);
             if cell.modifier != modifier {
                 sgr.modifiers(modifier, cell.modifier);
@@ -257,18 +292,23 @@ impl Backend for AnsiBackend {
                 bytes => self.out.extend_from_slice(bytes),
             }
         }
-        if any {
+        self.close_region();
+        // Every frame leaves the terminal in the default attributes (lines inserted by
+        // a scroll take its background), but a frame already there needs no `SGR 0`.
+        if (fg, bg, modifier) != (Color::Reset, Color::Reset, Modifier::empty()) {
             self.out.extend_from_slice(b"\x1b[0m");
         }
         Ok(())
     }
 
     fn hide_cursor(&mut self) -> io::Result<()> {
+        self.close_region();
         self.out.extend_from_slice(b"\x1b[?25l");
         Ok(())
     }
 
     fn show_cursor(&mut self) -> io::Result<()> {
+        self.close_region();
         self.out.extend_from_slice(b"\x1b[?25h");
         Ok(())
     }
@@ -281,6 +321,7 @@ impl Backend for AnsiBackend {
 
     fn set_cursor_position<P: Into<Position>>(&mut self, position: P) -> io::Result<()> {
         let Position { x, y } = position.into();
+        self.close_region();
         self.move_to(x, y);
         Ok(())
     }
@@ -290,6 +331,7 @@ impl Backend for AnsiBackend {
     }
 
     fn clear_region(&mut self, clear_type: ClearType) -> io::Result<()> {
+        self.close_region();
         self.out.extend_from_slice(match clear_type {
             ClearType::All => b"\x1b[2J",
             ClearType::AfterCursor => b"\x1b[J",
@@ -313,6 +355,7 @@ impl Backend for AnsiBackend {
     }
 
     fn flush(&mut self) -> io::Result<()> {
+        self.close_region();
         Ok(())
     }
 }
@@ -425,13 +468,44 @@ mod tests {
     }
 
     #[test]
-    fn a_band_scrolls_in_a_region_that_is_reset_at_once() {
+    fn a_band_scrolls_in_a_region_reset_after_the_cells_drawn_into_it() {
         let mut a = AnsiBackend::default();
+        let x = Cell::new("x");
         a.scroll_band(1, 23, 3);
+        // The first cell starts where insert-line left the cursor.
+        a.draw([(0, 1, &x), (0, 2, &x)].into_iter()).unwrap();
         a.scroll_band(4, 10, -2);
+        // Nothing drawn: the region is reset before the cursor moves.
+        a.set_cursor_position(Position::new(3, 0)).unwrap();
         assert_eq!(
             String::from_utf8_lossy(&a.out),
-            "\x1b[2;23r\x1b[2H\x1b[3L\x1b[r\x1b[5;10r\x1b[5H\x1b[2M\x1b[r"
+            "\x1b[2;23r\x1b[2H\x1b[3Lx\x1b[3Hx\x1b[r\x1b[5;10r\x1b[5H\x1b[2M\x1b[r\x1b[1;4H"
+        );
+        let mut client = vt100::Parser::new(24, 20, 0);
+        client.process(b"top\x1b[2Hsecond\x1b[23Hlast\x1b[24Hbottom");
+        let mut a = AnsiBackend::default();
+        a.scroll_band(1, 23, 2);
+        a.draw([(0, 1, &x)].into_iter()).unwrap();
+        client.process(&a.out);
+        let rows: Vec<String> = client.screen().rows(0, 20).collect();
+        assert_eq!(&rows[..4], ["top", "x", "", "second"]);
+        // Row 23 fell out of the band; the row below it stayed.
+        assert_eq!(&rows[22..], ["", "bottom"]);
+    }
+
+    #[test]
+    fn bright_colours_take_their_short_codes_and_a_plain_end_needs_no_reset() {
+        let mut a = AnsiBackend::default();
+        let mut grey = Cell::new("g");
+        grey.fg = Color::DarkGray;
+        let mut on_light_blue = Cell::new("b");
+        on_light_blue.bg = Color::Indexed(12);
+        let plain = Cell::new("p");
+        let cells = [(0, 0, &grey), (1, 0, &on_light_blue), (2, 0, &plain)];
+        a.draw(cells.into_iter()).unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&a.out),
+            "\x1b[1H\x1b[90mg\x1b[39;104mb\x1b[49mp"
         );
     }
 

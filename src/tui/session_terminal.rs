@@ -451,8 +451,9 @@ impl SessionTerminal {
     /// from: the rows that come in are blank in both it and our copy.
     fn scroll(&mut self, s: Shift) {
         // Inserted lines take the current background: it is the default here, as every
-        // frame that draws ends with `SGR 0` and the session's setup starts with one.
-        // The cells that follow place the cursor.
+        // frame that draws ends in the default attributes and the session's setup starts
+        // with `SGR 0`. The cells that follow place the cursor (the first may start
+        // where the scroll left it).
         self.backend
             .inner_mut()
             .inner_mut()

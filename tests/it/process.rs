@@ -73,8 +73,9 @@ async fn the_servers_own_no_color_does_not_take_colours_from_campers() {
     let mut tui = conn.tui(80, 24).await;
     wait_for_screen(&mut tui, main_screen_of("ada"), STEP).await;
     let raw = String::from_utf8_lossy(&tui.raw);
+    // The header bar's background, colour 236 of the 256.
     assert!(
-        raw.contains("\x1b[38;5;"),
+        raw.contains("48;5;236"),
         "the header's colours reach an xterm-256color terminal: {raw:?}"
     );
     conn.close().await;
