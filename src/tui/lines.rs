@@ -125,6 +125,28 @@ pub fn put_spans(buf: &mut Buffer, area: Rect, y: u16, line_style: Style, spans:
     }
 }
 
+/// Puts a post line's selection gutter in the first columns of `area` on row `y`:
+/// "▌ " in `accent` when `selected`, else two blanks, exactly as [`put_spans`] puts
+/// that one span. Every post line of every frame has one, and `put_spans` took the
+/// bar through its path for other characters (width lookup, control check).
+pub fn put_gutter(buf: &mut Buffer, area: Rect, y: u16, selected: bool, accent: Style) {
+    let area = area.intersection(buf.area);
+    if area.is_empty() || y < area.top() || y >= area.bottom() {
+        return;
+    }
+    let start = buf.index_of(area.x, y);
+    let cols = usize::from(area.width).min(GUTTER_SYMBOLS.len());
+    for (cell, symbol) in buf.content[start..start + cols].iter_mut().zip(GUTTER_SYMBOLS) {
+        match selected {
+            true => cell.set_symbol(symbol).set_style(accent),
+            false => cell.set_symbol(" "),
+        };
+    }
+}
+
+/// The selected gutter's cells, one symbol each.
+const GUTTER_SYMBOLS: [&str; 2] = ["▌", " "];
+
 /// Puts grapheme `g` at column `*used` of `row` as a Paragraph does, and moves past its
 /// columns. False when it does not fit (the line ends there).
 fn put_grapheme(row: &mut [Cell], used: &mut usize, g: &str, style: Style) -> bool {
@@ -238,6 +260,36 @@ mod tests {
     use ratatui::text::Span;
 
     use super::*;
+
+    /// The gutter is put as `put_spans` puts its span, over blank and over styled
+    /// cells, in areas as narrow as nothing and cut by the buffer's edge.
+    #[test]
+    fn a_gutter_is_the_cells_put_spans_draws_for_it() {
+        let accent = Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD);
+        let mut styled = Cell::new("x");
+        styled.bg = Color::Indexed(3);
+        styled.modifier = Modifier::ITALIC;
+        let mut compared = 0;
+        for before in [Cell::EMPTY, styled] {
+            for (x, width) in [(0, 0), (0, 1), (0, 2), (0, 5), (3, 2), (4, 2), (5, 2)] {
+                for selected in [true, false] {
+                    let area = Rect::new(0, 0, 5, 2);
+                    let mut theirs = Buffer::filled(area, before.clone());
+                    let mut ours = theirs.clone();
+                    let row = Rect::new(x, 1, width.min(crate::tui::scroll_hint::GUTTER), 1);
+                    let span = match selected {
+                        true => Span::styled("▌ ", accent),
+                        false => Span::raw("  "),
+                    };
+                    put_spans(&mut theirs, row, 1, Style::default(), &[span]);
+                    put_gutter(&mut ours, row, 1, selected, accent);
+                    assert_eq!(ours, theirs, "at {x}, {width} wide, selected {selected}");
+                    compared += 1;
+                }
+            }
+        }
+        assert_eq!(compared, 28);
+    }
 
     /// A printable character put from the table leaves the cell as `set_char` does:
     /// same symbol, and the colours, modifiers and diff settings it had.

@@ -738,14 +738,10 @@ fn render_timeline(
                     undrawn.push(y);
                     continue;
                 }
-                let gutter = match selected {
-                    true => Span::styled("▌ ", theme.accent),
-                    false => Span::raw("  "),
-                };
                 // The gutter has its own columns: the row keys say a selection
                 // change redraws only them.
                 let row = Rect::new(area.x, y, area.width.min(gutter_cols), 1);
-                lines::put_spans(buf, row, y, Style::default(), std::slice::from_ref(&gutter));
+                lines::put_gutter(buf, row, y, *selected, theme.accent);
                 if kept == Some(area.x.saturating_add(gutter_cols)) {
                     gutter_only.push(y);
                     continue;
