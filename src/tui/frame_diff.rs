@@ -30,15 +30,15 @@ pub struct Row<'a> {
     pub new: &'a [Code],
     /// The new frame's cells for the row.
     pub cells: &'a [Cell],
-    /// The index of the row's first cell in the frame.
-    pub base: usize,
+    /// The row's place in the frame.
+    pub y: u16,
 }
 
 impl Row<'_> {
-    /// Pushes onto `out` the indices (`base` plus the column) of the cells to send to
-    /// turn the row the client shows into the new one. A wide character's columns
-    /// never run into the next row.
-    pub fn changed(&self, out: &mut Vec<usize>) {
+    /// Pushes onto `out` the places (column, row) of the cells to send to turn the row
+    /// the client shows into the new one. A wide character's columns never run into
+    /// the next row.
+    pub fn changed(&self, out: &mut Vec<(u16, u16)>) {
         let (old, new, cells) = (self.old, self.new, self.cells);
         let len = cells.len().min(old.len()).min(new.len());
         // Columns before `force_until` are sent even when unchanged: an old cluster
@@ -54,7 +54,7 @@ impl Row<'_> {
             }
             if let CellDiffOption::ForcedWidth(w) = cur.diff_option {
                 if new[i] != old[i] {
-                    out.push(self.base + i);
+                    out.push(self.at(i));
                 }
                 i += usize::from(w.get());
                 continue;
@@ -69,7 +69,7 @@ impl Row<'_> {
                 i += w.max(1);
                 continue;
             }
-            out.push(self.base + i);
+            out.push(self.at(i));
             if w > 1 {
                 // Some terminals leave the column under an emoji presentation sequence
                 // (VS16) as it was: resend what changed there. Other wide characters
@@ -103,6 +103,11 @@ impl Row<'_> {
         }
     }
 
+    /// The place of column `i` of the row (a row is never wider than a `u16` counts).
+    fn at(&self, i: usize) -> (u16, u16) {
+        (i as u16, self.y)
+    }
+
     /// The column past the last one covered by an old cluster that starts in
     /// `from..to` (0 when none does): see `force_until` in [`Row::changed`].
     fn old_cluster_reach(&self, from: usize, to: usize) -> usize {
@@ -117,7 +122,7 @@ impl Row<'_> {
     /// Pushes the cells from `from` up to `to` (stretched over a wide cell that starts
     /// inside): all of them when `force`, else those whose symbol changed. Returns
     /// where the scan goes on.
-    fn trailing(&self, from: usize, to: usize, force: bool, out: &mut Vec<usize>) -> usize {
+    fn trailing(&self, from: usize, to: usize, force: bool, out: &mut Vec<(u16, u16)>) -> usize {
         let len = self.cells.len().min(self.old.len()).min(self.new.len());
         let (mut j, mut end) = (from, to.min(len));
         while j < end {
@@ -126,7 +131,7 @@ impl Row<'_> {
             j += width(cell).max(1);
             end = end.max(j).min(len);
             if !skipped(cell) && (force || symbol_of(self.old[here]) != symbol_of(self.new[here])) {
-                out.push(self.base + here);
+                out.push(self.at(here));
             }
         }
         end
@@ -157,17 +162,13 @@ mod tests {
 
     use super::*;
 
-    /// What ratatui's own diff sends, as indices.
-    fn ratatui_diff(shown: &Buffer, next: &Buffer) -> Vec<usize> {
-        shown
-            .diff(next)
-            .into_iter()
-            .map(|(x, y, _)| next.index_of(x, y))
-            .collect()
+    /// What ratatui's own diff sends, as places.
+    fn ratatui_diff(shown: &Buffer, next: &Buffer) -> Vec<(u16, u16)> {
+        shown.diff(next).into_iter().map(|(x, y, _)| (x, y)).collect()
     }
 
     /// Our diff, row by row, of `next` against a client showing `shown`.
-    fn ours(shown: &Buffer, next: &Buffer) -> Vec<usize> {
+    fn ours(shown: &Buffer, next: &Buffer) -> Vec<(u16, u16)> {
         let w = usize::from(shown.area.width);
         let mut screen = ShownScreen::new(shown.area);
         let mut codes = Vec::new();
@@ -183,7 +184,7 @@ mod tests {
                 old: screen.row(y),
                 new: &codes,
                 cells,
-                base: y * w,
+                y: y as u16,
             };
             row.changed(&mut out);
         }
@@ -258,9 +259,8 @@ mod tests {
     /// [`Row::changed`]).
     fn assert_sends_what_ratatui_sends(shown: &Buffer, next: &Buffer) {
         let (ours, theirs) = (ours(shown, next), ratatui_diff(shown, next));
-        let w = usize::from(shown.area.width);
-        let under_old_cluster = |i: usize| {
-            let (row, x) = (i - i % w, i % w);
+        let under_old_cluster = |(x, y): (u16, u16)| {
+            let (row, x) = (shown.index_of(0, y), usize::from(x));
             (0..x).any(|x0| {
                 let c = &shown.content[row + x0];
                 c.symbol().chars().count() > 1 && x0 + usize::from(c.cell_width()) > x
@@ -292,6 +292,6 @@ mod tests {
         let mut b = a.clone();
         assert!(ours(&a, &b).is_empty());
         b.set_string(1, 1, "x", Style::new());
-        assert_eq!(ours(&a, &b), vec![11]);
+        assert_eq!(ours(&a, &b), vec![(1, 1)]);
     }
 }

@@ -106,8 +106,9 @@ pub struct SessionTerminal {
     shown: ShownScreen,
     /// One row of the frame being diffed, as codes (kept for its allocation).
     row_codes: Vec<Code>,
-    /// Indices of the cells of the last frame that changed (kept for its allocation).
-    changed: Vec<usize>,
+    /// Places (column, row) of the cells of the last frame that changed (kept for its
+    /// allocation).
+    changed: Vec<(u16, u16)>,
     /// Where the client's cursor was last put (`None` inside: hidden), if known.
     cursor: Option<Option<Position>>,
     /// Frames that scrolled a band (see [`Self::scrolls`]).
@@ -382,17 +383,18 @@ impl SessionTerminal {
                 old: &self.shown.row(y)[..same],
                 new: &self.row_codes,
                 cells,
-                base: y * w,
+                y: y as u16,
             };
             row.changed(&mut self.changed);
             self.shown.set_row(y, &self.row_codes);
         }
         // The guard walks these twice: ratatui's `pos_of` checks its bounds each time,
-        // and the changed cells' indices come from rows of this very buffer.
+        // and the changed cells' places come from rows of this very buffer. Places,
+        // not indices: an index took a division to turn back into a place, twice per
+        // changed cell.
         let (left, top) = (next.area.x, next.area.y);
-        let cells = self.changed.iter().map(|&i| {
-            let (x, y) = ((i % w) as u16, (i / w) as u16);
-            (left + x, top + y, &next.content[i])
+        let cells = self.changed.iter().map(|&(x, y)| {
+            (left + x, top + y, &next.content[usize::from(y) * w + usize::from(x)])
         });
         self.backend.draw_cells(cells)?;
         let probe = self.frames.backend();
