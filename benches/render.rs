@@ -254,9 +254,9 @@ fn main() {
         |links, graphics| SessionTerminal::new(w, h, links, graphics),
         |t, m, links, graphics| {
             let osc = m.osc_links();
-            t.draw(|f, drawing| {
+            t.draw(|f, drawing, client| {
                 m.drawing = drawing;
-                links.render(f, osc, |f| view::render(f, m));
+                links.render(f, osc, |f| view::render_beside(f, m, client));
                 graphics.set(m.gfx.placed.take());
                 m.take_hints()
             })

@@ -381,9 +381,9 @@ async fn run_tui(start: TuiStart, out: &mut Output, account: Option<crate::model
             model.now_ms = crate::clock::now_ms();
             let osc = model.osc_links();
             if terminal
-                .draw(|f, drawing| {
+                .draw(|f, drawing, client| {
                     model.drawing = drawing;
-                    links.render(f, osc, |f| view::render(f, &mut model));
+                    links.render(f, osc, |f| view::render_beside(f, &mut model, client));
                     graphics.set(model.gfx.placed.take());
                     model.take_hints()
                 })

@@ -157,9 +157,6 @@ pub struct Model {
     /// Post lines the last frame drew only the gutter of (see
     /// [`scroll_hint::Hints::gutter_only`]).
     pub gutter_only: Vec<u16>,
-    /// What the view said each row of the last frame shows: what the client shows,
-    /// unless the terminal learned otherwise (it checks every row left blank).
-    pub client_rows: Vec<Option<scroll_hint::RowKey>>,
     /// While a frame is drawn: where the last plain timeline frame drew its posts.
     pub layout_before: Option<scroll_hint::Layout>,
     /// The room of the list of post starts the frame before last made, emptied, for
@@ -548,7 +545,6 @@ impl Model {
             drawing: scroll_hint::Drawing::Whole,
             undrawn: Vec::new(),
             gutter_only: Vec::new(),
-            client_rows: Vec::new(),
             layout_before: None,
             starts_room: Vec::new(),
         }
@@ -557,7 +553,6 @@ impl Model {
     /// What the last frame told the session's terminal besides its cells (taken, so a
     /// frame drawn without the view gives none).
     pub fn take_hints(&mut self) -> scroll_hint::Hints {
-        self.client_rows.clone_from(&self.row_keys);
         scroll_hint::Hints {
             shift: self.scroll_hint.take(),
             rows: std::mem::take(&mut self.row_keys),

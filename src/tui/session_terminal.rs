@@ -216,8 +216,12 @@ impl SessionTerminal {
     /// moved since the last frame ([`Shift`]): the client's terminal moves them itself.
     /// It may leave blank the rows whose keys the client showed at the same place (see
     /// [`Hints::undrawn`]); when one of them is not kept after all, it is called again
-    /// to draw every row.
-    pub fn draw(&mut self, mut render: impl FnMut(&mut Frame, Drawing) -> Hints) -> io::Result<()> {
+    /// to draw every row. `render` is lent what the client shows on each row, as the
+    /// last frame's keys said (see [`crate::tui::view::render_beside`]).
+    pub fn draw(
+        &mut self,
+        mut render: impl FnMut(&mut Frame, Drawing, &[Option<RowKey>]) -> Hints,
+    ) -> io::Result<()> {
         let area = self.shown.area();
         // The scratch buffer is blank between frames (see the end), and stays so when
         // resized.
@@ -230,7 +234,7 @@ impl SessionTerminal {
             let mut hints = Hints::default();
             let drawn = self.frames.draw(|f| {
                 std::mem::swap(f.buffer_mut(), &mut next);
-                hints = render(f, drawing);
+                hints = render(f, drawing, &self.shown_rows);
                 std::mem::swap(f.buffer_mut(), &mut next);
             });
             if let Err(e) = drawn {
@@ -514,7 +518,7 @@ mod tests {
     /// A view that keys row 0 as one line and, when the terminal lets it, leaves that
     /// row blank instead of drawing it.
     fn frame(t: &mut SessionTerminal, key: &RowKey) -> String {
-        t.draw(|f, drawing| {
+        t.draw(|f, drawing, _| {
             let mut hints = Hints {
                 rows: vec![Some(key.clone()), None],
                 ..Hints::default()
@@ -564,7 +568,7 @@ mod tests {
             line: 0,
             selected,
         };
-        t.draw(|f, drawing| {
+        t.draw(|f, drawing, _| {
             let mut hints = Hints {
                 rows: vec![Some(key.clone())],
                 ..Hints::default()
@@ -620,7 +624,7 @@ mod tests {
         let (a, b) = (line("aa"), line("bb"));
         let blank = RowKey::Blank { x: 0, width: 10 };
         let first = vec![Some(a.clone()), Some(b.clone()), Some(blank.clone())];
-        t.draw(|f, _| {
+        t.draw(|f, _, _| {
             f.buffer_mut().set_string(0, 0, "aa", Style::default());
             f.buffer_mut().set_string(0, 1, "bb", Style::default());
             Hints {
@@ -637,7 +641,7 @@ mod tests {
             bottom: 3,
             by: 1,
         });
-        t.draw(|f, _| {
+        t.draw(|f, _, _| {
             f.buffer_mut().set_string(0, 1, "aa", Style::default());
             f.buffer_mut().set_string(0, 2, "bb", Style::default());
             Hints {
@@ -651,7 +655,7 @@ mod tests {
         let out = String::from_utf8_lossy(&t.take_output()).into_owned();
         assert!(!out.contains("aa") && !out.contains("bb"), "{out:?}");
         // Again, with a new line into the row that came in.
-        t.draw(|f, _| {
+        t.draw(|f, _, _| {
             f.buffer_mut().set_string(0, 0, "cc", Style::default());
             f.buffer_mut().set_string(0, 1, "aa", Style::default());
             f.buffer_mut().set_string(0, 2, "bb", Style::default());

@@ -23,6 +23,18 @@ use crate::tui::{Model, Screen};
 /// cells that reach a client pass the last output guard in
 /// [`crate::tui::guarded_backend`].
 pub fn render(frame: &mut Frame, model: &mut Model) {
+    render_beside(frame, model, &[]);
+}
+
+/// [`render`] for a session's terminal, which says in `client` what its client shows
+/// on each row (see [`crate::tui::session_terminal::SessionTerminal::draw`]): rows
+/// that show what they go on showing may be left blank. The terminal lends its own
+/// list, where the model kept a copy of every frame's.
+pub fn render_beside(
+    frame: &mut Frame,
+    model: &mut Model,
+    client: &[Option<crate::tui::scroll_hint::RowKey>],
+) {
     model.layout_before = model.timeline_layout.take();
     model.row_keys.clear();
     model
@@ -36,7 +48,7 @@ pub fn render(frame: &mut Frame, model: &mut Model) {
         // blank would only make the terminal ask for the frame again.
         model.drawing = crate::tui::scroll_hint::Drawing::Whole;
     }
-    draw(frame, model);
+    draw(frame, model, client);
     if let Some(before) = model.layout_before.take() {
         model.starts_room = before.starts;
         model.starts_room.clear();
@@ -66,7 +78,7 @@ fn plain_timeline(model: &Model) -> bool {
         && !model.help
 }
 
-fn draw(frame: &mut Frame, model: &mut Model) {
+fn draw(frame: &mut Frame, model: &mut Model, client: &[Option<crate::tui::scroll_hint::RowKey>]) {
     let theme = model.theme;
     let area = frame.area();
     if area.width < 10 || area.height < 4 {
@@ -75,7 +87,7 @@ fn draw(frame: &mut Frame, model: &mut Model) {
     }
     match &model.screen {
         Screen::Onboarding(o) => render_onboarding(frame, area, model, o, &theme),
-        Screen::Main => render_main(frame, area, model, &theme),
+        Screen::Main => render_main(frame, area, model, &theme, client),
         Screen::CocUpdate(c) => crate::tui::notices::render_coc(frame, area, model, c, &theme),
     }
     if let Some(p) = &model.picker {
@@ -108,7 +120,13 @@ fn main_areas(area: Rect, banner: bool) -> [Rect; 4] {
     ]
 }
 
-fn render_main(frame: &mut Frame, area: Rect, model: &mut Model, theme: &Theme) {
+fn render_main(
+    frame: &mut Frame,
+    area: Rect,
+    model: &mut Model,
+    theme: &Theme,
+    client: &[Option<crate::tui::scroll_hint::RowKey>],
+) {
     let [header, banner, body, footer] = main_areas(area, model.announcement.is_some());
     render_header(frame, header, model, theme);
     crate::tui::notices::render_banner(frame, banner, model, theme);
@@ -144,7 +162,7 @@ fn render_main(frame: &mut Frame, area: Rect, model: &mut Model, theme: &Theme) 
             keys: &mut model.row_keys,
             drawing: model.drawing,
             before: model.layout_before.as_ref(),
-            client: &model.client_rows,
+            client,
             undrawn: &mut model.undrawn,
             gutter_only: &mut model.gutter_only,
         },
@@ -785,7 +803,7 @@ struct Leave<'a> {
     drawing: crate::tui::scroll_hint::Drawing,
     /// Where the last plain timeline frame drew its posts.
     before: Option<&'a crate::tui::scroll_hint::Layout>,
-    /// What the client shows (see [`Model::client_rows`]).
+    /// What the client shows (see [`render_beside`]).
     client: &'a [Option<crate::tui::scroll_hint::RowKey>],
     undrawn: &'a mut Vec<u16>,
     gutter_only: &'a mut Vec<u16>,

@@ -20,9 +20,9 @@ fn terminal(w: u16, h: u16) -> (SessionTerminal, Links) {
 /// Draws `m` and returns the bytes the session would send.
 fn frame((t, links): &mut (SessionTerminal, Links), m: &mut Model) -> Vec<u8> {
     let osc = m.osc_links();
-    t.draw(|f, drawing| {
+    t.draw(|f, drawing, client| {
         m.drawing = drawing;
-        links.render(f, osc, |f| view::render(f, m));
+        links.render(f, osc, |f| view::render_beside(f, m, client));
         m.take_hints()
     })
     .unwrap();
