@@ -164,7 +164,11 @@ mod tests {
 
     /// What ratatui's own diff sends, as places.
     fn ratatui_diff(shown: &Buffer, next: &Buffer) -> Vec<(u16, u16)> {
-        shown.diff(next).into_iter().map(|(x, y, _)| (x, y)).collect()
+        shown
+            .diff(next)
+            .into_iter()
+            .map(|(x, y, _)| (x, y))
+            .collect()
     }
 
     /// Our diff, row by row, of `next` against a client showing `shown`.

@@ -136,7 +136,10 @@ pub fn put_gutter(buf: &mut Buffer, area: Rect, y: u16, selected: bool, accent: 
     }
     let start = buf.index_of(area.x, y);
     let cols = usize::from(area.width).min(GUTTER_SYMBOLS.len());
-    for (cell, symbol) in buf.content[start..start + cols].iter_mut().zip(GUTTER_SYMBOLS) {
+    for (cell, symbol) in buf.content[start..start + cols]
+        .iter_mut()
+        .zip(GUTTER_SYMBOLS)
+    {
         match selected {
             true => cell.set_symbol(symbol).set_style(accent),
             false => cell.set_symbol(" "),

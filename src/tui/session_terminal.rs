@@ -398,7 +398,11 @@ impl SessionTerminal {
         // changed cell.
         let (left, top) = (next.area.x, next.area.y);
         let cells = self.changed.iter().map(|&(x, y)| {
-            (left + x, top + y, &next.content[usize::from(y) * w + usize::from(x)])
+            (
+                left + x,
+                top + y,
+                &next.content[usize::from(y) * w + usize::from(x)],
+            )
         });
         self.backend.draw_cells(cells)?;
         let probe = self.frames.backend();

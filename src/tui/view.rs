@@ -1223,7 +1223,11 @@ mod tests {
                         Constraint::Length(1),
                     ])
                     .areas(area);
-                    assert_eq!(main_areas(area, banner), theirs, "{area:?}, banner {banner}");
+                    assert_eq!(
+                        main_areas(area, banner),
+                        theirs,
+                        "{area:?}, banner {banner}"
+                    );
                 }
             }
         }
