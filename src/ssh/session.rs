@@ -245,8 +245,10 @@ fn new_terminal(size: Size, links: &Links, graphics: &Graphics) -> SessionTermin
 /// Enter the alternate screen, reset the attributes (every frame starts from them),
 /// clear it, hide the cursor, turn bracketed paste on.
 const SETUP: &[u8] = b"\x1b[?1049h\x1b[0m\x1b[2J\x1b[H\x1b[?25l\x1b[?2004h";
-/// Undo SETUP.
-const TEARDOWN: &[u8] = b"\x1b[?2004l\x1b[0m\x1b[?25h\x1b[?1049l";
+/// Undo SETUP, and give back the whole screen as the scroll region: a frame resets the
+/// region it scrolled before it ends, but the shell the camper returns to must not
+/// depend on that.
+const TEARDOWN: &[u8] = b"\x1b[?2004l\x1b[0m\x1b[r\x1b[?25h\x1b[?1049l";
 
 async fn run_tui(start: TuiStart, out: &mut Output, account: Option<crate::model::Account>) -> u32 {
     let TuiStart {

@@ -192,6 +192,10 @@ async fn q_quits_with_status_zero_and_restores_the_terminal() {
     let raw = String::from_utf8_lossy(&tui.raw);
     assert!(raw.contains("\x1b[?1049l"), "the alternate screen is left");
     assert!(raw.contains("\x1b[?25h"), "the cursor is shown again");
+    assert!(
+        raw.contains("\x1b[r\x1b[?25h\x1b[?1049l"),
+        "the whole screen is the scroll region again"
+    );
     assert!(!tui.parser.screen().alternate_screen());
     assert!(!tui.parser.screen().hide_cursor());
 
