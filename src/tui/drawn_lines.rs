@@ -43,12 +43,10 @@ thread_local! {
 /// `area`, over the default style, as [`lines::put_spans`] would. `area`'s cells must
 /// be blank (`Cell::EMPTY`).
 pub fn put(buf: &mut Buffer, area: Rect, y: u16, id: u64, line: usize, spans: &[Span<'_>]) {
-    let area = area.intersection(buf.area);
-    if area.is_empty() || y < area.top() || y >= area.bottom() {
+    let Some(row) = lines::row_cells(buf, area, y) else {
         return;
-    }
-    let start = buf.index_of(area.x, y);
-    let row = start..start + usize::from(area.width);
+    };
+    let width = row.len() as u16;
     debug_assert!(
         buf.content[row.clone()].iter().all(|c| *c == Cell::EMPTY),
         "a post's line is drawn over cells already drawn on"
@@ -57,7 +55,7 @@ pub fn put(buf: &mut Buffer, area: Rect, y: u16, id: u64, line: usize, spans: &[
         let found = drawn
             .iter()
             .rev()
-            .find(|d| d.id == id && d.line == line && d.width == area.width);
+            .find(|d| d.id == id && d.line == line && d.width == width);
         if let Some(d) = found {
             buf.content[row.start..row.start + d.cells.len()].clone_from_slice(&d.cells);
         }
@@ -79,7 +77,7 @@ pub fn put(buf: &mut Buffer, area: Rect, y: u16, id: u64, line: usize, spans: &[
         drawn.push(Drawn {
             id,
             line,
-            width: area.width,
+            width,
             cells: cells[..end].to_vec(),
         });
     });

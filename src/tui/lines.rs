@@ -61,19 +61,27 @@ pub fn has_underline(line: &Line<'_>) -> bool {
     })
 }
 
+/// Where row `y` of `area` (cut to the buffer) lies in `buf.content`, if anywhere: the
+/// line drawers reach a row's cells from its start instead of looking each up by
+/// position.
+pub(crate) fn row_cells(buf: &Buffer, area: Rect, y: u16) -> Option<std::ops::Range<usize>> {
+    let area = area.intersection(buf.area);
+    if area.is_empty() || y < area.top() || y >= area.bottom() {
+        return None;
+    }
+    let start = buf.index_of(area.x, y);
+    Some(start..start + usize::from(area.width))
+}
+
 /// `spans` at row `y` of `area` with `line_style` under each, as [`render`] draws a
 /// line of them over the default style: a caller that puts a prefix before a cached
 /// line draws both without building a new line of copied spans.
 pub fn put_spans(buf: &mut Buffer, area: Rect, y: u16, line_style: Style, spans: &[Span<'_>]) {
-    let area = area.intersection(buf.area);
-    if area.is_empty() || y < area.top() || y >= area.bottom() {
+    let Some(cells) = row_cells(buf, area, y) else {
         return;
-    }
-    let max = area.width as usize;
-    // The row's cells are reached from its start: the area lies inside the buffer and
-    // no more than `max` columns are drawn, so no cell is looked up by position.
-    let start = buf.index_of(area.x, y);
-    let row = &mut buf.content[start..start + max];
+    };
+    let max = cells.len();
+    let row = &mut buf.content[cells];
     // As in a Paragraph, the base style is already on the cells; each grapheme patches
     // its line's and span's styles over it.
     let mut used = 0usize;
@@ -130,16 +138,10 @@ pub fn put_spans(buf: &mut Buffer, area: Rect, y: u16, line_style: Style, spans:
 /// that one span. Every post line of every frame has one, and `put_spans` took the
 /// bar through its path for other characters (width lookup, control check).
 pub fn put_gutter(buf: &mut Buffer, area: Rect, y: u16, selected: bool, accent: Style) {
-    let area = area.intersection(buf.area);
-    if area.is_empty() || y < area.top() || y >= area.bottom() {
+    let Some(cells) = row_cells(buf, area, y) else {
         return;
-    }
-    let start = buf.index_of(area.x, y);
-    let cols = usize::from(area.width).min(GUTTER_SYMBOLS.len());
-    for (cell, symbol) in buf.content[start..start + cols]
-        .iter_mut()
-        .zip(GUTTER_SYMBOLS)
-    {
+    };
+    for (cell, symbol) in buf.content[cells].iter_mut().zip(GUTTER_SYMBOLS) {
         match selected {
             true => cell.set_symbol(symbol).set_style(accent),
             false => cell.set_symbol(" "),
