@@ -103,6 +103,14 @@ mod tests {
         ]
     }
 
+    /// What [`put`] draws at `area` of a blank buffer (copied, when this thread drew
+    /// the line before).
+    fn put_into(area: Rect, y: u16, id: u64, line: usize, spans: &[Span<'_>]) -> Buffer {
+        let mut buf = Buffer::empty(Rect::new(0, 0, 40, 4));
+        put(&mut buf, area, y, id, line, spans);
+        buf
+    }
+
     /// What `put_spans` draws at `area` of a blank buffer.
     fn drawn_directly(area: Rect, y: u16) -> Buffer {
         let mut buf = Buffer::empty(Rect::new(0, 0, 40, 4));
@@ -114,14 +122,12 @@ mod tests {
     fn a_copied_line_equals_one_drawn_where_it_goes() {
         let id = u64::MAX - 1;
         let first = Rect::new(2, 1, 38, 1);
-        let mut a = Buffer::empty(Rect::new(0, 0, 40, 4));
-        put(&mut a, first, 1, id, 0, &spans());
+        let a = put_into(first, 1, id, 0, &spans());
         assert_eq!(a, drawn_directly(first, 1));
         // Found by id, line and width: drawn at another row, and at another column of
         // a row as wide, it is copied, and still equals a drawing.
         let elsewhere = Rect::new(0, 3, 38, 1);
-        let mut b = Buffer::empty(Rect::new(0, 0, 40, 4));
-        put(&mut b, elsewhere, 3, id, 0, &[]);
+        let b = put_into(elsewhere, 3, id, 0, &[]);
         assert_eq!(b, drawn_directly(elsewhere, 3));
     }
 
@@ -129,16 +135,14 @@ mod tests {
     fn another_width_or_line_is_drawn_again() {
         let id = u64::MAX - 2;
         let wide = Rect::new(2, 0, 38, 1);
-        let mut a = Buffer::empty(Rect::new(0, 0, 40, 4));
-        put(&mut a, wide, 0, id, 0, &spans());
+        // The wide line is drawn, and kept for the thread.
+        put_into(wide, 0, id, 0, &spans());
         // Narrower: the spans are cut at 12 columns, as a drawing cuts them.
         let narrow = Rect::new(2, 0, 12, 1);
-        let mut b = Buffer::empty(Rect::new(0, 0, 40, 4));
-        put(&mut b, narrow, 0, id, 0, &spans());
+        let b = put_into(narrow, 0, id, 0, &spans());
         assert_eq!(b, drawn_directly(narrow, 0));
         // Another line of the same post is not the first one's copy.
-        let mut c = Buffer::empty(Rect::new(0, 0, 40, 4));
-        put(&mut c, wide, 0, id, 1, &[Span::raw("second")]);
+        let c = put_into(wide, 0, id, 1, &[Span::raw("second")]);
         assert_eq!(c.content[2].symbol(), "s");
     }
 }
