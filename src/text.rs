@@ -155,6 +155,12 @@ pub fn wrap(s: &str, width: usize) -> Vec<String> {
 /// it shows. Meant for single-line text (see [`sanitize_line`]).
 pub fn truncate(s: &str, width: usize) -> String {
     let s = expand_tabs(s);
+    // No grapheme is wider than its UTF-8 bytes (a wide character takes three or
+    // four), so text of no more bytes than `width` fits: the end-of-timeline note
+    // and the bars skip the grapheme walk, which was a sixth of a first live post.
+    if s.len() <= width {
+        return s.into_owned();
+    }
     // One pass that stops at the first grapheme past `width`, so cutting a
     // long post for a one-line preview costs only the preview.
     let budget = width.saturating_sub(1);
@@ -1009,6 +1015,21 @@ mod tests {
         assert_eq!(fit("世界", 4), "世界");
         assert_eq!(fit("a\tb", 3), "a …");
         assert_eq!(fit("x", 0), "");
+    }
+
+    #[test]
+    fn text_of_no_more_bytes_than_the_width_is_never_cut() {
+        assert_eq!(truncate("— the beginning —", 21), "— the beginning —");
+        assert_eq!(truncate("日本", 6), "日本");
+        assert_eq!(truncate("日本", 4), "日本");
+        assert_eq!(truncate("日本", 3), "日…");
+        assert_eq!(truncate("a\tb", 5), "a   …");
+        // Every character of every width, at a width its bytes just reach.
+        for c in ['a', 'é', '—', '日', '😀', '\u{FF76}'] {
+            let s = c.to_string().repeat(3);
+            assert!(width(&s) <= s.len(), "{s:?}");
+            assert_eq!(truncate(&s, s.len()), s);
+        }
     }
 
     #[test]
