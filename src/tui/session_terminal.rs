@@ -18,7 +18,7 @@
 use std::io;
 
 use ratatui::backend::{Backend, ClearType, WindowSize};
-use ratatui::buffer::{Buffer, Cell};
+use ratatui::buffer::{Buffer, Cell, CellWidth};
 use ratatui::layout::{Position, Rect, Size};
 use ratatui::{Frame, Terminal, TerminalOptions, Viewport};
 
@@ -137,6 +137,10 @@ pub struct SessionTerminal {
 
 /// The most a session's writer keeps allocated between frames.
 const KEPT_OUTPUT_BYTES: usize = 2 * 1024;
+
+/// The fewest changed blank cells at a row's end that are erased (`EL`, 3 bytes)
+/// instead of written (a byte each, and the writer's and the guard's work per cell).
+const ERASE_AT_LEAST: usize = 4;
 
 /// True when every cell of row `y` of `buf` from column `from` on is blank.
 fn blank_from(buf: &Buffer, y: u16, from: u16) -> bool {
@@ -389,7 +393,13 @@ impl SessionTerminal {
                 cells,
                 y: y as u16,
             };
+            let first = self.changed.len();
             row.changed(&mut self.changed);
+            // Only a row compared whole is known to the end: the rest of another is
+            // what the client shows.
+            if same == w {
+                self.erase_blank_end(cells, first);
+            }
             self.shown.set_row(y, &self.row_codes);
         }
         // The guard walks these twice: ratatui's `pos_of` checks its bounds each time,
@@ -437,6 +447,37 @@ impl SessionTerminal {
             gutter_only,
         };
         Ok(())
+    }
+
+    /// When the row whose changed cells are `self.changed[first..]` ends in blank cells
+    /// and enough of them changed (a line that got shorter, an empty timeline's note
+    /// under a first post), has the writer erase the row from the first of them
+    /// instead of sending each. `cells` is the whole row.
+    fn erase_blank_end(&mut self, cells: &[Cell], first: usize) {
+        let places = &self.changed[first..];
+        let ends_blank = places
+            .last()
+            .is_some_and(|&(x, _)| as_reset(&cells[usize::from(x)]));
+        if places.len() < ERASE_AT_LEAST || !ends_blank {
+            return;
+        }
+        // Past the last cell that is not blank, and all its columns: a wide
+        // character's second column is a blank cell too.
+        let blank_from = cells
+            .iter()
+            .rposition(|c| !as_reset(c))
+            .map_or(0, |i| i + usize::from(cells[i].cell_width()).max(1));
+        let from = places.partition_point(|&(x, _)| usize::from(x) < blank_from);
+        if places.len() - from < ERASE_AT_LEAST {
+            return;
+        }
+        let (x, y) = places[from];
+        self.changed.truncate(first + from + 1);
+        self.backend
+            .inner_mut()
+            .inner_mut()
+            .inner_mut()
+            .erase_to_end_from(x, y);
     }
 
     /// Empty lists, with room, for the view to give the next frame's hints in
@@ -612,6 +653,36 @@ mod tests {
         client.process(post_frame(&mut t, 8, true).as_bytes());
         assert_eq!(t.drawn_again(), 2);
         assert_eq!(client.screen().contents(), "> post8");
+    }
+
+    /// A row whose new text is shorter is erased past it; a few blanks are written.
+    #[test]
+    fn a_row_that_got_shorter_is_erased_past_its_text() {
+        let links = Links::default();
+        let mut t = SessionTerminal::new(12, 2, &links, &Graphics::new());
+        let mut client = vt100::Parser::new(2, 12, 0);
+        let mut show = |t: &mut SessionTerminal, top: &str, bottom: &str| {
+            t.draw(|f, _, _| {
+                f.buffer_mut().set_string(0, 0, top, Style::default());
+                f.buffer_mut().set_string(0, 1, bottom, Style::default());
+                Hints::default()
+            })
+            .unwrap();
+            let out = t.take_output();
+            client.process(&out);
+            let rows: Vec<String> = client.screen().rows(0, 12).collect();
+            let rows: Vec<&str> = rows.iter().map(|r| r.trim_end()).collect();
+            assert_eq!(rows, [top.trim_end(), bottom.trim_end()]);
+            String::from_utf8_lossy(&out).into_owned()
+        };
+        show(&mut t, "a long line", "世界 wide");
+        let out = show(&mut t, "a", "世界");
+        // Unchanged blanks before the first changed one stay as they are.
+        assert_eq!(out, "\x1b[1;3H\x1b[K\x1b[2;6H\x1b[K", "{out:?}");
+        // Three blanks are cheaper written than erased.
+        show(&mut t, "abcd", "世界 wide");
+        let out = show(&mut t, "a", "世界 wide");
+        assert_eq!(out, "\x1b[1;2H   ", "{out:?}");
     }
 
     /// A row a scroll brought in is blank at the client: a blank row there is left
