@@ -309,18 +309,20 @@ impl Camp {
     /// True when nothing `author` wrote may reach `viewer` (someone else): a suspended
     /// author, a server the camp no longer federates with, or a block either way.
     pub(crate) fn author_hidden_from(&self, viewer: &Account, author: &Account) -> Result<bool> {
+        Ok(self.author_cut_off(author)? || self.blocked_either_way(viewer.id, author.id)?)
+    }
+
+    /// True when nothing `author` wrote may reach anyone: a suspended author, or one
+    /// from a server the camp no longer federates with (suspended, or unlisted in
+    /// allowlist mode), whose posts are hidden like a suspended camper's.
+    pub(crate) fn author_cut_off(&self, author: &Account) -> Result<bool> {
         if author.suspended {
             return Ok(true);
         }
-        // What came from a server the camp no longer federates with (suspended, or
-        // unlisted in allowlist mode) is hidden from everyone, like a suspended camper's.
-        if author.is_remote()
-            && let Some((_, host)) = author.username.rsplit_once('@')
-            && self.domain_policy(host)?.suspend
-        {
-            return Ok(true);
+        match author.username.rsplit_once('@') {
+            Some((_, host)) if author.is_remote() => Ok(self.domain_policy(host)?.suspend),
+            _ => Ok(false),
         }
-        self.blocked_either_way(viewer.id, author.id)
     }
 
     /// Whether `post`'s visibility takes in `viewer` (not its author), given whether

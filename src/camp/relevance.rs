@@ -64,6 +64,8 @@ struct Snapshot {
     valid_until: Millis,
     /// The reader's record (None: gone).
     me: Option<Account>,
+    /// The reader hides some server (most hide none, and then no author's is read).
+    hides_servers: bool,
     filters: FilterSet,
     /// Members of the reader's exclusive lists (followed or not: `Facts::followed`).
     exclusive: HashSet<Id>,
@@ -77,11 +79,13 @@ impl Snapshot {
         let me = camp.store().account(viewer)?;
         let filters = camp.filter_set(viewer)?;
         let exclusive = camp.exclusive_listed(viewer)?;
+        let hides_servers = !camp.store().hidden_domains(viewer)?.is_empty();
         Ok(Snapshot {
             viewer,
             generation,
             valid_until: filters.expires_first().unwrap_or(Millis::MAX),
             me,
+            hides_servers,
             filters,
             exclusive,
             authors: HashMap::new(),
@@ -108,15 +112,23 @@ impl Snapshot {
         if muted && let Some(t) = mute.and_then(|m| m.until_ms) {
             self.valid_until = self.valid_until.min(t);
         }
+        // Each store read once: a live post from an author a session has not met yet
+        // reaches every session at once, and each reads these for it.
+        let blocked = camp.blocked_either_way(viewer, who)?;
+        // `Camp::author_hidden_from`, with the block already read (`me` is the viewer).
         let hidden_from = match (&self.me, &account) {
-            (Some(me), Some(a)) => camp.author_hidden_from(me, a)?,
+            (Some(_), Some(a)) => camp.author_cut_off(a)? || blocked,
             _ => true,
+        };
+        let hidden_server = match &account {
+            Some(a) if self.hides_servers => camp.hides_server_of_account(viewer, a)?,
+            _ => false,
         };
         let facts = Facts {
             exists: account.is_some(),
             muted,
-            hidden_server: camp.hides_server_of(viewer, who)?,
-            blocked: camp.blocked_either_way(viewer, who)?,
+            hidden_server,
+            blocked,
             hidden_from,
             followed: store.follows(viewer, who)?,
         };

@@ -92,10 +92,18 @@ impl Camp {
         if self.store().hidden_domains(viewer)?.is_empty() {
             return Ok(false);
         }
-        let Some(a) = self.store().account(account)?.filter(|a| a.is_remote()) else {
+        match self.store().account(account)? {
+            Some(a) => self.hides_server_of_account(viewer, &a),
+            None => Ok(false),
+        }
+    }
+
+    /// [`Self::hides_server_of`] for an account already read.
+    pub(crate) fn hides_server_of_account(&self, viewer: Id, account: &Account) -> Result<bool> {
+        if !account.is_remote() {
             return Ok(false);
-        };
-        let Some((_, host)) = a.username.rsplit_once('@') else {
+        }
+        let Some((_, host)) = account.username.rsplit_once('@') else {
             return Ok(false);
         };
         self.hides_host(viewer, host)
