@@ -10,9 +10,8 @@
 //! where the session says it may be (see
 //! [`crate::tui::session_terminal::SessionTerminal`]), and a frame ends with one
 //! `SGR 0` instead of four resets (none when its last cell is already in the default
-//! attributes). Every byte here
-//! crosses every session's connection for every live post, and the client parses
-//! each one; crossterm also formats each code through
+//! attributes). Every byte here crosses every session's connection for every live
+//! post, and the client parses each one; crossterm also formats each code through
 //! `fmt::Write`, which a profile at 1,000 sessions showed at several percent of the
 //! server's time. A test feeds both backends' bytes for random cells to a terminal
 //! emulator and compares every cell's text and attributes.
