@@ -136,6 +136,27 @@ impl Links {
         }
     }
 
+    /// True when the client shows no link and the frame drawn has none to send: the
+    /// link layer passes every cell through unchanged.
+    pub fn idle(&self) -> bool {
+        let st = self.state();
+        st.shown.is_empty()
+            && st
+                .pending
+                .as_ref()
+                .is_none_or(|(runs, forced)| runs.is_empty() && forced.is_empty())
+    }
+
+    /// Takes the frame's links as sent when its bytes were not written through the
+    /// link layer (an idle frame: there were none).
+    pub fn sent_idle(&self) {
+        debug_assert!(
+            self.idle(),
+            "a frame with links must go through the link layer"
+        );
+        self.state().pending = None;
+    }
+
     /// The screen was cleared (a resize): no link is left on it.
     pub fn reset(&self) {
         let mut st = self.state();

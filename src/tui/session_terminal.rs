@@ -133,6 +133,44 @@ pub struct SessionTerminal {
     /// The last frame's hints, emptied, for the view to fill again (see
     /// [`Self::take_spent_hints`]).
     spent: Hints,
+    /// For the frame being sent: the rows to compare (row, columns from the left).
+    /// Kept for its allocation.
+    plan: Vec<(u16, u16)>,
+    /// See [`Self::reused_frames`].
+    reused: usize,
+}
+
+/// What decides every byte a frame sends, when each row it compares is keyed on both
+/// sides (see [`SentFrames`]).
+#[derive(Debug, Clone, PartialEq)]
+struct SentKey {
+    area: Rect,
+    shift: Option<Shift>,
+    /// Where the client's cursor was (`None`: not known), and where the frame wants it.
+    cursor: (Option<Option<Position>>, Option<Position>),
+    /// Each row compared: its place, the columns compared, what it showed and what it
+    /// shows now.
+    rows: Vec<(u16, u16, RowKey, RowKey)>,
+}
+
+/// The bytes of the last few frames sent on this worker thread, by what decided them.
+///
+/// A live post reaches every session at once, and the sessions at the top of a
+/// timeline compare the same few rows: the post's lines coming into a blank band, and
+/// the gutters of the post that lost the selection. Their row keys are the same from
+/// session to session (a post's styled lines are shared on the thread with their id,
+/// see [`crate::tui::post_cache`]), and two equal keys are rows of equal cells, so the
+/// bytes one session wrote are the bytes the next would write: it takes them instead
+/// of diffing, guarding and writing the cells again. Nothing is shared that the
+/// session's own view did not put on its screen. Frames with links or pictures, or a
+/// row without a key, are never taken from here.
+type SentFrames = Vec<(SentKey, Vec<u8>)>;
+
+/// How many frames [`SentFrames`] keeps per thread.
+const SENT_FRAMES: usize = 4;
+
+thread_local! {
+    static SENT: std::cell::RefCell<SentFrames> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// The most a session's writer keeps allocated between frames.
@@ -207,6 +245,8 @@ impl SessionTerminal {
             drawn_to: Vec::new(),
             came_in: RowKey::Blank { x: 0, width: cols },
             spent: Hints::default(),
+            plan: Vec::new(),
+            reused: 0,
         }
     }
 
@@ -349,11 +389,10 @@ impl SessionTerminal {
     fn send(&mut self, next: &Buffer, hints: Hints) -> io::Result<()> {
         let height = usize::from(self.shown.area().height);
         let shift = self.fitting(&hints);
-        if let Some(s) = shift {
-            self.scroll(s);
-        }
         let w = usize::from(self.shown.area().width);
-        self.changed.clear();
+        // Which rows to compare, and how far; whether each is keyed both ways.
+        self.plan.clear();
+        let mut keyed = true;
         for y in 0..height {
             let key = hints.rows.get(y).and_then(Option::as_ref);
             let was = self.was(shift, y);
@@ -367,6 +406,7 @@ impl SessionTerminal {
                 self.kept += 1;
                 continue;
             }
+            keyed &= key.is_some() && was.is_some();
             // Over a row the client shows blank, the new row's trailing blanks are
             // already right: a live post's lines come into blank rows, and are mostly
             // blank after their text.
@@ -384,52 +424,86 @@ impl SessionTerminal {
                 }
                 false => same,
             };
+            self.plan.push((y as u16, same as u16));
+        }
+        let probe = self.frames.backend();
+        let want = probe.shown.then_some(probe.cursor);
+        let key = (keyed && self.output_idle()).then(|| SentKey {
+            area: self.shown.area(),
+            shift,
+            cursor: (self.cursor, want),
+            rows: self
+                .plan
+                .iter()
+                .filter_map(|&(y, same)| {
+                    let now = hints.rows.get(usize::from(y))?.clone()?;
+                    let was = self.was(shift, usize::from(y))?.clone();
+                    Some((y, same, was, now))
+                })
+                .collect(),
+        });
+        let writer = self.backend.inner_mut().inner_mut().inner_mut();
+        let start = writer.writer_mut().len();
+        let reused = key.as_ref().is_some_and(|key| {
+            SENT.with(|sent| {
+                let sent = sent.borrow();
+                let found = sent.iter().find(|(k, _)| k == key);
+                if let Some((_, bytes)) = found {
+                    writer.writer_mut().extend_from_slice(bytes);
+                }
+                found.is_some()
+            })
+        });
+        if let Some(s) = shift {
+            match reused {
+                true => self.note_scroll(s),
+                false => self.scroll(s),
+            }
+        }
+        self.changed.clear();
+        for i in 0..self.plan.len() {
+            let (y, same) = self.plan[i];
+            let (y, same) = (usize::from(y), usize::from(same));
             let cells = &next.content[y * w..y * w + same];
             self.shown.encode_row(cells, &mut self.row_codes);
-            let row = crate::tui::frame_diff::Row {
-                screen: &self.shown,
-                old: &self.shown.row(y)[..same],
-                new: &self.row_codes,
-                cells,
-                y: y as u16,
-            };
-            let first = self.changed.len();
-            row.changed(&mut self.changed);
-            // Only a row compared whole is known to the end: the rest of another is
-            // what the client shows.
-            if same == w {
-                self.erase_blank_end(cells, first);
+            if !reused {
+                let row = crate::tui::frame_diff::Row {
+                    screen: &self.shown,
+                    old: &self.shown.row(y)[..same],
+                    new: &self.row_codes,
+                    cells,
+                    y: y as u16,
+                };
+                let first = self.changed.len();
+                row.changed(&mut self.changed);
+                // Only a row compared whole is known to the end: the rest of another is
+                // what the client shows.
+                if same == w {
+                    self.erase_blank_end(cells, first);
+                }
             }
             self.shown.set_row(y, &self.row_codes);
         }
-        // The guard walks these twice: ratatui's `pos_of` checks its bounds each time,
-        // and the changed cells' places come from rows of this very buffer. Places,
-        // not indices: an index took a division to turn back into a place, twice per
-        // changed cell.
-        let (left, top) = (next.area.x, next.area.y);
-        let cells = self.changed.iter().map(|&(x, y)| {
-            (
-                left + x,
-                top + y,
-                &next.content[usize::from(y) * w + usize::from(x)],
-            )
-        });
-        self.backend.draw_cells(cells)?;
-        let probe = self.frames.backend();
-        let want = probe.shown.then_some(probe.cursor);
-        match want {
-            None if self.cursor != Some(None) => self.backend.hide_cursor()?,
-            None => {}
-            Some(at) => {
-                if !matches!(self.cursor, Some(Some(_))) {
-                    self.backend.show_cursor()?;
-                }
-                // Drawing moved it.
-                self.backend.set_cursor_position(at)?;
+        if reused {
+            self.backend.inner().links().sent_idle();
+            self.cursor = Some(want);
+            self.reused += 1;
+        } else {
+            self.write_changed(next, want)?;
+            if let Some(key) = key {
+                let written = &self
+                    .backend
+                    .inner_mut()
+                    .inner_mut()
+                    .inner_mut()
+                    .writer_mut()[start..];
+                SENT.with(|sent| {
+                    let mut sent = sent.borrow_mut();
+                    sent.truncate(SENT_FRAMES - 1);
+                    sent.insert(0, (key, written.to_vec()));
+                });
             }
         }
-        self.cursor = Some(want);
-        Backend::flush(&mut self.backend)?;
         let Hints {
             rows,
             mut undrawn,
@@ -447,6 +521,51 @@ impl SessionTerminal {
             gutter_only,
         };
         Ok(())
+    }
+
+    /// Writes the changed cells of `next` through the backend stack, puts the cursor
+    /// where the frame wants it (`want`), and flushes.
+    fn write_changed(&mut self, next: &Buffer, want: Option<Position>) -> io::Result<()> {
+        let w = usize::from(next.area.width);
+        // The guard walks these twice: ratatui's `pos_of` checks its bounds each time,
+        // and the changed cells' places come from rows of this very buffer. Places,
+        // not indices: an index took a division to turn back into a place, twice per
+        // changed cell.
+        let (left, top) = (next.area.x, next.area.y);
+        let cells = self.changed.iter().map(|&(x, y)| {
+            (
+                left + x,
+                top + y,
+                &next.content[usize::from(y) * w + usize::from(x)],
+            )
+        });
+        self.backend.draw_cells(cells)?;
+        match want {
+            None if self.cursor != Some(None) => self.backend.hide_cursor()?,
+            None => {}
+            Some(at) => {
+                if !matches!(self.cursor, Some(Some(_))) {
+                    self.backend.show_cursor()?;
+                }
+                // Drawing moved it.
+                self.backend.set_cursor_position(at)?;
+            }
+        }
+        self.cursor = Some(want);
+        Backend::flush(&mut self.backend)
+    }
+
+    /// True when neither links nor pictures add to what the frame's cells write: only
+    /// then may its bytes be shared (see [`SentFrames`]).
+    fn output_idle(&self) -> bool {
+        let links = self.backend.inner();
+        links.links().idle() && links.inner().graphics().idle()
+    }
+
+    /// Frames whose bytes were taken from another session's identical frame on this
+    /// thread (for tests and measurements).
+    pub fn reused_frames(&self) -> usize {
+        self.reused
     }
 
     /// When the row whose changed cells are `self.changed[first..]` ends in blank cells
@@ -510,6 +629,12 @@ impl SessionTerminal {
             .inner_mut()
             .inner_mut()
             .scroll_band(s.top, s.bottom, s.by);
+        self.note_scroll(s);
+    }
+
+    /// Notes that the client's rows moved by `s` (its bytes written already, or taken
+    /// with a whole frame's).
+    fn note_scroll(&mut self, s: Shift) {
         let (top, bottom) = (usize::from(s.top), usize::from(s.bottom));
         self.shown.scroll(top, bottom, isize::from(s.by));
         self.scrolls += 1;
@@ -683,6 +808,55 @@ mod tests {
         show(&mut t, "abcd", "世界 wide");
         let out = show(&mut t, "a", "世界 wide");
         assert_eq!(out, "\x1b[1;2H   ", "{out:?}");
+    }
+
+    /// A second session in the same state on the thread takes the first one's bytes
+    /// for a frame whose compared rows are keyed the same; a row keyed by a line of its
+    /// own (another allocation, however equal) is never taken from another session.
+    #[test]
+    fn a_frame_of_equal_keys_is_taken_from_another_session_and_no_other() {
+        let links = Links::default();
+        let post = |id: u64| RowKey::PostLine {
+            x: 0,
+            width: 10,
+            id,
+            line: 0,
+            selected: false,
+        };
+        let own_line = || RowKey::Line {
+            x: 0,
+            width: 10,
+            line: Arc::new((Line::from("bar"), Style::default())),
+        };
+        let show = |t: &mut SessionTerminal, text: &str, key: RowKey| {
+            t.draw(|f, _, _| {
+                f.buffer_mut().set_string(0, 0, text, Style::default());
+                Hints {
+                    rows: vec![Some(key.clone())],
+                    ..Hints::default()
+                }
+            })
+            .unwrap();
+            t.take_output()
+        };
+        // Ids no other test gives a row (the thread's frames outlive a test).
+        let (a, b) = (post(9_001), post(9_002));
+        let mut first = SessionTerminal::new(10, 1, &links, &Graphics::new());
+        let mut second = SessionTerminal::new(10, 1, &Links::default(), &Graphics::new());
+        for t in [&mut first, &mut second] {
+            show(t, "post a", a.clone());
+        }
+        let sent = show(&mut first, "post bb", b.clone());
+        assert_eq!(show(&mut second, "post bb", b.clone()), sent);
+        assert_eq!((first.reused_frames(), second.reused_frames()), (0, 1));
+        let mut client = vt100::Parser::new(1, 10, 0);
+        client.process(b"post a");
+        client.process(&sent);
+        assert_eq!(client.screen().contents(), "post bb");
+        // Each session's own line: equal bytes, written by each.
+        let sent = show(&mut first, "bar", own_line());
+        assert_eq!(show(&mut second, "bar", own_line()), sent);
+        assert_eq!(second.reused_frames(), 1);
     }
 
     /// A row a scroll brought in is blank at the client: a blank row there is left

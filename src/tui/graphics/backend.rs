@@ -22,6 +22,11 @@ impl<B> GraphicsBackend<B> {
         GraphicsBackend { inner, graphics }
     }
 
+    /// The pictures this layer writes.
+    pub fn graphics(&self) -> &Graphics {
+        &self.graphics
+    }
+
     /// The wrapped backend.
     pub fn inner(&self) -> &B {
         &self.inner

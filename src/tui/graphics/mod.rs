@@ -326,6 +326,13 @@ impl Graphics {
         self.state().cell = cell;
     }
 
+    /// True when the client shows no picture, holds none, and the frame drawn places
+    /// none: a frame's flush writes nothing for pictures.
+    pub fn idle(&self) -> bool {
+        let st = self.state();
+        st.shown.is_none() && st.transmitted.is_none() && st.next.is_none() && !st.purge
+    }
+
     /// The screen was cleared (a resize): nothing is shown any more.
     pub fn reset(&self) {
         let mut st = self.state();

@@ -111,21 +111,24 @@ fn random_text(rng: &mut Rng) -> String {
 }
 
 /// `v` arrives live, on the camp timeline and on the home timeline of camper 1 (the
-/// model's own).
-fn post_live(m: &mut Model, v: PostView) {
-    update(
-        m,
-        Msg::Posted(Arc::new(NewPost {
-            view: Arc::new(v),
-            on_camp: true,
-            home_owners: vec![1],
-        })),
-    );
+/// models' own), to every model as the one `Arc`, as the server hands it to every
+/// session.
+fn post_live(ms: &mut [Model], v: PostView) {
+    let new = Arc::new(NewPost {
+        view: Arc::new(v),
+        on_camp: true,
+        home_owners: vec![1],
+    });
+    for m in ms {
+        update(m, Msg::Posted(new.clone()));
+    }
 }
 
-/// One random step: a live post, an edit or new counts, a deletion, a key, the clock,
-/// the unread badge or the footer's message.
-fn step(m: &mut Model, rng: &mut Rng, next_id: &mut u64) {
+/// One random step, the same for every model in `ms` (sessions in the same state): a
+/// live post, an edit or new counts, a deletion, a key, the clock, the unread badge or
+/// the footer's message.
+fn step(ms: &mut [Model], rng: &mut Rng, next_id: &mut u64) {
+    let m = &ms[0];
     let ids: Vec<u64> = m.camp.posts.iter().map(|p| p.post.id).collect();
     let pick = |rng: &mut Rng| {
         ids.get(rng.below(ids.len().max(1) as u64) as usize)
@@ -146,7 +149,7 @@ fn step(m: &mut Model, rng: &mut Rng, next_id: &mut u64) {
             if rng.below(5) == 0 {
                 v.post.cw = Some("spoilers".into());
             }
-            post_live(m, v);
+            post_live(ms, v);
         }
         4 => {
             if let Some(id) = pick(rng)
@@ -160,7 +163,10 @@ fn step(m: &mut Model, rng: &mut Rng, next_id: &mut u64) {
                     v.stats.favourites += 1 + rng.below(3) as u32;
                     v.stats.boosts += rng.below(2) as u32;
                 }
-                update(m, Msg::PostChanged(Arc::new(v)));
+                let changed = Arc::new(v);
+                for m in ms.iter_mut() {
+                    update(m, Msg::PostChanged(changed.clone()));
+                }
             }
         }
         5 => {
@@ -171,21 +177,37 @@ fn step(m: &mut Model, rng: &mut Rng, next_id: &mut u64) {
                 _ => pick(rng).into_iter().collect(),
             };
             for id in gone {
-                update(m, Msg::PostDeleted(id));
+                for m in ms.iter_mut() {
+                    update(m, Msg::PostDeleted(id));
+                }
             }
         }
-        6 => m.now_ms += 60_000 * (1 + rng.below(90)),
+        6 => {
+            let later = 60_000 * (1 + rng.below(90));
+            ms.iter_mut().for_each(|m| m.now_ms += later);
+        }
         // The header's unread badge and the footer's message change on their own.
-        7 => match rng.below(3) {
-            0 => m.unread = rng.below(3) as usize,
-            1 => {
-                m.flash = Some(crate::tui::Flash {
-                    text: random_text(rng),
-                    error: rng.below(2) == 0,
-                })
+        7 => {
+            let (unread, flash) = match rng.below(3) {
+                0 => (Some(rng.below(3) as usize), None),
+                1 => (
+                    None,
+                    Some(Some(crate::tui::Flash {
+                        text: random_text(rng),
+                        error: rng.below(2) == 0,
+                    })),
+                ),
+                _ => (None, Some(None)),
+            };
+            for m in ms.iter_mut() {
+                if let Some(u) = unread {
+                    m.unread = u;
+                }
+                if let Some(f) = &flash {
+                    m.flash = f.clone();
+                }
             }
-            _ => m.flash = None,
-        },
+        }
         _ => {
             // Moves, and now and then the help, the composer or a thread over the
             // timeline, or back from one.
@@ -195,18 +217,20 @@ fn step(m: &mut Model, rng: &mut Rng, next_id: &mut u64) {
                 0 => popups[rng.below(popups.len() as u64) as usize],
                 _ => keys[rng.below(keys.len() as u64) as usize],
             };
-            match c {
-                '\t' => update(m, key(Key::Tab)),
-                '\n' => update(m, key(Key::Enter)),
-                '\u{1b}' => {
-                    update(m, key(Key::Esc));
-                    match m.composer.as_ref().is_some_and(|c| c.confirm_discard) {
-                        true => update(m, ch('y')),
-                        false => vec![],
+            for m in ms.iter_mut() {
+                match c {
+                    '\t' => update(m, key(Key::Tab)),
+                    '\n' => update(m, key(Key::Enter)),
+                    '\u{1b}' => {
+                        update(m, key(Key::Esc));
+                        match m.composer.as_ref().is_some_and(|c| c.confirm_discard) {
+                            true => update(m, ch('y')),
+                            false => vec![],
+                        }
                     }
-                }
-                c => update(m, ch(c)),
-            };
+                    c => update(m, ch(c)),
+                };
+            }
         }
     }
 }
@@ -226,7 +250,7 @@ fn live_frames_end_where_a_full_redraw_ends() {
         // Over every terminal of the run (a resize starts a new one).
         let (mut left, mut again, mut scrolls, mut kept) = (0, 0, 0, 0);
         for n in 0..250 {
-            step(&mut m, &mut rng, &mut next_id);
+            step(std::slice::from_mut(&mut m), &mut rng, &mut next_id);
             if rng.below(30) == 0 {
                 // A resize (to the same size, as a client's redraw asks): a new
                 // terminal over a cleared screen, as the session does.
@@ -270,6 +294,46 @@ fn live_frames_end_where_a_full_redraw_ends() {
         assert!(again > 0, "seed {seed}: no frame drawn again");
         assert!(client.screen().contents().contains('@'));
     }
+}
+
+/// Two sessions in the same state on one thread (the same live posts as the same
+/// `Arc`s, the same keys and clock): the second takes most of its frames' bytes from
+/// the first's (see `session_terminal::SentFrames`), and sends exactly what the first
+/// sent, frame after frame, whether taken or written; both screens end where a full
+/// redraw ends.
+#[test]
+fn a_twin_session_takes_the_bytes_of_the_same_frame_and_ends_where_a_full_redraw_ends() {
+    let (w, h) = (80, 24);
+    let mut rng = Rng(0x0dd5_eed5_1234_5678);
+    // Links off: a frame with a link on screen is never shared (its bytes go through
+    // the session's own link state).
+    let first = member_model();
+    let mut models = [first.clone(), first];
+    let mut terminals = [terminal(w, h), terminal(w, h)];
+    let mut clients = [vt100::Parser::new(h, w, 0), vt100::Parser::new(h, w, 0)];
+    let mut next_id = 50_000;
+    for n in 0..250 {
+        step(&mut models, &mut rng, &mut next_id);
+        let sent: Vec<Vec<u8>> = (0..2)
+            .map(|i| frame(&mut terminals[i], &mut models[i]))
+            .collect();
+        assert_eq!(
+            String::from_utf8_lossy(&sent[1]),
+            String::from_utf8_lossy(&sent[0]),
+            "step {n}: the twin sent other bytes"
+        );
+        let want = cells(&full_redraw(&models[0], w, h));
+        for (client, bytes) in clients.iter_mut().zip(&sent) {
+            client.process(bytes);
+            assert_eq!(cells(client), want, "step {n}");
+        }
+    }
+    let (reused, scrolls) = (terminals[1].0.reused_frames(), terminals[1].0.scrolls());
+    eprintln!("twin: {reused} frames taken, {scrolls} scrolls");
+    // Live posts scrolled the band, and the twin took more frames than that (a
+    // selection moving back and forth between two posts is the same frame again).
+    assert!(scrolls > 10, "{scrolls} scrolls");
+    assert!(reused > scrolls, "{reused} frames taken, {scrolls} scrolls");
 }
 
 /// Two sessions on one thread style a post once, and share nothing when the width,
@@ -339,7 +403,7 @@ fn live_post_keeps_row(mut m: Model, text: &str) -> (usize, usize) {
     let before = row_of(&client).unwrap_or_else(|| panic!("{text:?} is shown"));
     let mut v = view(1_001, "bo", "", "fresh", 0);
     v.post.created_ms = m.now_ms;
-    post_live(&mut m, v);
+    post_live(std::slice::from_mut(&mut m), v);
     let kept = t.0.kept_rows();
     let sent = frame(&mut t, &mut m);
     client.process(&sent);
