@@ -136,25 +136,26 @@ impl Links {
         }
     }
 
-    /// True when the client shows no link and the frame drawn has none to send: the
-    /// link layer passes every cell through unchanged.
-    pub fn idle(&self) -> bool {
+    /// True when the frame drawn sends no link cell again and has no link on any of
+    /// `rows`: the link layer then hands the cells drawn on those rows down as they
+    /// are, in one run, and writes nothing of its own (links elsewhere on the screen
+    /// stay as the client shows them).
+    pub fn passes_rows(&self, mut rows: impl Iterator<Item = u16>) -> bool {
         let st = self.state();
-        st.shown.is_empty()
-            && st
-                .pending
-                .as_ref()
-                .is_none_or(|(runs, forced)| runs.is_empty() && forced.is_empty())
+        let Some((runs, forced)) = st.pending.as_ref() else {
+            return true;
+        };
+        forced.is_empty() && rows.all(|y| runs.iter().all(|r| r.y != y))
     }
 
-    /// Takes the frame's links as sent when its bytes were not written through the
-    /// link layer (an idle frame: there were none).
-    pub fn sent_idle(&self) {
-        debug_assert!(
-            self.idle(),
-            "a frame with links must go through the link layer"
-        );
-        self.state().pending = None;
+    /// Takes the frame's links as sent when its cells were not written through the
+    /// link layer (see [`Links::passes_rows`]): the client now shows the frame's links.
+    pub fn sent_around(&self) {
+        let mut st = self.state();
+        if let Some((runs, forced)) = st.pending.take() {
+            debug_assert!(forced.is_empty(), "a link cell to send again was not sent");
+            st.shown = runs;
+        }
     }
 
     /// The screen was cleared (a resize): no link is left on it.

@@ -162,8 +162,9 @@ struct SentKey {
 /// see [`crate::tui::post_cache`]), and two equal keys are rows of equal cells, so the
 /// bytes one session wrote are the bytes the next would write: it takes them instead
 /// of diffing, guarding and writing the cells again. Nothing is shared that the
-/// session's own view did not put on its screen. Frames with links or pictures, or a
-/// row without a key, are never taken from here.
+/// session's own view did not put on its screen. A frame with a link on a row it
+/// compares (or a link cell to send again), a picture, or a row without a key is never
+/// taken from here.
 type SentFrames = Vec<(SentKey, Vec<u8>)>;
 
 /// How many frames [`SentFrames`] keeps per thread.
@@ -428,7 +429,7 @@ impl SessionTerminal {
         }
         let probe = self.frames.backend();
         let want = probe.shown.then_some(probe.cursor);
-        let key = (keyed && self.output_idle()).then(|| SentKey {
+        let key = (keyed && self.output_plain()).then(|| SentKey {
             area: self.shown.area(),
             shift,
             cursor: (self.cursor, want),
@@ -485,7 +486,7 @@ impl SessionTerminal {
             self.shown.set_row(y, &self.row_codes);
         }
         if reused {
-            self.backend.inner().links().sent_idle();
+            self.backend.inner().links().sent_around();
             self.cursor = Some(want);
             self.reused += 1;
         } else {
@@ -555,11 +556,12 @@ impl SessionTerminal {
         Backend::flush(&mut self.backend)
     }
 
-    /// True when neither links nor pictures add to what the frame's cells write: only
-    /// then may its bytes be shared (see [`SentFrames`]).
-    fn output_idle(&self) -> bool {
+    /// True when neither links nor pictures add to what the frame's cells on the
+    /// planned rows write: only then may its bytes be shared (see [`SentFrames`]).
+    fn output_plain(&self) -> bool {
         let links = self.backend.inner();
-        links.links().idle() && links.inner().graphics().idle()
+        links.links().passes_rows(self.plan.iter().map(|&(y, _)| y))
+            && links.inner().graphics().idle()
     }
 
     /// Frames whose bytes were taken from another session's identical frame on this
