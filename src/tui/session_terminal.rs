@@ -391,9 +391,8 @@ impl SessionTerminal {
         let height = usize::from(self.shown.area().height);
         let shift = self.fitting(&hints);
         let w = usize::from(self.shown.area().width);
-        // Which rows to compare, and how far; whether each is keyed both ways.
+        // Which rows to compare, and how far.
         self.plan.clear();
-        let mut keyed = true;
         for y in 0..height {
             let key = hints.rows.get(y).and_then(Option::as_ref);
             let was = self.was(shift, y);
@@ -407,7 +406,6 @@ impl SessionTerminal {
                 self.kept += 1;
                 continue;
             }
-            keyed &= key.is_some() && was.is_some();
             // Over a row the client shows blank, the new row's trailing blanks are
             // already right: a live post's lines come into blank rows, and are mostly
             // blank after their text.
@@ -429,21 +427,24 @@ impl SessionTerminal {
         }
         let probe = self.frames.backend();
         let want = probe.shown.then_some(probe.cursor);
-        let key = (keyed && self.output_plain()).then(|| SentKey {
-            area: self.shown.area(),
-            shift,
-            cursor: (self.cursor, want),
-            rows: self
-                .plan
+        // A frame is shared only when every row it compares is keyed both ways.
+        let rows = self.output_plain().then(|| {
+            self.plan
                 .iter()
-                .filter_map(|&(y, same)| {
+                .map(|&(y, same)| {
                     let now = hints.rows.get(usize::from(y))?.clone()?;
                     let was = self.was(shift, usize::from(y))?.clone();
                     Some((y, same, was, now))
                 })
-                .collect(),
+                .collect::<Option<Vec<_>>>()
         });
-        let writer = self.backend.inner_mut().inner_mut().inner_mut();
+        let key = rows.flatten().map(|rows| SentKey {
+            area: self.shown.area(),
+            shift,
+            cursor: (self.cursor, want),
+            rows,
+        });
+        let writer = self.writer();
         let start = writer.writer_mut().len();
         let reused = key.as_ref().is_some_and(|key| {
             SENT.with(|sent| {
@@ -492,12 +493,7 @@ impl SessionTerminal {
         } else {
             self.write_changed(next, want)?;
             if let Some(key) = key {
-                let written = &self
-                    .backend
-                    .inner_mut()
-                    .inner_mut()
-                    .inner_mut()
-                    .writer_mut()[start..];
+                let written = &self.writer().writer_mut()[start..];
                 SENT.with(|sent| {
                     let mut sent = sent.borrow_mut();
                     sent.truncate(SENT_FRAMES - 1);
@@ -556,6 +552,11 @@ impl SessionTerminal {
         Backend::flush(&mut self.backend)
     }
 
+    /// The escape-sequence writer at the bottom of the backend stack.
+    fn writer(&mut self) -> &mut AnsiBackend {
+        self.backend.inner_mut().inner_mut().inner_mut()
+    }
+
     /// True when neither links nor pictures add to what the frame's cells on the
     /// planned rows write: only then may its bytes be shared (see [`SentFrames`]).
     fn output_plain(&self) -> bool {
@@ -594,11 +595,7 @@ impl SessionTerminal {
         }
         let (x, y) = places[from];
         self.changed.truncate(first + from + 1);
-        self.backend
-            .inner_mut()
-            .inner_mut()
-            .inner_mut()
-            .erase_to_end_from(x, y);
+        self.writer().erase_to_end_from(x, y);
     }
 
     /// Empty lists, with room, for the view to give the next frame's hints in
@@ -626,11 +623,7 @@ impl SessionTerminal {
         // frame that draws ends in the default attributes and the session's setup starts
         // with `SGR 0`. The cells that follow place the cursor (the first may start
         // where the scroll left it).
-        self.backend
-            .inner_mut()
-            .inner_mut()
-            .inner_mut()
-            .scroll_band(s.top, s.bottom, s.by);
+        self.writer().scroll_band(s.top, s.bottom, s.by);
         self.note_scroll(s);
     }
 
@@ -664,12 +657,7 @@ impl SessionTerminal {
     /// its allocation: growing a new one from nothing for every frame was most of its
     /// cost.
     pub fn append_output(&mut self, to: &mut Vec<u8>) {
-        let written = self
-            .backend
-            .inner_mut()
-            .inner_mut()
-            .inner_mut()
-            .writer_mut();
+        let written = self.writer().writer_mut();
         to.extend_from_slice(written);
         written.clear();
         // A frame with a picture or a whole screen may have been far bigger: a session
