@@ -28,7 +28,7 @@ use crate::tui::graphics::backend::GraphicsBackend;
 use crate::tui::guarded_backend::GuardedBackend;
 use crate::tui::hyperlinks::{HyperlinkBackend, Links};
 use crate::tui::scroll_hint::{Drawing, Hints, RowKey, Shift, source_of};
-use crate::tui::shown_screen::{Code, ShownScreen, encodes_blank};
+use crate::tui::shown_screen::{Code, Look, ShownScreen, encodes_blank, is_cluster, look_of};
 
 /// A backend that draws nothing and remembers where the frame wants the cursor.
 #[derive(Debug, Default)]
@@ -138,6 +138,8 @@ pub struct SessionTerminal {
     plan: Vec<(u16, u16)>,
     /// See [`Self::reused_frames`].
     reused: usize,
+    /// See [`Self::reused_codes`].
+    reused_codes: usize,
 }
 
 /// What decides every byte a frame sends, when each row it compares is keyed on both
@@ -165,7 +167,28 @@ struct SentKey {
 /// session's own view did not put on its screen. A frame with a link on a row it
 /// compares (or a link cell to send again), a picture, or a row without a key is never
 /// taken from here.
-type SentFrames = Vec<(SentKey, Vec<u8>)>;
+type SentFrames = Vec<SentFrame>;
+
+/// One frame of [`SentFrames`].
+#[derive(Debug)]
+struct SentFrame {
+    key: SentKey,
+    /// Every byte it wrote.
+    bytes: Vec<u8>,
+    /// The codes it left on its compared rows, one row after another, each as many as
+    /// the row's compared columns; none when a row holds a long symbol (its number is
+    /// the screen's own).
+    codes: Option<SentCodes>,
+}
+
+/// The codes of a [`SentFrame`]'s rows, and the looks they name: a session whose own
+/// table agrees with those looks as far as both go (sessions that met the same styles
+/// in the same order) takes the codes instead of encoding its cells again.
+#[derive(Debug)]
+struct SentCodes {
+    looks: Vec<Look>,
+    rows: Vec<Code>,
+}
 
 /// How many frames [`SentFrames`] keeps per thread.
 const SENT_FRAMES: usize = 4;
@@ -248,6 +271,7 @@ impl SessionTerminal {
             spent: Hints::default(),
             plan: Vec::new(),
             reused: 0,
+            reused_codes: 0,
         }
     }
 
@@ -446,24 +470,46 @@ impl SessionTerminal {
         });
         let writer = self.writer();
         let start = writer.writer_mut().len();
-        let reused = key.as_ref().is_some_and(|key| {
+        let found = key.as_ref().and_then(|key| {
             SENT.with(|sent| {
                 let sent = sent.borrow();
-                let found = sent.iter().find(|(k, _)| k == key);
-                if let Some((_, bytes)) = found {
-                    writer.writer_mut().extend_from_slice(bytes);
-                }
-                found.is_some()
+                let at = sent.iter().position(|f| f.key == *key)?;
+                writer.writer_mut().extend_from_slice(&sent[at].bytes);
+                Some(at)
             })
         });
+        let reused = found.is_some();
         if let Some(s) = shift {
             match reused {
                 true => self.note_scroll(s),
                 false => self.scroll(s),
             }
         }
+        // Rows set from the frame's codes need no encoding (after the scroll: the rows
+        // are where the frame left them).
+        let set = found.is_some_and(|at| {
+            SENT.with(|sent| {
+                let sent = sent.borrow();
+                let Some(codes) = sent[at].codes.as_ref() else {
+                    return false;
+                };
+                if !self.shown.take_looks_of(&codes.looks) {
+                    return false;
+                }
+                let mut from = 0;
+                for &(y, same) in &self.plan {
+                    let to = from + usize::from(same);
+                    self.shown.set_row(usize::from(y), &codes.rows[from..to]);
+                    from = to;
+                }
+                true
+            })
+        });
         self.changed.clear();
         for i in 0..self.plan.len() {
+            if set {
+                break;
+            }
             let (y, same) = self.plan[i];
             let (y, same) = (usize::from(y), usize::from(same));
             let cells = &next.content[y * w..y * w + same];
@@ -486,6 +532,7 @@ impl SessionTerminal {
             }
             self.shown.set_row(y, &self.row_codes);
         }
+        self.reused_codes += usize::from(set);
         if reused {
             self.backend.inner().links().sent_around();
             self.cursor = Some(want);
@@ -493,11 +540,12 @@ impl SessionTerminal {
         } else {
             self.write_changed(next, want)?;
             if let Some(key) = key {
-                let written = &self.writer().writer_mut()[start..];
+                let codes = self.sent_codes();
+                let bytes = self.writer().writer_mut()[start..].to_vec();
                 SENT.with(|sent| {
                     let mut sent = sent.borrow_mut();
                     sent.truncate(SENT_FRAMES - 1);
-                    sent.insert(0, (key, written.to_vec()));
+                    sent.insert(0, SentFrame { key, bytes, codes });
                 });
             }
         }
@@ -552,6 +600,23 @@ impl SessionTerminal {
         Backend::flush(&mut self.backend)
     }
 
+    /// The codes the frame just sent left on its compared rows, for sessions that take
+    /// its bytes (see [`SentCodes`]).
+    fn sent_codes(&self) -> Option<SentCodes> {
+        let mut rows = Vec::new();
+        for &(y, same) in &self.plan {
+            rows.extend_from_slice(&self.shown.row(usize::from(y))[..usize::from(same)]);
+        }
+        if rows.iter().any(|&c| is_cluster(c)) {
+            return None;
+        }
+        let looks = rows.iter().map(|&c| look_of(c)).max().map_or(0, |l| l + 1);
+        Some(SentCodes {
+            looks: self.shown.looks()[..looks].to_vec(),
+            rows,
+        })
+    }
+
     /// The escape-sequence writer at the bottom of the backend stack.
     fn writer(&mut self) -> &mut AnsiBackend {
         self.backend.inner_mut().inner_mut().inner_mut()
@@ -569,6 +634,12 @@ impl SessionTerminal {
     /// thread (for tests and measurements).
     pub fn reused_frames(&self) -> usize {
         self.reused
+    }
+
+    /// Frames that took the codes of their rows with their bytes, instead of encoding
+    /// their cells (for tests).
+    pub fn reused_codes(&self) -> usize {
+        self.reused_codes
     }
 
     /// When the row whose changed cells are `self.changed[first..]` ends in blank cells
@@ -839,6 +910,8 @@ mod tests {
         let sent = show(&mut first, "post bb", b.clone());
         assert_eq!(show(&mut second, "post bb", b.clone()), sent);
         assert_eq!((first.reused_frames(), second.reused_frames()), (0, 1));
+        // Both met the same looks in the same order: the codes came along.
+        assert_eq!(second.reused_codes(), 1);
         let mut client = vt100::Parser::new(1, 10, 0);
         client.process(b"post a");
         client.process(&sent);
@@ -847,6 +920,48 @@ mod tests {
         let sent = show(&mut first, "bar", own_line());
         assert_eq!(show(&mut second, "bar", own_line()), sent);
         assert_eq!(second.reused_frames(), 1);
+    }
+
+    /// A session whose table of looks differs from the sharing session's takes the
+    /// frame's bytes but encodes its own rows: its next frame of its own, diffed
+    /// against them, still leaves the client showing what it should.
+    #[test]
+    fn codes_are_taken_only_by_a_screen_that_reads_them_the_same() {
+        let post = |id: u64| RowKey::PostLine {
+            x: 0,
+            width: 10,
+            id,
+            line: 0,
+            selected: false,
+        };
+        let show = |t: &mut SessionTerminal, text: &str, style: Style, key: Option<RowKey>| {
+            t.draw(|f, _, _| {
+                f.buffer_mut().set_string(0, 0, text, style);
+                Hints {
+                    rows: vec![key.clone()],
+                    ..Hints::default()
+                }
+            })
+            .unwrap();
+            t.take_output()
+        };
+        let red = Style::default().fg(ratatui::style::Color::Red);
+        let bold = Style::default().add_modifier(ratatui::style::Modifier::BOLD);
+        let (a, b) = (post(9_101), post(9_102));
+        let mut first = SessionTerminal::new(10, 1, &Links::default(), &Graphics::new());
+        let mut second = SessionTerminal::new(10, 1, &Links::default(), &Graphics::new());
+        let mut client = vt100::Parser::new(1, 10, 0);
+        // The second session meets bold before red: its looks are numbered otherwise.
+        show(&mut first, "post a", red, Some(a.clone()));
+        client.process(&show(&mut second, "x", bold, None));
+        client.process(&show(&mut second, "post a", red, Some(a.clone())));
+        show(&mut first, "post bb", red, Some(b.clone()));
+        client.process(&show(&mut second, "post bb", red, Some(b.clone())));
+        assert_eq!((second.reused_frames(), second.reused_codes()), (1, 0));
+        client.process(&show(&mut second, "post bx", bold, None));
+        assert_eq!(client.screen().contents(), "post bx");
+        let cell = client.screen().cell(0, 5).unwrap();
+        assert!(cell.bold() && cell.fgcolor() == vt100::Color::Default);
     }
 
     /// A row a scroll brought in is blank at the client: a blank row there is left

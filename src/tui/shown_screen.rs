@@ -79,7 +79,7 @@ pub fn is_cluster(code: Code) -> bool {
 }
 
 /// The look half of a code.
-fn look_of(code: Code) -> usize {
+pub fn look_of(code: Code) -> usize {
     (code >> 32) as usize
 }
 
@@ -199,6 +199,29 @@ impl ShownScreen {
         let start = usize::from(self.slots[y]) * w;
         let n = codes.len().min(w);
         self.codes[start..start + n].copy_from_slice(&codes[..n]);
+    }
+
+    /// The looks the codes of this screen name, by index: another screen whose table
+    /// begins with these reads this screen's codes the same (see
+    /// [`Self::take_looks_of`]).
+    pub fn looks(&self) -> &[Look] {
+        &self.looks
+    }
+
+    /// Makes codes encoded by a screen whose looks were `looks` mean here what they
+    /// meant there, if they can: when the two tables agree as far as both go, this one
+    /// takes the rest. False when they do not agree; the codes must not be used then.
+    /// Codes of long symbols never carry over: their numbers are each screen's own.
+    pub fn take_looks_of(&mut self, looks: &[Look]) -> bool {
+        let n = self.looks.len().min(looks.len());
+        if self.looks[..n] != looks[..n] {
+            return false;
+        }
+        // A table holds each look once, so these are new here and get the same numbers.
+        for &look in &looks[n..] {
+            self.look_id(look);
+        }
+        true
     }
 
     /// Blanks the slot of each of `rows`.
@@ -383,6 +406,36 @@ mod tests {
     use ratatui::style::Style;
 
     use super::*;
+
+    /// A screen takes another's looks when the two tables agree as far as both go,
+    /// and then reads the other's codes as the same cells.
+    #[test]
+    fn looks_are_taken_only_from_a_table_that_agrees() {
+        let cell = |fg: Color| {
+            let mut c = Cell::new("x");
+            c.fg = fg;
+            c
+        };
+        let (red, blue) = (cell(Color::Red), cell(Color::Blue));
+        let mut codes = Vec::new();
+        let mut sender = ShownScreen::new(Rect::new(0, 0, 2, 1));
+        sender.encode_row(&[red.clone(), blue.clone()], &mut codes);
+        let mut behind = ShownScreen::new(Rect::new(0, 0, 2, 1));
+        behind.encode_row(std::slice::from_ref(&red), &mut Vec::new());
+        assert!(behind.take_looks_of(sender.looks()));
+        assert_eq!(behind.looks(), sender.looks());
+        let mut own = Vec::new();
+        behind.encode_row(&[red.clone(), blue.clone()], &mut own);
+        assert_eq!(own, codes);
+        let mut other = ShownScreen::new(Rect::new(0, 0, 2, 1));
+        other.encode_row(std::slice::from_ref(&blue), &mut Vec::new());
+        assert!(!other.take_looks_of(sender.looks()));
+        assert_eq!(
+            other.looks().len(),
+            2,
+            "nothing taken from a table that disagrees"
+        );
+    }
 
     #[test]
     fn a_cell_is_said_blank_exactly_when_it_encodes_as_blank() {

@@ -333,8 +333,17 @@ fn a_twin_session_takes_the_bytes_of_the_same_frame_and_ends_where_a_full_redraw
             }
         }
         let (reused, scrolls) = (terminals[1].0.reused_frames(), terminals[1].0.scrolls());
-        eprintln!("links {links}: the twin took {reused} frames; {scrolls} scrolls");
+        let codes = terminals[1].0.reused_codes();
+        eprintln!(
+            "links {links}: the twin took {reused} frames, {codes} with their codes; {scrolls} scrolls"
+        );
         assert!(scrolls > 10, "{scrolls} scrolls");
+        // Twins meet the same looks in the same order: a frame taken brings its rows'
+        // codes, unless a row holds a grapheme cluster (the steps post many).
+        assert!(
+            codes > 10 && codes <= reused,
+            "{codes} of {reused} frames took codes"
+        );
         match links {
             // More frames than the live posts' scrolls: a selection moving back and
             // forth between two posts is the same frame again.
