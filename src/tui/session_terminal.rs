@@ -515,6 +515,7 @@ impl SessionTerminal {
             let cells = &next.content[y * w..y * w + same];
             self.shown.encode_row(cells, &mut self.row_codes);
             if !reused {
+                self.shown.fill_to(y, same);
                 let row = crate::tui::frame_diff::Row {
                     screen: &self.shown,
                     old: &self.shown.row(y)[..same],

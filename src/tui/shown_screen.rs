@@ -103,6 +103,11 @@ pub struct ShownScreen {
     /// not the rows (a live post moved 14 KiB of codes per session otherwise, out of
     /// cache at 1,000 sessions).
     slots: Vec<u16>,
+    /// How many codes from the left of each slot are written: the cells after them are
+    /// blank, their codes not written (a row a scroll brings in is blank, and writing
+    /// its 80 codes was a tenth of a session's cache misses per live post; most such
+    /// rows take a post's line over their first columns, or scroll away untouched).
+    written: Vec<u16>,
     looks: Vec<Look>,
     look_ids: HashMap<Look, u32, BuildHasherDefault<LookHasher>>,
     symbols: Vec<std::sync::Arc<str>>,
@@ -170,6 +175,7 @@ impl ShownScreen {
             area,
             codes: vec![BLANK; usize::from(area.width) * usize::from(area.height)],
             slots: (0..area.height).collect(),
+            written: vec![area.width; usize::from(area.height)],
             looks: vec![blank],
             look_ids: [(blank, 0)].into_iter().collect(),
             symbols: Vec::new(),
@@ -185,20 +191,35 @@ impl ShownScreen {
         self.area
     }
 
-    /// Row `y`'s codes.
+    /// Row `y`'s codes as far as they are written: the cells after them are blank
+    /// ([`Self::fill_to`] writes their codes).
     pub fn row(&self, y: usize) -> &[Code] {
+        let slot = usize::from(self.slots[y]);
+        let start = slot * usize::from(self.area.width);
+        &self.codes[start..start + usize::from(self.written[slot])]
+    }
+
+    /// Writes the codes of row `y`'s first `n` columns where they are not yet written
+    /// (blank cells), so that [`Self::row`] reaches that far.
+    pub fn fill_to(&mut self, y: usize, n: usize) {
+        let slot = usize::from(self.slots[y]);
         let w = usize::from(self.area.width);
-        let start = usize::from(self.slots[y]) * w;
-        &self.codes[start..start + w]
+        let (from, n) = (usize::from(self.written[slot]), n.min(w));
+        if from < n {
+            self.codes[slot * w + from..slot * w + n].fill(BLANK);
+            self.written[slot] = n as u16;
+        }
     }
 
     /// Makes row `y` show `codes` (from [`Self::encode_row`]) from its first column on;
     /// the columns after them are left as they are.
     pub fn set_row(&mut self, y: usize, codes: &[Code]) {
+        let slot = usize::from(self.slots[y]);
         let w = usize::from(self.area.width);
-        let start = usize::from(self.slots[y]) * w;
+        let start = slot * w;
         let n = codes.len().min(w);
         self.codes[start..start + n].copy_from_slice(&codes[..n]);
+        self.written[slot] = self.written[slot].max(n as u16);
     }
 
     /// The looks the codes of this screen name, by index: another screen whose table
@@ -224,12 +245,10 @@ impl ShownScreen {
         true
     }
 
-    /// Blanks the slot of each of `rows`.
+    /// Blanks the slot of each of `rows` (writing no code: see `written`).
     fn blank_rows(&mut self, rows: std::ops::Range<usize>) {
-        let w = usize::from(self.area.width);
         for y in rows {
-            let start = usize::from(self.slots[y]) * w;
-            self.codes[start..start + w].fill(BLANK);
+            self.written[usize::from(self.slots[y])] = 0;
         }
     }
 
@@ -342,7 +361,14 @@ impl ShownScreen {
         self.symbol_bytes = 0;
         self.recent = [(blank, 0); RECENT];
         let mut codes = std::mem::take(&mut self.codes);
-        for code in &mut codes {
+        // Codes past a slot's written ones are stale: they are left out, not kept alive.
+        let w = usize::from(self.area.width).max(1);
+        let lengths = std::mem::take(&mut self.written);
+        let written = codes
+            .chunks_mut(w)
+            .zip(&lengths)
+            .flat_map(|(slot, &n)| &mut slot[..usize::from(n)]);
+        for code in written {
             let id = self.look_id(looks[look_of(*code)]);
             let mut symbol = symbol_of(*code);
             if symbol & LONG != 0 {
@@ -351,6 +377,7 @@ impl ShownScreen {
             *code = Code::from(symbol) | (Code::from(id) << 32);
         }
         self.codes = codes;
+        self.written = lengths;
         self.rebuild_at_bytes = MAX_SYMBOL_BYTES.max(2 * self.symbol_bytes);
     }
 
@@ -379,12 +406,21 @@ impl ShownScreen {
         &self.looks[look_of(code)]
     }
 
+    /// Row `y`'s codes across the whole width, the blank cells not written included
+    /// (for tests).
+    #[cfg(test)]
+    pub fn whole_row(&self, y: usize) -> Vec<Code> {
+        let mut row = self.row(y).to_vec();
+        row.resize(usize::from(self.area.width), BLANK);
+        row
+    }
+
     /// The screen as a ratatui buffer (for tests).
     #[cfg(test)]
     pub fn to_buffer(&self) -> ratatui::buffer::Buffer {
         let mut b = ratatui::buffer::Buffer::empty(self.area);
-        let rows = (0..usize::from(self.area.height)).flat_map(|y| self.row(y).iter());
-        for (cell, &code) in b.content.iter_mut().zip(rows) {
+        let rows = (0..usize::from(self.area.height)).flat_map(|y| self.whole_row(y));
+        for (cell, code) in b.content.iter_mut().zip(rows) {
             let look = self.look(code);
             cell.set_symbol(self.symbol(code, &mut [0; 4]));
             cell.fg = look.fg;
@@ -507,7 +543,19 @@ mod tests {
         assert_eq!(rows, ["r0 ", "   ", "   ", "r1 ", "r4 "]);
         s.scroll(0, 5, -1);
         assert_eq!(s.to_buffer()[(0, 2)].symbol(), "r");
-        assert_eq!(s.row(4), &[BLANK; 3]);
+        assert_eq!(s.whole_row(4), [BLANK; 3]);
+        // A row that came in has no code written until something asks for one: then
+        // they are blank, and a row set over part of it is blank after that part.
+        assert!(s.row(4).is_empty());
+        s.fill_to(4, 2);
+        assert_eq!(s.row(4), &[BLANK; 2]);
+        s.scroll(0, 5, 1);
+        let mut short = Vec::new();
+        s.encode_row(&b.content[..1], &mut short);
+        s.set_row(0, &short);
+        assert_eq!(s.row(0).len(), 1);
+        s.fill_to(0, 3);
+        assert_eq!(s.row(0), [short[0], BLANK, BLANK]);
     }
 
     #[test]
