@@ -506,10 +506,9 @@ impl SessionTerminal {
             })
         });
         self.changed.clear();
-        for i in 0..self.plan.len() {
-            if set {
-                break;
-            }
+        // Rows set from the frame's codes are done.
+        let planned = if set { 0 } else { self.plan.len() };
+        for i in 0..planned {
             let (y, same) = self.plan[i];
             let (y, same) = (usize::from(y), usize::from(same));
             let cells = &next.content[y * w..y * w + same];
