@@ -871,37 +871,46 @@ mod tests {
         assert_eq!(out, "\x1b[1;2H   ", "{out:?}");
     }
 
+    /// The key of line 0 of post `id`, across a row 10 wide.
+    fn post_row(id: u64) -> RowKey {
+        RowKey::PostLine {
+            x: 0,
+            width: 10,
+            id,
+            line: 0,
+            selected: false,
+        }
+    }
+
+    /// Draws `text` in `style` on row 0, keyed `key`, and gives the bytes sent.
+    fn show_row(t: &mut SessionTerminal, text: &str, style: Style, key: Option<RowKey>) -> Vec<u8> {
+        t.draw(|f, _, _| {
+            f.buffer_mut().set_string(0, 0, text, style);
+            Hints {
+                rows: vec![key.clone()],
+                ..Hints::default()
+            }
+        })
+        .unwrap();
+        t.take_output()
+    }
+
     /// A second session in the same state on the thread takes the first one's bytes
     /// for a frame whose compared rows are keyed the same; a row keyed by a line of its
     /// own (another allocation, however equal) is never taken from another session.
     #[test]
     fn a_frame_of_equal_keys_is_taken_from_another_session_and_no_other() {
         let links = Links::default();
-        let post = |id: u64| RowKey::PostLine {
-            x: 0,
-            width: 10,
-            id,
-            line: 0,
-            selected: false,
-        };
         let own_line = || RowKey::Line {
             x: 0,
             width: 10,
             line: Arc::new((Line::from("bar"), Style::default())),
         };
         let show = |t: &mut SessionTerminal, text: &str, key: RowKey| {
-            t.draw(|f, _, _| {
-                f.buffer_mut().set_string(0, 0, text, Style::default());
-                Hints {
-                    rows: vec![Some(key.clone())],
-                    ..Hints::default()
-                }
-            })
-            .unwrap();
-            t.take_output()
+            show_row(t, text, Style::default(), Some(key))
         };
         // Ids no other test gives a row (the thread's frames outlive a test).
-        let (a, b) = (post(9_001), post(9_002));
+        let (a, b) = (post_row(9_001), post_row(9_002));
         let mut first = SessionTerminal::new(10, 1, &links, &Graphics::new());
         let mut second = SessionTerminal::new(10, 1, &Links::default(), &Graphics::new());
         for t in [&mut first, &mut second] {
@@ -927,38 +936,20 @@ mod tests {
     /// against them, still leaves the client showing what it should.
     #[test]
     fn codes_are_taken_only_by_a_screen_that_reads_them_the_same() {
-        let post = |id: u64| RowKey::PostLine {
-            x: 0,
-            width: 10,
-            id,
-            line: 0,
-            selected: false,
-        };
-        let show = |t: &mut SessionTerminal, text: &str, style: Style, key: Option<RowKey>| {
-            t.draw(|f, _, _| {
-                f.buffer_mut().set_string(0, 0, text, style);
-                Hints {
-                    rows: vec![key.clone()],
-                    ..Hints::default()
-                }
-            })
-            .unwrap();
-            t.take_output()
-        };
         let red = Style::default().fg(ratatui::style::Color::Red);
         let bold = Style::default().add_modifier(ratatui::style::Modifier::BOLD);
-        let (a, b) = (post(9_101), post(9_102));
+        let (a, b) = (post_row(9_101), post_row(9_102));
         let mut first = SessionTerminal::new(10, 1, &Links::default(), &Graphics::new());
         let mut second = SessionTerminal::new(10, 1, &Links::default(), &Graphics::new());
         let mut client = vt100::Parser::new(1, 10, 0);
         // The second session meets bold before red: its looks are numbered otherwise.
-        show(&mut first, "post a", red, Some(a.clone()));
-        client.process(&show(&mut second, "x", bold, None));
-        client.process(&show(&mut second, "post a", red, Some(a.clone())));
-        show(&mut first, "post bb", red, Some(b.clone()));
-        client.process(&show(&mut second, "post bb", red, Some(b.clone())));
+        show_row(&mut first, "post a", red, Some(a.clone()));
+        client.process(&show_row(&mut second, "x", bold, None));
+        client.process(&show_row(&mut second, "post a", red, Some(a.clone())));
+        show_row(&mut first, "post bb", red, Some(b.clone()));
+        client.process(&show_row(&mut second, "post bb", red, Some(b.clone())));
         assert_eq!((second.reused_frames(), second.reused_codes()), (1, 0));
-        client.process(&show(&mut second, "post bx", bold, None));
+        client.process(&show_row(&mut second, "post bx", bold, None));
         assert_eq!(client.screen().contents(), "post bx");
         let cell = client.screen().cell(0, 5).unwrap();
         assert!(cell.bold() && cell.fgcolor() == vt100::Color::Default);
