@@ -606,7 +606,7 @@ impl Model {
             (TimelineKind::Camp, &self.camp),
         ]
         .into_iter()
-        .filter_map(|(k, tl)| tl.posts.first().map(|p| (k, p.entry)))
+        .filter_map(|(k, tl)| tl.posts.front().map(|p| (k, p.entry)))
         .collect()
     }
 

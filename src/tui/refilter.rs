@@ -42,9 +42,9 @@ pub fn changed(model: &mut Model, view: &PostView, r: &Refiltered) {
 }
 
 /// Folds every copy of `id` under the match's phrase, or unfolds it.
-fn fold(posts: &mut [Arc<PostView>], id: Id, m: &Option<Match>) {
+fn fold<'a>(posts: impl IntoIterator<Item = &'a mut Arc<PostView>>, id: Id, m: &Option<Match>) {
     let phrase = m.as_ref().map(|m| m.phrase.clone());
-    for p in posts.iter_mut().filter(|p| p.post.id == id) {
+    for p in posts.into_iter().filter(|p| p.post.id == id) {
         if p.filtered != phrase {
             Arc::make_mut(p).filtered = phrase.clone();
         }
