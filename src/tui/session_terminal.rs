@@ -468,16 +468,8 @@ impl SessionTerminal {
             cursor: (self.cursor, want),
             rows,
         });
-        let writer = self.writer();
-        let start = writer.writer_mut().len();
-        let found = key.as_ref().and_then(|key| {
-            SENT.with(|sent| {
-                let sent = sent.borrow();
-                let at = sent.iter().position(|f| f.key == *key)?;
-                writer.writer_mut().extend_from_slice(&sent[at].bytes);
-                Some(at)
-            })
-        });
+        let start = self.writer().writer_mut().len();
+        let found = key.as_ref().and_then(|key| self.take_sent_bytes(key));
         let reused = found.is_some();
         if let Some(s) = shift {
             match reused {
@@ -485,26 +477,8 @@ impl SessionTerminal {
                 false => self.scroll(s),
             }
         }
-        // Rows set from the frame's codes need no encoding (after the scroll: the rows
-        // are where the frame left them).
-        let set = found.is_some_and(|at| {
-            SENT.with(|sent| {
-                let sent = sent.borrow();
-                let Some(codes) = sent[at].codes.as_ref() else {
-                    return false;
-                };
-                if !self.shown.take_looks_of(&codes.looks) {
-                    return false;
-                }
-                let mut from = 0;
-                for &(y, same) in &self.plan {
-                    let to = from + usize::from(same);
-                    self.shown.set_row(usize::from(y), &codes.rows[from..to]);
-                    from = to;
-                }
-                true
-            })
-        });
+        // After the scroll: the rows are where the frame left them.
+        let set = found.is_some_and(|at| self.take_sent_codes(at));
         self.changed.clear();
         // Rows set from the frame's codes are done.
         let planned = if set { 0 } else { self.plan.len() };
@@ -540,13 +514,7 @@ impl SessionTerminal {
         } else {
             self.write_changed(next, want)?;
             if let Some(key) = key {
-                let codes = self.sent_codes();
-                let bytes = self.writer().writer_mut()[start..].to_vec();
-                SENT.with(|sent| {
-                    let mut sent = sent.borrow_mut();
-                    sent.truncate(SENT_FRAMES - 1);
-                    sent.insert(0, SentFrame { key, bytes, codes });
-                });
+                self.keep_sent(key, start);
             }
         }
         let Hints {
@@ -598,6 +566,51 @@ impl SessionTerminal {
         }
         self.cursor = Some(want);
         Backend::flush(&mut self.backend)
+    }
+
+    /// Writes the bytes of the frame of `key` another session on this thread sent, if
+    /// one is kept, and says which it is (see [`SentFrames`]).
+    fn take_sent_bytes(&mut self, key: &SentKey) -> Option<usize> {
+        let writer = self.writer();
+        SENT.with(|sent| {
+            let sent = sent.borrow();
+            let at = sent.iter().position(|f| f.key == *key)?;
+            writer.writer_mut().extend_from_slice(&sent[at].bytes);
+            Some(at)
+        })
+    }
+
+    /// Sets the planned rows from the codes of kept frame `at`, when it has codes this
+    /// screen reads the same (see [`SentCodes`]); false when the rows are to be encoded.
+    fn take_sent_codes(&mut self, at: usize) -> bool {
+        SENT.with(|sent| {
+            let sent = sent.borrow();
+            let Some(codes) = sent[at].codes.as_ref() else {
+                return false;
+            };
+            if !self.shown.take_looks_of(&codes.looks) {
+                return false;
+            }
+            let mut from = 0;
+            for &(y, same) in &self.plan {
+                let to = from + usize::from(same);
+                self.shown.set_row(usize::from(y), &codes.rows[from..to]);
+                from = to;
+            }
+            true
+        })
+    }
+
+    /// Keeps the frame just written (its bytes from `start` in the writer) under `key`
+    /// for the next sessions on this thread.
+    fn keep_sent(&mut self, key: SentKey, start: usize) {
+        let codes = self.sent_codes();
+        let bytes = self.writer().writer_mut()[start..].to_vec();
+        SENT.with(|sent| {
+            let mut sent = sent.borrow_mut();
+            sent.truncate(SENT_FRAMES - 1);
+            sent.insert(0, SentFrame { key, bytes, codes });
+        });
     }
 
     /// The codes the frame just sent left on its compared rows, for sessions that take
