@@ -381,11 +381,9 @@ async fn run_tui(start: TuiStart, out: &mut Output, account: Option<crate::model
         }
         if dirty && !out.busy() && Instant::now() >= next_frame_at {
             model.now_ms = crate::clock::now_ms();
-            let osc = model.osc_links();
             if terminal
                 .draw(|f, drawing, client| {
-                    model.drawing = drawing;
-                    links.render(f, osc, |f| view::render_beside(f, &mut model, client));
+                    view::render_session(f, &mut model, drawing, client, &links);
                     graphics.set(model.gfx.placed.take());
                     model.take_hints()
                 })

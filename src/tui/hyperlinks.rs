@@ -120,6 +120,12 @@ impl Links {
         st.pending = Some((runs, forced));
     }
 
+    /// True when the client shows no link: a frame then sends no cell again for a link
+    /// that went, so a row without one may be drawn after [`Links::render`] looked.
+    pub fn shows_none(&self) -> bool {
+        self.state().shown.is_empty()
+    }
+
     /// Rows `rows` were left for the client to keep from column `from` on: they hold
     /// no link there (a row with a link is always drawn, for [`Links::render`] to find
     /// it), and neither does what the client shows there, so no cell of theirs is sent

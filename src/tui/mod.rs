@@ -157,6 +157,12 @@ pub struct Model {
     /// Post lines the last frame drew only the gutter of (see
     /// [`scroll_hint::Hints::gutter_only`]).
     pub gutter_only: Vec<u16>,
+    /// Post rows the last frame left for the session's terminal to draw (see
+    /// [`scroll_hint::Paint`]).
+    pub paints: Vec<scroll_hint::Paint>,
+    /// Whether the frame being drawn may leave post rows for the terminal to draw (the
+    /// session's terminal says; never outside one, whose frames are read whole).
+    pub defer_paint: bool,
     /// While a frame is drawn: where the last plain timeline frame drew its posts.
     pub layout_before: Option<scroll_hint::Layout>,
     /// The room of the list of post starts the frame before last made, emptied, for
@@ -545,6 +551,8 @@ impl Model {
             drawing: scroll_hint::Drawing::Whole,
             undrawn: Vec::new(),
             gutter_only: Vec::new(),
+            paints: Vec::new(),
+            defer_paint: false,
             layout_before: None,
             starts_room: Vec::new(),
         }
@@ -558,6 +566,7 @@ impl Model {
             rows: std::mem::take(&mut self.row_keys),
             undrawn: std::mem::take(&mut self.undrawn),
             gutter_only: std::mem::take(&mut self.gutter_only),
+            paints: std::mem::take(&mut self.paints),
         }
     }
 
@@ -569,6 +578,7 @@ impl Model {
             rows,
             undrawn,
             gutter_only,
+            mut paints,
             shift: _,
         } = spent;
         for (mine, spent) in [
@@ -583,6 +593,10 @@ impl Model {
         if rows.capacity() > self.row_keys.capacity() {
             self.row_keys = rows;
             self.row_keys.clear();
+        }
+        if paints.capacity() > self.paints.capacity() {
+            paints.clear();
+            self.paints = paints;
         }
     }
 

@@ -318,6 +318,80 @@ pub struct Hints {
     /// [`Self::undrawn`]: the terminal sends the frame only if it compares none of those
     /// blank columns.
     pub gutter_only: Vec<u16>,
+    /// Post rows the view left blank for the terminal to draw only if it needs their
+    /// cells (see [`Paint`]).
+    pub paints: Vec<Paint>,
+}
+
+/// A post's row that the view, when the session's terminal allows it, leaves blank and
+/// lists instead of drawing: the selection gutter, then (unless only the gutter changed)
+/// one of the post's lines.
+///
+/// Why: a session whose frame is keyed like one another session on its worker thread
+/// just sent takes that frame's bytes (see [`crate::tui::session_terminal`]); it never
+/// reads the cells of its rows, and drawing them (and blanking them again after) was
+/// a tenth of its instructions per live post. The row's key says all its cells are, so
+/// the frame is still decided the same. A line holding a link is never left: the link
+/// finder must see it in the buffer.
+#[derive(Debug, Clone)]
+pub struct Paint {
+    /// The row: its gutter, then the line.
+    pub area: Rect,
+    /// Whether the gutter marks the selection.
+    pub selected: bool,
+    /// The selected gutter's style.
+    pub accent: ratatui::style::Style,
+    /// The line after the gutter: its styled lines' id, which of them, and the lines
+    /// (see [`RowKey::PostLine`]); none when only the gutter is drawn.
+    pub line: Option<(u64, usize, std::sync::Arc<[ratatui::text::Line<'static>]>)>,
+}
+
+impl Paint {
+    /// Draws the row into `buf`, whose cells there are blank.
+    pub fn apply(&self, buf: &mut ratatui::buffer::Buffer) {
+        let line = self
+            .line
+            .as_ref()
+            .map(|(id, n, lines)| (*id, *n, &lines[*n].spans[..]));
+        put_post_row(buf, self.area, self.selected, self.accent, line);
+    }
+
+    /// The columns from the row's left edge on that [`Self::apply`] may draw on.
+    pub fn right(&self) -> u16 {
+        match self.line {
+            Some(_) => self.area.right(),
+            None => self.area.right().min(self.area.x.saturating_add(GUTTER)),
+        }
+    }
+}
+
+/// Draws a post's row over the blank row `area`: the selection gutter in `accent` when
+/// `selected`, then `line` (its styled lines' id, index and spans), if any.
+pub fn put_post_row(
+    buf: &mut ratatui::buffer::Buffer,
+    area: Rect,
+    selected: bool,
+    accent: ratatui::style::Style,
+    line: Option<(u64, usize, &[ratatui::text::Span<'_>])>,
+) {
+    let y = area.y;
+    // The gutter has its own columns: the row keys say a selection change redraws only
+    // them.
+    let gutter = Rect::new(area.x, y, area.width.min(GUTTER), 1);
+    crate::tui::lines::put_gutter(buf, gutter, y, selected, accent);
+    let Some((id, n, spans)) = line else {
+        return;
+    };
+    // The post's line goes after the gutter with its spans' own styles (its line style
+    // is not drawn, as when the two were one line).
+    let rest = Rect::new(
+        area.x.saturating_add(GUTTER),
+        y,
+        area.width.saturating_sub(GUTTER),
+        1,
+    );
+    // Other sessions on this thread may have drawn this very line.
+    crate::tui::drawn_lines::put(buf, rest, y, id, n, spans);
 }
 
 /// What a frame may leave out, as the session's terminal tells the view.

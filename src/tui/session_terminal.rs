@@ -27,7 +27,7 @@ use crate::tui::graphics::Graphics;
 use crate::tui::graphics::backend::GraphicsBackend;
 use crate::tui::guarded_backend::GuardedBackend;
 use crate::tui::hyperlinks::{HyperlinkBackend, Links};
-use crate::tui::scroll_hint::{Drawing, Hints, RowKey, Shift, source_of};
+use crate::tui::scroll_hint::{Drawing, Hints, Paint, RowKey, Shift, source_of};
 use crate::tui::shown_screen::{Code, Look, ShownScreen, encodes_blank, is_cluster, look_of};
 
 /// A backend that draws nothing and remembers where the frame wants the cursor.
@@ -140,6 +140,8 @@ pub struct SessionTerminal {
     reused: usize,
     /// See [`Self::reused_codes`].
     reused_codes: usize,
+    /// See [`Self::unpainted_rows`].
+    unpainted: usize,
 }
 
 /// What decides every byte a frame sends, when each row it compares is keyed on both
@@ -150,8 +152,8 @@ struct SentKey {
     shift: Option<Shift>,
     /// Where the client's cursor was (`None`: not known), and where the frame wants it.
     cursor: (Option<Option<Position>>, Option<Position>),
-    /// Each row compared: its place, the columns compared, what it showed and what it
-    /// shows now.
+    /// Each row compared: its place, the columns compared (before a blank end is cut,
+    /// see [`SentFrame::plan`]), what it showed and what it shows now.
     rows: Vec<(u16, u16, RowKey, RowKey)>,
 }
 
@@ -175,6 +177,10 @@ struct SentFrame {
     key: SentKey,
     /// Every byte it wrote.
     bytes: Vec<u8>,
+    /// The rows it compared and how many columns of each, from the left: a row that
+    /// came into a blank band only up to its last cell not blank (which the key
+    /// decides, but only the cells show).
+    plan: Vec<(u16, u16)>,
     /// The codes it left on its compared rows, one row after another, each as many as
     /// the row's compared columns; none when a row holds a long symbol (its number is
     /// the screen's own).
@@ -272,6 +278,7 @@ impl SessionTerminal {
             plan: Vec::new(),
             reused: 0,
             reused_codes: 0,
+            unpainted: 0,
         }
     }
 
@@ -345,13 +352,19 @@ impl SessionTerminal {
                     self.drawn_to[usize::from(y)] = to.min(area.width);
                 }
             }
+            // Rows left to draw are blank until drawn (see `paint`).
+            for p in &hints.paints {
+                if let Some(to) = self.drawn_to.get_mut(usize::from(p.area.y)) {
+                    *to = 0;
+                }
+            }
             debug_assert!(
                 (0..area.height).all(|y| blank_from(&next, y, self.drawn_to[usize::from(y)])),
                 "a row left for the client, said to be blank or drawn only in its gutter, \
                  was drawn on past that"
             );
             self.left += hints.undrawn.len();
-            sent = self.send(&next, hints);
+            sent = self.send(&mut next, hints);
             // Only what was drawn on needs blanking for the next frame on this thread:
             // at 1,000 sessions, resetting the whole buffer was 4% of the server's time,
             // and whole rows where only a gutter moved a twentieth of a live update.
@@ -411,7 +424,7 @@ impl SessionTerminal {
     }
 
     /// Writes what turns the client's screen into `next`, and notes that it shows it.
-    fn send(&mut self, next: &Buffer, hints: Hints) -> io::Result<()> {
+    fn send(&mut self, next: &mut Buffer, mut hints: Hints) -> io::Result<()> {
         let height = usize::from(self.shown.area().height);
         let shift = self.fitting(&hints);
         let w = usize::from(self.shown.area().width);
@@ -430,23 +443,6 @@ impl SessionTerminal {
                 self.kept += 1;
                 continue;
             }
-            // Over a row the client shows blank, the new row's trailing blanks are
-            // already right: a live post's lines come into blank rows, and are mostly
-            // blank after their text.
-            let same = match was == Some(&self.came_in) {
-                true => {
-                    let text_end = next.content[y * w..y * w + same]
-                        .iter()
-                        .rposition(|c| !as_reset(c))
-                        .map_or(0, |i| i + 1);
-                    // Nor does the scratch buffer need blanking there again.
-                    if same == w {
-                        self.drawn_to[y] = self.drawn_to[y].min(text_end as u16);
-                    }
-                    text_end
-                }
-                false => same,
-            };
             self.plan.push((y as u16, same as u16));
         }
         let probe = self.frames.backend();
@@ -471,6 +467,14 @@ impl SessionTerminal {
         let start = self.writer().writer_mut().len();
         let found = key.as_ref().and_then(|key| self.take_sent_bytes(key));
         let reused = found.is_some();
+        match found {
+            // Equal keys, equal cells: the rows end where the sender's ended.
+            Some(at) => self.take_sent_plan(at),
+            None => {
+                self.paint(next, &mut hints.paints);
+                self.cut_blank_ends(next, shift);
+            }
+        }
         if let Some(s) = shift {
             match reused {
                 true => self.note_scroll(s),
@@ -479,6 +483,10 @@ impl SessionTerminal {
         }
         // After the scroll: the rows are where the frame left them.
         let set = found.is_some_and(|at| self.take_sent_codes(at));
+        if !set {
+            // The rows' cells are encoded.
+            self.paint(next, &mut hints.paints);
+        }
         self.changed.clear();
         // Rows set from the frame's codes are done.
         let planned = if set { 0 } else { self.plan.len() };
@@ -521,19 +529,66 @@ impl SessionTerminal {
             rows,
             mut undrawn,
             mut gutter_only,
+            mut paints,
             shift: _,
         } = hints;
         let mut rows_before = std::mem::replace(&mut self.shown_rows, rows);
         rows_before.clear();
         undrawn.clear();
         gutter_only.clear();
+        // What is left was never needed.
+        self.unpainted += paints.len();
+        paints.clear();
         self.spent = Hints {
             shift: None,
             rows: rows_before,
             undrawn,
             gutter_only,
+            paints,
         };
         Ok(())
+    }
+
+    /// Draws the rows the view left to draw (see [`Paint`]) into `next`, and notes
+    /// them drawn on for the blanking after the frame.
+    fn paint(&mut self, next: &mut Buffer, paints: &mut Vec<Paint>) {
+        for p in paints.drain(..) {
+            p.apply(next);
+            if let Some(to) = self.drawn_to.get_mut(usize::from(p.area.y)) {
+                *to = (*to).max(p.right());
+            }
+        }
+    }
+
+    /// Over a row the client shows blank, the new row's trailing blanks are already
+    /// right: a live post's lines come into blank rows, and are mostly blank after
+    /// their text. Cuts the planned columns of such rows at their last one not blank.
+    fn cut_blank_ends(&mut self, next: &Buffer, shift: Option<Shift>) {
+        let w = usize::from(self.shown.area().width);
+        for i in 0..self.plan.len() {
+            let (y, same) = self.plan[i];
+            let (y, same) = (usize::from(y), usize::from(same));
+            if self.was(shift, y) != Some(&self.came_in) {
+                continue;
+            }
+            let text_end = next.content[y * w..y * w + same]
+                .iter()
+                .rposition(|c| !as_reset(c))
+                .map_or(0, |i| i + 1);
+            // Nor does the scratch buffer need blanking there again.
+            if same == w {
+                self.drawn_to[y] = self.drawn_to[y].min(text_end as u16);
+            }
+            self.plan[i].1 = text_end as u16;
+        }
+    }
+
+    /// Takes the planned columns of kept frame `at` (see [`SentFrame::plan`]).
+    fn take_sent_plan(&mut self, at: usize) {
+        SENT.with_borrow(|sent| {
+            self.plan.clear();
+            self.plan.extend_from_slice(&sent[at].plan);
+        });
     }
 
     /// Writes the changed cells of `next` through the backend stack, puts the cursor
@@ -609,7 +664,15 @@ impl SessionTerminal {
         SENT.with(|sent| {
             let mut sent = sent.borrow_mut();
             sent.truncate(SENT_FRAMES - 1);
-            sent.insert(0, SentFrame { key, bytes, codes });
+            sent.insert(
+                0,
+                SentFrame {
+                    key,
+                    bytes,
+                    plan: self.plan.clone(),
+                    codes,
+                },
+            );
         });
     }
 
@@ -653,6 +716,12 @@ impl SessionTerminal {
     /// their cells (for tests).
     pub fn reused_codes(&self) -> usize {
         self.reused_codes
+    }
+
+    /// Rows the view left to draw (see [`Paint`]) that were never drawn, their frame
+    /// taken whole from another session (for tests).
+    pub fn unpainted_rows(&self) -> usize {
+        self.unpainted
     }
 
     /// When the row whose changed cells are `self.changed[first..]` ends in blank cells
@@ -755,7 +824,7 @@ mod tests {
     use std::sync::Arc;
 
     use ratatui::style::Style;
-    use ratatui::text::Line;
+    use ratatui::text::{Line, Span};
 
     use super::*;
 
@@ -966,6 +1035,68 @@ mod tests {
         assert_eq!(client.screen().contents(), "post bx");
         let cell = client.screen().cell(0, 5).unwrap();
         assert!(cell.bold() && cell.fgcolor() == vt100::Color::Default);
+    }
+
+    /// Leaves row 0 for the terminal to draw (see [`Paint`]): line 0 of the post lines
+    /// `id`, `text` in `style` after an unselected gutter. Gives the bytes sent.
+    fn leave_row(t: &mut SessionTerminal, text: &str, style: Style, id: u64) -> Vec<u8> {
+        let lines: Arc<[Line<'static>]> =
+            Arc::from(vec![Line::from(Span::styled(text.to_string(), style))]);
+        t.draw(|_, _, _| Hints {
+            rows: vec![Some(post_row(id))],
+            paints: vec![Paint {
+                area: Rect::new(0, 0, 10, 1),
+                selected: false,
+                accent: Style::default(),
+                line: Some((id, 0, lines.clone())),
+            }],
+            ..Hints::default()
+        })
+        .unwrap();
+        t.take_output()
+    }
+
+    /// A row the view left to draw is drawn when its frame needs the cells: to write
+    /// them, and to encode them when the frame's bytes are taken from another session
+    /// but not its codes (the screens met their looks in another order). A frame taken
+    /// whole, codes and all, never draws it.
+    #[test]
+    fn a_row_left_to_draw_is_drawn_only_when_its_cells_are_read() {
+        let red = Style::default().fg(ratatui::style::Color::Red);
+        let bold = Style::default().add_modifier(ratatui::style::Modifier::BOLD);
+        // Ids no other test gives a row (the thread's frames outlive a test).
+        let (a, b) = (9_201, 9_202);
+        let mut sessions: Vec<SessionTerminal> = (0..3)
+            .map(|_| SessionTerminal::new(10, 1, &Links::default(), &Graphics::new()))
+            .collect();
+        let mut client = vt100::Parser::new(1, 10, 0);
+        // The second session meets bold before red: its looks are numbered otherwise.
+        client.process(&show_row(&mut sessions[1], "x", bold, None));
+        for (i, t) in sessions.iter_mut().enumerate() {
+            let sent = leave_row(t, "post a", red, a);
+            if i == 1 {
+                client.process(&sent);
+            }
+        }
+        // The first writes its frame; the second takes its bytes, not its codes; the
+        // third takes both.
+        let firsts: Vec<Vec<u8>> = sessions
+            .iter_mut()
+            .map(|t| leave_row(t, "post bb", red, b))
+            .collect();
+        assert_eq!(firsts[1], firsts[0]);
+        assert_eq!(firsts[2], firsts[0]);
+        client.process(&firsts[1]);
+        let taken: Vec<_> = sessions
+            .iter()
+            .map(|t| (t.reused_frames(), t.reused_codes(), t.unpainted_rows()))
+            .collect();
+        assert_eq!(taken, [(0, 0, 0), (1, 0, 0), (1, 1, 1)]);
+        assert_eq!(client.screen().contents(), "  post bb");
+        // The second's copy of its client's screen holds the row it drew to encode: a
+        // shorter line that is not taken from anyone erases the rest.
+        client.process(&show_row(&mut sessions[1], "  po", bold, None));
+        assert_eq!(client.screen().contents(), "  po");
     }
 
     /// A row a scroll brought in is blank at the client: a blank row there is left

@@ -15,6 +15,7 @@ use crate::tui::compose::{Composer, Field, visibility_help};
 use crate::tui::lines;
 use crate::tui::onboarding::{Onboarding, Step};
 use crate::tui::post_cache::PostLinesCache;
+use crate::tui::scroll_hint::{GUTTER, Paint, put_post_row};
 use crate::tui::theme::Theme;
 use crate::tui::timeline::Timeline;
 use crate::tui::{Model, Screen};
@@ -42,11 +43,14 @@ pub fn render_beside(
         .resize(usize::from(frame.area().bottom()), None);
     model.undrawn.clear();
     model.gutter_only.clear();
+    model.paints.clear();
     model.scroll_hint = None;
     if !plain_timeline(model) {
         // Something may be drawn over any row, and then no row has a key: leaving one
-        // blank would only make the terminal ask for the frame again.
+        // blank would only make the terminal ask for the frame again. Nor may a row be
+        // left to draw later, over what was drawn on it since.
         model.drawing = crate::tui::scroll_hint::Drawing::Whole;
+        model.defer_paint = false;
     }
     draw(frame, model, client);
     if let Some(before) = model.layout_before.take() {
@@ -58,14 +62,40 @@ pub fn render_beside(
         model.row_keys.clear();
         model.scroll_hint = None;
     }
+    let picture = crate::tui::preview::may_reserve(model);
+    if model.timeline_layout.is_none() || picture {
+        // The rows left to draw later are drawn now: a picture reserves cells over
+        // them, and without keys the terminal reads every cell.
+        for p in model.paints.drain(..) {
+            p.apply(frame.buffer_mut());
+        }
+    }
     // Last, over everything drawn: where a picture goes, if its cells are whole.
-    model.gfx.placed = match crate::tui::preview::may_reserve(model) {
+    model.gfx.placed = match picture {
         true => {
             let picture = crate::tui::preview::drawn(model);
             crate::tui::graphics::reserve(frame.buffer_mut(), picture)
         }
         false => None,
     };
+}
+
+/// Draws a session's frame for its terminal
+/// ([`crate::tui::session_terminal::SessionTerminal::draw`] lends `drawing` and
+/// `client`), with its links found through `links`. Post rows may be left for the
+/// terminal to draw (see [`crate::tui::scroll_hint::Paint`]) while the client shows no
+/// link: a link that went is sent again from the cells the frame drew.
+pub fn render_session(
+    frame: &mut Frame,
+    model: &mut Model,
+    drawing: crate::tui::scroll_hint::Drawing,
+    client: &[Option<crate::tui::scroll_hint::RowKey>],
+    links: &crate::tui::hyperlinks::Links,
+) {
+    model.drawing = drawing;
+    model.defer_paint = links.shows_none();
+    let osc = model.osc_links();
+    links.render(frame, osc, |f| render_beside(f, model, client));
 }
 
 /// True when the frame is the main timeline with nothing over it: the frames whose
@@ -165,6 +195,7 @@ fn render_main(
             client,
             undrawn: &mut model.undrawn,
             gutter_only: &mut model.gutter_only,
+            paints: model.defer_paint.then_some(&mut model.paints),
         },
     );
     render_footer(frame, footer, model, theme);
@@ -558,6 +589,7 @@ fn render_timeline(
         client,
         undrawn,
         gutter_only,
+        mut paints,
     } = leave;
     let width = area.width.saturating_sub(2) as usize;
     let rows = area.height as usize;
@@ -755,11 +787,11 @@ fn render_timeline(
                 // line (nothing to draw), or the same line with the other gutter (only
                 // the gutter to draw). A line with a link is drawn whole: the link
                 // finder must see it in the buffer.
-                let kept =
-                    (key.is_some() && drawing.may_leave() && !lines::has_underline(&lines[*line]))
-                        .then(|| shown(y).and_then(|was| now.same_from(was)))
-                        .flatten();
-                let gutter_cols = crate::tui::scroll_hint::GUTTER;
+                let link = lines::has_underline(&lines[*line]);
+                let kept = (key.is_some() && drawing.may_leave() && !link)
+                    .then(|| shown(y).and_then(|was| now.same_from(was)))
+                    .flatten();
+                let keyed = key.is_some();
                 if let Some(key) = key {
                     *key = Some(now);
                 }
@@ -767,24 +799,25 @@ fn render_timeline(
                     undrawn.push(y);
                     continue;
                 }
-                // The gutter has its own columns: the row keys say a selection
-                // change redraws only them.
-                let row = Rect::new(area.x, y, area.width.min(gutter_cols), 1);
-                lines::put_gutter(buf, row, y, *selected, theme.accent);
-                if kept == Some(area.x.saturating_add(gutter_cols)) {
+                let gutter_only_now = kept == Some(area.x.saturating_add(GUTTER));
+                if gutter_only_now {
                     gutter_only.push(y);
-                    continue;
                 }
-                // The post's line goes after the gutter with its spans' own styles
-                // (its line style is not drawn, as when the two were one line).
-                let rest = Rect::new(
-                    area.x + gutter_cols,
-                    y,
-                    area.width.saturating_sub(gutter_cols),
-                    1,
-                );
-                // Other sessions on this thread may have drawn this very line.
-                crate::tui::drawn_lines::put(buf, rest, y, styled.id, *line, &lines[*line].spans);
+                let row = Rect::new(area.x, y, area.width, 1);
+                match paints.as_deref_mut() {
+                    // Left for the terminal, which draws it only if it needs the cells.
+                    Some(paints) if keyed && !link => paints.push(Paint {
+                        area: row,
+                        selected: *selected,
+                        accent: theme.accent,
+                        line: (!gutter_only_now).then(|| (styled.id, *line, lines.clone())),
+                    }),
+                    _ => {
+                        let line =
+                            (!gutter_only_now).then(|| (styled.id, *line, &lines[*line].spans[..]));
+                        put_post_row(buf, row, *selected, theme.accent, line);
+                    }
+                }
             }
         }
     }
@@ -807,6 +840,9 @@ struct Leave<'a> {
     client: &'a [Option<crate::tui::scroll_hint::RowKey>],
     undrawn: &'a mut Vec<u16>,
     gutter_only: &'a mut Vec<u16>,
+    /// Where post rows are left for the terminal to draw (see
+    /// [`crate::tui::scroll_hint::Paint`]), when it allows that.
+    paints: Option<&'a mut Vec<Paint>>,
 }
 
 thread_local! {
