@@ -364,7 +364,7 @@ impl SessionTerminal {
                  was drawn on past that"
             );
             self.left += hints.undrawn.len();
-            sent = self.send(&mut next, hints);
+            sent = self.send(&mut next, hints, drawing.may_leave());
             // Only what was drawn on needs blanking for the next frame on this thread:
             // at 1,000 sessions, resetting the whole buffer was 4% of the server's time,
             // and whole rows where only a gutter moved a twentieth of a live update.
@@ -424,13 +424,26 @@ impl SessionTerminal {
     }
 
     /// Writes what turns the client's screen into `next`, and notes that it shows it.
-    fn send(&mut self, next: &mut Buffer, mut hints: Hints) -> io::Result<()> {
+    /// `left_kept`: the rows the view left blank were found kept (see
+    /// [`Self::keeps_undrawn`]).
+    fn send(&mut self, next: &mut Buffer, mut hints: Hints, left_kept: bool) -> io::Result<()> {
         let height = usize::from(self.shown.area().height);
         let shift = self.fitting(&hints);
         let w = usize::from(self.shown.area().width);
+        // Rows found kept need no second look at their keys: most rows of a live
+        // post's frame.
+        if !left_kept {
+            hints.undrawn.clear();
+        }
+        hints.undrawn.sort_unstable();
+        let mut left = hints.undrawn.iter().peekable();
         // Which rows to compare, and how far.
         self.plan.clear();
         for y in 0..height {
+            if left.next_if(|&&l| usize::from(l) == y).is_some() {
+                self.kept += 1;
+                continue;
+            }
             let key = hints.rows.get(y).and_then(Option::as_ref);
             let was = self.was(shift, y);
             // Columns from `same` on show what they showed: only those before it are
