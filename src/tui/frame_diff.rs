@@ -10,7 +10,7 @@
 use ratatui::buffer::{Cell, CellDiffOption, CellWidth};
 use ratatui::style::{Color, Modifier};
 
-use crate::tui::shown_screen::{BLANK, Code, ShownScreen, is_cluster, symbol_of};
+use crate::tui::shown_screen::{BLANK, Code, ShownScreen, is_cluster, look_of, symbol_of};
 
 /// Modifiers that show on a blank cell, so a wide character's style may linger on the
 /// column to its right after a narrow one replaces it.
@@ -138,6 +138,61 @@ impl Row<'_> {
     }
 }
 
+/// The most unchanged cells between two changed ones of a row that are sent again
+/// instead of moving the cursor over them: a move within a row is at least 6 bytes
+/// (`ESC [ row ; column H`), each of these cells one byte.
+const MAX_GAP: usize = 5;
+
+/// Adds to the places `out[first..]` of one row's changed cells (in column order) the
+/// unchanged cells of every gap of at most [`MAX_GAP`] columns between two of them, when
+/// each cell from the first of the two to the end of the gap is one ASCII character in
+/// the same look: the writer then sends them as one byte each, without a move or a new
+/// style. Why: the words of a post's line coming into a blank row were each sent after
+/// a cursor move over the space before them (7 bytes for 1). `new` and `cells` are the
+/// row's codes and cells from its first column. Sending such a cell again changes
+/// nothing on the client's screen: it shows that very cell.
+pub fn fill_short_gaps(out: &mut Vec<(u16, u16)>, first: usize, new: &[Code], cells: &[Cell]) {
+    let len = new.len().min(cells.len());
+    let gap_of = |a: u16, b: u16| -> usize {
+        let (a, b) = (usize::from(a), usize::from(b));
+        let gap = b.saturating_sub(a + 1);
+        let plain = |i: usize| {
+            symbol_of(new[i]) < 0x80
+                && look_of(new[i]) == look_of(new[a])
+                && cells[i].diff_option == CellDiffOption::None
+                && !skipped(&cells[i])
+        };
+        match gap {
+            1..=MAX_GAP if b <= len && (a..b).all(plain) => gap,
+            _ => 0,
+        }
+    };
+    let extra: usize = out[first..]
+        .windows(2)
+        .map(|p| gap_of(p[0].0, p[1].0))
+        .sum();
+    if extra == 0 {
+        return;
+    }
+    // Spread the places out from the back, the gaps' cells between them.
+    let end = out.len();
+    out.resize(end + extra, (0, 0));
+    let mut to = out.len();
+    for from in (first..end).rev() {
+        let (x, y) = out[from];
+        to -= 1;
+        out[to] = (x, y);
+        if from > first {
+            let before = out[from - 1].0;
+            for gx in (before + 1..x).rev().take(gap_of(before, x)) {
+                to -= 1;
+                out[to] = (gx, y);
+            }
+        }
+    }
+    debug_assert_eq!(to, first, "every place moved once");
+}
+
 /// True when the diff passes over `cell` (a picture or link covers it).
 #[allow(deprecated)]
 fn skipped(cell: &Cell) -> bool {
@@ -235,6 +290,92 @@ mod tests {
             }
         }
         b
+    }
+
+    /// The places to send for row 0 of `next` over a client showing `shown`, short
+    /// gaps filled.
+    fn filled(shown: &Buffer, next: &Buffer) -> Vec<(u16, u16)> {
+        let w = usize::from(shown.area.width);
+        let mut screen = ShownScreen::new(shown.area);
+        let mut codes = Vec::new();
+        screen.encode_row(&shown.content[..w], &mut codes);
+        screen.set_row(0, &codes);
+        screen.encode_row(&next.content[..w], &mut codes);
+        let mut out = vec![(9, 9)];
+        Row {
+            screen: &screen,
+            old: screen.row(0),
+            new: &codes,
+            cells: &next.content[..w],
+            y: 0,
+        }
+        .changed(&mut out);
+        fill_short_gaps(&mut out, 1, &codes, &next.content[..w]);
+        assert_eq!(out[0], (9, 9), "places before `first` stay");
+        out.split_off(1)
+    }
+
+    fn row(text: &str, styled: &[(u16, &str, Style)]) -> Buffer {
+        let mut b = Buffer::empty(Rect::new(0, 0, 20, 1));
+        b.set_string(0, 0, text, Style::new());
+        for &(x, s, style) in styled {
+            b.set_string(x, 0, s, style);
+        }
+        b
+    }
+
+    #[test]
+    fn a_short_gap_of_plain_text_is_sent_again_instead_of_moved_over() {
+        let places = |xs: std::ops::Range<u16>| xs.map(|x| (x, 0)).collect::<Vec<_>>();
+        let shown = row("aa bb cc      dd", &[]);
+        // Two changed words around an unchanged one: the three columns between are
+        // sent again, one byte each.
+        let next = row("xx bb yy      dd", &[]);
+        assert_eq!(filled(&shown, &next), places(0..8));
+        // Six columns are more than a move: the cursor moves over them.
+        let next = row("aa bb yy      ee", &[]);
+        let mut want = places(6..8);
+        want.extend(places(14..16));
+        assert_eq!(filled(&shown, &next), want);
+        // Nor is a gap in another look sent again (it would need a new style), nor one
+        // with a wide character.
+        let bold = Style::new().add_modifier(Modifier::BOLD);
+        let shown_bold = row("aa bb cc", &[(3, "bb", bold)]);
+        let next_bold = row("xx bb yy", &[(3, "bb", bold)]);
+        let mut want = places(0..2);
+        want.extend(places(6..8));
+        assert_eq!(filled(&shown_bold, &next_bold), want);
+        let shown_wide = row("aa 世 cc", &[]);
+        let next_wide = row("xx 世 yy", &[]);
+        assert_eq!(filled(&shown_wide, &next_wide), want);
+    }
+
+    #[test]
+    fn filled_gaps_add_only_unchanged_plain_cells_in_order() {
+        let mut rng = Rng(0x5eed_0f6a_95c3);
+        let area = Rect::new(0, 0, 17, 1);
+        for _ in 0..3000 {
+            let shown = random_buffer(&mut rng, area);
+            let mut next = random_buffer(&mut rng, area);
+            if rng.below(2) == 0 {
+                next = shown.clone();
+                let x = rng.below(17) as u16;
+                next.set_string(x, 0, "z", Style::new());
+            }
+            let diff = ours(&shown, &next);
+            let places = filled(&shown, &next);
+            assert!(places.windows(2).all(|p| p[0].0 < p[1].0), "{places:?}");
+            assert!(diff.iter().all(|p| places.contains(p)));
+            for &(x, _) in places.iter().filter(|p| !diff.contains(p)) {
+                let cell = &next[(x, 0)];
+                assert_eq!(
+                    cell,
+                    &shown[(x, 0)],
+                    "an added cell is one the client shows"
+                );
+                assert!(cell.symbol().len() == 1 && cell.symbol().is_ascii());
+            }
+        }
     }
 
     #[test]

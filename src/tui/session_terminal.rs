@@ -461,7 +461,8 @@ impl SessionTerminal {
         let probe = self.frames.backend();
         let want = probe.shown.then_some(probe.cursor);
         // A frame is shared only when every row it compares is keyed both ways.
-        let rows = self.output_plain().then(|| {
+        let plain = self.output_plain();
+        let rows = plain.then(|| {
             self.plan
                 .iter()
                 .map(|&(y, same)| {
@@ -519,6 +520,15 @@ impl SessionTerminal {
                 };
                 let first = self.changed.len();
                 row.changed(&mut self.changed);
+                // Through the link layer, a cell may take more than its own bytes.
+                if plain {
+                    crate::tui::frame_diff::fill_short_gaps(
+                        &mut self.changed,
+                        first,
+                        &self.row_codes,
+                        cells,
+                    );
+                }
                 // Only a row compared whole is known to the end: the rest of another is
                 // what the client shows.
                 if same == w {
