@@ -5,7 +5,7 @@
 //! part of the whole server.
 //!
 //! ```text
-//! cargo bench --bench render -- [--frames N] [--width W] [--height H] [--posts N] [--sessions N] [--per-round N] [--session-only]
+//! cargo bench --bench render -- [--frames N] [--width W] [--height H] [--posts N] [--sessions N] [--per-round N] [--session-only] [--words]
 //! ```
 //!
 //! With `--sessions N`, every live post reaches N sessions (each its own model and
@@ -42,6 +42,8 @@ struct Opts {
     per_round: usize,
     /// Only the session's way (for a profiler).
     session_only: bool,
+    /// Live posts are a sentence of words, not the load bench's one token.
+    words: bool,
 }
 
 fn opts() -> Result<Opts, String> {
@@ -53,6 +55,7 @@ fn opts() -> Result<Opts, String> {
         sessions: 1,
         per_round: PER_ROUND,
         session_only: false,
+        words: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -61,6 +64,10 @@ fn opts() -> Result<Opts, String> {
         }
         if a == "--session-only" {
             o.session_only = true;
+            continue;
+        }
+        if a == "--words" {
+            o.words = true;
             continue;
         }
         let v = args.next().ok_or(format!("{a} needs a value"))?;
@@ -163,10 +170,15 @@ fn model(posts: u64) -> Model {
     m
 }
 
-/// A live post as the server hands it to every session: one `Arc`.
-fn live_post(id: u64) -> Arc<NewPost> {
-    // The load bench's text: a round number and a random token.
-    let text = format!("load-{id}-{:016x}", id.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+/// A live post as the server hands it to every session: one `Arc`. Its text is the
+/// load bench's (a round number and a random token), or with `words` a sentence.
+fn live_post(id: u64, words: bool) -> Arc<NewPost> {
+    let text = match words {
+        true => {
+            format!("Anyone up for the crag on Saturday? Weather looks dry: 18 and sunny. {id}")
+        }
+        false => format!("load-{id}-{:016x}", id.wrapping_mul(0x9e37_79b9_7f4a_7c15)),
+    };
     Arc::new(NewPost {
         view: Arc::new(view_of(id, text)),
         on_camp: true,
@@ -206,7 +218,7 @@ fn run<T>(
             .collect();
         let start = Instant::now();
         for id in o.posts + 1..=o.posts + o.per_round as u64 {
-            let post = live_post(id);
+            let post = live_post(id, o.words);
             (bytes, sample) = deliver(&post, &mut sessions, &mut draw, bytes);
         }
         ns.push(start.elapsed().as_nanos() as f64 / (o.per_round * o.sessions) as f64);
@@ -253,10 +265,8 @@ fn main() {
         &o,
         |links, graphics| SessionTerminal::new(w, h, links, graphics),
         |t, m, links, graphics| {
-            let osc = m.osc_links();
             t.draw(|f, drawing, client| {
-                m.drawing = drawing;
-                links.render(f, osc, |f| view::render_beside(f, m, client));
+                view::render_session(f, m, drawing, client, links);
                 graphics.set(m.gfx.placed.take());
                 m.take_hints()
             })
