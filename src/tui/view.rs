@@ -24,6 +24,8 @@ use crate::tui::{Model, Screen};
 /// cells that reach a client pass the last output guard in
 /// [`crate::tui::guarded_backend`].
 pub fn render(frame: &mut Frame, model: &mut Model) {
+    // Every row is drawn: nothing here would draw one left for later.
+    model.defer_paint = false;
     render_beside(frame, model, &[]);
 }
 
