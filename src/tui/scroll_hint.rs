@@ -356,7 +356,7 @@ impl Paint {
         put_post_row(buf, self.area, self.selected, self.accent, line);
     }
 
-    /// The columns from the row's left edge on that [`Self::apply`] may draw on.
+    /// The column after the last one [`Self::apply`] may draw on.
     pub fn right(&self) -> u16 {
         match self.line {
             Some(_) => self.area.right(),
