@@ -226,8 +226,8 @@ mod tests {
             .collect()
     }
 
-    /// Our diff, row by row, of `next` against a client showing `shown`.
-    fn ours(shown: &Buffer, next: &Buffer) -> Vec<(u16, u16)> {
+    /// The copy of a client's screen that shows `shown`.
+    fn showing(shown: &Buffer) -> ShownScreen {
         let w = usize::from(shown.area.width);
         let mut screen = ShownScreen::new(shown.area);
         let mut codes = Vec::new();
@@ -235,6 +235,14 @@ mod tests {
             screen.encode_row(row, &mut codes);
             screen.set_row(y, &codes);
         }
+        screen
+    }
+
+    /// Our diff, row by row, of `next` against a client showing `shown`.
+    fn ours(shown: &Buffer, next: &Buffer) -> Vec<(u16, u16)> {
+        let w = usize::from(shown.area.width);
+        let mut screen = showing(shown);
+        let mut codes = Vec::new();
         let mut out = Vec::new();
         for (y, cells) in next.content.chunks(w).enumerate() {
             screen.encode_row(cells, &mut codes);
@@ -296,10 +304,8 @@ mod tests {
     /// gaps filled.
     fn filled(shown: &Buffer, next: &Buffer) -> Vec<(u16, u16)> {
         let w = usize::from(shown.area.width);
-        let mut screen = ShownScreen::new(shown.area);
+        let mut screen = showing(shown);
         let mut codes = Vec::new();
-        screen.encode_row(&shown.content[..w], &mut codes);
-        screen.set_row(0, &codes);
         screen.encode_row(&next.content[..w], &mut codes);
         let mut out = vec![(9, 9)];
         Row {

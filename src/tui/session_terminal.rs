@@ -498,7 +498,8 @@ impl SessionTerminal {
         // After the scroll: the rows are where the frame left them.
         let set = found.is_some_and(|at| self.take_sent_codes(at));
         if !set {
-            // The rows' cells are encoded.
+            // The rows' cells are encoded: a frame taken without codes draws its rows
+            // now (a written one drew them above, and has none left).
             self.paint(next, &mut hints.paints);
         }
         self.changed.clear();
