@@ -155,6 +155,21 @@ pub enum RowKey {
         /// The line's style.
         style: ratatui::style::Style,
     },
+    /// Line `line` of a fixed message wrapped to the row's width less one column each
+    /// side, in one style (an empty timeline's "The camp is quiet."): the text, the
+    /// width and the line say what every cell shows.
+    Message {
+        /// The row's first column.
+        x: u16,
+        /// The row's width.
+        width: u16,
+        /// The whole message.
+        text: &'static str,
+        /// Which of its wrapped lines.
+        line: u16,
+        /// The message's style.
+        style: ratatui::style::Style,
+    },
 }
 
 /// The line a row showed last, kept while each frame draws an equal one: equal lines
@@ -259,6 +274,22 @@ impl PartialEq for RowKey {
                     style: s2,
                 },
             ) => x == x2 && width == w2 && text == t2 && style == s2,
+            (
+                RowKey::Message {
+                    x,
+                    width,
+                    text,
+                    line,
+                    style,
+                },
+                RowKey::Message {
+                    x: x2,
+                    width: w2,
+                    text: t2,
+                    line: n2,
+                    style: s2,
+                },
+            ) => x == x2 && width == w2 && text == t2 && line == n2 && style == s2,
             _ => false,
         }
     }

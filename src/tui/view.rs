@@ -597,15 +597,19 @@ fn render_timeline(
     let rows = area.height as usize;
     if tl.posts.is_empty() {
         let msg = if !tl.loaded {
-            "Loading…".to_string()
+            "Loading…"
         } else {
             match kind {
-                TimelineKind::Home if tl.follows_nobody => "You follow nobody yet, so Home is empty. Press Tab for the Camp timeline, where everyone here posts; p on a post opens its author's profile, where F follows them.".to_string(),
-                TimelineKind::Home => "Nothing here yet. Your posts and the posts of people you follow appear here. Press c to write one.".to_string(),
-                TimelineKind::Camp => "The camp is quiet. Press c to write the first post.".to_string(),
+                TimelineKind::Home if tl.follows_nobody => {
+                    "You follow nobody yet, so Home is empty. Press Tab for the Camp timeline, where everyone here posts; p on a post opens its author's profile, where F follows them."
+                }
+                TimelineKind::Home => {
+                    "Nothing here yet. Your posts and the posts of people you follow appear here. Press c to write one."
+                }
+                TimelineKind::Camp => "The camp is quiet. Press c to write the first post.",
             }
         };
-        let lines: Vec<Line> = text::wrap(&msg, width.max(1))
+        let lines: Vec<Line> = text::wrap(msg, width.max(1))
             .into_iter()
             .map(|l| Line::styled(l, theme.dim))
             .collect();
@@ -616,13 +620,23 @@ fn render_timeline(
                 .saturating_add(lines.len() as u16)
                 .min(inner.bottom());
         frame.render_widget(Paragraph::new(lines), inner);
-        // The rows around the message are blank: the first post's frame need not
-        // compare them.
-        for y in (area.y..area.bottom()).filter(|y| !message.contains(y)) {
+        // Every row is keyed, the message's too: the frame of the first post, which
+        // reaches every session at once, is then one that sessions showing the same
+        // share (see `SessionTerminal::send`) rather than each working out its own.
+        for y in area.y..area.bottom() {
             if let Some(key) = keys.get_mut(usize::from(y)) {
-                *key = Some(crate::tui::scroll_hint::RowKey::Blank {
-                    x: area.x,
-                    width: area.width,
+                *key = Some(match message.contains(&y) {
+                    true => crate::tui::scroll_hint::RowKey::Message {
+                        x: area.x,
+                        width: area.width,
+                        text: msg,
+                        line: y - message.start,
+                        style: theme.dim,
+                    },
+                    false => crate::tui::scroll_hint::RowKey::Blank {
+                        x: area.x,
+                        width: area.width,
+                    },
                 });
             }
         }

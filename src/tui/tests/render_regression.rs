@@ -364,6 +364,58 @@ fn a_twin_session_takes_the_bytes_of_the_same_frame_and_ends_where_a_full_redraw
     }
 }
 
+/// The first post into an empty timeline reaches every session at once. The rows of
+/// the empty timeline's message are keyed like every other row, so a twin takes the
+/// frame the first session wrote instead of working out its own, and both screens end
+/// where a full redraw ends.
+#[test]
+fn the_first_post_over_an_empty_timeline_is_a_frame_twins_share() {
+    let (w, h) = (80, 24);
+    let mut m = member_model();
+    let ids: Vec<u64> = m.camp.posts.iter().map(|p| p.post.id).collect();
+    for id in ids {
+        update(&mut m, Msg::PostDeleted(id));
+    }
+    let mut models = [m.clone(), m];
+    let mut terminals = [terminal(w, h), terminal(w, h)];
+    let mut clients = [vt100::Parser::new(h, w, 0), vt100::Parser::new(h, w, 0)];
+    for (i, client) in clients.iter_mut().enumerate() {
+        client.process(&frame(&mut terminals[i], &mut models[i]));
+        assert!(
+            client.screen().contents().contains("The camp is quiet."),
+            "{}",
+            client.screen().contents()
+        );
+    }
+    let mut v = view(60_001, "bo", "", "the first post of the camp", 0);
+    v.post.created_ms = models[0].now_ms;
+    post_live(&mut models, v);
+    let sent: Vec<Vec<u8>> = (0..2)
+        .map(|i| frame(&mut terminals[i], &mut models[i]))
+        .collect();
+    assert_eq!(
+        String::from_utf8_lossy(&sent[1]),
+        String::from_utf8_lossy(&sent[0])
+    );
+    assert_eq!(
+        (
+            terminals[0].0.reused_frames(),
+            terminals[1].0.reused_frames()
+        ),
+        (0, 1),
+        "the twin took the first session's frame"
+    );
+    let want = cells(&full_redraw(&models[0], w, h));
+    for (client, bytes) in clients.iter_mut().zip(&sent) {
+        client.process(bytes);
+        assert_eq!(cells(client), want);
+    }
+    assert!(
+        want.iter()
+            .any(|row| row.contains("the first post of the camp"))
+    );
+}
+
 /// Two sessions on one thread style a post once, and share nothing when the width,
 /// the age shown, the warning's state or the post itself differ.
 #[test]
