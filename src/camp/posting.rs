@@ -224,13 +224,18 @@ impl Camp {
         if let Some(poll) = &poll {
             self.store().put_poll(post.id, poll)?;
         }
-        // Reply, author and tag indexes: a crash in between leaves a post missing from
-        // them (its thread and tag lists), never an index entry without its post; a
+        // The post, its timelines, its intent and its reply, author and tag entries in
+        // one transaction; then the public index (a crash in between leaves a public
+        // post off its author's public page, never an entry without its post). A
         // backup sees both writes or neither.
         self.store().together(|| {
-            self.store()
-                .insert_post_with(&post, on_camp, &home_owners, intent.as_ref())?;
-            self.index_new_post(&post)
+            self.store().insert_indexed_post(
+                &post,
+                on_camp,
+                &home_owners,
+                intent.as_ref(),
+                &super::social::hashtags(&post.text),
+            )
         })?;
         let parent_author = parent.map(|p| p.author);
         let mention_kind = if post.visibility == Visibility::Direct {

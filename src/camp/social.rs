@@ -72,11 +72,6 @@ pub(super) fn author_of(a: &Account) -> Author {
 }
 
 impl Camp {
-    /// Files a just-written post under its parent, its author and its tags.
-    pub(crate) fn index_new_post(&self, post: &Post) -> Result<()> {
-        self.store().index_post(post, &hashtags(&post.text))
-    }
-
     /// What `viewer` did to `post`.
     pub fn mine(&self, viewer: Id, post: Id) -> Result<Mine> {
         let s = self.store();

@@ -297,6 +297,7 @@ gated_tuple!(0, 1, 2, 3);
 gated_tuple!(0, 1, 2, 3, 4);
 gated_tuple!(0, 1, 2, 3, 4, 5);
 gated_tuple!(0, 1, 2, 3, 4, 5, 6);
+gated_tuple!(0, 1, 2, 3, 4, 5, 6, 7);
 
 #[cfg(test)]
 mod tests {

@@ -82,6 +82,30 @@ fn abort(e: Error) -> ConflictableTransactionError<Error> {
     ConflictableTransactionError::Abort(e)
 }
 
+/// A post, its camp and home timeline entries and its outgoing intent, inside a
+/// transaction over the posts, camp timeline, home and outbox trees.
+fn put_post_in(
+    (posts, camp, home, out): (
+        &TransactionalTree,
+        &TransactionalTree,
+        &TransactionalTree,
+        &TransactionalTree,
+    ),
+    post: &Post,
+    on_camp: bool,
+    home_owners: &[Id],
+    intent: Option<&outbox::OutboxEntry>,
+) -> std::result::Result<(), ConflictableTransactionError<Error>> {
+    tx_put(posts, id_key(post.id), post)?;
+    if on_camp {
+        camp.insert(&id_key(post.id), &[])?;
+    }
+    for owner in home_owners {
+        home.insert(&pair_key(*owner, post.id), &[])?;
+    }
+    outbox::write_opt(out, intent)
+}
+
 fn tx_put<T: Serialize>(
     tree: &TransactionalTree,
     key: impl AsRef<[u8]>,
@@ -342,16 +366,7 @@ impl Store {
         intent: Option<&outbox::OutboxEntry>,
     ) -> Result<()> {
         (&self.posts, &self.timeline_camp, &self.home, &self.outbox).transaction(
-            |(posts, camp, home, out)| {
-                tx_put(posts, id_key(post.id), post)?;
-                if on_camp {
-                    camp.insert(&id_key(post.id), &[])?;
-                }
-                for owner in home_owners {
-                    home.insert(&pair_key(*owner, post.id), &[])?;
-                }
-                outbox::write_opt(out, intent)
-            },
+            |(a, b, c, d)| put_post_in((a, b, c, d), post, on_camp, home_owners, intent),
         )?;
         Ok(())
     }
@@ -556,6 +571,38 @@ mod tests {
         let older = s.home_timeline(1, Some(ids[7]), 100).unwrap();
         assert_eq!(older.len(), 7);
         assert!(s.home_timeline(2, None, 10).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_post_written_with_its_indexes_is_found_through_every_one_of_them() {
+        let s = Store::temporary().unwrap();
+        let parent = post(&s, 1);
+        s.insert_indexed_post(&parent, true, &[1], None, &[])
+            .unwrap();
+        let reply = Post {
+            reply_to: Some(parent.id),
+            visibility: Visibility::Public,
+            ..post(&s, 2)
+        };
+        let tags = vec!["crag".to_string()];
+        s.insert_indexed_post(&reply, true, &[2, 3], None, &tags)
+            .unwrap();
+        assert_eq!(s.post(reply.id).unwrap().as_ref(), Some(&reply));
+        let ids = |posts: Vec<Post>| posts.iter().map(|p| p.id).collect::<Vec<_>>();
+        assert_eq!(
+            ids(s.camp_timeline(None, 10).unwrap()),
+            [reply.id, parent.id]
+        );
+        assert_eq!(ids(s.home_timeline(3, None, 10).unwrap()), [reply.id]);
+        assert_eq!(s.replies_to(parent.id).unwrap(), [reply.id]);
+        assert_eq!(s.post_stats(parent.id).unwrap().replies, 1);
+        assert_eq!(s.posts_by(2, None, 10).unwrap(), [reply.id]);
+        assert_eq!(s.tagged("crag", None, 10).unwrap(), [reply.id]);
+        assert_eq!(ids(s.public_posts_of(2, 10).unwrap()), [reply.id]);
+        assert!(
+            s.public_posts_of(1, 10).unwrap().is_empty(),
+            "a camp post is not public"
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //! ([`Store::clear_post_traces`]), and expired link codes are pruned.
 
 use super::gate::{Transactional, Tree};
-use sled::transaction::ConflictableTransactionError;
+use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 
 use super::codec::{decode, encode, id_key, pair_key, read_id};
 use super::outbox::{OutboxEntry, write_opt};
@@ -139,25 +139,76 @@ fn ids_after_owner(tree: &Tree, owner: Id) -> Result<Vec<Id>> {
         .collect()
 }
 
+/// A new post's reply, author and tag entries (and its parent's reply count), inside a
+/// transaction over the replies, stats, author and tag trees.
+fn index_in(
+    (replies, stats, by_author, tag_tree): (
+        &TransactionalTree,
+        &TransactionalTree,
+        &TransactionalTree,
+        &TransactionalTree,
+    ),
+    post: &Post,
+    tags: &[String],
+) -> TxResult<()> {
+    if let Some(parent) = post.reply_to {
+        replies.insert(&pair_key(parent, post.id), &[])?;
+        let mut st: PostStats = tx_get(stats, id_key(parent))?.unwrap_or_default();
+        st.replies = st.replies.saturating_add(1);
+        tx_put(stats, id_key(parent), &st)?;
+    }
+    by_author.insert(&pair_key(post.author, post.id), &[])?;
+    for t in tags {
+        tag_tree.insert(tag_key(t, post.id), &[])?;
+    }
+    Ok(())
+}
+
 impl Store {
     /// Files a new post under its parent, its author and its hashtags.
     pub fn index_post(&self, post: &Post, tags: &[String]) -> Result<()> {
         let s = &self.social;
-        (&s.replies, &s.stats, &s.by_author, &s.tags).transaction(
-            |(replies, stats, by_author, tag_tree)| {
-                if let Some(parent) = post.reply_to {
-                    replies.insert(&pair_key(parent, post.id), &[])?;
-                    let mut st: PostStats = tx_get(stats, id_key(parent))?.unwrap_or_default();
-                    st.replies = st.replies.saturating_add(1);
-                    tx_put(stats, id_key(parent), &st)?;
-                }
-                by_author.insert(&pair_key(post.author, post.id), &[])?;
-                for t in tags {
-                    tag_tree.insert(tag_key(t, post.id), &[])?;
-                }
-                Ok(())
-            },
-        )?;
+        (&s.replies, &s.stats, &s.by_author, &s.tags)
+            .transaction(|(a, b, c, d)| index_in((a, b, c, d), post, tags))?;
+        self.index_public(post)
+    }
+
+    /// [`Store::insert_post_with`] and [`Store::index_post`] in one transaction: the
+    /// post, its timeline entries, its outgoing intent and its reply, author and tag
+    /// entries land together. Two transactions cost the log two writes each (sled
+    /// seals its buffer as a transaction starts and as it ends), each handed to sled's
+    /// I/O threads while the post's readers wait for it.
+    pub fn insert_indexed_post(
+        &self,
+        post: &Post,
+        on_camp: bool,
+        home_owners: &[Id],
+        intent: Option<&OutboxEntry>,
+        tags: &[String],
+    ) -> Result<()> {
+        let s = &self.social;
+        (
+            &self.posts,
+            &self.timeline_camp,
+            &self.home,
+            &self.outbox,
+            &s.replies,
+            &s.stats,
+            &s.by_author,
+            &s.tags,
+        )
+            .transaction(
+                |(posts, camp, home, out, replies, stats, by_author, tag_tree)| {
+                    super::put_post_in(
+                        (posts, camp, home, out),
+                        post,
+                        on_camp,
+                        home_owners,
+                        intent,
+                    )?;
+                    index_in((replies, stats, by_author, tag_tree), post, tags)
+                },
+            )?;
         self.index_public(post)
     }
 
